@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * The `decoy` command: serve a folder of stubs.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DecoyError } from '../core/errors.js';
+import { createDecoy } from '../index.js';
+import { createLogger, type LogFormat } from '../observability/logger.js';
+import { VERSION } from '../version.js';
+
+/** The example stubs shipped in the package: served when no `--stubs` is given and `./stubs` is missing. */
+const BUNDLED_STUBS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stubs');
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port)');
+  return n;
+}
+
+function parseBytes(value: string): number {
+  const m = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a size in bytes, optionally with k, m or g (e.g. 10m)');
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('decoy')
+    .description('A WireMock-compatible HTTP mock server: serves stubs from YAML/JSON files and reloads them on change.')
+    .version(VERSION, '-V, --version')
+    .option('-p, --port <port>', 'port to serve stubs (and /__admin) on; 0 picks a free port', parsePort, 8080)
+    .option('-H, --host <host>', 'interface to bind', '0.0.0.0')
+    .option('-s, --stubs <dir>', 'folder of stub files (Decoy YAML/JSON or a WireMock root with mappings/ and __files/)', './stubs')
+    .option('--no-watch', 'do not reload stub files when they change')
+    .option('-v, --verbose', 'log one line per request')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
+    .option('--max-body-size <bytes>', 'largest request body accepted (413 beyond); e.g. 10m', parseBytes, 50 * 1024 * 1024)
+    .showHelpAfterError('(run decoy --help for the options)');
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.parse();
+  const opts = program.opts<{ port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number }>();
+  const logger = createLogger({ format: opts.logFormat });
+
+  let stubsDir = opts.stubs;
+  if (program.getOptionValueSource('stubs') === 'default' && !existsSync(stubsDir) && existsSync(BUNDLED_STUBS)) {
+    logger.warn(`no ./stubs folder here; serving Decoy's example stubs from ${BUNDLED_STUBS} (pass --stubs DIR for your own)`);
+    stubsDir = BUNDLED_STUBS;
+  }
+
+  const decoy = createDecoy({
+    stubsDir, port: opts.port, host: opts.host, watch: opts.watch, verbose: opts.verbose ?? false,
+    maxBodyBytes: opts.maxBodySize, logger,
+  });
+  try {
+    await decoy.start();
+  } catch (e) {
+    logger.error(e instanceof DecoyError ? e.format() : String((e as Error).stack ?? e));
+    process.exit(1);
+  }
+  const report = decoy.loadReport;
+  logger.info(`Decoy ${VERSION} serving ${report?.stubs ?? 0} stub(s) from ${report?.files ?? 0} file(s) in ${stubsDir} on ${decoy.url}`
+    + (report?.errors.length ? ` (${report.errors.length} problem(s) above; those files were skipped)` : '')
+    + (opts.watch ? '; watching for changes' : ''));
+
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info(`${signal} received: finishing in-flight requests, then exiting`);
+    decoy.stop().then(() => process.exit(0), (e) => {
+      logger.error(`stopping failed: ${(e as Error).message}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+/**
+ * One error type for everything Decoy reports to a user: a stable code, a message, an optional hint
+ * on how to fix it, and where the problem is (file, line, column, JSON pointer).
+ * Every code is listed in docs/errors.md.
+ */
+export type DecoyErrorCode =
+  | 'DECOY_ERR_STUB_SYNTAX'
+  | 'DECOY_ERR_STUB_INVALID'
+  | 'DECOY_ERR_STUB_COMPILE'
+  | 'DECOY_ERR_BODY_FILE_ESCAPE'
+  | 'DECOY_ERR_BODY_FILE_NOT_FOUND'
+  | 'DECOY_ERR_STUBS_DIR'
+  | 'DECOY_ERR_BODY_TOO_LARGE'
+  | 'DECOY_ERR_OPTION_INVALID';
+
+export interface ErrorSource {
+  /** The file, relative to the stubs folder when it is inside it. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** RFC 6901 JSON pointer into the document, e.g. `/response/status`. */
+  pointer?: string;
+}
+
+export class DecoyError extends Error {
+  readonly code: DecoyErrorCode;
+  readonly hint: string | undefined;
+  source: ErrorSource | undefined;
+
+  constructor(code: DecoyErrorCode, message: string, options: { hint?: string; source?: ErrorSource; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DecoyError';
+    this.code = code;
+    this.hint = options.hint;
+    this.source = options.source;
+  }
+
+  /** `file:line:column CODE message (at /pointer)`: the one-line form used in logs and the CLI. */
+  format(): string {
+    const s = this.source;
+    let where = '';
+    if (s?.file) {
+      where = s.file;
+      if (s.line !== undefined) where += `:${s.line}` + (s.column !== undefined ? `:${s.column}` : '');
+      where += ' ';
+    }
+    // With a line to go to, the message's own wording names the field; the pointer would repeat it.
+    const pointer = s?.pointer !== undefined && s.pointer !== '' && s.line === undefined ? ` (at ${s.pointer})` : '';
+    const hint = this.hint ? ` (hint: ${this.hint})` : '';
+    return `${where}${this.code} ${this.message}${pointer}${hint}`;
+  }
+}
+
+/** Escape one JSON-pointer reference token (RFC 6901 section 3). */
+export function escapePointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function joinPointer(base: string, ...tokens: Array<string | number>): string {
+  return base + tokens.map((t) => '/' + escapePointerToken(t)).join('');
+}

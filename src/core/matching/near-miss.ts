@@ -1,0 +1,96 @@
+/**
+ * When nothing matched: rank every stub by how far it is from the request and explain the closest
+ * ones field by field, in the side-by-side layout WireMock users know from its 404 page. Computed
+ * only for unmatched requests, never on the hot path.
+ */
+import type { DecoyRequest } from '../request.js';
+import type { Stub } from '../stub.js';
+import type { FieldReport } from './request-pattern.js';
+import type { StubSet } from './stub-index.js';
+
+export interface NearMiss {
+  stub: Stub;
+  distance: number;
+  fields: FieldReport[];
+}
+
+/** The `limit` stubs closest to the request, closest first (ties: matching order). */
+export function findNearMisses(stubs: StubSet, req: DecoyRequest, limit = 3): NearMiss[] {
+  const scored: Array<{ stub: Stub; distance: number }> = [];
+  for (const stub of stubs.all) scored.push({ stub, distance: stub.request.distance(req) });
+  // A stable sort keeps matching order among equal distances.
+  scored.sort((x, y) => x.distance - y.distance);
+  return scored.slice(0, limit).map(({ stub, distance }) => ({ stub, distance, fields: stub.request.report(req) }));
+}
+
+const LEFT = 59;
+const RIGHT = 52;
+const RULE = '-'.repeat(119);
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.length <= width) { out.push(line); continue; }
+    for (let i = 0; i < line.length; i += width) out.push(line.slice(i, i + width));
+  }
+  return out.length ? out : [''];
+}
+
+function row(left: string, right: string, marker?: string): string[] {
+  const l = wrap(left, LEFT);
+  const r = wrap(right, RIGHT);
+  const lines: string[] = [];
+  for (let i = 0; i < Math.max(l.length, r.length); i++) {
+    const rightCell = r[i] ?? '';
+    const m = i === 0 && marker ? `${rightCell.padEnd(RIGHT)}<<<<< ${marker}` : rightCell;
+    lines.push(`${(l[i] ?? '').padEnd(LEFT)}| ${m}`.trimEnd());
+  }
+  return lines;
+}
+
+function stubTitle(stub: Stub): string {
+  const where = stub.origin.file ? ` (${stub.origin.file}${stub.origin.line ? `:${stub.origin.line}` : ''})` : '';
+  return `${stub.name ? stub.name : `stub ${stub.id}`}${where}`;
+}
+
+function yamlScalar(s: string): string {
+  return /^[A-Za-z0-9_/.\-]+$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) ? s : JSON.stringify(s);
+}
+
+/** A minimal stub that would match this request: a starting point the developer can paste into a file. */
+export function suggestStub(req: DecoyRequest): string {
+  const lines = ['request:', `  method: ${req.method}`, `  urlPath: ${yamlScalar(req.path)}`];
+  if (req.query.size > 0) {
+    lines.push('  queryParameters:');
+    for (const [name, values] of req.query) lines.push(`    ${yamlScalar(name)}: ${yamlScalar(values[0] ?? '')}`);
+  }
+  lines.push('response:', '  status: 200', '  body: ""');
+  return lines.join('\n');
+}
+
+/** The plain-text body of the 404 sent for an unmatched request. */
+export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): string {
+  const out: string[] = ['', `${' '.repeat(47)}Request was not matched`, `${' '.repeat(47)}=======================`, ''];
+  const closest = misses[0];
+  if (!closest) {
+    out.push(`No stubs are loaded, so nothing could match ${req.method} ${req.url}.`);
+  } else {
+    out.push(RULE, `| ${'Closest stub'.padEnd(LEFT - 2)}| ${'Request'.padEnd(RIGHT + 5)}|`, RULE);
+    out.push(...row('', ''), ...row(stubTitle(closest.stub), ''), ...row('', ''));
+    if (!closest.fields.some((f) => f.label === 'Method')) out.push(...row('Method: ANY', req.method));
+    for (const f of closest.fields) {
+      out.push(...row(`${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match`));
+    }
+    if (closest.fields.length === 0) out.push(...row('(matches any request)', `${req.method} ${req.url}`));
+    out.push(...row('', ''), RULE);
+    if (misses.length > 1) {
+      out.push('', 'Other close stubs:');
+      misses.slice(1).forEach((m, i) => {
+        const differ = m.fields.filter((f) => !f.matched).map((f) => f.label);
+        out.push(`  ${i + 2}. ${stubTitle(m.stub)}: ${differ.length ? `differs in ${differ.join(', ')}` : 'matches, but not in its scenario state'}`);
+      });
+    }
+  }
+  out.push('', 'A stub that would match this request:', '', ...suggestStub(req).split('\n').map((l) => `  ${l}`), '');
+  return out.join('\n');
+}

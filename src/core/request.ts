@@ -1,0 +1,119 @@
+/**
+ * The transport-neutral request that matchers see. Everything beyond method and URL is derived lazily
+ * and at most once: most stubs look only at method and path, so the common request never splits its
+ * query, cookies or form body.
+ */
+import { createBodyView } from './matching/body-view.js';
+import type { BodyView } from './matching/types.js';
+
+/** Decodes a query-string or form component the way WireMock (Java's URLDecoder) does: `+` is a space. */
+export function decodeFormComponent(s: string): string {
+  const plus = s.indexOf('+') === -1 ? s : s.replace(/\+/g, ' ');
+  if (plus.indexOf('%') === -1) return plus;
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus; // a malformed escape is matched as written rather than failing the request
+  }
+}
+
+/** Splits `a=1&b=2&a=3` into name → values, in order. */
+export function parseFormEncoded(s: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (s === '') return out;
+  for (const part of s.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decodeFormComponent(eq === -1 ? part : part.slice(0, eq));
+    const value = eq === -1 ? '' : decodeFormComponent(part.slice(eq + 1));
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
+}
+
+/** Parses a Cookie header (RFC 6265 section 5.4): `a=1; b=2`. */
+export function parseCookieHeader(values: readonly string[] | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!values) return out;
+  for (const header of values) {
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq === -1) continue;
+      const name = pair.slice(0, eq).trim();
+      let value = pair.slice(eq + 1).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      const list = out.get(name);
+      if (list) list.push(value);
+      else out.set(name, [value]);
+    }
+  }
+  return out;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+export class DecoyRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** The request target as received: raw path plus query string. */
+  readonly url: string;
+  /** The raw (still percent-encoded) path, without the query string. */
+  readonly path: string;
+  /** The raw query string without `?`, or '' when there is none. */
+  readonly queryString: string;
+  readonly body: Buffer;
+
+  readonly #headersProvider: () => Record<string, string[]>;
+  #headers: Record<string, string[]> | undefined;
+  #query: Map<string, string[]> | undefined;
+  #cookies: Map<string, string[]> | undefined;
+  #form: Map<string, string[]> | undefined;
+  #bodyView: BodyView | undefined;
+
+  /**
+   * @param headers lower-cased header name → values, or a function that computes it on first use
+   *   (the HTTP layer passes Node's lazily built `headersDistinct`).
+   */
+  constructor(method: string, url: string, headers: Record<string, string[]> | (() => Record<string, string[]>), body: Buffer = EMPTY_BODY) {
+    this.method = method.toUpperCase();
+    this.url = url;
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.queryString = q === -1 ? '' : url.slice(q + 1);
+    this.#headersProvider = typeof headers === 'function' ? headers : () => headers;
+    this.body = body;
+  }
+
+  get headers(): Record<string, string[]> {
+    return (this.#headers ??= this.#headersProvider());
+  }
+
+  /** Values of a header, by case-insensitive name. */
+  header(name: string): string[] | undefined {
+    return this.headers[name.toLowerCase()];
+  }
+
+  get query(): Map<string, string[]> {
+    return (this.#query ??= parseFormEncoded(this.queryString));
+  }
+
+  get cookies(): Map<string, string[]> {
+    return (this.#cookies ??= parseCookieHeader(this.header('cookie')));
+  }
+
+  /** Form parameters from an `application/x-www-form-urlencoded` body; empty for other bodies. */
+  get formParameters(): Map<string, string[]> {
+    if (this.#form) return this.#form;
+    const type = this.header('content-type')?.[0] ?? '';
+    this.#form = type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+      ? parseFormEncoded(this.body.toString('utf8'))
+      : new Map();
+    return this.#form;
+  }
+
+  get bodyView(): BodyView {
+    return (this.#bodyView ??= createBodyView(this.body));
+  }
+}

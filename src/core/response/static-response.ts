@@ -1,0 +1,105 @@
+/**
+ * A response definition compiled into what the socket needs: status, reason phrase, a flat header
+ * list and the body as one Buffer, all built once when the stub loads.
+ */
+import { DecoyError, joinPointer } from '../errors.js';
+import type { ResponseDefinition } from '../stub-definition.js';
+
+export interface PreparedResponse {
+  readonly status: number;
+  readonly statusMessage: string | undefined;
+  /** Flat `[name, value, name, value, ...]`, as `writeHead()` takes it; includes Content-Length. */
+  readonly headers: readonly string[];
+  readonly body: Buffer;
+  explain(): string;
+}
+
+export interface ResponseCompileContext {
+  /**
+   * Reads a body file for `bodyFileName`. The file-system adapter resolves and confines the path
+   * and throws a DecoyError when the file is missing or outside the stubs folder.
+   */
+  readBodyFile?: (name: string, pointer: string) => Buffer;
+}
+
+function headerValue(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function hasHeader(headers: Record<string, unknown> | undefined, name: string): boolean {
+  if (!headers) return false;
+  const lower = name.toLowerCase();
+  return Object.keys(headers).some((k) => k.toLowerCase() === lower);
+}
+
+export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileContext = {}, pointer = '/response'): PreparedResponse {
+  const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName'] as const).filter((k) => def[k] !== undefined);
+  if (bodyKeys.length > 1) {
+    throw new DecoyError('DECOY_ERR_STUB_INVALID', `response has more than one body (${bodyKeys.join(', ')}); use exactly one`, {
+      source: { pointer: joinPointer(pointer, bodyKeys[1]!) },
+    });
+  }
+  let body: Buffer;
+  let kind = 'an empty body';
+  let impliedContentType: string | undefined;
+  if (def.body !== undefined) {
+    if (typeof def.body === 'string') {
+      body = Buffer.from(def.body, 'utf8');
+      kind = 'a text body';
+    } else {
+      // Decoy: an object, array, number or boolean under `body` is JSON (pleasant in YAML).
+      body = Buffer.from(JSON.stringify(def.body), 'utf8');
+      impliedContentType = 'application/json';
+      kind = 'a JSON body';
+    }
+  } else if (def.jsonBody !== undefined) {
+    // WireMock writes jsonBody compactly and adds no Content-Type of its own; neither do we.
+    body = Buffer.from(JSON.stringify(def.jsonBody), 'utf8');
+    kind = 'a JSON body';
+  } else if (def.base64Body !== undefined) {
+    if (!/^[A-Za-z0-9+/=\s_-]*$/.test(def.base64Body)) {
+      throw new DecoyError('DECOY_ERR_STUB_INVALID', 'response.base64Body is not valid base64', { source: { pointer: joinPointer(pointer, 'base64Body') } });
+    }
+    body = Buffer.from(def.base64Body, 'base64');
+    kind = 'a binary body';
+  } else if (def.bodyFileName !== undefined) {
+    if (!ctx.readBodyFile) {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `response.bodyFileName ${JSON.stringify(def.bodyFileName)} cannot be used here: there is no files folder`, {
+        source: { pointer: joinPointer(pointer, 'bodyFileName') },
+      });
+    }
+    body = ctx.readBodyFile(def.bodyFileName, joinPointer(pointer, 'bodyFileName'));
+    kind = `the body file ${def.bodyFileName}`;
+  } else {
+    body = Buffer.alloc(0);
+  }
+
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(def.headers ?? {})) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header name ${JSON.stringify(name)} is not a valid HTTP token (RFC 9110 section 5.1)`, {
+        source: { pointer: joinPointer(pointer, 'headers', name) },
+      });
+    }
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const s = headerValue(v);
+      if (/[\r\n\0]/.test(s)) {
+        throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header ${name} contains a line break or NUL`, {
+          source: { pointer: joinPointer(pointer, 'headers', name) },
+        });
+      }
+      headers.push(name, s);
+    }
+  }
+  if (impliedContentType && !hasHeader(def.headers, 'content-type')) headers.push('Content-Type', impliedContentType);
+  if (!hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding')) {
+    headers.push('Content-Length', String(body.length));
+  }
+
+  const status = def.status ?? 200;
+  const statusMessage = def.statusMessage;
+  return {
+    status, statusMessage, headers, body,
+    explain: () => `responds ${status}${statusMessage ? ' ' + statusMessage : ''} with ${kind}`,
+  };
+}

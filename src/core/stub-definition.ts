@@ -1,0 +1,55 @@
+/**
+ * Stub definitions as written in files and (later) sent to the admin API: WireMock's mapping format,
+ * plus Decoy's additions. These are plain data; `compileStub()` turns one into a runtime `Stub`.
+ */
+
+/** A value pattern as written: a WireMock StringValuePattern object, or a plain string (Decoy: means equalTo). */
+export type ValuePatternDefinition = string | Record<string, unknown>;
+
+export interface RequestPatternDefinition {
+  method?: string | string[];
+  url?: string;
+  urlPattern?: string;
+  urlPath?: string;
+  urlPathPattern?: string;
+  urlPathTemplate?: string;
+  /** Decoy: a path-to-regexp template such as `/users/:id` or `/files/*rest`. */
+  path?: string;
+  pathParameters?: Record<string, ValuePatternDefinition>;
+  headers?: Record<string, ValuePatternDefinition>;
+  queryParameters?: Record<string, ValuePatternDefinition>;
+  cookies?: Record<string, ValuePatternDefinition>;
+  formParameters?: Record<string, ValuePatternDefinition>;
+  basicAuthCredentials?: { username: string; password: string };
+  bodyPatterns?: ValuePatternDefinition[];
+}
+
+export interface ResponseDefinition {
+  status?: number;
+  statusMessage?: string;
+  headers?: Record<string, string | string[]>;
+  /** A string; Decoy also accepts an object or array here, written out as JSON. */
+  body?: unknown;
+  jsonBody?: unknown;
+  base64Body?: string;
+  bodyFileName?: string;
+  [key: string]: unknown;
+}
+
+export interface StubDefinition {
+  id?: string;
+  uuid?: string;
+  name?: string;
+  priority?: number;
+  persistent?: boolean;
+  request?: RequestPatternDefinition;
+  response?: ResponseDefinition;
+  scenarioName?: string;
+  requiredScenarioState?: string;
+  newScenarioState?: string;
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** WireMock's default priority for a stub that names none. */
+export const DEFAULT_PRIORITY = 5;

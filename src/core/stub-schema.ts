@@ -1,0 +1,195 @@
+/**
+ * The JSON Schema of a stub definition, and a validator that reports every problem with a JSON
+ * pointer and a sentence a person can act on. Operator-level checks (is this regex valid, is this a
+ * known matcher) happen when the stub compiles; the schema catches shapes, types and unknown keys.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+
+/** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
+export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
+export const UNSUPPORTED_REQUEST_KEYS = ['host', 'port', 'scheme', 'clientIp', 'customMatcher', 'multipartPatterns'] as const;
+export const UNSUPPORTED_RESPONSE_KEYS = [
+  'fixedDelayMilliseconds', 'delayDistribution', 'chunkedDribbleDelay', 'fault',
+  'proxyBaseUrl', 'proxyUrlPrefixToRemove', 'additionalProxyRequestHeaders', 'removeProxyRequestHeaders',
+  'transformers', 'transformerParameters',
+] as const;
+
+const valuePattern = { type: ['string', 'object'] };
+const patternMap = { type: 'object', additionalProperties: valuePattern };
+const headerValue = { type: ['string', 'number', 'boolean'] };
+
+const requestKeys = {
+  method: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+  url: { type: 'string' },
+  urlPattern: { type: 'string' },
+  urlPath: { type: 'string' },
+  urlPathPattern: { type: 'string' },
+  urlPathTemplate: { type: 'string' },
+  path: { type: 'string', minLength: 1 },
+  pathParameters: patternMap,
+  headers: patternMap,
+  queryParameters: patternMap,
+  cookies: patternMap,
+  formParameters: patternMap,
+  basicAuthCredentials: {
+    type: 'object',
+    required: ['username', 'password'],
+    properties: { username: { type: 'string' }, password: { type: 'string' } },
+    additionalProperties: false,
+  },
+  bodyPatterns: { type: 'array', items: valuePattern },
+} as Record<string, unknown>;
+for (const k of UNSUPPORTED_REQUEST_KEYS) requestKeys[k] = {};
+
+const responseKeys = {
+  status: { type: 'integer', minimum: 100, maximum: 599 },
+  statusMessage: { type: 'string' },
+  headers: { type: 'object', additionalProperties: { anyOf: [headerValue, { type: 'array', items: headerValue }] } },
+  body: {},
+  jsonBody: {},
+  base64Body: { type: 'string' },
+  bodyFileName: { type: 'string', minLength: 1 },
+} as Record<string, unknown>;
+for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
+
+const stubKeys = {
+  id: { type: 'string', minLength: 1 },
+  uuid: { type: 'string', minLength: 1 },
+  name: { type: 'string' },
+  priority: { type: 'integer', minimum: 1 },
+  persistent: { type: 'boolean' },
+  insertionIndex: { type: 'integer' },
+  request: { type: 'object', properties: requestKeys, additionalProperties: false },
+  response: { type: 'object', properties: responseKeys, additionalProperties: false },
+  scenarioName: { type: 'string', minLength: 1 },
+  requiredScenarioState: { type: 'string', minLength: 1 },
+  newScenarioState: { type: 'string', minLength: 1 },
+  metadata: { type: 'object' },
+} as Record<string, unknown>;
+for (const k of UNSUPPORTED_STUB_KEYS) stubKeys[k] = {};
+
+export const STUB_SCHEMA = {
+  $id: 'https://decoy.dev/schemas/stub.json',
+  type: 'object',
+  required: ['request', 'response'],
+  properties: stubKeys,
+  additionalProperties: false,
+};
+
+export interface SchemaProblem {
+  /** JSON pointer of the offending value (for an unknown key: of that key). */
+  pointer: string;
+  message: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(STUB_SCHEMA);
+
+/** Validates one stub definition; returns every problem found, or an empty list. */
+export function validateStubDefinition(definition: unknown): SchemaProblem[] {
+  if (validate(definition)) return [];
+  return describeErrors(validate.errors ?? [], definition);
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[token];
+  }
+  return cur;
+}
+
+/** `/response/status` → `response.status`; the root is `stub`. */
+function dotted(pointer: string): string {
+  if (pointer === '') return 'stub';
+  return pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((t, i) => (/^\d+$/.test(t) ? `[${t}]` : (i === 0 ? t : `.${t}`))).join('');
+}
+
+function describeGot(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const json = JSON.stringify(v);
+  return json.length > 60 ? json.slice(0, 57) + '...' : json;
+}
+
+/** Plain edit distance, for "did you mean" hints on misspelt keys. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** Suggests the closest of `candidates` to a misspelt `word`, if one is close enough. */
+export function closestWord(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    let pointer = e.instancePath;
+    let message: string;
+    const where = dotted(pointer);
+    const got = describeGot(valueAt(root, pointer));
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        const schemaPath = e.schemaPath.replace(/\/additionalProperties$/, '');
+        const props = schemaPath === '#' ? stubKeys : schemaPath.includes('/request') ? requestKeys : responseKeys;
+        const valid = Object.keys(props);
+        const guess = closestWord(key, valid);
+        pointer = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        message = `${where} has an unknown key "${key}"` + (guess ? ` (did you mean "${guess}"?)` : '') + `; valid keys: ${valid.join(', ')}`;
+        break;
+      }
+      case 'required':
+        message = `${where} must have "${(e.params as { missingProperty: string }).missingProperty}"`;
+        break;
+      case 'type':
+        message = `${where} must be ${articled(String((e.params as { type: string }).type))} (got ${got})`;
+        break;
+      case 'minimum':
+      case 'maximum':
+        message = `${where} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${(e.params as { limit: number }).limit} (got ${got})`;
+        break;
+      case 'minLength':
+        message = `${where} must not be empty`;
+        break;
+      case 'minItems':
+        message = `${where} must have at least ${(e.params as { limit: number }).limit} item(s)`;
+        break;
+      case 'anyOf':
+        message = `${where} has the wrong type (got ${got})`;
+        break;
+      default:
+        message = `${where} ${e.message ?? 'is invalid'} (got ${got})`;
+    }
+    // anyOf reports every branch's failure; one sentence per place is enough.
+    if (e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/')) continue;
+    if (seen.has(pointer + message)) continue;
+    seen.add(pointer + message);
+    out.push({ pointer, message });
+  }
+  return out;
+}
+
+function articled(type: string): string {
+  return type.split(',').map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ');
+}

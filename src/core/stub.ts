@@ -1,0 +1,97 @@
+/**
+ * `compileStub()` turns a StubDefinition (data, as written) into a Stub (runtime, precompiled).
+ * Everything that can be worked out before the first request is worked out here; a problem found
+ * here is a load error, never a 500 later.
+ */
+import { createHash } from 'node:crypto';
+import { DecoyError, type ErrorSource } from './errors.js';
+import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
+import { compileResponse, type PreparedResponse, type ResponseCompileContext } from './response/static-response.js';
+import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
+import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
+
+/** Where a stub came from: a file (with its position) or the admin API. */
+export interface StubOrigin {
+  /** The file, relative to the stubs folder. Absent for stubs created at run time. */
+  file?: string;
+  /** JSON pointer of this stub inside its file ('' when the file is the stub). */
+  pointer?: string;
+  line?: number;
+}
+
+export interface Stub {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly priority: number;
+  /** Insertion order: among equal priorities, the highest (most recently added) wins, as in WireMock. */
+  readonly sequence: number;
+  readonly definition: StubDefinition;
+  readonly origin: StubOrigin;
+  readonly request: RequestMatcher;
+  readonly response: PreparedResponse;
+  /** The response headers as sent: the stub's own plus WireMock's `Matched-Stub-Id` (and `-Name`). */
+  readonly wireHeaders: readonly string[];
+  readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
+  /** Keys the stub uses that this version of Decoy accepts but does not act on. */
+  readonly ignoredKeys: readonly string[];
+  explain(): string;
+}
+
+export interface CompileStubOptions extends ResponseCompileContext {
+  sequence: number;
+  origin?: StubOrigin;
+  /** Where the stub sits in its document, to prefix pointers in errors (e.g. `/mappings/3`). */
+  pointer?: string;
+}
+
+/**
+ * A stable id for a stub that names none: derived from where it was written, so a file's stubs keep
+ * their ids across reloads and restarts. Shaped as a UUID (version 5 style) for WireMock clients.
+ */
+export function deriveStubId(seed: string): string {
+  const h = createHash('sha1').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function compileStub(def: StubDefinition, options: CompileStubOptions): Stub {
+  const base = options.pointer ?? '';
+  const withBase = (e: unknown): never => {
+    if (e instanceof DecoyError) {
+      const src: ErrorSource = e.source ?? {};
+      e.source = { ...src, pointer: base + (src.pointer ?? '') };
+    }
+    throw e;
+  };
+  let request: RequestMatcher;
+  let response: PreparedResponse;
+  try {
+    request = compileRequestPattern(def.request ?? {}, '/request');
+    response = compileResponse(def.response ?? {}, options, '/response');
+  } catch (e) {
+    return withBase(e);
+  }
+  if (def.id !== undefined && def.uuid !== undefined && def.id !== def.uuid) {
+    withBase(new DecoyError('DECOY_ERR_STUB_INVALID', `stub has both id ${JSON.stringify(def.id)} and uuid ${JSON.stringify(def.uuid)}; they name the same thing, keep one`, { source: { pointer: '/uuid' } }));
+  }
+  const scenario = def.scenarioName === undefined ? undefined : {
+    name: def.scenarioName, requiredState: def.requiredScenarioState, newState: def.newScenarioState,
+  };
+  if (!scenario && (def.requiredScenarioState !== undefined || def.newScenarioState !== undefined)) {
+    withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
+  }
+  const origin = options.origin ?? {};
+  const id = def.id ?? def.uuid ?? deriveStubId(origin.file !== undefined ? `${origin.file}#${origin.pointer ?? ''}` : `api#${options.sequence}#${JSON.stringify(def)}`);
+  const ignoredKeys = [
+    ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
+    ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
+    ...UNSUPPORTED_RESPONSE_KEYS.filter((k) => def.response?.[k] !== undefined).map((k) => `response.${k}`),
+  ];
+  const name = def.name;
+  const wireHeaders = [...response.headers, 'Matched-Stub-Id', id];
+  if (name !== undefined && !/[\r\n\0]/.test(name)) wireHeaders.push('Matched-Stub-Name', name);
+  return {
+    id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
+    request, response, wireHeaders, scenario, ignoredKeys,
+    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${response.explain()}`,
+  };
+}

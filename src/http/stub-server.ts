@@ -1,0 +1,112 @@
+/**
+ * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → match → write.
+ * `/__admin` is handed to the admin handler and never matched against stubs.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { MockEngine } from '../core/engine.js';
+import { DecoyRequest } from '../core/request.js';
+import type { Logger } from '../observability/logger.js';
+
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface StubServerOptions {
+  engine: MockEngine;
+  logger: Logger;
+  admin: AdminHandler;
+  /** Largest request body read, in bytes; beyond it the answer is 413. */
+  maxBodyBytes: number;
+  /** Log one line per request. */
+  verbose: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
+
+export function createStubServer(options: StubServerOptions): http.Server {
+  const { engine, logger, admin, maxBodyBytes, verbose } = options;
+
+  // Hot path: no URL object, no header copies; the request's views are built only when a matcher asks.
+  const serve = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+    const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
+    const stub = engine.match(request);
+    if (stub !== undefined) {
+      const r = stub.response;
+      if (r.statusMessage === undefined) res.writeHead(r.status, stub.wireHeaders as string[]);
+      else res.writeHead(r.status, r.statusMessage, stub.wireHeaders as string[]);
+      res.end(r.body);
+      if (verbose) logger.info(`${request.method} ${request.url} → ${r.status} (stub ${stub.name ?? stub.id})`);
+      return;
+    }
+    const miss = engine.explainMiss(request);
+    const text = Buffer.from(miss.report, 'utf8');
+    res.writeHead(404, [...NOT_FOUND_HEADERS, 'Content-Length', String(text.length)]);
+    res.end(text);
+    if (verbose) logger.info(`${request.method} ${request.url} → 404 (no stub matched; closest: ${miss.nearMisses[0]?.stub.name ?? miss.nearMisses[0]?.stub.id ?? 'none'})`);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/__admin') && (url.length === 8 || url[8] === '/' || url[8] === '?')) {
+      admin(req, res);
+      return;
+    }
+    const h = req.headers;
+    if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+      serve(req, res, EMPTY);
+      return;
+    }
+    const declared = Number(h['content-length']);
+    if (declared > maxBodyBytes) {
+      tooLarge(res, maxBodyBytes);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (chunk: Buffer) => {
+      if (aborted) return;
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        aborted = true;
+        tooLarge(res, maxBodyBytes);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!aborted) safely(res, logger, () => serve(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    });
+    req.on('error', () => { /* the client went away mid-body: nothing to answer */ });
+  };
+
+  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => safely(res, logger, () => handle(req, res)));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A malformed request line or headers: answer 400 and say why, as far as the socket allows.
+    if (!socket.writable) { socket.destroy(); return; }
+    const msg = `Bad request: ${err.code ?? 'HPE_INVALID'}: ${err.message}\n`;
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
+  });
+  return server;
+}
+
+function tooLarge(res: ServerResponse, limit: number): void {
+  const msg = Buffer.from(`Request body larger than the limit of ${limit} bytes\n`);
+  res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': msg.length, Connection: 'close' });
+  res.end(msg);
+}
+
+/** One failing request must never take the server down: answer 500 and log it. */
+function safely(res: ServerResponse, logger: Logger, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    logger.error(`request failed: ${(e as Error).stack ?? e}`);
+    if (!res.headersSent) {
+      const msg = Buffer.from(`Decoy failed to answer this request: ${(e as Error).message}\n`);
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': msg.length });
+      res.end(msg);
+    } else {
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Reading one stub file: parse (YAML or JSON, with positions), find the stubs in it (one stub, a list,
+ * or WireMock's `{ "mappings": [...] }`), validate each against the schema and compile it. Every
+ * problem in the file is reported with file:line:column, not only the first; a file with any problem
+ * yields no stubs, so the caller can keep the file's previous good version.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { DecoyError } from '../core/errors.js';
+import { compileStub, type Stub } from '../core/stub.js';
+import type { StubDefinition } from '../core/stub-definition.js';
+import { validateStubDefinition } from '../core/stub-schema.js';
+
+export interface ParsedStubFile {
+  stubs: Stub[];
+  errors: DecoyError[];
+  /** Absolute paths of the body files its stubs read, so a change to one reloads this file. */
+  bodyFiles: Set<string>;
+}
+
+export interface StubFileContext {
+  /** The file's path relative to the stubs folder, as shown in messages. */
+  displayPath: string;
+  /** Hands out insertion sequence numbers. */
+  nextSequence: () => number;
+  /** Resolves and reads a body file; records it as a dependency; throws DecoyError. */
+  readBodyFile: (name: string, pointer: string) => { bytes: Buffer; path: string };
+}
+
+type Position = { line: number; column: number };
+
+/** Finds the source position of a JSON pointer; for a map key that does not resolve further, its key. */
+export function locate(doc: Document, lines: LineCounter, pointer: string): Position | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined = (node as YamlNode | null)?.range?.[0];
+  const tokens = pointer === '' ? [] : pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const token of tokens) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === token);
+      if (!pair) break;
+      best = (pair.key as YamlNode).range?.[0] ?? best;
+      node = pair.value;
+      // Point at the value when it is a scalar (`status: "200"`), at the key otherwise.
+      if (isScalar(node) && token === tokens[tokens.length - 1]) best = node.range?.[0] ?? best;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(token)];
+      if (item === undefined) break;
+      node = item;
+      best = (item as YamlNode).range?.[0] ?? best;
+    } else break;
+  }
+  if (best === undefined) return undefined;
+  const p = lines.linePos(best);
+  return { line: p.line, column: p.col };
+}
+
+export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFile {
+  const lines = new LineCounter();
+  const errors: DecoyError[] = [];
+  const bodyFiles = new Set<string>();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0];
+    errors.push(new DecoyError('DECOY_ERR_STUB_SYNTAX', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), {
+      source: { file: ctx.displayPath, line: pos?.line, column: pos?.col },
+    }));
+  }
+  if (errors.length) return { stubs: [], errors, bodyFiles };
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    errors.push(new DecoyError('DECOY_ERR_STUB_SYNTAX', (e as Error).message, { source: { file: ctx.displayPath } }));
+    return { stubs: [], errors, bodyFiles };
+  }
+
+  const entries: Array<{ def: unknown; pointer: string }> = [];
+  if (data === null || data === undefined) {
+    // An empty file holds no stubs; that is not an error (a file being created is often empty first).
+  } else if (Array.isArray(data)) {
+    data.forEach((def, i) => entries.push({ def, pointer: `/${i}` }));
+  } else if (typeof data === 'object' && 'mappings' in data) {
+    const mappings = (data as { mappings: unknown }).mappings;
+    if (!Array.isArray(mappings)) {
+      errors.push(fileError(doc, lines, ctx, '/mappings', 'DECOY_ERR_STUB_INVALID', 'mappings must be a list of stubs'));
+    } else {
+      mappings.forEach((def, i) => entries.push({ def, pointer: `/mappings/${i}` }));
+    }
+  } else if (typeof data === 'object') {
+    entries.push({ def: data, pointer: '' });
+  } else {
+    errors.push(fileError(doc, lines, ctx, '', 'DECOY_ERR_STUB_INVALID', 'a stub file must hold a stub, a list of stubs, or { "mappings": [...] }'));
+  }
+
+  const stubs: Stub[] = [];
+  for (const { def, pointer } of entries) {
+    const problems = typeof def === 'object' && def !== null && !Array.isArray(def)
+      ? validateStubDefinition(def)
+      : [{ pointer: '', message: 'a stub must be an object with request and response' }];
+    if (problems.length) {
+      for (const p of problems) errors.push(fileError(doc, lines, ctx, pointer + p.pointer, 'DECOY_ERR_STUB_INVALID', p.message));
+      continue;
+    }
+    try {
+      const pos = locate(doc, lines, pointer);
+      stubs.push(compileStub(def as StubDefinition, {
+        sequence: ctx.nextSequence(),
+        pointer,
+        origin: { file: ctx.displayPath, pointer, line: pos?.line },
+        readBodyFile: (name, at) => {
+          const { bytes, path } = ctx.readBodyFile(name, at);
+          bodyFiles.add(path);
+          return bytes;
+        },
+      }));
+    } catch (e) {
+      if (!(e instanceof DecoyError)) throw e;
+      const at = e.source?.pointer ?? pointer;
+      const pos = locate(doc, lines, at);
+      e.source = { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer: at };
+      errors.push(e);
+    }
+  }
+  return { stubs: errors.length ? [] : stubs, errors, bodyFiles };
+}
+
+function fileError(doc: Document, lines: LineCounter, ctx: StubFileContext, pointer: string, code: 'DECOY_ERR_STUB_INVALID', message: string): DecoyError {
+  const pos = locate(doc, lines, pointer);
+  return new DecoyError(code, message, { source: { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer } });
+}
+

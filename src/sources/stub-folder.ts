@@ -1,0 +1,303 @@
+/**
+ * A folder of stub files, loaded and kept in sync with the disk.
+ *
+ * Two layouts: a WireMock root (it has `mappings/`: stubs come from `mappings/`, body files from
+ * `__files/`) and Decoy's own (every .yaml/.yml/.json file under the folder except `__files/`; body
+ * files from `__files/`, then the stub file's own folder).
+ *
+ * Each file is its own unit: a file that fails to parse, validate or compile is reported and keeps
+ * the stubs it had before; the other files are unaffected. Changes are batched for a few
+ * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
+ */
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdir, stat, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { DecoyError } from '../core/errors.js';
+import type { Stub } from '../core/stub.js';
+import type { Logger } from '../observability/logger.js';
+import { parseStubFile } from './stub-file.js';
+
+const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** How long to gather file events before applying them. */
+const SETTLE_MS = 30;
+
+export interface StubFolderOptions {
+  dir: string;
+  logger: Logger;
+  nextSequence: () => number;
+  /** Called after every change with the folder's complete, current list of stubs. */
+  onChange: (stubs: Stub[]) => void;
+}
+
+interface FileState {
+  stubs: Stub[];
+  bodyFiles: Set<string>;
+  errors: DecoyError[];
+}
+
+export interface LoadReport {
+  files: number;
+  stubs: number;
+  errors: DecoyError[];
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export class StubFolder {
+  readonly root: string;
+  readonly layout: 'wiremock' | 'decoy';
+  readonly stubsRoot: string;
+  readonly filesRoot: string;
+  readonly #options: StubFolderOptions;
+  readonly #files = new Map<string, FileState>();
+  #watcher: FSWatcher | undefined;
+  #pending = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #settled: Array<() => void> = [];
+
+  constructor(options: StubFolderOptions) {
+    this.#options = options;
+    const dir = path.resolve(options.dir);
+    let st;
+    try {
+      st = statSync(dir);
+    } catch {
+      throw new DecoyError('DECOY_ERR_STUBS_DIR', `the stubs folder ${dir} does not exist`, { hint: 'create it, or pass another folder with --stubs DIR' });
+    }
+    if (!st.isDirectory()) throw new DecoyError('DECOY_ERR_STUBS_DIR', `${dir} is not a folder`, { hint: 'pass a folder with --stubs DIR' });
+    this.root = realpathSync(dir);
+    const mappings = path.join(this.root, 'mappings');
+    this.layout = existsSync(mappings) && statSync(mappings).isDirectory() ? 'wiremock' : 'decoy';
+    this.stubsRoot = this.layout === 'wiremock' ? mappings : this.root;
+    this.filesRoot = path.join(this.root, '__files');
+  }
+
+  /** Stubs of every file, in load order. */
+  stubs(): Stub[] {
+    const out: Stub[] = [];
+    for (const f of this.#files.values()) out.push(...f.stubs);
+    return out;
+  }
+
+  /** Current problems, by file. */
+  errors(): DecoyError[] {
+    const out: DecoyError[] = [];
+    for (const f of this.#files.values()) out.push(...f.errors);
+    return out;
+  }
+
+  #display(abs: string): string {
+    return path.relative(process.cwd(), abs) || abs;
+  }
+
+  #isStubFile(abs: string): boolean {
+    if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
+    if (!isInside(this.stubsRoot, abs)) return false;
+    if (this.layout === 'decoy' && isInside(this.filesRoot, abs)) return false;
+    return !path.relative(this.stubsRoot, abs).split(path.sep).some((part) => part.startsWith('.'));
+  }
+
+  async #listStubFiles(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      for (const e of entries) {
+        if (e.name.startsWith('.')) continue; // editor temp files, .git, Kubernetes' ..data
+        const abs = path.join(dir, e.name);
+        if (this.layout === 'decoy' && abs === this.filesRoot) continue;
+        let isDir = e.isDirectory();
+        let isFile = e.isFile();
+        if (e.isSymbolicLink()) {
+          try {
+            const real = await realpath(abs);
+            if (!isInside(this.root, real)) {
+              this.#options.logger.error(`${this.#display(abs)} DECOY_ERR_STUBS_DIR is a symlink to ${real}, outside the stubs folder; skipped`);
+              continue;
+            }
+            const s = await stat(abs);
+            isDir = s.isDirectory();
+            isFile = s.isFile();
+          } catch {
+            continue; // a dangling link
+          }
+        }
+        if (isDir) await walk(abs);
+        else if (isFile && this.#isStubFile(abs)) out.push(abs);
+      }
+    };
+    if (existsSync(this.stubsRoot)) await walk(this.stubsRoot);
+    return out.sort();
+  }
+
+  /** Resolves `bodyFileName` for a stub in `stubFile`, confined to the stubs folder. */
+  #readBodyFile(stubFile: string, name: string, pointer: string): { bytes: Buffer; path: string } {
+    const bases = this.layout === 'wiremock' ? [this.filesRoot] : [this.filesRoot, path.dirname(stubFile)];
+    if (path.isAbsolute(name) || name.includes('\0')) {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} must be a relative path inside the stubs folder`, { source: { pointer } });
+    }
+    const tried: string[] = [];
+    for (const base of bases) {
+      const abs = path.resolve(base, name);
+      if (!isInside(this.root, abs)) {
+        throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} points outside the stubs folder ${this.#display(this.root)}`, {
+          source: { pointer }, hint: 'body files must live under the stubs folder, e.g. in __files/',
+        });
+      }
+      tried.push(this.#display(abs));
+      let real: string;
+      try {
+        real = realpathSync(abs);
+      } catch {
+        continue;
+      }
+      if (!isInside(this.root, real)) {
+        throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} is a symlink to ${real}, outside the stubs folder`, { source: { pointer } });
+      }
+      if (!statSync(real).isFile()) continue;
+      return { bytes: readFileSync(real), path: real };
+    }
+    throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `body file ${JSON.stringify(name)} not found (looked for ${tried.join(' and ')})`, { source: { pointer } });
+  }
+
+  /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
+  #loadFile(abs: string): void {
+    const display = this.#display(abs);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.#files.delete(abs); return; }
+      this.#options.logger.error(`${display} could not be read: ${(e as Error).message}`);
+      return;
+    }
+    const parsed = parseStubFile(text, {
+      displayPath: display,
+      nextSequence: this.#options.nextSequence,
+      readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
+    });
+    const previous = this.#files.get(abs);
+    if (parsed.errors.length) {
+      for (const e of parsed.errors) this.#options.logger.error(e.format());
+      const kept = previous?.stubs.length ?? 0;
+      this.#options.logger.warn(`${display}: ${parsed.errors.length} problem(s); ${kept ? `still serving its previous ${kept} stub(s)` : 'no stubs loaded from it'}`);
+      this.#files.set(abs, { stubs: previous?.stubs ?? [], bodyFiles: previous?.bodyFiles ?? parsed.bodyFiles, errors: parsed.errors });
+      return;
+    }
+    for (const stub of parsed.stubs) {
+      if (stub.ignoredKeys.length) {
+        this.#options.logger.warn(`${display}${stub.origin.line ? `:${stub.origin.line}` : ''} stub ${stub.name ?? stub.id} uses ${stub.ignoredKeys.join(', ')}, which this version of Decoy does not support yet; ignored`);
+      }
+    }
+    this.#files.set(abs, { stubs: parsed.stubs, bodyFiles: parsed.bodyFiles, errors: [] });
+  }
+
+  async load(): Promise<LoadReport> {
+    const files = await this.#listStubFiles();
+    for (const f of files) this.#loadFile(f);
+    this.#options.onChange(this.stubs());
+    const stubs = this.stubs().length;
+    return { files: files.length, stubs, errors: this.errors() };
+  }
+
+  /** Starts watching; resolves once the watcher is ready. */
+  async watch(): Promise<void> {
+    if (this.#watcher) return;
+    const root = this.root;
+    const watcher = watch(root, {
+      ignoreInitial: true,
+      // Prompt unlink events (chokidar's atomic mode holds them ~100 ms); batching covers editors' swaps.
+      atomic: false,
+      ignored: (p: string) => p !== root && path.basename(p).startsWith('.'),
+    });
+    this.#watcher = watcher;
+    const onEvent = (p: string) => this.#schedule(path.resolve(p));
+    watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('unlinkDir', onEvent).on('addDir', onEvent);
+    watcher.on('error', (e) => this.#options.logger.error(`watching ${this.#display(root)} failed: ${(e as Error).message}; stubs stay as they are`));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  /** Resolves when no file events are pending (for tests and the admin API). */
+  settled(): Promise<void> {
+    if (this.#pending.size === 0 && this.#timer === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#settled.push(resolve));
+  }
+
+  #schedule(abs: string): void {
+    this.#pending.add(abs);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        this.#apply();
+      } catch (e) {
+        this.#options.logger.error(`reloading stubs failed: ${(e as Error).stack ?? e}`);
+      }
+      const waiters = this.#settled;
+      this.#settled = [];
+      for (const w of waiters) w();
+    }, SETTLE_MS);
+  }
+
+  #apply(): void {
+    const paths = [...this.#pending];
+    this.#pending.clear();
+    const reload = new Set<string>();
+    for (const p of paths) {
+      // A removed or renamed folder: drop the files under it that are gone.
+      for (const known of this.#files.keys()) {
+        if (isInside(p, known) && !existsSync(known)) reload.add(known);
+      }
+      let isFile = false;
+      let isDir = false;
+      try {
+        const s = statSync(p);
+        isFile = s.isFile();
+        isDir = s.isDirectory();
+      } catch { /* gone */ }
+      if (isDir) {
+        // A folder moved in: chokidar reports its files too, but a quick scan costs little and is certain.
+        for (const f of this.#scanSync(p)) reload.add(f);
+        continue;
+      }
+      if (this.#isStubFile(p) && (isFile || this.#files.has(p))) reload.add(p);
+      // A body file changed: reload the stub files that read it.
+      for (const [file, state] of this.#files) {
+        if (state.bodyFiles.has(p) || (isFile && state.errors.some((e) => e.code === 'DECOY_ERR_BODY_FILE_NOT_FOUND'))) reload.add(file);
+      }
+    }
+    if (reload.size === 0) return;
+    const sorted = [...reload].sort();
+    for (const f of sorted) {
+      const existed = this.#files.has(f);
+      this.#loadFile(f);
+      const now = this.#files.get(f);
+      const verb = !now ? 'removed' : existed ? 'reloaded' : 'added';
+      if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
+    }
+    this.#options.onChange(this.stubs());
+  }
+
+  #scanSync(dir: string): string[] {
+    const out: string[] = [];
+    try {
+      for (const e of readdirSyncRecursive(dir)) if (this.#isStubFile(e)) out.push(e);
+    } catch { /* gone again */ }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const w = this.#watcher;
+    this.#watcher = undefined;
+    if (w) await w.close();
+  }
+}
+
+function readdirSyncRecursive(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((rel) => path.join(dir, rel));
+}

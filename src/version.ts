@@ -1,0 +1,4 @@
+import { createRequire } from 'node:module';
+
+/** Decoy's version, from its package.json. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
