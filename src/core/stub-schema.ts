@@ -80,6 +80,8 @@ export interface SchemaProblem {
   /** JSON pointer of the offending value (for an unknown key: of that key). */
   pointer: string;
   message: string;
+  /** The problem is the key itself (an unknown key), not its value. */
+  atKey?: boolean;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -146,6 +148,7 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
   for (const e of errors) {
     let pointer = e.instancePath;
     let message: string;
+    let atKey = false;
     const where = dotted(pointer);
     const got = describeGot(valueAt(root, pointer));
     switch (e.keyword) {
@@ -156,6 +159,7 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
         const valid = Object.keys(props);
         const guess = closestWord(key, valid);
         pointer = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        atKey = true;
         message = `${where} has an unknown key "${key}"` + (guess ? ` (did you mean "${guess}"?)` : '') + `; valid keys: ${valid.join(', ')}`;
         break;
       }
@@ -185,7 +189,7 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
     if (e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/')) continue;
     if (seen.has(pointer + message)) continue;
     seen.add(pointer + message);
-    out.push({ pointer, message });
+    out.push(atKey ? { pointer, message, atKey } : { pointer, message });
   }
   return out;
 }

@@ -42,6 +42,8 @@ export interface CompileStubOptions extends ResponseCompileContext {
   origin?: StubOrigin;
   /** Where the stub sits in its document, to prefix pointers in errors (e.g. `/mappings/3`). */
   pointer?: string;
+  /** Seed for the id of a stub that names none (its file and position), so the id survives reloads. */
+  idSeed?: string;
 }
 
 /**
@@ -80,7 +82,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
   const origin = options.origin ?? {};
-  const id = def.id ?? def.uuid ?? deriveStubId(origin.file !== undefined ? `${origin.file}#${origin.pointer ?? ''}` : `api#${options.sequence}#${JSON.stringify(def)}`);
+  const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
   const ignoredKeys = [
     ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),

@@ -20,6 +20,8 @@ export interface ParsedStubFile {
 export interface StubFileContext {
   /** The file's path relative to the stubs folder, as shown in messages. */
   displayPath: string;
+  /** A name for the file that does not depend on the working directory (its path inside the stubs folder), for stable ids. */
+  idSeed: string;
   /** Hands out insertion sequence numbers. */
   nextSequence: () => number;
   /** Resolves and reads a body file; records it as a dependency; throws DecoyError. */
@@ -28,8 +30,11 @@ export interface StubFileContext {
 
 type Position = { line: number; column: number };
 
-/** Finds the source position of a JSON pointer; for a map key that does not resolve further, its key. */
-export function locate(doc: Document, lines: LineCounter, pointer: string): Position | undefined {
+/**
+ * Finds the source position of a JSON pointer: a scalar value's own position, else its key's (or,
+ * with `atKey`, always the key's, for problems with the key itself).
+ */
+export function locate(doc: Document, lines: LineCounter, pointer: string, atKey = false): Position | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   const tokens = pointer === '' ? [] : pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -40,7 +45,7 @@ export function locate(doc: Document, lines: LineCounter, pointer: string): Posi
       best = (pair.key as YamlNode).range?.[0] ?? best;
       node = pair.value;
       // Point at the value when it is a scalar (`status: "200"`), at the key otherwise.
-      if (isScalar(node) && token === tokens[tokens.length - 1]) best = node.range?.[0] ?? best;
+      if (!atKey && isScalar(node) && token === tokens[tokens.length - 1]) best = node.range?.[0] ?? best;
     } else if (isSeq(node)) {
       const item = node.items[Number(token)];
       if (item === undefined) break;
@@ -98,7 +103,7 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
       ? validateStubDefinition(def)
       : [{ pointer: '', message: 'a stub must be an object with request and response' }];
     if (problems.length) {
-      for (const p of problems) errors.push(fileError(doc, lines, ctx, pointer + p.pointer, 'DECOY_ERR_STUB_INVALID', p.message));
+      for (const p of problems) errors.push(fileError(doc, lines, ctx, pointer + p.pointer, 'DECOY_ERR_STUB_INVALID', p.message, p.atKey));
       continue;
     }
     try {
@@ -106,6 +111,7 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
       stubs.push(compileStub(def as StubDefinition, {
         sequence: ctx.nextSequence(),
         pointer,
+        idSeed: `${ctx.idSeed}#${pointer}`,
         origin: { file: ctx.displayPath, pointer, line: pos?.line },
         readBodyFile: (name, at) => {
           const { bytes, path } = ctx.readBodyFile(name, at);
@@ -124,8 +130,8 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
   return { stubs: errors.length ? [] : stubs, errors, bodyFiles };
 }
 
-function fileError(doc: Document, lines: LineCounter, ctx: StubFileContext, pointer: string, code: 'DECOY_ERR_STUB_INVALID', message: string): DecoyError {
-  const pos = locate(doc, lines, pointer);
+function fileError(doc: Document, lines: LineCounter, ctx: StubFileContext, pointer: string, code: 'DECOY_ERR_STUB_INVALID', message: string, atKey = false): DecoyError {
+  const pos = locate(doc, lines, pointer, atKey);
   return new DecoyError(code, message, { source: { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer } });
 }
 

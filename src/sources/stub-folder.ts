@@ -21,6 +21,12 @@ import { parseStubFile } from './stub-file.js';
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** How long to gather file events before applying them. */
 const SETTLE_MS = 30;
+/**
+ * chokidar drops a second `change` event for the same file within 50 ms of the first, so a file
+ * written twice in quick succession could keep its first version. After each batch, the files it
+ * read are checked again once that window has passed, and reloaded if they changed meanwhile.
+ */
+const RECHECK_MS = 80;
 
 export interface StubFolderOptions {
   dir: string;
@@ -57,6 +63,9 @@ export class StubFolder {
   #watcher: FSWatcher | undefined;
   #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #recheck: NodeJS.Timeout | undefined;
+  /** What each file looked like when it was last read (mtime and size), for the recheck. */
+  readonly #readStats = new Map<string, string>();
   #settled: Array<() => void> = [];
 
   constructor(options: StubFolderOptions) {
@@ -90,8 +99,10 @@ export class StubFolder {
     return out;
   }
 
+  /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
   #display(abs: string): string {
-    return path.relative(process.cwd(), abs) || abs;
+    const rel = path.relative(process.cwd(), abs);
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
   }
 
   #isStubFile(abs: string): boolean {
@@ -168,14 +179,17 @@ export class StubFolder {
     const display = this.#display(abs);
     let text: string;
     try {
+      // Stat before reading: if the file changes while being read, the recheck sees a newer stamp.
+      this.#readStats.set(abs, fileStamp(abs));
       text = readFileSync(abs, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.#files.delete(abs); return; }
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.#files.delete(abs); this.#readStats.delete(abs); return; }
       this.#options.logger.error(`${display} could not be read: ${(e as Error).message}`);
       return;
     }
     const parsed = parseStubFile(text, {
       displayPath: display,
+      idSeed: path.relative(this.stubsRoot, abs).split(path.sep).join('/'),
       nextSequence: this.#options.nextSequence,
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
     });
@@ -279,6 +293,20 @@ export class StubFolder {
       if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
     }
     this.#options.onChange(this.stubs());
+    this.#recheckLater(sorted);
+  }
+
+  #recheckLater(files: string[]): void {
+    if (this.#recheck) clearTimeout(this.#recheck);
+    this.#recheck = setTimeout(() => {
+      this.#recheck = undefined;
+      for (const f of files) {
+        let stamp: string;
+        try { stamp = fileStamp(f); } catch { stamp = 'gone'; }
+        if (stamp !== (this.#readStats.get(f) ?? 'gone')) this.#schedule(f);
+      }
+    }, RECHECK_MS);
+    this.#recheck.unref();
   }
 
   #scanSync(dir: string): string[] {
@@ -291,11 +319,17 @@ export class StubFolder {
 
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#recheck) clearTimeout(this.#recheck);
     this.#timer = undefined;
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();
   }
+}
+
+function fileStamp(abs: string): string {
+  const s = statSync(abs, { bigint: true });
+  return `${s.mtimeNs}:${s.size}:${s.ino}`;
 }
 
 function readdirSyncRecursive(dir: string): string[] {

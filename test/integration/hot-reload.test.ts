@@ -63,7 +63,7 @@ describe('hot reload', () => {
     assert.equal(await body('/a'), 'first');
     // Fixing the file brings the new version in.
     folder.write('a.yaml', stub('/a', 'fixed'));
-    await within500('/a', 'fixed');
+    await within500('/a', 'fixed').catch((e) => { console.log(log.text()); throw e; });
   });
 
   it('does not drop a request in flight while files change', async () => {

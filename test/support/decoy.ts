@@ -24,9 +24,13 @@ export function captureLog(): { logger: ReturnType<typeof createLogger>; log: Lo
   return { logger, log: { lines, text: () => lines.join('\n') } };
 }
 
-/** A temp folder with the given files (path → content); removed by `cleanup()`. */
-export function tempStubs(files: Record<string, string> = {}): { dir: string; write(rel: string, content: string): void; cleanup(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'decoy-test-'));
+/**
+ * A temp folder with the given files (path → content); removed by `cleanup()`. With `fixedDir`, the
+ * folder is that path (emptied first), so file names in user-facing text are the same every run.
+ */
+export function tempStubs(files: Record<string, string> = {}, fixedDir?: string): { dir: string; write(rel: string, content: string): void; cleanup(): void } {
+  if (fixedDir) rmSync(fixedDir, { recursive: true, force: true });
+  const dir = fixedDir ? (mkdirSync(fixedDir, { recursive: true }), fixedDir) : mkdtempSync(path.join(tmpdir(), 'decoy-test-'));
   const write = (rel: string, content: string) => {
     const abs = path.join(dir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });

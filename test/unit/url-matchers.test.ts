@@ -43,7 +43,9 @@ describe('URL matchers', () => {
     assert.deepEqual(key({ path: '/users/:id' }), { kind: 'segment', segment: 'users' });
     assert.deepEqual(key({ urlPathTemplate: '/users/{id}' }), { kind: 'segment', segment: 'users' });
     assert.deepEqual(key({ urlPathPattern: '/users/[0-9]+' }), { kind: 'segment', segment: 'users' });
-    assert.deepEqual(key({ urlPathPattern: '^/users/?.*' }), { kind: 'segment', segment: 'users' });
+    assert.deepEqual(key({ urlPathPattern: '^/users/[a-z]+$' }), { kind: 'segment', segment: 'users' });
+    // `/users/?.*` also matches `/usersX`: the first segment is not certain.
+    assert.deepEqual(key({ urlPathPattern: '^/users/?.*' }), { kind: 'any' });
     // Uncertain prefixes go to the catch-all bucket.
     assert.deepEqual(key({ urlPathPattern: '/users/?x' }), { kind: 'any' });
     assert.deepEqual(key({ urlPathPattern: '/(users|people)/.*' }), { kind: 'any' });

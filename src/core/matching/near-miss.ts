@@ -48,8 +48,8 @@ function row(left: string, right: string, marker?: string): string[] {
   return lines;
 }
 
-function stubTitle(stub: Stub): string {
-  const where = stub.origin.file ? ` (${stub.origin.file}${stub.origin.line ? `:${stub.origin.line}` : ''})` : '';
+function stubTitle(stub: Stub, separator = ' '): string {
+  const where = stub.origin.file ? `${separator}(${stub.origin.file}${stub.origin.line ? `:${stub.origin.line}` : ''})` : '';
   return `${stub.name ? stub.name : `stub ${stub.id}`}${where}`;
 }
 
@@ -76,7 +76,7 @@ export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): str
     out.push(`No stubs are loaded, so nothing could match ${req.method} ${req.url}.`);
   } else {
     out.push(RULE, `| ${'Closest stub'.padEnd(LEFT - 2)}| ${'Request'.padEnd(RIGHT + 5)}|`, RULE);
-    out.push(...row('', ''), ...row(stubTitle(closest.stub), ''), ...row('', ''));
+    out.push(...row('', ''), ...row(stubTitle(closest.stub, '\n'), ''), ...row('', ''));
     if (!closest.fields.some((f) => f.label === 'Method')) out.push(...row('Method: ANY', req.method));
     for (const f of closest.fields) {
       out.push(...row(`${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match`));

@@ -155,8 +155,9 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
     const m = compileValueMatcher(pdef, joinPointer(pointer, 'bodyPatterns', i));
     parts.push({
       label: 'Body', weight: 1, expected: describeMatcher(m),
-      test: (req) => m.test(req.bodyView.text, req.bodyView),
-      distance: (req) => m.distance(req.bodyView.text, req.bodyView),
+      // An empty body is an absent one, as in WireMock: `absent: true` matches a request without a body.
+      test: (req) => (req.body.length === 0 ? m.test(undefined) : m.test(req.bodyView.text, req.bodyView)),
+      distance: (req) => (req.body.length === 0 ? m.distance(undefined) : m.distance(req.bodyView.text, req.bodyView)),
       actual: (req) => (req.body.length === 0 ? '(empty)' : req.bodyView.text),
     });
   });

@@ -6,7 +6,8 @@
 import { parse as parsePathTemplate, pathToRegexp, type Token } from 'path-to-regexp';
 import { DecoyError, joinPointer } from '../errors.js';
 import type { DecoyRequest } from '../request.js';
-import { normalizedLevenshtein } from './distance.js';
+import { compileWholeMatchRegex } from './java-regex.js';
+import { normalizedLevenshtein } from './levenshtein.js';
 
 export type IndexKey =
   | { kind: 'exact'; path: string }
@@ -48,10 +49,8 @@ function regexSegment(source: string): string | undefined {
 
 function compileRegex(source: string, pointer: string): RegExp {
   try {
-    // WireMock uses Java's Matcher.matches(): the whole value must match. Java's leading `(?i)`
-    // has no JavaScript spelling before Node 23, so it becomes the `i` flag.
-    const insensitive = source.startsWith('(?i)');
-    return new RegExp(`^(?:${insensitive ? source.slice(4) : source})$`, insensitive ? 'i' : '');
+    // WireMock uses Java's Matcher.matches(): the whole value must match, in Java's regex dialect.
+    return compileWholeMatchRegex(source);
   } catch (e) {
     throw new DecoyError('DECOY_ERR_STUB_COMPILE', `invalid regular expression ${JSON.stringify(source)}: ${(e as Error).message}`, { source: { pointer } });
   }

@@ -1,0 +1,44 @@
+/**
+ * A request body seen through lazily computed, memoized views: the bytes as given, the text decoded
+ * once, JSON parsed at most once, XML parsed at most once. Matchers that never look at the body
+ * cost nothing; several body matchers on one stub share one parse.
+ */
+import type { Buffer } from 'node:buffer';
+import type { BodyView } from './types.js';
+import { parseXml } from './xml-document.js';
+
+const NOT_COMPUTED = Symbol('not computed');
+
+class LazyBodyView implements BodyView {
+  private textValue: string | undefined;
+  private jsonValue: { ok: true; value: unknown } | { ok: false } | undefined;
+  private xmlValue: unknown = NOT_COMPUTED;
+
+  constructor(readonly bytes: Buffer) {}
+
+  get text(): string {
+    if (this.textValue === undefined) this.textValue = this.bytes.toString('utf8');
+    return this.textValue;
+  }
+
+  json(): { ok: true; value: unknown } | { ok: false } {
+    if (this.jsonValue === undefined) {
+      try {
+        this.jsonValue = { ok: true, value: JSON.parse(this.text) as unknown };
+      } catch {
+        this.jsonValue = { ok: false };
+      }
+    }
+    return this.jsonValue;
+  }
+
+  xml(): unknown | undefined {
+    if (this.xmlValue === NOT_COMPUTED) this.xmlValue = parseXml(this.text);
+    return this.xmlValue;
+  }
+}
+
+/** Wraps body bytes in a BodyView; nothing is decoded or parsed until asked for. */
+export function createBodyView(bytes: Buffer): BodyView {
+  return new LazyBodyView(bytes);
+}

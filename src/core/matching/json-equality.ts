@@ -1,0 +1,235 @@
+/**
+ * Semantic JSON equality for `equalToJson`, with WireMock's (JsonUnit's) options and placeholders.
+ *
+ * The expected document is compiled once into a tree in which JsonUnit placeholders are resolved:
+ *   `${json-unit.ignore}` (any value, key present), `${json-unit.ignore-element}` (may be missing),
+ *   `${json-unit.any-string}`, `${json-unit.any-number}`, `${json-unit.any-boolean}`,
+ *   `${json-unit.regex}<java regex>` (whole-string match, strings only); `#{...}` is accepted too.
+ * Numbers compare by value (1 equals 1.0). `ignoreArrayOrder` compares arrays as multisets, using a
+ * bipartite matching so that overlapping element patterns are paired correctly; `ignoreExtraElements`
+ * allows extra object fields and extra trailing array items (any extra items when order is ignored);
+ * `ignoreNullElements` treats null fields as absent on both sides.
+ */
+import { compileWholeMatchRegex } from './java-regex.js';
+
+export interface JsonEqualityOptions {
+  readonly ignoreArrayOrder: boolean;
+  readonly ignoreExtraElements: boolean;
+  readonly ignoreNullElements: boolean;
+}
+
+type ExpectedNode =
+  | { readonly kind: 'ignore' }
+  | { readonly kind: 'ignoreElement' }
+  | { readonly kind: 'anyString' }
+  | { readonly kind: 'anyNumber' }
+  | { readonly kind: 'anyBoolean' }
+  | { readonly kind: 'regex'; readonly regex: RegExp }
+  | { readonly kind: 'literal'; readonly value: null | boolean | number | string }
+  | { readonly kind: 'array'; readonly items: readonly ExpectedNode[]; readonly size: number }
+  | { readonly kind: 'object'; readonly entries: ReadonlyArray<readonly [string, ExpectedNode]>; readonly keys: ReadonlySet<string>; readonly size: number };
+
+const PLACEHOLDER = /^[$#]\{json-unit\.(ignore|ignore-element|any-string|any-number|any-boolean|regex)\}([\s\S]*)$/;
+
+/** Thrown at compile time for an unusable placeholder (e.g. a bad regex). */
+export class JsonPlaceholderError extends Error {}
+
+function compileNode(value: unknown, options: JsonEqualityOptions): ExpectedNode {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return { kind: 'literal', value };
+  if (typeof value === 'string') {
+    const m = PLACEHOLDER.exec(value);
+    if (m === null) return { kind: 'literal', value };
+    const [, name, rest] = m;
+    if (name === 'regex') {
+      try {
+        return { kind: 'regex', regex: compileWholeMatchRegex(rest!) };
+      } catch (err) {
+        throw new JsonPlaceholderError(`\${json-unit.regex} has an invalid regex ${JSON.stringify(rest)}: ${(err as Error).message}`);
+      }
+    }
+    if (rest !== '') return { kind: 'literal', value };
+    switch (name) {
+      case 'ignore':
+        return { kind: 'ignore' };
+      case 'ignore-element':
+        return { kind: 'ignoreElement' };
+      case 'any-string':
+        return { kind: 'anyString' };
+      case 'any-number':
+        return { kind: 'anyNumber' };
+      default:
+        return { kind: 'anyBoolean' };
+    }
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item) => compileNode(item, options));
+    return { kind: 'array', items, size: 1 + items.reduce((sum, item) => sum + nodeSize(item), 0) };
+  }
+  const entries: Array<readonly [string, ExpectedNode]> = [];
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    if (options.ignoreNullElements && child === null) continue;
+    entries.push([key, compileNode(child, options)]);
+  }
+  return {
+    kind: 'object',
+    entries,
+    keys: new Set(entries.map(([key]) => key)),
+    size: 1 + entries.reduce((sum, [, child]) => sum + nodeSize(child), 0),
+  };
+}
+
+function nodeSize(node: ExpectedNode): number {
+  return node.kind === 'array' || node.kind === 'object' ? node.size : 1;
+}
+
+function valueSize(value: unknown): number {
+  if (Array.isArray(value)) {
+    let size = 1;
+    for (const item of value) size += valueSize(item);
+    return size;
+  }
+  if (typeof value === 'object' && value !== null) {
+    let size = 1;
+    for (const key in value) if (Object.hasOwn(value, key)) size += valueSize((value as Record<string, unknown>)[key]);
+    return size;
+  }
+  return 1;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A compiled expectation: test() answers equality, distance() a 0..1 near-miss measure. */
+export class JsonEquality {
+  private readonly root: ExpectedNode;
+
+  constructor(
+    expected: unknown,
+    private readonly options: JsonEqualityOptions,
+  ) {
+    this.root = compileNode(expected, options);
+  }
+
+  // Hot path: a recursive walk that stops at the first difference and allocates nothing unless an
+  // unordered array needs a matching.
+  test(actual: unknown): boolean {
+    return this.equal(this.root, actual);
+  }
+
+  /** Differences weighted by the size of the subtrees involved, over the larger document's size. */
+  distance(actual: unknown): number {
+    if (this.equal(this.root, actual)) return 0;
+    const differences = this.countDifferences(this.root, actual);
+    const total = Math.max(nodeSize(this.root), valueSize(actual));
+    return Math.min(1, differences / total);
+  }
+
+  private equal(expected: ExpectedNode, actual: unknown): boolean {
+    switch (expected.kind) {
+      case 'ignore':
+      case 'ignoreElement':
+        return actual !== undefined;
+      case 'anyString':
+        return typeof actual === 'string';
+      case 'anyNumber':
+        return typeof actual === 'number';
+      case 'anyBoolean':
+        return typeof actual === 'boolean';
+      case 'regex':
+        return typeof actual === 'string' && expected.regex.test(actual);
+      case 'literal':
+        return actual === expected.value;
+      case 'array':
+        return Array.isArray(actual) && this.arraysEqual(expected.items, actual);
+      case 'object':
+        return isObject(actual) && this.objectsEqual(expected, actual);
+    }
+  }
+
+  private objectsEqual(expected: Extract<ExpectedNode, { kind: 'object' }>, actual: Record<string, unknown>): boolean {
+    const { ignoreExtraElements, ignoreNullElements } = this.options;
+    for (const [key, child] of expected.entries) {
+      if (!Object.hasOwn(actual, key) || (ignoreNullElements && actual[key] === null)) {
+        if (child.kind === 'ignoreElement') continue;
+        return false;
+      }
+      if (!this.equal(child, actual[key])) return false;
+    }
+    if (!ignoreExtraElements) {
+      for (const key in actual) {
+        if (!Object.hasOwn(actual, key) || expected.keys.has(key)) continue;
+        if (ignoreNullElements && actual[key] === null) continue;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private arraysEqual(items: readonly ExpectedNode[], actual: readonly unknown[]): boolean {
+    const { ignoreArrayOrder, ignoreExtraElements } = this.options;
+    if (ignoreExtraElements ? actual.length < items.length : actual.length !== items.length) return false;
+    if (!ignoreArrayOrder) {
+      for (let i = 0; i < items.length; i++) if (!this.equal(items[i]!, actual[i])) return false;
+      return true;
+    }
+    return this.maximumMatching(items, actual) === items.length;
+  }
+
+  /**
+   * Kuhn's augmenting-path bipartite matching between expected items and actual items: the number of
+   * expected items that can each be paired with a distinct equal actual item.
+   */
+  private maximumMatching(items: readonly ExpectedNode[], actual: readonly unknown[]): number {
+    const compatible: number[][] = items.map((item) => {
+      const candidates: number[] = [];
+      for (let j = 0; j < actual.length; j++) if (this.equal(item, actual[j])) candidates.push(j);
+      return candidates;
+    });
+    const owner = new Int32Array(actual.length).fill(-1);
+    const tryAssign = (i: number, seen: Uint8Array): boolean => {
+      for (const j of compatible[i]!) {
+        if (seen[j]) continue;
+        seen[j] = 1;
+        if (owner[j] === -1 || tryAssign(owner[j]!, seen)) {
+          owner[j] = i;
+          return true;
+        }
+      }
+      return false;
+    };
+    let matched = 0;
+    for (let i = 0; i < items.length; i++) if (tryAssign(i, new Uint8Array(actual.length))) matched++;
+    return matched;
+  }
+
+  private countDifferences(expected: ExpectedNode, actual: unknown): number {
+    if (this.equal(expected, actual)) return 0;
+    if (expected.kind === 'object' && isObject(actual)) {
+      let count = 0;
+      for (const [key, child] of expected.entries) {
+        if (!Object.hasOwn(actual, key)) count += child.kind === 'ignoreElement' ? 0 : nodeSize(child);
+        else count += this.countDifferences(child, actual[key]);
+      }
+      if (!this.options.ignoreExtraElements) {
+        for (const key of Object.keys(actual)) if (!expected.keys.has(key)) count += valueSize(actual[key]);
+      }
+      return Math.max(count, 1);
+    }
+    if (expected.kind === 'array' && Array.isArray(actual)) {
+      let count = 0;
+      if (this.options.ignoreArrayOrder) {
+        const matched = this.maximumMatching(expected.items, actual);
+        count += expected.items.length - matched;
+        if (!this.options.ignoreExtraElements) count += Math.max(0, actual.length - matched);
+      } else {
+        const shared = Math.min(expected.items.length, actual.length);
+        for (let i = 0; i < shared; i++) count += this.countDifferences(expected.items[i]!, actual[i]);
+        for (let i = shared; i < expected.items.length; i++) count += nodeSize(expected.items[i]!);
+        if (!this.options.ignoreExtraElements) for (let i = shared; i < actual.length; i++) count += valueSize(actual[i]);
+      }
+      return Math.max(count, 1);
+    }
+    return Math.max(nodeSize(expected), valueSize(actual));
+  }
+}
