@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Decoy } from '../../src/index.js';
+import { get, startDecoy, tempStubs } from '../support/decoy.js';
+
+const readme = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
+/** Every ```yaml and ```json block in the README that looks like a stub file. */
+const blocks = [...readme.matchAll(/```(yaml|json)\n([\s\S]*?)```/g)]
+  .map((m) => ({ ext: m[1]!, text: m[2]! }))
+  .filter((b) => /request/.test(b.text) && /response/.test(b.text));
+
+describe('README examples', () => {
+  let folder: ReturnType<typeof tempStubs>;
+  let decoy: Decoy;
+  before(async () => {
+    const files: Record<string, string> = { '__files/user.json': '{"id":1}' };
+    blocks.forEach((b, i) => (files[`example-${i}.${b.ext}`] = b.text));
+    folder = tempStubs(files);
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+  });
+  after(async () => {
+    await decoy.stop();
+    folder.cleanup();
+  });
+
+  it('every stub example in the README loads without a problem', () => {
+    assert.ok(blocks.length >= 2, `found ${blocks.length} stub examples`);
+    assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
+    assert.ok(decoy.loadReport!.stubs >= 3);
+  });
+
+  it('the shorthand example: path template, plain-string header, object body as JSON', async () => {
+    const ok = await get(`${decoy.url}/users/1`, { headers: { Accept: 'application/json' } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('content-type'), 'application/json');
+    assert.deepEqual(JSON.parse(ok.text), { id: 1, name: 'Ada' });
+    // pathParameters constrain the template; the header shorthand is equalTo.
+    assert.equal((await get(`${decoy.url}/users/ada`, { headers: { Accept: 'application/json' } })).status, 404);
+    assert.equal((await get(`${decoy.url}/users/1`, { headers: { Accept: 'text/html' } })).status, 404);
+  });
+
+  it('the method list and wildcard example', async () => {
+    assert.equal((await fetch(`${decoy.url}/files/a/b/c`, { method: 'HEAD' })).status, 204);
+    assert.equal((await get(`${decoy.url}/files/x`)).status, 204);
+    assert.equal((await get(`${decoy.url}/files/x`, { method: 'DELETE' })).status, 404);
+  });
+
+  it('the WireMock JSON example', async () => {
+    const res = await get(`${decoy.url}/health`, { headers: { Accept: 'application/json' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '{"status":"UP"}');
+  });
+});
