@@ -23,6 +23,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { createDecoy } from '../../src/index.js';
 import { startWireMock } from '../support/wiremock.js';
@@ -36,6 +38,7 @@ const fixtureRoot = fileURLToPath(new URL('../fixtures/differential/', import.me
 interface FixtureStub {
   id: string;
   name: string;
+  /** The mapping file, relative to the root folder. */
   file: string;
   /** Header names the mapping's response sets, as written. */
   responseHeaderNames: string[];
@@ -49,15 +52,23 @@ function listJsonFiles(dir: string): string[] {
   });
 }
 
+/** The few fields of a WireMock stub mapping that the comparisons need. */
+interface MappingJson {
+  id?: string;
+  uuid?: string;
+  name?: string;
+  response?: { headers?: Record<string, unknown> };
+}
+
+/** Reads both file styles: one mapping per file, or `{ "mappings": [...] }`; the id may be spelled `id` or `uuid`. */
 function loadFixtureStubs(root: string): Map<string, FixtureStub> {
   const stubs = new Map<string, FixtureStub>();
   for (const file of listJsonFiles(path.join(root, 'mappings'))) {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const mappings = (Array.isArray(parsed.mappings) ? parsed.mappings : [parsed]) as Array<Record<string, any>>;
-    for (const mapping of mappings) {
-      const id = String(mapping.id ?? mapping.uuid);
-      const headers = (mapping.response?.headers ?? {}) as Record<string, unknown>;
-      stubs.set(id, { id, name: String(mapping.name), file, responseHeaderNames: Object.keys(headers) });
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as MappingJson & { mappings?: MappingJson[] };
+    for (const mapping of parsed.mappings ?? [parsed]) {
+      const id = mapping.id ?? mapping.uuid;
+      if (id === undefined || mapping.name === undefined) throw new Error(`${file}: every fixture stub needs an id and a name`);
+      stubs.set(id, { id, name: mapping.name, file: path.relative(root, file), responseHeaderNames: Object.keys(mapping.response?.headers ?? {}) });
     }
   }
   return stubs;
@@ -82,6 +93,8 @@ interface RequestSpec {
   path: string;
   headers?: Record<string, string | string[]>;
   body?: string | Uint8Array;
+  /** Send the body as a stream (Transfer-Encoding: chunked) instead of with a Content-Length. */
+  isChunked?: boolean;
 }
 
 type Expectation =
@@ -128,6 +141,10 @@ function postXml(requestPath: string, body: string): RequestSpec {
   return send('POST', requestPath, body, { 'Content-Type': 'application/xml' });
 }
 
+function postGzip(requestPath: string, text: string): RequestSpec {
+  return send('POST', requestPath, gzipSync(text), { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' });
+}
+
 function basic(credentials: string): string {
   return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 }
@@ -164,6 +181,7 @@ const methodCases: Case[] = [
 
 const headerCases: Case[] = [
   matched('header equalTo: positive', '301', get('/diff/header/equal', { 'X-Token': 'abc-123' })),
+  matched('header equalTo: positive (one of two values)', '301', get('/diff/header/equal', { 'X-Token': ['other', 'abc-123'] })),
   matched('header equalTo: positive (header name in another case)', '301', get('/diff/header/equal', { 'x-TOKEN': 'abc-123' })),
   unmatched('header equalTo: negative (value in another case)', '301', get('/diff/header/equal', { 'X-Token': 'ABC-123' })),
   unmatched('header equalTo: negative (header missing)', '301', get('/diff/header/equal')),
@@ -225,6 +243,7 @@ const cookieAndAuthCases: Case[] = [
 
 const bodyStringCases: Case[] = [
   matched('bodyPatterns equalTo: positive', '601', postText('/diff/body/equal', 'hello body')),
+  matched('bodyPatterns equalTo: positive (chunked request body)', '601', { ...postText('/diff/body/equal', 'hello body'), isChunked: true }),
   unmatched('bodyPatterns equalTo: negative', '601', postText('/diff/body/equal', 'hello Body')),
   matched('bodyPatterns equalTo caseInsensitive: positive', '602', postText('/diff/body/equal-ci', 'HELLO BODY')),
   unmatched('bodyPatterns equalTo caseInsensitive: negative', '602', postText('/diff/body/equal-ci', 'hello bodies')),
@@ -240,6 +259,16 @@ const bodyStringCases: Case[] = [
   unmatched('bodyPatterns two patterns: negative (second fails)', '607', postText('/diff/body/two', 'alpha only')),
   matched('bodyPatterns absent: positive (empty body)', '608', send('POST', '/diff/body/absent')),
   unmatched('bodyPatterns absent: negative', '608', postText('/diff/body/absent', 'x')),
+  matched('bodyPatterns equalTo non-ASCII: positive (UTF-8)', '609', postText('/diff/body/non-ascii', 'café crème')),
+  matched(
+    'bodyPatterns equalTo non-ASCII: positive (ISO-8859-1, as declared in Content-Type)',
+    '609',
+    send('POST', '/diff/body/non-ascii', Buffer.from('café crème', 'latin1'), { 'Content-Type': 'text/plain; charset=ISO-8859-1' }),
+  ),
+  unmatched('bodyPatterns equalTo non-ASCII: negative', '609', postText('/diff/body/non-ascii', 'cafe creme')),
+  matched('bodyPatterns equalTo: positive (identity-encoded request)', '610', postText('/diff/body/gzip', 'hello gzipped body')),
+  matched('bodyPatterns equalTo: positive (gzip Content-Encoding request)', '610', postGzip('/diff/body/gzip', 'hello gzipped body')),
+  unmatched('bodyPatterns equalTo: negative (gzip Content-Encoding request)', '610', postGzip('/diff/body/gzip', 'hello other body')),
 ];
 
 const jsonCases: Case[] = [
@@ -287,6 +316,9 @@ const jsonCases: Case[] = [
   unmatched('matchesJsonPath nested equalToJson: negative', '711', postJson('/diff/jsonpath/equal-to-json', '{"address":{"city":"Lyon","zip":"69001"}}')),
   matched('matchesJsonPath two expressions: positive', '712', postJson('/diff/jsonpath/two', '{"a":0,"b":["first","second"]}')),
   unmatched('matchesJsonPath two expressions: negative', '712', postJson('/diff/jsonpath/two', '{"a":0,"b":["second","first"]}')),
+  matched('matchesJsonPath nested absent: positive', '714', postJson('/diff/jsonpath/absent', '{"a":1}')),
+  unmatched('matchesJsonPath nested absent: negative', '714', postJson('/diff/jsonpath/absent', '{"debug":true}')),
+  matched('matchesJsonPath nested absent: positive (body is not JSON)', '714', postText('/diff/jsonpath/absent', 'not json')),
   matched('matchesJsonSchema: positive', '713', postJson('/diff/json-schema', '{"id":5,"email":"a@b.c","roles":["x"]}')),
   unmatched('matchesJsonSchema: negative (wrong type)', '713', postJson('/diff/json-schema', '{"id":"five","email":"a@b.c"}')),
   unmatched('matchesJsonSchema: negative (required property missing)', '713', postJson('/diff/json-schema', '{"id":5}')),
@@ -310,6 +342,9 @@ const xmlBinaryFormCases: Case[] = [
   unmatched('matchesXPath nested equalTo: negative', '803', postXml('/diff/xml/xpath-equal', '<order><item>pencil</item></order>')),
   matched('matchesXPath xPathNamespaces: positive (other prefixes)', '804', postXml('/diff/xml/xpath-ns', soapEnvelope('apple'))),
   unmatched('matchesXPath xPathNamespaces: negative', '804', postXml('/diff/xml/xpath-ns', soapEnvelope('orange'))),
+  matched('matchesXPath boolean expression: positive (true)', '807', postXml('/diff/xml/xpath-boolean', '<r><item/><item/></r>')),
+  // WireMock counts any XPath result as a match, so a boolean expression that evaluates to false matches too.
+  matched('matchesXPath boolean expression: positive (false, which WireMock matches)', '807', postXml('/diff/xml/xpath-boolean', '<r><item/></r>')),
   matched(
     'binaryEqualTo: positive',
     '805',
@@ -370,6 +405,36 @@ const logicalCases: Case[] = [
   unmatched('and over bodyPatterns matchesJsonPath: negative', '914', postJson('/diff/logical/body', '{"a":1}')),
 ];
 
+/** WireMock's regexes are java.util.regex patterns; each of these stubs is in a file of its own in a subfolder. */
+function regex(slug: string, value: string): RequestSpec {
+  return get(`/diff/regex/${slug}?v=${encodeURIComponent(value)}`);
+}
+
+const javaRegexCases: Case[] = [
+  matched('java regex \\Q...\\E quoting: positive', 'd01', regex('quote-block', 'a.b')),
+  unmatched('java regex \\Q...\\E quoting: negative', 'd01', regex('quote-block', 'axb')),
+  matched('java regex possessive quantifier: positive', 'd02', regex('possessive', 'abc1')),
+  unmatched('java regex possessive quantifier: negative', 'd02', regex('possessive', 'abc')),
+  matched('java regex atomic group: positive', 'd03', regex('atomic-group', 'ac')),
+  unmatched('java regex atomic group: negative (no backtracking into the group)', 'd03', regex('atomic-group', 'abc')),
+  matched('java regex \\h: positive (tab)', 'd04', regex('horizontal-space', 'x\ty')),
+  unmatched('java regex \\h: negative', 'd04', regex('horizontal-space', 'xy')),
+  matched('java regex named backreference: positive', 'd05', regex('named-backreference', 'abab')),
+  unmatched('java regex named backreference: negative', 'd05', regex('named-backreference', 'abcd')),
+  matched('java regex \\p{L}: positive', 'd06', regex('unicode-letter', 'héllo')),
+  unmatched('java regex \\p{L}: negative', 'd06', regex('unicode-letter', 'h1')),
+  matched('java regex \\p{Upper}: positive', 'd07', regex('posix-upper', 'ABC')),
+  unmatched('java regex \\p{Upper}: negative', 'd07', regex('posix-upper', 'AbC')),
+  matched('java regex \\z: positive', 'd08', regex('end-of-input', 'ab')),
+  unmatched('java regex \\z: negative', 'd08', regex('end-of-input', 'abc')),
+  matched('java regex (?i): positive', 'd09', regex('inline-case-flag', 'HeLLo')),
+  unmatched('java regex (?i): negative', 'd09', regex('inline-case-flag', 'help')),
+  matched('java regex (?x) comments flag: positive', 'd0a', regex('comments-flag', 'ab')),
+  unmatched('java regex (?x) comments flag: negative', 'd0a', regex('comments-flag', 'a b')),
+  matched('java regex class intersection &&: positive', 'd0b', regex('class-intersection', 'bcd')),
+  unmatched('java regex class intersection &&: negative', 'd0b', regex('class-intersection', 'abc')),
+];
+
 const priorityCases: Case[] = [
   matched('priority: the lower number wins', 'a01', get('/diff/priority')),
   matched('priority: a specific stub beats a catch-all', 'a04', get('/diff/priority/specific')),
@@ -393,6 +458,7 @@ const responseCases: Case[] = [
   matched('response UTF-8 body', 'b0a', get('/diff/response/unicode')),
   matched('response without status defaults to 200', 'b0b', get('/diff/response/default-status')),
   matched('response 503 + statusMessage + jsonBody', 'b0c', get('/diff/response/unavailable')),
+  matched('response jsonBody number formatting (1.0, 10.50, 2^53 + 1, 2.5E-7)', 'b0d', get('/diff/response/json-numbers')),
 ];
 
 /** Scenario flows: each is sent in order, from the initial state, as one test. */
@@ -434,11 +500,19 @@ interface Answer {
   body: Buffer;
 }
 
+function requestBody(spec: RequestSpec): string | Buffer | Readable | undefined {
+  if (spec.body === undefined) return undefined;
+  const bytes = Buffer.from(spec.body);
+  if (!spec.isChunked) return typeof spec.body === 'string' ? spec.body : bytes;
+  const middle = Math.floor(bytes.length / 2);
+  return Readable.from([bytes.subarray(0, middle), bytes.subarray(middle)]);
+}
+
 async function fetchAnswer(agent: Agent, baseUrl: string, spec: RequestSpec): Promise<Answer> {
   const response = await request(`${baseUrl}${spec.path}`, {
     method: spec.method,
     headers: spec.headers,
-    body: spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : Buffer.from(spec.body),
+    body: requestBody(spec),
     dispatcher: agent,
   });
   const body = Buffer.from(await response.body.arrayBuffer());
@@ -453,7 +527,8 @@ async function fetchAnswer(agent: Agent, baseUrl: string, spec: RequestSpec): Pr
 function describeBody(body: Buffer): string {
   if (body.length === 0) return '(empty)';
   const text = body.toString('utf8');
-  const isText = Buffer.from(text, 'utf8').equals(body) && !/[\u0000-\u0008\u000e-\u001f]/.test(text);
+  // JSON.stringify escapes control characters, so any valid UTF-8 prints safely as text.
+  const isText = Buffer.from(text, 'utf8').equals(body);
   const shown = isText ? JSON.stringify(text.length > 3000 ? `${text.slice(0, 3000)}...` : text) : `hex ${body.toString('hex')}`;
   return `(${body.length} bytes) ${shown}`;
 }
@@ -488,14 +563,14 @@ function checkWireMockAgainstTable(testCase: Case, wiremock: Answer): string[] {
     const expected = testCase.expect.stub;
     return matchedId === expected.id
       ? []
-      : [`fixture problem: WireMock should have answered with stub "${expected.name}" (${expected.id}) but matched ${matchedId ?? 'nothing'}`];
+      : [`fixture problem: WireMock should have answered with stub "${expected.name}" (${expected.file}) but matched ${matchedId ?? 'nothing'}`];
   }
   const { closest } = testCase.expect;
   const problems: string[] = [];
   if (wiremock.status !== 404 || matchedId !== undefined) {
     problems.push(`fixture problem: WireMock should not have matched any stub, but answered ${wiremock.status} from ${matchedId ?? 'no stub'}`);
   } else if (!wiremock.body.toString('utf8').includes(closest.name)) {
-    problems.push(`fixture problem: WireMock's near-miss report should name the closest stub "${closest.name}"`);
+    problems.push(`fixture problem: WireMock's near-miss report should name the closest stub "${closest.name}" (${closest.file})`);
   }
   return problems;
 }
@@ -600,6 +675,7 @@ describe('WireMock differential: the same root folder and requests against WireM
     ['bodyPatterns on XML and binary, formParameters', xmlBinaryFormCases],
     ['date and time operators', dateTimeCases],
     ['logical operators', logicalCases],
+    ['Java regex dialect in matches', javaRegexCases],
     ['priorities and recency', priorityCases],
     ['response keys', responseCases],
   ];
@@ -618,8 +694,9 @@ describe('WireMock differential: the same root folder and requests against WireM
   describe('scenarios', function () {
     for (const flow of scenarioFlows) {
       it(flow.title, async function () {
-        // Both servers were started for this suite and nothing else touches these scenarios, so they begin in
-        // Started; resetting anyway keeps a re-run in the same process (mocha --watch) honest.
+        // Both servers were started for this suite and no other test touches these scenarios, so they begin in
+        // Started. The resets only matter for a re-run in the same process; Decoy's is best-effort because its
+        // admin API may not have the endpoint yet.
         const reset = await request(`${wiremock!.url}/__admin/scenarios/reset`, { method: 'POST', dispatcher: agent! });
         await reset.body.dump();
         assert.equal(reset.statusCode, 200, 'WireMock did not reset its scenarios');
