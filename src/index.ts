@@ -9,14 +9,16 @@
  * await decoy.stop();
  * ```
  */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createAdminHandler } from './admin/admin-handler.js';
+import { createAdminApp } from './admin/admin-app.js';
+import { AdminProblem } from './admin/problem.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
+import type { Stub } from './core/stub.js';
 
 export { DecoyError } from './core/errors.js';
 export type { StubDefinition, RequestPatternDefinition, ResponseDefinition } from './core/stub-definition.js';
@@ -40,6 +42,14 @@ export interface DecoyOptions {
   logger?: Logger;
   /** How long `stop()` lets in-flight requests finish before closing their sockets, in ms. Default 10 s. */
   shutdownGraceMs?: number;
+  /** Also serve `/__admin` on this port (it is always served on the stub port too). */
+  adminPort?: number;
+  /** Require `Authorization: Bearer <token>` on every admin call. */
+  adminToken?: string;
+  /** How many requests the journal keeps (oldest dropped first). 0 disables it. Default 10,000. */
+  journalSize?: number;
+  /** What `POST /__admin/shutdown` does. Default: `stop()`. The CLI exits the process. */
+  onShutdownRequest?: () => void;
 }
 
 export interface Decoy {
@@ -50,6 +60,8 @@ export interface Decoy {
   /** `http://host:port`, once started. */
   readonly url: string;
   readonly port: number;
+  /** `http://host:port` of the separate admin port, when `adminPort` was given. */
+  readonly adminUrl: string | undefined;
   /** What the initial load found (files, stubs, problems). */
   readonly loadReport: LoadReport | undefined;
   readonly engine: MockEngine;
@@ -59,22 +71,51 @@ export interface Decoy {
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   const logger = options.logger ?? silentLogger();
-  const engine = new MockEngine();
+  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000 });
   const host = options.host ?? '0.0.0.0';
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
   let server: Server | undefined;
+  let adminServer: Server | undefined;
   let port = 0;
+  let adminPort = 0;
   let loadReport: LoadReport | undefined;
   let stopping: Promise<void> | undefined;
   const sockets = new Set<Socket>();
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
-  return {
+  const onFileChange = (stubs: Stub[], saved: boolean): void => {
+    const dropped = engine.setFileStubs(stubs);
+    if (!saved) {
+      for (const d of dropped) {
+        logger.warn(`${d.file ?? 'a stub file'} changed on disk: the unsaved API ${d.kind} of stub ${d.id} is dropped; the file wins`);
+      }
+    }
+  };
+
+  /** Remembers open sockets, so stop() can close what is left after the grace period. */
+  const track = (s: Server): void => {
+    s.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+  };
+
+  const listen = (s: Server, p: number): Promise<void> => new Promise<void>((resolve, reject) => {
+    s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
+      ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${p} on ${host} is already in use`, { hint: 'pick another with --port / --admin-port, or 0 for any free port' })
+      : e));
+    s.listen(p, host, () => resolve());
+  });
+
+  const decoy: Decoy = {
     engine,
     get url() {
       if (!server) throw new Error('Decoy is not started');
-      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       return `http://${shown}:${port}`;
+    },
+    get adminUrl() {
+      return adminServer ? `http://${shown}:${adminPort}` : undefined;
     },
     get port() { return port; },
     get loadReport() { return loadReport; },
@@ -84,34 +125,54 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       if (options.stubsDir !== undefined) {
-        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: (stubs) => engine.setFileStubs(stubs) });
+        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange });
         loadReport = await folder.load();
       }
+      const f = folder;
+      const admin = createAdminApp({
+        engine, startedAt, token: options.adminToken,
+        maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
+        save: async () => {
+          if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
+          try {
+            return await f.save(engine.unsavedChanges());
+          } catch (e) {
+            if (e instanceof DecoyError && e.code === 'DECOY_ERR_SAVE_CONFLICT') throw new AdminProblem(409, 'Save conflict', [{ detail: e.message + (e.hint ? ` (${e.hint})` : '') }]);
+            throw e;
+          }
+        },
+        // With the watcher on, memory already follows the files; without it, a reset re-reads them.
+        reloadFiles: async () => {
+          if (f && options.watch === false) await f.load();
+        },
+        loadErrors: () => f?.errors() ?? [],
+        shutdown: () => (options.onShutdownRequest ?? (() => void decoy.stop()))(),
+      });
       const s = createStubServer({
         engine, logger, verbose: options.verbose ?? false,
-        admin: createAdminHandler(engine, startedAt),
+        admin,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
       });
-      s.on('connection', (socket: Socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-      });
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
-          ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${options.port ?? 8080} on ${host} is already in use`, { hint: 'pick another with --port, or 0 for any free port' })
-          : e));
-        s.listen(options.port ?? 8080, host, () => resolve());
-      });
+      track(s);
+      await listen(s, options.port ?? 8080);
       server = s;
       port = (s.address() as AddressInfo).port;
+      if (options.adminPort !== undefined) {
+        const a = http.createServer(admin);
+        track(a);
+        await listen(a, options.adminPort);
+        adminServer = a;
+        adminPort = (a.address() as AddressInfo).port;
+      }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
     },
 
     stop() {
       stopping ??= (async () => {
-        const s = server;
-        if (s) {
+        await Promise.all([server, adminServer].map(async (s) => {
+          if (!s) return;
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));
           // Keep-alive sockets with no request in flight are closed now; busy ones after their response.
           s.closeIdleConnections();
@@ -120,11 +181,12 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
           await closed;
           clearInterval(sweep);
           clearTimeout(force);
-          for (const socket of sockets) socket.destroy();
-        }
+        }));
+        for (const socket of sockets) socket.destroy();
         await folder?.close();
       })();
       return stopping;
     },
   };
+  return decoy;
 }

@@ -20,6 +20,11 @@ function parsePort(value: string): number {
   return n;
 }
 
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a whole number >= 0');
+  return Number(value);
+}
+
 function parseBytes(value: string): number {
   const m = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(value.trim());
   if (!m) throw new InvalidArgumentError('must be a size in bytes, optionally with k, m or g (e.g. 10m)');
@@ -40,6 +45,10 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'log one line per request')
     .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
     .option('--max-body-size <bytes>', 'largest request body accepted (413 beyond); e.g. 10m', parseBytes, 50 * 1024 * 1024)
+    .option('--admin-port <port>', 'also serve the admin API (/__admin) on this port', parsePort)
+    .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
+    .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
+    .option('--no-journal', 'keep no journal of requests')
     .showHelpAfterError('(run decoy --help for the options)');
   return program;
 }
@@ -47,7 +56,10 @@ export function buildProgram(): Command {
 async function main(): Promise<void> {
   const program = buildProgram();
   program.parse();
-  const opts = program.opts<{ port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number }>();
+  const opts = program.opts<{
+    port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
+    adminPort?: number; adminToken?: string; journalSize: number; journal: boolean;
+  }>();
   const logger = createLogger({ format: opts.logFormat });
 
   let stubsDir = opts.stubs;
@@ -56,9 +68,13 @@ async function main(): Promise<void> {
     stubsDir = BUNDLED_STUBS;
   }
 
+  let signalled = false;
   const decoy = createDecoy({
     stubsDir, port: opts.port, host: opts.host, watch: opts.watch, verbose: opts.verbose ?? false,
     maxBodyBytes: opts.maxBodySize, logger,
+    adminPort: opts.adminPort, adminToken: opts.adminToken,
+    journalSize: opts.journal ? opts.journalSize : 0,
+    onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {
     await decoy.start();
@@ -69,10 +85,13 @@ async function main(): Promise<void> {
   const report = decoy.loadReport;
   logger.info(`Decoy ${VERSION} serving ${report?.stubs ?? 0} stub(s) from ${report?.files ?? 0} file(s) in ${stubsDir} on ${decoy.url}`
     + (report?.errors.length ? ` (${report.errors.length} problem(s) above; those files were skipped)` : '')
-    + (opts.watch ? '; watching for changes' : ''));
+    + (opts.watch ? '; watching for changes' : '')
+    + (decoy.adminUrl ? `; admin API also on ${decoy.adminUrl}` : ''));
 
-  let signalled = false;
-  const shutdown = (signal: string) => {
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  function shutdown(signal: string): void {
     if (signalled) {
       logger.warn(`${signal} again: exiting now`);
       process.exit(1);
@@ -83,9 +102,7 @@ async function main(): Promise<void> {
       logger.error(`stopping failed: ${(e as Error).message}`);
       process.exit(1);
     });
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  }
 }
 
 main().catch((e) => {

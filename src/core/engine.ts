@@ -1,11 +1,18 @@
 /**
- * The mock engine: the current stub set, scenario states, and the decision for one request. It
- * knows nothing of sockets or files; the HTTP layer asks it what to answer, the sources tell it
- * what the stubs are.
+ * The mock engine: the current stub set, scenario states, the journal, and the decision for one
+ * request. It knows nothing of sockets or files; the HTTP layer asks it what to answer, the sources
+ * tell it what the files hold, the admin API changes stubs at run time.
+ *
+ * Stubs come from two places. Files (owned by the folder watcher) and the admin API. An API change to
+ * a stub that came from a file is kept beside it (an edit or a deletion) and shown instead of the file's
+ * version until the file itself changes on disk: then the file wins, and the change is reported as
+ * dropped. Nothing here writes files; saving is the sources' job.
  */
 import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/near-miss.js';
 import { StubSet } from './matching/stub-index.js';
 import type { DecoyRequest } from './request.js';
+import type { PreparedResponse } from './response/static-response.js';
+import { Journal } from './state/journal.js';
 import { ScenarioStates } from './state/scenarios.js';
 import type { Stub } from './stub.js';
 
@@ -15,11 +22,32 @@ export interface NotMatched {
   report: string;
 }
 
+/** An API change to a file stub that a change of the file on disk replaced. */
+export interface DroppedChange {
+  id: string;
+  file: string | undefined;
+  kind: 'edit' | 'deletion';
+}
+
 export class MockEngine {
   readonly scenarios = new ScenarioStates();
+  readonly journal: Journal;
   #set = new StubSet([]);
-  #fileStubs: Stub[] = [];
+  /** Stubs from files, as loaded; by id. */
+  #fileStubs = new Map<string, Stub>();
+  /** Stubs created over the API that no file holds. */
+  readonly #apiStubs = new Map<string, Stub>();
+  /** File stubs replaced over the API: id → [the file's version it replaced, the replacement]. */
+  readonly #edits = new Map<string, { base: Stub; stub: Stub }>();
+  /** File stubs removed over the API: id → the file's version removed; `bulk` when by a delete-all. */
+  readonly #deletions = new Map<string, { base: Stub; bulk: boolean }>();
+  /** Position in each response sequence. */
+  #sequencePositions = new WeakMap<Stub, number>();
   #sequence = 0;
+
+  constructor(options: { journalSize?: number } = {}) {
+    this.journal = new Journal(options.journalSize ?? 10_000);
+  }
 
   /** Hands out insertion order: a later stub wins over an earlier one of the same priority. */
   readonly nextSequence = (): number => ++this.#sequence;
@@ -34,10 +62,91 @@ export class MockEngine {
     return this.#set;
   }
 
-  /** Replaces the stubs that came from files; the swap is atomic for requests. */
-  setFileStubs(stubs: Stub[]): void {
-    this.#fileStubs = stubs;
-    this.#set = new StubSet(this.#fileStubs);
+  #rebuild(): void {
+    const out: Stub[] = [];
+    for (const [id, stub] of this.#fileStubs) {
+      if (this.#deletions.has(id)) continue;
+      out.push(this.#edits.get(id)?.stub ?? stub);
+    }
+    for (const stub of this.#apiStubs.values()) out.push(stub);
+    this.#set = new StubSet(out);
+  }
+
+  /**
+   * Replaces the stubs that came from files; the swap is atomic for requests. API edits and
+   * deletions of a stub whose file changed are dropped (the file wins) and returned.
+   */
+  setFileStubs(stubs: Stub[]): DroppedChange[] {
+    const next = new Map<string, Stub>();
+    for (const s of stubs) next.set(s.id, s);
+    const dropped: DroppedChange[] = [];
+    for (const [id, { base }] of this.#edits) {
+      if (next.get(id) !== base) { this.#edits.delete(id); dropped.push({ id, file: base.origin.file, kind: 'edit' }); }
+    }
+    for (const [id, { base, bulk }] of this.#deletions) {
+      if (next.get(id) !== base) { this.#deletions.delete(id); if (!bulk) dropped.push({ id, file: base.origin.file, kind: 'deletion' }); }
+    }
+    // A stub saved to a file is now the file's: the API copy steps aside.
+    for (const id of [...this.#apiStubs.keys()]) if (next.has(id)) this.#apiStubs.delete(id);
+    this.#fileStubs = next;
+    this.#rebuild();
+    return dropped;
+  }
+
+  /** Adds a stub (or replaces the one with its id) at run time. */
+  putStub(stub: Stub): void {
+    const fileStub = this.#fileStubs.get(stub.id);
+    if (fileStub) {
+      this.#deletions.delete(stub.id);
+      this.#edits.set(stub.id, { base: fileStub, stub });
+    } else {
+      this.#apiStubs.set(stub.id, stub);
+    }
+    this.#rebuild();
+  }
+
+  /** Removes a stub by id; false when there is none. */
+  removeStub(id: string): boolean {
+    if (!this.#set.get(id)) return false;
+    this.#forget(id, false);
+    this.#rebuild();
+    return true;
+  }
+
+  /** Removes every stub (file stubs are hidden until a reset or a change of their file; a save keeps them). */
+  removeAllStubs(): void {
+    for (const stub of this.#set.all) this.#forget(stub.id, true);
+    this.#rebuild();
+  }
+
+  #forget(id: string, bulk: boolean): void {
+    this.#apiStubs.delete(id);
+    this.#edits.delete(id);
+    const fileStub = this.#fileStubs.get(id);
+    if (fileStub) this.#deletions.set(id, { base: fileStub, bulk });
+  }
+
+  /** Forgets every API change: back to what the files hold. */
+  resetStubs(): void {
+    this.#apiStubs.clear();
+    this.#edits.clear();
+    this.#deletions.clear();
+    this.#sequencePositions = new WeakMap();
+    this.#rebuild();
+  }
+
+  /** What the API changed and a save would persist: created stubs, edits and single deletions of file stubs. */
+  unsavedChanges(): { created: Stub[]; edited: Array<{ base: Stub; stub: Stub }>; deleted: Stub[] } {
+    return {
+      created: [...this.#apiStubs.values()],
+      edited: [...this.#edits.values()],
+      deleted: [...this.#deletions.values()].filter((d) => !d.bulk).map((d) => d.base),
+    };
+  }
+
+  /** Whether a stub is as its file holds it (false for API-created or API-edited stubs). */
+  isFromFile(stub: Stub): boolean {
+    return this.#fileStubs.get(stub.id) === stub;
   }
 
   /** Finds the stub that answers this request and moves its scenario on. Hot path. */
@@ -46,6 +155,21 @@ export class MockEngine {
     const s = stub?.scenario;
     if (s !== undefined && s.newState !== undefined) this.scenarios.set(s.name, s.newState);
     return stub;
+  }
+
+  /** The response a matched stub gives now: its only one, or the next of its sequence. Hot path. */
+  responseFor(stub: Stub): PreparedResponse {
+    const rs = stub.responses;
+    if (rs.length === 1) return rs[0]!;
+    const i = this.#sequencePositions.get(stub) ?? 0;
+    const next = i + 1 < rs.length ? i + 1 : stub.afterLastResponse === 'cycle' ? 0 : i;
+    this.#sequencePositions.set(stub, next);
+    return rs[i]!;
+  }
+
+  /** Restarts every response sequence. */
+  resetSequences(): void {
+    this.#sequencePositions = new WeakMap();
   }
 
   /** The near-miss report for a request nothing matched. Not on the hot path. */

@@ -11,7 +11,9 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_BODY_FILE_NOT_FOUND'
   | 'DECOY_ERR_STUBS_DIR'
   | 'DECOY_ERR_BODY_TOO_LARGE'
-  | 'DECOY_ERR_OPTION_INVALID';
+  | 'DECOY_ERR_OPTION_INVALID'
+  | 'DECOY_ERR_SAVE_CONFLICT'
+  | 'DECOY_ERR_NO_STUBS_DIR';
 
 export interface ErrorSource {
   /** The file, relative to the stubs folder when it is inside it. */

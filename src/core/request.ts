@@ -54,6 +54,24 @@ export function parseCookieHeader(values: readonly string[] | undefined): Map<st
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/**
+ * Decodes a body in the charset its Content-Type declares, as WireMock does (Java reads ISO-8859-1
+ * as true Latin-1, so that label is not handed to TextDecoder, which reads it as windows-1252).
+ * Unknown or absent charsets read as UTF-8.
+ */
+export function decoderFor(contentType: string | undefined): ((bytes: Buffer) => string) | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  const charset = m?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return undefined;
+  if (charset === 'iso-8859-1' || charset === 'latin1' || charset === 'iso8859-1' || charset === 'us-ascii') return (b) => b.toString('latin1');
+  try {
+    const decoder = new TextDecoder(charset);
+    return (b) => decoder.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
 export class DecoyRequest {
   /** Upper-case method. */
   readonly method: string;
@@ -108,12 +126,12 @@ export class DecoyRequest {
     if (this.#form) return this.#form;
     const type = this.header('content-type')?.[0] ?? '';
     this.#form = type.toLowerCase().startsWith('application/x-www-form-urlencoded')
-      ? parseFormEncoded(this.body.toString('utf8'))
+      ? parseFormEncoded(this.bodyView.text)
       : new Map();
     return this.#form;
   }
 
   get bodyView(): BodyView {
-    return (this.#bodyView ??= createBodyView(this.body));
+    return (this.#bodyView ??= createBodyView(this.body, decoderFor(this.header('content-type')?.[0])));
   }
 }

@@ -44,6 +44,10 @@ export interface StubDefinition {
   persistent?: boolean;
   request?: RequestPatternDefinition;
   response?: ResponseDefinition;
+  /** Decoy: a sequence of responses, served one per matching request (instead of `response`). */
+  responses?: ResponseDefinition[];
+  /** Decoy: what a sequence does after its last response: `repeat` it (default) or `cycle` to the first. */
+  afterLastResponse?: 'repeat' | 'cycle';
   scenarioName?: string;
   requiredScenarioState?: string;
   newScenarioState?: string;

@@ -61,6 +61,8 @@ const stubKeys = {
   insertionIndex: { type: 'integer' },
   request: { type: 'object', properties: requestKeys, additionalProperties: false },
   response: { type: 'object', properties: responseKeys, additionalProperties: false },
+  responses: { type: 'array', minItems: 1, items: { type: 'object', properties: responseKeys, additionalProperties: false } },
+  afterLastResponse: { enum: ['repeat', 'cycle'] },
   scenarioName: { type: 'string', minLength: 1 },
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },
@@ -71,7 +73,7 @@ for (const k of UNSUPPORTED_STUB_KEYS) stubKeys[k] = {};
 export const STUB_SCHEMA = {
   $id: 'https://decoy.dev/schemas/stub.json',
   type: 'object',
-  required: ['request', 'response'],
+  required: ['request'],
   properties: stubKeys,
   additionalProperties: false,
 };
@@ -155,7 +157,7 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
       case 'additionalProperties': {
         const key = String((e.params as { additionalProperty: string }).additionalProperty);
         const schemaPath = e.schemaPath.replace(/\/additionalProperties$/, '');
-        const props = schemaPath === '#' ? stubKeys : schemaPath.includes('/request') ? requestKeys : responseKeys;
+        const props = schemaPath === '#' ? stubKeys : schemaPath.includes('/properties/request') ? requestKeys : responseKeys;
         const valid = Object.keys(props);
         const guess = closestWord(key, valid);
         pointer = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -172,6 +174,9 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
       case 'minimum':
       case 'maximum':
         message = `${where} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${(e.params as { limit: number }).limit} (got ${got})`;
+        break;
+      case 'enum':
+        message = `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')} (got ${got})`;
         break;
       case 'minLength':
         message = `${where} must not be empty`;

@@ -12,8 +12,10 @@ import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_K
 
 /** Where a stub came from: a file (with its position) or the admin API. */
 export interface StubOrigin {
-  /** The file, relative to the stubs folder. Absent for stubs created at run time. */
+  /** The file as named in messages (relative to the working directory when inside it). Absent for stubs created at run time. */
   file?: string;
+  /** The file's absolute path, for saving edits back into it. */
+  path?: string;
   /** JSON pointer of this stub inside its file ('' when the file is the stub). */
   pointer?: string;
   line?: number;
@@ -28,9 +30,13 @@ export interface Stub {
   readonly definition: StubDefinition;
   readonly origin: StubOrigin;
   readonly request: RequestMatcher;
-  readonly response: PreparedResponse;
-  /** The response headers as sent: the stub's own plus WireMock's `Matched-Stub-Id` (and `-Name`). */
-  readonly wireHeaders: readonly string[];
+  /**
+   * The responses, ready for the wire: one, or (Decoy) a sequence served one per request. Their
+   * headers include WireMock's `Matched-Stub-Id` (and `Matched-Stub-Name`).
+   */
+  readonly responses: readonly PreparedResponse[];
+  /** After the last response of a sequence: repeat it, or cycle back to the first. */
+  readonly afterLastResponse: 'repeat' | 'cycle';
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
@@ -65,10 +71,25 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     throw e;
   };
   let request: RequestMatcher;
-  let response: PreparedResponse;
+  let responses: PreparedResponse[];
+  if (def.response !== undefined && def.responses !== undefined) {
+    withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'stub has both response and responses; use response for one answer, responses for a sequence', { source: { pointer: '/responses' } }));
+  }
+  if (def.afterLastResponse !== undefined && def.responses === undefined) {
+    withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'afterLastResponse needs a responses sequence', { source: { pointer: '/afterLastResponse' } }));
+  }
+  const origin = options.origin ?? {};
+  const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
+  const name = def.name;
+  const stubHeaders = ['Matched-Stub-Id', id];
+  if (name !== undefined && !/[\r\n\0]/.test(name)) stubHeaders.push('Matched-Stub-Name', name);
   try {
     request = compileRequestPattern(def.request ?? {}, '/request');
-    response = compileResponse(def.response ?? {}, options, '/response');
+    const defs = def.responses ?? [def.response ?? {}];
+    responses = defs.map((r, i) => {
+      const prepared = compileResponse(r, options, def.responses ? `/responses/${i}` : '/response');
+      return { ...prepared, headers: [...prepared.headers, ...stubHeaders] };
+    });
   } catch (e) {
     return withBase(e);
   }
@@ -81,19 +102,17 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (!scenario && (def.requiredScenarioState !== undefined || def.newScenarioState !== undefined)) {
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
-  const origin = options.origin ?? {};
-  const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
   const ignoredKeys = [
     ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
-    ...UNSUPPORTED_RESPONSE_KEYS.filter((k) => def.response?.[k] !== undefined).map((k) => `response.${k}`),
+    ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => UNSUPPORTED_RESPONSE_KEYS.filter((k) => r?.[k] !== undefined)
+      .map((k) => (def.responses ? `responses[${i - 1}].${k}` : `response.${k}`))),
   ];
-  const name = def.name;
-  const wireHeaders = [...response.headers, 'Matched-Stub-Id', id];
-  if (name !== undefined && !/[\r\n\0]/.test(name)) wireHeaders.push('Matched-Stub-Name', name);
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
-    request, response, wireHeaders, scenario, ignoredKeys,
-    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${response.explain()}`,
+    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', scenario, ignoredKeys,
+    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
+      ? responses[0]!.explain()
+      : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,
   };
 }

@@ -2,7 +2,9 @@
  * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → match → write.
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { MockEngine } from '../core/engine.js';
 import { DecoyRequest } from '../core/request.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,23 +27,46 @@ const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
 export function createStubServer(options: StubServerOptions): http.Server {
   const { engine, logger, admin, maxBodyBytes, verbose } = options;
 
+  const journal = engine.journal;
+
   // Hot path: no URL object, no header copies; the request's views are built only when a matcher asks.
-  const serve = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+  const serve = (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
+    const loggedAt = Date.now();
+    const started = performance.now();
+    const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
+    const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
     const stub = engine.match(request);
+    let status: number;
+    let statusMessage: string | undefined;
+    let headers: readonly string[];
+    let out: Buffer;
     if (stub !== undefined) {
-      const r = stub.response;
-      if (r.statusMessage === undefined) res.writeHead(r.status, stub.wireHeaders as string[]);
-      else res.writeHead(r.status, r.statusMessage, stub.wireHeaders as string[]);
-      res.end(r.body);
-      if (verbose) logger.info(`${request.method} ${request.url} → ${r.status} (stub ${stub.name ?? stub.id})`);
-      return;
+      const r = engine.responseFor(stub);
+      ({ status, statusMessage, headers } = r);
+      out = r.body;
+      if (statusMessage === undefined) res.writeHead(status, headers as string[]);
+      else res.writeHead(status, statusMessage, headers as string[]);
+      res.end(out);
+      if (verbose) logger.info(`${request.method} ${request.url} → ${status} (stub ${stub.name ?? stub.id})`);
+    } else {
+      const miss = engine.explainMiss(request);
+      out = Buffer.from(miss.report, 'utf8');
+      status = 404;
+      headers = [...NOT_FOUND_HEADERS, 'Content-Length', String(out.length)];
+      res.writeHead(404, headers as string[]);
+      res.end(out);
+      if (verbose) logger.info(`${request.method} ${request.url} → 404 (no stub matched; closest: ${miss.nearMisses[0]?.stub.name ?? miss.nearMisses[0]?.stub.id ?? 'none'})`);
     }
-    const miss = engine.explainMiss(request);
-    const text = Buffer.from(miss.report, 'utf8');
-    res.writeHead(404, [...NOT_FOUND_HEADERS, 'Content-Length', String(text.length)]);
-    res.end(text);
-    if (verbose) logger.info(`${request.method} ${request.url} → 404 (no stub matched; closest: ${miss.nearMisses[0]?.stub.name ?? miss.nearMisses[0]?.stub.id ?? 'none'})`);
+    if (journal.enabled) {
+      const socket = req.socket;
+      journal.record({
+        id: randomUUID(), loggedAt, method: request.method, url: request.url, rawHeaders: req.rawHeaders, body,
+        clientIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''), protocol: `HTTP/${req.httpVersion}`, scheme: 'http',
+        host: req.headers.host ?? `${socket.localAddress}:${socket.localPort}`, port: socket.localPort ?? 0,
+        stub, response: { status, statusMessage, headers, body: out }, totalMs: performance.now() - started,
+      });
+    }
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -87,6 +112,22 @@ export function createStubServer(options: StubServerOptions): http.Server {
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
   });
   return server;
+}
+
+/**
+ * Request bodies sent compressed are matched decompressed, as WireMock does (gzip, deflate, br). The
+ * output is capped at the body limit (no zip bombs); a body that does not decompress is matched as sent.
+ */
+function decodeBody(body: Buffer, encoding: string, limit: number, logger: Logger): Buffer {
+  const enc = encoding.trim().toLowerCase();
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, { maxOutputLength: limit });
+    if (enc === 'deflate') return inflateSync(body, { maxOutputLength: limit });
+    if (enc === 'br') return brotliDecompressSync(body, { maxOutputLength: limit });
+  } catch (e) {
+    logger.debug(`request body with Content-Encoding ${enc} did not decompress (${(e as Error).message}); matched as sent`);
+  }
+  return body;
 }
 
 function tooLarge(res: ServerResponse, limit: number): void {

@@ -9,6 +9,7 @@ import { DecoyError } from '../core/errors.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
+import { nodeAt, nodeToJson } from './json-source.js';
 
 export interface ParsedStubFile {
   stubs: Stub[];
@@ -18,8 +19,10 @@ export interface ParsedStubFile {
 }
 
 export interface StubFileContext {
-  /** The file's path relative to the stubs folder, as shown in messages. */
+  /** The file's path as shown in messages. */
   displayPath: string;
+  /** The file's absolute path. */
+  absolutePath?: string;
   /** A name for the file that does not depend on the working directory (its path inside the stubs folder), for stable ids. */
   idSeed: string;
   /** Hands out insertion sequence numbers. */
@@ -112,7 +115,11 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
         sequence: ctx.nextSequence(),
         pointer,
         idSeed: `${ctx.idSeed}#${pointer}`,
-        origin: { file: ctx.displayPath, pointer, line: pos?.line },
+        origin: { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer, line: pos?.line },
+        rawJson: (at) => {
+          const node = nodeAt(doc, pointer + at);
+          return node === undefined ? undefined : nodeToJson(node, doc);
+        },
         readBodyFile: (name, at) => {
           const { bytes, path } = ctx.readBodyFile(name, at);
           bodyFiles.add(path);

@@ -10,12 +10,14 @@
  * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { readdir, stat, realpath } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { parseDocument, stringify as stringifyYaml } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
 import type { Logger } from '../observability/logger.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -32,8 +34,11 @@ export interface StubFolderOptions {
   dir: string;
   logger: Logger;
   nextSequence: () => number;
-  /** Called after every change with the folder's complete, current list of stubs. */
-  onChange: (stubs: Stub[]) => void;
+  /**
+   * Called after every change with the folder's complete, current list of stubs. `saved` is true
+   * when the change is Decoy's own save (so API changes now in files are not "dropped").
+   */
+  onChange: (stubs: Stub[], saved: boolean) => void;
 }
 
 interface FileState {
@@ -145,8 +150,8 @@ export class StubFolder {
   }
 
   /** Resolves `bodyFileName` for a stub in `stubFile`, confined to the stubs folder. */
-  #readBodyFile(stubFile: string, name: string, pointer: string): { bytes: Buffer; path: string } {
-    const bases = this.layout === 'wiremock' ? [this.filesRoot] : [this.filesRoot, path.dirname(stubFile)];
+  #readBodyFile(stubFile: string, name: string, pointer: string, only?: string[]): { bytes: Buffer; path: string } {
+    const bases = only ?? (this.layout === 'wiremock' ? [this.filesRoot] : [this.filesRoot, path.dirname(stubFile)]);
     if (path.isAbsolute(name) || name.includes('\0')) {
       throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} must be a relative path inside the stubs folder`, { source: { pointer } });
     }
@@ -174,6 +179,69 @@ export class StubFolder {
     throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `body file ${JSON.stringify(name)} not found (looked for ${tried.join(' and ')})`, { source: { pointer } });
   }
 
+  /** Reads a body file for a stub created over the admin API: from `__files/`, confined to the folder. */
+  readApiBodyFile(name: string, pointer: string): Buffer {
+    return this.#readBodyFile(path.join(this.filesRoot, 'api-stub'), name, pointer, [this.filesRoot]).bytes;
+  }
+
+  /**
+   * Writes what the admin API changed into the folder, atomically, file by file:
+   * - stubs created over the API go to new files (JSON in a WireMock root's mappings/, YAML otherwise);
+   * - edits and single deletions of stubs from files are applied inside those files (YAML keeps its
+   *   comments and layout), but only when the file on disk is still the version Decoy loaded:
+   *   otherwise nothing at all is written and the conflict is reported.
+   * The written files are reloaded at once, so the stubs become file stubs.
+   */
+  async save(changes: { created: Stub[]; edited: Array<{ base: Stub; stub: Stub }>; deleted: Stub[] }): Promise<{ written: string[] }> {
+    type FilePlan = { abs: string; edits: Array<{ pointer: string; def: unknown }>; deletions: string[] };
+    const plans = new Map<string, FilePlan>();
+    const plan = (abs: string): FilePlan => {
+      let p = plans.get(abs);
+      if (!p) plans.set(abs, (p = { abs, edits: [], deletions: [] }));
+      return p;
+    };
+    for (const { base, stub } of changes.edited) if (base.origin.path) plan(base.origin.path).edits.push({ pointer: base.origin.pointer ?? '', def: { ...stub.definition, id: stub.id } });
+    for (const base of changes.deleted) if (base.origin.path) plan(base.origin.path).deletions.push(base.origin.pointer ?? '');
+
+    // Check every file first: one conflict and nothing is written.
+    const conflicts: string[] = [];
+    const outputs: Array<{ abs: string; content: string | undefined }> = [];
+    for (const p of plans.values()) {
+      let stamp = 'gone';
+      try { stamp = fileStamp(p.abs); } catch { /* gone */ }
+      if (stamp !== this.#readStats.get(p.abs) || (this.#files.get(p.abs)?.errors.length ?? 0) > 0) {
+        conflicts.push(`${this.#display(p.abs)} changed on disk since Decoy loaded it`);
+        continue;
+      }
+      outputs.push({ abs: p.abs, content: applyToFile(readFileSync(p.abs, 'utf8'), p.abs, p.edits, p.deletions) });
+    }
+    if (conflicts.length) {
+      throw new DecoyError('DECOY_ERR_SAVE_CONFLICT', `not saved: ${conflicts.join('; ')}`, { hint: 'the file on disk wins: reload it (POST /__admin/mappings/reset) and redo the change' });
+    }
+    const written: string[] = [];
+    const dir = this.stubsRoot;
+    const taken = new Set<string>();
+    for (const stub of changes.created) {
+      const ext = this.layout === 'wiremock' ? '.json' : '.yaml';
+      let file = path.join(dir, `${stubFileName(stub)}${ext}`);
+      for (let i = 2; existsSync(file) || taken.has(file); i++) file = path.join(dir, `${stubFileName(stub)}-${i}${ext}`);
+      taken.add(file);
+      const def = { ...stub.definition, id: stub.id };
+      outputs.push({ abs: file, content: ext === '.json' ? JSON.stringify(def, null, 2) + '\n' : stringifyYaml(def) });
+    }
+    for (const o of outputs) {
+      if (o.content === undefined) await unlink(o.abs);
+      else {
+        await mkdir(path.dirname(o.abs), { recursive: true });
+        await writeFileAtomic(o.abs, o.content);
+      }
+      written.push(path.relative(this.root, o.abs).split(path.sep).join('/'));
+      this.#loadFile(o.abs);
+    }
+    this.#options.onChange(this.stubs(), true);
+    return { written };
+  }
+
   /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
   #loadFile(abs: string): void {
     const display = this.#display(abs);
@@ -189,6 +257,7 @@ export class StubFolder {
     }
     const parsed = parseStubFile(text, {
       displayPath: display,
+      absolutePath: abs,
       idSeed: path.relative(this.stubsRoot, abs).split(path.sep).join('/'),
       nextSequence: this.#options.nextSequence,
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
@@ -209,10 +278,13 @@ export class StubFolder {
     this.#files.set(abs, { stubs: parsed.stubs, bodyFiles: parsed.bodyFiles, errors: [] });
   }
 
+  /** Reads every stub file (again); files gone from disk since the last load are dropped. */
   async load(): Promise<LoadReport> {
     const files = await this.#listStubFiles();
+    const present = new Set(files);
+    for (const known of [...this.#files.keys()]) if (!present.has(known)) this.#files.delete(known);
     for (const f of files) this.#loadFile(f);
-    this.#options.onChange(this.stubs());
+    this.#options.onChange(this.stubs(), false);
     const stubs = this.stubs().length;
     return { files: files.length, stubs, errors: this.errors() };
   }
@@ -292,7 +364,7 @@ export class StubFolder {
       const verb = !now ? 'removed' : existed ? 'reloaded' : 'added';
       if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
     }
-    this.#options.onChange(this.stubs());
+    this.#options.onChange(this.stubs(), false);
     this.#recheckLater(sorted);
   }
 
@@ -325,6 +397,66 @@ export class StubFolder {
     this.#watcher = undefined;
     if (w) await w.close();
   }
+}
+
+/** A readable, stable file name for a saved stub: its name or method and path, and the start of its id. */
+function stubFileName(stub: Stub): string {
+  const req = stub.definition.request ?? {};
+  const url = req.path ?? req.url ?? req.urlPath ?? req.urlPathTemplate ?? req.urlPattern ?? req.urlPathPattern ?? 'any';
+  const method = Array.isArray(req.method) ? req.method.join('-') : req.method ?? 'any';
+  const base = (stub.name ?? `${method}-${url}`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'stub';
+  return `${base}-${stub.id.slice(0, 8)}`;
+}
+
+function pointerPath(pointer: string): Array<string | number> {
+  return pointer === '' ? [] : pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).map((t) => (/^\d+$/.test(t) ? Number(t) : t));
+}
+
+/**
+ * Applies edits and deletions to a stub file's text; `undefined` means the file is left with no stubs
+ * and is removed. YAML is edited through its document model, so comments and layout elsewhere stay.
+ */
+function applyToFile(text: string, abs: string, edits: Array<{ pointer: string; def: unknown }>, deletions: string[]): string | undefined {
+  // Deletions from the end first, so earlier indexes stay valid.
+  const byIndexDesc = [...deletions].sort((a, b) => {
+    const ia = Number(a.split('/').pop()); const ib = Number(b.split('/').pop());
+    return ib - ia;
+  });
+  if (path.extname(abs).toLowerCase() === '.json') {
+    let data = JSON.parse(text) as unknown;
+    for (const e of edits) {
+      const p = pointerPath(e.pointer);
+      if (p.length === 0) data = e.def;
+      else setAt(data, p, e.def);
+    }
+    for (const d of byIndexDesc) {
+      const p = pointerPath(d);
+      if (p.length === 0) return undefined;
+      const parent = getAt(data, p.slice(0, -1)) as unknown[];
+      parent.splice(Number(p[p.length - 1]), 1);
+    }
+    return JSON.stringify(data, null, 2) + '\n';
+  }
+  const doc = parseDocument(text);
+  for (const e of edits) {
+    const p = pointerPath(e.pointer);
+    if (p.length === 0) doc.contents = doc.createNode(e.def) as typeof doc.contents;
+    else doc.setIn(p, doc.createNode(e.def));
+  }
+  for (const d of byIndexDesc) {
+    const p = pointerPath(d);
+    if (p.length === 0) return undefined;
+    doc.deleteIn(p);
+  }
+  return doc.toString();
+}
+
+function getAt(data: unknown, p: Array<string | number>): unknown {
+  return p.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], data);
+}
+
+function setAt(data: unknown, p: Array<string | number>, value: unknown): void {
+  (getAt(data, p.slice(0, -1)) as Record<string | number, unknown>)[p[p.length - 1]!] = value;
 }
 
 function fileStamp(abs: string): string {

@@ -72,7 +72,7 @@ describe('serving', () => {
       assert.equal(JSON.parse(health.text).stubs, 7);
       const other = await get(`${decoy.url}/__admin/mappings-not-yet`);
       assert.equal(other.status, 404);
-      assert.equal(other.headers.get('content-type'), 'application/problem+json');
+      assert.match(other.headers.get('content-type') ?? '', /^application\/problem\+json/);
       // A path that merely starts with the same letters is an ordinary request.
       assert.equal((await get(`${decoy.url}/__administrator`)).status, 418);
     });

@@ -14,10 +14,13 @@ class LazyBodyView implements BodyView {
   private jsonValue: { ok: true; value: unknown } | { ok: false } | undefined;
   private xmlValue: unknown = NOT_COMPUTED;
 
-  constructor(readonly bytes: Buffer) {}
+  constructor(
+    readonly bytes: Buffer,
+    private readonly decode: (bytes: Buffer) => string = (b) => b.toString('utf8'),
+  ) {}
 
   get text(): string {
-    if (this.textValue === undefined) this.textValue = this.bytes.toString('utf8');
+    if (this.textValue === undefined) this.textValue = this.decode(this.bytes);
     return this.textValue;
   }
 
@@ -38,7 +41,10 @@ class LazyBodyView implements BodyView {
   }
 }
 
-/** Wraps body bytes in a BodyView; nothing is decoded or parsed until asked for. */
-export function createBodyView(bytes: Buffer): BodyView {
-  return new LazyBodyView(bytes);
+/**
+ * Wraps body bytes in a BodyView; nothing is decoded or parsed until asked for. `decode` turns the
+ * bytes into text (default UTF-8; the request passes one for the charset its Content-Type declares).
+ */
+export function createBodyView(bytes: Buffer, decode?: (bytes: Buffer) => string): BodyView {
+  return new LazyBodyView(bytes, decode);
 }

@@ -20,6 +20,11 @@ export interface ResponseCompileContext {
    * and throws a DecoyError when the file is missing or outside the stubs folder.
    */
   readBodyFile?: (name: string, pointer: string) => Buffer;
+  /**
+   * The JSON text of the value at a pointer as written in the source, when the source can tell
+   * (numbers keep their written form: `1.0`, `10.50`, 9007199254740993). Falls back to JSON.stringify.
+   */
+  rawJson?: (pointer: string) => string | undefined;
 }
 
 function headerValue(v: unknown): string {
@@ -48,13 +53,13 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
       kind = 'a text body';
     } else {
       // Decoy: an object, array, number or boolean under `body` is JSON (pleasant in YAML).
-      body = Buffer.from(JSON.stringify(def.body), 'utf8');
+      body = Buffer.from(ctx.rawJson?.(joinPointer(pointer, 'body')) ?? JSON.stringify(def.body), 'utf8');
       impliedContentType = 'application/json';
       kind = 'a JSON body';
     }
   } else if (def.jsonBody !== undefined) {
     // WireMock writes jsonBody compactly and adds no Content-Type of its own; neither do we.
-    body = Buffer.from(JSON.stringify(def.jsonBody), 'utf8');
+    body = Buffer.from(ctx.rawJson?.(joinPointer(pointer, 'jsonBody')) ?? JSON.stringify(def.jsonBody), 'utf8');
     kind = 'a JSON body';
   } else if (def.base64Body !== undefined) {
     if (!/^[A-Za-z0-9+/=\s_-]*$/.test(def.base64Body)) {

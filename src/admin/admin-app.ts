@@ -1,0 +1,463 @@
+/**
+ * The admin REST API on express 5: WireMock's `/__admin` (same paths, methods, JSON shapes and status
+ * codes as WireMock 3.13), the paths older clients still call as aliases, and Decoy's extensions
+ * under `/__admin/decoy/`. Handlers validate everything before changing anything, so a rejected
+ * request changes nothing.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { MockEngine } from '../core/engine.js';
+import { DecoyError } from '../core/errors.js';
+import { findNearMisses } from '../core/matching/near-miss.js';
+import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
+import { compileValueMatcher } from '../core/matching/value-matchers.js';
+import { createBodyView } from '../core/matching/body-view.js';
+import { DecoyRequest } from '../core/request.js';
+import type { ServeEvent } from '../core/state/journal.js';
+import { STARTED } from '../core/state/scenarios.js';
+import { compileStub, type Stub } from '../core/stub.js';
+import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
+import { validateStubDefinition } from '../core/stub-schema.js';
+import { VERSION } from '../version.js';
+import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
+import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+
+export interface SaveResult {
+  /** Files written (created or rewritten), relative to the stubs folder. */
+  written: string[];
+}
+
+export interface AdminContext {
+  engine: MockEngine;
+  startedAt: number;
+  /** When set, every admin call needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Reads a body file for a stub created over the API (from the stubs folder's `__files/`). */
+  readBodyFile?: (name: string, pointer: string) => Buffer;
+  /** Writes what the API changed into the stubs folder. Throws AdminProblem when it cannot. */
+  save(): Promise<SaveResult>;
+  /** Re-reads the stub files (after a reset, when not watching). */
+  reloadFiles(): Promise<void>;
+  /** The current problems of stub files. */
+  loadErrors(): DecoyError[];
+  /** Stops the server (after the answer is sent). */
+  shutdown(): void;
+  /** Largest admin request body, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
+export type GlobalSettings = Record<string, unknown>;
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  // Hash both so the comparison takes the same time whatever the lengths (timingSafeEqual needs equal lengths).
+  const a = createHash('sha256').update(m[1]!.trim()).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+function parseJsonBody(req: Request): unknown {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (text.trim() === '') throw new AdminProblem(400, 'Request body is empty', [{ detail: 'this endpoint needs a JSON body' }]);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = '';
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      where = ` at line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}`;
+    }
+    throw new AdminProblem(400, 'Error parsing JSON', [{ detail: `${msg}${where}` }]);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function intParam(req: Request, name: string): number | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new AdminProblem(400, `Invalid query parameter ${name}`, [{ pointer: `?${name}`, detail: `${name} must be a whole number >= 0 (got ${JSON.stringify(raw)})` }]);
+  }
+  return n;
+}
+
+/** Newest first, as WireMock lists stubs. */
+function byRecency(stubs: readonly Stub[]): Stub[] {
+  return [...stubs].sort((a, b) => b.sequence - a.sequence);
+}
+
+export function createAdminApp(ctx: AdminContext): express.Express {
+  const { engine } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const router = express.Router();
+
+  router.use((req: Request, _res: Response, next: NextFunction) => {
+    if (ctx.token !== undefined && !tokenMatches(req.headers.authorization, ctx.token)) {
+      next(new AdminProblem(401, 'Unauthorized', [{ detail: 'this Decoy needs an admin token: send Authorization: Bearer <token>' }]));
+      return;
+    }
+    next();
+  });
+  // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
+  router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
+
+  /** Validates and compiles a stub definition from the API; every problem is reported at once. */
+  const compile = (def: unknown, forcedId?: string): Stub => {
+    if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '', detail: 'a stub must be a JSON object with request and response' }]);
+    const problems = validateStubDefinition(def);
+    if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })));
+    const d = def as StubDefinition;
+    const id = forcedId ?? d.id ?? d.uuid ?? randomUUID();
+    const { uuid: _u, ...rest } = d;
+    return compileStub({ ...rest, id }, {
+      sequence: engine.nextSequence(),
+      origin: {},
+      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile } : {}),
+    });
+  };
+
+  const compilePattern = (def: unknown): RequestMatcher => {
+    if (!isObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
+    const problems = validateStubDefinition({ request: def, response: {} }).filter((p) => p.pointer.startsWith('/request'))
+      .map((p) => ({ pointer: p.pointer.slice('/request'.length), detail: p.message.replace(/^request\.?/, 'pattern ') }));
+    if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems);
+    return compileRequestPattern(def as RequestPatternDefinition, '');
+  };
+
+  const journalDisabled = () => !engine.journal.enabled;
+  const matching = (pattern: RequestMatcher) => engine.journal.newestFirst().filter((e) => pattern.test(requestOf(e)));
+
+  // ---- mappings ----
+  router.get('/mappings', (req, res) => {
+    const limit = intParam(req, 'limit');
+    const offset = intParam(req, 'offset') ?? 0;
+    const all = byRecency(engine.stubs.all);
+    const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
+    res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
+  });
+  router.post('/mappings', async (req, res) => {
+    const stub = compile(parseJsonBody(req));
+    engine.putStub(stub);
+    if (stub.definition.persistent === true) await ctx.save();
+    res.status(201).json(mappingJson(stub));
+  });
+  router.delete('/mappings', (_req, res) => {
+    engine.removeAllStubs();
+    res.json({});
+  });
+  router.post('/mappings/reset', async (_req, res) => {
+    engine.resetStubs();
+    await ctx.reloadFiles();
+    res.json({});
+  });
+  router.post('/mappings/save', async (_req, res) => {
+    const result = await ctx.save();
+    res.json(result);
+  });
+  router.post('/mappings/import', (req, res) => {
+    const body = parseJsonBody(req);
+    if (!isObject(body) || !Array.isArray(body.mappings)) {
+      throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
+    }
+    const options = isObject(body.importOptions) ? body.importOptions : {};
+    const policy = options.duplicatePolicy ?? 'OVERWRITE';
+    if (policy !== 'OVERWRITE' && policy !== 'IGNORE') {
+      throw new AdminProblem(422, 'Invalid import', [{ pointer: '/importOptions/duplicatePolicy', detail: `duplicatePolicy must be one of "OVERWRITE", "IGNORE" (got ${JSON.stringify(policy)})` }]);
+    }
+    // Compile everything first: one bad stub rejects the whole import.
+    const stubs: Stub[] = [];
+    const details: Array<{ pointer?: string; detail: string }> = [];
+    body.mappings.forEach((m, i) => {
+      try {
+        stubs.push(compile(m));
+      } catch (e) {
+        if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
+        else if (e instanceof DecoyError) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
+        else throw e;
+      }
+    });
+    if (details.length) throw new AdminProblem(422, 'Invalid import', details);
+    if (options.deleteAllNotInImport === true) {
+      const keep = new Set(stubs.map((s) => s.id));
+      for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
+    }
+    for (const s of stubs) {
+      if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
+      engine.putStub(s);
+    }
+    res.json({});
+  });
+  const byMetadata = (req: Request): Stub[] => {
+    const body = parseJsonBody(req);
+    const matcher = compileValueMatcher(body, '');
+    return byRecency(engine.stubs.all).filter((s) => {
+      if (s.definition.metadata === undefined) return false;
+      const text = JSON.stringify(s.definition.metadata);
+      return matcher.test(text, createBodyView(Buffer.from(text)));
+    });
+  };
+  router.post('/mappings/find-by-metadata', (req, res) => {
+    res.json({ mappings: byMetadata(req).map(mappingJson) });
+  });
+  router.post('/mappings/remove-by-metadata', (req, res) => {
+    for (const s of byMetadata(req)) engine.removeStub(s.id);
+    res.json({});
+  });
+  const unmatchedStubs = (): Stub[] => {
+    const used = new Set(engine.journal.newestFirst().map((e) => e.stub?.id));
+    return byRecency(engine.stubs.all).filter((s) => !used.has(s.id));
+  };
+  router.get('/mappings/unmatched', (_req, res) => {
+    res.json({ mappings: unmatchedStubs().map(mappingJson) });
+  });
+  router.delete('/mappings/unmatched', (_req, res) => {
+    for (const s of unmatchedStubs()) engine.removeStub(s.id);
+    res.json({});
+  });
+  router.get('/mappings/:id', (req, res) => {
+    const stub = engine.stubs.get(String(req.params.id));
+    if (!stub) throw notFound(`Stub ${req.params.id}`);
+    res.json(mappingJson(stub));
+  });
+  router.put('/mappings/:id', (req, res) => {
+    const id = String(req.params.id);
+    if (!engine.stubs.get(id)) throw notFound(`Stub ${id}`);
+    const stub = compile(parseJsonBody(req), id);
+    engine.putStub(stub);
+    res.json(mappingJson(stub));
+  });
+  router.delete('/mappings/:id', (req, res) => {
+    if (!engine.removeStub(String(req.params.id))) throw notFound(`Stub ${req.params.id}`);
+    res.json({});
+  });
+
+  // ---- requests (the journal) ----
+  router.get('/requests', (req, res) => {
+    const limit = intParam(req, 'limit');
+    const since = req.query.since;
+    let sinceMs: number | undefined;
+    if (since !== undefined) {
+      sinceMs = Date.parse(String(since));
+      if (Number.isNaN(sinceMs)) throw new AdminProblem(400, 'Invalid query parameter since', [{ pointer: '?since', detail: `since must be an ISO 8601 date-time (got ${JSON.stringify(since)})` }]);
+    }
+    let events = engine.journal.newestFirst();
+    if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
+    const total = events.length;
+    if (limit !== undefined) events = events.slice(0, limit);
+    res.json({ requests: events.map(serveEventJson), meta: { total }, requestJournalDisabled: journalDisabled() });
+  });
+  const resetRequests = (_req: Request, res: Response) => {
+    engine.journal.clear();
+    res.json({});
+  };
+  router.delete('/requests', resetRequests);
+  router.post('/requests/reset', resetRequests); // WireMock 2's path, still called by clients
+  router.post('/requests/count', (req, res) => {
+    const pattern = compilePattern(parseJsonBody(req));
+    res.json({ count: matching(pattern).length, requestJournalDisabled: journalDisabled() });
+  });
+  router.post('/requests/find', (req, res) => {
+    const pattern = compilePattern(parseJsonBody(req));
+    res.json({ requests: matching(pattern).map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
+  });
+  router.post('/requests/remove', (req, res) => {
+    const pattern = compilePattern(parseJsonBody(req));
+    const removed = engine.journal.remove((e) => pattern.test(requestOf(e)));
+    res.json({ serveEvents: removed.map(serveEventJson) });
+  });
+  router.post('/requests/remove-by-metadata', (req, res) => {
+    const body = parseJsonBody(req);
+    const matcher = compileValueMatcher(body, '');
+    const removed = engine.journal.remove((e) => {
+      const md = e.stub?.definition.metadata;
+      if (md === undefined) return false;
+      const text = JSON.stringify(md);
+      return matcher.test(text, createBodyView(Buffer.from(text)));
+    });
+    res.json({ serveEvents: removed.map(serveEventJson) });
+  });
+  const unmatchedEvents = (): ServeEvent[] => engine.journal.newestFirst().filter((e) => e.stub === undefined);
+  router.get('/requests/unmatched', (_req, res) => {
+    res.json({ requests: unmatchedEvents().map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
+  });
+  router.get('/requests/unmatched/near-misses', (_req, res) => {
+    const nearMisses = unmatchedEvents().flatMap((e) => {
+      const json = loggedRequestJson(e);
+      return findNearMisses(engine.stubs, requestOf(e)).map((n) => nearMissJson(n, json));
+    });
+    res.json({ nearMisses });
+  });
+
+  // ---- near misses ----
+  const nearMissesForRequest = (req: Request, res: Response) => {
+    const body = parseJsonBody(req);
+    if (!isObject(body) || typeof body.url !== 'string') {
+      throw new AdminProblem(422, 'Invalid request', [{ pointer: '/url', detail: 'a logged request needs a url (and usually a method)' }]);
+    }
+    const headers: Record<string, string[]> = {};
+    if (isObject(body.headers)) {
+      for (const [k, v] of Object.entries(body.headers)) headers[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map(String);
+    }
+    const bodyBytes = typeof body.bodyAsBase64 === 'string' ? Buffer.from(body.bodyAsBase64, 'base64') : Buffer.from(typeof body.body === 'string' ? body.body : '');
+    const request = new DecoyRequest(typeof body.method === 'string' ? body.method : 'GET', body.url, headers, bodyBytes);
+    res.json({ nearMisses: findNearMisses(engine.stubs, request).map((n) => nearMissJson(n, body)) });
+  };
+  const nearMissesForPattern = (req: Request, res: Response) => {
+    const def = parseJsonBody(req);
+    const pattern = compilePattern(def);
+    const scored = engine.journal.newestFirst().map((e) => ({ e, distance: pattern.distance(requestOf(e)) }))
+      .sort((a, b) => a.distance - b.distance).slice(0, 3);
+    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: { distance } })) });
+  };
+  router.post('/near-misses/request', nearMissesForRequest);
+  router.post('/near-misses/request-pattern', nearMissesForPattern);
+  // The paths wiremock-rest-client builds for these.
+  router.post('/requests/near-misses/request', nearMissesForRequest);
+  router.post('/requests/near-misses/request-pattern', nearMissesForPattern);
+
+  router.get('/requests/:id', (req, res) => {
+    const e = engine.journal.get(String(req.params.id));
+    if (!e) throw notFound(`Request ${req.params.id}`);
+    res.json(serveEventJson(e));
+  });
+  router.delete('/requests/:id', (req, res) => {
+    const id = String(req.params.id);
+    if (engine.journal.remove((e) => e.id === id).length === 0) throw notFound(`Request ${id}`);
+    res.json({});
+  });
+
+  // ---- scenarios ----
+  const scenarioStubs = (): Map<string, Stub[]> => {
+    const out = new Map<string, Stub[]>();
+    for (const s of byRecency(engine.stubs.all)) {
+      if (!s.scenario) continue;
+      const list = out.get(s.scenario.name) ?? [];
+      list.push(s);
+      out.set(s.scenario.name, list);
+    }
+    return out;
+  };
+  const possibleStates = (stubs: Stub[]): string[] => {
+    const states = new Set<string>([STARTED]);
+    for (const s of stubs) {
+      if (s.scenario?.requiredState) states.add(s.scenario.requiredState);
+      if (s.scenario?.newState) states.add(s.scenario.newState);
+    }
+    return [...states];
+  };
+  router.get('/scenarios', (_req, res) => {
+    const scenarios = [...scenarioStubs()].map(([name, stubs]) => ({
+      id: name, name, state: engine.scenarios.get(name), possibleStates: possibleStates(stubs), mappings: stubs.map(mappingJson),
+    }));
+    res.json({ scenarios });
+  });
+  router.post('/scenarios/reset', (_req, res) => {
+    engine.scenarios.reset();
+    res.json({});
+  });
+  const setScenarioState = (req: Request, res: Response) => {
+    const name = String(req.params.name);
+    const stubs = scenarioStubs().get(name);
+    if (!stubs) throw new AdminProblem(404, `Scenario ${name} does not exist`);
+    const body = req.body === '' || req.body === undefined ? {} : parseJsonBody(req);
+    const state = isObject(body) ? body.state : undefined;
+    const states = possibleStates(stubs);
+    if (typeof state !== 'string' || !states.includes(state)) {
+      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ pointer: '/state', detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }]);
+    }
+    engine.scenarios.set(name, state);
+    res.json({});
+  };
+  router.put('/scenarios/:name/state', setScenarioState);
+  router.post('/scenarios/:name/state', setScenarioState);
+
+  // ---- settings, system ----
+  let settings: GlobalSettings = {};
+  router.get('/settings', (_req, res) => {
+    res.json({ settings });
+  });
+  const updateSettings = (req: Request, res: Response) => {
+    const body = parseJsonBody(req);
+    // WireMock accepts both { "fixedDelay": 10 } and { "settings": { ... } }.
+    const s = isObject(body) && isObject(body.settings) ? body.settings : body;
+    if (!isObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
+    if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
+      throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
+    }
+    settings = { ...s };
+    res.json({});
+  };
+  router.post('/settings', updateSettings);
+  router.put('/settings', updateSettings);
+  router.post('/reset', async (_req, res) => {
+    engine.resetStubs();
+    engine.journal.clear();
+    engine.scenarios.reset();
+    engine.resetSequences();
+    await ctx.reloadFiles();
+    res.json({});
+  });
+  router.post('/shutdown', (_req, res) => {
+    res.json({});
+    res.on('finish', () => ctx.shutdown());
+  });
+  router.get('/health', (_req, res) => {
+    res.json({
+      status: 'healthy', message: 'Decoy is ok', version: VERSION,
+      uptimeInSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000), timestamp: new Date().toISOString(),
+      stubs: engine.stubs.size,
+    });
+  });
+  router.get('/version', (_req, res) => {
+    res.json({ version: VERSION });
+  });
+
+  // ---- Decoy's extensions ----
+  router.get('/decoy/stubs', (_req, res) => {
+    const changes = engine.unsavedChanges();
+    const edited = new Set(changes.edited.map((e) => e.stub.id));
+    res.json({
+      stubs: engine.stubs.all.map((s) => ({
+        id: s.id, name: s.name, priority: s.priority,
+        source: engine.isFromFile(s) ? 'file' : edited.has(s.id) ? 'file, edited over the API (unsaved)' : 'api (unsaved)',
+        file: s.origin.file ?? (edited.has(s.id) ? changes.edited.find((e) => e.stub.id === s.id)?.base.origin.file : undefined),
+        line: s.origin.line,
+        explanation: s.explain(),
+        ignoredKeys: s.ignoredKeys,
+      })),
+    });
+  });
+  router.get('/decoy/changes', (_req, res) => {
+    const c = engine.unsavedChanges();
+    res.json({
+      created: c.created.map(mappingJson),
+      edited: c.edited.map((e) => ({ file: e.base.origin.file, mapping: mappingJson(e.stub) })),
+      deleted: c.deleted.map((s) => ({ file: s.origin.file, id: s.id })),
+    });
+  });
+  router.get('/decoy/load-errors', (_req, res) => {
+    res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
+  });
+
+  router.use((req: Request, res: Response) => {
+    sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);
+  });
+  router.use(problemMiddleware);
+  app.use('/__admin', router);
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, 404, 'Not Found', [{ detail: `${req.method} ${req.path}: the admin API lives under /__admin` }]);
+  });
+  return app;
+}

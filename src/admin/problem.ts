@@ -1,0 +1,63 @@
+/**
+ * Admin API errors: handlers throw an AdminProblem (or a DecoyError), one middleware answers it as
+ * `application/problem+json` (RFC 9457) that also carries WireMock's `errors` array, so WireMock
+ * clients that read `errors[0].title` keep working.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { DecoyError } from '../core/errors.js';
+
+export interface ProblemDetail {
+  pointer?: string;
+  detail: string;
+}
+
+export class AdminProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly details: ProblemDetail[];
+
+  constructor(status: number, title: string, details: ProblemDetail[] = []) {
+    super(title);
+    this.status = status;
+    this.title = title;
+    this.details = details;
+  }
+}
+
+export function notFound(what: string): AdminProblem {
+  return new AdminProblem(404, `${what} not found`);
+}
+
+export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[]): void {
+  res.status(status).type('application/problem+json').send(JSON.stringify({
+    type: 'about:blank',
+    title,
+    status,
+    ...(details.length ? { detail: details.map((d) => (d.pointer ? `${d.pointer}: ${d.detail}` : d.detail)).join('; ') } : {}),
+    errors: (details.length ? details : [{ detail: title }]).map((d) => ({
+      code: status,
+      ...(d.pointer !== undefined ? { source: { pointer: d.pointer } } : {}),
+      title: d.detail,
+      detail: d.detail,
+    })),
+  }));
+}
+
+/** The one error middleware: every failure becomes a problem document; nothing is half-applied before it. */
+export function problemMiddleware(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  if (err instanceof AdminProblem) {
+    sendProblem(res, err.status, err.title, err.details);
+    return;
+  }
+  if (err instanceof DecoyError) {
+    const status = err.code === 'DECOY_ERR_STUB_SYNTAX' ? 400 : 422;
+    sendProblem(res, status, err.code, [{ pointer: err.source?.pointer, detail: err.message + (err.hint ? ` (hint: ${err.hint})` : '') }]);
+    return;
+  }
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.too.large') {
+    sendProblem(res, 413, 'Request body too large', [{ detail: e.message ?? 'too large' }]);
+    return;
+  }
+  sendProblem(res, 500, 'Internal error', [{ detail: e.message ?? String(err) }]);
+}

@@ -1,0 +1,104 @@
+/**
+ * The request journal: a bounded ring buffer of serve events. Recording is on the hot path, so an
+ * event keeps references to what already exists (the raw header list Node built, the body Buffer,
+ * the stub, the prepared response) and everything the admin API shows is derived when it is asked
+ * for. When the buffer is full the oldest event is overwritten: memory stays flat under any load.
+ */
+import type { Stub } from '../stub.js';
+
+export interface JournalResponse {
+  status: number;
+  statusMessage?: string;
+  /** Flat [name, value, ...] as sent. */
+  headers: readonly string[];
+  body: Buffer;
+}
+
+export interface ServeEvent {
+  /** A UUID. */
+  readonly id: string;
+  /** Epoch milliseconds when the request arrived. */
+  readonly loggedAt: number;
+  readonly method: string;
+  /** Path and query as received. */
+  readonly url: string;
+  /** Node's raw header list: [name, value, name, value, ...], names as the client spelt them. */
+  readonly rawHeaders: readonly string[];
+  readonly body: Buffer;
+  readonly clientIp: string;
+  readonly protocol: string;
+  readonly scheme: 'http' | 'https';
+  /** `Host` as the client sent it, for absolute URLs. */
+  readonly host: string;
+  readonly port: number;
+  /** The stub that answered, or undefined when none matched. */
+  readonly stub: Stub | undefined;
+  response: JournalResponse | undefined;
+  /** Milliseconds from arrival until the response was handed to the socket. */
+  totalMs: number | undefined;
+  /** Path template parameters of the matching stub, if any. */
+  readonly pathParams?: Record<string, string>;
+}
+
+export class Journal {
+  readonly capacity: number;
+  #buffer: Array<ServeEvent | undefined>;
+  /** Index where the next event goes. */
+  #next = 0;
+  #size = 0;
+
+  /** @param capacity the most events kept; 0 disables the journal. */
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`journal capacity must be a whole number >= 0 (got ${capacity})`);
+    this.capacity = capacity;
+    this.#buffer = new Array(capacity);
+  }
+
+  get enabled(): boolean {
+    return this.capacity > 0;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Hot path: one array store, no copying. */
+  record(event: ServeEvent): void {
+    if (this.capacity === 0) return;
+    this.#buffer[this.#next] = event;
+    this.#next = (this.#next + 1) % this.capacity;
+    if (this.#size < this.capacity) this.#size++;
+  }
+
+  /** Events, newest first (WireMock's order). */
+  newestFirst(): ServeEvent[] {
+    const out: ServeEvent[] = [];
+    for (let i = 1; i <= this.#size; i++) {
+      const e = this.#buffer[(this.#next - i + this.capacity) % this.capacity];
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  get(id: string): ServeEvent | undefined {
+    return this.newestFirst().find((e) => e.id === id);
+  }
+
+  /** Removes the events `predicate` selects; returns them. */
+  remove(predicate: (e: ServeEvent) => boolean): ServeEvent[] {
+    const kept: ServeEvent[] = [];
+    const removed: ServeEvent[] = [];
+    for (const e of this.newestFirst().reverse()) (predicate(e) ? removed : kept).push(e);
+    this.#buffer = new Array(this.capacity);
+    this.#next = 0;
+    this.#size = 0;
+    for (const e of kept) this.record(e);
+    return removed;
+  }
+
+  clear(): void {
+    this.#buffer = new Array(this.capacity);
+    this.#next = 0;
+    this.#size = 0;
+  }
+}
