@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { parseDocument, stringify as stringifyYaml } from 'yaml';
+import { parseDocument, stringify as stringifyYaml, type Node as YamlNode } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
 import type { Logger } from '../observability/logger.js';
@@ -200,7 +200,7 @@ export class StubFolder {
       if (!p) plans.set(abs, (p = { abs, edits: [], deletions: [] }));
       return p;
     };
-    for (const { base, stub } of changes.edited) if (base.origin.path) plan(base.origin.path).edits.push({ pointer: base.origin.pointer ?? '', def: { ...stub.definition, id: stub.id } });
+    for (const { base, stub } of changes.edited) if (base.origin.path) plan(base.origin.path).edits.push({ pointer: base.origin.pointer ?? '', def: { id: stub.id, ...stub.definition } });
     for (const base of changes.deleted) if (base.origin.path) plan(base.origin.path).deletions.push(base.origin.pointer ?? '');
 
     // Check every file first: one conflict and nothing is written.
@@ -226,7 +226,7 @@ export class StubFolder {
       let file = path.join(dir, `${stubFileName(stub)}${ext}`);
       for (let i = 2; existsSync(file) || taken.has(file); i++) file = path.join(dir, `${stubFileName(stub)}-${i}${ext}`);
       taken.add(file);
-      const def = { ...stub.definition, id: stub.id };
+      const def = { id: stub.id, ...stub.definition };
       outputs.push({ abs: file, content: ext === '.json' ? JSON.stringify(def, null, 2) + '\n' : stringifyYaml(def) });
     }
     for (const o of outputs) {
@@ -440,8 +440,16 @@ function applyToFile(text: string, abs: string, edits: Array<{ pointer: string; 
   const doc = parseDocument(text);
   for (const e of edits) {
     const p = pointerPath(e.pointer);
-    if (p.length === 0) doc.contents = doc.createNode(e.def) as typeof doc.contents;
-    else doc.setIn(p, doc.createNode(e.def));
+    const old = (p.length === 0 ? doc.contents : doc.getIn(p, true)) as YamlNode | null;
+    const node = doc.createNode(e.def);
+    // The comments around the stub belong to the file, not to the stub's old content: keep them.
+    if (old && typeof old === 'object') {
+      node.commentBefore = old.commentBefore;
+      node.comment = old.comment;
+      node.spaceBefore = old.spaceBefore;
+    }
+    if (p.length === 0) doc.contents = node as typeof doc.contents;
+    else doc.setIn(p, node);
   }
   for (const d of byIndexDesc) {
     const p = pointerPath(d);

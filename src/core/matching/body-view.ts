@@ -5,6 +5,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { BodyView } from './types.js';
+import { parsePermissiveJson } from './permissive-json.js';
 import { parseXml } from './xml-document.js';
 
 const NOT_COMPUTED = Symbol('not computed');
@@ -12,6 +13,7 @@ const NOT_COMPUTED = Symbol('not computed');
 class LazyBodyView implements BodyView {
   private textValue: string | undefined;
   private jsonValue: { ok: true; value: unknown } | { ok: false } | undefined;
+  private permissiveJsonValue: { ok: true; value: unknown } | { ok: false } | undefined;
   private xmlValue: unknown = NOT_COMPUTED;
 
   constructor(
@@ -33,6 +35,14 @@ class LazyBodyView implements BodyView {
       }
     }
     return this.jsonValue;
+  }
+
+  permissiveJson(): { ok: true; value: unknown } | { ok: false } {
+    if (this.permissiveJsonValue === undefined) {
+      const strict = this.json();
+      this.permissiveJsonValue = strict.ok ? strict : parsePermissiveJson(this.text);
+    }
+    return this.permissiveJsonValue;
   }
 
   xml(): unknown | undefined {

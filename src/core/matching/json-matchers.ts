@@ -14,6 +14,7 @@ import { joinPointer } from '../errors.js';
 import { JsonEquality, JsonPlaceholderError } from './json-equality.js';
 import { compileJsonPath, type CompiledJsonPath } from './json-path.js';
 import { renderJacksonPretty, renderJavaString } from './json-render.js';
+import { parsePermissiveJson } from './permissive-json.js';
 import { abbreviate, asClause, compileError, describeType, firstNonBlankIs, isPlainObject, quote, readOptionalBoolean, readOptionalString, type CompileContext, type OperatorSpec } from './matcher-support.js';
 import type { BodyView, ValueMatcher } from './types.js';
 import { compileJsonSchema, JSON_SCHEMA_VERSIONS, type JsonSchemaValidator } from './json-schema.js';
@@ -30,6 +31,13 @@ function jsonOf(value: string | undefined, body: BodyView | undefined): JsonPars
   } catch {
     return NOT_JSON;
   }
+}
+
+/** The value as matchesJsonPath reads it: strict JSON, else json-smart's permissive reading. */
+function permissiveJsonOf(value: string, body: BodyView | undefined): JsonParse {
+  if (body !== undefined && body.text === value) return body.permissiveJson();
+  const strict = jsonOf(value, undefined);
+  return strict.ok ? strict : parsePermissiveJson(value);
 }
 
 class EqualToJsonMatcher implements ValueMatcher {
@@ -108,23 +116,34 @@ class MatchesJsonPathMatcher implements ValueMatcher {
     this.rendersListsWhole = nested?.type === 'equalToJson';
   }
 
+  /**
+   * What the path finds, or undefined when WireMock gives up on the value (no match, not even for
+   * `absent`). As in WireMock: a missing value (an empty body, an absent header) finds nothing;
+   * XML is not read at all; anything else is read as json-smart does, so that text which is not
+   * JSON is one string (in which `$.a` finds nothing) and only broken JSON or `null` is an error.
+   */
   private found(value: string | undefined, body: BodyView | undefined): unknown[] | undefined {
-    // WireMock does not try to read XML as JSON.
-    if (value === undefined || firstNonBlankIs(value, '<')) return undefined;
-    const parsed = jsonOf(value, body);
-    return parsed.ok ? this.path.evaluate(parsed.value) : undefined;
+    if (value === undefined) return [];
+    if (firstNonBlankIs(value, '<')) return undefined;
+    const parsed = permissiveJsonOf(value, body);
+    if (!parsed.ok || parsed.value === null) return undefined;
+    return this.path.evaluate(parsed.value);
   }
 
-  /** The strings a nested pattern is tried against, as WireMock renders them. */
-  private rendered(found: readonly unknown[]): string[] {
+  /**
+   * The strings a nested pattern is tried against, as WireMock renders them; undefined when a found
+   * list holds a null, which WireMock fails on (it calls toString() on each element) and so does
+   * not match.
+   */
+  private rendered(found: readonly unknown[]): string[] | undefined {
     if (this.path.isDefinite) {
       const single = found[0];
       if (found.length === 0 || single === null || single === undefined) return [];
-      if (Array.isArray(single)) return this.rendersListsWhole ? [renderJacksonPretty(single)] : single.map(renderJavaString);
+      if (Array.isArray(single)) return this.rendersListsWhole ? [renderJacksonPretty(single)] : renderElements(single);
       if (typeof single === 'object') return [renderJacksonPretty(single)];
       return [renderJavaString(single)];
     }
-    return this.rendersListsWhole ? [renderJacksonPretty(found)] : found.map(renderJavaString);
+    return this.rendersListsWhole ? [renderJacksonPretty(found)] : renderElements(found);
   }
 
   test(value: string | undefined, body?: BodyView): boolean {
@@ -132,6 +151,7 @@ class MatchesJsonPathMatcher implements ValueMatcher {
     if (found === undefined) return false;
     if (this.nested === undefined) return isPresent(found, this.path.isDefinite);
     const texts = this.rendered(found);
+    if (texts === undefined) return false;
     if (texts.length === 0) return this.nested.type === 'absent';
     for (const text of texts) if (this.nested.test(text)) return true;
     return false;
@@ -143,7 +163,7 @@ class MatchesJsonPathMatcher implements ValueMatcher {
     const found = this.found(value, body);
     if (found === undefined) return 1;
     let best = 1;
-    for (const text of this.rendered(found)) best = Math.min(best, this.nested.distance(text));
+    for (const text of this.rendered(found) ?? []) best = Math.min(best, this.nested.distance(text));
     return best;
   }
 
@@ -152,6 +172,16 @@ class MatchesJsonPathMatcher implements ValueMatcher {
       ? `has JSONPath ${this.path.expression}`
       : `has JSONPath ${this.path.expression} ${asClause(this.nested.explain())}`;
   }
+}
+
+/** Each element as Java's toString() writes it; undefined when one is null (a NullPointerException in WireMock). */
+function renderElements(list: readonly unknown[]): string[] | undefined {
+  const texts: string[] = [];
+  for (const item of list) {
+    if (item === null || item === undefined) return undefined;
+    texts.push(renderJavaString(item));
+  }
+  return texts;
 }
 
 /** WireMock 3.13's simple-form rule: something non-null, and not an empty list or object. */

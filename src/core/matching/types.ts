@@ -14,6 +14,12 @@ export interface BodyView {
   readonly text: string;
   /** The body parsed as JSON, or `undefined` when it is not JSON. Parsed at most once. */
   json(): { ok: true; value: unknown } | { ok: false };
+  /**
+   * The body as matchesJsonPath reads it (json-smart's permissive mode): the JSON parse when there
+   * is one, else the permissive reading, in which text that is not JSON is one string. Parsed at
+   * most once.
+   */
+  permissiveJson(): { ok: true; value: unknown } | { ok: false };
   /** The body parsed as XML, or `undefined` when it is not well-formed XML. Parsed at most once. */
   xml(): unknown | undefined;
 }

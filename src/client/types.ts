@@ -1,0 +1,224 @@
+/**
+ * What the admin API answers, typed: WireMock's JSON shapes for `/__admin`, and Decoy's own for
+ * `/__admin/decoy/`. Types only, so the client stays free of runtime dependencies.
+ */
+import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
+
+/** A stub as the server holds it: the definition as sent, with `id` and `uuid` (the same value) always set. */
+export type StubMapping = StubDefinition & {
+  /** The stub's id (a UUID unless the definition named one). */
+  id: string;
+  /** The same as `id`; WireMock answers both. */
+  uuid: string;
+  /** The request pattern; a stub that names no method shows `method: "ANY"`. */
+  request: RequestPatternDefinition;
+};
+
+/** One page of `listStubs()`, newest stub first. */
+export interface StubPage {
+  /** The stubs on this page. */
+  mappings: StubMapping[];
+  meta: {
+    /** How many stubs the server has in all (not only on this page). */
+    total: number;
+  };
+}
+
+/** Options of `listStubs()`. */
+export interface ListStubsOptions {
+  /** At most this many stubs. */
+  limit?: number;
+  /** Skip this many stubs first. */
+  offset?: number;
+}
+
+/** Options of `importStubs()`. */
+export interface ImportOptions {
+  /** What to do with a stub whose id already exists: replace it (default) or keep the one the server has. */
+  duplicatePolicy?: 'OVERWRITE' | 'IGNORE';
+  /** Remove every stub whose id is not in the import. Default false. */
+  deleteAllNotInImport?: boolean;
+}
+
+/** What `saveStubs()` wrote. */
+export interface SaveResult {
+  /** Files written (created or rewritten), relative to the stubs folder. */
+  written: string[];
+}
+
+/** A query or form parameter of a logged request. */
+export interface LoggedParameter {
+  key: string;
+  values: string[];
+}
+
+/** A request as the journal recorded it (WireMock's LoggedRequest). */
+export interface LoggedRequest {
+  /** Path and query, as sent. */
+  url: string;
+  absoluteUrl: string;
+  method: string;
+  clientIp: string;
+  /** Header name (as the client spelt it) → value, or a list when the header was repeated. */
+  headers: Record<string, string | string[]>;
+  cookies: Record<string, string>;
+  browserProxyRequest: boolean;
+  /** When it was received, in ms since the epoch. */
+  loggedDate: number;
+  loggedDateString: string;
+  bodyAsBase64: string;
+  /** The body as text; absent when it is not valid UTF-8. */
+  body?: string;
+  protocol: string;
+  scheme: string;
+  host: string;
+  port: number;
+  queryParams: Record<string, LoggedParameter>;
+  formParams: Record<string, LoggedParameter>;
+}
+
+/** The response a logged request got. Empty when none was sent (yet). */
+export interface LoggedResponse {
+  status?: number;
+  statusMessage?: string;
+  headers?: Record<string, string | string[]>;
+  bodyAsBase64?: string;
+  body?: string;
+}
+
+/** One request in the journal and what answered it (WireMock's ServeEvent). */
+export interface ServeEvent {
+  /** The event's id, for `getRequest(id)`. */
+  id: string;
+  request: LoggedRequest;
+  /** The stub that matched; absent when none did. */
+  stubMapping?: StubMapping;
+  responseDefinition: Record<string, unknown> & { fromConfiguredStub: boolean };
+  response: LoggedResponse;
+  wasMatched: boolean;
+  timing: { addedDelay: number; processTime: number; responseSendTime: number; serveTime: number; totalTime: number };
+}
+
+/** The journal, newest request first. */
+export interface RequestPage {
+  requests: ServeEvent[];
+  meta: {
+    /** How many requests matched the filter (before `limit`). */
+    total: number;
+  };
+  /** True when the server keeps no journal (journal size 0). */
+  requestJournalDisabled: boolean;
+}
+
+/** Options of `requests()`. */
+export interface RequestsOptions {
+  /** At most this many, newest first. */
+  limit?: number;
+  /** Only requests received after this moment (a Date or an ISO 8601 string). */
+  since?: Date | string;
+}
+
+/** A request to find near misses for: a `LoggedRequest` fits, as do hand-written ones. */
+export interface NearMissRequest {
+  url: string;
+  /** Default GET. */
+  method?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  bodyAsBase64?: string;
+}
+
+/** A stub that almost matched a request; the lower the distance, the closer (0 is a match). */
+export interface NearMiss {
+  request: LoggedRequest | NearMissRequest;
+  stubMapping: StubMapping;
+  matchResult: { distance: number };
+}
+
+/** A journal request that almost matched a request pattern; the lower the distance, the closer (0 is a match). */
+export interface RequestNearMiss {
+  request: LoggedRequest;
+  requestPattern: RequestPatternDefinition;
+  matchResult: { distance: number };
+}
+
+/** How many times `verify()` expects a request: a number means exactly that many. */
+export type VerifyTimes = number | {
+  /** At least this many. */
+  atLeast?: number;
+  /** At most this many. */
+  atMost?: number;
+  /** Exactly this many (cannot be combined with the others). */
+  exactly?: number;
+};
+
+/** A scenario: its current state and the stubs that take part in it. */
+export interface Scenario {
+  /** The same as `name`. */
+  id: string;
+  name: string;
+  /** The current state; `Started` until a stub moves it on. */
+  state: string;
+  possibleStates: string[];
+  mappings: StubMapping[];
+}
+
+/** Global settings, as WireMock keeps them. */
+export interface GlobalSettings {
+  /** A delay added to every response, in ms. */
+  fixedDelay?: number;
+  [key: string]: unknown;
+}
+
+/** The answer of the health check. */
+export interface Health {
+  /** `healthy` when the server is up. */
+  status: string;
+  message: string;
+  version: string;
+  uptimeInSeconds: number;
+  /** ISO 8601 date-time of the answer. */
+  timestamp: string;
+  /** How many stubs are loaded. */
+  stubs: number;
+}
+
+/** A stub as Decoy explains it: where it comes from and what it matches. */
+export interface DecoyStubInfo {
+  id: string;
+  name?: string;
+  priority: number;
+  /** `file`, `file, edited over the API (unsaved)` or `api (unsaved)`. */
+  source: string;
+  /** The stub file, relative to the stubs folder. */
+  file?: string;
+  line?: number;
+  /** What the stub matches, in one sentence. */
+  explanation: string;
+  /** Keys of the definition that Decoy does not act on. */
+  ignoredKeys: string[];
+}
+
+/** What was changed over the admin API and not yet saved to the stubs folder. */
+export interface UnsavedChanges {
+  /** Stubs created over the API. */
+  created: StubMapping[];
+  /** Stubs from files that were edited over the API. */
+  edited: Array<{ file?: string; mapping: StubMapping }>;
+  /** Stubs from files that were removed over the API. */
+  deleted: Array<{ file?: string; id: string }>;
+}
+
+/** A problem with a stub file, as Decoy reports it. */
+export interface LoadError {
+  /** A stable `DECOY_ERR_...` code. */
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** RFC 6901 JSON pointer to the bad value. */
+  pointer?: string;
+  /** The one-line form Decoy logs: `file:line:column CODE message`. */
+  formatted: string;
+}
