@@ -47,6 +47,12 @@ describe('README examples', () => {
     assert.equal((await get(`${decoy.url}/files/x`, { method: 'DELETE' })).status, 404);
   });
 
+  it('the response sequence example: fails twice, then succeeds', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(`${decoy.url}/payments`, { method: 'POST' })).status);
+    assert.deepEqual(statuses, [503, 503, 201, 201]);
+  });
+
   it('the WireMock JSON example', async () => {
     const res = await get(`${decoy.url}/health`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
