@@ -147,6 +147,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
           if (f && options.watch === false) await f.load();
         },
         loadErrors: () => f?.errors() ?? [],
+        ...(f ? { relativeFile: (abs: string) => f.relative(abs) } : {}),
         shutdown: () => (options.onShutdownRequest ?? (() => void decoy.stop()))(),
       });
       const s = createStubServer({

@@ -40,6 +40,8 @@ export interface AdminContext {
   reloadFiles(): Promise<void>;
   /** The current problems of stub files. */
   loadErrors(): DecoyError[];
+  /** A stub file's name relative to the stubs folder, for API answers (independent of the server's working directory). */
+  relativeFile?: (absolutePath: string) => string;
   /** Stops the server (after the answer is sent). */
   shutdown(): void;
   /** Largest admin request body, in bytes. */
@@ -103,8 +105,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   app.set('query parser', 'simple');
   const router = express.Router();
 
-  router.use((req: Request, _res: Response, next: NextFunction) => {
-    if (ctx.token !== undefined && !tokenMatches(req.headers.authorization, ctx.token)) {
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    // The health check stays open: container and CI probes cannot carry a token, and it reveals only liveness.
+    const open = req.path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
+    if (ctx.token !== undefined && !open && !tokenMatches(req.headers.authorization, ctx.token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="decoy-admin"'); // RFC 6750 section 3
       next(new AdminProblem(401, 'Unauthorized', [{ detail: 'this Decoy needs an admin token: send Authorization: Bearer <token>' }]));
       return;
     }
@@ -425,15 +430,16 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
 
   // ---- Decoy's extensions ----
+  const fileOf = (stub: Stub): string | undefined => (stub.origin.path && ctx.relativeFile ? ctx.relativeFile(stub.origin.path) : stub.origin.file);
   router.get('/decoy/stubs', (_req, res) => {
     const changes = engine.unsavedChanges();
-    const edited = new Set(changes.edited.map((e) => e.stub.id));
+    const edits = new Map(changes.edited.map((e) => [e.stub.id, e.base]));
     res.json({
       stubs: engine.stubs.all.map((s) => ({
         id: s.id, name: s.name, priority: s.priority,
-        source: engine.isFromFile(s) ? 'file' : edited.has(s.id) ? 'file, edited over the API (unsaved)' : 'api (unsaved)',
-        file: s.origin.file ?? (edited.has(s.id) ? changes.edited.find((e) => e.stub.id === s.id)?.base.origin.file : undefined),
-        line: s.origin.line,
+        source: engine.isFromFile(s) ? 'file' : edits.has(s.id) ? 'file, edited over the API (unsaved)' : 'api (unsaved)',
+        file: fileOf(edits.get(s.id) ?? s),
+        line: (edits.get(s.id) ?? s).origin.line,
         explanation: s.explain(),
         ignoredKeys: s.ignoredKeys,
       })),
@@ -443,8 +449,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const c = engine.unsavedChanges();
     res.json({
       created: c.created.map(mappingJson),
-      edited: c.edited.map((e) => ({ file: e.base.origin.file, mapping: mappingJson(e.stub) })),
-      deleted: c.deleted.map((s) => ({ file: s.origin.file, id: s.id })),
+      edited: c.edited.map((e) => ({ file: fileOf(e.base), mapping: mappingJson(e.stub) })),
+      deleted: c.deleted.map((s) => ({ file: fileOf(s), id: s.id })),
     });
   });
   router.get('/decoy/load-errors', (_req, res) => {

@@ -190,8 +190,9 @@ export interface DecoyStubInfo {
   priority: number;
   /** `file`, `file, edited over the API (unsaved)` or `api (unsaved)`. */
   source: string;
-  /** The stub file, relative to the stubs folder. */
+  /** The stub file, as Decoy names files in messages (relative to its working directory when inside it, else absolute). */
   file?: string;
+  /** The line of the stub in its file. */
   line?: number;
   /** What the stub matches, in one sentence. */
   explanation: string;
@@ -214,6 +215,7 @@ export interface LoadError {
   /** A stable `DECOY_ERR_...` code. */
   code: string;
   message: string;
+  /** The file, named as in `DecoyStubInfo.file`. */
   file?: string;
   line?: number;
   column?: number;

@@ -16,7 +16,7 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_NO_STUBS_DIR';
 
 export interface ErrorSource {
-  /** The file, relative to the stubs folder when it is inside it. */
+  /** The file as shown to the user: relative to the working directory when inside it, else absolute. */
   file?: string;
   line?: number;
   column?: number;

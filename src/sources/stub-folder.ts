@@ -104,6 +104,11 @@ export class StubFolder {
     return out;
   }
 
+  /** A path relative to the stubs folder, with forward slashes. */
+  relative(abs: string): string {
+    return path.relative(this.root, abs).split(path.sep).join('/');
+  }
+
   /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
   #display(abs: string): string {
     const rel = path.relative(process.cwd(), abs);
@@ -235,7 +240,7 @@ export class StubFolder {
         await mkdir(path.dirname(o.abs), { recursive: true });
         await writeFileAtomic(o.abs, o.content);
       }
-      written.push(path.relative(this.root, o.abs).split(path.sep).join('/'));
+      written.push(this.relative(o.abs));
       this.#loadFile(o.abs);
     }
     this.#options.onChange(this.stubs(), true);

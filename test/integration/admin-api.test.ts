@@ -33,6 +33,8 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     it('answers 401 without the token or with a wrong one, and works with it', async () => {
       const none = await call(decoy.url, 'GET', '/mappings');
       assert.equal(none.status, 401);
+      const raw = await fetch(`${decoy.url}/__admin/mappings`);
+      assert.equal(raw.headers.get('www-authenticate'), 'Bearer realm="decoy-admin"');
       assert.match(none.type, /application\/problem\+json/);
       assert.match(none.json.errors[0].title, /Authorization: Bearer/);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cre' })).status, 401);
@@ -48,9 +50,11 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
 
     it('serves the same admin API on the admin port, with the same token', async () => {
       assert.ok(decoy.adminUrl && decoy.adminUrl !== decoy.url);
-      assert.equal((await call(decoy.adminUrl!, 'GET', '/health')).status, 401);
-      const health = await call(decoy.adminUrl!, 'GET', '/health', undefined, { Authorization: 'Bearer s3cret' });
-      assert.equal(health.json.status, 'healthy');
+      assert.equal((await call(decoy.adminUrl!, 'GET', '/mappings')).status, 401);
+      const mappings = await call(decoy.adminUrl!, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cret' });
+      assert.equal(mappings.json.meta.total, 1);
+      // The health check needs no token: container probes cannot send one.
+      assert.equal((await call(decoy.adminUrl!, 'GET', '/health')).json.status, 'healthy');
       // Only the admin API lives there: stubs are not served on it.
       assert.equal((await get(`${decoy.adminUrl}/s`)).status, 404);
     });
@@ -115,6 +119,9 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(readFileSync(file, 'utf8'), original);
       const changes = await call(decoy.url, 'GET', '/decoy/changes');
       assert.equal(changes.json.edited.length, 1);
+      assert.equal(changes.json.edited[0].file, 'orders.yaml');
+      const listed = (await call(decoy.url, 'GET', '/decoy/stubs')).json.stubs.find((x: Json) => x.id === '11111111-1111-4111-8111-111111111111');
+      assert.deepEqual([listed.source, listed.file, listed.line], ['file, edited over the API (unsaved)', 'orders.yaml', 2]);
 
       writeFileSync(file, original.replace('from-file', 'file-v2'));
       await eventually(async () => (await get(`${decoy.url}/orders`)).text === 'file-v2', 1000, 'the file to win');

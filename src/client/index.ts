@@ -1,0 +1,18 @@
+/**
+ * `decoy/client`: the typed admin client that tests import.
+ *
+ * ```ts
+ * import { DecoyClient } from 'decoy/client';
+ * const decoy = new DecoyClient('http://localhost:8080');
+ * await decoy.createStub({ request: { method: 'GET', url: '/ping' }, response: { body: 'pong' } });
+ * await decoy.verify({ method: 'GET', url: '/ping' });
+ * ```
+ */
+export { DecoyClient, type DecoyClientOptions, type WaitOptions } from './decoy-client.js';
+export { DecoyClientError, type ProblemDetail } from './client-error.js';
+export type {
+  DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedParameter, LoggedRequest,
+  LoggedResponse, NearMiss, NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario,
+  ServeEvent, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
+} from './types.js';
+export type { RequestPatternDefinition, ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
