@@ -163,7 +163,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({});
   });
   router.post('/mappings/reset', async (_req, res) => {
+    // As in WireMock, resetting the mappings also empties the journal.
     engine.resetStubs();
+    engine.journal.clear();
     await ctx.reloadFiles();
     res.json({});
   });
@@ -376,7 +378,14 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const name = String(req.params.name);
     const stubs = scenarioStubs().get(name);
     if (!stubs) throw new AdminProblem(404, `Scenario ${name} does not exist`);
-    const body = req.body === '' || req.body === undefined ? {} : parseJsonBody(req);
+    // No body at all resets the scenario (WireMock's "reset one scenario", used by wiremock-rest-client);
+    // a body without a valid state is an error.
+    if (typeof req.body !== 'string' || req.body.trim() === '') {
+      engine.scenarios.reset(name);
+      res.json({});
+      return;
+    }
+    const body = parseJsonBody(req);
     const state = isObject(body) ? body.state : undefined;
     const states = possibleStates(stubs);
     if (typeof state !== 'string' || !states.includes(state)) {

@@ -584,7 +584,11 @@ class JavaRegexParser {
 
   private classAtom(): ClassItem {
     const src = this.src;
-    if (src[this.i] === '\\') return this.classEscape(true);
+    if (src[this.i] === '\\') {
+      const item = this.classEscape(true);
+      if (item.kind === 'char' && item.cp > 0xffff) this.needsUnicode = true;
+      return item;
+    }
     const cp = src.codePointAt(this.i)!;
     this.i += cp > 0xffff ? 2 : 1;
     return this.classChar(cp);
