@@ -2,11 +2,12 @@
  * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → match → write.
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
-import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { MockEngine } from '../core/engine.js';
 import { DecoyRequest } from '../core/request.js';
+import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
+import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -32,7 +33,6 @@ export function createStubServer(options: StubServerOptions): http.Server {
   // Hot path: no URL object, no header copies; the request's views are built only when a matcher asks.
   const serve = (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
     const loggedAt = Date.now();
-    const started = performance.now();
     const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
@@ -59,13 +59,8 @@ export function createStubServer(options: StubServerOptions): http.Server {
       if (verbose) logger.info(`${request.method} ${request.url} → 404 (no stub matched; closest: ${miss.nearMisses[0]?.stub.name ?? miss.nearMisses[0]?.stub.id ?? 'none'})`);
     }
     if (journal.enabled) {
-      const socket = req.socket;
-      journal.record({
-        id: randomUUID(), loggedAt, method: request.method, url: request.url, rawHeaders: req.rawHeaders, body,
-        clientIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''), protocol: `HTTP/${req.httpVersion}`, scheme: 'http',
-        host: req.headers.host ?? `${socket.localAddress}:${socket.localPort}`, port: socket.localPort ?? 0,
-        stub, response: { status, statusMessage, headers, body: out }, totalMs: performance.now() - started,
-      });
+      journal.record(new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
+        req.httpVersion, stub, { status, statusMessage, headers, body: out }, Date.now() - loggedAt));
     }
   };
 
@@ -128,6 +123,23 @@ function decodeBody(body: Buffer, encoding: string, limit: number, logger: Logge
     logger.debug(`request body with Content-Encoding ${enc} did not decompress (${(e as Error).message}); matched as sent`);
   }
   return body;
+}
+
+const connections = new WeakMap<Socket, ConnectionInfo>();
+
+/** The journal's view of a connection, computed once per connection (address lookups are system calls). */
+function connectionInfo(socket: Socket): ConnectionInfo {
+  let info = connections.get(socket);
+  if (info === undefined) {
+    info = {
+      clientIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      localAddress: socket.localAddress ?? '127.0.0.1',
+      localPort: socket.localPort ?? 0,
+      scheme: 'encrypted' in socket ? 'https' : 'http',
+    };
+    connections.set(socket, info);
+  }
+  return info;
 }
 
 function tooLarge(res: ServerResponse, limit: number): void {

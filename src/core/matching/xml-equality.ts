@@ -19,7 +19,7 @@
  */
 import type { Document, Element, Node } from '@xmldom/xmldom';
 import { compileDateTimeFormat, DEFAULT_DATE_TIME_PARSER, type DateTimeParser } from './date-time.js';
-import { compileFindRegex, translateJavaRegex } from './java-regex.js';
+import { compileFindRegex, regexModeOf, translateJavaRegex, type RegexMode } from './java-regex.js';
 import { CDATA_SECTION_NODE, ELEMENT_NODE, PROCESSING_INSTRUCTION_NODE, TEXT_NODE, XMLNS_NAMESPACE } from './xml-document.js';
 
 /** XMLUnit's ComparisonType names, as `exemptedComparisons` lists them. */
@@ -134,9 +134,7 @@ export class XmlEquality {
     if (options.enablePlaceholders) {
       const open = blankToUndefined(options.placeholderOpeningDelimiterRegex);
       const close = blankToUndefined(options.placeholderClosingDelimiterRegex);
-      const openSource = open === undefined ? '\\$\\{' : translateJavaRegex(open).source;
-      const closeSource = close === undefined ? '\\}' : translateJavaRegex(close).source;
-      this.placeholderPattern = new RegExp(`^\\s*${openSource}\\s*xmlunit\\.(.+?)\\s*${closeSource}\\s*$`, 's');
+      this.placeholderPattern = placeholderPattern(open ?? '\\$\\{', close ?? '\\}');
     }
     this.expectedRoot = this.normalizeChildren(expected, true);
     this.flavour = `${options.namespaceAwareness}/${options.ignoreOrderOfSameNode}`;
@@ -174,7 +172,7 @@ export class XmlEquality {
     if (this.placeholderPattern === undefined) return undefined;
     const m = this.placeholderPattern.exec(text);
     if (m === null) return undefined;
-    const keyword = m[1]!.trim();
+    const keyword = m.groups!['keyword']!.trim();
     const call = /^([A-Za-z]+)(?:\(([\s\S]*)\))?$/.exec(keyword);
     if (call === null) return undefined;
     const [, name, args] = call;
@@ -337,6 +335,21 @@ export class XmlEquality {
     const equal = expected.placeholder !== undefined ? this.evaluatePlaceholder(expected.placeholder, actual.value) : expected.value === actual.value;
     return tally.record('ATTR_VALUE', equal);
   }
+}
+
+/**
+ * `${xmlunit.keyword}` with the delimiters as (Java) regexes. Both delimiters are written for the
+ * same JavaScript mode, with distinct generated group names, so that they can share one regex.
+ */
+function placeholderPattern(open: string, close: string): RegExp {
+  const translate = (pattern: string, prefix: string, mode?: RegexMode) => translateJavaRegex(pattern, '', { groupPrefix: prefix, mode });
+  let opening = translate(open, '__open');
+  let closing = translate(close, '__close');
+  const modes = [regexModeOf(opening.flags), regexModeOf(closing.flags)];
+  const mode: RegexMode = modes.includes('v') ? 'v' : modes.includes('u') ? 'u' : '';
+  if (regexModeOf(opening.flags) !== mode) opening = translate(open, '__open', mode);
+  if (regexModeOf(closing.flags) !== mode) closing = translate(close, '__close', mode);
+  return new RegExp(`^\\s*${opening.source}\\s*xmlunit\\.(?<keyword>.+?)\\s*${closing.source}\\s*$`, `s${mode}`);
 }
 
 function blankToUndefined(text: string | undefined): string | undefined {

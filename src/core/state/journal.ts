@@ -4,6 +4,7 @@
  * the stub, the prepared response) and everything the admin API shows is derived when it is asked
  * for. When the buffer is full the oldest event is overwritten: memory stays flat under any load.
  */
+import { randomUUID } from 'node:crypto';
 import type { Stub } from '../stub.js';
 
 export interface JournalResponse {
@@ -14,30 +15,67 @@ export interface JournalResponse {
   body: Buffer;
 }
 
-export interface ServeEvent {
-  /** A UUID. */
-  readonly id: string;
-  /** Epoch milliseconds when the request arrived. */
-  readonly loggedAt: number;
-  readonly method: string;
-  /** Path and query as received. */
-  readonly url: string;
-  /** Node's raw header list: [name, value, name, value, ...], names as the client spelt them. */
-  readonly rawHeaders: readonly string[];
-  readonly body: Buffer;
+/** What the journal keeps of a connection; computed once per connection, shared by its requests. */
+export interface ConnectionInfo {
   readonly clientIp: string;
-  readonly protocol: string;
+  readonly localAddress: string;
+  readonly localPort: number;
   readonly scheme: 'http' | 'https';
-  /** `Host` as the client sent it, for absolute URLs. */
-  readonly host: string;
-  readonly port: number;
-  /** The stub that answered, or undefined when none matched. */
-  readonly stub: Stub | undefined;
-  response: JournalResponse | undefined;
-  /** Milliseconds from arrival until the response was handed to the socket. */
-  totalMs: number | undefined;
-  /** Path template parameters of the matching stub, if any. */
-  readonly pathParams?: Record<string, string>;
+}
+
+/**
+ * One served request. Built on the hot path, so the constructor only stores references; the id,
+ * the Host and everything else the admin API shows are worked out when first asked for.
+ */
+export class ServeEvent {
+  #id: string | undefined;
+
+  constructor(
+    /** Epoch milliseconds when the request arrived. */
+    readonly loggedAt: number,
+    readonly method: string,
+    /** Path and query as received. */
+    readonly url: string,
+    /** Node's raw header list: [name, value, name, value, ...], names as the client spelt them. */
+    readonly rawHeaders: readonly string[],
+    readonly body: Buffer,
+    readonly connection: ConnectionInfo,
+    readonly httpVersion: string,
+    /** The stub that answered, or undefined when none matched. */
+    readonly stub: Stub | undefined,
+    public response: JournalResponse | undefined,
+    /** Milliseconds from arrival until the response was handed to the socket. */
+    public totalMs: number,
+  ) {}
+
+  /** A UUID, made when first asked for. */
+  get id(): string {
+    return (this.#id ??= randomUUID());
+  }
+
+  get clientIp(): string {
+    return this.connection.clientIp;
+  }
+
+  get scheme(): 'http' | 'https' {
+    return this.connection.scheme;
+  }
+
+  get port(): number {
+    return this.connection.localPort;
+  }
+
+  get protocol(): string {
+    return `HTTP/${this.httpVersion}`;
+  }
+
+  /** `Host` as the client sent it, else the address it connected to. */
+  get host(): string {
+    for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
+      if (this.rawHeaders[i]!.toLowerCase() === 'host') return this.rawHeaders[i + 1]!;
+    }
+    return `${this.connection.localAddress}:${this.connection.localPort}`;
+  }
 }
 
 export class Journal {
