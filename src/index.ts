@@ -11,8 +11,9 @@
  */
 import http, { type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createAdminApp } from './admin/admin-app.js';
+import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
+import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
@@ -93,6 +94,21 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     }
   };
 
+  /**
+   * The admin API, loaded on its first request: express and its dependencies take a tenth of a second
+   * to import, which start-up need not wait for (the first stub request is served without them).
+   */
+  const lazyAdmin = (ctx: AdminContext): AdminHandler => {
+    let app: Promise<AdminHandler> | undefined;
+    return (req, res) => {
+      app ??= import('./admin/admin-app.js').then((m) => m.createAdminApp(ctx) as unknown as AdminHandler);
+      app.then((handle) => handle(req, res), (e: unknown) => {
+        logger.error(`the admin API failed to load: ${(e as Error).stack ?? e}`);
+        res.writeHead(500, { 'Content-Type': 'text/plain' }).end('the admin API failed to load\n');
+      });
+    };
+  };
+
   /** Remembers open sockets, so stop() can close what is left after the grace period. */
   const track = (s: Server): void => {
     s.on('connection', (socket: Socket) => {
@@ -129,7 +145,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         loadReport = await folder.load();
       }
       const f = folder;
-      const admin = createAdminApp({
+      const admin = lazyAdmin({
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
