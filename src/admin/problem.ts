@@ -18,10 +18,19 @@ export class AdminProblem extends Error {
 
   constructor(status: number, title: string, details: ProblemDetail[] = []) {
     super(title);
+    this.name = 'AdminProblem';
     this.status = status;
     this.title = title;
     this.details = details;
   }
+}
+
+/**
+ * Recognizes an AdminProblem by its shape as well as its class: the admin API is loaded lazily, and a
+ * problem thrown by code loaded through another module graph (a test loader, say) is still one.
+ */
+function isAdminProblem(e: unknown): e is AdminProblem {
+  return e instanceof AdminProblem || (e instanceof Error && e.name === 'AdminProblem' && typeof (e as AdminProblem).status === 'number' && Array.isArray((e as AdminProblem).details));
 }
 
 export function notFound(what: string): AdminProblem {
@@ -45,7 +54,7 @@ export function sendProblem(res: Response, status: number, title: string, detail
 
 /** The one error middleware: every failure becomes a problem document; nothing is half-applied before it. */
 export function problemMiddleware(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
-  if (err instanceof AdminProblem) {
+  if (isAdminProblem(err)) {
     sendProblem(res, err.status, err.title, err.details);
     return;
   }

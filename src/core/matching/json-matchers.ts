@@ -8,7 +8,10 @@
  * value that is not an empty array or object (an indefinite path: when it finds anything); the
  * advanced form `{ expression, <pattern> }` matches when the pattern matches any found value, with
  * objects rendered as Jackson pretty JSON, arrays searched element by element (or rendered whole
- * for equalToJson), and nothing found matching only `absent`.
+ * for equalToJson), and nothing found matching only `absent`. The value is read as Jayway's
+ * json-smart provider reads it (see permissive-json.ts): text that is not JSON is one string, so
+ * `{ expression: "$.debug", absent: true }` matches a plain-text body, and a missing value finds
+ * nothing; XML, broken JSON (`{broken`) and `null` match nothing, not even `absent`.
  */
 import { joinPointer } from '../errors.js';
 import { JsonEquality, JsonPlaceholderError } from './json-equality.js';
