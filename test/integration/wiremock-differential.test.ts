@@ -15,6 +15,10 @@
  * - unmatched requests: the status (404) and that both bodies mention the closest stub (WireMock prints its name;
  *   Decoy may name it or give its id). The wording of the near-miss report is not compared.
  * - scenarios: each flow is one test that sends its requests in order from the initial state `Started`.
+ * - deliberate deviations: a row marked with `deviate(row, why, ...)` documents a place where Decoy answers
+ *   differently on purpose. Its `expect` is still WireMock's answer and is checked against WireMock; Decoy's
+ *   intended answer is checked against Decoy on its own. So the row fails if either side changes, and also when
+ *   the two stop differing (the deviation is then obsolete and should go).
  *
  * Run it alone (the JVM starts once, in about two seconds):
  *   npx mocha --no-config --node-option import=tsx --timeout 20000 --exit test/integration/wiremock-differential.test.ts
@@ -106,10 +110,26 @@ type Expectation =
    */
   | { kind: 'unmatched'; closest: FixtureStub; aimedAt?: FixtureStub };
 
+/** What Decoy deliberately answers instead of WireMock's answer. */
+type DecoyAnswer =
+  /** No stub matches; the near-miss report names `closest`. */
+  | { kind: 'unmatched'; closest: FixtureStub }
+  /** The same stub, status, reason phrase and headers as WireMock, but this body. */
+  | { kind: 'body'; body: string };
+
+interface Deviation {
+  /** One sentence: why Decoy answers differently. */
+  why: string;
+  decoy: DecoyAnswer;
+}
+
 interface Case {
   title: string;
   request: RequestSpec;
+  /** WireMock's answer. */
   expect: Expectation;
+  /** Set when Decoy deliberately answers otherwise. */
+  deviation?: Deviation;
 }
 
 function matched(title: string, stubSuffix: string, request: RequestSpec): Case {
@@ -119,6 +139,11 @@ function matched(title: string, stubSuffix: string, request: RequestSpec): Case 
 function unmatched(title: string, closestSuffix: string, request: RequestSpec, aimedAtSuffix?: string): Case {
   const aimedAt = aimedAtSuffix === undefined ? undefined : stub(aimedAtSuffix);
   return { title, request, expect: { kind: 'unmatched', closest: stub(closestSuffix), aimedAt } };
+}
+
+/** Marks a row as a documented, deliberate deviation: WireMock answers `row.expect`, Decoy answers `decoy`. */
+function deviate(row: Case, why: string, decoy: DecoyAnswer): Case {
+  return { ...row, title: `${row.title} [deliberate deviation]`, deviation: { why, decoy } };
 }
 
 function get(requestPath: string, headers?: Record<string, string | string[]>): RequestSpec {
@@ -319,6 +344,13 @@ const jsonCases: Case[] = [
   matched('matchesJsonPath nested absent: positive', '714', postJson('/diff/jsonpath/absent', '{"a":1}')),
   unmatched('matchesJsonPath nested absent: negative', '714', postJson('/diff/jsonpath/absent', '{"debug":true}')),
   matched('matchesJsonPath nested absent: positive (body is not JSON)', '714', postText('/diff/jsonpath/absent', 'not json')),
+  matched('matchesJsonPath nested absent: positive (empty body)', '714', send('POST', '/diff/jsonpath/absent')),
+  unmatched('matchesJsonPath nested absent: negative (broken JSON)', '714', postText('/diff/jsonpath/absent', '{broken')),
+  unmatched('matchesJsonPath nested absent: negative (XML)', '714', postXml('/diff/jsonpath/absent', '<debug/>')),
+  unmatched('matchesJsonPath nested absent: negative (the JSON document null)', '714', postJson('/diff/jsonpath/absent', 'null')),
+  // json-smart, which WireMock's JSONPath uses, reads text that is not JSON as one (trimmed) string.
+  matched('matchesJsonPath $ on a text body: positive', '715', postText('/diff/jsonpath/text-root', '  plain text\n')),
+  unmatched('matchesJsonPath $ on a text body: negative', '715', postText('/diff/jsonpath/text-root', 'plain texts')),
   matched('matchesJsonSchema: positive', '713', postJson('/diff/json-schema', '{"id":5,"email":"a@b.c","roles":["x"]}')),
   unmatched('matchesJsonSchema: negative (wrong type)', '713', postJson('/diff/json-schema', '{"id":"five","email":"a@b.c"}')),
   unmatched('matchesJsonSchema: negative (required property missing)', '713', postJson('/diff/json-schema', '{"id":5}')),
@@ -343,8 +375,11 @@ const xmlBinaryFormCases: Case[] = [
   matched('matchesXPath xPathNamespaces: positive (other prefixes)', '804', postXml('/diff/xml/xpath-ns', soapEnvelope('apple'))),
   unmatched('matchesXPath xPathNamespaces: negative', '804', postXml('/diff/xml/xpath-ns', soapEnvelope('orange'))),
   matched('matchesXPath boolean expression: positive (true)', '807', postXml('/diff/xml/xpath-boolean', '<r><item/><item/></r>')),
-  // WireMock counts any XPath result as a match, so a boolean expression that evaluates to false matches too.
-  matched('matchesXPath boolean expression: positive (false, which WireMock matches)', '807', postXml('/diff/xml/xpath-boolean', '<r><item/></r>')),
+  deviate(
+    matched('matchesXPath boolean expression: false (WireMock matches, Decoy does not)', '807', postXml('/diff/xml/xpath-boolean', '<r><item/></r>')),
+    'WireMock counts any XPath result as a match, even the boolean false of count(//item) = 2, which is a WireMock bug; Decoy matches a boolean expression only when it is true.',
+    { kind: 'unmatched', closest: stub('807') },
+  ),
   matched(
     'binaryEqualTo: positive',
     '805',
@@ -433,6 +468,8 @@ const javaRegexCases: Case[] = [
   unmatched('java regex (?x) comments flag: negative', 'd0a', regex('comments-flag', 'a b')),
   matched('java regex class intersection &&: positive', 'd0b', regex('class-intersection', 'bcd')),
   unmatched('java regex class intersection &&: negative', 'd0b', regex('class-intersection', 'abc')),
+  matched('java regex backreference after an atomic group: positive', 'd0c', regex('backreference-after-atomic', 'xxaa')),
+  unmatched('java regex backreference after an atomic group: negative', 'd0c', regex('backreference-after-atomic', 'xxab')),
 ];
 
 const priorityCases: Case[] = [
@@ -544,9 +581,10 @@ function describeRequest(spec: RequestSpec): string {
   return `${spec.method} ${spec.path}${headers}${body}`;
 }
 
-function report(title: string, spec: RequestSpec, problems: string[], wiremock: Answer, decoy: Answer): string {
+function report(title: string, spec: RequestSpec, problems: string[], wiremock: Answer, decoy: Answer, deviation?: Deviation): string {
   return [
     `${title}:`,
+    ...(deviation === undefined ? [] : [`  (a deliberate deviation: ${deviation.why})`]),
     ...problems.map((problem) => `  - ${problem}`),
     `request: ${describeRequest(spec)}`,
     '--- WireMock answered ---',
@@ -572,6 +610,32 @@ function checkWireMockAgainstTable(testCase: Case, wiremock: Answer): string[] {
   } else if (!wiremock.body.toString('utf8').includes(closest.name)) {
     problems.push(`fixture problem: WireMock's near-miss report should name the closest stub "${closest.name}" (${closest.file})`);
   }
+  return problems;
+}
+
+/**
+ * A deliberate deviation: WireMock was already checked against the table; Decoy must give its own intended answer,
+ * and the two must still differ.
+ */
+function checkDeviation(testCase: Case, deviation: Deviation, wiremock: Answer, decoy: Answer): string[] {
+  const intended = deviation.decoy;
+  const problems: string[] = [];
+  if (intended.kind === 'unmatched') {
+    if (decoy.status !== 404) problems.push(`Decoy should deliberately not match (${deviation.why}) but answered ${decoy.status}`);
+    const text = decoy.body.toString('utf8');
+    if (!text.includes(intended.closest.name) && !text.includes(intended.closest.id)) {
+      problems.push(`Decoy's unmatched answer does not mention the closest stub "${intended.closest.name}" (${intended.closest.id})`);
+    }
+    if (wiremock.status === 404) problems.push('WireMock no longer matches either: the deviation is obsolete, remove it');
+    return problems;
+  }
+  // Everything but the body as in WireMock's answer; the body as Decoy intends it.
+  problems.push(...compareAnswers(testCase, wiremock, decoy).filter((problem) => problem !== 'body bytes differ'));
+  const expectedBody = Buffer.from(intended.body, 'utf8');
+  if (!decoy.body.equals(expectedBody)) {
+    problems.push(`Decoy's body should deliberately be ${describeBody(expectedBody)} (${deviation.why})`);
+  }
+  if (wiremock.body.equals(expectedBody)) problems.push("WireMock now answers with Decoy's body: the deviation is obsolete, remove it");
   return problems;
 }
 
@@ -653,8 +717,12 @@ describe('WireMock differential: the same root folder and requests against WireM
   async function runCase(testCase: Case, title = testCase.title): Promise<string | undefined> {
     const wiremockAnswer = await fetchAnswer(agent!, wiremock!.url, testCase.request);
     const decoyAnswer = await fetchAnswer(agent!, decoy!.url, testCase.request);
-    const problems = [...checkWireMockAgainstTable(testCase, wiremockAnswer), ...compareAnswers(testCase, wiremockAnswer, decoyAnswer)];
-    return problems.length === 0 ? undefined : report(title, testCase.request, problems, wiremockAnswer, decoyAnswer);
+    const decoyProblems =
+      testCase.deviation === undefined
+        ? compareAnswers(testCase, wiremockAnswer, decoyAnswer)
+        : checkDeviation(testCase, testCase.deviation, wiremockAnswer, decoyAnswer);
+    const problems = [...checkWireMockAgainstTable(testCase, wiremockAnswer), ...decoyProblems];
+    return problems.length === 0 ? undefined : report(title, testCase.request, problems, wiremockAnswer, decoyAnswer, testCase.deviation);
   }
 
   it('the fixture stub names are distinct and none contains another', function () {

@@ -172,6 +172,8 @@ describe('value matchers', () => {
       [{ matchesJsonPath: '$.a' }, '{"a":{}}', false],
       [{ matchesJsonPath: '$.a' }, '<a/>', false], // XML is not read as JSON
       [{ matchesJsonPath: '$.a' }, 'nope', false],
+      [{ matchesJsonPath: '$' }, 'nope', true], // one string
+      [{ matchesJsonPath: '$' }, 'null', false],
       [{ matchesJsonPath: '$.a' }, undefined, false],
       [{ matchesJsonPath: 'a.b' }, '{"a":{"b":1}}', true], // $. is implied
       [{ matchesJsonPath: '$..c' }, '{"a":{"b":{"c":1}}}', true],
@@ -220,6 +222,22 @@ describe('value matchers', () => {
       [{ matchesJsonPath: { expression: '$.zz', absent: true } }, '{"a":1}', true],
       [{ matchesJsonPath: { expression: '$.a', absent: true } }, '{"a":1}', false],
       [{ matchesJsonPath: { expression: '$.zz', doesNotMatch: 'x' } }, '{"a":1}', false], // nothing to test
+      // Text that is not JSON is read as json-smart's permissive mode does (checked against WireMock
+      // 3.13.2): one string, in which $.debug finds nothing; only broken JSON, XML and null fail.
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, 'not json', true],
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, undefined, true], // a missing value finds nothing
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, 'name=Tom&age=42', true],
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, '{broken', false],
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, '[1,2', false],
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, '<debug/>', false],
+      [{ matchesJsonPath: { expression: '$.debug', absent: true } }, 'null', false],
+      [{ matchesJsonPath: { expression: '$.debug', doesNotMatch: 'x' } }, 'not json', false],
+      [{ matchesJsonPath: { expression: '$', equalTo: 'not json' } }, '  not json ', true],
+      [{ matchesJsonPath: { expression: '$.a', equalTo: 'x y' } }, "{a: x y, 'b': 1}", true],
+      [{ matchesJsonPath: { expression: '$[2]', equalTo: 'c' } }, '["a" b,, c]', true],
+      [{ matchesJsonPath: { expression: '$.a', equalTo: '1' } }, '{"a":1} trailing', true],
+      [{ matchesJsonPath: { expression: '$', matches: '.*' } }, '[null]', false], // WireMock fails on a null element
+      [{ matchesJsonPath: { expression: '$[*]', matches: '.*' } }, '[1,null]', false],
     ],
     { body: true },
   );
@@ -297,6 +315,12 @@ describe('value matchers', () => {
       [{ equalToXml: '<a id="${xmlunit.ignore}"/>', enablePlaceholders: true }, '<a id="9"/>', true],
       [
         { equalToXml: '<a><b>[[xmlunit.ignore]]</b></a>', enablePlaceholders: true, placeholderOpeningDelimiterRegex: '\\[\\[', placeholderClosingDelimiterRegex: ']]' },
+        '<a><b>zz</b></a>',
+        true,
+      ],
+      [
+        // Delimiters that need generated groups and the v flag still share one regex.
+        { equalToXml: '<a><b>#(xmlunit.ignore)#</b></a>', enablePlaceholders: true, placeholderOpeningDelimiterRegex: '(?>#)[(&&[^a]]', placeholderClosingDelimiterRegex: '(?>\\))#' },
         '<a><b>zz</b></a>',
         true,
       ],
