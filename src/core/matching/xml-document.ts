@@ -5,7 +5,14 @@
  * declarations at all (an undeclared entity reference is a parse error here), so neither XXE nor
  * entity-expansion bombs apply. WireMock likewise refuses to resolve external entities.
  */
-import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { createRequire } from 'node:module';
+import type { Document, DOMParser as DOMParserType, Element, Node } from '@xmldom/xmldom';
+
+let loadedParser: typeof DOMParserType | undefined;
+/** @xmldom/xmldom, loaded on first use (CommonJS, so synchronously): start-up does not pay for it. */
+function domParser(): typeof DOMParserType {
+  return (loadedParser ??= (createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: typeof DOMParserType }).DOMParser);
+}
 
 export const ELEMENT_NODE = 1;
 export const ATTRIBUTE_NODE = 2;
@@ -27,7 +34,7 @@ export function parseXmlDetailed(text: string): XmlParseResult {
   while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
   if (text[i] !== '<') return { ok: false, reason: 'it does not start with <' };
   try {
-    const parser = new DOMParser({
+    const parser = new (domParser())({
       onError: (level, message) => {
         if (level !== 'warning') throw new Error(message);
       },

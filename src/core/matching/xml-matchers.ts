@@ -10,7 +10,7 @@
  * rendered as WireMock renders it (text and attributes as text, elements as indented XML).
  */
 import type { Document, Node } from '@xmldom/xmldom';
-import xpath from 'xpath';
+import { createRequire } from 'node:module';
 import { joinPointer } from '../errors.js';
 import {
   abbreviate,
@@ -77,12 +77,20 @@ interface XPathNodeSet extends XPathResultValue {
 interface XPathExpression {
   evaluate(options: { node: unknown; namespaces?: Readonly<Record<string, string>>; allowAnyNamespaceForNoPrefix?: boolean }): XPathResultValue;
 }
-const xpathRuntime = xpath as unknown as {
+interface XPathRuntime {
   parse(expression: string): XPathExpression;
   XNodeSet: abstract new (...args: never[]) => unknown;
   XBoolean: abstract new (...args: never[]) => unknown;
   XNumber: abstract new (...args: never[]) => unknown;
-};
+}
+let loadedXPath: XPathRuntime | undefined;
+/**
+ * The xpath package, loaded on first use: most stub sets have no XPath, and start-up should not pay
+ * for importing it. It is CommonJS, so a synchronous require keeps compilation synchronous.
+ */
+function xpathRuntime(): XPathRuntime {
+  return (loadedXPath ??= createRequire(import.meta.url)('xpath') as XPathRuntime);
+}
 
 class MatchesXPathMatcher implements ValueMatcher {
   readonly type = 'matchesXPath';
@@ -107,12 +115,12 @@ class MatchesXPathMatcher implements ValueMatcher {
       // An unbound prefix or a function applied to the wrong type: no match, as in WireMock.
       return undefined;
     }
-    if (result instanceof xpathRuntime.XNodeSet) {
+    if (result instanceof xpathRuntime().XNodeSet) {
       const nodes = (result as XPathNodeSet).toArray() as Node[];
       return nodes.length === 0 ? undefined : nodes.map(renderXPathNode);
     }
-    if (result instanceof xpathRuntime.XBoolean) return result.booleanValue() ? ['true'] : undefined;
-    if (result instanceof xpathRuntime.XNumber) return [formatXPathNumber(result.numberValue())];
+    if (result instanceof xpathRuntime().XBoolean) return result.booleanValue() ? ['true'] : undefined;
+    if (result instanceof xpathRuntime().XNumber) return [formatXPathNumber(result.numberValue())];
     const text = result.stringValue();
     return this.nested === undefined && text === '' ? undefined : [text];
   }
@@ -166,7 +174,7 @@ function readNamespaces(value: unknown, pointer: string): Record<string, string>
 
 function compileXPath(expression: string, pointer: string): XPathExpression {
   try {
-    return xpathRuntime.parse(expression);
+    return xpathRuntime().parse(expression);
   } catch (err) {
     throw compileError(`matchesXPath has an invalid XPath ${quote(expression)}: ${(err as Error).message}`, pointer);
   }
