@@ -62,7 +62,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 function parseJsonBody(req: Request): unknown {
   const text = typeof req.body === 'string' ? req.body : '';
-  if (text.trim() === '') throw new AdminProblem(400, 'Request body is empty', [{ detail: 'this endpoint needs a JSON body' }]);
+  if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -74,7 +74,7 @@ function parseJsonBody(req: Request): unknown {
       const line = before.split('\n').length;
       where = ` at line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}`;
     }
-    throw new AdminProblem(400, 'Error parsing JSON', [{ detail: `${msg}${where}` }]);
+    throw new AdminProblem(422, 'Error parsing JSON', [{ detail: `${msg}${where}` }], 10);
   }
 }
 
@@ -92,9 +92,21 @@ function intParam(req: Request, name: string): number | undefined {
   return n;
 }
 
-/** Newest first, as WireMock lists stubs. */
-function byRecency(stubs: readonly Stub[]): Stub[] {
-  return [...stubs].sort((a, b) => b.sequence - a.sequence);
+/** WireMock lists stubs in matching order: priority, then the most recently added first. */
+function listed(engine: MockEngine): readonly Stub[] {
+  return engine.stubs.all;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** WireMock answers 400 to an id that is not a UUID; Decoy also knows stubs whose files gave them other ids. */
+function checkId(id: string, known: boolean): void {
+  if (!known && !UUID.test(id)) throw new AdminProblem(400, `${id} is not a valid UUID`, [{ detail: `${id} is not a valid UUID` }], 10);
+}
+
+/** WireMock answers some calls with an empty 200; so does Decoy, for clients that expect exactly that. */
+function empty(res: Response): void {
+  res.status(200).end();
 }
 
 export function createAdminApp(ctx: AdminContext): express.Express {
@@ -122,7 +134,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   const compile = (def: unknown, forcedId?: string): Stub => {
     if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
-    if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })));
+    if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
     const d = def as StubDefinition;
     const id = forcedId ?? d.id ?? d.uuid ?? randomUUID();
     const { uuid: _u, ...rest } = d;
@@ -137,7 +149,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (!isObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
     const problems = validateStubDefinition({ request: def, response: {} }).filter((p) => p.pointer.startsWith('/request'))
       .map((p) => ({ pointer: p.pointer.slice('/request'.length), detail: p.message.replace(/^request\.?/, 'pattern ') }));
-    if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems);
+    if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
     return compileRequestPattern(def as RequestPatternDefinition, '');
   };
 
@@ -148,7 +160,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.get('/mappings', (req, res) => {
     const limit = intParam(req, 'limit');
     const offset = intParam(req, 'offset') ?? 0;
-    const all = byRecency(engine.stubs.all);
+    const all = listed(engine);
     const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
     res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
   });
@@ -167,7 +179,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     engine.resetStubs();
     engine.journal.clear();
     await ctx.reloadFiles();
-    res.json({});
+    empty(res);
   });
   router.post('/mappings/save', async (_req, res) => {
     const result = await ctx.save();
@@ -195,7 +207,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
         else throw e;
       }
     });
-    if (details.length) throw new AdminProblem(422, 'Invalid import', details);
+    if (details.length) throw new AdminProblem(422, 'Invalid import', details, 10);
     if (options.deleteAllNotInImport === true) {
       const keep = new Set(stubs.map((s) => s.id));
       for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
@@ -204,19 +216,20 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
       engine.putStub(s);
     }
-    res.json({});
+    empty(res);
   });
   const byMetadata = (req: Request): Stub[] => {
     const body = parseJsonBody(req);
     const matcher = compileValueMatcher(body, '');
-    return byRecency(engine.stubs.all).filter((s) => {
+    return listed(engine).filter((s) => {
       if (s.definition.metadata === undefined) return false;
       const text = JSON.stringify(s.definition.metadata);
       return matcher.test(text, createBodyView(Buffer.from(text)));
     });
   };
   router.post('/mappings/find-by-metadata', (req, res) => {
-    res.json({ mappings: byMetadata(req).map(mappingJson) });
+    const found = byMetadata(req);
+    res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
   });
   router.post('/mappings/remove-by-metadata', (req, res) => {
     for (const s of byMetadata(req)) engine.removeStub(s.id);
@@ -224,10 +237,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   const unmatchedStubs = (): Stub[] => {
     const used = new Set(engine.journal.newestFirst().map((e) => e.stub?.id));
-    return byRecency(engine.stubs.all).filter((s) => !used.has(s.id));
+    return listed(engine).filter((s) => !used.has(s.id));
   };
   router.get('/mappings/unmatched', (_req, res) => {
-    res.json({ mappings: unmatchedStubs().map(mappingJson) });
+    const unmatched = unmatchedStubs();
+    res.json({ mappings: unmatched.map(mappingJson), meta: { total: unmatched.length } });
   });
   router.delete('/mappings/unmatched', (_req, res) => {
     for (const s of unmatchedStubs()) engine.removeStub(s.id);
@@ -235,17 +249,20 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.get('/mappings/:id', (req, res) => {
     const stub = engine.stubs.get(String(req.params.id));
+    checkId(String(req.params.id), stub !== undefined);
     if (!stub) throw notFound(`Stub ${req.params.id}`);
     res.json(mappingJson(stub));
   });
   router.put('/mappings/:id', (req, res) => {
     const id = String(req.params.id);
+    checkId(id, engine.stubs.get(id) !== undefined);
     if (!engine.stubs.get(id)) throw notFound(`Stub ${id}`);
     const stub = compile(parseJsonBody(req), id);
     engine.putStub(stub);
     res.json(mappingJson(stub));
   });
   router.delete('/mappings/:id', (req, res) => {
+    checkId(String(req.params.id), engine.stubs.get(String(req.params.id)) !== undefined);
     if (!engine.removeStub(String(req.params.id))) throw notFound(`Stub ${req.params.id}`);
     res.json({});
   });
@@ -260,8 +277,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (Number.isNaN(sinceMs)) throw new AdminProblem(400, 'Invalid query parameter since', [{ pointer: '?since', detail: `since must be an ISO 8601 date-time (got ${JSON.stringify(since)})` }]);
     }
     let events = engine.journal.newestFirst();
-    if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
+    // WireMock's total is the journal's size, whatever the filter.
     const total = events.length;
+    if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
     if (limit !== undefined) events = events.slice(0, limit);
     res.json({ requests: events.map(serveEventJson), meta: { total }, requestJournalDisabled: journalDisabled() });
   });
@@ -319,7 +337,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     }
     const bodyBytes = typeof body.bodyAsBase64 === 'string' ? Buffer.from(body.bodyAsBase64, 'base64') : Buffer.from(typeof body.body === 'string' ? body.body : '');
     const request = new DecoyRequest(typeof body.method === 'string' ? body.method : 'GET', body.url, headers, bodyBytes);
-    res.json({ nearMisses: findNearMisses(engine.stubs, request).map((n) => nearMissJson(n, body)) });
+    // Echo the request as WireMock does: a LoggedRequest with the fields it fills in when absent.
+    const echoed = { queryParams: {}, formParams: {}, browserProxyRequest: false, port: -1, ...body };
+    res.json({ nearMisses: findNearMisses(engine.stubs, request).map((n) => nearMissJson(n, echoed)) });
   };
   const nearMissesForPattern = (req: Request, res: Response) => {
     const def = parseJsonBody(req);
@@ -335,20 +355,23 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/requests/near-misses/request-pattern', nearMissesForPattern);
 
   router.get('/requests/:id', (req, res) => {
+    checkId(String(req.params.id), false);
     const e = engine.journal.get(String(req.params.id));
     if (!e) throw notFound(`Request ${req.params.id}`);
     res.json(serveEventJson(e));
   });
   router.delete('/requests/:id', (req, res) => {
     const id = String(req.params.id);
-    if (engine.journal.remove((e) => e.id === id).length === 0) throw notFound(`Request ${id}`);
+    checkId(id, false);
+    // As in WireMock, removing an id the journal does not hold is not an error.
+    engine.journal.remove((e) => e.id === id);
     res.json({});
   });
 
   // ---- scenarios ----
   const scenarioStubs = (): Map<string, Stub[]> => {
     const out = new Map<string, Stub[]>();
-    for (const s of byRecency(engine.stubs.all)) {
+    for (const s of listed(engine)) {
       if (!s.scenario) continue;
       const list = out.get(s.scenario.name) ?? [];
       list.push(s);
@@ -358,7 +381,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   };
   const possibleStates = (stubs: Stub[]): string[] => {
     const states = new Set<string>([STARTED]);
-    for (const s of stubs) {
+    for (const s of [...stubs].sort((a, b) => a.sequence - b.sequence)) {
       if (s.scenario?.requiredState) states.add(s.scenario.requiredState);
       if (s.scenario?.newState) states.add(s.scenario.newState);
     }
@@ -389,7 +412,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const state = isObject(body) ? body.state : undefined;
     const states = possibleStates(stubs);
     if (typeof state !== 'string' || !states.includes(state)) {
-      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ pointer: '/state', detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }]);
+      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ pointer: '/state', detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
     }
     engine.scenarios.set(name, state);
     res.json({});
@@ -398,7 +421,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/scenarios/:name/state', setScenarioState);
 
   // ---- settings, system ----
-  let settings: GlobalSettings = {};
+  // WireMock starts with proxyPassThrough on, and a settings update replaces the whole object.
+  let settings: GlobalSettings = { proxyPassThrough: true };
   router.get('/settings', (_req, res) => {
     res.json({ settings });
   });
@@ -410,8 +434,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
-    settings = { ...s };
-    res.json({});
+    settings = { proxyPassThrough: false, ...s };
+    empty(res);
   };
   router.post('/settings', updateSettings);
   router.put('/settings', updateSettings);
@@ -421,7 +445,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     engine.scenarios.reset();
     engine.resetSequences();
     await ctx.reloadFiles();
-    res.json({});
+    empty(res);
   });
   router.post('/shutdown', (_req, res) => {
     res.json({});

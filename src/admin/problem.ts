@@ -1,7 +1,9 @@
 /**
- * Admin API errors: handlers throw an AdminProblem (or a DecoyError), one middleware answers it as
- * `application/problem+json` (RFC 9457) that also carries WireMock's `errors` array, so WireMock
- * clients that read `errors[0].title` keep working.
+ * Admin API errors: handlers throw an AdminProblem (or a DecoyError), and one middleware answers it
+ * with a problem document (RFC 9457: type, title, status, detail) that also carries WireMock's
+ * `errors` array, so WireMock clients that read `errors[0].title` keep working. The media type is
+ * negotiated: `application/problem+json` for clients that ask for it, else `application/json`, as
+ * WireMock sends.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { DecoyError } from '../core/errors.js';
@@ -15,13 +17,16 @@ export class AdminProblem extends Error {
   readonly status: number;
   readonly title: string;
   readonly details: ProblemDetail[];
+  /** The `code` WireMock puts in its `errors` array (10: bad JSON or stub, 11: bad scenario state); the status otherwise. */
+  readonly wireMockCode: number;
 
-  constructor(status: number, title: string, details: ProblemDetail[] = []) {
+  constructor(status: number, title: string, details: ProblemDetail[] = [], wireMockCode = status) {
     super(title);
     this.name = 'AdminProblem';
     this.status = status;
     this.title = title;
     this.details = details;
+    this.wireMockCode = wireMockCode;
   }
 }
 
@@ -37,14 +42,16 @@ export function notFound(what: string): AdminProblem {
   return new AdminProblem(404, `${what} not found`);
 }
 
-export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[]): void {
-  res.status(status).type('application/problem+json').send(JSON.stringify({
+export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[], code = status): void {
+  const accept = res.req?.headers.accept ?? '';
+  const type = /application\/problem\+json/i.test(accept) ? 'application/problem+json' : 'application/json';
+  res.status(status).type(type).send(JSON.stringify({
     type: 'about:blank',
     title,
     status,
     ...(details.length ? { detail: details.map((d) => (d.pointer ? `${d.pointer}: ${d.detail}` : d.detail)).join('; ') } : {}),
     errors: (details.length ? details : [{ detail: title }]).map((d) => ({
-      code: status,
+      code,
       ...(d.pointer !== undefined ? { source: { pointer: d.pointer } } : {}),
       title: d.detail,
       detail: d.detail,
@@ -55,12 +62,11 @@ export function sendProblem(res: Response, status: number, title: string, detail
 /** The one error middleware: every failure becomes a problem document; nothing is half-applied before it. */
 export function problemMiddleware(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isAdminProblem(err)) {
-    sendProblem(res, err.status, err.title, err.details);
+    sendProblem(res, err.status, err.title, err.details, err.wireMockCode);
     return;
   }
   if (err instanceof DecoyError) {
-    const status = err.code === 'DECOY_ERR_STUB_SYNTAX' ? 400 : 422;
-    sendProblem(res, status, err.code, [{ pointer: err.source?.pointer, detail: err.message + (err.hint ? ` (hint: ${err.hint})` : '') }]);
+    sendProblem(res, 422, err.code, [{ pointer: err.source?.pointer, detail: err.message + (err.hint ? ` (hint: ${err.hint})` : '') }], 10);
     return;
   }
   const e = err as { type?: string; status?: number; message?: string };

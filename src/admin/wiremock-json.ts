@@ -16,11 +16,25 @@ export function mappingJson(stub: Stub): Record<string, unknown> {
   return { id: stub.id, ...rest, request: req, uuid: stub.id };
 }
 
-/** Header name → value (a list when repeated), names as the client spelt them. */
+/**
+ * Standard header names in their usual spelling. WireMock's server (Jetty) reports the headers it
+ * knows in this spelling whatever case the client used (HTTP/2 and fetch send lower case); other
+ * names keep the client's spelling.
+ */
+const CANONICAL = new Map(['Accept', 'Accept-Charset', 'Accept-Encoding', 'Accept-Language', 'Accept-Ranges', 'Age', 'Allow',
+  'Authorization', 'Cache-Control', 'Connection', 'Content-Disposition', 'Content-Encoding', 'Content-Language', 'Content-Length',
+  'Content-Location', 'Content-MD5', 'Content-Range', 'Content-Type', 'Cookie', 'Date', 'ETag', 'Expect', 'Expires', 'Forwarded',
+  'From', 'Host', 'If-Match', 'If-Modified-Since', 'If-None-Match', 'If-Range', 'If-Unmodified-Since', 'Keep-Alive',
+  'Last-Modified', 'Location', 'Max-Forwards', 'Origin', 'Pragma', 'Proxy-Authenticate', 'Proxy-Authorization', 'Proxy-Connection',
+  'Range', 'Referer', 'Retry-After', 'Server', 'Set-Cookie', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'User-Agent', 'Vary',
+  'Via', 'Warning', 'WWW-Authenticate', 'X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Powered-By',
+  'Upgrade-Insecure-Requests'].map((n) => [n.toLowerCase(), n]));
+
+/** Header name → value (a list when repeated). */
 function headersJson(raw: readonly string[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
+    const name = CANONICAL.get(raw[i]!.toLowerCase()) ?? raw[i]!;
     const value = raw[i + 1]!;
     const prev = out[name];
     out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
@@ -100,7 +114,7 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   return {
     id: e.id,
     request: loggedRequestJson(e),
-    ...(e.stub ? { stubMapping: mappingJson(e.stub), responseDefinition: { ...(e.stub.definition.response ?? {}), fromConfiguredStub: true } }
+    ...(e.stub ? { stubMapping: mappingJson(e.stub), responseDefinition: { ...(e.stub.definition.response ?? {}) } }
       : { responseDefinition: { status: 404, fromConfiguredStub: false } }),
     response,
     wasMatched: e.stub !== undefined,

@@ -1,5 +1,5 @@
 /**
- * The error every failed admin call throws. The server answers errors as `application/problem+json`
+ * The error every failed admin call throws. The server answers errors as a problem document (`application/problem+json` when asked for)
  * (RFC 9457) carrying WireMock's `errors` array; this error keeps its title and the per-field details,
  * and says in its message which call failed and why.
  */

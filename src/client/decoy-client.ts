@@ -80,7 +80,7 @@ export class DecoyClient {
   async #call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const url = `${this.baseUrl}/__admin${path}`;
     const shown = new URL(url).pathname + new URL(url).search;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     let res: Response;

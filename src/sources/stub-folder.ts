@@ -231,7 +231,8 @@ export class StubFolder {
       let file = path.join(dir, `${stubFileName(stub)}${ext}`);
       for (let i = 2; existsSync(file) || taken.has(file); i++) file = path.join(dir, `${stubFileName(stub)}-${i}${ext}`);
       taken.add(file);
-      const def = { id: stub.id, ...stub.definition };
+      // As WireMock writes saved stubs: marked persistent.
+      const def = { id: stub.id, ...stub.definition, persistent: true };
       outputs.push({ abs: file, content: ext === '.json' ? JSON.stringify(def, null, 2) + '\n' : stringifyYaml(def) });
     }
     for (const o of outputs) {

@@ -35,7 +35,12 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(none.status, 401);
       const raw = await fetch(`${decoy.url}/__admin/mappings`);
       assert.equal(raw.headers.get('www-authenticate'), 'Bearer realm="decoy-admin"');
-      assert.match(none.type, /application\/problem\+json/);
+      // WireMock's clients get application/json (as from WireMock); a client that asks gets problem+json.
+      assert.match(none.type, /^application\/json/);
+      assert.equal(none.json.status, 401);
+      const asked = await call(decoy.url, 'GET', '/mappings', undefined, { Accept: 'application/problem+json' });
+      assert.match(asked.type, /^application\/problem\+json/);
+      assert.equal(asked.json.title, 'Unauthorized');
       assert.match(none.json.errors[0].title, /Authorization: Bearer/);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cre' })).status, 401);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Basic s3cret' })).status, 401);
@@ -97,7 +102,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(compileError.status, 422);
       assert.equal(compileError.json.errors[0].source.pointer, '/request/urlPathPattern');
       const notJson = await call(decoy.url, 'POST', '/mappings', '{"request": ');
-      assert.equal(notJson.status, 400);
+      assert.equal(notJson.status, 422); // as WireMock answers unparseable JSON
       assert.match(notJson.json.errors[0].title, /JSON/);
       assert.equal((await call(decoy.url, 'GET', '/mappings')).json.meta.total, before);
     });

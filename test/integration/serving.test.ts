@@ -70,9 +70,10 @@ describe('serving', () => {
       const health = await get(`${decoy.url}/__admin/health`);
       assert.equal(health.status, 200);
       assert.equal(JSON.parse(health.text).stubs, 7);
-      const other = await get(`${decoy.url}/__admin/mappings-not-yet`);
+      const other = await get(`${decoy.url}/__admin/no-such-endpoint`, { headers: { Accept: 'application/problem+json' } });
       assert.equal(other.status, 404);
       assert.match(other.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.match(JSON.parse(other.text).detail, /no admin endpoint GET \/__admin\/no-such-endpoint/);
       // A path that merely starts with the same letters is an ordinary request.
       assert.equal((await get(`${decoy.url}/__administrator`)).status, 418);
     });
