@@ -183,7 +183,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.post('/mappings/save', async (_req, res) => {
     const result = await ctx.save();
-    res.json(result);
+    // WireMock answers an empty 200; Decoy adds which files it wrote, when it wrote any.
+    if (result.written.length === 0) empty(res);
+    else res.json(result);
   });
   router.post('/mappings/import', (req, res) => {
     const body = parseJsonBody(req);

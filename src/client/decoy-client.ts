@@ -158,7 +158,9 @@ export class DecoyClient {
 
   /** Writes the stubs changed over the API into the stubs folder (409 when Decoy has none, or a file changed meanwhile). */
   async saveStubs(): Promise<SaveResult> {
-    return this.#call<SaveResult>('POST', '/mappings/save');
+    // The server answers an empty body when there was nothing to write.
+    const result = await this.#call<SaveResult | undefined>('POST', '/mappings/save');
+    return { written: result?.written ?? [] };
   }
 
   /**
