@@ -131,15 +131,16 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
 
   /** Validates and compiles a stub definition from the API; every problem is reported at once. */
-  const compile = (def: unknown, forcedId?: string): Stub => {
+  /** @param replacing the stub an edit replaces: the edit keeps its id and its place in the order, as in WireMock. */
+  const compile = (def: unknown, replacing?: Stub): Stub => {
     if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
     if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
     const d = def as StubDefinition;
-    const id = forcedId ?? d.id ?? d.uuid ?? randomUUID();
+    const id = replacing?.id ?? d.id ?? d.uuid ?? randomUUID();
     const { uuid: _u, ...rest } = d;
     return compileStub({ ...rest, id }, {
-      sequence: engine.nextSequence(),
+      sequence: replacing?.sequence ?? engine.nextSequence(),
       origin: {},
       ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile } : {}),
     });
@@ -200,9 +201,15 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // Compile everything first: one bad stub rejects the whole import.
     const stubs: Stub[] = [];
     const details: Array<{ pointer?: string; detail: string }> = [];
-    body.mappings.forEach((m, i) => {
+    // WireMock adds an import's stubs last to first, so the first in the list is the most recent; a
+    // stub that replaces one with its id keeps that one's place.
+    const mappings = body.mappings as unknown[];
+    [...mappings].reverse().forEach((m, r) => {
+      const i = mappings.length - 1 - r;
       try {
-        stubs.push(compile(m));
+        const id = isObject(m) ? (m.id ?? m.uuid) : undefined;
+        const existing = typeof id === 'string' ? engine.stubs.get(id) : undefined;
+        stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
       } catch (e) {
         if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
         else if (e instanceof DecoyError) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
@@ -257,9 +264,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.put('/mappings/:id', (req, res) => {
     const id = String(req.params.id);
-    checkId(id, engine.stubs.get(id) !== undefined);
-    if (!engine.stubs.get(id)) throw notFound(`Stub ${id}`);
-    const stub = compile(parseJsonBody(req), id);
+    const existing = engine.stubs.get(id);
+    checkId(id, existing !== undefined);
+    if (!existing) throw notFound(`Stub ${id}`);
+    const stub = compile(parseJsonBody(req), existing);
     engine.putStub(stub);
     res.json(mappingJson(stub));
   });
@@ -371,9 +379,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
 
   // ---- scenarios ----
+  /** Scenarios in the order their stubs were added, each with its stubs oldest first (WireMock's order). */
   const scenarioStubs = (): Map<string, Stub[]> => {
     const out = new Map<string, Stub[]>();
-    for (const s of listed(engine)) {
+    for (const s of [...engine.stubs.all].sort((a, b) => a.sequence - b.sequence)) {
       if (!s.scenario) continue;
       const list = out.get(s.scenario.name) ?? [];
       list.push(s);
@@ -383,7 +392,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   };
   const possibleStates = (stubs: Stub[]): string[] => {
     const states = new Set<string>([STARTED]);
-    for (const s of [...stubs].sort((a, b) => a.sequence - b.sequence)) {
+    for (const s of stubs) {
       if (s.scenario?.requiredState) states.add(s.scenario.requiredState);
       if (s.scenario?.newState) states.add(s.scenario.newState);
     }

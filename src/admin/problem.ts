@@ -20,7 +20,7 @@ export class AdminProblem extends Error {
   /** The `code` WireMock puts in its `errors` array (10: bad JSON or stub, 11: bad scenario state); the status otherwise. */
   readonly wireMockCode: number;
 
-  constructor(status: number, title: string, details: ProblemDetail[] = [], wireMockCode = status) {
+  constructor(status: number, title: string, details: ProblemDetail[] = [], wireMockCode = status === 422 ? 10 : status) {
     super(title);
     this.name = 'AdminProblem';
     this.status = status;

@@ -6,7 +6,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { DecoyError } from '../core/errors.js';
-import { compileStub, type Stub, type StubOrigin } from '../core/stub.js';
+import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
 import { nodeAt, nodeToJson } from './json-source.js';
@@ -25,8 +25,8 @@ export interface StubFileContext {
   absolutePath?: string;
   /** A name for the file that does not depend on the working directory (its path inside the stubs folder), for stable ids. */
   idSeed: string;
-  /** Hands out insertion sequence numbers. */
-  nextSequence: () => number;
+  /** The insertion sequence number for a stub with this id (the same id keeps its place across reloads). */
+  sequenceFor: (id: string) => number;
   /** Resolves and reads a body file; records it as a dependency; throws DecoyError. */
   readBodyFile: (name: string, pointer: string) => { bytes: Buffer; path: string };
 }
@@ -173,10 +173,12 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       } else {
         origin.line = source.position(pointer)?.line;
       }
-      stubs.push(compileStub(def as StubDefinition, {
-        sequence: ctx.nextSequence(),
+      const d = def as StubDefinition;
+      const idSeed = `${ctx.idSeed}#${pointer}`;
+      stubs.push(compileStub(d, {
+        sequence: ctx.sequenceFor(d.id ?? d.uuid ?? deriveStubId(idSeed)),
         pointer,
-        idSeed: `${ctx.idSeed}#${pointer}`,
+        idSeed,
         origin,
         rawJson: (at) => source.rawJson(pointer + at),
         readBodyFile: (name, at) => {

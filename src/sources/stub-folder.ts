@@ -72,6 +72,11 @@ export class StubFolder {
   /** What each file looked like when it was last read (mtime and size), for the recheck. */
   readonly #readStats = new Map<string, string>();
   #settled: Array<() => void> = [];
+  /**
+   * Each stub id's insertion sequence. A stub keeps its place when its file is reloaded or saved, as a
+   * WireMock stub keeps its place when edited; a stub with a new id is the most recently added.
+   */
+  readonly #sequences = new Map<string, number>();
 
   constructor(options: StubFolderOptions) {
     this.#options = options;
@@ -223,6 +228,9 @@ export class StubFolder {
     if (conflicts.length) {
       throw new DecoyError('DECOY_ERR_SAVE_CONFLICT', `not saved: ${conflicts.join('; ')}`, { hint: 'the file on disk wins: reload it (POST /__admin/mappings/reset) and redo the change' });
     }
+    // Saved stubs keep their place in the matching order.
+    for (const stub of changes.created) this.#sequences.set(stub.id, stub.sequence);
+    for (const { stub } of changes.edited) this.#sequences.set(stub.id, stub.sequence);
     const written: string[] = [];
     const dir = this.stubsRoot;
     const taken = new Set<string>();
@@ -265,7 +273,11 @@ export class StubFolder {
       displayPath: display,
       absolutePath: abs,
       idSeed: path.relative(this.stubsRoot, abs).split(path.sep).join('/'),
-      nextSequence: this.#options.nextSequence,
+      sequenceFor: (id) => {
+        let seq = this.#sequences.get(id);
+        if (seq === undefined) this.#sequences.set(id, (seq = this.#options.nextSequence()));
+        return seq;
+      },
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
     });
     const previous = this.#files.get(abs);
