@@ -133,7 +133,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   /** Validates and compiles a stub definition from the API; every problem is reported at once. */
   /** @param replacing the stub an edit replaces: the edit keeps its id and its place in the order, as in WireMock. */
   const compile = (def: unknown, replacing?: Stub): Stub => {
-    if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '', detail: 'a stub must be a JSON object with request and response' }]);
+    // WireMock points at the whole document with "/".
+    if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
     if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
     const d = def as StubDefinition;
@@ -284,7 +285,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     let sinceMs: number | undefined;
     if (since !== undefined) {
       sinceMs = Date.parse(String(since));
-      if (Number.isNaN(sinceMs)) throw new AdminProblem(400, 'Invalid query parameter since', [{ pointer: '?since', detail: `since must be an ISO 8601 date-time (got ${JSON.stringify(since)})` }]);
+      if (Number.isNaN(sinceMs)) throw new AdminProblem(400, `${String(since)} is not a valid ISO8601 date`, [{ pointer: 'since', detail: `${String(since)} is not a valid ISO8601 date` }], 10);
     }
     let events = engine.journal.newestFirst();
     // WireMock's total is the journal's size, whatever the filter.
@@ -305,12 +306,13 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.post('/requests/find', (req, res) => {
     const pattern = compilePattern(parseJsonBody(req));
-    res.json({ requests: matching(pattern).map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
+    // WireMock lists found requests oldest first (the journal listing is newest first).
+    res.json({ requests: matching(pattern).reverse().map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
   });
   router.post('/requests/remove', (req, res) => {
     const pattern = compilePattern(parseJsonBody(req));
     const removed = engine.journal.remove((e) => pattern.test(requestOf(e)));
-    res.json({ serveEvents: removed.map(serveEventJson) });
+    res.json({ serveEvents: removed.reverse().map(serveEventJson) });
   });
   router.post('/requests/remove-by-metadata', (req, res) => {
     const body = parseJsonBody(req);
@@ -321,7 +323,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       const text = JSON.stringify(md);
       return matcher.test(text, createBodyView(Buffer.from(text)));
     });
-    res.json({ serveEvents: removed.map(serveEventJson) });
+    res.json({ serveEvents: removed.reverse().map(serveEventJson) });
   });
   const unmatchedEvents = (): ServeEvent[] => engine.journal.newestFirst().filter((e) => e.stub === undefined);
   router.get('/requests/unmatched', (_req, res) => {
@@ -348,7 +350,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const bodyBytes = typeof body.bodyAsBase64 === 'string' ? Buffer.from(body.bodyAsBase64, 'base64') : Buffer.from(typeof body.body === 'string' ? body.body : '');
     const request = new DecoyRequest(typeof body.method === 'string' ? body.method : 'GET', body.url, headers, bodyBytes);
     // Echo the request as WireMock does: a LoggedRequest with the fields it fills in when absent.
-    const echoed = { queryParams: {}, formParams: {}, browserProxyRequest: false, port: -1, ...body };
+    const { body: _body, ...given } = body;
+    const echoed = { queryParams: {}, formParams: {}, browserProxyRequest: false, port: -1, ...given };
     res.json({ nearMisses: findNearMisses(engine.stubs, request).map((n) => nearMissJson(n, echoed)) });
   };
   const nearMissesForPattern = (req: Request, res: Response) => {
@@ -423,7 +426,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const state = isObject(body) ? body.state : undefined;
     const states = possibleStates(stubs);
     if (typeof state !== 'string' || !states.includes(state)) {
-      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ pointer: '/state', detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
+      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
     }
     engine.scenarios.set(name, state);
     res.json({});

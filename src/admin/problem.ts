@@ -11,6 +11,8 @@ import { DecoyError } from '../core/errors.js';
 export interface ProblemDetail {
   pointer?: string;
   detail: string;
+  /** WireMock's short `errors[].title`, when it differs from the detail. */
+  title?: string;
 }
 
 export class AdminProblem extends Error {
@@ -53,7 +55,7 @@ export function sendProblem(res: Response, status: number, title: string, detail
     errors: (details.length ? details : [{ detail: title }]).map((d) => ({
       code,
       ...(d.pointer !== undefined ? { source: { pointer: d.pointer } } : {}),
-      title: d.detail,
+      title: d.title ?? d.detail,
       detail: d.detail,
     })),
   }));

@@ -55,7 +55,8 @@ export function problemOf(body: unknown, statusText: string): { title: string; d
   if (!isObject(body)) return { title: statusText, details: [] };
   const errors = Array.isArray(body.errors) ? body.errors.filter(isObject) : [];
   const details: ProblemDetail[] = errors.map((e) => {
-    const text = typeof e.title === 'string' ? e.title : typeof e.detail === 'string' ? e.detail : JSON.stringify(e);
+    // Decoy's `detail` is the full reason; WireMock's errors mostly have only a title.
+    const text = typeof e.detail === 'string' ? e.detail : typeof e.title === 'string' ? e.title : JSON.stringify(e);
     const pointer = isObject(e.source) && typeof e.source.pointer === 'string' && e.source.pointer !== '' ? e.source.pointer : undefined;
     return pointer === undefined ? { title: text } : { pointer, title: text };
   });

@@ -331,7 +331,7 @@ describe('DecoyClient', () => {
       assert.equal((await client.scenarios())[0]!.state, 'Started');
 
       const e = await clientError(client.setScenarioState('cart', 'empty'));
-      assert.equal(e.message, 'PUT /__admin/scenarios/cart/state → 422 Scenario cart does not support state empty: /state: state must be one of "Started", "full" (got "empty")');
+      assert.equal(e.message, 'PUT /__admin/scenarios/cart/state → 422 Scenario cart does not support state empty: state must be one of "Started", "full" (got "empty")');
       assert.equal((await clientError(client.setScenarioState('nope', 'Started'))).status, 404);
     });
   });

@@ -122,7 +122,7 @@ export class Journal {
     return this.newestFirst().find((e) => e.id === id);
   }
 
-  /** Removes the events `predicate` selects; returns them. */
+  /** Removes the events `predicate` selects; returns them, oldest first. */
   remove(predicate: (e: ServeEvent) => boolean): ServeEvent[] {
     const kept: ServeEvent[] = [];
     const removed: ServeEvent[] = [];
