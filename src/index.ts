@@ -51,6 +51,10 @@ export interface DecoyOptions {
   journalSize?: number;
   /** What `POST /__admin/shutdown` does. Default: `stop()`. The CLI exits the process. */
   onShutdownRequest?: () => void;
+  /** Seed for every random draw (chaos entries and rules, delay distributions): the same seed, the same faults. */
+  seed?: number;
+  /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
+  maxHangMs?: number;
 }
 
 export interface Decoy {
@@ -72,7 +76,8 @@ export interface Decoy {
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   const logger = options.logger ?? silentLogger();
-  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000 });
+  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const delivery = { maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>() };
   const host = options.host ?? '0.0.0.0';
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
@@ -168,7 +173,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       });
       const s = createStubServer({
         engine, logger, verbose: options.verbose ?? false,
-        admin,
+        admin, delivery,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
       });
       track(s);
@@ -188,6 +193,8 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 
     stop() {
       stopping ??= (async () => {
+        // Hung sockets are not requests in flight to wait for.
+        for (const socket of delivery.hung) socket.destroy();
         await Promise.all([server, adminServer].map(async (s) => {
           if (!s) return;
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));

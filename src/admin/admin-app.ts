@@ -14,6 +14,7 @@ import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { createBodyView } from '../core/matching/body-view.js';
 import { DecoyRequest } from '../core/request.js';
 import type { ServeEvent } from '../core/state/journal.js';
+import { ChaosRules } from '../core/state/chaos-rules.js';
 import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
@@ -448,12 +449,19 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
+    try {
+      engine.setGlobalDelay(s);
+    } catch (e) {
+      if (e instanceof DecoyError) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
+      throw e;
+    }
     settings = { proxyPassThrough: false, ...s };
     empty(res);
   };
   router.post('/settings', updateSettings);
   router.put('/settings', updateSettings);
   router.post('/reset', async (_req, res) => {
+    engine.chaosRules.clear();
     engine.resetStubs();
     engine.journal.clear();
     engine.scenarios.reset();
@@ -499,6 +507,22 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       edited: c.edited.map((e) => ({ file: fileOf(e.base), mapping: mappingJson(e.stub) })),
       deleted: c.deleted.map((s) => ({ file: fileOf(s), id: s.id })),
     });
+  });
+  // Run-time chaos rules (docs/faults.md).
+  router.post('/decoy/chaos', (req, res) => {
+    const rule = engine.chaosRules.add(parseJsonBody(req));
+    res.status(201).json(ChaosRules.toJson(rule));
+  });
+  router.get('/decoy/chaos', (_req, res) => {
+    res.json({ rules: engine.chaosRules.list().map((r) => ChaosRules.toJson(r)) });
+  });
+  router.delete('/decoy/chaos', (_req, res) => {
+    engine.chaosRules.clear();
+    res.json({});
+  });
+  router.delete('/decoy/chaos/:id', (req, res) => {
+    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`);
+    res.json({});
   });
   router.get('/decoy/load-errors', (_req, res) => {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });

@@ -119,6 +119,8 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
     response,
     wasMatched: e.stub !== undefined,
     timing: { addedDelay: 0, processTime: total, responseSendTime: 0, serveTime: total, totalTime: total },
+    // Decoy's extra field: the delays, faults and error responses applied (absent when none).
+    ...(e.faults && e.faults.length ? { faults: e.faults } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export function buildProgram(): Command {
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
     .option('--no-journal', 'keep no journal of requests')
+    .option('--seed <n>', 'seed for every random draw (chaos, delay distributions): the same seed gives the same faults', parseCount)
+    .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, 600_000)
     .showHelpAfterError('(run decoy --help for the options)');
   return program;
 }
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminToken?: string; journalSize: number; journal: boolean;
+    adminPort?: number; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
     maxBodyBytes: opts.maxBodySize, logger,
     adminPort: opts.adminPort, adminToken: opts.adminToken,
     journalSize: opts.journal ? opts.journalSize : 0,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    maxHangMs: opts.maxHang,
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {

@@ -7,7 +7,7 @@ import { AssertionError } from 'node:assert';
 import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
 import { DecoyClientError, problemOf } from './client-error.js';
 import type {
-  DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
+  ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent, StubMapping,
   StubPage, UnsavedChanges, VerifyTimes,
 } from './types.js';
@@ -381,5 +381,35 @@ export class DecoyClient {
   }
 
   // ---- Decoy's extensions: chaos rules ----
-  // Reserved for the chaos-rule methods, which arrive together with the server's /__admin/decoy/chaos endpoint.
+
+  /**
+   * Adds a run-time chaos rule; returns it as stored, with its `id` (and `remainingHits` /
+   * `expiresAt` when it has a limit). It applies to every request the pattern matches, stubbed or
+   * not, until it expires or is removed; rules are checked in the order they were added.
+   *
+   * ```ts
+   * // 20% of the calls to /orders/... fail with 503, for the next 30 s
+   * await decoy.addChaosRule({ request: { urlPathPattern: '/orders/.*' }, probability: 0.2, status: 503, durationMs: 30_000 });
+   * ```
+   *
+   * An invalid rule is a `DecoyClientError` with status 422 whose details name the bad field.
+   */
+  async addChaosRule(rule: ChaosRuleDefinition): Promise<ChaosRule> {
+    return this.#call<ChaosRule>('POST', '/decoy/chaos', rule);
+  }
+
+  /** The chaos rules in force, in the order they are checked (expired ones are gone). */
+  async chaosRules(): Promise<ChaosRule[]> {
+    return (await this.#call<{ rules: ChaosRule[] }>('GET', '/decoy/chaos')).rules;
+  }
+
+  /** Removes one chaos rule; a `DecoyClientError` with status 404 when there is none with this id. */
+  async removeChaosRule(id: string): Promise<void> {
+    await this.#call('DELETE', `/decoy/chaos/${encodeURIComponent(id)}`);
+  }
+
+  /** Removes every chaos rule. */
+  async clearChaosRules(): Promise<void> {
+    await this.#call('DELETE', '/decoy/chaos');
+  }
 }

@@ -224,3 +224,97 @@ export interface LoadError {
   /** The one-line form Decoy logs: `file:line:column CODE message`. */
   formatted: string;
 }
+
+/** A random delay, as WireMock spells it (`delayDistribution`). */
+export type DelayDistribution =
+  | {
+    type: 'lognormal';
+    /** The median delay, in ms. */
+    median: number;
+    /** The spread: the delay is `median * e^(sigma * N(0,1))`. */
+    sigma: number;
+    /** The longest delay, in ms; longer draws are capped to it. */
+    maxValue?: number;
+  }
+  | {
+    type: 'uniform';
+    /** The shortest delay, in ms. */
+    lower: number;
+    /** The longest delay, in ms. */
+    upper: number;
+  }
+  | {
+    type: 'fixed';
+    /** The delay, in ms. */
+    milliseconds: number;
+  };
+
+/**
+ * How a connection is broken: WireMock's four faults, and Decoy's `HANG` (never answered) and
+ * `STALL_BODY` (headers and half the body, then nothing).
+ */
+export type Fault =
+  | 'CONNECTION_RESET_BY_PEER'
+  | 'EMPTY_RESPONSE'
+  | 'MALFORMED_RESPONSE_CHUNK'
+  | 'RANDOM_DATA_THEN_CLOSE'
+  | 'HANG'
+  | 'STALL_BODY';
+
+/**
+ * A run-time chaos rule as sent to `POST /__admin/decoy/chaos` (Decoy's extension): which requests,
+ * how often, one action, and when it expires. Give exactly one action: `fixedDelayMilliseconds`,
+ * `delayDistribution`, `fault`, or `status` (with optional `body` or `jsonBody`, and `headers`).
+ */
+export interface ChaosRuleDefinition {
+  /** The requests it applies to (a WireMock request pattern). Default: every request except `/__admin`. */
+  request?: RequestPatternDefinition;
+  /** The chance, in [0, 1], that a matching request is affected. Default 1. */
+  probability?: number;
+  /** Action: delay the response by this many ms. */
+  fixedDelayMilliseconds?: number;
+  /** Action: delay the response by a random time. */
+  delayDistribution?: DelayDistribution;
+  /** Action: break the connection this way instead of answering. */
+  fault?: Fault;
+  /** Action: answer with this status instead of the stub's response. */
+  status?: number;
+  /** The body of a `status` answer, as text. */
+  body?: string;
+  /** The body of a `status` answer, as JSON. */
+  jsonBody?: unknown;
+  /** The headers of a `status` answer. */
+  headers?: Record<string, string | string[]>;
+  /** The rule expires this many ms after it was added. */
+  durationMs?: number;
+  /** The rule expires after it was applied this many times. */
+  hits?: number;
+}
+
+/** A chaos rule as the server holds it: the definition, with its `id` and what is left of its limits. */
+export type ChaosRule = ChaosRuleDefinition & {
+  /** The rule's id, for `removeChaosRule(id)`. */
+  id: string;
+  /** How many more times it applies; present when it was added with `hits`. */
+  remainingHits?: number;
+  /** When it expires (ISO 8601); present when it was added with `durationMs`. */
+  expiresAt?: string;
+};
+
+/** A delay, fault, error response or chaos rule applied to a request, as the journal records it. */
+export interface AppliedFault {
+  /** Where it came from: the stub's own keys, an entry of its `chaos` list, the global settings, or a run-time rule. */
+  source: 'stub' | 'stub-chaos' | 'settings' | 'chaos-rule';
+  /** What it did. */
+  action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
+  /** The chaos rule's id, when `source` is `chaos-rule`. */
+  ruleId?: string;
+  /** What was applied, in one sentence. */
+  description: string;
+}
+
+// Declaration merging: Decoy's extra field on WireMock's ServeEvent.
+export interface ServeEvent {
+  /** Decoy: the delays, faults, error responses and rules applied to this request; absent when none. */
+  faults?: AppliedFault[];
+}

@@ -8,10 +8,14 @@
  * version until the file itself changes on disk: then the file wins, and the change is reported as
  * dropped. Nothing here writes files; saving is the sources' job.
  */
+import { compileDelays, type Delay } from './faults/delay.js';
+import { applyAction, type DeliveryPlan, type WireResponse } from './faults/plan.js';
+import { createRandom, type Random } from './faults/random.js';
 import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/near-miss.js';
 import { StubSet } from './matching/stub-index.js';
 import type { DecoyRequest } from './request.js';
 import type { PreparedResponse } from './response/static-response.js';
+import { ChaosRules } from './state/chaos-rules.js';
 import { Journal } from './state/journal.js';
 import { ScenarioStates } from './state/scenarios.js';
 import type { Stub } from './stub.js';
@@ -44,9 +48,68 @@ export class MockEngine {
   /** Position in each response sequence. */
   #sequencePositions = new WeakMap<Stub, number>();
   #sequence = 0;
+  /** Every random draw (chaos, delay distributions) comes from here: one seed makes a run reproducible. */
+  readonly random: Random;
+  readonly chaosRules: ChaosRules;
+  /** WireMock's global delay (`/__admin/settings` fixedDelay / delayDistribution), added to every stubbed response. */
+  #globalDelay: Delay | undefined;
+  /** How many requests each stub with chaos entries has matched, for firstRequests / everyNth. */
+  #chaosCounts = new WeakMap<Stub, number>();
 
-  constructor(options: { journalSize?: number } = {}) {
+  constructor(options: { journalSize?: number; seed?: number; now?: () => number } = {}) {
     this.journal = new Journal(options.journalSize ?? 10_000);
+    this.random = createRandom(options.seed);
+    this.chaosRules = new ChaosRules(options.now);
+  }
+
+  /** Sets the global delay from WireMock's settings; throws DecoyError (with a pointer) when invalid. */
+  setGlobalDelay(settings: { fixedDelay?: unknown; delayDistribution?: unknown }): void {
+    this.#globalDelay = compileDelays({ fixedDelayMilliseconds: settings.fixedDelay, delayDistribution: settings.delayDistribution }, '');
+  }
+
+  /**
+   * What the transport does for this request: `undefined` when it just sends `response` (the hot path:
+   * no fault, delay, chaos entry or rule applies, and no random draw is spent). Otherwise the plan.
+   */
+  plan(req: DecoyRequest, stub: Stub | undefined, response: WireResponse & Partial<PreparedResponse>): DeliveryPlan | undefined {
+    const rules = this.chaosRules.size > 0;
+    const own = response.delay !== undefined || response.fault !== undefined || response.dribble !== undefined || response.bytesPerSecond !== undefined;
+    const global = stub !== undefined && this.#globalDelay !== undefined;
+    if (!rules && !own && !global && stub?.chaos === undefined) return undefined;
+    const plan: DeliveryPlan = { response, delayMs: 0, fault: undefined, dribble: undefined, bytesPerSecond: undefined, applied: [] };
+    if (response.delay) {
+      const ms = response.delay.sample(this.random);
+      plan.delayMs += ms;
+      plan.applied.push({ source: 'stub', action: 'delay', description: `a ${Math.round(ms)} ms delay (the stub's)` });
+    }
+    if (response.fault) {
+      plan.fault = response.fault;
+      plan.applied.push({ source: 'stub', action: 'fault', description: `fault ${response.fault} (the stub's)` });
+    }
+    if (response.dribble) {
+      plan.dribble = response.dribble;
+      plan.applied.push({ source: 'stub', action: 'dribble', description: `body dribbled in ${response.dribble.chunks} chunks over ${response.dribble.totalMs} ms (the stub's)` });
+    }
+    if (response.bytesPerSecond) {
+      plan.bytesPerSecond = response.bytesPerSecond;
+      plan.applied.push({ source: 'stub', action: 'bandwidth', description: `body at ${response.bytesPerSecond} bytes/s (the stub's)` });
+    }
+    if (global) {
+      const ms = this.#globalDelay!.sample(this.random);
+      plan.delayMs += ms;
+      plan.applied.push({ source: 'settings', action: 'delay', description: `a ${Math.round(ms)} ms delay (global settings)` });
+    }
+    if (stub?.chaos) {
+      const count = (this.#chaosCounts.get(stub) ?? 0) + 1;
+      this.#chaosCounts.set(stub, count);
+      const picked = stub.chaos.pick(count, this.random);
+      if (picked) applyAction(plan, picked.action, this.random, 'stub-chaos');
+    }
+    if (rules) {
+      const rule = this.chaosRules.pick(req, this.random);
+      if (rule) applyAction(plan, rule.action, this.random, 'chaos-rule', rule.id);
+    }
+    return plan.applied.length === 0 ? undefined : plan;
   }
 
   /** Hands out insertion order: a later stub wins over an earlier one of the same priority. */
@@ -167,9 +230,10 @@ export class MockEngine {
     return rs[i]!;
   }
 
-  /** Restarts every response sequence. */
+  /** Restarts every response sequence and every chaos entry's count. */
   resetSequences(): void {
     this.#sequencePositions = new WeakMap();
+    this.#chaosCounts = new WeakMap();
   }
 
   /** The near-miss report for a request nothing matched. Not on the hot path. */

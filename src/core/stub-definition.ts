@@ -33,6 +33,12 @@ export interface ResponseDefinition {
   jsonBody?: unknown;
   base64Body?: string;
   bodyFileName?: string;
+  fixedDelayMilliseconds?: number;
+  delayDistribution?: Record<string, unknown>;
+  chunkedDribbleDelay?: { numberOfChunks: number; totalDuration: number };
+  fault?: string;
+  /** Decoy: a bandwidth limit for the body. */
+  bytesPerSecond?: number;
   [key: string]: unknown;
 }
 
@@ -48,6 +54,8 @@ export interface StubDefinition {
   responses?: ResponseDefinition[];
   /** Decoy: what a sequence does after its last response: `repeat` it (default) or `cycle` to the first. */
   afterLastResponse?: 'repeat' | 'cycle';
+  /** Decoy: alternatives to the normal response, by count or probability (see docs/faults.md). */
+  chaos?: Array<Record<string, unknown>>;
   scenarioName?: string;
   requiredScenarioState?: string;
   newScenarioState?: string;

@@ -9,7 +9,6 @@ import { Ajv, type ErrorObject } from 'ajv';
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
 export const UNSUPPORTED_REQUEST_KEYS = ['host', 'port', 'scheme', 'clientIp', 'customMatcher', 'multipartPatterns'] as const;
 export const UNSUPPORTED_RESPONSE_KEYS = [
-  'fixedDelayMilliseconds', 'delayDistribution', 'chunkedDribbleDelay', 'fault',
   'proxyBaseUrl', 'proxyUrlPrefixToRemove', 'additionalProxyRequestHeaders', 'removeProxyRequestHeaders',
   'transformers', 'transformerParameters',
 ] as const;
@@ -49,6 +48,11 @@ const responseKeys = {
   jsonBody: {},
   base64Body: { type: 'string' },
   bodyFileName: { type: 'string', minLength: 1 },
+  fixedDelayMilliseconds: { type: 'integer', minimum: 0 },
+  delayDistribution: { type: 'object' },
+  chunkedDribbleDelay: { type: 'object' },
+  fault: { enum: ['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE', 'HANG', 'STALL_BODY'] },
+  bytesPerSecond: { type: 'integer', minimum: 1 },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 
@@ -63,6 +67,7 @@ const stubKeys = {
   response: { type: 'object', properties: responseKeys, additionalProperties: false },
   responses: { type: 'array', minItems: 1, items: { type: 'object', properties: responseKeys, additionalProperties: false } },
   afterLastResponse: { enum: ['repeat', 'cycle'] },
+  chaos: { type: 'array', items: { type: 'object' } },
   scenarioName: { type: 'string', minLength: 1 },
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
 import { compileResponse, type PreparedResponse, type ResponseCompileContext } from './response/static-response.js';
+import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 
@@ -37,6 +38,8 @@ export interface Stub {
   readonly responses: readonly PreparedResponse[];
   /** After the last response of a sequence: repeat it, or cycle back to the first. */
   readonly afterLastResponse: 'repeat' | 'cycle';
+  /** Decoy's per-stub chaos entries, if any. */
+  readonly chaos: StubChaos | undefined;
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
@@ -83,7 +86,9 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   const name = def.name;
   const stubHeaders = ['Matched-Stub-Id', id];
   if (name !== undefined && !/[\r\n\0]/.test(name)) stubHeaders.push('Matched-Stub-Name', name);
+  let chaos: StubChaos | undefined;
   try {
+    chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
@@ -110,7 +115,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   ];
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
-    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', scenario, ignoredKeys,
+    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys,
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,

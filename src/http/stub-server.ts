@@ -7,6 +7,10 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { MockEngine } from '../core/engine.js';
 import { DecoyRequest } from '../core/request.js';
 import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
+import type { NotMatched } from '../core/engine.js';
+import type { WireResponse } from '../core/faults/plan.js';
+import type { PreparedResponse } from '../core/response/static-response.js';
+import { deliver, type DeliveryOptions } from './deliver.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
@@ -20,13 +24,15 @@ export interface StubServerOptions {
   maxBodyBytes: number;
   /** Log one line per request. */
   verbose: boolean;
+  /** HANG and STALL_BODY: how long a socket is held, and the set of held sockets. */
+  delivery: DeliveryOptions;
 }
 
 const EMPTY = Buffer.alloc(0);
 const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
 
 export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, verbose } = options;
+  const { engine, logger, admin, maxBodyBytes, verbose, delivery } = options;
 
   const journal = engine.journal;
 
@@ -37,30 +43,37 @@ export function createStubServer(options: StubServerOptions): http.Server {
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
     const stub = engine.match(request);
-    let status: number;
-    let statusMessage: string | undefined;
-    let headers: readonly string[];
-    let out: Buffer;
+    let response: WireResponse & Partial<PreparedResponse>;
+    let missReport: NotMatched | undefined;
     if (stub !== undefined) {
-      const r = engine.responseFor(stub);
-      ({ status, statusMessage, headers } = r);
-      out = r.body;
-      if (statusMessage === undefined) res.writeHead(status, headers as string[]);
-      else res.writeHead(status, statusMessage, headers as string[]);
-      res.end(out);
-      if (verbose) logger.info(`${request.method} ${request.url} → ${status} (stub ${stub.name ?? stub.id})`);
+      response = engine.responseFor(stub);
     } else {
-      const miss = engine.explainMiss(request);
-      out = Buffer.from(miss.report, 'utf8');
-      status = 404;
-      headers = [...NOT_FOUND_HEADERS, 'Content-Length', String(out.length)];
-      res.writeHead(404, headers as string[]);
-      res.end(out);
-      if (verbose) logger.info(`${request.method} ${request.url} → 404 (no stub matched; closest: ${miss.nearMisses[0]?.stub.name ?? miss.nearMisses[0]?.stub.id ?? 'none'})`);
+      missReport = engine.explainMiss(request);
+      const text = Buffer.from(missReport.report, 'utf8');
+      response = { status: 404, headers: [...NOT_FOUND_HEADERS, 'Content-Length', String(text.length)], body: text };
     }
+    const plan = engine.plan(request, stub, response);
+    if (plan === undefined) {
+      if (response.statusMessage === undefined) res.writeHead(response.status, response.headers as string[]);
+      else res.writeHead(response.status, response.statusMessage, response.headers as string[]);
+      res.end(response.body);
+    }
+    if (verbose) {
+      const closest = missReport?.nearMisses[0]?.stub;
+      logger.info(`${request.method} ${request.url} → ${plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
+    }
+    let event: ServeEvent | undefined;
     if (journal.enabled) {
-      journal.record(new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
-        req.httpVersion, stub, { status, statusMessage, headers, body: out }, Date.now() - loggedAt));
+      const sent = plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
+      event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
+        req.httpVersion, stub, sent && { status: sent.status, statusMessage: sent.statusMessage, headers: sent.headers, body: sent.body },
+        Date.now() - loggedAt, plan?.applied);
+      journal.record(event);
+    }
+    if (plan !== undefined) {
+      deliver(req, res, plan, delivery, () => {
+        if (event) event.totalMs = Date.now() - loggedAt;
+      });
     }
   };
 

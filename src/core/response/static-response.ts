@@ -3,6 +3,8 @@
  * list and the body as one Buffer, all built once when the stub loads.
  */
 import { DecoyError, joinPointer } from '../errors.js';
+import { compileDelays, type Delay } from '../faults/delay.js';
+import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 
 export interface PreparedResponse {
@@ -11,6 +13,13 @@ export interface PreparedResponse {
   /** Flat `[name, value, name, value, ...]`, as `writeHead()` takes it; includes Content-Length. */
   readonly headers: readonly string[];
   readonly body: Buffer;
+  /** WireMock's fixedDelayMilliseconds and delayDistribution, added up. */
+  readonly delay?: Delay;
+  readonly fault?: FaultName;
+  /** WireMock's chunkedDribbleDelay: the body in this many chunks over this many milliseconds. */
+  readonly dribble?: { chunks: number; totalMs: number };
+  /** Decoy: the body is sent at most this fast. */
+  readonly bytesPerSecond?: number;
   explain(): string;
 }
 
@@ -103,8 +112,25 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
 
   const status = def.status ?? 200;
   const statusMessage = def.statusMessage;
+  const delay = compileDelays(def, pointer);
+  const fault = def.fault === undefined ? undefined : compileFault(def.fault, joinPointer(pointer, 'fault'));
+  let dribble: { chunks: number; totalMs: number } | undefined;
+  if (def.chunkedDribbleDelay !== undefined) {
+    const d = def.chunkedDribbleDelay as { numberOfChunks?: unknown; totalDuration?: unknown };
+    const at = joinPointer(pointer, 'chunkedDribbleDelay');
+    if (typeof d.numberOfChunks !== 'number' || !Number.isInteger(d.numberOfChunks) || d.numberOfChunks < 1) {
+      throw new DecoyError('DECOY_ERR_STUB_INVALID', `chunkedDribbleDelay.numberOfChunks must be a whole number >= 1 (got ${JSON.stringify(d.numberOfChunks)})`, { source: { pointer: joinPointer(at, 'numberOfChunks') } });
+    }
+    if (typeof d.totalDuration !== 'number' || !(d.totalDuration >= 0)) {
+      throw new DecoyError('DECOY_ERR_STUB_INVALID', `chunkedDribbleDelay.totalDuration must be a number of milliseconds >= 0 (got ${JSON.stringify(d.totalDuration)})`, { source: { pointer: joinPointer(at, 'totalDuration') } });
+    }
+    dribble = { chunks: d.numberOfChunks, totalMs: d.totalDuration };
+  }
+  const bytesPerSecond = def.bytesPerSecond as number | undefined;
+  const extras = [delay?.explain(), fault && `then ${explainFault(fault)}`, dribble && `dribbled in ${dribble.chunks} chunks over ${dribble.totalMs} ms`, bytesPerSecond && `at ${bytesPerSecond} bytes/s`].filter(Boolean);
   return {
     status, statusMessage, headers, body,
-    explain: () => `responds ${status}${statusMessage ? ' ' + statusMessage : ''} with ${kind}`,
+    ...(delay ? { delay } : {}), ...(fault ? { fault } : {}), ...(dribble ? { dribble } : {}), ...(bytesPerSecond ? { bytesPerSecond } : {}),
+    explain: () => `responds ${status}${statusMessage ? ' ' + statusMessage : ''} with ${kind}${extras.length ? `, after ${extras.join(', ')}` : ''}`,
   };
 }

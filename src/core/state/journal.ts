@@ -5,6 +5,7 @@
  * for. When the buffer is full the oldest event is overwritten: memory stays flat under any load.
  */
 import { randomUUID } from 'node:crypto';
+import type { AppliedFault } from '../faults/fault.js';
 import type { Stub } from '../stub.js';
 
 export interface JournalResponse {
@@ -46,6 +47,8 @@ export class ServeEvent {
     public response: JournalResponse | undefined,
     /** Milliseconds from arrival until the response was handed to the socket. */
     public totalMs: number,
+    /** The delays, faults and error responses applied, if any. */
+    readonly faults?: readonly AppliedFault[],
   ) {}
 
   /** A UUID, made when first asked for. */

@@ -1,0 +1,47 @@
+/**
+ * What a chaos entry (of a stub) or a chaos rule (run-time) does: delay the response, replace it with a
+ * fault, or replace it with an error response. Compiled once; shared by both.
+ */
+import { DecoyError, joinPointer } from '../errors.js';
+import { compileResponse, type PreparedResponse } from '../response/static-response.js';
+import type { ResponseDefinition } from '../stub-definition.js';
+import { compileDelays, type Delay } from './delay.js';
+import { compileFault, explainFault, type FaultName } from './fault.js';
+
+export type ChaosAction =
+  | { kind: 'delay'; delay: Delay; explain(): string }
+  | { kind: 'fault'; fault: FaultName; explain(): string }
+  | { kind: 'status'; response: PreparedResponse; explain(): string };
+
+export const ACTION_KEYS = ['fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status'] as const;
+
+/** Compiles the action of `def`; exactly one of delay, fault or status. */
+export function compileChaosAction(def: Record<string, unknown>, pointer: string): ChaosAction {
+  const present = ACTION_KEYS.filter((k) => def[k] !== undefined);
+  const isDelay = present.includes('fixedDelayMilliseconds') || present.includes('delayDistribution');
+  const kinds = (isDelay ? 1 : 0) + (present.includes('fault') ? 1 : 0) + (present.includes('status') ? 1 : 0);
+  if (kinds !== 1) {
+    throw new DecoyError('DECOY_ERR_STUB_INVALID', kinds === 0
+      ? 'a chaos entry needs one action: fixedDelayMilliseconds, delayDistribution, fault, or status (with body)'
+      : `a chaos entry has one action, not several (${present.join(', ')})`, { source: { pointer } });
+  }
+  if (!present.includes('status')) {
+    for (const k of ['body', 'jsonBody', 'headers']) {
+      if (def[k] !== undefined) throw new DecoyError('DECOY_ERR_STUB_INVALID', `${k} goes with status (an error response)`, { source: { pointer: joinPointer(pointer, k) } });
+    }
+  }
+  if (isDelay) {
+    const delay = compileDelays(def, pointer)!;
+    return { kind: 'delay', delay, explain: () => delay.explain() };
+  }
+  if (present.includes('fault')) {
+    const fault = compileFault(def.fault, joinPointer(pointer, 'fault'));
+    return { kind: 'fault', fault, explain: () => `fault ${fault} (${explainFault(fault)})` };
+  }
+  const status = def.status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    throw new DecoyError('DECOY_ERR_STUB_INVALID', `status must be an integer from 100 to 599 (got ${JSON.stringify(status)})`, { source: { pointer: joinPointer(pointer, 'status') } });
+  }
+  const response = compileResponse({ status, body: def.body, jsonBody: def.jsonBody, headers: def.headers } as ResponseDefinition, {}, pointer);
+  return { kind: 'status', response, explain: () => `an error response ${status}` };
+}

@@ -1,0 +1,51 @@
+/**
+ * A delivery plan: what the transport does for one request, worked out by the engine from the
+ * stub's response, its chaos entries, the global delay and the run-time chaos rules.
+ */
+import type { ChaosAction } from './chaos-action.js';
+import type { AppliedFault, FaultName } from './fault.js';
+import type { Random } from './random.js';
+
+/** The bytes of a response, as the wire needs them. */
+export interface WireResponse {
+  readonly status: number;
+  readonly statusMessage?: string | undefined;
+  /** Flat [name, value, ...], including Content-Length. */
+  readonly headers: readonly string[];
+  readonly body: Buffer;
+}
+
+export interface DeliveryPlan {
+  response: WireResponse;
+  /** Milliseconds to wait before anything is sent. */
+  delayMs: number;
+  fault: FaultName | undefined;
+  dribble: { chunks: number; totalMs: number } | undefined;
+  bytesPerSecond: number | undefined;
+  applied: AppliedFault[];
+}
+
+/** Applies a chaos action (of a stub's chaos entry or of a rule) to a plan. */
+export function applyAction(plan: DeliveryPlan, action: ChaosAction, random: Random, source: AppliedFault['source'], ruleId?: string): void {
+  const tag = ruleId === undefined ? `(${source === 'stub-chaos' ? 'the stub\'s chaos entry' : source})` : `(chaos rule ${ruleId})`;
+  const base = ruleId === undefined ? { source } : { source, ruleId };
+  switch (action.kind) {
+    case 'delay': {
+      const ms = action.delay.sample(random);
+      plan.delayMs += ms;
+      plan.applied.push({ ...base, action: 'delay', description: `a ${Math.round(ms)} ms delay ${tag}` });
+      return;
+    }
+    case 'fault':
+      plan.fault = action.fault;
+      plan.applied.push({ ...base, action: 'fault', description: `fault ${action.fault} ${tag}` });
+      return;
+    case 'status':
+      // An error response replaces the stub's, and what the stub would have done to its body.
+      plan.response = action.response;
+      plan.fault = undefined;
+      plan.dribble = undefined;
+      plan.bytesPerSecond = undefined;
+      plan.applied.push({ ...base, action: 'status', description: `error response ${action.response.status} ${tag}` });
+  }
+}

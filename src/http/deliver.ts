@@ -1,0 +1,124 @@
+/**
+ * Delivery of a fault plan: how a delay, a fault, a dribbled or throttled body reach the client.
+ * Waiting is a timer, never a blocked event loop; a hung socket is a socket in a set with one timer,
+ * released when the client leaves or after --max-hang, whichever comes first.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
+
+export interface DeliveryOptions {
+  /** Longest a HANG or STALL_BODY socket is held, in ms. */
+  maxHangMs: number;
+  /** Sockets currently held by HANG or STALL_BODY. */
+  hung: Set<Socket>;
+}
+
+/** Calls `done` once the response has been sent (or the connection ended by the fault or the client). */
+export function deliver(req: IncomingMessage, res: ServerResponse, plan: DeliveryPlan, options: DeliveryOptions, done: () => void): void {
+  const socket = req.socket;
+  let timer: NodeJS.Timeout | undefined;
+  let over = false;
+  const finish = () => {
+    if (over) return;
+    over = true;
+    if (timer) clearTimeout(timer);
+    done();
+  };
+  // The client went away: stop whatever is pending.
+  res.once('close', finish);
+
+  const go = () => {
+    timer = undefined;
+    if (over || socket.destroyed) return finish();
+    const r = plan.response;
+    switch (plan.fault) {
+      case 'CONNECTION_RESET_BY_PEER':
+        // RST instead of FIN: the client reads ECONNRESET.
+        socket.resetAndDestroy();
+        return finish();
+      case 'EMPTY_RESPONSE':
+        socket.destroy();
+        return finish();
+      case 'MALFORMED_RESPONSE_CHUNK':
+        // A valid status line and headers announcing chunks, then a chunk whose size line is not hex.
+        socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nlorem ipsum dolor sit amet\r\n');
+        return finish();
+      case 'RANDOM_DATA_THEN_CLOSE':
+        socket.end(randomBytes(1024));
+        return finish();
+      case 'HANG':
+        hold(socket, options);
+        return;
+      case 'STALL_BODY':
+        writeHead(res, r, r.headers);
+        res.write(r.body.subarray(0, Math.floor(r.body.length / 2)));
+        hold(socket, options);
+        return;
+    }
+    if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
+    if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
+    writeHead(res, r, r.headers);
+    res.end(r.body);
+    finish();
+  };
+  if (plan.delayMs > 0) timer = setTimeout(go, plan.delayMs);
+  else go();
+}
+
+function writeHead(res: ServerResponse, r: WireResponse, headers: readonly string[]): void {
+  if (r.statusMessage === undefined) res.writeHead(r.status, headers as string[]);
+  else res.writeHead(r.status, r.statusMessage, headers as string[]);
+}
+
+/** Holds a socket open without answering, until the client leaves or the hang limit passes. */
+function hold(socket: Socket, options: DeliveryOptions): void {
+  options.hung.add(socket);
+  const release = setTimeout(() => socket.destroy(), options.maxHangMs);
+  socket.once('close', () => {
+    clearTimeout(release);
+    options.hung.delete(socket);
+  });
+}
+
+/** WireMock's chunkedDribbleDelay: the body in `chunks` pieces, one every totalMs / chunks. */
+function dribble(res: ServerResponse, r: WireResponse, d: { chunks: number; totalMs: number }, setTimer: (t: NodeJS.Timeout) => void, finish: () => void): void {
+  // Without a Content-Length, Node sends the body chunked, each write one chunk.
+  writeHead(res, r, withoutContentLength(r.headers));
+  const n = Math.min(d.chunks, r.body.length);
+  const size = Math.ceil(r.body.length / n);
+  const interval = d.totalMs / n;
+  let i = 0;
+  const next = () => {
+    if (res.destroyed) return finish();
+    res.write(r.body.subarray(i * size, (i + 1) * size));
+    i++;
+    if (i < n) setTimer(setTimeout(next, interval));
+    else setTimer(setTimeout(() => { res.end(); finish(); }, interval));
+  };
+  next();
+}
+
+/** Decoy's bytesPerSecond: the body in slices every 100 ms, at most that many bytes a second. */
+function throttle(res: ServerResponse, r: WireResponse, bytesPerSecond: number, setTimer: (t: NodeJS.Timeout) => void, finish: () => void): void {
+  writeHead(res, r, r.headers);
+  const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
+  let offset = 0;
+  const next = () => {
+    if (res.destroyed) return finish();
+    res.write(r.body.subarray(offset, offset + slice));
+    offset += slice;
+    if (offset < r.body.length) setTimer(setTimeout(next, 100));
+    else { res.end(); finish(); }
+  };
+  next();
+}
+
+function withoutContentLength(headers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'content-length') out.push(headers[i]!, headers[i + 1]!);
+  }
+  return out;
+}
