@@ -53,6 +53,17 @@ describe('README examples', () => {
     assert.deepEqual(statuses, [503, 503, 201, 201]);
   });
 
+  it('the faults example: a reset, a first-request 503, then the normal answer', async () => {
+    await assert.rejects(fetch(`${decoy.url}/reset`), (e: Error & { cause?: { code?: string } }) => e.cause?.code === 'ECONNRESET');
+    assert.equal((await get(`${decoy.url}/inventory`)).status, 503);
+    // Then 85% normal, 15% faults: a few tries find a normal answer.
+    let normal = false;
+    for (let i = 0; i < 20 && !normal; i++) {
+      try { normal = (await get(`${decoy.url}/inventory`)).status === 200; } catch { /* a reset */ }
+    }
+    assert.ok(normal);
+  });
+
   it('the WireMock JSON example', async () => {
     const res = await get(`${decoy.url}/health`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
