@@ -15,7 +15,7 @@ import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
 import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
-import { DecoyError } from './core/errors.js';
+import { DecoyError, isDecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
@@ -159,7 +159,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
           try {
             return await f.save(engine.unsavedChanges());
           } catch (e) {
-            if (e instanceof DecoyError && e.code === 'DECOY_ERR_SAVE_CONFLICT') throw new AdminProblem(409, 'Save conflict', [{ detail: e.message + (e.hint ? ` (${e.hint})` : '') }]);
+            if (isDecoyError(e) && e.code === 'DECOY_ERR_SAVE_CONFLICT') throw new AdminProblem(409, 'Save conflict', [{ detail: e.message + (e.hint ? ` (${e.hint})` : '') }]);
             throw e;
           }
         },

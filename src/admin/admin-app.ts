@@ -7,7 +7,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { MockEngine } from '../core/engine.js';
-import { DecoyError } from '../core/errors.js';
+import { DecoyError, isDecoyError } from '../core/errors.js';
 import { findNearMisses } from '../core/matching/near-miss.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
 import { compileValueMatcher } from '../core/matching/value-matchers.js';
@@ -214,7 +214,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
         stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
       } catch (e) {
         if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
-        else if (e instanceof DecoyError) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
+        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
         else throw e;
       }
     });
@@ -452,7 +452,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     try {
       engine.setGlobalDelay(s);
     } catch (e) {
-      if (e instanceof DecoyError) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
+      if (isDecoyError(e)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
       throw e;
     }
     settings = { proxyPassThrough: false, ...s };

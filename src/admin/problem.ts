@@ -6,7 +6,7 @@
  * WireMock sends.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { DecoyError } from '../core/errors.js';
+import { DecoyError, isDecoyError } from '../core/errors.js';
 
 export interface ProblemDetail {
   pointer?: string;
@@ -67,7 +67,7 @@ export function problemMiddleware(err: unknown, _req: Request, res: Response, _n
     sendProblem(res, err.status, err.title, err.details, err.wireMockCode);
     return;
   }
-  if (err instanceof DecoyError) {
+  if (isDecoyError(err)) {
     sendProblem(res, 422, err.code, [{ pointer: err.source?.pointer, detail: err.message + (err.hint ? ` (hint: ${err.hint})` : '') }], 10);
     return;
   }

@@ -51,6 +51,14 @@ export class DecoyError extends Error {
   }
 }
 
+/**
+ * Whether `e` is a DecoyError, by class or by shape: code loaded through another module graph (the
+ * lazily loaded admin API under a test loader, say) throws DecoyErrors of another class object.
+ */
+export function isDecoyError(e: unknown): e is DecoyError {
+  return e instanceof DecoyError || (e instanceof Error && e.name === 'DecoyError' && typeof (e as DecoyError).code === 'string' && (e as DecoyError).code.startsWith('DECOY_ERR_'));
+}
+
 /** Escape one JSON-pointer reference token (RFC 6901 section 3). */
 export function escapePointerToken(token: string | number): string {
   return String(token).replace(/~/g, '~0').replace(/\//g, '~1');

@@ -52,14 +52,14 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
         hold(socket, options);
         return;
       case 'STALL_BODY':
-        writeHead(res, r, r.headers);
+        writeHead(res, r);
         res.write(r.body.subarray(0, Math.floor(r.body.length / 2)));
         hold(socket, options);
         return;
     }
     if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
-    writeHead(res, r, r.headers);
+    writeHead(res, r);
     res.end(r.body);
     finish();
   };
@@ -67,7 +67,8 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
   else go();
 }
 
-function writeHead(res: ServerResponse, r: WireResponse, headers: readonly string[]): void {
+/** Status, reason phrase (when the stub gives one) and the flat header list. */
+export function writeHead(res: ServerResponse, r: WireResponse, headers: readonly string[] = r.headers): void {
   if (r.statusMessage === undefined) res.writeHead(r.status, headers as string[]);
   else res.writeHead(r.status, r.statusMessage, headers as string[]);
 }
@@ -102,7 +103,7 @@ function dribble(res: ServerResponse, r: WireResponse, d: { chunks: number; tota
 
 /** Decoy's bytesPerSecond: the body in slices every 100 ms, at most that many bytes a second. */
 function throttle(res: ServerResponse, r: WireResponse, bytesPerSecond: number, setTimer: (t: NodeJS.Timeout) => void, finish: () => void): void {
-  writeHead(res, r, r.headers);
+  writeHead(res, r);
   const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
   let offset = 0;
   const next = () => {

@@ -10,7 +10,7 @@ import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
 import type { NotMatched } from '../core/engine.js';
 import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse } from '../core/response/static-response.js';
-import { deliver, type DeliveryOptions } from './deliver.js';
+import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
@@ -54,8 +54,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
     }
     const plan = engine.plan(request, stub, response);
     if (plan === undefined) {
-      if (response.statusMessage === undefined) res.writeHead(response.status, response.headers as string[]);
-      else res.writeHead(response.status, response.statusMessage, response.headers as string[]);
+      writeHead(res, response);
       res.end(response.body);
     }
     if (verbose) {
@@ -66,8 +65,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
     if (journal.enabled) {
       const sent = plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
       event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
-        req.httpVersion, stub, sent && { status: sent.status, statusMessage: sent.statusMessage, headers: sent.headers, body: sent.body },
-        Date.now() - loggedAt, plan?.applied);
+        req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
     if (plan !== undefined) {
