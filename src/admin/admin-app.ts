@@ -18,7 +18,7 @@ import { ChaosRules } from '../core/state/chaos-rules.js';
 import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
-import { validateStubDefinition } from '../core/stub-schema.js';
+import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
 import { VERSION } from '../version.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
@@ -150,8 +150,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
 
   const compilePattern = (def: unknown): RequestMatcher => {
     if (!isObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
-    const problems = validateStubDefinition({ request: def, response: {} }).filter((p) => p.pointer.startsWith('/request'))
-      .map((p) => ({ pointer: p.pointer.slice('/request'.length), detail: p.message.replace(/^request\.?/, 'pattern ') }));
+    const problems = validateRequestPattern(def).map((p) => ({ pointer: p.pointer, detail: p.message }));
     if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
     return compileRequestPattern(def as RequestPatternDefinition, '');
   };

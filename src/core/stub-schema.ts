@@ -123,6 +123,16 @@ function describeGot(v: unknown): string {
   return json.length > 60 ? json.slice(0, 57) + '...' : json;
 }
 
+/**
+ * Validates a request pattern on its own (for verification, near misses and chaos rules); pointers
+ * are relative to the pattern, prefixed with `base`.
+ */
+export function validateRequestPattern(pattern: unknown, base = ''): SchemaProblem[] {
+  return validateStubDefinition({ request: pattern, response: {} })
+    .filter((p) => p.pointer.startsWith('/request'))
+    .map((p) => ({ ...p, pointer: base + p.pointer.slice('/request'.length), message: p.message.replace(/^request\b/, 'the request pattern') }));
+}
+
 /** Plain edit distance, for "did you mean" hints on misspelt keys. */
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -10,6 +10,7 @@ import type { Random } from '../faults/random.js';
 import { compileRequestPattern, type RequestMatcher } from '../matching/request-pattern.js';
 import type { DecoyRequest } from '../request.js';
 import type { RequestPatternDefinition } from '../stub-definition.js';
+import { validateRequestPattern } from '../stub-schema.js';
 
 export interface ChaosRule {
   readonly id: string;
@@ -49,6 +50,8 @@ export class ChaosRules {
     let pattern: RequestMatcher | undefined;
     if (d.request !== undefined) {
       if (typeof d.request !== 'object' || d.request === null || Array.isArray(d.request)) throw invalid('request must be a request pattern object', '/request');
+      const problems = validateRequestPattern(d.request, '/request');
+      if (problems.length) throw invalid(problems.map((p) => p.message).join('; '), problems[0]!.pointer);
       pattern = compileRequestPattern(d.request as RequestPatternDefinition, '/request');
     }
     const probability = d.probability ?? 1;
