@@ -11,7 +11,7 @@
 export { DecoyClient, type DecoyClientOptions, type WaitOptions } from './decoy-client.js';
 export { DecoyClientError, type ProblemDetail } from './client-error.js';
 export type {
-  DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedParameter, LoggedRequest,
+  AppliedFault, ChaosRule, ChaosRuleDefinition, DecoyStubInfo, DelayDistribution, Fault, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedParameter, LoggedRequest,
   LoggedResponse, NearMiss, NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario,
   ServeEvent, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
 } from './types.js';
