@@ -3,24 +3,41 @@
 // Everything runs on loopback. autocannon runs in this process; each server under test runs in its own child
 // process and is loaded one at a time (the others sit idle), so the baseline and Decoy get the same conditions.
 //
-//   1. baseline: a raw node:http server returning the same bytes Decoy returns for the stub
-//   2. Decoy with 1 stub
-//   3. Decoy with 10,000 exact-path stubs, hitting the first-added and the last-added one
-//   4. Decoy with 10,000 stubs, hitting a path-template stub (`path: /users/:id`) among them
-//   5. startup: spawn the CLI on 1,000 stub files, time to the first successful stub response
+// Parts (BENCH_ONLY picks some, see below):
+//   throughput
+//     1. baseline: a raw node:http server returning the same bytes Decoy returns for the stub
+//     2. Decoy with 1 stub
+//     3. Decoy with 10,000 exact-path stubs, hitting the first-added and the last-added one
+//     4. Decoy with 10,000 stubs, hitting a path-template stub (`path: /users/:id`) among them
+//   startup
+//     5. spawn the CLI on 1,000 stub files, time to the first successful stub response
+//   delay (docs/faults.md)
+//     6. a stub with `fixedDelayMilliseconds: 100` under 500 connections, side by side with a raw node:http
+//        server answering after setTimeout(100): p50/p99, req/s and the p99 difference (target: <= 10 ms)
+//   hang (docs/faults.md)
+//     7. 10,000 connections each hung on a `fault: HANG` stub (held by a separate client process); while they
+//        hang, the latency of a normal stub (sequential requests and 20 autocannon connections), the server's
+//        RSS per hung connection, and whether the sockets are released and the server healthy once the clients
+//        close. The same is done against a raw node:http server that never answers, as a reference.
 //
 // The machine (2 shared vCPUs) switches between a fast and a slow regime, often 2x apart, from one second to the
 // next, so after a warm-up each row is measured in ROUNDS short interleaved rounds (baseline, 1 stub, 10k first,
 // 10k last, template, baseline, ...), and the best round of each row is reported (see "Aggregate" below).
-// Results are printed as a table and written to .bench/results.json.
+// Results are printed as tables and written to .bench/results.json (a run of only some parts keeps the other
+// parts' figures from the previous run; `parts` says when and where each part was measured).
 //
 // Environment knobs:
+//   BENCH_ONLY=throughput,startup,delay,hang   run only these parts; `faults` = delay,hang; `core` = throughput,startup
 //   BENCH_ROUNDS=9 BENCH_DURATION=1.5 BENCH_WARMUP=1 BENCH_CONNECTIONS=50   rounds, seconds, connections
 //   BENCH_STARTUP_RUNS=5   startup repetitions
+//   BENCH_DELAY_MS=100 BENCH_DELAY_CONNECTIONS=500 BENCH_DELAY_ROUNDS=5 BENCH_DELAY_DURATION=2   delay part
+//   BENCH_HANG_CONNECTIONS=10000 BENCH_HANG_SEQUENTIAL=2000 BENCH_HANG_DURATION=2   hang part
+//   BENCH_HANG_RAW=0       skip the raw node:http reference in the hang part
+//   BENCH_HANG_CYCLES=2    open and close the hung connections this many times (the 2nd: memory only)
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -33,6 +50,7 @@ import autocannon from 'autocannon';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RAW_SERVER = path.join(ROOT, 'bench', 'servers', 'raw-server.js');
 const DECOY_SERVER = path.join(ROOT, 'bench', 'servers', 'decoy-server.js');
+const HANG_CLIENTS = path.join(ROOT, 'bench', 'servers', 'hang-clients.js');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const OUT_DIR = path.join(ROOT, '.bench');
 
@@ -44,11 +62,38 @@ const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const FAKE = process.env.BENCH_FAKE_DECOY === '1';
 
+const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 100);
+const DELAY_CONNECTIONS = Number(process.env.BENCH_DELAY_CONNECTIONS ?? 500);
+const DELAY_ROUNDS = Number(process.env.BENCH_DELAY_ROUNDS ?? 5);
+const DELAY_DURATION = Number(process.env.BENCH_DELAY_DURATION ?? 2);
+const HANG_CONNECTIONS = Number(process.env.BENCH_HANG_CONNECTIONS ?? 10_000);
+const HANG_SEQUENTIAL = Number(process.env.BENCH_HANG_SEQUENTIAL ?? 2000);
+const HANG_DURATION = Number(process.env.BENCH_HANG_DURATION ?? 2);
+const HANG_CANNON_CONNECTIONS = 20;
+const HANG_RAW = process.env.BENCH_HANG_RAW !== '0';
+const HANG_CYCLES = Number(process.env.BENCH_HANG_CYCLES ?? 2);
+const MAX_HANG_MS = 10 * 60_000; // --max-hang for the hang part: far beyond the part's ~20 s, so it never interferes
+
+const PARTS = ['throughput', 'startup', 'delay', 'hang'];
+const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], all: PARTS };
+
+function selectedParts(spec) {
+  if (!spec || !spec.trim()) return new Set(PARTS);
+  const out = new Set();
+  for (const word of spec.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean)) {
+    const parts = PART_ALIASES[word] ?? (PARTS.includes(word) ? [word] : undefined);
+    if (!parts) throw new Error(`BENCH_ONLY: unknown part ${JSON.stringify(word)} (known: ${[...PARTS, ...Object.keys(PART_ALIASES)].join(', ')})`);
+    for (const p of parts) out.add(p);
+  }
+  return out;
+}
+const ONLY = selectedParts(process.env.BENCH_ONLY);
+
 const STUB_BODY = '{"ok":true}';
 const STUB_COUNT = 10_000;
 const STARTUP_FILES = 1_000;
 const CLOCK_TICKS = 100; // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux
-const TARGETS = { oneStub: 0.8, manyStubs: 0.7, startupMs: 1000 };
+const TARGETS = { oneStub: 0.8, manyStubs: 0.7, startupMs: 1000, delayP99DiffMs: 10 };
 
 // ---------------------------------------------------------------------------------------------------------
 // child processes and cleanup
@@ -106,9 +151,26 @@ function nodeArgs(label) {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`];
 }
 
-/** Spawns `node ...args`, keeps stdout/stderr drained, remembers the last stderr/stdout lines for errors. */
-function spawnNode(args, { label, onLine } = {}) {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** This shell's soft and hard limits on open files (what the children inherit). */
+function fdLimits() {
+  try {
+    const [soft, hard] = execFileSync('/bin/sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).trim().split('\n');
+    const num = (v) => (v === 'unlimited' ? Infinity : Number(v));
+    return { soft: num(soft), hard: num(hard) };
+  } catch {
+    return { soft: 1024, hard: 1024 };
+  }
+}
+
+/**
+ * Spawns `node ...args`, keeps stdout/stderr drained, remembers the last stderr/stdout lines for errors, and
+ * emits every stdout line as a 'line' event on the child. With fdLimit, the child runs under `ulimit -n fdLimit`
+ * (the shell execs node, so the pid is node's).
+ */
+function spawnNode(args, { label, onLine, stdin = 'ignore', fdLimit } = {}) {
+  const proc = fdLimit
+    ? spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, process.execPath, ...args], { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] });
   children.add(proc);
   proc.tail = '';
   const keep = (chunk) => {
@@ -117,15 +179,17 @@ function spawnNode(args, { label, onLine } = {}) {
   let buffered = '';
   proc.stdout.on('data', (chunk) => {
     keep(chunk);
-    if (!onLine) return;
     buffered += chunk.toString();
     let nl;
     while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
+      const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
+      if (onLine) onLine(line);
+      proc.emit('line', line);
     }
   });
   proc.stderr.on('data', keep);
+  if (proc.stdin) proc.stdin.on('error', () => {}); // EPIPE once the child is gone
   proc.exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
       children.delete(proc);
@@ -136,14 +200,34 @@ function spawnNode(args, { label, onLine } = {}) {
   return proc;
 }
 
+/** The next stdout line of `proc` that starts with `prefix` (rejects on exit or after timeoutMs). */
+function waitLine(proc, prefix, timeoutMs = 10_000) {
+  return new Promise((resolve, reject) => {
+    const onLine = (line) => {
+      if (line.startsWith(prefix)) finish(() => resolve(line));
+    };
+    const onExit = () => finish(() => reject(new Error(`${proc.label}: exited while waiting for "${prefix}"\n${proc.tail.trim()}`)));
+    const timer = setTimeout(() => finish(() => reject(new Error(`${proc.label}: no "${prefix}" after ${timeoutMs} ms`))), timeoutMs);
+    function finish(fn) {
+      clearTimeout(timer);
+      proc.off('line', onLine);
+      proc.off('exit', onExit);
+      fn();
+    }
+    proc.on('line', onLine);
+    proc.on('exit', onExit);
+  });
+}
+
 /** Starts a server child that prints "READY <url>"; resolves with { proc, url }. */
-async function startServer(args, label, timeoutMs = 60_000) {
+async function startServer(args, label, { timeoutMs = 60_000, fdLimit } = {}) {
   let onReady;
   const ready = new Promise((resolve) => {
     onReady = resolve;
   });
   const proc = spawnNode(args, {
     label,
+    fdLimit,
     onLine: (line) => {
       const m = /^READY (\S+)/.exec(line);
       if (m) onReady(m[1]);
@@ -175,10 +259,10 @@ async function stopServer(proc) {
 // ---------------------------------------------------------------------------------------------------------
 // HTTP helpers
 
-/** One GET with its own socket; resolves { status, rawHeaders, body } or rejects. */
-function get(url, timeoutMs = 2000) {
+/** One GET (its own socket unless an agent is given); resolves { status, rawHeaders, body } or rejects. */
+function get(url, timeoutMs = 2000, agent = false) {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
@@ -217,14 +301,20 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-function cannon(url, seconds, record) {
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** An autocannon run; `record(client, ms)` sees every 2xx response. */
+function cannon(url, seconds, record, connections = CONNECTIONS) {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, pipelining: 1, duration: seconds }, (err, result) =>
+    const instance = autocannon({ url, connections, pipelining: 1, duration: seconds }, (err, result) =>
       err ? reject(err) : resolve(result),
     );
     if (record) {
-      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-        if (statusCode >= 200 && statusCode < 300) record(responseTime);
+      instance.on('response', (client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) record(client, responseTime);
       });
     }
   });
@@ -243,20 +333,31 @@ function cpuMs(pid) {
 
 /**
  * One measured run; latencies are recorded here at sub-millisecond resolution. With the server's pid, also the
- * server's CPU time per request.
+ * server's CPU time per request. With skipFirst, each connection's first response (which includes the TCP
+ * connect, all connections at once) is left out of the latencies.
  */
-async function measure(url, pid) {
+async function measure(url, pid, { seconds = DURATION, connections = CONNECTIONS, skipFirst = false } = {}) {
   const cpu0 = cpuMs(pid);
   let latencies = new Float64Array(1 << 18);
   let n = 0;
-  const result = await cannon(url, DURATION, (ms) => {
-    if (n === latencies.length) {
-      const bigger = new Float64Array(latencies.length * 2);
-      bigger.set(latencies);
-      latencies = bigger;
-    }
-    latencies[n++] = ms;
-  });
+  const seen = new Set();
+  const result = await cannon(
+    url,
+    seconds,
+    (client, ms) => {
+      if (skipFirst && !seen.has(client)) {
+        seen.add(client);
+        return;
+      }
+      if (n === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[n++] = ms;
+    },
+    connections,
+  );
   const cpu1 = cpuMs(pid);
   const sorted = latencies.slice(0, n).sort();
   const ok = result['2xx'];
@@ -266,6 +367,8 @@ async function measure(url, pid) {
     serverCpuUsPerReq: cpu0 === undefined || cpu1 === undefined || ok === 0 ? undefined : ((cpu1 - cpu0) * 1000) / ok,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
+    minMs: sorted.length ? sorted[0] : NaN,
+    maxMs: sorted.length ? sorted[sorted.length - 1] : NaN,
     requests: result.requests.total,
     ok,
     non2xx: result.non2xx,
@@ -273,6 +376,114 @@ async function measure(url, pid) {
     timeouts: result.timeouts,
     durationS: result.duration,
   };
+}
+
+/** n sequential GETs over one keep-alive connection: latency of a lone client. */
+async function sequential(url, n) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const lat = new Float64Array(n);
+  let ok = 0;
+  let bad = 0;
+  let firstError;
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      try {
+        const res = await get(url, 5000, agent);
+        if (res.status === 200) ok++;
+        else bad++;
+      } catch (err) {
+        bad++;
+        firstError ??= err.message;
+      }
+      lat[i] = performance.now() - t0;
+    }
+  } finally {
+    agent.destroy();
+  }
+  const sorted = lat.sort();
+  return {
+    requests: n,
+    ok,
+    bad,
+    firstError,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted[n - 1],
+    meanMs: sorted.reduce((a, b) => a + b, 0) / n,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// /proc readings (Linux)
+
+/** VmRSS of a process in KiB. */
+function vmRssKb(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fdCount(pid) {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server side of the TCP connections to `port` (IPv4 and IPv6 tables): established ones, how many of those
+ * hold bytes the server has not read yet, and the rest by state (e.g. CLOSE_WAIT: the client closed, the server
+ * has not).
+ */
+function serverSockets(port) {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const out = { established: 0, unread: 0, closeWait: 0, other: 0 };
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let at = text.indexOf('\n') + 1;
+    while (at > 0 && at < text.length) {
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end < 0 ? text.length : end);
+      at = end < 0 ? text.length : end + 1;
+      const f = line.trim().split(/\s+/);
+      if (f.length < 5 || !f[1].endsWith(hexPort)) continue;
+      const state = f[3];
+      if (state === '0A') continue; // LISTEN
+      if (state === '01') {
+        out.established++;
+        if (parseInt(f[4].split(':')[1], 16) > 0) out.unread++;
+      } else if (state === '08') out.closeWait++;
+      else out.other++;
+    }
+  }
+  return out;
+}
+
+/** process.memoryUsage() of a server child after a full GC (the child prints it on SIGUSR2). */
+async function memoryUsage(proc) {
+  const line = waitLine(proc, 'MEM ', 10_000);
+  proc.kill('SIGUSR2');
+  return JSON.parse((await line).slice(4));
+}
+
+async function waitFor(what, fn, timeoutMs, everyMs = 200) {
+  const t0 = performance.now();
+  for (;;) {
+    const v = fn();
+    if (v.done) return { ...v, ms: performance.now() - t0 };
+    if (performance.now() - t0 > timeoutMs) return { ...v, ms: performance.now() - t0, timedOut: true, what };
+    await sleep(everyMs);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -299,7 +510,7 @@ function yamlTemplateStub(template) {
   ].join('\n');
 }
 
-function writeStubDirs(root) {
+function writeThroughputDirs(root) {
   const one = path.join(root, 'one');
   fs.mkdirSync(one);
   fs.writeFileSync(path.join(one, 'items.json'), JSON.stringify({ mappings: [stub('/items/0')] }, null, 2));
@@ -313,7 +524,10 @@ function writeStubDirs(root) {
   fs.writeFileSync(path.join(many, 'a-items.json'), JSON.stringify({ mappings: items(0, half) }, null, 2));
   fs.writeFileSync(path.join(many, 'b-users.yaml'), yamlTemplateStub('/users/:id'));
   fs.writeFileSync(path.join(many, 'c-items.json'), JSON.stringify({ mappings: items(half, STUB_COUNT) }, null, 2));
+  return { one, many };
+}
 
+function writeStartupDir(root) {
   // 1,000 files with one stub each, half WireMock JSON, half Decoy YAML.
   const startup = path.join(root, 'startup');
   fs.mkdirSync(startup);
@@ -336,18 +550,33 @@ function writeStubDirs(root) {
       fs.writeFileSync(path.join(startup, `${name}.yaml`), yaml);
     }
   }
-  return { one, many, startup };
+  return startup;
+}
+
+/** A folder with one WireMock JSON file of the given stubs. */
+function writeStubDir(root, name, mappings) {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ mappings }, null, 2));
+  return dir;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // servers under test
 
-async function startDecoy(stubsDir, label) {
+/**
+ * Decoy serving `stubsDir` in a child process. `options`: more createDecoy options; `fake`: what the stand-in
+ * raw server does instead (BENCH_FAKE_DECOY=1); `flags`: node flags.
+ */
+async function startDecoy(stubsDir, label, { options, fake, flags = [], fdLimit } = {}) {
   const port = await freePort();
   if (FAKE) {
-    return startServer([RAW_SERVER, JSON.stringify({ port, body: Buffer.from(STUB_BODY).toString('base64') })], `fake ${label}`);
+    const spec = { port, body: Buffer.from(STUB_BODY).toString('base64'), ...fake };
+    return startServer([...flags, RAW_SERVER, JSON.stringify(spec)], `fake ${label}`, { fdLimit });
   }
-  return startServer([...nodeArgs(label), DECOY_SERVER, stubsDir, String(port)], `decoy ${label}`);
+  const args = [...flags, ...nodeArgs(label), DECOY_SERVER, stubsDir, String(port)];
+  if (options) args.push(JSON.stringify(options));
+  return startServer(args, `decoy ${label}`, { fdLimit });
 }
 
 function cliArgs(stubsDir, port) {
@@ -399,40 +628,10 @@ function printTable(rows, header) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// main
+// part: throughput
 
-async function main() {
-  if (!FAKE && !fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` (or `npm run bench`)');
-  }
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const env = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    platform: `${os.platform()} ${os.release()}`,
-    loadAverage: os.loadavg()[0],
-    decoy: pkg.version,
-    fake: FAKE,
-    settings: { connections: CONNECTIONS, pipelining: 1, warmupS: WARMUP, sliceS: DURATION, rounds: ROUNDS },
-  };
-  console.log(`Decoy ${env.decoy} benchmark${FAKE ? ' (FAKE Decoy: harness test only)' : ''}`);
-  console.log(`date ${env.date}  node ${env.node}  ${env.platform}  load average ${env.loadAverage.toFixed(2)}`);
-  console.log(`cpu ${env.cpu} x ${env.cores}`);
-  console.log(
-    `autocannon in this process, ${CONNECTIONS} connections, pipelining 1, loopback; each server in its own child process,\n` +
-      `loaded one at a time: ${WARMUP} s warm-up per row, then ${ROUNDS} rounds of ${DURATION} s per row, baseline first\n`,
-  );
-
-  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'decoy-bench-'));
-  const dirs = writeStubDirs(tmpRoot);
-  const failures = [];
-  const fail = (name, err) => {
-    if (!failures.some((f) => f.name === name)) failures.push({ name, error: err.message });
-    process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
-  };
-
+async function runThroughput({ fail }) {
+  const dirs = writeThroughputDirs(tmpRoot);
   const rows = [
     { name: 'baseline: raw node:http', server: 'baseline', path: '/items/0', target: null },
     { name: 'decoy: 1 stub', server: 'one', path: '/items/0', target: TARGETS.oneStub },
@@ -458,54 +657,53 @@ async function main() {
   // Decoy with 1 stub first: the baseline sends exactly what it answers (status, headers, body).
   let spec = { status: 200, headers: [['Content-Type', 'application/json']], body: Buffer.from(STUB_BODY).toString('base64') };
   let specFrom = 'default (Decoy did not answer)';
-  await start('one', () => startDecoy(dirs.one, 'one'));
-  if (servers.one.url) {
-    try {
-      spec = baselineSpec(await expectStub(`${servers.one.url}/items/0`));
-      specFrom = 'Decoy response to GET /items/0';
-    } catch (err) {
-      fail('one', err);
+  try {
+    await start('one', () => startDecoy(dirs.one, 'one'));
+    if (servers.one.url) {
+      try {
+        spec = baselineSpec(await expectStub(`${servers.one.url}/items/0`));
+        specFrom = 'Decoy response to GET /items/0';
+      } catch (err) {
+        fail('one', err);
+      }
     }
-  }
-  await start('baseline', () => startServer([RAW_SERVER, JSON.stringify(spec)], 'baseline'));
-  await start('many', () => startDecoy(dirs.many, 'many'));
+    await start('baseline', () => startServer([RAW_SERVER, JSON.stringify(spec)], 'baseline'));
+    await start('many', () => startDecoy(dirs.many, 'many'));
 
-  // Each row: check the answer, warm up. Then interleaved rounds: the servers stay up (idle when not loaded),
-  // so every row is measured in every round, a few seconds from its baseline slice.
-  const live = (r) => !r.error && servers[r.server]?.url;
-  for (const r of rows) {
-    if (servers[r.server].error) r.error = servers[r.server].error.message;
-    if (!live(r)) continue;
-    try {
-      await expectStub(`${servers[r.server].url}${r.path}`);
-      if (WARMUP > 0) await cannon(`${servers[r.server].url}${r.path}`, WARMUP);
-    } catch (err) {
-      r.error = err.message;
-      fail(r.name, err);
-    }
-  }
-  for (let round = 1; round <= ROUNDS; round++) {
-    process.stderr.write(`bench: round ${round}/${ROUNDS}\n`);
+    // Each row: check the answer, warm up. Then interleaved rounds: the servers stay up (idle when not loaded),
+    // so every row is measured in every round, a few seconds from its baseline slice.
+    const live = (r) => !r.error && servers[r.server]?.url;
     for (const r of rows) {
+      if (servers[r.server].error) r.error = servers[r.server].error.message;
       if (!live(r)) continue;
       try {
-        r.rounds.push(await measure(`${servers[r.server].url}${r.path}`, servers[r.server].proc.pid));
+        await expectStub(`${servers[r.server].url}${r.path}`);
+        if (WARMUP > 0) await cannon(`${servers[r.server].url}${r.path}`, WARMUP);
       } catch (err) {
         r.error = err.message;
         fail(r.name, err);
       }
     }
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stderr.write(`bench: throughput round ${round}/${ROUNDS}\n`);
+      for (const r of rows) {
+        if (!live(r)) continue;
+        try {
+          r.rounds.push(await measure(`${servers[r.server].url}${r.path}`, servers[r.server].proc.pid));
+        } catch (err) {
+          r.error = err.message;
+          fail(r.name, err);
+        }
+      }
+    }
+  } finally {
+    for (const { proc } of Object.values(servers)) if (proc) await stopServer(proc);
   }
-  for (const { proc } of Object.values(servers)) if (proc) await stopServer(proc);
 
   // Aggregate. This VM alternates between a fast and a slow regime (often 2x apart) from one second to the
   // next, whatever the load, so a row's req/s is its best round (interference only ever slows a round down) and
   // its ratio is best / best baseline. The median over the rounds of (row req/s / baseline req/s in the same
   // round) is shown as well ("paired"); when the two disagree much, the run was too noisy to tell.
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   const base = rows[0];
   for (const r of rows) {
     if (r.rounds.length === 0) continue;
@@ -533,11 +731,53 @@ async function main() {
     }
   }
 
-  // Startup.
+  const print = () => {
+    console.log(
+      `throughput: autocannon, ${CONNECTIONS} connections, pipelining 1; each server loaded one at a time: ` +
+        `${WARMUP} s warm-up per row,\nthen ${ROUNDS} rounds of ${DURATION} s per row, baseline first\n`,
+    );
+    printTable(
+      rows.map((r) => [
+        r.name,
+        r.reqPerSec === undefined ? 'FAILED' : fmt(r.reqPerSec),
+        fmt(r.p50Ms, 2),
+        fmt(r.p99Ms, 2),
+        r === base ? (r.reqPerSec === undefined ? '' : '1.00x') : r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
+        r.target === null ? '' : `>= ${r.target.toFixed(1)}x`,
+        r.meetsTarget === undefined ? '' : r.meetsTarget ? 'ok' : 'MISS',
+        r === base ? '' : r.pairedRatio === undefined ? '-' : `${r.pairedRatio.toFixed(2)}x`,
+        r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
+        fmt(r.serverCpuUsPerReq, 1),
+        r.bad ? `${r.bad} non-2xx/errors` : '',
+      ]),
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', ''],
+    );
+    console.log(
+      'req/s, p50, p99: the best round; ratio: best req/s / best baseline req/s; paired: median over the rounds of\n' +
+        'req/s / baseline req/s in the same round; req/s range: over the rounds; srv CPU us/req: the least CPU time the\n' +
+        'server process used per request in a round.',
+    );
+    if (base.rounds.length > 1 && base.maxReqPerSec / base.minReqPerSec > 1.3) {
+      console.log(
+        `WARNING: noisy machine: the baseline ranged ${fmt(base.minReqPerSec)}-${fmt(base.maxReqPerSec)} req/s over the rounds ` +
+          `(load average now ${os.loadavg()[0].toFixed(2)}); rerun when it is idle.`,
+      );
+    }
+    if (readyMs.many !== undefined) console.log(`10k-stub Decoy child: spawn to ready ${fmt(readyMs.many)} ms`);
+    console.log(`baseline response = ${specFrom}: ${spec.status}, ${spec.headers.map(([n, v]) => `${n}: ${v}`).join('; ')}`);
+  };
+  return { results: { baselineResponse: { from: specFrom, ...spec }, scenarios: rows, readyMs }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// part: startup
+
+async function runStartup({ fail }) {
+  const dir = writeStartupDir(tmpRoot);
   process.stderr.write(`bench: startup x ${STARTUP_RUNS} ...\n`);
   const startup = { files: STARTUP_FILES, runsMs: [], target: TARGETS.startupMs };
   try {
-    for (let i = 0; i < STARTUP_RUNS; i++) startup.runsMs.push(await startupOnce(dirs.startup));
+    for (let i = 0; i < STARTUP_RUNS; i++) startup.runsMs.push(await startupOnce(dir));
     startup.medianMs = median(startup.runsMs);
     startup.maxMs = Math.max(...startup.runsMs);
     startup.meetsTarget = startup.maxMs < TARGETS.startupMs;
@@ -545,51 +785,491 @@ async function main() {
     startup.error = err.message;
     fail('startup', err);
   }
+  const print = () => {
+    if (startup.error) {
+      console.log(`startup (CLI, ${STARTUP_FILES} stub files): FAILED`);
+    } else {
+      console.log(
+        `startup (CLI, ${STARTUP_FILES} stub files, spawn to first stub response, ${STARTUP_RUNS} runs): ` +
+          `median ${fmt(startup.medianMs)} ms, max ${fmt(startup.maxMs)} ms  target < ${TARGETS.startupMs} ms  ` +
+          `${startup.meetsTarget ? 'ok' : 'MISS'}  [${startup.runsMs.map((ms) => fmt(ms)).join(', ')}]`,
+      );
+    }
+  };
+  return { results: { startup }, print };
+}
 
-  console.log('');
-  printTable(
-    rows.map((r) => [
-      r.name,
-      r.reqPerSec === undefined ? 'FAILED' : fmt(r.reqPerSec),
-      fmt(r.p50Ms, 2),
-      fmt(r.p99Ms, 2),
-      r === base ? (r.reqPerSec === undefined ? '' : '1.00x') : r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`,
-      r.target === null ? '' : `>= ${r.target.toFixed(1)}x`,
-      r.meetsTarget === undefined ? '' : r.meetsTarget ? 'ok' : 'MISS',
-      r === base ? '' : r.pairedRatio === undefined ? '-' : `${r.pairedRatio.toFixed(2)}x`,
-      r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
-      fmt(r.serverCpuUsPerReq, 1),
-      r.bad ? `${r.bad} non-2xx/errors` : '',
-    ]),
-    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', ''],
-  );
-  console.log(
-    'req/s, p50, p99: the best round; ratio: best req/s / best baseline req/s; paired: median over the rounds of\n' +
-      'req/s / baseline req/s in the same round; req/s range: over the rounds; srv CPU us/req: the least CPU time the\n' +
-      'server process used per request in a round.',
-  );
-  if (base.rounds.length > 1 && base.maxReqPerSec / base.minReqPerSec > 1.3) {
-    console.log(
-      `WARNING: noisy machine: the baseline ranged ${fmt(base.minReqPerSec)}-${fmt(base.maxReqPerSec)} req/s over the rounds ` +
-        `(load average now ${os.loadavg()[0].toFixed(2)}); rerun when it is idle.`,
-    );
-  }
-  if (readyMs.many !== undefined) console.log(`10k-stub Decoy child: spawn to ready ${fmt(readyMs.many)} ms`);
-  console.log('');
-  if (startup.error) {
-    console.log(`startup (CLI, ${STARTUP_FILES} stub files): FAILED`);
-  } else {
-    console.log(
-      `startup (CLI, ${STARTUP_FILES} stub files, spawn to first stub response, ${STARTUP_RUNS} runs): ` +
-        `median ${fmt(startup.medianMs)} ms, max ${fmt(startup.maxMs)} ms  target < ${TARGETS.startupMs} ms  ` +
-        `${startup.meetsTarget ? 'ok' : 'MISS'}  [${startup.runsMs.map((ms) => fmt(ms)).join(', ')}]`,
-    );
-  }
-  console.log(`baseline response = ${specFrom}: ${spec.status}, ${spec.headers.map(([n, v]) => `${n}: ${v}`).join('; ')}`);
+// ---------------------------------------------------------------------------------------------------------
+// part: delay precision
 
+async function runDelay({ fail }) {
+  const delayed = stub('/delayed');
+  delayed.response.fixedDelayMilliseconds = DELAY_MS;
+  const dir = writeStubDir(tmpRoot, 'delay', [delayed]);
+  const out = {
+    delayMs: DELAY_MS,
+    connections: DELAY_CONNECTIONS,
+    rounds: DELAY_ROUNDS,
+    sliceS: DELAY_DURATION,
+    note: "steady state: each connection's first response (TCP connect of all connections at once) is left out",
+    targetP99DiffMs: TARGETS.delayP99DiffMs,
+  };
+  const rows = [
+    { key: 'raw', name: `raw node:http, setTimeout(${DELAY_MS})`, rounds: [] },
+    { key: 'decoy', name: `decoy: fixedDelayMilliseconds ${DELAY_MS}`, rounds: [] },
+  ];
+  const servers = {};
+  try {
+    process.stderr.write('bench: delay: starting servers ...\n');
+    servers.decoy = await startDecoy(dir, 'delay', { fake: { delayMs: DELAY_MS } });
+    const url = { decoy: `${servers.decoy.url}/delayed` };
+    let t0 = performance.now();
+    const res = await expectStub(url.decoy);
+    out.decoyFirstResponseMs = performance.now() - t0;
+    if (out.decoyFirstResponseMs < DELAY_MS * 0.95) {
+      throw new Error(`Decoy answered GET /delayed in ${fmt(out.decoyFirstResponseMs, 1)} ms: fixedDelayMilliseconds ${DELAY_MS} was not applied`);
+    }
+    // The raw server sends exactly what Decoy answered, after the same delay.
+    const spec = { ...baselineSpec(res), delayMs: DELAY_MS };
+    servers.raw = await startServer([RAW_SERVER, JSON.stringify(spec)], 'raw delay');
+    url.raw = `${servers.raw.url}/delayed`;
+    t0 = performance.now();
+    await expectStub(url.raw);
+    out.rawFirstResponseMs = performance.now() - t0;
+
+    for (const r of rows) await cannon(url[r.key], WARMUP, undefined, DELAY_CONNECTIONS);
+    for (let round = 1; round <= DELAY_ROUNDS; round++) {
+      process.stderr.write(`bench: delay round ${round}/${DELAY_ROUNDS}\n`);
+      // Alternate which server goes first, so neither always follows the other's load.
+      for (const r of round % 2 ? rows : [...rows].reverse()) {
+        const m = await measure(url[r.key], servers[r.key].proc.pid, {
+          seconds: DELAY_DURATION,
+          connections: DELAY_CONNECTIONS,
+          skipFirst: true,
+        });
+        delete m.latencies;
+        r.rounds.push(m);
+      }
+    }
+  } catch (err) {
+    out.error = err.message;
+    fail('delay', err);
+  } finally {
+    for (const { proc } of Object.values(servers)) if (proc) await stopServer(proc);
+  }
+
+  for (const r of rows) {
+    if (r.rounds.length === 0) continue;
+    const p99s = r.rounds.map((x) => x.p99Ms);
+    const rates = r.rounds.map((x) => x.reqPerSec);
+    const cpu = r.rounds.map((x) => x.serverCpuUsPerReq).filter((v) => v !== undefined);
+    Object.assign(r, {
+      bestReqPerSec: Math.max(...rates),
+      medianReqPerSec: median(rates),
+      medianP50Ms: median(r.rounds.map((x) => x.p50Ms)),
+      bestP99Ms: Math.min(...p99s),
+      medianP99Ms: median(p99s),
+      worstP99Ms: Math.max(...p99s),
+      minMs: Math.min(...r.rounds.map((x) => x.minMs)),
+      maxMs: Math.max(...r.rounds.map((x) => x.maxMs)),
+      medianServerCpuUsPerReq: cpu.length ? median(cpu) : undefined,
+      bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0),
+    });
+  }
+  const [raw, decoy] = rows;
+  if (raw.rounds.length && raw.rounds.length === decoy.rounds.length) {
+    out.p99DiffMsPerRound = decoy.rounds.map((x, i) => x.p99Ms - raw.rounds[i].p99Ms);
+    out.p99DiffMsMedian = median(out.p99DiffMsPerRound);
+    out.p99DiffMsBestVsBest = decoy.bestP99Ms - raw.bestP99Ms;
+    out.p50DiffMsMedian = median(decoy.rounds.map((x, i) => x.p50Ms - raw.rounds[i].p50Ms));
+    // The verdict is on the median of the paired (same round) differences, not on the luckiest round.
+    out.meetsTarget = out.p99DiffMsMedian <= TARGETS.delayP99DiffMs;
+  }
+  out.servers = rows;
+
+  const print = () => {
+    console.log(
+      `delay precision: GET with a ${DELAY_MS} ms delay, ${DELAY_CONNECTIONS} connections (autocannon, loopback), ` +
+        `${WARMUP} s warm-up each, then ${DELAY_ROUNDS} rounds of ${DELAY_DURATION} s per server, alternating;\n` +
+        "latencies in steady state (each connection's first response, which includes its TCP connect, is left out)\n",
+    );
+    printTable(
+      rows.map((r) => [
+        r.name,
+        r.rounds.length ? fmt(r.bestReqPerSec) : 'FAILED',
+        fmt(r.medianReqPerSec),
+        fmt(r.medianP50Ms, 1),
+        fmt(r.bestP99Ms, 1),
+        fmt(r.medianP99Ms, 1),
+        fmt(r.worstP99Ms, 1),
+        fmt(r.minMs, 1),
+        fmt(r.maxMs, 1),
+        fmt(r.medianServerCpuUsPerReq, 1),
+        r.bad ? `${r.bad} non-2xx/errors` : '',
+      ]),
+      ['server', 'req/s best', 'req/s med', 'p50 ms med', 'p99 best', 'p99 med', 'p99 worst', 'min ms', 'max ms', 'srv CPU us/req', ''],
+    );
+    if (out.p99DiffMsMedian !== undefined) {
+      console.log(
+        `p99 difference, decoy - raw: median over rounds (same round) ${fmt(out.p99DiffMsMedian, 1)} ms ` +
+          `[${out.p99DiffMsPerRound.map((d) => fmt(d, 1)).join(', ')}], best vs best ${fmt(out.p99DiffMsBestVsBest, 1)} ms; ` +
+          `target <= ${TARGETS.delayP99DiffMs} ms: ${out.meetsTarget ? 'ok' : 'MISS'}` +
+          `\np50 difference, median over rounds: ${fmt(out.p50DiffMsMedian, 2)} ms. ` +
+          `Ideal req/s: ${fmt(DELAY_CONNECTIONS * (1000 / DELAY_MS))} (${DELAY_CONNECTIONS} connections / ${DELAY_MS} ms).`,
+      );
+    } else {
+      console.log(`delay precision: FAILED${out.error ? `: ${out.error.split('\n')[0]}` : ''}`);
+    }
+  };
+  return { results: { delay: out }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// part: hung connections
+
+/** One server's hang scenario: latency and memory idle, with `count` hung connections, and after they close. */
+async function hangScenario(server, { label, count, fdLimit }) {
+  const { proc, url } = server;
+  const pid = proc.pid;
+  const port = Number(new URL(url).port);
+  const normal = `${url}/items/0`;
+  const r = { label, pid, hung: count, phases: {} };
+  let clients;
+
+  const snapshot = async () => ({ vmRssKb: vmRssKb(pid), fds: fdCount(pid), sockets: serverSockets(port), ...(await memAfterGc()) });
+  const memAfterGc = async () => {
+    const m = await memoryUsage(proc);
+    return { rssAfterGcKb: Math.round(m.rss / 1024), heapUsedKb: Math.round(m.heapUsed / 1024), externalKb: Math.round(m.external / 1024) };
+  };
+  const latency = async (phase) => {
+    process.stderr.write(`bench: hang ${label}: ${phase}: latency of GET /items/0 ...\n`);
+    const seq = await sequential(normal, HANG_SEQUENTIAL);
+    const load = await measure(normal, pid, { seconds: HANG_DURATION, connections: HANG_CANNON_CONNECTIONS });
+    delete load.latencies;
+    return { sequential: seq, load };
+  };
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+
+  try {
+    await expectStub(normal);
+    // The HANG stub must hang: a probe that gives up after 300 ms (and whose socket Decoy must then release).
+    const probe = await get(`${url}/hang`, 300).then(
+      (res) => ({ answered: `${res.status} ${JSON.stringify(res.body.toString().slice(0, 200))}` }),
+      (err) => ({ error: err.message }),
+    );
+    if (probe.answered) throw new Error(`GET /hang answered ${probe.answered}: fault HANG not applied`);
+    if (probe.error !== 'timeout') throw new Error(`GET /hang failed with ${probe.error} instead of hanging`);
+    await cannon(normal, WARMUP, undefined, HANG_CANNON_CONNECTIONS);
+
+    // idle
+    r.phases.idle = { ...(await latency('idle')) };
+    await sleep(300);
+    Object.assign(r.phases.idle, await snapshot());
+
+    // open the hung connections from their own process
+    const openHung = async (cycle) => {
+      process.stderr.write(`bench: hang ${label}: opening ${fmt(count)} hung connections${cycle > 1 ? ` (cycle ${cycle})` : ''} ...\n`);
+      const t0 = performance.now();
+      const cpu0 = cpuMs(pid);
+      clients = spawnNode([HANG_CLIENTS, JSON.stringify({ port, path: '/hang', count, window: 200 })], {
+        label: 'hang clients',
+        stdin: 'pipe',
+        fdLimit,
+      });
+      const [, connected, failed, openMs, firstError] = (await waitLine(clients, 'OPENED ', 120_000)).split(' ');
+      const o = { connected: Number(connected), connectFailed: Number(failed), connectMs: Number(openMs), connectError: firstError };
+      if (o.connected === 0) throw new Error(`no hung connection could be opened (${firstError})`);
+      // Every request read by the server: as many established server-side sockets, none with unread bytes.
+      const read = await waitFor(
+        'requests read',
+        () => {
+          const s = serverSockets(port);
+          return { done: s.established >= o.connected && s.unread === 0, sockets: s };
+        },
+        60_000,
+        250,
+      );
+      o.allReadMs = performance.now() - t0;
+      if (read.timedOut) {
+        throw new Error(`after 60 s the server holds ${read.sockets.established} of ${o.connected} connections, ${read.sockets.unread} with unread requests`);
+      }
+      const cpu1 = cpuMs(pid);
+      o.serverCpuUsPerConnection = cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1000) / o.connected;
+      return o;
+    };
+    // close them all, as clients that give up do; the server must release every socket
+    const closeHung = async (cycle) => {
+      process.stderr.write(`bench: hang ${label}: closing the hung connections${cycle > 1 ? ` (cycle ${cycle})` : ''} ...\n`);
+      const t1 = performance.now();
+      clients.stdin.write('close\n');
+      await waitLine(clients, 'CLOSED ', 30_000);
+      await clients.exited;
+      clients = undefined;
+      const released = await waitFor(
+        'sockets released',
+        () => {
+          const s = serverSockets(port);
+          return { done: s.established + s.closeWait === 0, sockets: s };
+        },
+        15_000,
+        100,
+      );
+      return { releaseMs: performance.now() - t1, released: !released.timedOut, leftAfterClose: released.sockets };
+    };
+
+    Object.assign(r, await openHung(1));
+    await sleep(500); // let anything the server does per request settle
+    r.phases.hung = await snapshot();
+    Object.assign(r.phases.hung, await latency(`${fmt(r.connected)} hung`));
+    clients.stdin.write('status\n');
+    const [, open, closedByServer, bytes, errors] = (await waitLine(clients, 'STATUS ')).split(' ').map(Number);
+    Object.assign(r, { stillOpen: open, closedByServer, bytesReceived: bytes, clientErrors: errors });
+    r.aliveWhileHung = alive();
+    Object.assign(r, await closeHung(1));
+    await sleep(300);
+    r.phases.afterClose = await snapshot();
+    Object.assign(r.phases.afterClose, await latency('after close'));
+    await expectStub(normal);
+    r.healthy = alive() && r.phases.afterClose.sequential.bad === 0;
+
+    // A second cycle, without latency measurements: memory that grows again is a leak, memory that does not is
+    // only the allocator keeping its high-water mark.
+    if (HANG_CYCLES > 1) {
+      const second = await openHung(2);
+      r.secondCycle = { ...second, hung: { vmRssKb: vmRssKb(pid), fds: fdCount(pid) } };
+      Object.assign(r.secondCycle, await closeHung(2));
+      await sleep(300);
+      r.phases.afterSecondClose = await snapshot();
+      // the same load as after the first close, so that the journal (Decoy keeps the last N requests) holds the
+      // same kind of requests when the two are compared
+      Object.assign(r.phases.afterSecondClose, await latency('after 2nd cycle'));
+      Object.assign(r.phases.afterSecondClose, await snapshot());
+      await expectStub(normal);
+      r.healthy = r.healthy && alive() && r.secondCycle.released;
+    }
+
+    const kb = (a, b, key) => (a[key] === undefined || b[key] === undefined ? undefined : (b[key] - a[key]) / r.connected);
+    const { idle, hung, afterClose } = r.phases;
+    r.perHungConnection = {
+      vmRssKb: kb(idle, hung, 'vmRssKb'),
+      rssAfterGcKb: kb(idle, hung, 'rssAfterGcKb'),
+      heapUsedKb: kb(idle, hung, 'heapUsedKb'),
+      fds: kb(idle, hung, 'fds'),
+    };
+    r.retainedAfterClose = {
+      vmRssKb: afterClose.vmRssKb - idle.vmRssKb,
+      heapUsedKb: afterClose.heapUsedKb - idle.heapUsedKb,
+      fds: afterClose.fds - idle.fds,
+    };
+    const second = r.phases.afterSecondClose;
+    if (second) {
+      // what the second open/close cycle added on top of the first
+      r.grewInSecondCycle = {
+        vmRssKb: second.vmRssKb - afterClose.vmRssKb,
+        heapUsedKb: second.heapUsedKb - afterClose.heapUsedKb,
+        fds: second.fds - afterClose.fds,
+      };
+    }
+  } catch (err) {
+    r.error = err.message;
+    throw Object.assign(err, { partial: r });
+  } finally {
+    if (clients) {
+      clients.stdin.write('close\n');
+      await Promise.race([clients.exited, sleep(5000, { unref: true })]);
+      if (clients.exitCode === null && clients.signalCode === null) {
+        clients.kill('SIGKILL');
+        await clients.exited;
+      }
+    }
+    const t2 = performance.now();
+    await stopServer(proc);
+    r.stopMs = performance.now() - t2;
+  }
+  return r;
+}
+
+async function runHang({ fail }) {
+  const limits = fdLimits();
+  const margin = 512;
+  let count = HANG_CONNECTIONS;
+  let fdNote = `fd limit (ulimit -n) soft ${limits.soft}, hard ${limits.hard}`;
+  if (limits.hard < count + margin) {
+    count = Math.max(0, limits.hard - margin);
+    fdNote += `: too low for ${fmt(HANG_CONNECTIONS)}, so ${fmt(count)} hung connections (hard limit - ${margin})`;
+  }
+  const fdLimit = limits.soft < count + margin ? Math.min(limits.hard, count + margin) : undefined;
+  if (fdLimit) fdNote += `; server and client children raised to ${fdLimit}`;
+
+  const dir = writeStubDir(tmpRoot, 'hang', [
+    { name: 'hang', request: { method: 'GET', url: '/hang' }, response: { fault: 'HANG' } },
+    stub('/items/0'),
+  ]);
+  const flags = ['--expose-gc']; // so that heap figures are taken after a full GC (the child does it on SIGUSR2)
+  const targets = [
+    {
+      label: 'decoy',
+      name: 'decoy: fault HANG',
+      start: () => startDecoy(dir, 'hang', { options: { maxHangMs: MAX_HANG_MS }, fake: { hangPath: '/hang' }, flags, fdLimit }),
+    },
+  ];
+  if (HANG_RAW) {
+    targets.push({
+      label: 'raw',
+      name: 'raw node:http, never answers',
+      start: async () => {
+        const port = await freePort();
+        const spec = { port, body: Buffer.from(STUB_BODY).toString('base64'), headers: [['Content-Type', 'application/json'], ['Content-Length', '11']], hangPath: '/hang' };
+        return startServer([...flags, RAW_SERVER, JSON.stringify(spec)], 'raw hang', { fdLimit });
+      },
+    });
+  }
+  const out = { requested: HANG_CONNECTIONS, connections: count, fdLimits: limits, fdNote, maxHangMs: MAX_HANG_MS, servers: [] };
+  for (const t of targets) {
+    process.stderr.write(`bench: hang: starting ${t.label} ...\n`);
+    try {
+      const server = await t.start();
+      out.servers.push({ name: t.name, ...(await hangScenario(server, { label: t.label, count, fdLimit })) });
+    } catch (err) {
+      out.servers.push({ name: t.name, ...(err.partial ?? {}), error: err.message });
+      fail(`hang ${t.label}`, err);
+    }
+  }
+
+  const print = () => {
+    console.log(
+      `hung connections: ${fmt(count)} connections each send GET /hang (fault: HANG, max hang ${MAX_HANG_MS / 60_000} min) ` +
+        `from a separate process and wait;\nmeanwhile GET /items/0 (a normal stub): ${fmt(HANG_SEQUENTIAL)} sequential ` +
+        `keep-alive requests, then autocannon ${HANG_CANNON_CONNECTIONS} connections for ${HANG_DURATION} s. ${fdNote}.\n`,
+    );
+    const rows = [];
+    for (const s of out.servers) {
+      for (const [phase, p] of Object.entries(s.phases ?? {})) {
+        rows.push([
+          `${s.label}: ${{ idle: 'idle', hung: `${fmt(s.connected)} hung`, afterClose: 'after close', afterSecondClose: 'after 2nd cycle' }[phase] ?? phase}`,
+          fmt(p.sequential?.p50Ms, 2),
+          fmt(p.sequential?.p99Ms, 2),
+          fmt(p.sequential?.maxMs, 1),
+          fmt(p.load?.reqPerSec),
+          fmt(p.load?.p50Ms, 2),
+          fmt(p.load?.p99Ms, 2),
+          fmt(p.vmRssKb / 1024, 1),
+          fmt(p.heapUsedKb / 1024, 1),
+          fmt(p.fds),
+          (p.sequential?.bad ?? 0) + (p.load ? p.load.non2xx + p.load.errors + p.load.timeouts : 0) || '',
+        ]);
+      }
+    }
+    printTable(rows, ['server: phase', 'seq p50 ms', 'seq p99 ms', 'seq max', `${HANG_CANNON_CONNECTIONS}c req/s`, `${HANG_CANNON_CONNECTIONS}c p50`, `${HANG_CANNON_CONNECTIONS}c p99`, 'VmRSS MB', 'heap MB (GC)', 'fds', 'bad']);
+    for (const s of out.servers) {
+      if (s.perHungConnection) {
+        const per = s.perHungConnection;
+        console.log(
+          `${s.label}: ${fmt(s.connected)} connected in ${fmt(s.connectMs)} ms, all requests read after ${fmt(s.allReadMs)} ms ` +
+            `(server CPU ${fmt(s.serverCpuUsPerConnection)} us per hung connection); answered bytes ${s.bytesReceived}, ` +
+            `closed by server ${s.closedByServer}\n` +
+            `  per hung connection: VmRSS ${fmt(per.vmRssKb, 2)} KB, heap after GC ${fmt(per.heapUsedKb, 2)} KB, fds ${fmt(per.fds, 2)}\n` +
+            `  after the clients closed: sockets ${s.released ? `released in ${fmt(s.releaseMs)} ms` : `NOT released (${JSON.stringify(s.leftAfterClose)})`}; ` +
+            `vs idle: VmRSS +${fmt(s.retainedAfterClose.vmRssKb / 1024, 1)} MB, heap +${fmt(s.retainedAfterClose.heapUsedKb / 1024, 1)} MB, ` +
+            `fds +${fmt(s.retainedAfterClose.fds)}\n` +
+            (s.grewInSecondCycle
+              ? `  2nd open/close cycle: read after ${fmt(s.secondCycle.allReadMs)} ms (server CPU ${fmt(s.secondCycle.serverCpuUsPerConnection)} us/conn), ` +
+                `sockets ${s.secondCycle.released ? `released in ${fmt(s.secondCycle.releaseMs)} ms` : 'NOT released'}; it added VmRSS ` +
+                `${fmt(s.grewInSecondCycle.vmRssKb / 1024, 1)} MB, heap ${fmt(s.grewInSecondCycle.heapUsedKb / 1024, 1)} MB, fds ${fmt(s.grewInSecondCycle.fds)}\n`
+              : '') +
+            `  healthy ${s.healthy ? 'yes' : 'NO'}; stop took ${fmt(s.stopMs)} ms`,
+        );
+      }
+      if (s.error) console.log(`${s.label}: FAILED: ${s.error.split('\n')[0]}`);
+    }
+    console.log('VmRSS from /proc/<pid>/status; heap: heapUsed after a full GC in the server process; fds: /proc/<pid>/fd.');
+  };
+  return { results: { hang: out }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// main
+
+async function main() {
+  if (!FAKE && !fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    throw new Error('dist/index.js is missing: run `npm run build` (or `npm run bench`)');
+  }
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const env = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage: os.loadavg()[0],
+    decoy: pkg.version,
+    fake: FAKE,
+    parts: [...ONLY],
+    settings: {
+      connections: CONNECTIONS,
+      pipelining: 1,
+      warmupS: WARMUP,
+      sliceS: DURATION,
+      rounds: ROUNDS,
+      delay: { delayMs: DELAY_MS, connections: DELAY_CONNECTIONS, rounds: DELAY_ROUNDS, sliceS: DELAY_DURATION },
+      hang: { connections: HANG_CONNECTIONS, sequential: HANG_SEQUENTIAL, loadConnections: HANG_CANNON_CONNECTIONS, loadS: HANG_DURATION },
+    },
+  };
+  console.log(`Decoy ${env.decoy} benchmark${FAKE ? ' (FAKE Decoy: harness test only)' : ''}: ${[...ONLY].join(', ')}`);
+  console.log(`date ${env.date}  node ${env.node}  ${env.platform}  load average ${env.loadAverage.toFixed(2)}`);
+  console.log(`cpu ${env.cpu} x ${env.cores}; autocannon in this process, each server in its own child process, loopback\n`);
+
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'decoy-bench-'));
+  const failures = [];
+  const fail = (name, err) => {
+    if (!failures.some((f) => f.name === name)) failures.push({ name, error: err.message });
+    process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
+  };
+
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang };
+  const done = [];
+  const t0 = performance.now();
+  for (const part of PARTS) {
+    if (!ONLY.has(part)) continue;
+    const started = performance.now();
+    try {
+      done.push({ part, ...(await runners[part]({ fail })) });
+    } catch (err) {
+      fail(part, err);
+    }
+    process.stderr.write(`bench: ${part} took ${fmt((performance.now() - started) / 1000, 1)} s\n`);
+  }
+
+  for (const { print } of done) {
+    console.log('');
+    print();
+  }
+  console.log(`\nbench: ${fmt((performance.now() - t0) / 1000, 1)} s in all`);
+
+  // A run of some parts keeps the others' figures from the previous results file.
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const outFile = path.join(OUT_DIR, 'results.json');
-  const results = { env, baselineResponse: { from: specFrom, ...spec }, scenarios: rows, readyMs, startup, failures };
+  let previous = {};
+  if (ONLY.size < PARTS.length) {
+    try {
+      previous = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+    } catch {
+      previous = {};
+    }
+  }
+  const parts = { ...(previous.parts ?? {}) };
+  if (previous.env && !previous.parts) {
+    // a results file from before parts existed: it held throughput and startup
+    for (const p of ['throughput', 'startup']) parts[p] = { date: previous.env.date, loadAverage: previous.env.loadAverage, fake: previous.env.fake };
+  }
+  const results = { ...previous, env };
+  delete results.failures;
+  for (const { part, results: partResults } of done) {
+    Object.assign(results, partResults);
+    parts[part] = { date: env.date, loadAverage: env.loadAverage, fake: FAKE };
+  }
+  results.parts = parts;
+  results.failures = failures;
   fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
   console.log(`results written to ${path.relative(process.cwd(), outFile) || outFile}`);
   if (failures.length > 0) {

@@ -1,8 +1,12 @@
 // Baseline server for the benchmark: a raw node:http server that answers every request
 // with the same status, headers and body. Run as a child process by bench/run.js:
 //   node bench/servers/raw-server.js '<json spec>'
-// spec: { status, headers: [[name, value], ...], body: base64 }
-// Prints "READY <url>" on stdout once listening.
+// spec: { status, headers: [[name, value], ...], body: base64,
+//         delayMs?: answer after setTimeout(delayMs),
+//         hangPath?: requests whose URL starts with this are never answered (the socket stays open until the
+//                    client closes it) }
+// Prints "READY <url>" on stdout once listening. On SIGUSR2 prints "MEM <json>" (process.memoryUsage(), after a
+// full GC when node runs with --expose-gc).
 import http from 'node:http';
 
 const spec = JSON.parse(process.argv[2] ?? '{}');
@@ -10,14 +14,22 @@ const status = spec.status ?? 200;
 const body = Buffer.from(spec.body ?? '', 'base64');
 const headers = spec.headers ?? [['Content-Type', 'application/json']];
 const hasLength = headers.some(([n]) => n.toLowerCase() === 'content-length');
+const delayMs = Number(spec.delayMs ?? 0);
+const hangPath = spec.hangPath;
 const flat = [];
 for (const [n, v] of headers) flat.push(n, v);
+
+const answer = (res) => {
+  res.writeHead(status, flat);
+  res.end(body);
+};
 
 const server = http.createServer((req, res) => {
   // Drain any request body, like a real server would.
   req.resume();
-  res.writeHead(status, flat);
-  res.end(body);
+  if (hangPath !== undefined && req.url.startsWith(hangPath)) return; // never answered
+  if (delayMs > 0) setTimeout(answer, delayMs, res);
+  else answer(res);
 });
 server.keepAliveTimeout = 5000;
 
@@ -26,6 +38,14 @@ server.listen(Number(spec.port ?? 0), '127.0.0.1', () => {
   process.stdout.write(`READY http://127.0.0.1:${port} ${hasLength ? 'content-length' : 'no-content-length'}\n`);
 });
 
-const stop = () => server.close(() => process.exit(0));
+process.on('SIGUSR2', () => {
+  if (typeof globalThis.gc === 'function') globalThis.gc();
+  process.stdout.write(`MEM ${JSON.stringify(process.memoryUsage())}\n`);
+});
+
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
