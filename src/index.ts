@@ -19,6 +19,8 @@ import { DecoyError, isDecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
+import { compileProxySpec } from './core/response/static-response.js';
+import { createForwarder } from './proxy/forward.js';
 import type { Stub } from './core/stub.js';
 
 export { DecoyError } from './core/errors.js';
@@ -55,6 +57,12 @@ export interface DecoyOptions {
   seed?: number;
   /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
   maxHangMs?: number;
+  /** Forward every request no stub matches to this base URL (partial mocking). */
+  proxyAll?: string;
+  /** Accept upstream certificates that do not verify (self-signed), when proxying. */
+  proxyInsecure?: boolean;
+  /** Longest wait for an upstream's answer when proxying (then 504), in ms. Default 30 s. */
+  proxyTimeoutMs?: number;
 }
 
 export interface Decoy {
@@ -78,6 +86,9 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   const logger = options.logger ?? silentLogger();
   const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const delivery = { maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>() };
+  // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
+  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
+  const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
@@ -173,7 +184,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       });
       const s = createStubServer({
         engine, logger, verbose: options.verbose ?? false,
-        admin, delivery,
+        admin, delivery, forwarder, ...(proxyAll ? { proxyAll } : {}),
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
       });
       track(s);
@@ -208,6 +219,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         }));
         for (const socket of sockets) socket.destroy();
         await folder?.close();
+        await forwarder.close();
       })();
       return stopping;
     },

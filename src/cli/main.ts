@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DecoyError } from '../core/errors.js';
+import { DecoyError, isDecoyError } from '../core/errors.js';
 import { createDecoy } from '../index.js';
 import { createLogger, type LogFormat } from '../observability/logger.js';
 import { VERSION } from '../version.js';
@@ -51,6 +51,9 @@ export function buildProgram(): Command {
     .option('--no-journal', 'keep no journal of requests')
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions): the same seed gives the same faults', parseCount)
     .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, 600_000)
+    .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
+    .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
+    .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
     .showHelpAfterError('(run decoy --help for the options)');
   return program;
 }
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
     adminPort?: number; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
+    proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
     journalSize: opts.journal ? opts.journalSize : 0,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     maxHangMs: opts.maxHang,
+    ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
+    proxyInsecure: opts.proxyInsecure ?? false, proxyTimeoutMs: opts.proxyTimeout,
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {
@@ -110,6 +116,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
   process.exit(1);
 });

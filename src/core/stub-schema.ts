@@ -8,10 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
 export const UNSUPPORTED_REQUEST_KEYS = ['host', 'port', 'scheme', 'clientIp', 'customMatcher', 'multipartPatterns'] as const;
-export const UNSUPPORTED_RESPONSE_KEYS = [
-  'proxyBaseUrl', 'proxyUrlPrefixToRemove', 'additionalProxyRequestHeaders', 'removeProxyRequestHeaders',
-  'transformers', 'transformerParameters',
-] as const;
+export const UNSUPPORTED_RESPONSE_KEYS = ['transformers', 'transformerParameters'] as const;
 
 const valuePattern = { type: ['string', 'object'] };
 const patternMap = { type: 'object', additionalProperties: valuePattern };
@@ -53,6 +50,10 @@ const responseKeys = {
   chunkedDribbleDelay: { type: 'object' },
   fault: { enum: ['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE', 'HANG', 'STALL_BODY'] },
   bytesPerSecond: { type: 'integer', minimum: 1 },
+  proxyBaseUrl: { type: 'string', minLength: 1 },
+  additionalProxyRequestHeaders: { type: 'object', additionalProperties: headerValue },
+  removeProxyRequestHeaders: { type: 'array', items: { type: 'string' } },
+  proxyUrlPrefixToRemove: { type: 'string' },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 

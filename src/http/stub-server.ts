@@ -9,7 +9,8 @@ import { DecoyRequest } from '../core/request.js';
 import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
 import type { NotMatched } from '../core/engine.js';
 import type { WireResponse } from '../core/faults/plan.js';
-import type { PreparedResponse } from '../core/response/static-response.js';
+import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
+import type { Forwarder } from '../proxy/forward.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -26,13 +27,17 @@ export interface StubServerOptions {
   verbose: boolean;
   /** HANG and STALL_BODY: how long a socket is held, and the set of held sockets. */
   delivery: DeliveryOptions;
+  /** Forwards proxy responses and unmatched requests (with proxyAll). */
+  forwarder: Forwarder;
+  /** `--proxy-all`: where requests no stub matches go. */
+  proxyAll?: ProxySpec;
 }
 
 const EMPTY = Buffer.alloc(0);
 const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
 
 export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, verbose, delivery } = options;
+  const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll } = options;
 
   const journal = engine.journal;
 
@@ -47,31 +52,48 @@ export function createStubServer(options: StubServerOptions): http.Server {
     let missReport: NotMatched | undefined;
     if (stub !== undefined) {
       response = engine.responseFor(stub);
+    } else if (proxyAll !== undefined) {
+      // Partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
+      response = { status: 502, headers: [], body: EMPTY, proxy: proxyAll };
     } else {
       missReport = engine.explainMiss(request);
       const text = Buffer.from(missReport.report, 'utf8');
       response = { status: 404, headers: [...NOT_FOUND_HEADERS, 'Content-Length', String(text.length)], body: text };
     }
     const plan = engine.plan(request, stub, response);
-    if (plan === undefined) {
+    // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
+    const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
+    if (plan === undefined && proxy === undefined) {
       writeHead(res, response);
       res.end(response.body);
     }
     if (verbose) {
       const closest = missReport?.nearMisses[0]?.stub;
-      logger.info(`${request.method} ${request.url} → ${plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
+      logger.info(`${request.method} ${request.url} → ${proxy ? `proxied to ${proxy.baseUrl}` : plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : proxy ? 'no stub matched' : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
     }
     let event: ServeEvent | undefined;
     if (journal.enabled) {
-      const sent = plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
+      const sent = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
       event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
         req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
-    if (plan !== undefined) {
-      deliver(req, res, plan, delivery, () => {
-        if (event) event.totalMs = Date.now() - loggedAt;
+    const finished = () => {
+      if (event) event.totalMs = Date.now() - loggedAt;
+    };
+    if (proxy !== undefined) {
+      const forward = () => forwarder.forward(req, res, body, proxy, (result) => {
+        if (event) event.response = result;
+        finished();
       });
+      if (plan !== undefined && plan.delayMs > 0) {
+        const timer = setTimeout(forward, plan.delayMs);
+        res.once('close', () => clearTimeout(timer));
+      } else {
+        forward();
+      }
+    } else if (plan !== undefined) {
+      deliver(req, res, plan, delivery, finished);
     }
   };
 

@@ -7,6 +7,32 @@ import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 
+/** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
+export interface ProxySpec {
+  /** `http(s)://host:port[/base]`: the request's path and query are appended. */
+  readonly baseUrl: string;
+  /** Flat [name, value, ...] added to the upstream request. */
+  readonly addHeaders: readonly string[];
+  /** Lower-case names removed from the upstream request. */
+  readonly removeHeaders: readonly string[];
+  readonly prefixToRemove?: string;
+}
+
+/** Compiles a proxy target; `pointer` is where the base URL was written. */
+export function compileProxySpec(baseUrl: unknown, extra: { add?: unknown; remove?: unknown; prefix?: unknown }, pointer: string): ProxySpec {
+  let url: URL | undefined;
+  try {
+    url = typeof baseUrl === 'string' ? new URL(baseUrl) : undefined;
+  } catch { /* reported below */ }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new DecoyError('DECOY_ERR_STUB_INVALID', `proxyBaseUrl must be an http:// or https:// URL (got ${JSON.stringify(baseUrl)})`, { source: { pointer } });
+  }
+  const addHeaders: string[] = [];
+  for (const [k, v] of Object.entries((extra.add ?? {}) as Record<string, unknown>)) addHeaders.push(k, String(v));
+  const removeHeaders = ((extra.remove ?? []) as unknown[]).map((n) => String(n).toLowerCase());
+  return { baseUrl: String(baseUrl), addHeaders, removeHeaders, ...(typeof extra.prefix === 'string' && extra.prefix !== '' ? { prefixToRemove: extra.prefix } : {}) };
+}
+
 export interface PreparedResponse {
   readonly status: number;
   readonly statusMessage: string | undefined;
@@ -20,6 +46,8 @@ export interface PreparedResponse {
   readonly dribble?: { chunks: number; totalMs: number };
   /** Decoy: the body is sent at most this fast. */
   readonly bytesPerSecond?: number;
+  /** A proxy response: the answer comes from this upstream instead of the fields above. */
+  readonly proxy?: ProxySpec;
   explain(): string;
 }
 
@@ -127,10 +155,15 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     dribble = { chunks: d.numberOfChunks, totalMs: d.totalDuration };
   }
   const bytesPerSecond = def.bytesPerSecond as number | undefined;
+  const proxy = def.proxyBaseUrl === undefined ? undefined : compileProxySpec(def.proxyBaseUrl, {
+    add: def.additionalProxyRequestHeaders, remove: def.removeProxyRequestHeaders, prefix: def.proxyUrlPrefixToRemove,
+  }, joinPointer(pointer, 'proxyBaseUrl'));
+  if (proxy) kind = `the answer of ${proxy.baseUrl}`;
   const extras = [delay?.explain(), fault && `then ${explainFault(fault)}`, dribble && `dribbled in ${dribble.chunks} chunks over ${dribble.totalMs} ms`, bytesPerSecond && `at ${bytesPerSecond} bytes/s`].filter(Boolean);
   return {
     status, statusMessage, headers, body,
     ...(delay ? { delay } : {}), ...(fault ? { fault } : {}), ...(dribble ? { dribble } : {}), ...(bytesPerSecond ? { bytesPerSecond } : {}),
-    explain: () => `responds ${status}${statusMessage ? ' ' + statusMessage : ''} with ${kind}${extras.length ? `, after ${extras.join(', ')}` : ''}`,
+    ...(proxy ? { proxy } : {}),
+    explain: () => `${proxy ? 'forwards, and responds' : `responds ${status}${statusMessage ? ' ' + statusMessage : ''}`} with ${kind}${extras.length ? `, after ${extras.join(', ')}` : ''}`,
   };
 }

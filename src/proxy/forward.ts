@@ -1,0 +1,120 @@
+/**
+ * Forwarding to an upstream: WireMock's proxy responses (`proxyBaseUrl` and friends) and Decoy's
+ * `--proxy-all`. The request body (already read, for matching) is sent as is; the upstream's answer is
+ * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
+ * and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
+ * each with the reason in plain text.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, pipeline } from 'node:stream';
+import { Agent, request } from 'undici';
+import type { ProxySpec } from '../core/response/static-response.js';
+
+/** RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** How much of a proxied body the journal keeps. */
+const JOURNAL_BODY_LIMIT = 1024 * 1024;
+
+export interface ForwardResult {
+  status: number;
+  /** Flat [name, value, ...] as sent to the client. */
+  headers: string[];
+  /** The body, when it was at most 1 MiB (else its first MiB). */
+  body: Buffer;
+}
+
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: ProxySpec, done: (result: ForwardResult) => void): void;
+  close(): Promise<void>;
+}
+
+export interface ForwarderOptions {
+  /** Longest wait for the upstream's headers, and between body chunks. */
+  timeoutMs: number;
+  /** Accept upstream certificates that do not verify (self-signed). */
+  insecure: boolean;
+}
+
+function upstreamUrl(target: ProxySpec, url: string): string {
+  let path = url;
+  if (target.prefixToRemove && path.startsWith(target.prefixToRemove)) path = path.slice(target.prefixToRemove.length) || '/';
+  if (!path.startsWith('/')) path = '/' + path;
+  return target.baseUrl.replace(/\/+$/, '') + path;
+}
+
+function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    // Host is the upstream's (undici sets it from the URL); Content-Length from the body sent.
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || target.removeHeaders.includes(lower)) continue;
+    const prev = out[lower];
+    out[lower] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
+  }
+  for (let i = 0; i + 1 < target.addHeaders.length; i += 2) out[target.addHeaders[i]!.toLowerCase()] = target.addHeaders[i + 1]!;
+  return out;
+}
+
+function plainError(res: ServerResponse, status: number, text: string, done: (r: ForwardResult) => void): void {
+  const body = Buffer.from(text + '\n');
+  const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)];
+  if (!res.headersSent && !res.destroyed) {
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+  done({ status, headers, body });
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const agent = new Agent({
+    connect: { rejectUnauthorized: !options.insecure, timeout: options.timeoutMs },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  return {
+    forward(req, res, body, target, done) {
+      const url = upstreamUrl(target, req.url ?? '/');
+      const abort = new AbortController();
+      res.once('close', () => abort.abort());
+      request(url, {
+        method: (req.method ?? 'GET') as 'GET',
+        headers: requestHeaders(req, target),
+        body: body.length > 0 ? body : undefined,
+        dispatcher: agent,
+        signal: abort.signal,
+      }).then((upstream) => {
+        const headers: string[] = [];
+        for (const [name, value] of Object.entries(upstream.headers)) {
+          if (HOP_BY_HOP.has(name) || value === undefined) continue;
+          for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
+        }
+        if (res.destroyed) {
+          upstream.body.destroy();
+          return;
+        }
+        res.writeHead(upstream.statusCode, headers);
+        const kept: Buffer[] = [];
+        let size = 0;
+        const tee = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            if (size < JOURNAL_BODY_LIMIT) kept.push(chunk.subarray(0, JOURNAL_BODY_LIMIT - size));
+            size += chunk.length;
+            cb(null, chunk);
+          },
+        });
+        // pipeline keeps backpressure: a slow client slows the upstream read, nothing piles up here.
+        pipeline(upstream.body, tee, res, () => done({ status: upstream.statusCode, headers, body: Buffer.concat(kept) }));
+      }, (e: Error & { code?: string }) => {
+        if (abort.signal.aborted) return done({ status: 499, headers: [], body: Buffer.alloc(0) });
+        const code = e.code ?? e.name;
+        const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+        const reason = `${code}${e.message && !e.message.includes(code) ? `: ${e.message}` : ''}`;
+        plainError(res, timedOut ? 504 : 502, timedOut
+          ? `Decoy: the upstream ${target.baseUrl} did not answer within ${options.timeoutMs} ms (${reason})`
+          : `Decoy: could not reach the upstream ${target.baseUrl} (${reason}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`, done);
+      });
+    },
+    close: () => agent.close(),
+  };
+}
