@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
 import { createForwarder } from './proxy/forward.js';
+import { Recorder } from './proxy/recorder.js';
 import type { Stub } from './core/stub.js';
 
 export { DecoyError } from './core/errors.js';
@@ -63,6 +64,10 @@ export interface DecoyOptions {
   proxyInsecure?: boolean;
   /** Longest wait for an upstream's answer when proxying (then 504), in ms. Default 30 s. */
   proxyTimeoutMs?: number;
+  /** Start recording at once: requests no stub matches go to this URL and are recorded (`decoy record`). */
+  recordTarget?: string;
+  /** The rest of the recording spec (WireMock's, plus `redact` and `format`), with recordTarget. */
+  recordSpec?: Record<string, unknown>;
 }
 
 export interface Decoy {
@@ -80,6 +85,8 @@ export interface Decoy {
   readonly engine: MockEngine;
   /** Resolves once pending file changes have been applied (useful in tests). */
   settled(): Promise<void>;
+  /** Stops a running recording and writes it (what `decoy record` does on exit). */
+  stopRecording(): Promise<{ written: string[] } | undefined>;
 }
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
@@ -98,6 +105,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   let adminPort = 0;
   let loadReport: LoadReport | undefined;
   let stopping: Promise<void> | undefined;
+  let activeRecorder: Recorder | undefined;
   const sockets = new Set<Socket>();
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
@@ -152,6 +160,10 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     get port() { return port; },
     get loadReport() { return loadReport; },
     settled: () => folder?.settled() ?? Promise.resolve(),
+    async stopRecording() {
+      if (activeRecorder?.status !== 'Recording') return undefined;
+      return { written: (await activeRecorder.stop()).written };
+    },
 
     async start() {
       if (server) throw new Error('Decoy is already started');
@@ -161,7 +173,11 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         loadReport = await folder.load();
       }
       const f = folder;
+      const recorder = new Recorder(engine, f);
+      if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
+      activeRecorder = recorder;
       const admin = lazyAdmin({
+        recorder,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
@@ -184,7 +200,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       });
       const s = createStubServer({
         engine, logger, verbose: options.verbose ?? false,
-        admin, delivery, forwarder, ...(proxyAll ? { proxyAll } : {}),
+        admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}),
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
       });
       track(s);

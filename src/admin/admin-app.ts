@@ -19,6 +19,7 @@ import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
+import type { Recorder } from '../proxy/recorder.js';
 import { VERSION } from '../version.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
@@ -41,6 +42,8 @@ export interface AdminContext {
   reloadFiles(): Promise<void>;
   /** The current problems of stub files. */
   loadErrors(): DecoyError[];
+  /** The recorder behind /__admin/recordings. */
+  recorder: Recorder;
   /** A stub file's name relative to the stubs folder, for API answers (independent of the server's working directory). */
   relativeFile?: (absolutePath: string) => string;
   /** Stops the server (after the answer is sent). */
@@ -507,6 +510,33 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       deleted: c.deleted.map((s) => ({ file: fileOf(s), id: s.id })),
     });
   });
+  // ---- recordings (WireMock's API) ----
+  router.post('/recordings/start', (req, res) => {
+    const body = parseJsonBody(req);
+    if (!isObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
+    if (ctx.recorder.status === 'Recording') throw new AdminProblem(409, 'A recording is already running', [{ detail: 'stop it first: POST /__admin/recordings/stop' }]);
+    ctx.recorder.start(body);
+    empty(res);
+  });
+  router.post('/recordings/stop', async (_req, res) => {
+    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'No recording is running', [{ detail: 'start one first: POST /__admin/recordings/start' }]);
+    const { stubs, written } = await ctx.recorder.stop();
+    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}) });
+  });
+  router.get('/recordings/status', (_req, res) => {
+    res.json({ status: ctx.recorder.status });
+  });
+  router.post('/recordings/snapshot', async (req, res) => {
+    const body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJsonBody(req) : {};
+    if (!isObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
+    // The journal's proxied entries, oldest first, whose whole body the journal kept.
+    const exchanges = engine.journal.newestFirst().reverse()
+      .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
+      .map((e) => ({ method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.headers, responseBody: e.response!.body }));
+    const { stubs, written } = await ctx.recorder.snapshot(exchanges, body);
+    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}) });
+  });
+
   // Run-time chaos rules (docs/faults.md).
   router.post('/decoy/chaos', (req, res) => {
     const rule = engine.chaosRules.add(parseJsonBody(req));

@@ -11,6 +11,7 @@ import type { NotMatched } from '../core/engine.js';
 import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
 import type { Forwarder } from '../proxy/forward.js';
+import type { Recorder } from '../proxy/recorder.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -31,13 +32,18 @@ export interface StubServerOptions {
   forwarder: Forwarder;
   /** `--proxy-all`: where requests no stub matches go. */
   proxyAll?: ProxySpec;
+  /** While it records, requests no stub matches go to its target and are kept. */
+  recorder?: Recorder;
+  /** Largest body a recording keeps per exchange. */
+  maxRecordedBodyBytes?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
 const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
 
 export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll } = options;
+  const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll, recorder } = options;
+  const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
 
   const journal = engine.journal;
 
@@ -52,9 +58,9 @@ export function createStubServer(options: StubServerOptions): http.Server {
     let missReport: NotMatched | undefined;
     if (stub !== undefined) {
       response = engine.responseFor(stub);
-    } else if (proxyAll !== undefined) {
-      // Partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
-      response = { status: 502, headers: [], body: EMPTY, proxy: proxyAll };
+    } else if (recorder?.target !== undefined || proxyAll !== undefined) {
+      // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
+      response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
     } else {
       missReport = engine.explainMiss(request);
       const text = Buffer.from(missReport.report, 'utf8');
@@ -82,10 +88,18 @@ export function createStubServer(options: StubServerOptions): http.Server {
       if (event) event.totalMs = Date.now() - loggedAt;
     };
     if (proxy !== undefined) {
+      const recording = recorder !== undefined && proxy === recorder.target;
+      if (event) event.proxiedTo = proxy.baseUrl;
       const forward = () => forwarder.forward(req, res, body, proxy, (result) => {
         if (event) event.response = result;
         finished();
-      });
+        if (!recording) return;
+        if (result.complete) {
+          recorder!.capture({ method: request.method, url: request.url, requestHeaders: req.rawHeaders, requestBody: body, status: result.status, responseHeaders: result.headers, responseBody: result.body });
+        } else if (result.status !== 499) {
+          logger.warn(`${request.method} ${request.url}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
+        }
+      }, recording ? recordLimit + 1 : undefined);
       if (plan !== undefined && plan.delayMs > 0) {
         const timer = setTimeout(forward, plan.delayMs);
         res.once('close', () => clearTimeout(timer));

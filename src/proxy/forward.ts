@@ -19,12 +19,20 @@ export interface ForwardResult {
   status: number;
   /** Flat [name, value, ...] as sent to the client. */
   headers: string[];
-  /** The body, when it was at most 1 MiB (else its first MiB). */
+  /** The body, when it was at most the bytes kept (else its first bytes). */
   body: Buffer;
+  /** Whether `body` is the whole body. */
+  complete: boolean;
+  /** Set when Decoy answered for an upstream that failed (502, 504): the reason. */
+  error?: string;
 }
 
 export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: ProxySpec, done: (result: ForwardResult) => void): void;
+  /**
+   * @param keepBytes how much of the body to keep for `done` (the journal keeps 1 MiB, a recording more);
+   *   `result.complete` says whether all of it was kept.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: ProxySpec, done: (result: ForwardResult) => void, keepBytes?: number): void;
   close(): Promise<void>;
 }
 
@@ -63,7 +71,7 @@ function plainError(res: ServerResponse, status: number, text: string, done: (r:
     res.writeHead(status, headers);
     res.end(body);
   }
-  done({ status, headers, body });
+  done({ status, headers, body, complete: false, error: text });
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
@@ -73,7 +81,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     bodyTimeout: options.timeoutMs,
   });
   return {
-    forward(req, res, body, target, done) {
+    forward(req, res, body, target, done, keepBytes = JOURNAL_BODY_LIMIT) {
       const url = upstreamUrl(target, req.url ?? '/');
       const abort = new AbortController();
       res.once('close', () => abort.abort());
@@ -86,7 +94,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }).then((upstream) => {
         const headers: string[] = [];
         for (const [name, value] of Object.entries(upstream.headers)) {
-          if (HOP_BY_HOP.has(name) || value === undefined) continue;
+          // Proxy-* headers are meant for a proxy, not for the client behind it.
+          if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || value === undefined) continue;
           for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
         }
         if (res.destroyed) {
@@ -98,15 +107,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         let size = 0;
         const tee = new Transform({
           transform(chunk: Buffer, _enc, cb) {
-            if (size < JOURNAL_BODY_LIMIT) kept.push(chunk.subarray(0, JOURNAL_BODY_LIMIT - size));
+            if (size < keepBytes) kept.push(chunk.subarray(0, keepBytes - size));
             size += chunk.length;
             cb(null, chunk);
           },
         });
         // pipeline keeps backpressure: a slow client slows the upstream read, nothing piles up here.
-        pipeline(upstream.body, tee, res, () => done({ status: upstream.statusCode, headers, body: Buffer.concat(kept) }));
+        pipeline(upstream.body, tee, res, (err) => done({ status: upstream.statusCode, headers, body: Buffer.concat(kept), complete: !err && size <= keepBytes }));
       }, (e: Error & { code?: string }) => {
-        if (abort.signal.aborted) return done({ status: 499, headers: [], body: Buffer.alloc(0) });
+        if (abort.signal.aborted) return done({ status: 499, headers: [], body: Buffer.alloc(0), complete: false });
         const code = e.code ?? e.name;
         const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
         const reason = `${code}${e.message && !e.message.includes(code) ? `: ${e.message}` : ''}`;

@@ -16,6 +16,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { parseDocument, stringify as stringifyYaml, type Node as YamlNode } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
+import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
@@ -254,6 +255,34 @@ export class StubFolder {
     }
     this.#options.onChange(this.stubs(), true);
     return { written };
+  }
+
+  /**
+   * Writes recorded stubs, one file each (YAML, or JSON in a WireMock root or on request), and their
+   * body files under `__files/`, atomically; loads them at once. Redaction happened before: nothing
+   * secret reaches even a temp file.
+   */
+  async saveRecorded(recorded: Array<{ name: string; definition: StubDefinition; bodyFile?: { name: string; bytes: Buffer } }>, format?: 'yaml' | 'json'): Promise<{ files: string[]; stubs: Stub[] }> {
+    const ext = (format ?? (this.layout === 'wiremock' ? 'json' : 'yaml')) === 'json' ? '.json' : '.yaml';
+    const files: string[] = [];
+    const written: string[] = [];
+    for (const r of recorded) {
+      if (r.bodyFile) {
+        const bodyPath = path.join(this.filesRoot, r.bodyFile.name);
+        await mkdir(path.dirname(bodyPath), { recursive: true });
+        await writeFileAtomic(bodyPath, r.bodyFile.bytes);
+        files.push(this.relative(bodyPath));
+      }
+      const file = path.join(this.stubsRoot, `${r.name}${ext}`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, ext === '.json' ? JSON.stringify(r.definition, null, 2) + '\n' : stringifyYaml(r.definition));
+      files.push(this.relative(file));
+      written.push(file);
+    }
+    for (const f of written) this.#loadFile(f);
+    this.#options.onChange(this.stubs(), true);
+    const ids = new Set(written);
+    return { files, stubs: this.stubs().filter((s) => s.origin.path !== undefined && ids.has(s.origin.path)) };
   }
 
   /** Reads one stub file; on any problem, logs it and keeps what the file had before. */

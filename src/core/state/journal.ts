@@ -30,6 +30,8 @@ export interface ConnectionInfo {
  */
 export class ServeEvent {
   #id: string | undefined;
+  /** The upstream base URL, when the request was proxied. */
+  proxiedTo: string | undefined;
 
   constructor(
     /** Epoch milliseconds when the request arrived. */

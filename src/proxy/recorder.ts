@@ -1,0 +1,155 @@
+/**
+ * The recorder: while a recording runs, requests no stub matches are proxied to the target and each
+ * exchange is kept (bounded); stopping turns them into stubs (redacted first), served at once and, with
+ * `persist`, written as stub files. A snapshot does the same from the journal's proxied entries.
+ */
+import type { MockEngine } from '../core/engine.js';
+import { DecoyError } from '../core/errors.js';
+import { DEFAULT_REDACTED_HEADERS, recordedName, requestKey, toStub, type RecordedExchange, type RecordOptions, type RecordedStub } from '../core/recording/to-stub.js';
+import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
+import { compileStub, type Stub } from '../core/stub.js';
+import type { StubDefinition } from '../core/stub-definition.js';
+import type { StubFolder } from '../sources/stub-folder.js';
+
+export type RecordingStatus = 'NeverStarted' | 'Recording' | 'Stopped';
+
+export interface RecordingSpec {
+  options: RecordOptions;
+  persist: boolean;
+  repeatsAsScenarios: boolean;
+  format: 'yaml' | 'json' | undefined;
+}
+
+/** The most exchanges one recording keeps (oldest dropped): memory stays bounded however long it runs. */
+const MAX_EXCHANGES = 10_000;
+
+function invalid(message: string, pointer: string): DecoyError {
+  return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { pointer } });
+}
+
+/** Reads WireMock's recording spec (plus Decoy's `redact` and `format`), validating as it goes. */
+export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec {
+  const captureHeaders = new Map<string, { caseInsensitive: boolean }>();
+  if (body.captureHeaders !== undefined) {
+    if (typeof body.captureHeaders !== 'object' || body.captureHeaders === null) throw invalid('captureHeaders must be an object of header names', '/captureHeaders');
+    for (const [name, v] of Object.entries(body.captureHeaders as Record<string, unknown>)) {
+      captureHeaders.set(name.toLowerCase(), { caseInsensitive: typeof v === 'object' && v !== null && (v as { caseInsensitive?: unknown }).caseInsensitive === true });
+    }
+  }
+  const rbp = body.requestBodyPattern as { matcher?: unknown } | undefined;
+  const matcher = rbp?.matcher ?? 'auto';
+  if (!['auto', 'equalTo', 'equalToJson', 'none'].includes(String(matcher))) throw invalid(`requestBodyPattern.matcher must be one of "auto", "equalTo", "equalToJson", "none" (got ${JSON.stringify(matcher)})`, '/requestBodyPattern/matcher');
+  const redact = (body.redact ?? {}) as { headers?: unknown; queryParameters?: unknown; jsonPaths?: unknown; replacement?: unknown };
+  const list = (v: unknown, at: string): string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`${at} must be a list of strings`, `/redact/${at}`);
+    return v as string[];
+  };
+  const size = (v: unknown, fallback: number): number => {
+    if (v === undefined) return fallback;
+    const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(String(v).trim());
+    if (!m) throw invalid(`a size must be like "10 Kb" (got ${JSON.stringify(v)})`, '/extractBodyCriteria');
+    return Number(m[1]) * ({ kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase()] ?? 1);
+  };
+  const extract = (body.extractBodyCriteria ?? {}) as { textSizeThreshold?: unknown; binarySizeThreshold?: unknown };
+  const format = body.format as 'yaml' | 'json' | undefined;
+  if (format !== undefined && format !== 'yaml' && format !== 'json') throw invalid(`format must be "yaml" or "json" (got ${JSON.stringify(format)})`, '/format');
+  return {
+    options: {
+      captureHeaders,
+      requestBodyPattern: matcher as RecordOptions['requestBodyPattern'],
+      redaction: {
+        headers: [...DEFAULT_REDACTED_HEADERS, ...list(redact.headers, 'headers').map((h) => h.toLowerCase())],
+        queryParameters: list(redact.queryParameters, 'queryParameters'),
+        jsonPaths: list(redact.jsonPaths, 'jsonPaths'),
+        replacement: typeof redact.replacement === 'string' ? redact.replacement : '<redacted>',
+      },
+      extractTextOver: size(extract.textSizeThreshold, 64 * 1024),
+      extractBinaryOver: size(extract.binarySizeThreshold, 16 * 1024),
+    },
+    persist: body.persist !== false,
+    repeatsAsScenarios: body.repeatsAsScenarios === true,
+    format,
+  };
+}
+
+export class Recorder {
+  status: RecordingStatus = 'NeverStarted';
+  target: ProxySpec | undefined;
+  #spec: RecordingSpec | undefined;
+  #exchanges: RecordedExchange[] = [];
+
+  constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined) {}
+
+  start(body: Record<string, unknown>): void {
+    if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
+    const target = compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
+    this.#spec = parseRecordingSpec(body);
+    this.target = target;
+    this.#exchanges = [];
+    this.status = 'Recording';
+  }
+
+  /** Keeps one proxied exchange of the running recording. */
+  capture(e: RecordedExchange): void {
+    if (this.status !== 'Recording') return;
+    this.#exchanges.push(e);
+    if (this.#exchanges.length > MAX_EXCHANGES) this.#exchanges.shift();
+  }
+
+  async stop(): Promise<{ stubs: Stub[]; written: string[] }> {
+    if (this.status !== 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'no recording is running');
+    this.status = 'Stopped';
+    this.target = undefined;
+    return this.#make(this.#exchanges, this.#spec!);
+  }
+
+  snapshot(exchanges: RecordedExchange[], body: Record<string, unknown>): Promise<{ stubs: Stub[]; written: string[] }> {
+    return this.#make(exchanges, parseRecordingSpec(body));
+  }
+
+  /** Exchanges → redacted stub definitions: identical requests once, or in order as a scenario. */
+  async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<{ stubs: Stub[]; written: string[] }> {
+    const groups = new Map<string, RecordedExchange[]>();
+    for (const e of exchanges) {
+      const key = requestKey(e, spec.options);
+      const list = groups.get(key) ?? [];
+      list.push(e);
+      groups.set(key, list);
+    }
+    const recorded: Array<RecordedStub & { name: string }> = [];
+    for (const [key, list] of groups) {
+      const base = recordedName(list[0]!, key);
+      // Successive different responses to the same request, as a scenario that replays them in order.
+      const distinct = spec.repeatsAsScenarios
+        ? list.filter((e, i) => i === 0 || !(e.status === list[i - 1]!.status && e.responseBody.equals(list[i - 1]!.responseBody)))
+        : [list[0]!];
+      distinct.forEach((e, i) => {
+        const name = distinct.length === 1 ? base : `${base}-${i + 1}`;
+        const r = toStub(e, spec.options, name);
+        if (distinct.length > 1) {
+          r.definition.scenarioName = base;
+          r.definition.requiredScenarioState = i === 0 ? 'Started' : `${base}-${i + 1}`;
+          if (i + 1 < distinct.length) r.definition.newScenarioState = `${base}-${i + 2}`;
+        }
+        recorded.push({ ...r, name });
+      });
+    }
+    if (spec.persist && this.folder) {
+      const written = await this.folder.saveRecorded(recorded, spec.format);
+      return { stubs: written.stubs, written: written.files };
+    }
+    const stubs: Stub[] = [];
+    for (const r of recorded) {
+      if (r.bodyFile) {
+        // Without files, a large body stays inline.
+        delete r.definition.response!.bodyFileName;
+        r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
+      }
+      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence(), idSeed: `recorded#${r.name}` });
+      this.engine.putStub(stub);
+      stubs.push(stub);
+    }
+    return { stubs, written: [] };
+  }
+}
