@@ -2,7 +2,7 @@
 /**
  * The `decoy` command: serve a folder of stubs.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -54,11 +54,76 @@ export function buildProgram(): Command {
     .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
     .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
     .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
-    .showHelpAfterError('(run decoy --help for the options)');
+    .showHelpAfterError('(run decoy --help for the options)')
+    .addHelpText('after', '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
   return program;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
+export function buildRecordProgram(): Command {
+  return new Command('decoy record')
+    .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted.')
+    .requiredOption('-t, --target <url>', 'the real service to record, e.g. https://api.example.com')
+    .option('-s, --stubs <dir>', 'folder to write stub files into (created if missing)', './stubs')
+    .option('-p, --port <port>', 'port to listen on; point your app here instead of at the target', parsePort, 8080)
+    .option('-H, --host <host>', 'interface to bind', '0.0.0.0')
+    .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']))
+    .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, [])
+    .option('--redact-header <name>', 'mask this header too (Authorization, Cookie, Set-Cookie, X-Api-Key always are; repeatable)', collect, [])
+    .option('--redact-query <name>', 'mask this query parameter (repeatable)', collect, [])
+    .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.email (repeatable)', collect, [])
+    .option('--redaction <text>', 'what masked values become', '<redacted>')
+    .option('--repeats-as-scenarios', 'record successive different answers to the same request as a scenario')
+    .option('--proxy-insecure', 'accept a target certificate that does not verify (self-signed)')
+    .option('--proxy-timeout <ms>', 'longest wait for the target (then 504)', parseCount, 30_000)
+    .option('--max-body-size <bytes>', 'largest body recorded or accepted; e.g. 100m', parseBytes, 50 * 1024 * 1024)
+    .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
+    .showHelpAfterError('(run decoy record --help for the options)');
+}
+
+async function record(argv: string[]): Promise<void> {
+  const program = buildRecordProgram();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{
+    target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[]; redactHeader: string[];
+    redactQuery: string[]; redactJsonPath: string[]; redaction: string; repeatsAsScenarios?: boolean; proxyInsecure?: boolean;
+    proxyTimeout: number; maxBodySize: number; logFormat: LogFormat;
+  }>();
+  const logger = createLogger({ format: o.logFormat });
+  mkdirSync(o.stubs, { recursive: true });
+  const decoy = createDecoy({
+    stubsDir: o.stubs, port: o.port, host: o.host, watch: true, logger, maxBodyBytes: o.maxBodySize,
+    proxyInsecure: o.proxyInsecure ?? false, proxyTimeoutMs: o.proxyTimeout,
+    recordTarget: o.target,
+    recordSpec: {
+      ...(o.format ? { format: o.format } : {}),
+      captureHeaders: Object.fromEntries(o.captureHeader.map((h) => [h, {}])),
+      redact: { headers: o.redactHeader, queryParameters: o.redactQuery, jsonPaths: o.redactJsonPath, replacement: o.redaction },
+      repeatsAsScenarios: o.repeatsAsScenarios ?? false,
+    },
+  });
+  await decoy.start();
+  logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
+  let stopping = false;
+  const finish = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info(`${signal}: writing the recording`);
+    const result = await decoy.stopRecording();
+    logger.info(`recorded ${result?.written.length ?? 0} file(s)${result?.written.length ? `: ${result.written.join(', ')}` : ''}`);
+    await decoy.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void finish('SIGINT'));
+  process.on('SIGTERM', () => void finish('SIGTERM'));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'record') return record(process.argv.slice(3));
   const program = buildProgram();
   program.parse();
   const opts = program.opts<{

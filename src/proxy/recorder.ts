@@ -10,11 +10,24 @@ import { compileProxySpec, type ProxySpec } from '../core/response/static-respon
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { StubFolder } from '../sources/stub-folder.js';
+import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
+import { DecoyRequest } from '../core/request.js';
+import type { RequestPatternDefinition } from '../core/stub-definition.js';
+import { validateRequestPattern } from '../core/stub-schema.js';
+
+/** The matcher-facing request of a recorded exchange. */
+function exchangeRequest(e: RecordedExchange): DecoyRequest {
+  const headers: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < e.requestHeaders.length; i += 2) (headers[e.requestHeaders[i]!.toLowerCase()] ??= []).push(e.requestHeaders[i + 1]!);
+  return new DecoyRequest(e.method, e.url, headers, e.requestBody);
+}
 
 export type RecordingStatus = 'NeverStarted' | 'Recording' | 'Stopped';
 
 export interface RecordingSpec {
   options: RecordOptions;
+  /** WireMock's `filters`: only exchanges whose request matches are recorded. */
+  filter: RequestMatcher | undefined;
   persist: boolean;
   repeatsAsScenarios: boolean;
   format: 'yaml' | 'json' | undefined;
@@ -53,6 +66,15 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
   };
   const extract = (body.extractBodyCriteria ?? {}) as { textSizeThreshold?: unknown; binarySizeThreshold?: unknown };
   const format = body.format as 'yaml' | 'json' | undefined;
+  let filter: RequestMatcher | undefined;
+  if (body.filters !== undefined) {
+    if (typeof body.filters !== 'object' || body.filters === null || Array.isArray(body.filters)) throw invalid('filters must be a request pattern object', '/filters');
+    // WireMock's filters are a request pattern plus `ids` and `allowNonProxied`, which only make sense for its journal.
+    const { ids: _ids, allowNonProxied: _a, ...pattern } = body.filters as Record<string, unknown>;
+    const problems = validateRequestPattern(pattern, '/filters');
+    if (problems.length) throw invalid(problems.map((p) => p.message).join('; '), problems[0]!.pointer);
+    filter = compileRequestPattern(pattern as RequestPatternDefinition, '/filters');
+  }
   if (format !== undefined && format !== 'yaml' && format !== 'json') throw invalid(`format must be "yaml" or "json" (got ${JSON.stringify(format)})`, '/format');
   return {
     options: {
@@ -67,6 +89,7 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
       extractTextOver: size(extract.textSizeThreshold, 64 * 1024),
       extractBinaryOver: size(extract.binarySizeThreshold, 16 * 1024),
     },
+    filter,
     persist: body.persist !== false,
     repeatsAsScenarios: body.repeatsAsScenarios === true,
     format,
@@ -112,6 +135,7 @@ export class Recorder {
   async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<{ stubs: Stub[]; written: string[] }> {
     const groups = new Map<string, RecordedExchange[]>();
     for (const e of exchanges) {
+      if (spec.filter && !spec.filter.test(exchangeRequest(e))) continue;
       const key = requestKey(e, spec.options);
       const list = groups.get(key) ?? [];
       list.push(e);
