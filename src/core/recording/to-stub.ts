@@ -4,6 +4,7 @@
  * what the recording names (headers, query parameters, JSONPath fields of JSON bodies).
  */
 import { createHash } from 'node:crypto';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { JSONPath } from 'jsonpath-plus';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
 
@@ -145,7 +146,11 @@ function redactQuery(url: string, names: readonly string[], replacement: string)
 /** A stable key for "the same request": identical requests are recorded once. */
 export function requestKey(e: RecordedExchange, options: RecordOptions): string {
   const h = createHash('sha256').update(e.method).update('\0').update(redactQuery(e.url, options.redaction.queryParameters, options.redaction.replacement));
-  for (const [name] of options.captureHeaders) h.update('\0').update(name).update('=').update(header(e.requestHeaders, name) ?? '');
+  for (const [name] of options.captureHeaders) {
+    // A redacted header counts as present or absent, not by its value (the stub matches any value).
+    const value = header(e.requestHeaders, name);
+    h.update('\0').update(name).update('=').update(value === undefined ? '' : options.redaction.headers.includes(name) ? '<present>' : value);
+  }
   if (options.requestBodyPattern !== 'none') h.update('\0').update(e.requestBody);
   return h.digest('hex');
 }
@@ -216,22 +221,48 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
   }
   if (Object.keys(responseHeaders).length) response.headers = responseHeaders;
   let bodyFile: RecordedStub['bodyFile'];
-  if (e.responseBody.length > 0) {
-    const contentType = header(e.responseHeaders, 'content-type');
-    const encoding = header(e.responseHeaders, 'content-encoding');
+  let responseBody = e.responseBody;
+  let encoding = header(e.responseHeaders, 'content-encoding');
+  const contentType = header(e.responseHeaders, 'content-type');
+  if (responseBody.length > 0 && encoding && isTextType(contentType, undefined) && (secrets.length > 0 || r.jsonPaths.length > 0)) {
+    // A compressed text body is kept byte for byte unless it holds something to redact: then it is stored
+    // decoded and redacted, without its Content-Encoding (the client reads the same text, minus the secrets).
+    const decoded = decompress(responseBody, encoding);
+    if (decoded !== undefined) {
+      const text = decoded.toString('utf8');
+      const redacted = clean(redactJson(text, r.jsonPaths, r.replacement));
+      if (redacted !== text) {
+        responseBody = Buffer.from(redacted);
+        encoding = undefined;
+        for (const name of Object.keys(responseHeaders)) if (name.toLowerCase() === 'content-encoding') delete responseHeaders[name];
+        if (Object.keys(responseHeaders).length === 0) delete response.headers;
+      }
+    }
+  }
+  if (responseBody.length > 0) {
     if (isTextType(contentType, encoding)) {
-      const text = clean(redactJson(e.responseBody.toString('utf8'), r.jsonPaths, r.replacement));
+      const text = clean(redactJson(responseBody.toString('utf8'), r.jsonPaths, r.replacement));
       if (Buffer.byteLength(text) > options.extractTextOver) bodyFile = { name: `${baseName}.${/json/i.test(contentType!) ? 'json' : 'txt'}`, bytes: Buffer.from(text) };
       else response.body = text;
-    } else if (e.responseBody.length > options.extractBinaryOver) {
-      bodyFile = { name: `${baseName}.bin`, bytes: e.responseBody };
+    } else if (responseBody.length > options.extractBinaryOver) {
+      bodyFile = { name: `${baseName}.bin`, bytes: responseBody };
     } else {
       // Compressed or binary bodies are kept byte for byte, so replay returns what the client saw.
-      response.base64Body = e.responseBody.toString('base64');
+      response.base64Body = responseBody.toString('base64');
     }
     if (bodyFile) response.bodyFileName = bodyFile.name;
   }
   return { definition: { name: `${e.method} ${clean(path)}`, request, response }, ...(bodyFile ? { bodyFile } : {}) };
+}
+
+function decompress(body: Buffer, encoding: string): Buffer | undefined {
+  try {
+    const enc = encoding.trim().toLowerCase();
+    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body);
+    if (enc === 'deflate') return inflateSync(body);
+    if (enc === 'br') return brotliDecompressSync(body);
+  } catch { /* kept as it is */ }
+  return undefined;
 }
 
 /** `get-users-1-3f2a9c1b`: method, path and a short hash, for stable, readable file names. */
