@@ -19,6 +19,11 @@
 //        hang, the latency of a normal stub (sequential requests and 20 autocannon connections), the server's
 //        RSS per hung connection, and whether the sockets are released and the server healthy once the clients
 //        close. The same is done against a raw node:http server that never answers, as a reference.
+//   proxy (README: proxying)
+//     8. a raw node:http upstream (its own child) answering a small JSON body, loaded directly and through Decoy
+//        (no stubs, proxyAll to the upstream), interleaved rounds: req/s, p50, p99 of each, the latency Decoy adds
+//        (p50 and p99, same-round differences), the req/s ratio, Decoy's CPU per request; the same with a 1 MiB
+//        body; and the latency a lone client sees (sequential requests), direct and through Decoy.
 //
 // The machine (2 shared vCPUs) switches between a fast and a slow regime, often 2x apart, from one second to the
 // next, so after a warm-up each row is measured in ROUNDS short interleaved rounds (baseline, 1 stub, 10k first,
@@ -27,13 +32,14 @@
 // parts' figures from the previous run; `parts` says when and where each part was measured).
 //
 // Environment knobs:
-//   BENCH_ONLY=throughput,startup,delay,hang   run only these parts; `faults` = delay,hang; `core` = throughput,startup
+//   BENCH_ONLY=throughput,startup,delay,hang,proxy   run only these parts; `faults` = delay,hang; `core` = throughput,startup
 //   BENCH_ROUNDS=9 BENCH_DURATION=1.5 BENCH_WARMUP=1 BENCH_CONNECTIONS=50   rounds, seconds, connections
 //   BENCH_STARTUP_RUNS=5   startup repetitions
 //   BENCH_DELAY_MS=100 BENCH_DELAY_CONNECTIONS=500 BENCH_DELAY_ROUNDS=5 BENCH_DELAY_DURATION=2   delay part
 //   BENCH_HANG_CONNECTIONS=10000 BENCH_HANG_SEQUENTIAL=2000 BENCH_HANG_DURATION=2   hang part
 //   BENCH_HANG_RAW=0       skip the raw node:http reference in the hang part
 //   BENCH_HANG_CYCLES=2    open and close the hung connections this many times (the 2nd: memory only)
+//   BENCH_PROXY_ROUNDS=6 BENCH_PROXY_DURATION=1 BENCH_PROXY_BIG_BYTES=1048576 BENCH_PROXY_SEQUENTIAL=500   proxy part
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
@@ -73,8 +79,13 @@ const HANG_CANNON_CONNECTIONS = 20;
 const HANG_RAW = process.env.BENCH_HANG_RAW !== '0';
 const HANG_CYCLES = Number(process.env.BENCH_HANG_CYCLES ?? 2);
 const MAX_HANG_MS = 10 * 60_000; // --max-hang for the hang part: far beyond the part's ~20 s, so it never interferes
+const PROXY_ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 6);
+const PROXY_DURATION = Number(process.env.BENCH_PROXY_DURATION ?? 1);
+const PROXY_BIG_BYTES = Number(process.env.BENCH_PROXY_BIG_BYTES ?? 1024 * 1024);
+const PROXY_SEQUENTIAL = Number(process.env.BENCH_PROXY_SEQUENTIAL ?? 500);
+const PROXY_SMALL_BODY = JSON.stringify({ id: 42, name: 'upstream item', tags: ['a', 'b'], price: 9.99, ok: true });
 
-const PARTS = ['throughput', 'startup', 'delay', 'hang'];
+const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy'];
 const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], all: PARTS };
 
 function selectedParts(spec) {
@@ -617,6 +628,10 @@ async function startupOnce(stubsDir) {
 
 function fmt(n, digits = 0) {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+}
+
+function signed(n, digits = 0) {
+  return Number.isFinite(n) && n >= 0 ? `+${fmt(n, digits)}` : fmt(n, digits);
 }
 
 function printTable(rows, header) {
@@ -1188,6 +1203,233 @@ async function runHang({ fail }) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// part: proxy
+
+/** What raw-server.js answers on its bigPath: `{"data":"xxx...x"}`, `bytes` long. */
+function bigBody(bytes) {
+  const buf = Buffer.alloc(bytes, 'x');
+  buf.write('{"data":"', 0);
+  buf.write('"}', bytes - 2);
+  return buf;
+}
+
+function sizeLabel(bytes) {
+  if (bytes >= 1024 * 1024) return `${fmt(bytes / 1024 / 1024, bytes % (1024 * 1024) ? 1 : 0)} MiB`;
+  if (bytes >= 1024) return `${fmt(bytes / 1024, bytes % 1024 ? 1 : 0)} KiB`;
+  return `${fmt(bytes)} B`;
+}
+
+/** GET url and check the body is exactly `expected` (a Buffer). */
+async function expectBody(url, expected) {
+  const res = await get(url, 10_000);
+  if (res.status !== 200 || !res.body.equals(expected)) {
+    const got = res.body.length > 300 ? `${res.body.length} bytes` : JSON.stringify(res.body.toString());
+    throw new Error(`GET ${url} answered ${res.status} ${got}, expected 200 and ${expected.length} bytes`);
+  }
+  return res;
+}
+
+async function runProxy({ fail }) {
+  if (!(PROXY_BIG_BYTES >= 16)) throw new Error(`BENCH_PROXY_BIG_BYTES=${process.env.BENCH_PROXY_BIG_BYTES}: at least 16 bytes`);
+  const small = Buffer.from(PROXY_SMALL_BODY);
+  const big = bigBody(PROXY_BIG_BYTES);
+  const bodies = [
+    { key: 'small', label: `${sizeLabel(small.length)} JSON`, path: '/api/item', expected: small },
+    { key: 'big', label: `${sizeLabel(PROXY_BIG_BYTES)} JSON`, path: '/api/big', expected: big },
+  ];
+  const rows = [];
+  for (const b of bodies) {
+    rows.push({ body: b.key, via: 'direct', name: `${b.label}: direct`, path: b.path, rounds: [] });
+    rows.push({ body: b.key, via: 'decoy', name: `${b.label}: through decoy`, path: b.path, rounds: [] });
+  }
+  const out = {
+    connections: CONNECTIONS,
+    rounds: PROXY_ROUNDS,
+    sliceS: PROXY_DURATION,
+    smallBodyBytes: small.length,
+    bigBodyBytes: PROXY_BIG_BYTES,
+    sequentialRequests: PROXY_SEQUENTIAL,
+  };
+  const servers = {};
+  const seq = { direct: [], decoy: [] };
+  try {
+    process.stderr.write('bench: proxy: starting the upstream and Decoy ...\n');
+    const upPort = await freePort();
+    const upSpec = {
+      port: upPort,
+      status: 200,
+      headers: [['Content-Type', 'application/json'], ['Content-Length', String(small.length)]],
+      body: small.toString('base64'),
+      bigPath: '/api/big',
+      bigBytes: PROXY_BIG_BYTES,
+    };
+    servers.direct = await startServer([RAW_SERVER, JSON.stringify(upSpec)], 'proxy upstream');
+    // Decoy with no stubs: every request goes to the upstream (--proxy-all).
+    const emptyDir = path.join(tmpRoot, 'proxy-empty');
+    fs.mkdirSync(emptyDir);
+    servers.decoy = await startDecoy(emptyDir, 'proxy', {
+      options: { proxyAll: servers.direct.url, proxyTimeoutMs: 10_000 },
+      fake: { headers: upSpec.headers, body: upSpec.body, bigPath: upSpec.bigPath, bigBytes: upSpec.bigBytes },
+    });
+    out.upstream = servers.direct.url;
+    const upPid = servers.direct.proc.pid;
+    const decoyPid = servers.decoy.proc.pid;
+    out.decoyRssKb = { start: vmRssKb(decoyPid) };
+
+    for (const b of bodies) {
+      await expectBody(`${servers.direct.url}${b.path}`, b.expected);
+      await expectBody(`${servers.decoy.url}${b.path}`, b.expected);
+    }
+    for (const r of rows) if (WARMUP > 0) await cannon(`${servers[r.via].url}${r.path}`, WARMUP);
+
+    for (let round = 1; round <= PROXY_ROUNDS; round++) {
+      process.stderr.write(`bench: proxy round ${round}/${PROXY_ROUNDS}\n`);
+      // Per body size, direct and through Decoy back to back; which goes first alternates from round to round.
+      for (const b of bodies) {
+        const pair = rows.filter((r) => r.body === b.key);
+        for (const r of round % 2 ? pair : [...pair].reverse()) {
+          const up0 = cpuMs(upPid);
+          const m = await measure(`${servers[r.via].url}${r.path}`, r.via === 'decoy' ? decoyPid : upPid, { seconds: PROXY_DURATION });
+          const up1 = cpuMs(upPid);
+          delete m.latencies;
+          m.upstreamCpuUsPerReq = up0 === undefined || up1 === undefined || m.ok === 0 ? undefined : ((up1 - up0) * 1000) / m.ok;
+          if (r.via === 'decoy') m.decoyRssKb = vmRssKb(decoyPid);
+          r.rounds.push(m);
+        }
+      }
+      // A lone client, no load: the latency Decoy adds to one request.
+      if (PROXY_SEQUENTIAL > 0) {
+        for (const via of round % 2 ? ['direct', 'decoy'] : ['decoy', 'direct']) {
+          seq[via].push(await sequential(`${servers[via].url}${bodies[0].path}`, PROXY_SEQUENTIAL));
+        }
+      }
+    }
+    out.decoyRssKb.end = vmRssKb(decoyPid);
+    out.decoyRssKb.max = Math.max(out.decoyRssKb.start ?? 0, ...rows.flatMap((r) => r.rounds.map((x) => x.decoyRssKb ?? 0)));
+  } catch (err) {
+    out.error = err.message;
+    fail('proxy', err);
+  } finally {
+    for (const { proc } of Object.values(servers)) if (proc) await stopServer(proc);
+  }
+
+  for (const r of rows) {
+    if (r.rounds.length === 0) continue;
+    const rates = r.rounds.map((x) => x.reqPerSec);
+    const cpu = r.rounds.map((x) => x.serverCpuUsPerReq).filter((v) => v !== undefined);
+    const upCpu = r.rounds.map((x) => x.upstreamCpuUsPerReq).filter((v) => v !== undefined);
+    Object.assign(r, {
+      bestReqPerSec: Math.max(...rates),
+      medianReqPerSec: median(rates),
+      minReqPerSec: Math.min(...rates),
+      maxReqPerSec: Math.max(...rates),
+      medianP50Ms: median(r.rounds.map((x) => x.p50Ms)),
+      medianP99Ms: median(r.rounds.map((x) => x.p99Ms)),
+      bestP50Ms: Math.min(...r.rounds.map((x) => x.p50Ms)),
+      bestP99Ms: Math.min(...r.rounds.map((x) => x.p99Ms)),
+      // CPU of the process answering (the upstream when direct, Decoy through Decoy), and of the upstream
+      serverCpuUsPerReq: cpu.length ? median(cpu) : undefined,
+      upstreamCpuUsPerReq: upCpu.length ? median(upCpu) : undefined,
+      mbPerSec: (Math.max(...rates) * (r.body === 'big' ? PROXY_BIG_BYTES : Buffer.byteLength(PROXY_SMALL_BODY))) / 1024 / 1024,
+      bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0),
+    });
+  }
+  // Decoy vs direct, per body: the differences and ratios in the same round, and their median.
+  out.comparisons = [];
+  for (const b of bodies) {
+    const [direct, decoy] = rows.filter((r) => r.body === b.key);
+    if (!direct.rounds.length || direct.rounds.length !== decoy.rounds.length) continue;
+    const same = (fn) => decoy.rounds.map((x, i) => fn(x, direct.rounds[i]));
+    const c = {
+      body: b.key,
+      name: b.label,
+      addedP50MsPerRound: same((d, x) => d.p50Ms - x.p50Ms),
+      addedP99MsPerRound: same((d, x) => d.p99Ms - x.p99Ms),
+      ratioPerRound: same((d, x) => d.reqPerSec / x.reqPerSec),
+      bestRatio: decoy.bestReqPerSec / direct.bestReqPerSec,
+      addedCpuUsPerReq: decoy.serverCpuUsPerReq,
+    };
+    c.addedP50Ms = median(c.addedP50MsPerRound);
+    c.addedP99Ms = median(c.addedP99MsPerRound);
+    c.pairedRatio = median(c.ratioPerRound);
+    out.comparisons.push(c);
+  }
+  if (seq.direct.length) {
+    const s = (via, key) => median(seq[via].map((x) => x[key]));
+    out.sequential = {
+      requests: PROXY_SEQUENTIAL,
+      direct: { p50Ms: s('direct', 'p50Ms'), p99Ms: s('direct', 'p99Ms'), bad: seq.direct.reduce((n, x) => n + x.bad, 0) },
+      decoy: { p50Ms: s('decoy', 'p50Ms'), p99Ms: s('decoy', 'p99Ms'), bad: seq.decoy.reduce((n, x) => n + x.bad, 0) },
+    };
+    out.sequential.addedP50Ms = median(seq.decoy.map((x, i) => x.p50Ms - seq.direct[i].p50Ms));
+    out.sequential.addedP99Ms = median(seq.decoy.map((x, i) => x.p99Ms - seq.direct[i].p99Ms));
+  }
+  out.scenarios = rows;
+
+  const print = () => {
+    console.log(
+      `proxy: a raw node:http upstream (own process) loaded directly, and through Decoy (own process, no stubs, ` +
+        `proxyAll to the upstream);\nautocannon ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up per row, then ` +
+        `${PROXY_ROUNDS} rounds of ${PROXY_DURATION} s per row, direct and through Decoy back to back (order alternating)\n`,
+    );
+    if (!rows.some((r) => r.rounds.length)) {
+      console.log(`proxy: FAILED${out.error ? `: ${out.error.split('\n')[0]}` : ''}`);
+      return;
+    }
+    printTable(
+      rows.map((r) => [
+        r.name,
+        r.rounds.length ? fmt(r.bestReqPerSec) : 'FAILED',
+        fmt(r.medianReqPerSec),
+        fmt(r.medianP50Ms, 2),
+        fmt(r.medianP99Ms, 2),
+        r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
+        fmt(r.mbPerSec, 0),
+        r.via === 'decoy' ? fmt(r.serverCpuUsPerReq, 1) : '',
+        fmt(r.upstreamCpuUsPerReq, 1),
+        r.bad ? `${r.bad} non-2xx/errors` : '',
+      ]),
+      ['scenario', 'req/s best', 'req/s med', 'p50 ms med', 'p99 ms med', 'req/s range', 'MiB/s best', 'decoy CPU us/req', 'upstream CPU us/req', ''],
+    );
+    console.log('');
+    printTable(
+      out.comparisons.map((c) => [
+        c.name,
+        signed(c.addedP50Ms, 2),
+        signed(c.addedP99Ms, 2),
+        `${c.bestRatio.toFixed(2)}x`,
+        `${c.pairedRatio.toFixed(2)}x`,
+        c.ratioPerRound.map((x) => x.toFixed(2)).join(' '),
+      ]),
+      ['through decoy vs direct', 'added p50 ms', 'added p99 ms', 'req/s ratio', 'paired ratio', 'ratio per round'],
+    );
+    console.log(
+      'req/s best: the best round; p50/p99: median over the rounds; added p50/p99: median over the rounds of (through\n' +
+        'decoy - direct) in the same round; req/s ratio: best / best; paired ratio: median over the rounds of the same-round\n' +
+        'ratio. CPU us/req: median over the rounds of the CPU time the process used per request (through Decoy, the\n' +
+        'upstream works too: autocannon, Decoy and the upstream then share the cores).',
+    );
+    if (out.sequential) {
+      const q = out.sequential;
+      console.log(
+        `lone client (${fmt(q.requests)} sequential keep-alive GETs of the ${fmt(small.length)} B body per round, median over rounds): ` +
+          `direct p50 ${fmt(q.direct.p50Ms, 3)} / p99 ${fmt(q.direct.p99Ms, 3)} ms, through decoy p50 ${fmt(q.decoy.p50Ms, 3)} / ` +
+          `p99 ${fmt(q.decoy.p99Ms, 3)} ms: added p50 ${signed(q.addedP50Ms, 3)} ms, p99 ${signed(q.addedP99Ms, 3)} ms` +
+          (q.direct.bad + q.decoy.bad ? ` (${q.direct.bad + q.decoy.bad} failed)` : ''),
+      );
+    }
+    if (out.decoyRssKb?.end !== undefined) {
+      console.log(
+        `Decoy VmRSS: ${fmt(out.decoyRssKb.start / 1024, 0)} MB at start, ${fmt(out.decoyRssKb.max / 1024, 0)} MB max after a row, ` +
+          `${fmt(out.decoyRssKb.end / 1024, 0)} MB at the end (default journal: the last 10,000 requests, up to 1 MiB of each proxied body)`,
+      );
+    }
+    if (out.error) console.log(`proxy: FAILED: ${out.error.split('\n')[0]}`);
+  };
+  return { results: { proxy: out }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // main
 
 async function main() {
@@ -1213,6 +1455,7 @@ async function main() {
       rounds: ROUNDS,
       delay: { delayMs: DELAY_MS, connections: DELAY_CONNECTIONS, rounds: DELAY_ROUNDS, sliceS: DELAY_DURATION },
       hang: { connections: HANG_CONNECTIONS, sequential: HANG_SEQUENTIAL, loadConnections: HANG_CANNON_CONNECTIONS, loadS: HANG_DURATION },
+      proxy: { rounds: PROXY_ROUNDS, sliceS: PROXY_DURATION, bigBytes: PROXY_BIG_BYTES, sequential: PROXY_SEQUENTIAL },
     },
   };
   console.log(`Decoy ${env.decoy} benchmark${FAKE ? ' (FAKE Decoy: harness test only)' : ''}: ${[...ONLY].join(', ')}`);
@@ -1226,7 +1469,7 @@ async function main() {
     process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
   };
 
-  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang };
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy };
   const done = [];
   const t0 = performance.now();
   for (const part of PARTS) {

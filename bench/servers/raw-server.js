@@ -4,7 +4,9 @@
 // spec: { status, headers: [[name, value], ...], body: base64,
 //         delayMs?: answer after setTimeout(delayMs),
 //         hangPath?: requests whose URL starts with this are never answered (the socket stays open until the
-//                    client closes it) }
+//                    client closes it),
+//         bigPath?, bigBytes?: requests whose URL starts with bigPath get a JSON body of exactly bigBytes bytes
+//                    instead (bigBody() below; same status and Content-Type, its own Content-Length) }
 // Prints "READY <url>" on stdout once listening. On SIGUSR2 prints "MEM <json>" (process.memoryUsage(), after a
 // full GC when node runs with --expose-gc).
 import http from 'node:http';
@@ -18,8 +20,28 @@ const delayMs = Number(spec.delayMs ?? 0);
 const hangPath = spec.hangPath;
 const flat = [];
 for (const [n, v] of headers) flat.push(n, v);
+const bigPath = spec.bigPath;
+const big = bigPath === undefined ? undefined : bigBody(Number(spec.bigBytes ?? 1024 * 1024));
+const bigFlat = [];
+if (big) {
+  for (const [n, v] of headers) if (n.toLowerCase() !== 'content-length') bigFlat.push(n, v);
+  bigFlat.push('Content-Length', String(big.length));
+}
+
+/** `{"data":"xxx...x"}`, `bytes` long in all (bench/run.js builds the same to check what it receives). */
+function bigBody(bytes) {
+  const buf = Buffer.alloc(bytes, 'x');
+  buf.write('{"data":"', 0);
+  buf.write('"}', bytes - 2);
+  return buf;
+}
 
 const answer = (res) => {
+  if (big && res.req.url.startsWith(bigPath)) {
+    res.writeHead(status, bigFlat);
+    res.end(big);
+    return;
+  }
   res.writeHead(status, flat);
   res.end(body);
 };

@@ -6,14 +6,16 @@
  * each with the reason in plain text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, pipeline } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { ProxySpec } from '../core/response/static-response.js';
 
 /** RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-/** How much of a proxied body the journal keeps. */
-const JOURNAL_BODY_LIMIT = 1024 * 1024;
+/**
+ * How much of a proxied body the journal keeps: enough for the admin API and snapshots of typical API
+ * answers, small enough that a full journal of large downloads stays far from gigabytes.
+ */
+const JOURNAL_BODY_LIMIT = 64 * 1024;
 
 export interface ForwardResult {
   status: number;
@@ -84,7 +86,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     forward(req, res, body, target, done, keepBytes = JOURNAL_BODY_LIMIT) {
       const url = upstreamUrl(target, req.url ?? '/');
       const abort = new AbortController();
-      res.once('close', () => abort.abort());
+      let over = false;
+      // Only a client that leaves early aborts the upstream call (an abort costs an exception object).
+      res.once('close', () => {
+        if (!over) abort.abort();
+      });
       request(url, {
         method: (req.method ?? 'GET') as 'GET',
         headers: requestHeaders(req, target),
@@ -98,23 +104,45 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || value === undefined) continue;
           for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
         }
+        const src = upstream.body;
         if (res.destroyed) {
-          upstream.body.destroy();
+          over = true;
+          src.destroy();
           return;
         }
         res.writeHead(upstream.statusCode, headers);
         const kept: Buffer[] = [];
         let size = 0;
-        const tee = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            if (size < keepBytes) kept.push(chunk.subarray(0, keepBytes - size));
-            size += chunk.length;
-            cb(null, chunk);
-          },
+        const end = (complete: boolean) => {
+          if (over) return;
+          over = true;
+          done({ status: upstream.statusCode, headers, body: Buffer.concat(kept), complete: complete && size <= keepBytes });
+        };
+        // Streamed with backpressure: a slow client pauses the upstream read, nothing piles up here.
+        src.on('data', (chunk: Buffer) => {
+          if (size < keepBytes) kept.push(chunk.subarray(0, keepBytes - size));
+          size += chunk.length;
+          if (!res.write(chunk)) {
+            src.pause();
+            res.once('drain', () => src.resume());
+          }
         });
-        // pipeline keeps backpressure: a slow client slows the upstream read, nothing piles up here.
-        pipeline(upstream.body, tee, res, (err) => done({ status: upstream.statusCode, headers, body: Buffer.concat(kept), complete: !err && size <= keepBytes }));
+        src.once('end', () => {
+          res.end();
+          end(true);
+        });
+        src.once('error', () => {
+          res.destroy();
+          end(false);
+        });
+        res.once('close', () => {
+          if (!over) {
+            src.destroy();
+            end(false);
+          }
+        });
       }, (e: Error & { code?: string }) => {
+        over = true;
         if (abort.signal.aborted) return done({ status: 499, headers: [], body: Buffer.alloc(0), complete: false });
         const code = e.code ?? e.name;
         const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
