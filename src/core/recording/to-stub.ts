@@ -108,6 +108,16 @@ export function sweep(text: string, secrets: readonly string[], replacement: str
   return out;
 }
 
+/** The same sweep over bytes (a body not labelled as text can still carry a secret the upstream echoed). */
+export function sweepBytes(bytes: Buffer, secrets: readonly string[], replacement: string): Buffer {
+  if (!secrets.some((secret) => bytes.includes(secret))) return bytes;
+  // latin1 maps each byte to one char and back, so replacing inside it keeps every other byte as it was.
+  let text = bytes.toString('latin1');
+  const masked = Buffer.from(replacement).toString('latin1');
+  for (const secret of secrets) text = text.split(Buffer.from(secret).toString('latin1')).join(masked);
+  return Buffer.from(text, 'latin1');
+}
+
 /** Masks JSONPath fields of a JSON text; returns it unchanged when it is not JSON. */
 export function redactJson(text: string, jsonPaths: readonly string[], replacement: string): string {
   if (jsonPaths.length === 0) return text;
@@ -200,11 +210,12 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
   if (Object.keys(headers).length) request.headers = headers;
   if (e.requestBody.length > 0 && options.requestBodyPattern !== 'none') {
     const text = e.requestBody.toString('utf8');
-    const redacted = clean(redactJson(text, r.jsonPaths, r.replacement));
     const isJson = (() => { try { JSON.parse(text); return true; } catch { return false; } })();
     if (options.requestBodyPattern === 'equalToJson' || (options.requestBodyPattern === 'auto' && isJson)) {
-      request.bodyPatterns = [{ equalToJson: redacted, ignoreArrayOrder: true, ignoreExtraElements: true }];
-    } else if (redacted === text) {
+      // A redacted field matches any value on replay: WireMock's json-unit placeholder, not the mask.
+      request.bodyPatterns = [{ equalToJson: clean(redactJson(text, r.jsonPaths, '${json-unit.ignore}')), ignoreArrayOrder: true, ignoreExtraElements: true }];
+    } else if (clean(text) === text) {
+      // A text body holding a secret is not matched on: the secret must not be written.
       request.bodyPatterns = [{ equalTo: text }];
     }
   }
@@ -245,10 +256,10 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
       if (Buffer.byteLength(text) > options.extractTextOver) bodyFile = { name: `${baseName}.${/json/i.test(contentType!) ? 'json' : 'txt'}`, bytes: Buffer.from(text) };
       else response.body = text;
     } else if (responseBody.length > options.extractBinaryOver) {
-      bodyFile = { name: `${baseName}.bin`, bytes: responseBody };
+      bodyFile = { name: `${baseName}.bin`, bytes: sweepBytes(responseBody, secrets, r.replacement) };
     } else {
-      // Compressed or binary bodies are kept byte for byte, so replay returns what the client saw.
-      response.base64Body = responseBody.toString('base64');
+      // Compressed or binary bodies are kept byte for byte (so replay returns what the client saw), but for secrets.
+      response.base64Body = sweepBytes(responseBody, secrets, r.replacement).toString('base64');
     }
     if (bodyFile) response.bodyFileName = bodyFile.name;
   }
