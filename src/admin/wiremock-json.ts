@@ -55,14 +55,7 @@ function isText(body: Buffer): boolean {
 
 /** Rebuilds the matcher-facing request from a journal event (to match patterns against the journal). */
 export function requestOf(e: ServeEvent): DecoyRequest {
-  return new DecoyRequest(e.method, e.url, () => {
-    const h: Record<string, string[]> = {};
-    for (let i = 0; i + 1 < e.rawHeaders.length; i += 2) {
-      const name = e.rawHeaders[i]!.toLowerCase();
-      (h[name] ??= []).push(e.rawHeaders[i + 1]!);
-    }
-    return h;
-  }, e.body);
+  return DecoyRequest.fromRaw(e.method, e.url, e.rawHeaders, e.body);
 }
 
 /** WireMock's LoggedRequest. */

@@ -104,6 +104,15 @@ export class DecoyRequest {
     this.body = body;
   }
 
+  /** A request from Node's raw header list ([name, value, ...]), headers grouped on first use. */
+  static fromRaw(method: string, url: string, rawHeaders: readonly string[], body: Buffer): DecoyRequest {
+    return new DecoyRequest(method, url, () => {
+      const h: Record<string, string[]> = {};
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) (h[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
+      return h;
+    }, body);
+  }
+
   get headers(): Record<string, string[]> {
     return (this.#headers ??= this.#headersProvider());
   }

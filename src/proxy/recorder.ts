@@ -15,13 +15,6 @@ import { DecoyRequest } from '../core/request.js';
 import type { RequestPatternDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern } from '../core/stub-schema.js';
 
-/** The matcher-facing request of a recorded exchange. */
-function exchangeRequest(e: RecordedExchange): DecoyRequest {
-  const headers: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < e.requestHeaders.length; i += 2) (headers[e.requestHeaders[i]!.toLowerCase()] ??= []).push(e.requestHeaders[i + 1]!);
-  return new DecoyRequest(e.method, e.url, headers, e.requestBody);
-}
-
 export type RecordingStatus = 'NeverStarted' | 'Recording' | 'Stopped';
 
 export interface RecordingSpec {
@@ -135,7 +128,7 @@ export class Recorder {
   async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<{ stubs: Stub[]; written: string[] }> {
     const groups = new Map<string, RecordedExchange[]>();
     for (const e of exchanges) {
-      if (spec.filter && !spec.filter.test(exchangeRequest(e))) continue;
+      if (spec.filter && !spec.filter.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))) continue;
       const key = requestKey(e, spec.options);
       const list = groups.get(key) ?? [];
       list.push(e);
