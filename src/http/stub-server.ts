@@ -3,8 +3,8 @@
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { MockEngine } from '../core/engine.js';
+import { decodeContent } from '../core/content-encoding.js';
 import { DecoyRequest } from '../core/request.js';
 import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
 import type { NotMatched } from '../core/engine.js';
@@ -157,19 +157,16 @@ export function createStubServer(options: StubServerOptions): http.Server {
 }
 
 /**
- * Request bodies sent compressed are matched decompressed, as WireMock does (gzip, deflate, br). The
- * output is capped at the body limit (no zip bombs); a body that does not decompress is matched as sent.
+ * Request bodies sent compressed are matched decompressed, as WireMock does. The output is capped at the
+ * body limit; a body that does not decompress is matched as sent.
  */
 function decodeBody(body: Buffer, encoding: string, limit: number, logger: Logger): Buffer {
-  const enc = encoding.trim().toLowerCase();
   try {
-    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, { maxOutputLength: limit });
-    if (enc === 'deflate') return inflateSync(body, { maxOutputLength: limit });
-    if (enc === 'br') return brotliDecompressSync(body, { maxOutputLength: limit });
+    return decodeContent(body, encoding, limit) ?? body;
   } catch (e) {
-    logger.debug(`request body with Content-Encoding ${enc} did not decompress (${(e as Error).message}); matched as sent`);
+    logger.debug(`request body with Content-Encoding ${encoding} did not decompress (${(e as Error).message}); matched as sent`);
+    return body;
   }
-  return body;
 }
 
 const connections = new WeakMap<Socket, ConnectionInfo>();

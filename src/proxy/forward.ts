@@ -7,10 +7,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'undici';
+import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
 import type { ProxySpec } from '../core/response/static-response.js';
 
-/** RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /**
  * How much of a proxied body the journal keeps: enough for the admin API and snapshots of typical API
  * answers, small enough that a full journal of large downloads stays far from gigabytes.
@@ -58,7 +57,7 @@ function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string,
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
     // Host is the upstream's (undici sets it from the URL); Content-Length from the body sent.
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'content-length' || target.removeHeaders.includes(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || lower === 'host' || lower === 'content-length' || target.removeHeaders.includes(lower)) continue;
     const prev = out[lower];
     out[lower] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
   }
@@ -101,7 +100,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const headers: string[] = [];
         for (const [name, value] of Object.entries(upstream.headers)) {
           // Proxy-* headers are meant for a proxy, not for the client behind it.
-          if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || value === undefined) continue;
+          if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith('proxy-') || value === undefined) continue;
           for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
         }
         const src = upstream.body;

@@ -4,8 +4,9 @@
  * what the recording names (headers, query parameters, JSONPath fields of JSON bodies).
  */
 import { createHash } from 'node:crypto';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { JSONPath } from 'jsonpath-plus';
+import { decodeContent } from '../content-encoding.js';
+import { HOP_BY_HOP_HEADERS } from '../hop-by-hop.js';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
 
 export interface RecordedExchange {
@@ -45,7 +46,7 @@ export interface RecordOptions {
 }
 
 /** Response headers that describe one transfer, not the resource: never recorded. */
-const NOT_RECORDED = new Set(['date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'matched-stub-id', 'matched-stub-name']);
+const NOT_RECORDED = new Set([...HOP_BY_HOP_HEADERS, 'date', 'content-length', 'matched-stub-id', 'matched-stub-name']);
 
 function isTextType(contentType: string | undefined, encoding: string | undefined): boolean {
   if (encoding && encoding.toLowerCase() !== 'identity') return false;
@@ -238,7 +239,8 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
   if (responseBody.length > 0 && encoding && isTextType(contentType, undefined) && (secrets.length > 0 || r.jsonPaths.length > 0)) {
     // A compressed text body is kept byte for byte unless it holds something to redact: then it is stored
     // decoded and redacted, without its Content-Encoding (the client reads the same text, minus the secrets).
-    const decoded = decompress(responseBody, encoding);
+    let decoded: Buffer | undefined;
+    try { decoded = decodeContent(responseBody, encoding); } catch { /* kept as it is */ }
     if (decoded !== undefined) {
       const text = decoded.toString('utf8');
       const redacted = clean(redactJson(text, r.jsonPaths, r.replacement));
@@ -264,16 +266,6 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
     if (bodyFile) response.bodyFileName = bodyFile.name;
   }
   return { definition: { name: `${e.method} ${clean(path)}`, request, response }, ...(bodyFile ? { bodyFile } : {}) };
-}
-
-function decompress(body: Buffer, encoding: string): Buffer | undefined {
-  try {
-    const enc = encoding.trim().toLowerCase();
-    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body);
-    if (enc === 'deflate') return inflateSync(body);
-    if (enc === 'br') return brotliDecompressSync(body);
-  } catch { /* kept as it is */ }
-  return undefined;
 }
 
 /** `get-users-1-3f2a9c1b`: method, path and a short hash, for stable, readable file names. */
