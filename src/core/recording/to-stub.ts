@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { JSONPath } from 'jsonpath-plus';
 import { decodeContent } from '../content-encoding.js';
+import { decodeFormComponent, parseFormEncoded } from '../request.js';
 import { HOP_BY_HOP_HEADERS } from '../hop-by-hop.js';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
 
@@ -80,8 +81,9 @@ export function secretsOf(e: RecordedExchange, r: Redaction): string[] {
     for (const p of e.url.slice(q + 1).split('&')) {
       const eq = p.indexOf('=');
       if (eq === -1) continue;
-      const name = safeDecode(p.slice(0, eq));
-      if (r.queryParameters.includes(name)) { out.add(p.slice(eq + 1)); out.add(safeDecode(p.slice(eq + 1))); }
+      const name = decodeFormComponent(p.slice(0, eq));
+      // Both spellings: the URL carries the encoded one, bodies echo the decoded one.
+      if (r.queryParameters.includes(name)) { out.add(p.slice(eq + 1)); out.add(decodeFormComponent(p.slice(eq + 1))); }
     }
   }
   for (const body of [e.requestBody, e.responseBody]) {
@@ -96,10 +98,6 @@ export function secretsOf(e: RecordedExchange, r: Redaction): string[] {
     } catch { /* not JSON */ }
   }
   return [...out].filter((v) => v.length >= 4 && !/^(bearer|basic|digest|true|false|null)$/i.test(v)).sort((a, b) => b.length - a.length);
-}
-
-function safeDecode(s: string): string {
-  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
 }
 
 /** Replaces every occurrence of every secret in a text. */
@@ -148,7 +146,7 @@ function redactQuery(url: string, names: readonly string[], replacement: string)
   if (q === -1 || names.length === 0) return url;
   const parts = url.slice(q + 1).split('&').map((p) => {
     const eq = p.indexOf('=');
-    const name = decodeURIComponent((eq === -1 ? p : p.slice(0, eq)).replace(/\+/g, ' '));
+    const name = decodeFormComponent(eq === -1 ? p : p.slice(0, eq));
     return names.includes(name) ? `${p.slice(0, eq === -1 ? p.length : eq)}=${encodeURIComponent(replacement)}` : p;
   });
   return `${url.slice(0, q)}?${parts.join('&')}`;
@@ -186,16 +184,7 @@ export function toStub(e: RecordedExchange, options: RecordOptions, baseName: st
     // Path and each query parameter: a redacted one is recorded as present, so the client's real value matches.
     request.urlPath = clean(path);
     const params: Record<string, ValuePatternDefinition> = {};
-    const values = new Map<string, string[]>();
-    for (const p of e.url.slice(q + 1).split('&')) {
-      if (p === '') continue;
-      const eq = p.indexOf('=');
-      const name = safeDecode(eq === -1 ? p : p.slice(0, eq));
-      const list = values.get(name) ?? [];
-      list.push(eq === -1 ? '' : safeDecode(p.slice(eq + 1)));
-      values.set(name, list);
-    }
-    for (const [name, list] of values) {
+    for (const [name, list] of parseFormEncoded(e.url.slice(q + 1))) {
       if (r.queryParameters.includes(name)) params[name] = { matches: '.+' };
       else params[name] = list.length === 1 ? { equalTo: clean(list[0]!) } : { hasExactly: list.map((v) => ({ equalTo: clean(v) })) };
     }

@@ -43,6 +43,13 @@ describe('recording: exchanges to stubs', () => {
     assert.equal(redacted.definition.response!.headers?.['Content-Encoding'], undefined);
   });
 
+  it('regression: a malformed percent-escape in a recorded URL does not throw (it is kept as written)', () => {
+    const e = exchange({ url: '/users?token=%zz&%zz=1&q=%E0%A4%A' });
+    assert.doesNotThrow(() => requestKey(e, options()));
+    const { definition } = toStub(e, options(), 'x');
+    assert.deepEqual(definition.request!.queryParameters, { token: { matches: '.+' }, '%zz': { equalTo: '1' }, q: { equalTo: '%E0%A4%A' } });
+  });
+
   it('sends large and binary bodies to body files', () => {
     const big = Buffer.alloc(20_000, 7);
     const r = toStub(exchange({ url: '/bin', requestHeaders: [], requestBody: Buffer.alloc(0), responseHeaders: ['Content-Type', 'application/octet-stream'], responseBody: big }), options(), 'get-bin-1');
