@@ -13,6 +13,7 @@ import type { PreparedResponse, ProxySpec } from '../core/response/static-respon
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { plainText, sendPlainText } from './plain-text.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
@@ -39,7 +40,6 @@ export interface StubServerOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
-const NOT_FOUND_HEADERS = ['Content-Type', 'text/plain; charset=utf-8'];
 
 export function createStubServer(options: StubServerOptions): http.Server {
   const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll, recorder } = options;
@@ -63,8 +63,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
     } else {
       missReport = engine.explainMiss(request);
-      const text = Buffer.from(missReport.report, 'utf8');
-      response = { status: 404, headers: [...NOT_FOUND_HEADERS, 'Content-Length', String(text.length)], body: text };
+      response = { status: 404, ...plainText(missReport.report) };
     }
     const plan = engine.plan(request, stub, response);
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
@@ -187,9 +186,7 @@ function connectionInfo(socket: Socket): ConnectionInfo {
 }
 
 function tooLarge(res: ServerResponse, limit: number): void {
-  const msg = Buffer.from(`Request body larger than the limit of ${limit} bytes\n`);
-  res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': msg.length, Connection: 'close' });
-  res.end(msg);
+  sendPlainText(res, 413, `Request body larger than the limit of ${limit} bytes\n`, ['Connection', 'close']);
 }
 
 /** One failing request must never take the server down: answer 500 and log it. */
@@ -198,12 +195,7 @@ function safely(res: ServerResponse, logger: Logger, fn: () => void): void {
     fn();
   } catch (e) {
     logger.error(`request failed: ${(e as Error).stack ?? e}`);
-    if (!res.headersSent) {
-      const msg = Buffer.from(`Decoy failed to answer this request: ${(e as Error).message}\n`);
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': msg.length });
-      res.end(msg);
-    } else {
-      res.destroy();
-    }
+    if (!res.headersSent) sendPlainText(res, 500, `Decoy failed to answer this request: ${(e as Error).message}\n`);
+    else res.destroy();
   }
 }

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
+import { sendPlainText } from '../http/plain-text.js';
 import type { ProxySpec } from '../core/response/static-response.js';
 
 /**
@@ -66,13 +67,7 @@ function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string,
 }
 
 function plainError(res: ServerResponse, status: number, text: string, done: (r: ForwardResult) => void): void {
-  const body = Buffer.from(text + '\n');
-  const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)];
-  if (!res.headersSent && !res.destroyed) {
-    res.writeHead(status, headers);
-    res.end(body);
-  }
-  done({ status, headers, body, complete: false, error: text });
+  done({ status, ...sendPlainText(res, status, text + '\n'), complete: false, error: text });
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {

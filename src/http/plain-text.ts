@@ -1,0 +1,26 @@
+/**
+ * Plain-text answers Decoy writes itself (the near-miss 404, 413, 500, a proxy's 502/504): UTF-8, with
+ * a Content-Length, as a flat header list the journal can keep.
+ */
+import type { ServerResponse } from 'node:http';
+
+export interface PlainText {
+  headers: string[];
+  body: Buffer;
+}
+
+/** `text` exactly as given (callers add a final newline where they want one). */
+export function plainText(text: string, extraHeaders: readonly string[] = []): PlainText {
+  const body = Buffer.from(text, 'utf8');
+  return { headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), ...extraHeaders], body };
+}
+
+/** Sends a plain-text answer when the response can still take one; returns what it sent (or would have). */
+export function sendPlainText(res: ServerResponse, status: number, text: string, extraHeaders: readonly string[] = []): PlainText {
+  const answer = plainText(text, extraHeaders);
+  if (!res.headersSent && !res.destroyed) {
+    res.writeHead(status, answer.headers);
+    res.end(answer.body);
+  }
+  return answer;
+}
