@@ -10,6 +10,7 @@ import type { MockEngine } from '../core/engine.js';
 import { DecoyError, isDecoyError } from '../core/errors.js';
 import { findNearMisses } from '../core/matching/near-miss.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
+import { isPlainObject } from '../core/matching/matcher-support.js';
 import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { createBodyView } from '../core/matching/body-view.js';
 import { DecoyRequest } from '../core/request.js';
@@ -82,10 +83,6 @@ function parseJsonBody(req: Request): unknown {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function intParam(req: Request, name: string): number | undefined {
   const raw = req.query[name];
   if (raw === undefined) return undefined;
@@ -138,7 +135,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   /** @param replacing the stub an edit replaces: the edit keeps its id and its place in the order, as in WireMock. */
   const compile = (def: unknown, replacing?: Stub): Stub => {
     // WireMock points at the whole document with "/".
-    if (!isObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
+    if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
     if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
     const d = def as StubDefinition;
@@ -152,7 +149,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   };
 
   const compilePattern = (def: unknown): RequestMatcher => {
-    if (!isObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
+    if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
     const problems = validateRequestPattern(def).map((p) => ({ pointer: p.pointer, detail: p.message }));
     if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
     return compileRequestPattern(def as RequestPatternDefinition, '');
@@ -194,10 +191,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.post('/mappings/import', (req, res) => {
     const body = parseJsonBody(req);
-    if (!isObject(body) || !Array.isArray(body.mappings)) {
+    if (!isPlainObject(body) || !Array.isArray(body.mappings)) {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
     }
-    const options = isObject(body.importOptions) ? body.importOptions : {};
+    const options = isPlainObject(body.importOptions) ? body.importOptions : {};
     const policy = options.duplicatePolicy ?? 'OVERWRITE';
     if (policy !== 'OVERWRITE' && policy !== 'IGNORE') {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/importOptions/duplicatePolicy', detail: `duplicatePolicy must be one of "OVERWRITE", "IGNORE" (got ${JSON.stringify(policy)})` }]);
@@ -211,7 +208,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     [...mappings].reverse().forEach((m, r) => {
       const i = mappings.length - 1 - r;
       try {
-        const id = isObject(m) ? (m.id ?? m.uuid) : undefined;
+        const id = isPlainObject(m) ? (m.id ?? m.uuid) : undefined;
         const existing = typeof id === 'string' ? engine.stubs.get(id) : undefined;
         stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
       } catch (e) {
@@ -231,15 +228,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     }
     empty(res);
   });
-  const byMetadata = (req: Request): Stub[] => {
-    const body = parseJsonBody(req);
-    const matcher = compileValueMatcher(body, '');
-    return listed(engine).filter((s) => {
-      if (s.definition.metadata === undefined) return false;
-      const text = JSON.stringify(s.definition.metadata);
+  /** WireMock's metadata search: the body is a matcher applied to a stub's metadata as JSON. */
+  const metadataMatcher = (req: Request): ((stub: Stub | undefined) => boolean) => {
+    const matcher = compileValueMatcher(parseJsonBody(req), '');
+    return (stub) => {
+      const metadata = stub?.definition.metadata;
+      if (metadata === undefined) return false;
+      const text = JSON.stringify(metadata);
       return matcher.test(text, createBodyView(Buffer.from(text)));
-    });
+    };
   };
+  const byMetadata = (req: Request): Stub[] => listed(engine).filter(metadataMatcher(req));
   router.post('/mappings/find-by-metadata', (req, res) => {
     const found = byMetadata(req);
     res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
@@ -318,14 +317,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ serveEvents: removed.reverse().map(serveEventJson) });
   });
   router.post('/requests/remove-by-metadata', (req, res) => {
-    const body = parseJsonBody(req);
-    const matcher = compileValueMatcher(body, '');
-    const removed = engine.journal.remove((e) => {
-      const md = e.stub?.definition.metadata;
-      if (md === undefined) return false;
-      const text = JSON.stringify(md);
-      return matcher.test(text, createBodyView(Buffer.from(text)));
-    });
+    const matches = metadataMatcher(req);
+    const removed = engine.journal.remove((e) => matches(e.stub));
     res.json({ serveEvents: removed.reverse().map(serveEventJson) });
   });
   const unmatchedEvents = (): ServeEvent[] => engine.journal.newestFirst().filter((e) => e.stub === undefined);
@@ -343,11 +336,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   // ---- near misses ----
   const nearMissesForRequest = (req: Request, res: Response) => {
     const body = parseJsonBody(req);
-    if (!isObject(body) || typeof body.url !== 'string') {
+    if (!isPlainObject(body) || typeof body.url !== 'string') {
       throw new AdminProblem(422, 'Invalid request', [{ pointer: '/url', detail: 'a logged request needs a url (and usually a method)' }]);
     }
     const headers: Record<string, string[]> = {};
-    if (isObject(body.headers)) {
+    if (isPlainObject(body.headers)) {
       for (const [k, v] of Object.entries(body.headers)) headers[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map(String);
     }
     const bodyBytes = typeof body.bodyAsBase64 === 'string' ? Buffer.from(body.bodyAsBase64, 'base64') : Buffer.from(typeof body.body === 'string' ? body.body : '');
@@ -426,7 +419,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       return;
     }
     const body = parseJsonBody(req);
-    const state = isObject(body) ? body.state : undefined;
+    const state = isPlainObject(body) ? body.state : undefined;
     const states = possibleStates(stubs);
     if (typeof state !== 'string' || !states.includes(state)) {
       throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
@@ -446,8 +439,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   const updateSettings = (req: Request, res: Response) => {
     const body = parseJsonBody(req);
     // WireMock accepts both { "fixedDelay": 10 } and { "settings": { ... } }.
-    const s = isObject(body) && isObject(body.settings) ? body.settings : body;
-    if (!isObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
+    const s = isPlainObject(body) && isPlainObject(body.settings) ? body.settings : body;
+    if (!isPlainObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
     if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
@@ -513,7 +506,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   // ---- recordings (WireMock's API) ----
   router.post('/recordings/start', (req, res) => {
     const body = parseJsonBody(req);
-    if (!isObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
     if (ctx.recorder.status === 'Recording') throw new AdminProblem(409, 'A recording is already running', [{ detail: 'stop it first: POST /__admin/recordings/stop' }]);
     ctx.recorder.start(body);
     empty(res);
@@ -528,7 +521,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.post('/recordings/snapshot', async (req, res) => {
     const body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJsonBody(req) : {};
-    if (!isObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
     // The journal's proxied entries, oldest first, whose whole body the journal kept.
     const exchanges = engine.journal.newestFirst().reverse()
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
