@@ -3,22 +3,14 @@
  * that the rules they add act on the wire.
  */
 import assert from 'node:assert/strict';
-import { DecoyClient, DecoyClientError } from '../../src/client/index.js';
+import { DecoyClient } from '../../src/client/index.js';
 import type { Decoy } from '../../src/index.js';
+import { clientError } from '../support/client.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
 import { outcomeOf, WireClients } from '../support/wire.js';
 
 const STUBS = '- { request: { method: GET, url: /ping }, response: { status: 200, body: pong } }';
 
-async function clientError(p: Promise<unknown>): Promise<DecoyClientError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DecoyClientError, `expected a DecoyClientError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('DecoyClient: chaos rules', function () {
   this.timeout(5_000);

@@ -2,8 +2,9 @@ import assert, { AssertionError } from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { DecoyClient, DecoyClientError } from '../../src/client/index.js';
+import { DecoyClient } from '../../src/client/index.js';
 import { createDecoy, type Decoy } from '../../src/index.js';
+import { clientError } from '../support/client.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 
 const FILE_STUBS = [
@@ -25,16 +26,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The rejection of `p`, checked to be a DecoyClientError. */
-async function clientError(p: Promise<unknown>): Promise<DecoyClientError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DecoyClientError, `expected a DecoyClientError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function assertionError(p: Promise<unknown>): Promise<AssertionError> {
   try {

@@ -77,18 +77,7 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
     return decoy;
   }
 
-  /** One request with undici's `request` (redirects not followed, bodies not decompressed): status, headers and body bytes. */
-  async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}) {
-    const start = performance.now();
-    const res = await request(url, {
-      dispatcher: clients.agent,
-      method: (init.method ?? 'GET') as 'GET',
-      ...(init.headers ? { headers: init.headers } : {}),
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: res.headers, body, text: body.toString('utf8'), elapsedMs: performance.now() - start };
-  }
+  const send = (url: string, init?: Parameters<WireClients['send']>[1]) => clients.send(url, init);
 
   /** The serve events of `GET /__admin/requests` for `url` (waits until at least `n` are there). */
   async function serveEventsFor(decoy: Decoy, url: string, n = 1): Promise<any[]> {

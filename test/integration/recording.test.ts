@@ -15,7 +15,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { request } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import type { Decoy, DecoyOptions } from '../../src/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
@@ -115,17 +114,7 @@ describe('recording and replay (/__admin/recordings)', function () {
     if (i !== -1) decoys.splice(i, 1);
   }
 
-  /** One request with undici (redirects not followed, bodies not decompressed): status, headers, body bytes. */
-  async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}) {
-    const res = await request(url, {
-      dispatcher: clients.agent,
-      method: (init.method ?? 'GET') as 'GET',
-      ...(init.headers ? { headers: init.headers } : {}),
-      ...(init.body !== undefined ? { body: init.body } : {}),
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: res.headers, body, text: body.toString('utf8') };
-  }
+  const send = (url: string, init?: Parameters<WireClients['send']>[1]) => clients.send(url, init);
 
   async function startRecording(decoy: Decoy, spec: Record<string, unknown>): Promise<void> {
     const r = await admin(decoy.url, 'POST', '/recordings/start', spec);

@@ -176,6 +176,19 @@ export class WireClients {
   }
 
   /** Runs curl with `args` (killed after `timeoutMs`). */
+  /** One request with undici's `request` (redirects not followed, bodies not decompressed): status, headers, body bytes. */
+  async send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}) {
+    const start = performance.now();
+    const res = await request(url, {
+      dispatcher: this.agent,
+      method: (init.method ?? 'GET') as 'GET',
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    return { status: res.statusCode, headers: res.headers, body, text: body.toString('utf8'), elapsedMs: performance.now() - start };
+  }
+
   curl(args: string[], timeoutMs = 4_000): Promise<CurlResult> {
     return new Promise((resolve) => {
       const child = execFile('curl', args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
