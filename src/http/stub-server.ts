@@ -83,6 +83,8 @@ export function createStubServer(options: StubServerOptions): http.Server {
         req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
+    // Hot path ends here for a plain stub: the rest, and its closures, only for delays, faults and proxying.
+    if (proxy === undefined && plan === undefined) return;
     const finished = () => {
       if (event) event.totalMs = Date.now() - loggedAt;
     };

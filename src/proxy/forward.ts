@@ -6,7 +6,7 @@
  * each with the reason in plain text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
 import { sendPlainText } from '../http/plain-text.js';
 import type { ProxySpec } from '../core/response/static-response.js';
@@ -71,11 +71,17 @@ function plainError(res: ServerResponse, status: number, text: string, done: (r:
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  const agent = new Agent({
-    connect: { rejectUnauthorized: !options.insecure, timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  // undici takes about a tenth of a second to import: loaded on the first forward, so a Decoy that
+  // never proxies does not start slower for it.
+  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  const load = () => (client ??= import('undici').then(({ Agent: UndiciAgent, request }) => ({
+    agent: new UndiciAgent({
+      connect: { rejectUnauthorized: !options.insecure, timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }),
+    request,
+  })));
   return {
     forward(req, res, body, target, done, keepBytes = JOURNAL_BODY_LIMIT) {
       const url = upstreamUrl(target, req.url ?? '/');
@@ -85,13 +91,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       res.once('close', () => {
         if (!over) abort.abort();
       });
-      request(url, {
+      load().then(({ agent, request }) => request(url, {
         method: (req.method ?? 'GET') as 'GET',
         headers: requestHeaders(req, target),
         body: body.length > 0 ? body : undefined,
         dispatcher: agent,
         signal: abort.signal,
-      }).then((upstream) => {
+      })).then((upstream) => {
         const headers: string[] = [];
         for (const [name, value] of Object.entries(upstream.headers)) {
           // Proxy-* headers are meant for a proxy, not for the client behind it.
@@ -146,6 +152,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           : `Decoy: could not reach the upstream ${target.baseUrl} (${reason}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`, done);
       });
     },
-    close: () => agent.close(),
+    close: async () => {
+      if (client) await (await client).agent.close();
+    },
   };
 }
