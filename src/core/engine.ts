@@ -16,7 +16,7 @@ import { StubSet } from './matching/stub-index.js';
 import type { DecoyRequest } from './request.js';
 import type { PreparedResponse } from './response/static-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
-import { Journal } from './state/journal.js';
+import { Journal, type ServeEvent } from './state/journal.js';
 import { ScenarioStates } from './state/scenarios.js';
 import type { Stub } from './stub.js';
 
@@ -220,14 +220,47 @@ export class MockEngine {
     return stub;
   }
 
-  /** The response a matched stub gives now: its only one, or the next of its sequence. Hot path. */
-  responseFor(stub: Stub): PreparedResponse {
+  /**
+   * The response a matched stub gives now: its only one, or the next of its sequence, worked out for
+   * this request when it is dynamic (templated, generated). Hot path: a static response is returned as is.
+   */
+  responseFor(stub: Stub, request: DecoyRequest): PreparedResponse {
     const rs = stub.responses;
-    if (rs.length === 1) return rs[0]!;
-    const i = this.#sequencePositions.get(stub) ?? 0;
-    const next = i + 1 < rs.length ? i + 1 : stub.afterLastResponse === 'cycle' ? 0 : i;
-    this.#sequencePositions.set(stub, next);
-    return rs[i]!;
+    let r: PreparedResponse;
+    if (rs.length === 1) {
+      r = rs[0]!;
+    } else {
+      const i = this.#sequencePositions.get(stub) ?? 0;
+      const next = i + 1 < rs.length ? i + 1 : stub.afterLastResponse === 'cycle' ? 0 : i;
+      this.#sequencePositions.set(stub, next);
+      r = rs[i]!;
+    }
+    if (r.render === undefined) return r;
+    const w = r.render({ request, random: this.random, stub });
+    return { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+  }
+
+  /** Listeners told of every finished serve event (the UI's live log, metrics). */
+  readonly #served = new Set<(event: ServeEvent) => void>();
+
+  /** Calls `listener` with each serve event once its response is finished (sent, failed or cut off); returns the unsubscribe. */
+  onServed(listener: (event: ServeEvent) => void): () => void {
+    this.#served.add(listener);
+    return () => { this.#served.delete(listener); };
+  }
+
+  /** Whether anyone listens for serve events: the transport builds events only when the journal or a listener wants them. */
+  get hasServedListeners(): boolean {
+    return this.#served.size > 0;
+  }
+
+  /** Tells the listeners of a finished serve event; a listener that throws is dropped from this call only. */
+  emitServed(event: ServeEvent): void {
+    for (const listener of this.#served) {
+      try {
+        listener(event);
+      } catch { /* a listener's failure must not touch serving */ }
+    }
   }
 
   /** Restarts every response sequence and every chaos entry's count. */

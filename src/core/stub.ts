@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
-import { compileResponse, type PreparedResponse, type ResponseCompileContext } from './response/static-response.js';
+import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
@@ -93,7 +93,11 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, options, def.responses ? `/responses/${i}` : '/response');
-      return { ...prepared, headers: [...prepared.headers, ...stubHeaders] };
+      const render = prepared.render;
+      return {
+        ...prepared, headers: [...prepared.headers, ...stubHeaders],
+        ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
+      };
     });
   } catch (e) {
     return withBase(e);

@@ -57,7 +57,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
     if (stub !== undefined) {
-      response = engine.responseFor(stub);
+      response = engine.responseFor(stub, request);
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
@@ -77,16 +77,22 @@ export function createStubServer(options: StubServerOptions): http.Server {
       logger.info(`${request.method} ${request.url} → ${proxy ? `proxied to ${proxy.baseUrl}` : plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : proxy ? 'no stub matched' : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
     }
     let event: ServeEvent | undefined;
-    if (journal.enabled) {
+    const listened = engine.hasServedListeners;
+    if (journal.enabled || listened) {
       const sent = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
       event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
         req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
     // Hot path ends here for a plain stub: the rest, and its closures, only for delays, faults and proxying.
-    if (proxy === undefined && plan === undefined) return;
+    if (proxy === undefined && plan === undefined) {
+      if (listened) engine.emitServed(event!);
+      return;
+    }
     const finished = () => {
-      if (event) event.totalMs = Date.now() - loggedAt;
+      if (!event) return;
+      event.totalMs = Date.now() - loggedAt;
+      if (listened) engine.emitServed(event);
     };
     if (proxy !== undefined) {
       const recording = recorder !== undefined && proxy === recorder.target;

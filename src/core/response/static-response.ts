@@ -5,6 +5,9 @@
 import { DecoyError, joinPointer } from '../errors.js';
 import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
+import type { Random } from '../faults/random.js';
+import type { WireResponse } from '../faults/plan.js';
+import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
@@ -33,6 +36,21 @@ export function compileProxySpec(baseUrl: unknown, extra: { add?: unknown; remov
   return { baseUrl: String(baseUrl), addHeaders, removeHeaders, ...(typeof extra.prefix === 'string' && extra.prefix !== '' ? { prefixToRemove: extra.prefix } : {}) };
 }
 
+/** What a dynamic response sees when it is worked out for one request. */
+export interface RenderContext {
+  readonly request: DecoyRequest;
+  /** The engine's random source: `--seed` makes generated values reproducible. */
+  readonly random: Random;
+  readonly stub: { readonly id: string; readonly name: string | undefined };
+}
+
+/**
+ * Works out status, headers and body for one request (templates, data generated from a schema).
+ * Compiled at load like everything else; a renderer only fills in what depends on the request.
+ * The headers it returns include Content-Length.
+ */
+export type ResponseRenderer = (ctx: RenderContext) => WireResponse;
+
 export interface PreparedResponse {
   readonly status: number;
   readonly statusMessage: string | undefined;
@@ -48,6 +66,8 @@ export interface PreparedResponse {
   readonly bytesPerSecond?: number;
   /** A proxy response: the answer comes from this upstream instead of the fields above. */
   readonly proxy?: ProxySpec;
+  /** A dynamic response: status, headers and body come from here per request; the fields above are its static defaults. */
+  readonly render?: ResponseRenderer;
   explain(): string;
 }
 
