@@ -17,6 +17,9 @@ import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
+import type { DeliveryOptions } from './http/deliver.js';
+import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, serverOptions, tooManyHeadersText, type ServerLimits } from './http/limits.js';
+import { sendPlainText } from './http/plain-text.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
@@ -46,8 +49,26 @@ export interface DecoyOptions {
   logger?: Logger;
   /** How long `stop()` lets in-flight requests finish before closing their sockets, in ms. Default 10 s. */
   shutdownGraceMs?: number;
-  /** Also serve `/__admin` on this port (it is always served on the stub port too). */
+  /** Also serve `/__admin` on this port (it is served on the stub port too, unless `adminHost` is given). */
   adminPort?: number;
+  /**
+   * Interface the admin port binds (with `adminPort`), e.g. `127.0.0.1` while stubs are served on
+   * `0.0.0.0`. When given, `/__admin` is no longer served on the stub port (404 there), so the admin
+   * API is reachable only through that interface. Default: `host`.
+   */
+  adminHost?: string;
+  /** Largest request line plus headers, in bytes (431 beyond). Default 16 KiB. */
+  maxHeaderBytes?: number;
+  /** Most header lines in one request (431 beyond). Default 2000. */
+  maxHeadersCount?: number;
+  /** Longest a request (line, headers, body) may take to arrive on the stub port, in ms (408 then close). 0: no limit. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Same, on the separate admin port. Default 30 s. */
+  adminRequestTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept, in ms. Default 5 s. */
+  idleTimeoutMs?: number;
+  /** Most sockets held at once by HANG and STALL_BODY faults; beyond it such a fault closes the connection at once. Default 10,000. */
+  maxHungSockets?: number;
   /** Require `Authorization: Bearer <token>` on every admin call. */
   adminToken?: string;
   /** How many requests the journal keeps (oldest dropped first). 0 disables it. Default 10,000. */
@@ -92,7 +113,26 @@ export interface Decoy {
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   const logger = options.logger ?? silentLogger();
   const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-  const delivery = { maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>() };
+  let hungLimitWarned = false;
+  const delivery: DeliveryOptions = {
+    maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? 10_000,
+    onHungLimit: () => {
+      if (hungLimitWarned) return;
+      hungLimitWarned = true;
+      logger.warn(`${delivery.maxHungSockets} sockets are held by HANG/STALL_BODY faults (--max-hung-sockets): further ones are closed at once`);
+    },
+  };
+  const limits: ServerLimits = {
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_LIMITS.maxHeaderBytes,
+    maxHeadersCount: options.maxHeadersCount ?? DEFAULT_LIMITS.maxHeadersCount,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
+  };
+  const adminLimits: ServerLimits = { ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? 30_000 };
+  if (options.adminHost !== undefined && options.adminPort === undefined) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
+  }
+  const adminHost = options.adminHost ?? options.host ?? '0.0.0.0';
   // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
@@ -107,7 +147,8 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   let stopping: Promise<void> | undefined;
   let activeRecorder: Recorder | undefined;
   const sockets = new Set<Socket>();
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const display = (h: string): string => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
+  const shown = display(host);
 
   const onFileChange = (stubs: Stub[], saved: boolean): void => {
     const dropped = engine.setFileStubs(stubs);
@@ -141,11 +182,13 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     });
   };
 
-  const listen = (s: Server, p: number): Promise<void> => new Promise<void>((resolve, reject) => {
+  const listen = (s: Server, p: number, on = host): Promise<void> => new Promise<void>((resolve, reject) => {
     s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
-      ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${p} on ${host} is already in use`, { hint: 'pick another with --port / --admin-port, or 0 for any free port' })
-      : e));
-    s.listen(p, host, () => resolve());
+      ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${p} on ${on} is already in use`, { hint: 'pick another with --port / --admin-port, or 0 for any free port' })
+      : e.code === 'EADDRNOTAVAIL'
+        ? new DecoyError('DECOY_ERR_OPTION_INVALID', `${on} is not an address of this machine`, { hint: 'pass an interface address such as 127.0.0.1 or 0.0.0.0' })
+        : e));
+    s.listen(p, on, () => resolve());
   });
 
   const decoy: Decoy = {
@@ -155,7 +198,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       return `http://${shown}:${port}`;
     },
     get adminUrl() {
-      return adminServer ? `http://${shown}:${adminPort}` : undefined;
+      return adminServer ? `http://${display(adminHost)}:${adminPort}` : undefined;
     },
     get port() { return port; },
     get loadReport() { return loadReport; },
@@ -202,15 +245,20 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         engine, logger, verbose: options.verbose ?? false,
         admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}),
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        limits, serveAdmin: options.adminHost === undefined,
       });
       track(s);
       await listen(s, options.port ?? 8080);
       server = s;
       port = (s.address() as AddressInfo).port;
       if (options.adminPort !== undefined) {
-        const a = http.createServer(admin);
+        const a = http.createServer(serverOptions(adminLimits), (req, res) => {
+          if (hasTooManyHeaders(req.rawHeaders, adminLimits)) sendPlainText(res, 431, tooManyHeadersText(adminLimits), ['Connection', 'close']);
+          else admin(req, res);
+        });
+        applyLimits(a, adminLimits);
         track(a);
-        await listen(a, options.adminPort);
+        await listen(a, options.adminPort, adminHost);
         adminServer = a;
         adminPort = (a.address() as AddressInfo).port;
       }

@@ -46,11 +46,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
     .option('--max-body-size <bytes>', 'largest request body accepted (413 beyond); e.g. 10m', parseBytes, 50 * 1024 * 1024)
     .option('--admin-port <port>', 'also serve the admin API (/__admin) on this port', parsePort)
+    .option('--admin-host <host>', 'interface the --admin-port binds (e.g. 127.0.0.1); /__admin is then no longer served on the stub port')
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
     .option('--no-journal', 'keep no journal of requests')
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions): the same seed gives the same faults', parseCount)
     .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, 600_000)
+    .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, 10_000)
+    .option('--max-header-size <bytes>', 'largest request line plus headers (431 beyond); e.g. 16k', parseBytes, 16 * 1024)
+    .option('--max-headers-count <n>', 'most header lines in one request (431 beyond)', parseCount, 2000)
+    .option('--request-timeout <ms>', 'longest a request (line, headers, body) may take to arrive (408, then the connection is closed); 0 for none', parseCount, 60_000)
+    .option('--admin-request-timeout <ms>', 'the same on the separate --admin-port', parseCount, 30_000)
+    .option('--idle-timeout <ms>', 'how long an idle keep-alive connection is kept open', parseCount, 5_000)
     .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
     .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
     .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
@@ -128,7 +135,8 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number;
+    maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number; journal: boolean; seed?: number; maxHang: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number;
   }>();
   const logger = createLogger({ format: opts.logFormat });
@@ -144,6 +152,9 @@ async function main(): Promise<void> {
     stubsDir, port: opts.port, host: opts.host, watch: opts.watch, verbose: opts.verbose ?? false,
     maxBodyBytes: opts.maxBodySize, logger,
     adminPort: opts.adminPort, adminToken: opts.adminToken,
+    ...(opts.adminHost !== undefined ? { adminHost: opts.adminHost } : {}),
+    maxHungSockets: opts.maxHungSockets, maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
+    requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
     journalSize: opts.journal ? opts.journalSize : 0,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     maxHangMs: opts.maxHang,

@@ -13,6 +13,14 @@ export interface DeliveryOptions {
   maxHangMs: number;
   /** Sockets currently held by HANG or STALL_BODY. */
   hung: Set<Socket>;
+  /**
+   * Most sockets held at once. Beyond it, a HANG or STALL_BODY closes the connection at once instead
+   * of holding it: the client still sees a failure (a closed connection), and a flood of hung requests
+   * cannot exhaust the process's file descriptors. Default: no cap.
+   */
+  maxHungSockets?: number;
+  /** Called when a socket is closed at once because the cap was reached. */
+  onHungLimit?: () => void;
 }
 
 /** Calls `done` once the response has been sent (or the connection ended by the fault or the client). */
@@ -75,6 +83,11 @@ export function writeHead(res: ServerResponse, r: WireResponse, headers: readonl
 
 /** Holds a socket open without answering, until the client leaves or the hang limit passes. */
 function hold(socket: Socket, options: DeliveryOptions): void {
+  if (options.maxHungSockets !== undefined && options.hung.size >= options.maxHungSockets) {
+    options.onHungLimit?.();
+    socket.destroy();
+    return;
+  }
   options.hung.add(socket);
   const release = setTimeout(() => socket.destroy(), options.maxHangMs);
   socket.once('close', () => {

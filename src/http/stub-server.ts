@@ -14,6 +14,7 @@ import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
+import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, serverOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
@@ -37,6 +38,10 @@ export interface StubServerOptions {
   recorder?: Recorder;
   /** Largest body a recording keeps per exchange. */
   maxRecordedBodyBytes?: number;
+  /** Header size and count, request and idle timeouts. */
+  limits?: ServerLimits;
+  /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
+  serveAdmin?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -44,6 +49,8 @@ const EMPTY = Buffer.alloc(0);
 export function createStubServer(options: StubServerOptions): http.Server {
   const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll, recorder } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const serveAdmin = options.serveAdmin ?? true;
 
   const journal = engine.journal;
 
@@ -120,8 +127,13 @@ export function createStubServer(options: StubServerOptions): http.Server {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
+    if (hasTooManyHeaders(req.rawHeaders, limits)) {
+      sendPlainText(res, 431, tooManyHeadersText(limits), ['Connection', 'close']);
+      return;
+    }
     if (url.startsWith('/__admin') && (url.length === 8 || url[8] === '/' || url[8] === '?')) {
-      admin(req, res);
+      if (serveAdmin) admin(req, res);
+      else sendPlainText(res, 404, 'The admin API is not served on this port (it is bound to --admin-host)\n');
       return;
     }
     const h = req.headers;
@@ -153,13 +165,8 @@ export function createStubServer(options: StubServerOptions): http.Server {
     req.on('error', () => { /* the client went away mid-body: nothing to answer */ });
   };
 
-  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => safely(res, logger, () => handle(req, res)));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // A malformed request line or headers: answer 400 and say why, as far as the socket allows.
-    if (!socket.writable) { socket.destroy(); return; }
-    const msg = `Bad request: ${err.code ?? 'HPE_INVALID'}: ${err.message}\n`;
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
-  });
+  const server = http.createServer(serverOptions(limits), (req, res) => safely(res, logger, () => handle(req, res)));
+  applyLimits(server, limits);
   return server;
 }
 
