@@ -244,6 +244,8 @@ export class StubFolder {
       const def = { id: stub.id, ...stub.definition, persistent: true };
       outputs.push({ abs: file, content: ext === '.json' ? JSON.stringify(def, null, 2) + '\n' : stringifyYaml(def) });
     }
+    // Every target is checked before anything is written: a refused save writes nothing.
+    for (const o of outputs) this.#confineWrite(o.abs);
     for (const o of outputs) {
       if (o.content === undefined) await unlink(o.abs);
       else {
@@ -267,6 +269,10 @@ export class StubFolder {
     const files: string[] = [];
     const written: string[] = [];
     for (const r of recorded) {
+      if (r.bodyFile) this.#confineWrite(path.join(this.filesRoot, r.bodyFile.name));
+      this.#confineWrite(path.join(this.stubsRoot, `${r.name}${ext}`));
+    }
+    for (const r of recorded) {
       if (r.bodyFile) {
         const bodyPath = path.join(this.filesRoot, r.bodyFile.name);
         await mkdir(path.dirname(bodyPath), { recursive: true });
@@ -283,6 +289,26 @@ export class StubFolder {
     this.#options.onChange(this.stubs(), true);
     const ids = new Set(written);
     return { files, stubs: this.stubs().filter((s) => s.origin.path !== undefined && ids.has(s.origin.path)) };
+  }
+
+  /**
+   * Refuses to write outside the stubs folder: the target must resolve inside it, and so must the
+   * real path of its nearest existing folder (a `__files` or `mappings` folder that is a symlink to
+   * elsewhere) and of the target itself when it exists (a stub file that is a symlink out).
+   */
+  #confineWrite(abs: string): void {
+    const refuse = (why: string) => new DecoyError('DECOY_ERR_WRITE_ESCAPE', `not written: ${this.#display(abs)} ${why}, outside the stubs folder ${this.#display(this.root)}`, {
+      hint: 'saved stubs, recordings and body files are written only inside the stubs folder; replace the symlink with a real folder',
+    });
+    if (!isInside(this.root, path.resolve(abs))) throw refuse('resolves');
+    let dir = path.dirname(abs);
+    while (!existsSync(dir) && isInside(this.root, path.dirname(dir)) && dir !== path.dirname(dir)) dir = path.dirname(dir);
+    let realDir: string;
+    try { realDir = realpathSync(dir); } catch { realDir = dir; }
+    if (!isInside(this.root, realDir)) throw refuse(`is in ${realDir} (a symlink)`);
+    let realTarget: string | undefined;
+    try { realTarget = realpathSync(abs); } catch { /* not there yet, or a dangling link that the rename replaces */ }
+    if (realTarget !== undefined && !isInside(this.root, realTarget)) throw refuse(`is a symlink to ${realTarget}`);
   }
 
   /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
