@@ -1,14 +1,17 @@
 /**
  * Atomic file writes: the content goes to a hidden temp file in the same folder (same file system),
- * is flushed to disk, then renamed over the target. A reader, the watcher, or a crash sees the old
- * file or the new one, never a partial one. The temp name starts with a dot, so the watcher skips it.
+ * is flushed to disk, then renamed over the target, and the folder is flushed so the rename itself
+ * survives a power cut. A reader, the watcher, or a crash (even SIGKILL mid-write) sees the old file
+ * or the new one, never a partial one. The temp name starts with a dot, so neither the loader nor the
+ * watcher ever reads it as a stub file.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function writeFileAtomic(target: string, content: string | Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'wx', 0o644);
   try {
     await handle.writeFile(content);
@@ -24,5 +27,19 @@ export async function writeFileAtomic(target: string, content: string | Buffer):
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
+  }
+  await syncDir(dir);
+}
+
+/** fsync of a folder makes a rename in it durable (POSIX); some platforms cannot open a folder, which is then skipped. */
+async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot fsync a directory; the rename is still atomic there.
+  } finally {
+    await handle?.close();
   }
 }

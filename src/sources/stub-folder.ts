@@ -379,6 +379,11 @@ export class StubFolder {
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }
 
+  /** The live file watcher, once watching (for diagnostics and tests). */
+  get watcher(): FSWatcher | undefined {
+    return this.#watcher;
+  }
+
   /** Resolves when no file events are pending (for tests and the admin API). */
   settled(): Promise<void> {
     if (this.#pending.size === 0 && this.#timer === undefined) return Promise.resolve();

@@ -1,0 +1,126 @@
+/**
+ * Crash safety: a child process saves stubs over and over (new files, files edited in place, files
+ * removed) and is SIGKILLed at random moments, several times over the same folder. After every kill,
+ * each stub file must be complete (it loads without error: the old version or the new, never a
+ * partial one), no temp file may be read as a stub, and the next start must load every file the
+ * child reported saved. Also: a watcher error and a throwing request never stop the server.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, it } from 'mocha';
+import type { Decoy } from '../../src/index.js';
+import { parseStubFile } from '../../src/sources/stub-file.js';
+import type { Stub } from '../../src/core/stub.js';
+import { StubFolder } from '../../src/sources/stub-folder.js';
+import { captureLog, eventually, startDecoy, tempStubs } from '../support/decoy.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SAVE_LOOP = path.join(here, '../support/save-loop.js');
+const KILLS = 6;
+
+describe('crash safety', function () {
+  this.timeout(60_000);
+  const children: ChildProcess[] = [];
+  let folder: ReturnType<typeof tempStubs> | undefined;
+  let decoy: Decoy | undefined;
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await decoy?.stop();
+    decoy = undefined;
+    folder?.cleanup();
+    folder = undefined;
+  });
+
+  it(`SIGKILL during saves, ${KILLS} times: every file is whole and the next start loads everything saved`, async () => {
+    folder = tempStubs({ 'seed.yaml': '- { name: seed, request: { url: /seed }, response: { status: 200, body: seed } }\n' });
+    // A fixed sequence of kill moments (ms after the first save), so a failure can be replayed.
+    let s = 20_260_101;
+    const nextDelay = () => 15 + ((s = (s * 1103515245 + 12345) >>> 0) % 250);
+    const everSaved = new Set<string>();
+    let totalSaves = 0;
+    for (let k = 0; k < KILLS; k++) {
+      const child = spawn(process.execPath, [SAVE_LOOP, folder.dir, String(k + 1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (c) => (out += c));
+      child.stderr!.on('data', (c) => (err += c));
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      await eventually(() => /SAVED/.test(out) || child.exitCode !== null, 20_000, `the child to save once (${err})`);
+      assert.equal(child.exitCode, null, `the child failed: ${out}${err}`);
+      await new Promise((r) => setTimeout(r, nextDelay()));
+      child.kill('SIGKILL');
+      await exited;
+      for (const line of out.split('\n')) {
+        const m = /^SAVED (.*)$/.exec(line);
+        if (!m) continue;
+        totalSaves++;
+        for (const f of JSON.parse(m[1]!) as string[]) everSaved.add(f);
+      }
+      assert.doesNotMatch(out, /FAILED/);
+
+      // Every stub file on disk is complete and valid.
+      const files = readdirSync(folder.dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ya?ml|json)$/.test(f));
+      for (const rel of files) {
+        if (path.basename(rel).startsWith('.')) continue;
+        const text = readFileSync(path.join(folder.dir, rel), 'utf8');
+        const parsed = parseStubFile(text, { displayPath: rel, idSeed: rel, sequenceFor: () => 0, readBodyFile: () => { throw new Error('no body files here'); } });
+        assert.deepEqual(parsed.errors.map((e) => e.format()), [], `${rel} after kill ${k + 1} is not whole`);
+      }
+    }
+    assert.ok(totalSaves >= KILLS, `saves happened (${totalSaves})`);
+
+    // The next start loads every file there, with no problem; leftover temp files are not stubs.
+    const temps = readdirSync(folder.dir).filter((f) => f.endsWith('.tmp'));
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+    assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
+    const onDisk = readdirSync(folder.dir).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.startsWith('.'));
+    assert.equal(decoy.loadReport!.files, onDisk.length);
+    for (const t of temps) assert.ok(t.startsWith('.'), `temp file ${t} is hidden, so never loaded`);
+    // Every stub served from each saved file that is still there (deletions remove files on purpose).
+    const stubs = decoy.engine.stubs.all;
+    for (const f of onDisk) {
+      assert.ok(stubs.some((st) => st.origin.file?.endsWith(f)), `${f} loaded`);
+    }
+    assert.equal((await fetch(`${decoy.url}/seed`)).status, 200);
+    assert.ok(everSaved.size > 0);
+  });
+
+  it('an exception thrown while answering one request is a 500 for that request only; the server keeps serving', async () => {
+    folder = tempStubs({ 'ok.yaml': 'request: { url: /ok }\nresponse: { status: 200, body: fine }\n' });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+    const original = decoy.engine.match.bind(decoy.engine);
+    decoy.engine.match = ((req: Parameters<typeof original>[0]) => {
+      if (req.url === '/boom') throw new Error('boom in the matcher');
+      return original(req);
+    }) as typeof decoy.engine.match;
+    const boom = await fetch(`${decoy.url}/boom`);
+    assert.equal(boom.status, 500);
+    assert.match(await boom.text(), /boom in the matcher/);
+    const boomWithBody = await fetch(`${decoy.url}/boom`, { method: 'POST', body: 'x' });
+    assert.equal(boomWithBody.status, 500);
+    assert.equal((await fetch(`${decoy.url}/ok`)).status, 200);
+  });
+
+  it('a watcher error is logged and the folder keeps serving and reloading', async () => {
+    folder = tempStubs({ 'ok.yaml': 'request: { url: /ok }\nresponse: { status: 200, body: fine }\n' });
+    const { logger, log } = captureLog();
+    let current: Stub[] = [];
+    const stubFolder = new StubFolder({ dir: folder.dir, logger, nextSequence: (() => { let n = 0; return () => n++; })(), onChange: (stubs) => (current = stubs) });
+    try {
+      await stubFolder.load();
+      await stubFolder.watch();
+      // chokidar reports errors (EMFILE, EACCES on a folder) as 'error' events on its watcher.
+      stubFolder.watcher!.emit('error', Object.assign(new Error('EMFILE: too many open files, watch'), { code: 'EMFILE' }));
+      assert.match(log.text(), /watching .* failed: EMFILE: too many open files, watch; stubs stay as they are/);
+      assert.equal(current.length, 1);
+      folder.write('more.yaml', 'request: { url: /more }\nresponse: { status: 201 }\n');
+      await eventually(() => current.length === 2, 5000, 'the new file to load after the error');
+    } finally {
+      await stubFolder.close();
+    }
+  });
+});
