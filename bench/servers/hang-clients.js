@@ -1,7 +1,8 @@
 // Hung-connection clients for the benchmark, run as a child process by bench/run.js:
-//   node bench/servers/hang-clients.js '<json {host, port, path, count, window}>'
+//   node bench/servers/hang-clients.js '<json {host, port, path, count, window, idle}>'
 // Opens `count` TCP connections (at most `window` connecting at a time); each sends one `GET path` and then
-// waits for an answer that, against a HANG stub, never comes. Line protocol:
+// waits for an answer that, against a HANG stub, never comes. With `idle: true` they send nothing at all
+// (connections opened and left idle). Line protocol:
 //   stdout "OPENED <connected> <failed> <ms> <first error or ->"  once every connection has connected or failed
 //   stdin  "status"  ->  stdout "STATUS <open> <closedByServer> <bytesReceived> <errors> <first error or ->"
 //   stdin  "close"   ->  every socket is closed (FIN, as a client that gives up does), then
@@ -11,7 +12,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 
-const { host = '127.0.0.1', port, path = '/hang', count, window = 200 } = JSON.parse(process.argv[2]);
+const { host = '127.0.0.1', port, path = '/hang', count, window = 200, idle = false } = JSON.parse(process.argv[2]);
 const request = `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: decoy-bench-hang\r\nAccept: */*\r\n\r\n`;
 
 const sockets = new Set();
@@ -43,7 +44,7 @@ function openOne() {
   socket.on('connect', () => {
     connected++;
     sockets.add(socket);
-    socket.write(request);
+    if (!idle) socket.write(request);
     settle();
   });
   socket.on('data', (chunk) => {

@@ -4,10 +4,13 @@
  * cap on sockets held by HANG faults.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'mocha';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy, tempStubs } from '../support/decoy.js';
+import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 import { WireClients } from '../support/wire.js';
 
 const STUBS = [
@@ -193,6 +196,36 @@ describe('limits', () => {
       await new Promise((r) => setTimeout(r, 100));
       const again = await wire.rawGet(d.port, '/hang', 400);
       assert.equal(again.ending, 'timeout', 'held again once a slot is free');
+    });
+  });
+
+  describe('the CLI flags', () => {
+    it('--max-header-size, --max-headers-count, --request-timeout, --max-hung-sockets and --admin-host reach the servers', async () => {
+      folder = tempStubs({ 'stubs.yaml': STUBS });
+      const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+      const child = spawn(process.execPath, [cli, '--port', '0', '--host', '127.0.0.1', '--stubs', folder.dir, '--no-watch',
+        '--max-header-size', '1k', '--max-headers-count', '10', '--request-timeout', '300', '--max-hung-sockets', '0',
+        '--admin-port', '0', '--admin-host', '127.0.0.2', '--admin-request-timeout', '300', '--idle-timeout', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      try {
+        await eventually(() => /admin API also on/.test(out) || child.exitCode !== null, 10_000, 'the CLI to start');
+        const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        const adminUrl = /admin API also on (http:\/\/127\.0\.0\.2:\d+)/.exec(out)?.[1];
+        assert.ok(url && adminUrl, out);
+        const port = Number(new URL(url).port);
+        assert.match((await wire.raw(port, `GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`, 3000)).bytes.toString(), /^HTTP\/1\.1 431 /);
+        assert.match((await wire.raw(port, `GET /ok HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(12)}\r\n`, 3000)).bytes.toString(), /^HTTP\/1\.1 431 /);
+        assert.match((await wire.raw(port, 'GET /ok HTTP/1.1\r\nHost: x\r\n', 3000)).bytes.toString(), /^HTTP\/1\.1 408 /);
+        const hang = await wire.rawGet(port, '/hang', 3000);
+        assert.equal(hang.bytes.length, 0);
+        assert.notEqual(hang.ending, 'timeout', '--max-hung-sockets 0: closed at once');
+        assert.equal((await fetch(`${url}/__admin/mappings`)).status, 404);
+        assert.equal((await fetch(`${adminUrl}/__admin/mappings`)).status, 200);
+      } finally {
+        child.kill('SIGKILL');
+      }
     });
   });
 });
