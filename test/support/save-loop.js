@@ -1,10 +1,20 @@
 /**
  * A child process for the crash-safety test: a Decoy on a stubs folder that, as fast as it can,
- * creates stubs over the admin API, edits stubs already in files, deletes some, and saves; after each
- * save it prints `SAVED <json list of files>` so the parent knows what must load after a SIGKILL.
+ * creates stubs over the admin API, edits stubs already in files, deletes some, and saves; and
+ * records a loopback upstream (stubs and body files written when the recording stops). After each
+ * save or recording it prints `SAVED <json list of files>`; before each, `SAVING`, so the parent can
+ * aim its kill at the writes.
  * Usage: node save-loop.js <stubsDir> <seed>
  */
+import http from 'node:http';
 import { createDecoy } from '../../dist/index.js';
+
+// Binary answers over the recorder's threshold, so recordings also write body files under __files/.
+const upstream = http.createServer((req, res) => {
+  req.resume();
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(Buffer.alloc(40_000 + (req.url.length * 997) % 20_000, req.url.length));
+});
+await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
 
 const [dir, seedArg] = process.argv.slice(2);
 let seed = Number(seedArg) >>> 0;
@@ -33,10 +43,21 @@ for (let round = 0; ; round++) {
     await admin('PUT', `/mappings/${pick.id}`, { ...pick, response: { status: 200, body: `edited ${round} ${big}` } });
     if (fileStubs.length > 12) await admin('DELETE', `/mappings/${fileStubs[0].id}`);
   }
+  process.stdout.write('SAVING\n');
   const saved = await admin('POST', '/mappings/save');
   if (saved.status !== 200) {
     process.stdout.write(`FAILED ${JSON.stringify(saved)}\n`);
     process.exit(1);
   }
   process.stdout.write(`SAVED ${JSON.stringify(saved.json?.written ?? [])}\n`);
+
+  process.stdout.write('SAVING\n');
+  await admin('POST', '/recordings/start', { targetBaseUrl: `http://127.0.0.1:${upstream.address().port}` });
+  for (let i = 0; i < 3; i++) await fetch(`${decoy.url}/rec/${round % 4}/${i}`).then((r) => r.arrayBuffer());
+  const recorded = await admin('POST', '/recordings/stop');
+  if (recorded.status !== 200) {
+    process.stdout.write(`FAILED ${JSON.stringify(recorded)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`SAVED ${JSON.stringify(recorded.json?.written ?? [])}\n`);
 }
