@@ -8,6 +8,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { MockEngine } from '../core/engine.js';
 import { DecoyError, isDecoyError } from '../core/errors.js';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from '../core/json-depth.js';
 import { findNearMisses } from '../core/matching/near-miss.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
 import { isPlainObject } from '../core/matching/matcher-support.js';
@@ -68,6 +69,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 function parseJsonBody(req: Request): unknown {
   const text = typeof req.body === 'string' ? req.body : '';
   if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
+  // Compiling and validating walk the body recursively: refuse what would overflow the stack.
+  if (jsonTextTooDeep(text)) throw new AdminProblem(422, 'JSON nested too deeply', [{ detail: `the body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep` }], 10);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -193,6 +193,51 @@ describe('fuzz', function () {
       await alive();
     });
 
+    describe('regressions', () => {
+      const nested = (depth: number, open = '[', close = ']') => open.repeat(depth) + close.repeat(depth);
+
+      it('regression: a request body of 5,000 nested JSON arrays overflowed the stack in equalToJson, matchesJsonPath and the near-miss report (500)', async () => {
+        for (const p of ['/json', '/greeting', '/no-such-stub']) {
+          for (const depth of [300, 5000, 200_000]) {
+            const r = await fetch(`${decoy.url}${p}`, { method: 'POST', body: nested(depth), headers: { 'Content-Type': 'application/json' } });
+            assert.ok(r.status !== 500, `${p} depth ${depth}: ${r.status}`);
+            await r.arrayBuffer();
+          }
+        }
+        await alive();
+      });
+
+      it('regression: an XML request body of 20,000 nested elements overflowed the stack in the XML matchers (500)', async () => {
+        const r = await fetch(`${decoy.url}/xml`, { method: 'POST', body: nested(20_000, '<a>', '</a>'), headers: { 'Content-Type': 'application/xml' } });
+        assert.notEqual(r.status, 500);
+        await r.arrayBuffer();
+      });
+
+      it('regression: an admin body of 5,000 nested arrays was a 500; it is a 422 that says why', async () => {
+        const r = await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: `{"request":{"bodyPatterns":[{"equalToJson":${nested(5000)}}]},"response":{"status":200}}` });
+        assert.equal(r.status, 422);
+        assert.match(await r.text(), /nests arrays and objects more than 256 levels deep/);
+      });
+
+      it('regression: a JSON stub file of 100,000 nested arrays threw a RangeError out of the loader; it is a load error', () => {
+        for (const name of ['deep.json', 'deep.yaml']) {
+          const parsed = load(name, `{"request": {"url": "/x"}, "response": {"status": 200, "jsonBody": ${nested(100_000)}}}`);
+          assert.equal(parsed.stubs.length, 0);
+          assert.match(parsed.errors[0]!.format(), new RegExp(`^${name} DECOY_ERR_STUB_INVALID the file nests lists and objects more than 256 levels deep`));
+        }
+      });
+
+      it('any nesting depth, in a body or a stub file: an answer or a load error, never a throw or a 500', async () => {
+        await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 30_000 }), fc.constantFrom('[]', '{}', '<>'), async (depth, kind) => {
+          const body = kind === '[]' ? nested(depth) : kind === '{}' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : nested(depth, '<a>', '</a>');
+          const r = await fetch(`${decoy.url}/json`, { method: 'POST', body });
+          assert.notEqual(r.status, 500, `depth ${depth} ${kind}`);
+          await r.arrayBuffer();
+          if (kind !== '<>') load('deep.json', `{"request": {"url": "/x", "bodyPatterns": [{"equalToJson": ${body}}]}, "response": {"status": 200}}`);
+        }), runs(40));
+      });
+    });
+
     it('random bytes as a request on a raw socket: a 400 or an answer, never a crash', async () => {
       const prefix = fc.constantFrom('', 'GET / HTTP/1.1\r\n', 'POST /json HTTP/1.1\r\nContent-Length: 5\r\n', 'GET /greeting HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
       const bytes = fc.uint8Array({ maxLength: 200 });

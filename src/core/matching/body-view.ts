@@ -5,6 +5,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { BodyView } from './types.js';
+import { jsonTextTooDeep } from '../json-depth.js';
 import { parsePermissiveJson } from './permissive-json.js';
 import { parseXml } from './xml-document.js';
 
@@ -28,10 +29,14 @@ class LazyBodyView implements BodyView {
 
   json(): { ok: true; value: unknown } | { ok: false } {
     if (this.jsonValue === undefined) {
-      try {
-        this.jsonValue = { ok: true, value: JSON.parse(this.text) as unknown };
-      } catch {
-        this.jsonValue = { ok: false };
+      // Nested deeper than the matchers can walk: matched as not JSON, instead of overflowing the stack.
+      if (jsonTextTooDeep(this.text)) this.jsonValue = { ok: false };
+      else {
+        try {
+          this.jsonValue = { ok: true, value: JSON.parse(this.text) as unknown };
+        } catch {
+          this.jsonValue = { ok: false };
+        }
       }
     }
     return this.jsonValue;
@@ -40,7 +45,7 @@ class LazyBodyView implements BodyView {
   permissiveJson(): { ok: true; value: unknown } | { ok: false } {
     if (this.permissiveJsonValue === undefined) {
       const strict = this.json();
-      this.permissiveJsonValue = strict.ok ? strict : parsePermissiveJson(this.text);
+      this.permissiveJsonValue = strict.ok ? strict : jsonTextTooDeep(this.text) ? { ok: false } : parsePermissiveJson(this.text);
     }
     return this.permissiveJsonValue;
   }

@@ -14,6 +14,7 @@
  * nothing; XML, broken JSON (`{broken`) and `null` match nothing, not even `absent`.
  */
 import { joinPointer } from '../errors.js';
+import { jsonTextTooDeep } from '../json-depth.js';
 import { JsonEquality, JsonPlaceholderError } from './json-equality.js';
 import { compileJsonPath, type CompiledJsonPath } from './json-path.js';
 import { renderJacksonPretty, renderJavaString } from './json-render.js';
@@ -29,6 +30,7 @@ const NOT_JSON: JsonParse = { ok: false };
 function jsonOf(value: string | undefined, body: BodyView | undefined): JsonParse {
   if (value === undefined) return NOT_JSON;
   if (body !== undefined && body.text === value) return body.json();
+  if (jsonTextTooDeep(value)) return NOT_JSON;
   try {
     return { ok: true, value: JSON.parse(value) as unknown };
   } catch {
@@ -40,7 +42,7 @@ function jsonOf(value: string | undefined, body: BodyView | undefined): JsonPars
 function permissiveJsonOf(value: string, body: BodyView | undefined): JsonParse {
   if (body !== undefined && body.text === value) return body.permissiveJson();
   const strict = jsonOf(value, undefined);
-  return strict.ok ? strict : parsePermissiveJson(value);
+  return strict.ok || jsonTextTooDeep(value) ? strict : parsePermissiveJson(value);
 }
 
 class EqualToJsonMatcher implements ValueMatcher {

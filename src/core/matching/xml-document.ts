@@ -5,6 +5,7 @@
  * declarations at all (an undeclared entity reference is a parse error here), so neither XXE nor
  * entity-expansion bombs apply. WireMock likewise refuses to resolve external entities.
  */
+import { MAX_JSON_DEPTH, xmlTextTooDeep } from '../json-depth.js';
 import { createRequire } from 'node:module';
 import type { Document, DOMParser as DOMParserType, Element, Node } from '@xmldom/xmldom';
 
@@ -33,6 +34,7 @@ export function parseXmlDetailed(text: string): XmlParseResult {
   if (text.charCodeAt(0) === 0xfeff) i = 1;
   while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
   if (text[i] !== '<') return { ok: false, reason: 'it does not start with <' };
+  if (xmlTextTooDeep(text)) return { ok: false, reason: `it nests elements more than ${MAX_JSON_DEPTH} levels deep` };
   try {
     const parser = new (domParser())({
       onError: (level, message) => {
