@@ -1125,7 +1125,7 @@ async function runHang({ fail }) {
     {
       label: 'decoy',
       name: 'decoy: fault HANG',
-      start: () => startDecoy(dir, 'hang', { options: { maxHangMs: MAX_HANG_MS }, fake: { hangPath: '/hang' }, flags, fdLimit }),
+      start: () => startDecoy(dir, 'hang', { options: { maxHangMs: MAX_HANG_MS, maxHungSockets: count }, fake: { hangPath: '/hang' }, flags, fdLimit }),
     },
   ];
   if (HANG_RAW) {

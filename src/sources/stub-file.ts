@@ -4,7 +4,7 @@
  * problem in the file is reported with file:line:column, not only the first; a file with any problem
  * yields no stubs, so the caller can keep the file's previous good version.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
@@ -124,6 +124,19 @@ function parseWithPositions(text: string, ctx: StubFileContext): ParsedStubFile 
       source: { file: ctx.displayPath, line: pos?.line, column: pos?.col },
     }));
   }
+  // A key that is a list or a map (`? [a, b]: x`, `{ {a: 1}: x }`) has no JSON spelling: the YAML library
+  // would stringify it and print a process warning; a stub file has no use for it, so it is an error.
+  visit(doc, {
+    Pair: (_key, pair) => {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (key !== null && key !== undefined && !isScalar(key)) {
+        const pos = (pair.key as YamlNode).range ? lines.linePos((pair.key as YamlNode).range![0]) : undefined;
+        errors.push(new DecoyError('DECOY_ERR_STUB_SYNTAX', 'a key must be a plain value (a string), not a list or a map', {
+          source: { file: ctx.displayPath, line: pos?.line, column: pos?.col },
+        }));
+      }
+    },
+  });
   if (errors.length) return { stubs: [], errors, bodyFiles: new Set() };
   let data: unknown;
   try {

@@ -227,6 +227,23 @@ describe('fuzz', function () {
         }
       });
 
+      it('regression: a YAML key that is a list or a map made the YAML library print a process warning; it is a load error', async () => {
+        const warnings: string[] = [];
+        const onWarning = (w: Error) => warnings.push(w.message);
+        process.on('warning', onWarning);
+        try {
+          for (const text of ['request: {url: /x}\nresponse: {status: 200, jsonBody: { {a: 1}: x }}', '? [a, b]\n: 1\n', 'a: &k [1]\nb: { *k : 2 }\n']) {
+            const parsed = load('key.yaml', text);
+            assert.equal(parsed.stubs.length, 0);
+            assert.match(parsed.errors[0]!.format(), /^key\.yaml:\d+:\d+ DECOY_ERR_STUB_SYNTAX a key must be a plain value/, text);
+          }
+          await new Promise((r) => setImmediate(r));
+        } finally {
+          process.off('warning', onWarning);
+        }
+        assert.deepEqual(warnings, []);
+      });
+
       it('any nesting depth, in a body or a stub file: an answer or a load error, never a throw or a 500', async () => {
         await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 30_000 }), fc.constantFrom('[]', '{}', '<>'), async (depth, kind) => {
           const body = kind === '[]' ? nested(depth) : kind === '{}' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : nested(depth, '<a>', '</a>');
