@@ -18,6 +18,8 @@ import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
 import { silentLogger, type Logger } from './observability/logger.js';
+import { DecoyMetrics } from './observability/metrics.js';
+import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
 import { createForwarder } from './proxy/forward.js';
@@ -28,6 +30,7 @@ export { DecoyError } from './core/errors.js';
 export type { StubDefinition, RequestPatternDefinition, ResponseDefinition } from './core/stub-definition.js';
 export type { Logger } from './observability/logger.js';
 export { createLogger } from './observability/logger.js';
+export { DecoyMetrics } from './observability/metrics.js';
 
 export interface DecoyOptions {
   /** Folder of stub files (Decoy YAML/JSON, or a WireMock root). Without it, Decoy starts with no stubs. */
@@ -68,6 +71,10 @@ export interface DecoyOptions {
   recordTarget?: string;
   /** The rest of the recording spec (WireMock's, plus `redact` and `format`), with recordTarget. */
   recordSpec?: Record<string, unknown>;
+  /** The metrics registry to count this Decoy's traffic in (several Decoys can share one). Default: its own. */
+  metrics?: DecoyMetrics;
+  /** The `service` label of this Decoy's metrics and request log lines. Default `default`. */
+  serviceName?: string;
 }
 
 export interface Decoy {
@@ -87,6 +94,8 @@ export interface Decoy {
   settled(): Promise<void>;
   /** Stops a running recording and writes it (what `decoy record` does on exit). */
   stopRecording(): Promise<{ written: string[] } | undefined>;
+  /** The Prometheus metrics served at `/__admin/metrics`. */
+  readonly metrics: DecoyMetrics;
 }
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
@@ -97,6 +106,9 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
+  const metrics = options.metrics ?? new DecoyMetrics();
+  const observed = metrics.observeEngine(engine, options.serviceName ?? 'default');
+  if (options.verbose) logRequests(engine, logger);
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
   let server: Server | undefined;
@@ -150,6 +162,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 
   const decoy: Decoy = {
     engine,
+    metrics,
     get url() {
       if (!server) throw new Error('Decoy is not started');
       return `http://${shown}:${port}`;
@@ -169,7 +182,8 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       if (options.stubsDir !== undefined) {
-        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange });
+        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange,
+          onReloadProblems: (n) => observed.reloadFailed(n) });
         loadReport = await folder.load();
       }
       const f = folder;
@@ -196,10 +210,11 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         },
         loadErrors: () => f?.errors() ?? [],
         ...(f ? { relativeFile: (abs: string) => f.relative(abs) } : {}),
+        metrics,
         shutdown: () => (options.onShutdownRequest ?? (() => void decoy.stop()))(),
       });
       const s = createStubServer({
-        engine, logger, verbose: options.verbose ?? false,
+        engine, logger,
         admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}),
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
       });

@@ -24,6 +24,8 @@ import type { Recorder } from '../proxy/recorder.js';
 import { VERSION } from '../version.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { addMetricsRoute } from './metrics-route.js';
+import type { DecoyMetrics } from '../observability/metrics.js';
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -51,6 +53,8 @@ export interface AdminContext {
   shutdown(): void;
   /** Largest admin request body, in bytes. */
   maxBodyBytes: number;
+  /** Served at /__admin/metrics (Prometheus text). */
+  metrics?: DecoyMetrics;
 }
 
 /** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
@@ -546,6 +550,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`);
     res.json({});
   });
+  addMetricsRoute(router, ctx.metrics);
   router.get('/decoy/load-errors', (_req, res) => {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });

@@ -25,8 +25,6 @@ export interface StubServerOptions {
   admin: AdminHandler;
   /** Largest request body read, in bytes; beyond it the answer is 413. */
   maxBodyBytes: number;
-  /** Log one line per request. */
-  verbose: boolean;
   /** HANG and STALL_BODY: how long a socket is held, and the set of held sockets. */
   delivery: DeliveryOptions;
   /** Forwards proxy responses and unmatched requests (with proxyAll). */
@@ -42,7 +40,7 @@ export interface StubServerOptions {
 const EMPTY = Buffer.alloc(0);
 
 export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll, recorder } = options;
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
 
   const journal = engine.journal;
@@ -71,10 +69,6 @@ export function createStubServer(options: StubServerOptions): http.Server {
     if (plan === undefined && proxy === undefined) {
       writeHead(res, response);
       res.end(response.body);
-    }
-    if (verbose) {
-      const closest = missReport?.nearMisses[0]?.stub;
-      logger.info(`${request.method} ${request.url} → ${proxy ? `proxied to ${proxy.baseUrl}` : plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : proxy ? 'no stub matched' : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
     }
     let event: ServeEvent | undefined;
     const listened = engine.hasServedListeners;

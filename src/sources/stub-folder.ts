@@ -40,6 +40,8 @@ export interface StubFolderOptions {
    * when the change is Decoy's own save (so API changes now in files are not "dropped").
    */
   onChange: (stubs: Stub[], saved: boolean) => void;
+  /** Told how many problems a reload after a change on disk found (each is logged too). */
+  onReloadProblems?: (problems: number) => void;
 }
 
 interface FileState {
@@ -404,14 +406,17 @@ export class StubFolder {
     }
     if (reload.size === 0) return;
     const sorted = [...reload].sort();
+    let problems = 0;
     for (const f of sorted) {
       const existed = this.#files.has(f);
       this.#loadFile(f);
       const now = this.#files.get(f);
       const verb = !now ? 'removed' : existed ? 'reloaded' : 'added';
       if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
+      problems += now?.errors.length ?? 0;
     }
     this.#options.onChange(this.stubs(), false);
+    if (problems > 0) this.#options.onReloadProblems?.(problems);
     this.#recheckLater(sorted);
   }
 
