@@ -9,7 +9,7 @@
  * the stubs it had before; the other files are unaffected. Changes are batched for a few
  * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
 import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -58,7 +58,8 @@ export interface LoadReport {
 
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // `..2026_11_22_10_00_00.123/x.yaml` (a Kubernetes ConfigMap's data folder) is inside: only `..` itself is a way up.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 export class StubFolder {
@@ -69,6 +70,8 @@ export class StubFolder {
   readonly #options: StubFolderOptions;
   readonly #files = new Map<string, FileState>();
   #watcher: FSWatcher | undefined;
+  /** Watchers of the folders that are Kubernetes ConfigMap (or Secret) volumes: they tell of the `..data` swap. */
+  #dataWatchers: DirWatcher[] = [];
   #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #recheck: NodeJS.Timeout | undefined;
@@ -120,7 +123,7 @@ export class StubFolder {
   /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
   #display(abs: string): string {
     const rel = path.relative(process.cwd(), abs);
-    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+    return rel && isInside(process.cwd(), abs) ? rel : abs;
   }
 
   #isStubFile(abs: string): boolean {
@@ -353,6 +356,28 @@ export class StubFolder {
     watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('unlinkDir', onEvent).on('addDir', onEvent);
     watcher.on('error', (e) => this.#options.logger.error(`watching ${this.#display(root)} failed: ${(e as Error).message}; stubs stay as they are`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.#watchVolumeSwaps();
+  }
+
+  /**
+   * A Kubernetes ConfigMap volume changes by one rename: a new `..data` symlink (to a new hidden
+   * timestamped folder) replaces the old, while the visible `name -> ..data/name` links stay as they
+   * were. The file watcher skips hidden entries (editor temp files, and those very timestamped
+   * copies, which must not load twice), so each folder holding a `..data` is also watched for that
+   * rename, and rescanned when it happens.
+   */
+  #watchVolumeSwaps(): void {
+    for (const dir of findVolumeFolders(this.root)) {
+      try {
+        const w = watchDir(dir, (_event, name) => {
+          if (name === null || name === '..data') this.#schedule(dir);
+        });
+        w.on('error', (e) => this.#options.logger.error(`watching ${this.#display(dir)} failed: ${e.message}; stubs stay as they are`));
+        this.#dataWatchers.push(w);
+      } catch (e) {
+        this.#options.logger.error(`watching ${this.#display(dir)} failed: ${(e as Error).message}; its ConfigMap updates will not be reloaded`);
+      }
+    }
   }
 
   /** Resolves when no file events are pending (for tests and the admin API). */
@@ -394,8 +419,12 @@ export class StubFolder {
         isDir = s.isDirectory();
       } catch { /* gone */ }
       if (isDir) {
-        // A folder moved in: chokidar reports its files too, but a quick scan costs little and is certain.
+        // A folder moved in or swapped (a ConfigMap update): chokidar reports a moved folder's files
+        // too, but a quick scan costs little and is certain. Stubs whose body files are in it are reread.
         for (const f of this.#scanSync(p)) reload.add(f);
+        for (const [file, state] of this.#files) {
+          for (const b of state.bodyFiles) if (isInside(p, b)) reload.add(file);
+        }
         continue;
       }
       if (this.#isStubFile(p) && (isFile || this.#files.has(p))) reload.add(p);
@@ -445,6 +474,8 @@ export class StubFolder {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#recheck) clearTimeout(this.#recheck);
     this.#timer = undefined;
+    for (const d of this.#dataWatchers) d.close();
+    this.#dataWatchers = [];
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();
@@ -522,6 +553,24 @@ function setAt(data: unknown, p: Array<string | number>, value: unknown): void {
 function fileStamp(abs: string): string {
   const s = statSync(abs, { bigint: true });
   return `${s.mtimeNs}:${s.size}:${s.ino}`;
+}
+
+/** The folders under `root` (itself included) that hold a `..data` entry: mounted ConfigMap or Secret volumes. */
+function findVolumeFolders(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.name === '..data')) out.push(dir);
+    if (depth >= 8) return;
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+  };
+  walk(root, 0);
+  return out;
 }
 
 function readdirSyncRecursive(dir: string): string[] {
