@@ -69,6 +69,8 @@ export class DecoyMetrics {
    */
   observeEngine(engine: MockEngine, service: string): ObservedService {
     this.#engines.set(service, engine);
+    // A counter with labels has no series until counted; Prometheus' rate() wants the zero first.
+    if (this.#instruments) this.#instruments.reloadErrors.inc({ service }, 0);
     const off = engine.onServed((event) => this.#record(served(event, service)));
     return {
       reloadFailed: (problems) => {
@@ -165,6 +167,7 @@ function createInstruments(prom: typeof PromClient, engines: Map<string, MockEng
       labelNames: ['service'], registers,
     }),
   };
+  for (const service of engines.keys()) instruments.reloadErrors.inc({ service }, 0);
   new prom.Gauge({
     name: 'decoy_journal_entries', help: 'Requests held in the journal now', labelNames: ['service'], registers,
     collect() {
