@@ -73,8 +73,8 @@ export interface DecoyOptions {
   recordSpec?: Record<string, unknown>;
   /** The metrics registry to count this Decoy's traffic in (several Decoys can share one). Default: its own. */
   metrics?: DecoyMetrics;
-  /** The `service` label of this Decoy's metrics and request log lines. Default `default`. */
-  serviceName?: string;
+  /** This service's name: the `service` label of its metrics. Default `default`. */
+  name?: string;
 }
 
 export interface Decoy {
@@ -107,7 +107,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
   const metrics = options.metrics ?? new DecoyMetrics();
-  const observed = metrics.observeEngine(engine, options.serviceName ?? 'default');
+  const observed = metrics.observeEngine(engine, options.name ?? 'default');
   if (options.verbose) logRequests(engine, logger);
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;

@@ -118,7 +118,7 @@ describe('Prometheus metrics at /__admin/metrics', () => {
 
   it('keeps each Decoy\'s counts apart, and labels a named service', async () => {
     const other = tempStubs({ 'stubs.yaml': STUBS });
-    const second = await startDecoy({ stubsDir: other.dir, serviceName: 'payments' });
+    const second = await startDecoy({ stubsDir: other.dir, name: 'payments' });
     try {
       ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
       await get(`${decoy.url}/ok`);
