@@ -6,32 +6,13 @@
  * This reproduces that exact sequence with real symlinks and renames.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Decoy } from '../../src/index.js';
+import { configMapWrite } from '../support/configmap.js';
 import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 
 const stub = (p: string, body: string) => `request: { method: GET, path: ${p} }\nresponse: { body: ${JSON.stringify(body)} }\n`;
-
-let swaps = 0;
-
-/** What the kubelet's atomic writer does to a ConfigMap volume, step by step. */
-function configMapWrite(dir: string, files: Record<string, string>, options: { keepOldFolder?: boolean } = {}): void {
-  const stamp = `..2026_11_22_10_00_00.${String(++swaps).padStart(9, '0')}`;
-  mkdirSync(path.join(dir, stamp));
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, stamp, name), content);
-  const data = path.join(dir, '..data');
-  const old = existsSync(data) ? readdirSync(dir).find((e) => e.startsWith('..2026') && e !== stamp) : undefined;
-  symlinkSync(stamp, path.join(dir, '..data_tmp'));
-  renameSync(path.join(dir, '..data_tmp'), data);
-  for (const name of Object.keys(files)) {
-    if (!existsSync(path.join(dir, name))) symlinkSync(path.join('..data', name), path.join(dir, name));
-  }
-  for (const entry of readdirSync(dir)) {
-    if (!entry.startsWith('.') && !(entry in files) && lstatSync(path.join(dir, entry)).isSymbolicLink()) unlinkSync(path.join(dir, entry));
-  }
-  if (old && !options.keepOldFolder) rmSync(path.join(dir, old), { recursive: true });
-}
 
 describe('hot reload of a Kubernetes ConfigMap volume (the ..data symlink swap)', () => {
   let folder: ReturnType<typeof tempStubs>;
