@@ -309,6 +309,8 @@ export interface AppliedFault {
   action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
   /** The chaos rule's id, when `source` is `chaos-rule`. */
   ruleId?: string;
+  /** Which fault, when `action` is `fault`. */
+  fault?: Fault;
   /** What was applied, in one sentence. */
   description: string;
 }

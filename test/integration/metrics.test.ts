@@ -3,6 +3,7 @@
  * exposition-format parser: names, labels, counts and histogram buckets.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Decoy } from '../../src/index.js';
 import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 import { parsePrometheusText, samples, value, type Family } from '../support/prometheus-text.js';
@@ -93,6 +94,12 @@ describe('Prometheus metrics at /__admin/metrics', () => {
     assert.equal(value(m, 'decoy_journal_entries', d), 12);
     assert.equal(value(m, 'decoy_stubs', d), 5);
     assert.equal(value(m, 'decoy_stub_reload_errors_total', d), 0);
+    // The README's table names what is served.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics and logs'), readme.indexOf('**Logs**'));
+    const documented = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((r) => [...r[1]!.matchAll(/`(decoy_[a-z_]+)`/g)].map((x) => x[1]!));
+    assert.ok(documented.length >= 7, `found ${documented.join(', ')}`);
+    for (const name of documented) assert.ok(m.has(name), `the README's ${name} is served`);
     // The process's own metrics, prefixed too.
     assert.equal(m.get('decoy_process_cpu_seconds_total')?.type, 'counter');
     assert.ok(value(m, 'decoy_process_resident_memory_bytes') > 0);
