@@ -72,8 +72,13 @@ export class DecoyMetrics {
 
   /** The exposition text: Decoy's metrics and the process's (CPU, memory, event loop), all `decoy_`-prefixed. */
   async text(): Promise<string> {
+    return (await this.registry()).metrics();
+  }
+
+  /** The prom-client registry behind the text (loading prom-client if need be), e.g. to add metrics of your own. */
+  registry(): Promise<PromClient.Registry> {
     this.#registry ??= import('prom-client').then((prom) => createRegistry(prom, this.#services));
-    return (await this.#registry).metrics();
+    return this.#registry;
   }
 }
 
