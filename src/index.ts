@@ -68,6 +68,8 @@ export interface DecoyOptions {
   recordTarget?: string;
   /** The rest of the recording spec (WireMock's, plus `redact` and `format`), with recordTarget. */
   recordSpec?: Record<string, unknown>;
+  /** Render every response as a Handlebars template, as WireMock's `--global-response-templating`. Default false: only responses with `transformers: [response-template]`. */
+  globalTemplating?: boolean;
 }
 
 export interface Decoy {
@@ -169,7 +171,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       if (options.stubsDir !== undefined) {
-        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange });
+        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
       const f = folder;
@@ -180,6 +182,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         recorder,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        ...(options.globalTemplating ? { globalTemplating: true } : {}),
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);

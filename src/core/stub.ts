@@ -92,7 +92,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     request = compileRequestPattern(def.request ?? {}, '/request');
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
-      const prepared = compileResponse(r, options, def.responses ? `/responses/${i}` : '/response');
+      const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
       const render = prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],

@@ -40,6 +40,8 @@ export interface StubFolderOptions {
    * when the change is Decoy's own save (so API changes now in files are not "dropped").
    */
   onChange: (stubs: Stub[], saved: boolean) => void;
+  /** Template every response (`--global-templating`). */
+  globalTemplating?: boolean;
 }
 
 interface FileState {
@@ -308,6 +310,9 @@ export class StubFolder {
         return seq;
       },
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
+      // A templated bodyFileName is resolved per request, as confined as any body file.
+      readBodyFileAtRequest: (name) => this.#readBodyFile(abs, name, '/response/bodyFileName').bytes,
+      ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
     });
     const previous = this.#files.get(abs);
     if (parsed.errors.length) {
