@@ -82,7 +82,24 @@ interface CompiledTemplate {
 }
 
 function templateError(pointer: string, field: string, message: string): DecoyError {
-  return new DecoyError('DECOY_ERR_TEMPLATE_INVALID', `${field}: ${message}`, { source: { pointer } });
+  return new DecoyError('DECOY_ERR_TEMPLATE_INVALID', message.replace('{field}', field), { source: { pointer } });
+}
+
+/**
+ * handlebars-java (WireMock's engine) reads `parts.0` as an index; Handlebars.js wants `parts.[0]`.
+ * Numeric segments after a name are bracketed, outside string literals, so WireMock templates work.
+ */
+export function bracketNumericSegments(source: string): string {
+  return source.replace(/\{\{([\s\S]*?)\}\}/g, (_m, inner: string) => {
+    let out = inner;
+    for (let i = 0; i < 8; i++) {
+      const next = out.replace(/('[^']*'|"[^"]*")|([A-Za-z_$@\]][\w$@-]*|\])\.(\d+)(?![\w.])/g, (all, literal: string | undefined, name: string, index: string) => (literal !== undefined ? all : `${name}.[${index}]`))
+        .replace(/('[^']*'|"[^"]*")|([A-Za-z_$@\]][\w$@-]*|\])\.(\d+)\./g, (all, literal: string | undefined, name: string, index: string) => (literal !== undefined ? all : `${name}.[${index}].`));
+      if (next === out) break;
+      out = next;
+    }
+    return `{{${out}}}`;
+  });
 }
 
 /** Checks that every helper a template calls exists (and every faker path), so a typo is a load error. */
@@ -94,14 +111,14 @@ function checkHelpers(node: HbsNode | null | undefined, field: string, pointer: 
     const isCall = (node.params?.length ?? 0) > 0 || (node.hash?.pairs.length ?? 0) > 0 || node.type === 'SubExpression';
     const simple = !node.path.data && (node.path.parts?.length ?? 0) === 1 && !name.startsWith('this') && !name.startsWith('.');
     if (isCall && simple && !KNOWN_HELPERS.includes(name)) {
-      const at = node.loc ? ` (line ${node.loc.start.line}, column ${node.loc.start.column + 1} of the template)` : '';
-      throw templateError(pointer, field, `unknown template helper '${name}'${at}; known: ${KNOWN_HELPERS.join(', ')}`);
+      const at = node.loc ? ` (template line ${node.loc.start.line}, column ${node.loc.start.column + 1})` : '';
+      throw templateError(pointer, field, `unknown template helper '${name}' in {field}${at}; known: ${KNOWN_HELPERS.join(', ')}`);
     }
     if (name === 'faker') {
       found.faker = true;
       const first = node.params?.[0];
       if (first?.type === 'StringLiteral' && fakerFunction(String(first.value)) === undefined) {
-        throw templateError(pointer, field, `faker has no function '${String(first.value)}' (write it as module.function, e.g. 'person.firstName')`);
+        throw templateError(pointer, field, `faker has no function '${String(first.value)}' in {field} (write it as module.function, e.g. 'person.firstName')`);
       }
     }
   }
@@ -116,9 +133,9 @@ export function compileTemplate(source: string, field: string, pointer: string):
   const hb = handlebars();
   let ast: HbsNode;
   try {
-    ast = hb.parse(source);
+    ast = hb.parse(bracketNumericSegments(source));
   } catch (e) {
-    throw templateError(pointer, field, `template syntax error: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    throw templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
   }
   const found = { faker: false };
   checkHelpers(ast, field, pointer, found);
@@ -128,7 +145,7 @@ export function compileTemplate(source: string, field: string, pointer: string):
     const compiled = new hb.Compiler().compile(ast, COMPILE_OPTIONS);
     fn = hb.template(new hb.JavaScriptCompiler().compile(compiled, COMPILE_OPTIONS, undefined, true));
   } catch (e) {
-    throw templateError(pointer, field, `template cannot be compiled: ${(e as Error).message}`);
+    throw templateError(pointer, field, `{field} cannot be compiled as a template: ${(e as Error).message}`);
   }
   return {
     usesFaker: found.faker,
@@ -234,7 +251,8 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
   const use = (t: CompiledTemplate): CompiledTemplate => { usesFaker ||= t.usesFaker; return t; };
 
   let body: CompiledTemplate | undefined;
-  if (bodySource !== undefined) body = use(compileTemplate(bodySource, 'response body', pointer));
+  const bodyKey = typeof def.bodyFileName === 'string' ? 'bodyFileName' : def.jsonBody !== undefined ? 'jsonBody' : 'body';
+  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey)));
 
   let fileName: CompiledTemplate | undefined;
   const fileTemplates = new Map<string, CompiledTemplate | Buffer>();
@@ -256,7 +274,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
     values.forEach((v, i) => {
       if (typeof v === 'string' && v.includes('{{')) {
         const at = joinPointer(pointer, 'headers', name, ...(Array.isArray(value) ? [String(i)] : []));
-        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response header ${name}`, at)) });
+        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at)) });
       }
       index += 2;
     });

@@ -19,11 +19,11 @@ export function javaList<T>(items: T[]): T[] {
 
 /**
  * WireMock's multi-valued request fields (query parameters, headers, cookies): prints its first
- * value; `.[1]`, `.first`, `.last`, `size` and `each` reach the others.
+ * value (as WireMock 3 does, also when there are several); `.[1]`, `.first`, `.last`, `size` and `each` reach the others.
  */
 export function multiValue(values: readonly string[]): string[] {
   const list = [...values];
-  define(list, 'toString', () => (list.length === 1 ? list[0]! : list.length === 0 ? '' : `[${list.join(', ')}]`));
+  define(list, 'toString', () => list[0] ?? '');
   define(list, 'first', list[0]);
   define(list, 'last', list[list.length - 1]);
   return list;
