@@ -56,7 +56,7 @@ const CASES: Case[] = [
   { title: 'date, parseDate, truncateDate', template: "{{date (parseDate '2024-01-15T10:00:00Z') offset='1 days'}} {{date (parseDate '2024-01-15T10:00:00Z') format='dd/MM/yyyy'}} {{date (parseDate '15/01/2024' format='dd/MM/yyyy') format='yyyy-MM-dd'}} {{truncateDate (parseDate '2024-01-15T10:20:00Z') 'first day of month'}} {{date (parseDate '2024-03-10T12:00:00Z') format=\"EEE, d MMM yyyy HH:mm:ss 'GMT'\"}}", expect: '2024-01-16T10:00:00Z 15/01/2024 2024-01-15 2024-01-01T00:00:00Z Sun, 10 Mar 2024 12:00:00 GMT' },
   // Random values: checked for shape (seeded reproducibility is tested below).
   { title: 'randomValue types', template: "{{randomValue length=8 type='ALPHANUMERIC'}}|{{randomValue type='UUID'}}|{{randomValue length=6 type='NUMERIC'}}|{{randomValue length=6 type='HEXADECIMAL' uppercase=true}}|{{randomValue length=5 type='ALPHABETIC'}}", expect: /^[a-z0-9]{8}\|[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\|\d{6}\|[0-9A-F]{6}\|[a-z]{5}$/ },
-  { title: 'randomInt, randomDecimal, pickRandom', template: "{{randomInt lower=5 upper=9}}|{{randomDecimal lower=1 upper=2}}|{{pickRandom 'a' 'b' 'c'}}|{{pickRandom (array 1 2 3 4) count=2}}", expect: /^[5-9]\|1\.\d+\|[abc]\|\[[1-4], [1-4]\]$/ },
+  { title: 'randomInt, randomDecimal, pickRandom', template: "{{randomInt lower=5 upper=9}}|{{randomDecimal lower=1 upper=2}}|{{pickRandom 'a' 'b' 'c'}}|{{pickRandom (array 1 2 3 4) count=2}}", expect: /^[5-8]\|1\.\d+\|[abc]\|\[[1-4], [1-4]\]$/ },
   { title: 'faker', template: "{{faker 'person.firstName'}}|{{faker 'string.uuid'}}|{{faker 'number.int' min=1 max=3}}", expect: /^[A-Z][a-zA-Z' -]+\|[0-9a-f-]{36}\|[1-3]$/ },
 ];
 
@@ -128,6 +128,7 @@ describe('response templating', () => {
 `,
       '__files/item-7.json': '{"id":"{{request.pathSegments.[1]}}"}',
       '__files/greeting.txt': 'Hello {{request.query.name}}',
+      'raw.yaml': '- request: { urlPath: /raw-file }\n  response: { transformers: [response-template], transformerParameters: { disableBodyFileTemplating: true }, bodyFileName: greeting.txt }\n',
     });
     before(async () => {
       const started = await startDecoy({ stubsDir: stubs.dir });
@@ -151,6 +152,8 @@ describe('response templating', () => {
       assert.equal(r.status, 200);
       assert.equal(r.text, '{"id":"7"}');
       assert.equal((await get(`${decoy.url}/fixed-file?name=Ann`)).text, 'Hello Ann');
+      // WireMock's switch to serve a body file as written.
+      assert.equal((await get(`${decoy.url}/raw-file?name=Ann`)).text, 'Hello {{request.query.name}}');
     });
 
     it('answers 500 naming the file when a templated bodyFileName names no file (as WireMock does)', async () => {

@@ -111,7 +111,7 @@ function compileTemplatedResponse_(def: ResponseDefinition, ctx: ResponseCompile
   let bodySource: string | undefined;
   if (typeof def.body === 'string') bodySource = def.body;
   else if (def.body !== undefined || def.jsonBody !== undefined) bodySource = base.body.toString('utf8');
-  else if (def.bodyFileName !== undefined && !dynamicFile && !base.body.includes(0)) {
+  else if (def.bodyFileName !== undefined && !dynamicFile && !base.body.includes(0) && def.transformerParameters?.disableBodyFileTemplating !== true) {
     const text = base.body.toString('utf8');
     // A binary body file is served as it is.
     if (Buffer.byteLength(text) === base.body.length && !text.includes('\uFFFD')) bodySource = text;

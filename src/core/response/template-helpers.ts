@@ -344,8 +344,9 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     const [, options] = split(args);
     const lower = options.hash.lower === undefined ? -(2 ** 31) : Math.trunc(num(options.hash.lower, 'randomInt lower'));
     const upper = options.hash.upper === undefined ? 2 ** 31 - 1 : Math.trunc(num(options.hash.upper, 'randomInt upper'));
-    if (upper < lower) throw new Error(`randomInt upper (${upper}) is below lower (${lower})`);
-    return lower + Math.floor(decoyData(options).random() * (upper - lower + 1));
+    if (upper <= lower) throw new Error(`randomInt upper (${upper}) must be above lower (${lower})`);
+    // As WireMock: lower inclusive, upper exclusive (checked against WireMock 3.13.2).
+    return lower + Math.floor(decoyData(options).random() * (upper - lower));
   },
   randomDecimal(...args: unknown[]) {
     const [, options] = split(args);

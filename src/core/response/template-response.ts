@@ -295,7 +295,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
         let file = fileTemplates.get(name);
         if (file === undefined) {
           const raw = ctx.readBodyFileAtRequest!(name);
-          file = isText(raw) ? compileTemplate(raw.toString('utf8'), `body file ${name}`, joinPointer(pointer, 'bodyFileName')) : raw;
+          file = isText(raw) && parameters.disableBodyFileTemplating !== true ? compileTemplate(raw.toString('utf8'), `body file ${name}`, joinPointer(pointer, 'bodyFileName')) : raw;
           // Bounded: file names come from requests.
           if (fileTemplates.size >= 256) fileTemplates.delete(fileTemplates.keys().next().value!);
           fileTemplates.set(name, file);
