@@ -252,6 +252,12 @@ describe('response templating', () => {
       assert.match(errors[2]!, /^bad\.yaml:8:\d+ DECOY_ERR_TEMPLATE_INVALID unknown template helper 'bar' in response\.headers\.X-A/);
     });
 
+    it('warns about transformers Decoy cannot run (WireMock Java extensions), and still serves the stub', async () => {
+      const { errors, log } = await load('- request: { urlPath: /a }\n  response: { transformers: [response-template, my-java-transformer], body: "{{request.method}}" }\n');
+      assert.deepEqual(errors, []);
+      assert.match(log, /uses response\.transformers "my-java-transformer", which this version of Decoy does not support yet; ignored/);
+    });
+
     it('rejects a templated status on a response that is not templated', async () => {
       const { errors } = await load('- request: { urlPath: /a }\n  response: { status: "{{request.query.code}}" }\n');
       assert.match(errors[0]!, /DECOY_ERR_TEMPLATE_INVALID response\.status "\{\{request\.query\.code\}\}" is a template, but the response is not templated/);

@@ -101,7 +101,7 @@ function hasHeader(headers: Record<string, unknown> | undefined, name: string): 
  * A templated response: compiled statically first (delays, faults, default headers, a body file
  * with a fixed name), then its templated parts on top, into a renderer.
  */
-function compileTemplatedResponse_(def: ResponseDefinition, ctx: ResponseCompileContext, pointer: string): PreparedResponse {
+function compileWithTemplates(def: ResponseDefinition, ctx: ResponseCompileContext, pointer: string): PreparedResponse {
   const dynamicFile = typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{');
   const { transformers: _t, ...rest } = def;
   const staticDef: ResponseDefinition = { ...rest, ...(typeof def.status === 'string' ? { status: 200 } : {}), ...(dynamicFile ? { bodyFileName: undefined } : {}) };
@@ -116,12 +116,16 @@ function compileTemplatedResponse_(def: ResponseDefinition, ctx: ResponseCompile
     // A binary body file is served as it is.
     if (Buffer.byteLength(text) === base.body.length && !text.includes('\uFFFD')) bodySource = text;
   }
+  // Nothing to render (common under --global-templating): the static response, at no cost per request.
+  const hasTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
+  const headerValues = Object.values(def.headers ?? {}).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  if (!hasTemplate(bodySource) && !dynamicFile && typeof def.status !== 'string' && !headerValues.some(hasTemplate)) return base;
   const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource);
   return { ...base, render, explain: () => `${base.explain()}, templated` };
 }
 
 export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileContext = {}, pointer = '/response'): PreparedResponse {
-  if (isTemplated(def, ctx.globalTemplating)) return compileTemplatedResponse_(def, ctx, pointer);
+  if (isTemplated(def, ctx.globalTemplating)) return compileWithTemplates(def, ctx, pointer);
   if (typeof def.status === 'string') {
     throw new DecoyError('DECOY_ERR_TEMPLATE_INVALID', `response.status ${JSON.stringify(def.status)} is a template, but the response is not templated`, {
       source: { pointer: joinPointer(pointer, 'status') }, hint: 'add transformers: [response-template] to the response, or start Decoy with --global-templating',
