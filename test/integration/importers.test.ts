@@ -143,6 +143,26 @@ describe('importers', () => {
       }
     });
 
+    it('reads the HTTP interactions of a v4 file, unwrapping its bodies', async () => {
+      const tmp = tempStubs({ 'v4.json': JSON.stringify({
+        consumer: { name: 'c' }, provider: { name: 'p' }, metadata: { pactSpecification: { version: '4.0' } },
+        interactions: [
+          { type: 'Synchronous/HTTP', description: 'ping', request: { method: 'POST', path: '/ping', body: { content: { a: 1 }, contentType: 'application/json', encoded: false } },
+            response: { status: 200, body: { content: 'cG9uZw==', contentType: 'text/plain', encoded: 'base64' } } },
+          { type: 'Asynchronous/Messages', description: 'an event', contents: { content: {} } },
+        ],
+      }) });
+      try {
+        const { stubs, warnings } = await importPact([path.join(tmp.dir, 'v4.json')]);
+        assert.equal(stubs.length, 1);
+        assert.deepEqual(stubs[0]!.request!.bodyPatterns, [{ equalToJson: '{"a":1}' }]);
+        assert.equal(stubs[0]!.response!.body, 'pong');
+        assert.match(warnings.join('\n'), /message and plugin interactions are skipped/);
+      } finally {
+        tmp.cleanup();
+      }
+    });
+
     it('writes stub files that read back as the same definitions', async () => {
       const { stubs } = await importPact([path.join(fixtures, 'users-v3.pact.json'), path.join(fixtures, 'orders-v2.pact.json')]);
       const served = await serveImported(stubs);

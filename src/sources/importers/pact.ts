@@ -1,5 +1,5 @@
 /**
- * Imports Pact contract files (specification v2 and v3) as stubs: each interaction's request becomes
+ * Imports Pact contract files (specification v2 and v3; the HTTP interactions of v4) as stubs: each interaction's request becomes
  * the stub's request pattern and its response what the stub answers, so Decoy can stand in for the
  * provider while the consumer is tested.
  *
@@ -92,7 +92,21 @@ function bodyPath(path: string): string {
   return path.startsWith('$') ? path : `$.${path}`;
 }
 
+/** Pact v4 wraps bodies as `{ content, contentType, encoded }`; earlier versions hold the body itself. */
+function unwrapBody(body: unknown, version: number): unknown {
+  if (version < 4 || typeof body !== 'object' || body === null || !('content' in body)) return body;
+  const b = body as { content: unknown; encoded?: unknown };
+  return b.encoded === 'base64' && typeof b.content === 'string' ? Buffer.from(b.content, 'base64').toString('utf8') : b.content;
+}
+
 function toStub(interaction: PactInteraction, version: number, meta: Record<string, unknown>, warnings: string[], where: string): StubDefinition {
+  if (version >= 4) {
+    interaction = {
+      ...interaction,
+      ...(interaction.request ? { request: { ...interaction.request, body: unwrapBody(interaction.request.body, version) } } : {}),
+      ...(interaction.response ? { response: { ...interaction.response, body: unwrapBody(interaction.response.body, version) } } : {}),
+    };
+  }
   const req = interaction.request ?? {};
   const rules = readRules(req.matchingRules, version);
   const request: NonNullable<StubDefinition['request']> = { method: (req.method ?? 'GET').toUpperCase() };
@@ -174,7 +188,7 @@ export async function importPact(files: string[]): Promise<ImportResult> {
     }
     const spec = pact.metadata?.pactSpecification?.version ?? pact.metadata?.['pact-specification']?.version ?? '2.0.0';
     const version = Number.parseInt(spec, 10);
-    if (version >= 4) warnings.push(`${file}: Pact specification ${spec} is read as v3; v4-only interaction kinds are skipped`);
+    if (version >= 4) warnings.push(`${file}: Pact specification ${spec}: its HTTP interactions are imported; message and plugin interactions are skipped`);
     const meta = { consumer: pact.consumer?.name, provider: pact.provider?.name };
     pact.interactions.forEach((interaction, i) => {
       const where = `${file} interaction ${i}${interaction.description ? ` "${interaction.description}"` : ''}`;

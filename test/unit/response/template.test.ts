@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { compileStub } from '../../../src/core/stub.js';
 import { bracketNumericSegments } from '../../../src/core/response/template-response.js';
 import { formatDate, parseDate, parseDateOffset } from '../../../src/core/response/template-dates.js';
 
@@ -45,5 +46,17 @@ describe('templates: dates', () => {
     assert.equal(parseDate('1704438489000')!.epochMs, 1704438489000);
     assert.equal(parseDate('05/01/2024 07:08 PM', 'dd/MM/yyyy hh:mm a')!.epochMs, Date.UTC(2024, 0, 5, 19, 8));
     assert.equal(parseDate('not a date'), undefined);
+  });
+});
+
+describe('templates: static responses stay static', () => {
+  it('attaches no renderer to a response without templating, or with nothing to render', () => {
+    const plain = compileStub({ request: { urlPath: '/a' }, response: { body: 'plain' } }, { sequence: 1 });
+    const global = compileStub({ request: { urlPath: '/a' }, response: { body: 'plain', headers: { 'X-A': 'b' } } }, { sequence: 2, globalTemplating: true });
+    const templated = compileStub({ request: { urlPath: '/a' }, response: { body: '{{request.method}}' } }, { sequence: 3, globalTemplating: true });
+    assert.equal(plain.responses[0]!.render, undefined);
+    assert.equal(global.responses[0]!.render, undefined);
+    assert.equal(typeof templated.responses[0]!.render, 'function');
+    assert.match(templated.explain(), /templated/);
   });
 });
