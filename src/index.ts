@@ -75,6 +75,8 @@ export interface DecoyOptions {
   metrics?: DecoyMetrics;
   /** This service's name: the `service` label of its metrics. Default `default`. */
   name?: string;
+  /** Render every response as a Handlebars template, as WireMock's `--global-response-templating`. Default false: only responses with `transformers: [response-template]`. */
+  globalTemplating?: boolean;
 }
 
 export interface Decoy {
@@ -183,7 +185,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       const startedAt = Date.now();
       if (options.stubsDir !== undefined) {
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange,
-          onReloadProblems: (n) => observed.reloadFailed(n) });
+          onReloadProblems: (n) => observed.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
       const f = folder;
@@ -194,6 +196,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         recorder,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        ...(options.globalTemplating ? { globalTemplating: true } : {}),
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);

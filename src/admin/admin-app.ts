@@ -39,6 +39,8 @@ export interface AdminContext {
   token?: string;
   /** Reads a body file for a stub created over the API (from the stubs folder's `__files/`). */
   readBodyFile?: (name: string, pointer: string) => Buffer;
+  /** Template every response of stubs created over the API too (`--global-templating`). */
+  globalTemplating?: boolean;
   /** Writes what the API changed into the stubs folder. Throws AdminProblem when it cannot. */
   save(): Promise<SaveResult>;
   /** Re-reads the stub files (after a reset, when not watching). */
@@ -148,7 +150,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     return compileStub({ ...rest, id }, {
       sequence: replacing?.sequence ?? engine.nextSequence(),
       origin: {},
-      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile } : {}),
+      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName') } : {}),
+      ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
     });
   };
 

@@ -54,6 +54,7 @@ export function buildProgram(): Command {
     .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
     .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
     .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
+    .option('--global-templating', 'render every response as a Handlebars template (WireMock\'s --global-response-templating)')
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
   return program;
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
     adminPort?: number; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
-    proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number;
+    proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     maxHangMs: opts.maxHang,
     ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
     proxyInsecure: opts.proxyInsecure ?? false, proxyTimeoutMs: opts.proxyTimeout,
+    ...(opts.globalTemplating ? { globalTemplating: true } : {}),
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {

@@ -42,6 +42,8 @@ export interface StubFolderOptions {
   onChange: (stubs: Stub[], saved: boolean) => void;
   /** Told how many problems a reload after a change on disk found (each is logged too). */
   onReloadProblems?: (problems: number) => void;
+  /** Template every response (`--global-templating`). */
+  globalTemplating?: boolean;
 }
 
 interface FileState {
@@ -313,6 +315,9 @@ export class StubFolder {
         return seq;
       },
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
+      // A templated bodyFileName is resolved per request, as confined as any body file.
+      readBodyFileAtRequest: (name) => this.#readBodyFile(abs, name, '/response/bodyFileName').bytes,
+      ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
     });
     const previous = this.#files.get(abs);
     if (parsed.errors.length) {
