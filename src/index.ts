@@ -321,12 +321,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
-      try {
-        for (const child of children) await child.start();
-      } catch (e) {
-        await decoy.stop();
-        throw e;
-      }
+      for (const child of children) await child.start();
     },
 
     stop() {
@@ -353,6 +348,13 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       return stopping;
     },
   };
+  // A start that fails half-way (a port taken, a bad certificate) closes what it had opened.
+  const startServing = decoy.start;
+  decoy.start = () => startServing.call(decoy).catch(async (e: unknown) => {
+    await decoy.stop();
+    throw e;
+  });
+
   const self: ServiceEntry = {
     decoy,
     admin: undefined,
