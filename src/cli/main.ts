@@ -2,7 +2,7 @@
 /**
  * The `decoy` command: serve a folder of stubs.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -39,15 +39,15 @@ export function envVarOf(longFlag: string): string {
 }
 
 /**
- * Every option `--some-flag` can also be set by the environment variable `DECOY_SOME_FLAG` (for containers
- * and CI); a flag on the command line wins. `decoy --help` shows each variable.
+ * A command whose every option `--some-flag` can also be set by the environment variable `DECOY_SOME_FLAG`
+ * (for containers and CI); a flag on the command line wins. `decoy --help` shows each variable. The
+ * variable is attached as each option is added: commander wires up the environment only then.
  */
-export function withEnvVars(program: Command): Command {
-  for (const option of program.options) {
-    if (option.envVar !== undefined || option.long === undefined || option.long === '--version' || option.long === '--help') continue;
-    option.env(envVarOf(option.long));
+class DecoyCommand extends Command {
+  override addOption(option: Option): this {
+    if (option.envVar === undefined && option.long !== undefined && option.long !== '--help') option.env(envVarOf(option.long));
+    return super.addOption(option);
   }
-  return program;
 }
 
 /**
@@ -70,7 +70,7 @@ function readPem(flag: string, file: string): Buffer {
   }
 }
 
-function parseService(value: string, previous: ServiceOptions[]): ServiceOptions[] {
+function parseService(value: string, previous: ServiceOptions[] = []): ServiceOptions[] {
   try {
     return [...previous, parseServiceFlag(value)];
   } catch (e) {
@@ -85,7 +85,7 @@ function parseList(value: string): string[] {
 }
 
 export function buildProgram(): Command {
-  const program = new Command();
+  const program = new DecoyCommand();
   program
     .name('decoy')
     .description('A WireMock-compatible HTTP mock server: serves stubs from YAML/JSON files and reloads them on change.')
@@ -113,11 +113,11 @@ export function buildProgram(): Command {
     .option('--mtls', 'mutual TLS: refuse HTTPS clients without a certificate signed by --tls-ca')
     .option('--cors', 'answer CORS preflights and add CORS headers to every answer (for browsers calling from another origin)')
     .option('--cors-origins <origins>', 'with --cors, only these comma-separated origins (default: any); implies --cors', parseList)
-    .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService, [])
+    .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
       + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
-  return withEnvVars(program);
+  return program;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -126,7 +126,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
 export function buildRecordProgram(): Command {
-  return withEnvVars(new Command('decoy record')
+  return new DecoyCommand('decoy record')
     .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted.')
     .requiredOption('-t, --target <url>', 'the real service to record, e.g. https://api.example.com')
     .option('-s, --stubs <dir>', 'folder to write stub files into (created if missing)', './stubs')
@@ -143,7 +143,7 @@ export function buildRecordProgram(): Command {
     .option('--proxy-timeout <ms>', 'longest wait for the target (then 504)', parseCount, 30_000)
     .option('--max-body-size <bytes>', 'largest body recorded or accepted; e.g. 100m', parseBytes, 50 * 1024 * 1024)
     .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
-    .showHelpAfterError('(run decoy record --help for the options)'));
+    .showHelpAfterError('(run decoy record --help for the options)');
 }
 
 async function record(argv: string[]): Promise<void> {
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
     adminPort?: number; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number;
-    httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service: ServiceOptions[];
+    httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),
     ...(tls ? { tls } : {}),
     ...(opts.corsOrigins ? { cors: { origins: opts.corsOrigins } } : opts.cors ? { cors: true } : {}),
-    services: opts.service,
+    services: opts.service ?? [],
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {
@@ -271,7 +271,18 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+/** Whether this module is the program being run (through npm's bin link too), not imported by a test. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((e) => {
+    process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
