@@ -4,7 +4,9 @@
  * admin API (`/__admin/decoy/services/<name>/...`) and on their own ports.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { DecoyClient } from '../../src/client/index.js';
+import { readServiceFile } from '../../src/services/service-file.js';
 import type { Decoy } from '../../src/index.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
 
@@ -110,5 +112,21 @@ describe('several services in one process', function () {
   it('rejects two services with the same name', async () => {
     folder = tempStubs({ 'a/decoy.service.yaml': 'name: twin\nport: 0\n', 'b/decoy.service.yaml': 'name: twin\nport: 0\n' });
     await assert.rejects(startDecoy({ stubsDir: folder.dir }), /two services are named twin/);
+  });
+});
+
+describe('the README\'s service file example', () => {
+  it('is a valid service file', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n(# stubs\/payments\/decoy\.service\.yaml\n[\s\S]*?)```/.exec(readme);
+    assert.ok(block, 'the README has no decoy.service.yaml example');
+    const folder = tempStubs({ 'payments/decoy.service.yaml': block[1]! });
+    try {
+      const def = readServiceFile(`${folder.dir}/payments/decoy.service.yaml`);
+      assert.equal(def.name, 'payments');
+      assert.equal(def.port, 8081);
+    } finally {
+      folder.cleanup();
+    }
   });
 });
