@@ -98,6 +98,8 @@ export interface DecoyOptions {
 /** One more service of a Decoy (see `DecoyOptions.services`). */
 export interface ServiceOptions extends Omit<DecoyOptions, 'services' | 'discoverServices' | 'onShutdownRequest' | 'recordTarget' | 'recordSpec' | 'adminPort'> {
   name: string;
+  /** Its own port for stubs and `/__admin`; 0 picks a free one. */
+  port: number;
   stubsDir: string;
 }
 
@@ -225,7 +227,9 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       if (options.logger?.child) inherited.logger = options.logger.child({ service: def.name });
       // A service file's `cors: true` means "with the main service's CORS origins, if it has them".
       const ownCors = def.cors === true && typeof options.cors === 'object' ? options.cors : def.cors;
-      children.push(createService({ ...inherited, ...def, ...(ownCors !== undefined ? { cors: ownCors } : {}), discoverServices: false }, directory, false));
+      // POST /__admin/shutdown on any service's admin API stops the whole process, as on the main one.
+      const shutdown = options.onShutdownRequest ?? (() => void decoy.stop());
+      children.push(createService({ ...inherited, ...def, ...(ownCors !== undefined ? { cors: ownCors } : {}), discoverServices: false, onShutdownRequest: shutdown }, directory, false));
     }
     return defs.map((d) => d.stubsDir);
   };
