@@ -354,7 +354,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   };
   // A start that fails half-way (a port taken, a bad certificate) closes what it had opened.
   const startServing = decoy.start;
-  decoy.start = () => startServing.call(decoy).catch(async (e: unknown) => {
+  decoy.start = () => server ? startServing.call(decoy) : startServing.call(decoy).catch(async (e: unknown) => {
     await decoy.stop();
     throw e;
   });

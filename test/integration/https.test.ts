@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { generate } from 'selfsigned';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { Decoy } from '../../src/index.js';
+import { createDecoy, type Decoy } from '../../src/index.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
 
 const STUBS = '- { request: { method: GET, url: /hello }, response: { status: 200, body: hi } }\n';
@@ -111,6 +111,15 @@ describe('HTTPS', function () {
       await without.close();
     }
     // Plain HTTP on the other port is not affected by mutual TLS.
+    assert.equal(await (await fetch(`${decoy.url}/hello`)).text(), 'hi');
+  });
+
+  it('an HTTPS port already taken fails the start and closes the HTTP port it had opened; a second start() of a running Decoy changes nothing', async () => {
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, httpsPort: 0 }));
+    const other = createDecoy({ stubsDir: folder.dir, port: 0, host: '127.0.0.1', watch: false, httpsPort: decoy.httpsPort! });
+    await assert.rejects(other.start(), (e: Error & { code?: string }) => e.code === 'DECOY_ERR_OPTION_INVALID' && /already in use/.test(e.message));
+    await assert.rejects(fetch(`${other.url}/hello`));
+    await assert.rejects(decoy.start(), /already started/);
     assert.equal(await (await fetch(`${decoy.url}/hello`)).text(), 'hi');
   });
 
