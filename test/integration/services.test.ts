@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { DecoyClient } from '../../src/client/index.js';
 import { readServiceFile } from '../../src/services/service-file.js';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy, tempStubs } from '../support/decoy.js';
+import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 
 const stub = (url: string, body: string) => `- { request: { method: GET, url: ${url} }, response: { status: 200, body: ${body} } }\n`;
 
@@ -97,6 +98,35 @@ describe('several services in one process', function () {
     assert.ok((await client.requests()).requests.length > 0);
 
     await assert.rejects(client.service('nope').listStubs(), (e: Error & { status?: number }) => e.status === 404 && /no service named nope; the services are default, inventory/.test(e.message));
+  });
+
+  it('a service takes CORS from the main options and can serve HTTPS on a port of its own', async () => {
+    folder = tempStubs({ 'api/decoy.service.yaml': 'port: 0\nhttpsPort: 0\n', 'api/a.yaml': stub('/a', 'api') });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, cors: true }));
+    const api = decoy.service('api')!;
+    const listed = await (await fetch(`${decoy.url}/__admin/decoy/services`)).json() as { services: Array<{ name: string; httpsUrl?: string }> };
+    assert.equal(listed.services.find((s) => s.name === 'api')!.httpsUrl, api.httpsUrl);
+    assert.equal(listed.services.find((s) => s.name === 'default')!.httpsUrl, undefined);
+    const agent = new Agent({ connect: { ca: api.certificate! } });
+    try {
+      assert.equal(await (await undiciFetch(`${api.httpsUrl}/a`, { dispatcher: agent })).text(), 'api');
+    } finally {
+      await agent.close();
+    }
+    const preflight = await fetch(`${api.url}/a`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'GET' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  });
+
+  it('reloads a file saved into a service folder in that service only', async () => {
+    folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'payments/decoy.service.yaml': 'port: 0\n' });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, watch: true }));
+    const payments = decoy.service('payments')!;
+    folder.write('payments/late.yaml', stub('/late', 'late'));
+    await eventually(async () => (await fetch(`${payments.url}/late`)).status === 200, 5000, 'the payments service to load late.yaml');
+    await decoy.settled();
+    assert.equal((await fetch(`${decoy.url}/late`)).status, 404);
+    assert.equal(decoy.engine.stubs.all.length, 1);
   });
 
   it('rejects a bad service file with a clear error naming the file', async () => {
