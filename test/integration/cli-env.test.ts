@@ -16,10 +16,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 const BIN = path.join(root, pkg.bin.decoy!);
 
+/** Every CLI started, so that each is killed after its test even when an assertion failed before it exited. */
+const children: ChildProcess[] = [];
+
 /** The CLI with only the given environment (plus PATH), no inherited DECOY_* variables. */
 function run(args: string[], env: Record<string, string>) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DECOY_')));
   const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
@@ -40,7 +44,6 @@ async function started(p: ReturnType<typeof run>, pattern = /on (http:\/\/127\.0
 
 describe('CLI configuration by environment variables', function () {
   this.timeout(30_000);
-  const children: ChildProcess[] = [];
   let folder: ReturnType<typeof tempStubs>;
   beforeEach(() => {
     folder = tempStubs({ 'hello.yaml': '- { request: { method: GET, url: /hello }, response: { status: 200, body: hi } }\n' });
@@ -70,7 +73,6 @@ describe('CLI configuration by environment variables', function () {
       DECOY_PORT: '0', DECOY_HOST: '127.0.0.1', DECOY_STUBS: folder.dir, DECOY_NO_WATCH: 'true', DECOY_VERBOSE: 'false',
       DECOY_HTTPS_PORT: '0', DECOY_CORS: '1', DECOY_ADMIN_TOKEN: 's3cret', DECOY_JOURNAL_SIZE: '1', DECOY_LOG_FORMAT: 'json',
     });
-    children.push(p.child);
     const url = await started(p);
     const httpsUrl = await started(p, /HTTPS on (https:\/\/127\.0\.0\.1:\d+)/);
     const res = await fetch(`${url}/hello`, { headers: { Origin: 'http://localhost:3000' } });
@@ -97,7 +99,6 @@ describe('CLI configuration by environment variables', function () {
     assert.notEqual(await bad.exited, 0);
     assert.match(bad.output(), /'eighty' from env 'DECOY_PORT' is invalid/);
     const p = run(['--port', '0', '--stubs', folder.dir], { DECOY_PORT: 'eighty', DECOY_HOST: '127.0.0.1', DECOY_STUBS: '/no/such/folder' });
-    children.push(p.child);
     const url = await started(p);
     assert.equal(await (await fetch(`${url}/hello`)).text(), 'hi');
   });
@@ -105,7 +106,6 @@ describe('CLI configuration by environment variables', function () {
   it('serves a --service on its own port, listed by the admin API', async () => {
     folder.write('billing/b.yaml', '- { request: { method: GET, url: /invoice }, response: { status: 200, body: due } }\n');
     const p = run(['--port', '0', '--host', '127.0.0.1', '--stubs', folder.dir, '--no-watch', '--service', `billing=0:${path.join(folder.dir, 'billing')}`], {});
-    children.push(p.child);
     const url = await started(p);
     const billing = await started(p, /service billing: 1 stub\(s\) from .* on (http:\/\/127\.0\.0\.1:\d+)/);
     assert.equal(await (await fetch(`${billing}/invoice`)).text(), 'due');
