@@ -21,6 +21,7 @@ import { compileStub, type Stub } from '../core/stub.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
 import type { Recorder } from '../proxy/recorder.js';
+import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
@@ -57,6 +58,10 @@ export interface AdminContext {
   maxBodyBytes: number;
   /** Served at /__admin/metrics (Prometheus text). */
   metrics?: DecoyMetrics;
+  /** The services of this process, for `GET /__admin/decoy/services`. */
+  services?: () => ServiceInfo[];
+  /** The certificate HTTPS serves (PEM), when it does. */
+  certificate?: () => string | undefined;
 }
 
 /** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
@@ -554,6 +559,19 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({});
   });
   addMetricsRoute(router, ctx.metrics);
+  router.get('/decoy/tls/certificate', (_req, res) => {
+    const pem = ctx.certificate?.();
+    if (pem === undefined) throw new AdminProblem(404, 'No HTTPS', [{ detail: 'this Decoy serves no HTTPS (start it with --https-port)' }]);
+    res.type('application/x-pem-file').send(pem);
+  });
+  router.get('/decoy/services', (_req, res) => {
+    res.json({ services: ctx.services?.() ?? [] });
+  });
+  // Known services' admin APIs are routed before this app; what reaches here names none.
+  router.all('/decoy/services/:name{/*rest}', (req) => {
+    const names = (ctx.services?.() ?? []).map((s) => s.name);
+    throw new AdminProblem(404, 'No such service', [{ detail: `no service named ${req.params.name}; the services are ${names.join(', ')}` }]);
+  });
   router.get('/decoy/load-errors', (_req, res) => {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });

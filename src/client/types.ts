@@ -320,3 +320,16 @@ export interface ServeEvent {
   /** Decoy: the delays, faults, error responses and rules applied to this request; absent when none. */
   faults?: AppliedFault[];
 }
+
+/** One service of a Decoy, as `GET /__admin/decoy/services` lists it. */
+export interface ServiceInfo {
+  name: string;
+  port: number;
+  /** Where its stubs are served, e.g. `http://127.0.0.1:8081`. */
+  url: string;
+  /** `https://host:port`, when it also serves HTTPS. */
+  httpsUrl?: string;
+  stubsDir: string | null;
+  /** Its admin API's path: `/__admin` for the main service, `/__admin/decoy/services/<name>` for the others. */
+  adminBase: string;
+}

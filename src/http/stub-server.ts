@@ -3,6 +3,7 @@
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
 import { DecoyRequest } from '../core/request.js';
@@ -12,6 +13,7 @@ import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
+import type { CorsPolicy } from './cors.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import type { Socket } from 'node:net';
@@ -35,12 +37,16 @@ export interface StubServerOptions {
   recorder?: Recorder;
   /** Largest body a recording keeps per exchange. */
   maxRecordedBodyBytes?: number;
+  /** Serve HTTPS with these TLS settings instead of plain HTTP. */
+  tls?: https.ServerOptions;
+  /** `--cors`: preflights answered, CORS headers added. */
+  cors?: CorsPolicy;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder } = options;
+export function createStubServer(options: StubServerOptions): http.Server | https.Server {
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
 
   const journal = engine.journal;
@@ -113,6 +119,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (cors !== undefined && cors.handle(req, res)) return;
     const url = req.url ?? '/';
     if (url.startsWith('/__admin') && (url.length === 8 || url[8] === '/' || url[8] === '?')) {
       admin(req, res);
@@ -147,7 +154,10 @@ export function createStubServer(options: StubServerOptions): http.Server {
     req.on('error', () => { /* the client went away mid-body: nothing to answer */ });
   };
 
-  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => safely(res, logger, () => handle(req, res)));
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => safely(res, logger, () => handle(req, res));
+  const server = options.tls === undefined
+    ? http.createServer({ keepAliveTimeout: 5000 }, onRequest)
+    : https.createServer({ ...options.tls, keepAliveTimeout: 5000 }, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // A malformed request line or headers: answer 400 and say why, as far as the socket allows.
     if (!socket.writable) { socket.destroy(); return; }

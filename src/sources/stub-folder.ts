@@ -20,6 +20,7 @@ import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
+import { isServiceFile } from '../services/service-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** How long to gather file events before applying them. */
@@ -44,6 +45,8 @@ export interface StubFolderOptions {
   onReloadProblems?: (problems: number) => void;
   /** Template every response (`--global-templating`). */
   globalTemplating?: boolean;
+  /** Folders inside `dir` that are not part of it (other services' stub folders). */
+  exclude?: readonly string[];
 }
 
 interface FileState {
@@ -101,6 +104,16 @@ export class StubFolder {
     this.layout = existsSync(mappings) && statSync(mappings).isDirectory() ? 'wiremock' : 'decoy';
     this.stubsRoot = this.layout === 'wiremock' ? mappings : this.root;
     this.filesRoot = path.join(this.root, '__files');
+    this.#excluded = (options.exclude ?? []).map((d) => {
+      try { return realpathSync(path.resolve(d)); } catch { return path.resolve(d); }
+    });
+  }
+
+  readonly #excluded: string[];
+
+  #isExcluded(abs: string): boolean {
+    for (const d of this.#excluded) if (isInside(d, abs)) return true;
+    return false;
   }
 
   /** Stubs of every file, in load order. */
@@ -131,6 +144,7 @@ export class StubFolder {
   #isStubFile(abs: string): boolean {
     if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
     if (!isInside(this.stubsRoot, abs)) return false;
+    if (isServiceFile(abs) || (this.#excluded.length > 0 && this.#isExcluded(abs))) return false;
     if (this.layout === 'decoy' && isInside(this.filesRoot, abs)) return false;
     return !path.relative(this.stubsRoot, abs).split(path.sep).some((part) => part.startsWith('.'));
   }
@@ -143,6 +157,7 @@ export class StubFolder {
         if (e.name.startsWith('.')) continue; // editor temp files, .git, Kubernetes' ..data
         const abs = path.join(dir, e.name);
         if (this.layout === 'decoy' && abs === this.filesRoot) continue;
+        if (this.#excluded.length > 0 && this.#isExcluded(abs)) continue;
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
@@ -354,7 +369,7 @@ export class StubFolder {
       ignoreInitial: true,
       // Prompt unlink events (chokidar's atomic mode holds them ~100 ms); batching covers editors' swaps.
       atomic: false,
-      ignored: (p: string) => p !== root && path.basename(p).startsWith('.'),
+      ignored: (p: string) => p !== root && (path.basename(p).startsWith('.') || (this.#excluded.length > 0 && this.#isExcluded(path.resolve(p)))),
     });
     this.#watcher = watcher;
     const onEvent = (p: string) => this.#schedule(path.resolve(p));

@@ -49,8 +49,8 @@ const configMap = manifests.find((m) => m.kind === 'ConfigMap')!;
 /** What the Dockerfile says: the exposed port, the stubs folder and the health path. */
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const EXPOSED = Number(/^EXPOSE (\d+)/m.exec(dockerfile)![1]);
-const MOUNT = /--stubs", "([^"]+)"/.exec(dockerfile)![1]!;
-const HEALTH = /http:\/\/127\.0\.0\.1:\d+(\/__admin\/[a-z]+)/.exec(dockerfile)![1]!;
+const MOUNT = /DECOY_STUBS=(\S+)/.exec(dockerfile)![1]!;
+const HEALTH = /HEALTHCHECK[\s\S]*?(\/__admin\/[a-z]+)/.exec(dockerfile)![1]!;
 /** The image, named once in the recipes' README, tagged with the package version. */
 const IMAGE = /`(ghcr\.io\/[^`:]+:[^`]+)`/.exec(readFileSync(path.join(recipesDir, 'README.md'), 'utf8'))![1]!;
 
