@@ -1,20 +1,31 @@
-# Decoy as a CI sidecar: stubs mounted at /stubs, served on 8080.
+# Decoy as a CI sidecar: stubs mounted at /stubs, HTTP on 8080 (and HTTPS on 8443 with DECOY_HTTPS_PORT=8443).
+# Every CLI flag is also an environment variable (--some-flag is DECOY_SOME_FLAG), so
+#   docker run -p 8080:8080 -v "$PWD/stubs:/stubs" -e DECOY_VERBOSE=true decoy
+# needs no command line. The commands below are run outside Docker by test/ci/dockerfile.ci.ts (in .ci/run).
+
+# Build: the full install (TypeScript), the build, then the dev dependencies dropped.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
-RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
+# Run: Node, the production dependencies and the built JavaScript, as the unprivileged user `node`.
 FROM node:24-slim
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    DECOY_PORT=8080 \
+    DECOY_HOST=0.0.0.0 \
+    DECOY_STUBS=/stubs
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-COPY stubs /stubs
+# Owned by `node`, so that POST /__admin/mappings/save can write into the example stubs (a mount keeps its own owner).
+COPY --chown=node:node stubs /stubs
 USER node
-EXPOSE 8080
-HEALTHCHECK --interval=5s --timeout=2s --start-period=5s \
-  CMD node -e "fetch('http://127.0.0.1:8080/__admin/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+EXPOSE 8080 8443
+# Node is PID 1 and handles SIGTERM itself: in-flight requests finish, then it exits 0.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --timeout=2s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DECOY_PORT || 8080) + '/__admin/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["--stubs", "/stubs", "--port", "8080"]

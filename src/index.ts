@@ -10,7 +10,9 @@
  * ```
  */
 import http, { type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
 import type { AdminHandler } from './http/stub-server.js';
@@ -18,19 +20,29 @@ import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
 import { createStubServer } from './http/stub-server.js';
 import type { DeliveryOptions } from './http/deliver.js';
-import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, serverOptions, tooManyHeadersText, type ServerLimits } from './http/limits.js';
+import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './http/limits.js';
 import { sendPlainText } from './http/plain-text.js';
 import { silentLogger, type Logger } from './observability/logger.js';
+import { DecoyMetrics } from './observability/metrics.js';
+import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
 import type { Stub } from './core/stub.js';
+import { createCorsPolicy, type CorsOptions } from './http/cors.js';
+import { prepareTls, type TlsOptions, type TlsSetup } from './http/tls.js';
+import { adminBaseOf, routeServiceAdmin, type ServiceInfo } from './services/service-admin.js';
+import { checkServiceNames, discoverServices } from './services/service-file.js';
 
 export { DecoyError } from './core/errors.js';
 export type { StubDefinition, RequestPatternDefinition, ResponseDefinition } from './core/stub-definition.js';
 export type { Logger } from './observability/logger.js';
 export { createLogger } from './observability/logger.js';
+export { DecoyMetrics } from './observability/metrics.js';
+export type { TlsOptions } from './http/tls.js';
+export type { CorsOptions } from './http/cors.js';
+export type { ServiceInfo } from './services/service-admin.js';
 
 export interface DecoyOptions {
   /** Folder of stub files (Decoy YAML/JSON, or a WireMock root). Without it, Decoy starts with no stubs. */
@@ -57,6 +69,12 @@ export interface DecoyOptions {
    * API is reachable only through that interface. Default: `host`.
    */
   adminHost?: string;
+  /**
+   * Serve `/__admin` on the stub port. Default true, false when `adminHost` is given; the services of a
+   * Decoy whose admin API is bound to `adminHost` inherit false (their admin APIs stay reachable
+   * through the admin port, under `/__admin/decoy/services/<name>`).
+   */
+  adminOnStubPort?: boolean;
   /** Largest request line plus headers, in bytes (431 beyond). Default 16 KiB. */
   maxHeaderBytes?: number;
   /** Most header lines in one request (431 beyond). Default 2000. */
@@ -89,6 +107,34 @@ export interface DecoyOptions {
   recordTarget?: string;
   /** The rest of the recording spec (WireMock's, plus `redact` and `format`), with recordTarget. */
   recordSpec?: Record<string, unknown>;
+  /** The metrics registry to count this Decoy's traffic in (several Decoys can share one). Default: its own. */
+  metrics?: DecoyMetrics;
+  /** Render every response as a Handlebars template, as WireMock's `--global-response-templating`. Default false: only responses with `transformers: [response-template]`. */
+  globalTemplating?: boolean;
+  /** Also serve the stubs (and `/__admin`) over HTTPS on this port; 0 picks a free one. */
+  httpsPort?: number;
+  /** HTTPS settings: certificate and key (PEM; without them one is generated at start), client-certificate checks. */
+  tls?: TlsOptions;
+  /** Answer browsers' CORS preflights and add CORS headers to every answer: `true` for any origin, or which origins. */
+  cors?: boolean | CorsOptions;
+  /** This service's name in the services list and the `service` label of its metrics. Default `default`. */
+  name?: string;
+  /**
+   * More virtual services in this process, each with its own port, stubs folder, journal, scenarios, chaos
+   * rules and settings. They take host, watch, verbose, logger, body and hang limits, admin token, TLS files and
+   * CORS from these options unless they set their own.
+   */
+  services?: ServiceOptions[];
+  /** Serve each subfolder of `stubsDir` with a `decoy.service.yaml` as a service of its own. Default true. */
+  discoverServices?: boolean;
+}
+
+/** One more service of a Decoy (see `DecoyOptions.services`). */
+export interface ServiceOptions extends Omit<DecoyOptions, 'services' | 'discoverServices' | 'onShutdownRequest' | 'recordTarget' | 'recordSpec' | 'adminPort'> {
+  name: string;
+  /** Its own port for stubs and `/__admin`; 0 picks a free one. */
+  port: number;
+  stubsDir: string;
 }
 
 export interface Decoy {
@@ -108,9 +154,38 @@ export interface Decoy {
   settled(): Promise<void>;
   /** Stops a running recording and writes it (what `decoy record` does on exit). */
   stopRecording(): Promise<{ written: string[] } | undefined>;
+  /** The Prometheus metrics served at `/__admin/metrics`. */
+  readonly metrics: DecoyMetrics;
+  /** Its name among the services (`default` for the main one). */
+  readonly name: string;
+  /** `https://host:port`, when `httpsPort` was given. */
+  readonly httpsUrl: string | undefined;
+  readonly httpsPort: number | undefined;
+  /** The certificate HTTPS serves (PEM): give it to clients that should trust a generated one. */
+  readonly certificate: string | undefined;
+  /** Every service of this process, the main one first, as `GET /__admin/decoy/services` lists them. */
+  services(): ServiceInfo[];
+  /** A service of this process by name (`default` is the main one). */
+  service(name: string): Decoy | undefined;
 }
 
+interface ServiceEntry {
+  decoy: Decoy;
+  /** Its own admin API (set once started). */
+  admin: AdminHandler | undefined;
+  info(): ServiceInfo;
+}
+
+/** Options a service takes from the main one unless it sets its own. */
+const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort'] as const;
+
 export function createDecoy(options: DecoyOptions = {}): Decoy {
+  return createService(options, new Map(), true);
+}
+
+function createService(options: DecoyOptions, directory: Map<string, ServiceEntry>, isMain: boolean): Decoy {
+  const name = options.name ?? 'default';
   const logger = options.logger ?? silentLogger();
   const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   let hungLimitWarned = false;
@@ -137,10 +212,17 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
+  const metrics = options.metrics ?? new DecoyMetrics();
+  const observed = metrics.observeEngine(engine, options.name ?? 'default');
+  if (options.verbose) logRequests(engine, logger);
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
   let server: Server | undefined;
   let adminServer: Server | undefined;
+  let httpsServer: HttpsServer | undefined;
+  let httpsPort = 0;
+  let tlsSetup: TlsSetup | undefined;
+  const children: Decoy[] = [];
   let port = 0;
   let adminPort = 0;
   let loadReport: LoadReport | undefined;
@@ -191,8 +273,44 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     s.listen(p, on, () => resolve());
   });
 
+  if (options.tls !== undefined && options.httpsPort === undefined) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'TLS settings were given without an HTTPS port', { hint: 'add --https-port PORT (0 picks a free one)' });
+  }
+  const cors = options.cors ? createCorsPolicy(options.cors === true ? {} : options.cors) : undefined;
+
+  /** Creates the services declared in options and service files; their folders are left out of this one's. */
+  const createChildren = async (): Promise<string[]> => {
+    const defs: ServiceOptions[] = [...(options.services ?? [])];
+    if (options.stubsDir !== undefined && options.discoverServices !== false) defs.push(...await discoverServices(options.stubsDir));
+    checkServiceNames(defs, name);
+    for (const def of defs) {
+      const inherited: DecoyOptions = {};
+      for (const key of INHERITED) if (options[key] !== undefined) (inherited as Record<string, unknown>)[key] = options[key];
+      // One registry for the process: every service's traffic under its own `service` label.
+      inherited.metrics = metrics;
+      // An admin API bound to its own interface is not reachable through any service's stub port either.
+      if (options.adminHost !== undefined && options.adminOnStubPort !== true) inherited.adminOnStubPort = false;
+      if (options.logger?.child) inherited.logger = options.logger.child({ service: def.name });
+      // A service file's `cors: true` means "with the main service's CORS origins, if it has them".
+      const ownCors = def.cors === true && typeof options.cors === 'object' ? options.cors : def.cors;
+      // POST /__admin/shutdown on any service's admin API stops the whole process, as on the main one.
+      const shutdown = options.onShutdownRequest ?? (() => void decoy.stop());
+      children.push(createService({ ...inherited, ...def, ...(ownCors !== undefined ? { cors: ownCors } : {}), discoverServices: false, onShutdownRequest: shutdown }, directory, false));
+    }
+    return defs.map((d) => d.stubsDir);
+  };
+
   const decoy: Decoy = {
+    name,
+    get httpsUrl() {
+      return httpsServer ? `https://${shown}:${httpsPort}` : undefined;
+    },
+    get httpsPort() { return httpsServer ? httpsPort : undefined; },
+    get certificate() { return tlsSetup?.certificate; },
+    services: () => [...directory.values()].map((e) => e.info()),
+    service: (n: string) => directory.get(n)?.decoy,
     engine,
+    metrics,
     get url() {
       if (!server) throw new Error('Decoy is not started');
       return `http://${shown}:${port}`;
@@ -211,18 +329,24 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     async start() {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
+      const childDirs = isMain ? await createChildren() : [];
       if (options.stubsDir !== undefined) {
-        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange });
+        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
+          onReloadProblems: (n) => observed.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
+      if (options.httpsPort !== undefined) tlsSetup = await prepareTls(options.tls ?? {}, host);
       const f = folder;
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
-      const admin = lazyAdmin({
+      const ownAdmin = lazyAdmin({
+        services: decoy.services,
+        certificate: () => tlsSetup?.certificate,
         recorder,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        ...(options.globalTemplating ? { globalTemplating: true } : {}),
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
@@ -239,20 +363,32 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         },
         loadErrors: () => f?.errors() ?? [],
         ...(f ? { relativeFile: (abs: string) => f.relative(abs) } : {}),
+        metrics,
         shutdown: () => (options.onShutdownRequest ?? (() => void decoy.stop()))(),
       });
-      const s = createStubServer({
-        engine, logger, verbose: options.verbose ?? false,
-        admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}),
+      self.admin = ownAdmin;
+      const admin = routeServiceAdmin((n) => directory.get(n)?.admin, ownAdmin);
+      const serverOptions = {
+        engine, logger,
+        admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}), ...(cors ? { cors } : {}),
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
-        limits, serveAdmin: options.adminHost === undefined,
-      });
+        limits, serveAdmin: options.adminOnStubPort ?? options.adminHost === undefined,
+      };
+      const s = createStubServer(serverOptions) as Server;
       track(s);
       await listen(s, options.port ?? 8080);
       server = s;
       port = (s.address() as AddressInfo).port;
+      if (tlsSetup !== undefined) {
+        // The same engine behind both: one journal, one set of stubs; the journal tells the schemes apart.
+        const hs = createStubServer({ ...serverOptions, tls: tlsSetup.server }) as HttpsServer;
+        track(hs as unknown as Server);
+        await listen(hs as unknown as Server, options.httpsPort!);
+        httpsServer = hs;
+        httpsPort = (hs.address() as AddressInfo).port;
+      }
       if (options.adminPort !== undefined) {
-        const a = http.createServer(serverOptions(adminLimits), (req, res) => {
+        const a = http.createServer(nodeServerOptions(adminLimits), (req, res) => {
           if (hasTooManyHeaders(req.rawHeaders, adminLimits)) sendPlainText(res, 431, tooManyHeadersText(adminLimits), ['Connection', 'close']);
           else admin(req, res);
         });
@@ -264,13 +400,15 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
+      for (const child of children) await child.start();
     },
 
     stop() {
       stopping ??= (async () => {
         // Hung sockets are not requests in flight to wait for.
         for (const socket of delivery.hung) socket.destroy();
-        await Promise.all([server, adminServer].map(async (s) => {
+        const stoppingChildren = Promise.all(children.map((c) => c.stop()));
+        await Promise.all([server, adminServer, httpsServer as unknown as Server | undefined].map(async (s) => {
           if (!s) return;
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));
           // Keep-alive sockets with no request in flight are closed now; busy ones after their response.
@@ -284,9 +422,28 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         for (const socket of sockets) socket.destroy();
         await folder?.close();
         await forwarder.close();
+        await stoppingChildren;
       })();
       return stopping;
     },
   };
+  // A start that fails half-way (a port taken, a bad certificate) closes what it had opened.
+  const startServing = decoy.start;
+  decoy.start = () => server ? startServing.call(decoy) : startServing.call(decoy).catch(async (e: unknown) => {
+    await decoy.stop();
+    throw e;
+  });
+
+  const self: ServiceEntry = {
+    decoy,
+    admin: undefined,
+    info: () => ({
+      name, port, url: server ? decoy.url : '',
+      ...(httpsServer ? { httpsUrl: decoy.httpsUrl! } : {}),
+      stubsDir: folder?.root ?? (options.stubsDir !== undefined ? path.resolve(options.stubsDir) : null),
+      adminBase: adminBaseOf(name, isMain),
+    }),
+  };
+  directory.set(name, self);
   return decoy;
 }

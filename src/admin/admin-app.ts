@@ -22,9 +22,12 @@ import { compileStub, type Stub } from '../core/stub.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
 import type { Recorder } from '../proxy/recorder.js';
+import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { addMetricsRoute } from './metrics-route.js';
+import type { DecoyMetrics } from '../observability/metrics.js';
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -38,6 +41,8 @@ export interface AdminContext {
   token?: string;
   /** Reads a body file for a stub created over the API (from the stubs folder's `__files/`). */
   readBodyFile?: (name: string, pointer: string) => Buffer;
+  /** Template every response of stubs created over the API too (`--global-templating`). */
+  globalTemplating?: boolean;
   /** Writes what the API changed into the stubs folder. Throws AdminProblem when it cannot. */
   save(): Promise<SaveResult>;
   /** Re-reads the stub files (after a reset, when not watching). */
@@ -52,6 +57,12 @@ export interface AdminContext {
   shutdown(): void;
   /** Largest admin request body, in bytes. */
   maxBodyBytes: number;
+  /** Served at /__admin/metrics (Prometheus text). */
+  metrics?: DecoyMetrics;
+  /** The services of this process, for `GET /__admin/decoy/services`. */
+  services?: () => ServiceInfo[];
+  /** The certificate HTTPS serves (PEM), when it does. */
+  certificate?: () => string | undefined;
 }
 
 /** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
@@ -147,7 +158,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     return compileStub({ ...rest, id }, {
       sequence: replacing?.sequence ?? engine.nextSequence(),
       origin: {},
-      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile } : {}),
+      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName') } : {}),
+      ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
     });
   };
 
@@ -548,6 +560,20 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.delete('/decoy/chaos/:id', (req, res) => {
     if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`);
     res.json({});
+  });
+  addMetricsRoute(router, ctx.metrics);
+  router.get('/decoy/tls/certificate', (_req, res) => {
+    const pem = ctx.certificate?.();
+    if (pem === undefined) throw new AdminProblem(404, 'No HTTPS', [{ detail: 'this Decoy serves no HTTPS (start it with --https-port)' }]);
+    res.type('application/x-pem-file').send(pem);
+  });
+  router.get('/decoy/services', (_req, res) => {
+    res.json({ services: ctx.services?.() ?? [] });
+  });
+  // Known services' admin APIs are routed before this app; what reaches here names none.
+  router.all('/decoy/services/:name{/*rest}', (req) => {
+    const names = (ctx.services?.() ?? []).map((s) => s.name);
+    throw new AdminProblem(404, 'No such service', [{ detail: `no service named ${req.params.name}; the services are ${names.join(', ')}` }]);
   });
   router.get('/decoy/load-errors', (_req, res) => {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });

@@ -2,12 +2,13 @@
 /**
  * The `decoy` command: serve a folder of stubs.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecoyError, isDecoyError } from '../core/errors.js';
-import { createDecoy } from '../index.js';
+import { createDecoy, type ServiceOptions } from '../index.js';
+import { parseServiceFlag } from '../services/service-file.js';
 import { createLogger, type LogFormat } from '../observability/logger.js';
 import { VERSION } from '../version.js';
 
@@ -32,8 +33,59 @@ function parseBytes(value: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
+/** `--some-flag` → `DECOY_SOME_FLAG`. */
+export function envVarOf(longFlag: string): string {
+  return `DECOY_${longFlag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
+}
+
+/**
+ * A command whose every option `--some-flag` can also be set by the environment variable `DECOY_SOME_FLAG`
+ * (for containers and CI); a flag on the command line wins. `decoy --help` shows each variable. The
+ * variable is attached as each option is added: commander wires up the environment only then.
+ */
+class DecoyCommand extends Command {
+  override addOption(option: Option): this {
+    if (option.envVar === undefined && option.long !== undefined && option.long !== '--help') option.env(envVarOf(option.long));
+    return super.addOption(option);
+  }
+}
+
+/**
+ * Commander turns an on/off flag on when its variable is set at all; `DECOY_VERBOSE=false` (or 0, no,
+ * off, empty) should leave it off, so such values are taken out of the environment before parsing.
+ */
+function dropFalseSwitches(program: Command, env: NodeJS.ProcessEnv): void {
+  for (const option of program.options) {
+    if (option.envVar === undefined || option.required || option.optional) continue;
+    const value = env[option.envVar];
+    if (value !== undefined && /^(|0|false|no|off)$/i.test(value.trim())) delete env[option.envVar];
+  }
+}
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new DecoyError('DECOY_ERR_TLS', `${flag} ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give the path of a PEM file' });
+  }
+}
+
+function parseService(value: string, previous: ServiceOptions[] = []): ServiceOptions[] {
+  try {
+    return [...previous, parseServiceFlag(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--service \S+: /, ''));
+  }
+}
+
+function parseList(value: string): string[] {
+  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (list.length === 0) throw new InvalidArgumentError('must be a comma-separated list, e.g. http://localhost:3000,https://app.example.com');
+  return list;
+}
+
 export function buildProgram(): Command {
-  const program = new Command();
+  const program = new DecoyCommand();
   program
     .name('decoy')
     .description('A WireMock-compatible HTTP mock server: serves stubs from YAML/JSON files and reloads them on change.')
@@ -61,8 +113,18 @@ export function buildProgram(): Command {
     .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
     .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
     .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
+    .option('--global-templating', 'render every response as a Handlebars template (WireMock\'s --global-response-templating)')
+    .option('--https-port <port>', 'also serve HTTPS on this port (with a self-signed certificate generated at start, unless --tls-cert/--tls-key)', parsePort)
+    .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'PEM CA certificate(s) that client certificates must chain to (with --mtls)')
+    .option('--mtls', 'mutual TLS: refuse HTTPS clients without a certificate signed by --tls-ca')
+    .option('--cors', 'answer CORS preflights and add CORS headers to every answer (for browsers calling from another origin)')
+    .option('--cors-origins <origins>', 'with --cors, only these comma-separated origins (default: any); implies --cors', parseList)
+    .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
-    .addHelpText('after', '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
+    .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
+      + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
   return program;
 }
 
@@ -72,7 +134,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
 export function buildRecordProgram(): Command {
-  return new Command('decoy record')
+  return new DecoyCommand('decoy record')
     .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted.')
     .requiredOption('-t, --target <url>', 'the real service to record, e.g. https://api.example.com')
     .option('-s, --stubs <dir>', 'folder to write stub files into (created if missing)', './stubs')
@@ -94,6 +156,7 @@ export function buildRecordProgram(): Command {
 
 async function record(argv: string[]): Promise<void> {
   const program = buildRecordProgram();
+  dropFalseSwitches(program, process.env);
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
     target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[]; redactHeader: string[];
@@ -132,12 +195,14 @@ async function record(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv[2] === 'record') return record(process.argv.slice(3));
   const program = buildProgram();
+  dropFalseSwitches(program, process.env);
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number;
-    maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number; journal: boolean; seed?: number; maxHang: number;
-    proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
+    maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
+    proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
+    httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -148,6 +213,23 @@ async function main(): Promise<void> {
   }
 
   let signalled = false;
+  const tlsGiven = opts.tlsCert !== undefined || opts.tlsKey !== undefined || opts.tlsCa !== undefined || opts.mtls;
+  if (tlsGiven && opts.httpsPort === undefined) {
+    logger.error(new DecoyError('DECOY_ERR_TLS', '--tls-cert, --tls-key, --tls-ca and --mtls need --https-port', { hint: 'add --https-port 8443 (0 picks a free port)' }).format());
+    process.exit(1);
+  }
+  let tls;
+  try {
+    tls = tlsGiven ? {
+      ...(opts.tlsCert !== undefined ? { cert: readPem('--tls-cert', opts.tlsCert) } : {}),
+      ...(opts.tlsKey !== undefined ? { key: readPem('--tls-key', opts.tlsKey) } : {}),
+      ...(opts.tlsCa !== undefined ? { ca: readPem('--tls-ca', opts.tlsCa) } : {}),
+      requireClientCert: opts.mtls ?? false,
+    } : undefined;
+  } catch (e) {
+    logger.error((e as DecoyError).format());
+    process.exit(1);
+  }
   const decoy = createDecoy({
     stubsDir, port: opts.port, host: opts.host, watch: opts.watch, verbose: opts.verbose ?? false,
     maxBodyBytes: opts.maxBodySize, logger,
@@ -160,6 +242,11 @@ async function main(): Promise<void> {
     maxHangMs: opts.maxHang,
     ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
     proxyInsecure: opts.proxyInsecure ?? false, proxyTimeoutMs: opts.proxyTimeout,
+    ...(opts.globalTemplating ? { globalTemplating: true } : {}),
+    ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),
+    ...(tls ? { tls } : {}),
+    ...(opts.corsOrigins ? { cors: { origins: opts.corsOrigins } } : opts.cors ? { cors: true } : {}),
+    services: opts.service ?? [],
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {
@@ -172,7 +259,13 @@ async function main(): Promise<void> {
   logger.info(`Decoy ${VERSION} serving ${report?.stubs ?? 0} stub(s) from ${report?.files ?? 0} file(s) in ${stubsDir} on ${decoy.url}`
     + (report?.errors.length ? ` (${report.errors.length} problem(s) above; those files were skipped)` : '')
     + (opts.watch ? '; watching for changes' : '')
+    + (decoy.httpsUrl ? `; HTTPS on ${decoy.httpsUrl}` : '')
     + (decoy.adminUrl ? `; admin API also on ${decoy.adminUrl}` : ''));
+  if (decoy.httpsUrl && !opts.tlsCert) logger.info('HTTPS uses a self-signed certificate generated at start (GET /__admin/decoy/tls/certificate gives it; or tell clients not to verify, e.g. curl -k)');
+  for (const s of decoy.services().slice(1)) {
+    const r = decoy.service(s.name)?.loadReport;
+    logger.info(`service ${s.name}: ${r?.stubs ?? 0} stub(s) from ${s.stubsDir} on ${s.url}${s.httpsUrl ? ` and ${s.httpsUrl}` : ''}; admin API at ${s.adminBase} (and /__admin on its port)`);
+  }
 
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -191,7 +284,18 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+/** Whether this module is the program being run (through npm's bin link too), not imported by a test. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((e) => {
+    process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

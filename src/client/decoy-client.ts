@@ -8,7 +8,7 @@ import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition }
 import { DecoyClientError, problemOf } from './client-error.js';
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
-  NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent, StubMapping,
+  NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping,
   StubPage, UnsavedChanges, VerifyTimes,
 } from './types.js';
 import { countRange, describeRange, verificationMessage } from './verification.js';
@@ -19,6 +19,8 @@ export interface DecoyClientOptions {
   token?: string;
   /** The fetch to use (a wrapper that logs, an undici dispatcher, ...). Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** The admin API's path: `/__admin` (default), or a service's, as `GET /__admin/decoy/services` lists it. */
+  adminBase?: string;
 }
 
 /** Options of `waitUntilReady()`. */
@@ -55,6 +57,8 @@ export class DecoyClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
   readonly #fetch: typeof fetch;
+  /** The admin API's path on the server: `/__admin`, or a service's under `/__admin/decoy/services/`. */
+  readonly adminBase: string;
 
   /**
    * @param baseUrl where Decoy listens, e.g. `http://localhost:8080` (a trailing `/__admin` is accepted too)
@@ -74,11 +78,30 @@ export class DecoyClient {
     this.baseUrl = trimmed;
     this.#token = options.token;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.adminBase = (options.adminBase ?? '/__admin').replace(/\/+$/, '');
+    if (!this.adminBase.startsWith('/')) throw new TypeError(`DecoyClient: adminBase must be a path starting with / (got ${JSON.stringify(options.adminBase)})`);
+  }
+
+  /**
+   * A client for another service of the same Decoy (one of several virtual services in one process),
+   * reached through this server's admin API: `decoy.service('payments').verify(...)`.
+   */
+  service(name: string): DecoyClient {
+    return new DecoyClient(this.baseUrl, {
+      ...(this.#token !== undefined ? { token: this.#token } : {}),
+      fetch: this.#fetch,
+      adminBase: `/__admin/decoy/services/${encodeURIComponent(name)}`,
+    });
+  }
+
+  /** Every service of this Decoy (the main one is `default`): name, port, url, stubsDir, adminBase. */
+  async services(): Promise<ServiceInfo[]> {
+    return (await this.#call<{ services: ServiceInfo[] }>('GET', '/decoy/services')).services;
   }
 
   /** Calls `/__admin{path}` and returns the parsed JSON answer (undefined for an empty one). */
   async #call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const url = `${this.baseUrl}/__admin${path}`;
+    const url = `${this.baseUrl}${this.adminBase}${path}`;
     const shown = new URL(url).pathname + new URL(url).search;
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -13,6 +13,6 @@ export { DecoyClientError, type ProblemDetail } from './client-error.js';
 export type {
   AppliedFault, ChaosRule, ChaosRuleDefinition, DecoyStubInfo, DelayDistribution, Fault, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedParameter, LoggedRequest,
   LoggedResponse, NearMiss, NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario,
-  ServeEvent, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
+  ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
 } from './types.js';
 export type { RequestPatternDefinition, ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';

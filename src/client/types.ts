@@ -309,6 +309,8 @@ export interface AppliedFault {
   action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
   /** The chaos rule's id, when `source` is `chaos-rule`. */
   ruleId?: string;
+  /** Which fault, when `action` is `fault`. */
+  fault?: Fault;
   /** What was applied, in one sentence. */
   description: string;
 }
@@ -317,4 +319,17 @@ export interface AppliedFault {
 export interface ServeEvent {
   /** Decoy: the delays, faults, error responses and rules applied to this request; absent when none. */
   faults?: AppliedFault[];
+}
+
+/** One service of a Decoy, as `GET /__admin/decoy/services` lists it. */
+export interface ServiceInfo {
+  name: string;
+  port: number;
+  /** Where its stubs are served, e.g. `http://127.0.0.1:8081`. */
+  url: string;
+  /** `https://host:port`, when it also serves HTTPS. */
+  httpsUrl?: string;
+  stubsDir: string | null;
+  /** Its admin API's path: `/__admin` for the main service, `/__admin/decoy/services/<name>` for the others. */
+  adminBase: string;
 }

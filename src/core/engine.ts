@@ -84,7 +84,7 @@ export class MockEngine {
     }
     if (response.fault) {
       plan.fault = response.fault;
-      plan.applied.push({ source: 'stub', action: 'fault', description: `fault ${response.fault} (the stub's)` });
+      plan.applied.push({ source: 'stub', action: 'fault', fault: response.fault, description: `fault ${response.fault} (the stub's)` });
     }
     if (response.dribble) {
       plan.dribble = response.dribble;

@@ -25,7 +25,8 @@ export interface RequestPatternDefinition {
 }
 
 export interface ResponseDefinition {
-  status?: number;
+  /** Decoy: a templated response may give its status as a template string. */
+  status?: number | string;
   statusMessage?: string;
   headers?: Record<string, string | string[]>;
   /** A string; Decoy also accepts an object or array here, written out as JSON. */
@@ -39,6 +40,10 @@ export interface ResponseDefinition {
   fault?: string;
   /** Decoy: a bandwidth limit for the body. */
   bytesPerSecond?: number;
+  /** WireMock: `['response-template']` renders this response as a Handlebars template. */
+  transformers?: string[];
+  /** WireMock: values templates read as `parameters`. */
+  transformerParameters?: Record<string, unknown>;
   [key: string]: unknown;
 }
 

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
 export const UNSUPPORTED_REQUEST_KEYS = ['host', 'port', 'scheme', 'clientIp', 'customMatcher', 'multipartPatterns'] as const;
-export const UNSUPPORTED_RESPONSE_KEYS = ['transformers', 'transformerParameters'] as const;
+export const UNSUPPORTED_RESPONSE_KEYS: readonly string[] = [];
 
 const valuePattern = { type: ['string', 'object'] };
 const patternMap = { type: 'object', additionalProperties: valuePattern };
@@ -54,6 +54,9 @@ const responseKeys = {
   additionalProxyRequestHeaders: { type: 'object', additionalProperties: headerValue },
   removeProxyRequestHeaders: { type: 'array', items: { type: 'string' } },
   proxyUrlPrefixToRemove: { type: 'string' },
+  // WireMock's response transformers: `response-template` turns templating on; others are accepted and ignored.
+  transformers: { type: 'array', items: { type: 'string' } },
+  transformerParameters: { type: 'object' },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 
@@ -98,7 +101,10 @@ const validate = ajv.compile(STUB_SCHEMA);
 /** Validates one stub definition; returns every problem found, or an empty list. */
 export function validateStubDefinition(definition: unknown): SchemaProblem[] {
   if (validate(definition)) return [];
-  return describeErrors(validate.errors ?? [], definition);
+  // Decoy: a templated response may spell its status as a template ("{{request.query.code}}").
+  const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'type' && /^\/respons(?:e|es\/\d+)\/status$/.test(e.instancePath)
+    && typeof valueAt(definition, e.instancePath) === 'string' && String(valueAt(definition, e.instancePath)).includes('{{')));
+  return errors.length ? describeErrors(errors, definition) : [];
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
 import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
+import { RESPONSE_TEMPLATE_TRANSFORMER } from './response/template-response.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
@@ -92,7 +93,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     request = compileRequestPattern(def.request ?? {}, '/request');
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
-      const prepared = compileResponse(r, options, def.responses ? `/responses/${i}` : '/response');
+      const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
       const render = prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
@@ -116,6 +117,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
     ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => UNSUPPORTED_RESPONSE_KEYS.filter((k) => r?.[k] !== undefined)
       .map((k) => (def.responses ? `responses[${i - 1}].${k}` : `response.${k}`))),
+    // Transformers other than WireMock's response-template are Java extensions Decoy cannot run.
+    ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => (Array.isArray(r?.transformers) ? r.transformers : [])
+      .filter((t) => t !== RESPONSE_TEMPLATE_TRANSFORMER)
+      .map((t) => `${def.responses ? `responses[${i - 1}]` : 'response'}.transformers "${t}"`)),
   ];
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,

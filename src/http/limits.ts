@@ -5,6 +5,7 @@
  * limit was hit (431, 408, 400) instead of a bare close.
  */
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 
 export interface ServerLimits {
@@ -30,7 +31,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
  * timeout is only checked every `connectionsCheckingInterval` (30 s by default, far coarser than a
  * short timeout), so the check runs at a quarter of the timeout, at most once a second.
  */
-export function serverOptions(limits: ServerLimits): { maxHeaderSize: number; keepAliveTimeout: number; requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+export function nodeServerOptions(limits: ServerLimits): { maxHeaderSize: number; keepAliveTimeout: number; requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
   const timeout = limits.requestTimeoutMs;
   return {
     maxHeaderSize: limits.maxHeaderBytes,
@@ -47,7 +48,7 @@ export function serverOptions(limits: ServerLimits): { maxHeaderSize: number; ke
  * size limit gets 431, a request that did not arrive in time 408, anything else unparseable 400, each
  * with a line saying why, then the connection is closed.
  */
-export function applyLimits(server: Server, limits: ServerLimits): void {
+export function applyLimits(server: Server | HttpsServer, limits: ServerLimits): void {
   // One more than the limit is parsed, so a request over it can be told apart and refused (Node would drop the extra lines silently).
   server.maxHeadersCount = limits.maxHeadersCount + 1;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {

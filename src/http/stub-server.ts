@@ -3,6 +3,7 @@
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
 import { DecoyRequest } from '../core/request.js';
@@ -12,9 +13,10 @@ import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
+import type { CorsPolicy } from './cors.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
-import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, serverOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
+import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 
@@ -26,8 +28,6 @@ export interface StubServerOptions {
   admin: AdminHandler;
   /** Largest request body read, in bytes; beyond it the answer is 413. */
   maxBodyBytes: number;
-  /** Log one line per request. */
-  verbose: boolean;
   /** HANG and STALL_BODY: how long a socket is held, and the set of held sockets. */
   delivery: DeliveryOptions;
   /** Forwards proxy responses and unmatched requests (with proxyAll). */
@@ -38,6 +38,10 @@ export interface StubServerOptions {
   recorder?: Recorder;
   /** Largest body a recording keeps per exchange. */
   maxRecordedBodyBytes?: number;
+  /** Serve HTTPS with these TLS settings instead of plain HTTP. */
+  tls?: https.ServerOptions;
+  /** `--cors`: preflights answered, CORS headers added. */
+  cors?: CorsPolicy;
   /** Header size and count, request and idle timeouts. */
   limits?: ServerLimits;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
@@ -46,8 +50,8 @@ export interface StubServerOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-export function createStubServer(options: StubServerOptions): http.Server {
-  const { engine, logger, admin, maxBodyBytes, verbose, delivery, forwarder, proxyAll, recorder } = options;
+export function createStubServer(options: StubServerOptions): http.Server | https.Server {
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
@@ -78,10 +82,6 @@ export function createStubServer(options: StubServerOptions): http.Server {
     if (plan === undefined && proxy === undefined) {
       writeHead(res, response);
       res.end(response.body);
-    }
-    if (verbose) {
-      const closest = missReport?.nearMisses[0]?.stub;
-      logger.info(`${request.method} ${request.url} → ${proxy ? `proxied to ${proxy.baseUrl}` : plan?.fault ?? (plan?.response ?? response).status} (${stub ? `stub ${stub.name ?? stub.id}` : proxy ? 'no stub matched' : `no stub matched; closest: ${closest?.name ?? closest?.id ?? 'none'}`})${plan ? `; ${plan.applied.map((a) => a.description).join('; ')}` : ''}`);
     }
     let event: ServeEvent | undefined;
     const listened = engine.hasServedListeners;
@@ -126,6 +126,7 @@ export function createStubServer(options: StubServerOptions): http.Server {
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (cors !== undefined && cors.handle(req, res)) return;
     const url = req.url ?? '/';
     if (hasTooManyHeaders(req.rawHeaders, limits)) {
       sendPlainText(res, 431, tooManyHeadersText(limits), ['Connection', 'close']);
@@ -165,7 +166,10 @@ export function createStubServer(options: StubServerOptions): http.Server {
     req.on('error', () => { /* the client went away mid-body: nothing to answer */ });
   };
 
-  const server = http.createServer(serverOptions(limits), (req, res) => safely(res, logger, () => handle(req, res)));
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => safely(res, logger, () => handle(req, res));
+  const server = options.tls === undefined
+    ? http.createServer(nodeServerOptions(limits), onRequest)
+    : https.createServer({ ...options.tls, ...nodeServerOptions(limits) }, onRequest);
   applyLimits(server, limits);
   return server;
 }

@@ -10,6 +10,8 @@ export type LogFormat = 'json' | 'pretty';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+/** A request line's message already says these; the pretty format shows the rest as key=value. */
+const REQUEST_SUMMARISED = new Set(['method', 'url', 'status', 'fault', 'durationMs', 'stubName', 'faults', 'proxiedTo', 'unmatched', 'closestStub']);
 
 /** Turns pino's JSON lines into `12:00:00.000 WARN message key=value`. */
 function prettyStream(out: NodeJS.WritableStream): { write(line: string): void } {
@@ -23,7 +25,8 @@ function prettyStream(out: NodeJS.WritableStream): { write(line: string): void }
         return;
       }
       const time = new Date(Number(rec.time)).toISOString().slice(11, 23);
-      const extra = Object.entries(rec).filter(([k]) => !OMIT.has(k))
+      const isRequest = typeof rec.durationMs === 'number' && typeof rec.method === 'string';
+      const extra = Object.entries(rec).filter(([k]) => !OMIT.has(k) && !(isRequest && REQUEST_SUMMARISED.has(k)))
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
       out.write(`${time} ${(LEVEL_NAMES[Number(rec.level)] ?? 'LOG').padEnd(5)} ${String(rec.msg ?? '')}${extra ? ' ' + extra : ''}\n`);
     },

@@ -30,6 +30,10 @@ export interface StubFileContext {
   sequenceFor: (id: string) => number;
   /** Resolves and reads a body file; records it as a dependency; throws DecoyError. */
   readBodyFile: (name: string, pointer: string) => { bytes: Buffer; path: string };
+  /** Reads a body file named by a templated bodyFileName, per request (not a reload dependency). */
+  readBodyFileAtRequest?: (name: string) => Buffer;
+  /** Template every response (`--global-templating`). */
+  globalTemplating?: boolean;
 }
 
 type Position = { line: number; column: number };
@@ -204,6 +208,8 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         idSeed,
         origin,
         rawJson: (at) => source.rawJson(pointer + at),
+        ...(ctx.readBodyFileAtRequest ? { readBodyFileAtRequest: ctx.readBodyFileAtRequest } : {}),
+        ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
         readBodyFile: (name, at) => {
           const { bytes, path } = ctx.readBodyFile(name, at);
           bodyFiles.add(path);

@@ -9,7 +9,7 @@
  * the stubs it had before; the other files are unaffected. Changes are batched for a few
  * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
 import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -20,6 +20,7 @@ import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
+import { isServiceFile } from '../services/service-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** How long to gather file events before applying them. */
@@ -40,6 +41,12 @@ export interface StubFolderOptions {
    * when the change is Decoy's own save (so API changes now in files are not "dropped").
    */
   onChange: (stubs: Stub[], saved: boolean) => void;
+  /** Told how many problems a reload after a change on disk found (each is logged too). */
+  onReloadProblems?: (problems: number) => void;
+  /** Template every response (`--global-templating`). */
+  globalTemplating?: boolean;
+  /** Folders inside `dir` that are not part of it (other services' stub folders). */
+  exclude?: readonly string[];
 }
 
 interface FileState {
@@ -56,7 +63,8 @@ export interface LoadReport {
 
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // `..2026_11_22_10_00_00.123/x.yaml` (a Kubernetes ConfigMap's data folder) is inside: only `..` itself is a way up.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 export class StubFolder {
@@ -67,6 +75,8 @@ export class StubFolder {
   readonly #options: StubFolderOptions;
   readonly #files = new Map<string, FileState>();
   #watcher: FSWatcher | undefined;
+  /** Watchers of the folders that are Kubernetes ConfigMap (or Secret) volumes: they tell of the `..data` swap. */
+  #dataWatchers: DirWatcher[] = [];
   #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #recheck: NodeJS.Timeout | undefined;
@@ -94,6 +104,16 @@ export class StubFolder {
     this.layout = existsSync(mappings) && statSync(mappings).isDirectory() ? 'wiremock' : 'decoy';
     this.stubsRoot = this.layout === 'wiremock' ? mappings : this.root;
     this.filesRoot = path.join(this.root, '__files');
+    this.#excluded = (options.exclude ?? []).map((d) => {
+      try { return realpathSync(path.resolve(d)); } catch { return path.resolve(d); }
+    });
+  }
+
+  readonly #excluded: string[];
+
+  #isExcluded(abs: string): boolean {
+    for (const d of this.#excluded) if (isInside(d, abs)) return true;
+    return false;
   }
 
   /** Stubs of every file, in load order. */
@@ -118,12 +138,13 @@ export class StubFolder {
   /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
   #display(abs: string): string {
     const rel = path.relative(process.cwd(), abs);
-    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+    return rel && isInside(process.cwd(), abs) ? rel : abs;
   }
 
   #isStubFile(abs: string): boolean {
     if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
     if (!isInside(this.stubsRoot, abs)) return false;
+    if (isServiceFile(abs) || (this.#excluded.length > 0 && this.#isExcluded(abs))) return false;
     if (this.layout === 'decoy' && isInside(this.filesRoot, abs)) return false;
     return !path.relative(this.stubsRoot, abs).split(path.sep).some((part) => part.startsWith('.'));
   }
@@ -136,6 +157,7 @@ export class StubFolder {
         if (e.name.startsWith('.')) continue; // editor temp files, .git, Kubernetes' ..data
         const abs = path.join(dir, e.name);
         if (this.layout === 'decoy' && abs === this.filesRoot) continue;
+        if (this.#excluded.length > 0 && this.#isExcluded(abs)) continue;
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
@@ -334,6 +356,9 @@ export class StubFolder {
         return seq;
       },
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
+      // A templated bodyFileName is resolved per request, as confined as any body file.
+      readBodyFileAtRequest: (name) => this.#readBodyFile(abs, name, '/response/bodyFileName').bytes,
+      ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
     });
     const previous = this.#files.get(abs);
     if (parsed.errors.length) {
@@ -370,13 +395,35 @@ export class StubFolder {
       ignoreInitial: true,
       // Prompt unlink events (chokidar's atomic mode holds them ~100 ms); batching covers editors' swaps.
       atomic: false,
-      ignored: (p: string) => p !== root && path.basename(p).startsWith('.'),
+      ignored: (p: string) => p !== root && (path.basename(p).startsWith('.') || (this.#excluded.length > 0 && this.#isExcluded(path.resolve(p)))),
     });
     this.#watcher = watcher;
     const onEvent = (p: string) => this.#schedule(path.resolve(p));
     watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('unlinkDir', onEvent).on('addDir', onEvent);
     watcher.on('error', (e) => this.#options.logger.error(`watching ${this.#display(root)} failed: ${(e as Error).message}; stubs stay as they are`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.#watchVolumeSwaps();
+  }
+
+  /**
+   * A Kubernetes ConfigMap volume changes by one rename: a new `..data` symlink (to a new hidden
+   * timestamped folder) replaces the old, while the visible `name -> ..data/name` links stay as they
+   * were. The file watcher skips hidden entries (editor temp files, and those very timestamped
+   * copies, which must not load twice), so each folder holding a `..data` is also watched for that
+   * rename, and rescanned when it happens.
+   */
+  #watchVolumeSwaps(): void {
+    for (const dir of findVolumeFolders(this.root)) {
+      try {
+        const w = watchDir(dir, (_event, name) => {
+          if (name === null || name === '..data') this.#schedule(dir);
+        });
+        w.on('error', (e) => this.#options.logger.error(`watching ${this.#display(dir)} failed: ${e.message}; stubs stay as they are`));
+        this.#dataWatchers.push(w);
+      } catch (e) {
+        this.#options.logger.error(`watching ${this.#display(dir)} failed: ${(e as Error).message}; its ConfigMap updates will not be reloaded`);
+      }
+    }
   }
 
   /** The live file watcher, once watching (for diagnostics and tests). */
@@ -423,8 +470,12 @@ export class StubFolder {
         isDir = s.isDirectory();
       } catch { /* gone */ }
       if (isDir) {
-        // A folder moved in: chokidar reports its files too, but a quick scan costs little and is certain.
+        // A folder moved in or swapped (a ConfigMap update): chokidar reports a moved folder's files
+        // too, but a quick scan costs little and is certain. Stubs whose body files are in it are reread.
         for (const f of this.#scanSync(p)) reload.add(f);
+        for (const [file, state] of this.#files) {
+          for (const b of state.bodyFiles) if (isInside(p, b)) reload.add(file);
+        }
         continue;
       }
       if (this.#isStubFile(p) && (isFile || this.#files.has(p))) reload.add(p);
@@ -435,14 +486,17 @@ export class StubFolder {
     }
     if (reload.size === 0) return;
     const sorted = [...reload].sort();
+    let problems = 0;
     for (const f of sorted) {
       const existed = this.#files.has(f);
       this.#loadFile(f);
       const now = this.#files.get(f);
       const verb = !now ? 'removed' : existed ? 'reloaded' : 'added';
       if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
+      problems += now?.errors.length ?? 0;
     }
     this.#options.onChange(this.stubs(), false);
+    if (problems > 0) this.#options.onReloadProblems?.(problems);
     this.#recheckLater(sorted);
   }
 
@@ -471,6 +525,8 @@ export class StubFolder {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#recheck) clearTimeout(this.#recheck);
     this.#timer = undefined;
+    for (const d of this.#dataWatchers) d.close();
+    this.#dataWatchers = [];
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();
@@ -548,6 +604,24 @@ function setAt(data: unknown, p: Array<string | number>, value: unknown): void {
 function fileStamp(abs: string): string {
   const s = statSync(abs, { bigint: true });
   return `${s.mtimeNs}:${s.size}:${s.ino}`;
+}
+
+/** The folders under `root` (itself included) that hold a `..data` entry: mounted ConfigMap or Secret volumes. */
+function findVolumeFolders(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.name === '..data')) out.push(dir);
+    if (depth >= 8) return;
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+  };
+  walk(root, 0);
+  return out;
 }
 
 function readdirSyncRecursive(dir: string): string[] {

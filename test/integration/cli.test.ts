@@ -44,8 +44,19 @@ describe('CLI', function () {
   it('--help lists every option', async () => {
     const p = run(['--help']);
     assert.equal(await p.exited, 0);
-    for (const flag of ['--port', '--host', '--stubs', '--no-watch', '--verbose', '--log-format', '--max-body-size']) {
+    for (const flag of ['--port', '--host', '--stubs', '--no-watch', '--verbose', '--log-format', '--max-body-size', '--global-templating']) {
       assert.match(p.output(), new RegExp(flag), `--help lacks ${flag}`);
+    }
+  });
+
+  it('--global-templating templates every response, faker included, from the built CLI', async () => {
+    const folder = tempStubs({ 'g.yaml': "request: { path: /hello/:name }\nresponse: { body: \"Hi {{request.path.name}}, I am {{faker 'person.firstName'}}\" }\n" });
+    try {
+      const s = await serve(['--stubs', folder.dir, '--no-watch', '--global-templating', '--seed', '1']);
+      children.push(s.child);
+      assert.match((await get(`${s.url}/hello/ann`)).text, /^Hi ann, I am [A-Z][a-z]+/);
+    } finally {
+      folder.cleanup();
     }
   });
 

@@ -15,7 +15,7 @@ describe('README examples', () => {
   let folder: ReturnType<typeof tempStubs>;
   let decoy: Decoy;
   before(async () => {
-    const files: Record<string, string> = { '__files/user.json': '{"id":1}' };
+    const files: Record<string, string> = { '__files/user.json': '{"id":1}', '__files/invoice-7.json': '{"invoice": {{request.pathSegments.[1]}} }' };
     blocks.forEach((b, i) => (files[`example-${i}.${b.ext}`] = b.text));
     folder = tempStubs(files);
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
@@ -39,6 +39,21 @@ describe('README examples', () => {
     // pathParameters constrain the template; the header shorthand is equalTo.
     assert.equal((await get(`${decoy.url}/users/ada`, { headers: { Accept: 'application/json' } })).status, 404);
     assert.equal((await get(`${decoy.url}/users/1`, { headers: { Accept: 'text/html' } })).status, 404);
+  });
+
+  it('the templating example: request model, helpers, templated status and body file', async () => {
+    const r = await get(`${decoy.url}/greetings/ann`, { method: 'POST', headers: { 'X-Request-Id': 'r-1' }, body: JSON.stringify({ item: 'tea', qty: 3 }) });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('x-request-id'), 'r-1');
+    const body = JSON.parse(r.text);
+    assert.equal(body.message, 'Hello ann');
+    assert.equal(body.item, 'tea');
+    assert.equal(body.quantity, '6');
+    assert.match(body.at, /^\d{4}-\d{2}-\d{2}$/);
+    assert.match(body.ticket, /^[A-Z0-9]{8}$/);
+    assert.match(body.by, /^[A-Z]/);
+    assert.equal((await get(`${decoy.url}/greetings/ann?dryRun=true`, { method: 'POST', body: '{"qty":1}' })).status, 200);
+    assert.deepEqual(JSON.parse((await get(`${decoy.url}/invoices/7`)).text), { invoice: 7 });
   });
 
   it('the method list and wildcard example', async () => {

@@ -271,6 +271,21 @@ describe('security', function () {
       await assert.rejects(fetch(adminPortOnStubHost), /fetch failed/);
     });
 
+    it('the other services of that Decoy stop serving /__admin on their stub ports too; their admin APIs stay reachable through the admin port', async () => {
+      const f = folders({ 'main.yaml': 'request: { url: /x }\nresponse: { status: 200 }\n', 'inventory/i.yaml': 'request: { url: /x }\nresponse: { status: 201 }\n' });
+      ({ decoy, log } = await startDecoy({
+        stubsDir: f.dir, discoverServices: false, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.2',
+        services: [{ name: 'inventory', port: 0, stubsDir: `${f.dir}/inventory` }],
+      }));
+      const inventory = decoy.service('inventory')!;
+      assert.equal((await fetch(`${inventory.url}/x`)).status, 201);
+      assert.equal((await fetch(`${inventory.url}/__admin/mappings`)).status, 404);
+      assert.equal((await fetch(`${decoy.url}/__admin/decoy/services/inventory/mappings`)).status, 404);
+      const viaAdmin = await fetch(`${decoy.adminUrl}/__admin/decoy/services/inventory/mappings`);
+      assert.equal(viaAdmin.status, 200);
+      assert.equal(((await viaAdmin.json()) as { mappings: unknown[] }).mappings.length, 1);
+    });
+
     it('without --admin-host, /__admin stays served on the stub port as well', async () => {
       ({ decoy, log } = await startDecoy({ adminPort: 0 }));
       assert.equal((await fetch(`${decoy.url}/__admin/mappings`)).status, 200);

@@ -488,7 +488,7 @@ for (const kind of TARGETS) {
         await assert.rejects(send(`${target.url}/broken`));
       });
 
-      pendingOn(kind, 'issue 6 (response templating)')('responseTransformers response-template renders the body', async () => {
+      it('responseTransformers response-template renders the body', async () => {
         await mock.register({ method: 'GET', endpoint: '/greet/[a-z]+', queryParameters: { excited: 'yes' } }, {
           status: 200, body: 'Hello {{request.path.[1]}}, excited: {{request.query.excited}}',
         }, {

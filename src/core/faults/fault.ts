@@ -32,5 +32,7 @@ export interface AppliedFault {
   source: 'stub' | 'stub-chaos' | 'settings' | 'chaos-rule';
   ruleId?: string;
   action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
+  /** Which fault, when the action is `fault`. */
+  fault?: FaultName;
   description: string;
 }

@@ -38,7 +38,7 @@ export function applyAction(plan: DeliveryPlan, action: ChaosAction, random: Ran
     }
     case 'fault':
       plan.fault = action.fault;
-      plan.applied.push({ ...base, action: 'fault', description: `fault ${action.fault} ${tag}` });
+      plan.applied.push({ ...base, action: 'fault', fault: action.fault, description: `fault ${action.fault} ${tag}` });
       return;
     case 'status':
       // An error response replaces the stub's, and what the stub would have done to its body.

@@ -9,6 +9,7 @@ import type { Random } from '../faults/random.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
+import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
 export interface ProxySpec {
@@ -71,7 +72,9 @@ export interface PreparedResponse {
   explain(): string;
 }
 
-export interface ResponseCompileContext {
+export interface ResponseCompileContext extends TemplateCompileContext {
+  /** Template every response (`--global-templating`), as WireMock's `--global-response-templating`. */
+  globalTemplating?: boolean;
   /**
    * Reads a body file for `bodyFileName`. The file-system adapter resolves and confines the path
    * and throws a DecoyError when the file is missing or outside the stubs folder.
@@ -94,7 +97,40 @@ function hasHeader(headers: Record<string, unknown> | undefined, name: string): 
   return Object.keys(headers).some((k) => k.toLowerCase() === lower);
 }
 
+/**
+ * A templated response: compiled statically first (delays, faults, default headers, a body file
+ * with a fixed name), then its templated parts on top, into a renderer.
+ */
+function compileWithTemplates(def: ResponseDefinition, ctx: ResponseCompileContext, pointer: string): PreparedResponse {
+  const dynamicFile = typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{');
+  const { transformers: _t, ...rest } = def;
+  const staticDef: ResponseDefinition = { ...rest, ...(typeof def.status === 'string' ? { status: 200 } : {}), ...(dynamicFile ? { bodyFileName: undefined } : {}) };
+  const base = compileResponse(staticDef, { ...ctx, globalTemplating: false }, pointer);
+  // A proxied answer comes from upstream: there is nothing of ours to template.
+  if (base.proxy) return base;
+  let bodySource: string | undefined;
+  if (typeof def.body === 'string') bodySource = def.body;
+  else if (def.body !== undefined || def.jsonBody !== undefined) bodySource = base.body.toString('utf8');
+  else if (def.bodyFileName !== undefined && !dynamicFile && !base.body.includes(0) && def.transformerParameters?.disableBodyFileTemplating !== true) {
+    const text = base.body.toString('utf8');
+    // A binary body file is served as it is.
+    if (Buffer.byteLength(text) === base.body.length && !text.includes('\uFFFD')) bodySource = text;
+  }
+  // Nothing to render (common under --global-templating): the static response, at no cost per request.
+  const hasTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
+  const headerValues = Object.values(def.headers ?? {}).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  if (!hasTemplate(bodySource) && !dynamicFile && typeof def.status !== 'string' && !headerValues.some(hasTemplate)) return base;
+  const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource);
+  return { ...base, render, explain: () => `${base.explain()}, templated` };
+}
+
 export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileContext = {}, pointer = '/response'): PreparedResponse {
+  if (isTemplated(def, ctx.globalTemplating)) return compileWithTemplates(def, ctx, pointer);
+  if (typeof def.status === 'string') {
+    throw new DecoyError('DECOY_ERR_TEMPLATE_INVALID', `response.status ${JSON.stringify(def.status)} is a template, but the response is not templated`, {
+      source: { pointer: joinPointer(pointer, 'status') }, hint: 'add transformers: [response-template] to the response, or start Decoy with --global-templating',
+    });
+  }
   const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName'] as const).filter((k) => def[k] !== undefined);
   if (bodyKeys.length > 1) {
     throw new DecoyError('DECOY_ERR_STUB_INVALID', `response has more than one body (${bodyKeys.join(', ')}); use exactly one`, {
@@ -158,7 +194,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     headers.push('Content-Length', String(body.length));
   }
 
-  const status = def.status ?? 200;
+  const status = (def.status as number | undefined) ?? 200;
   const statusMessage = def.statusMessage;
   const delay = compileDelays(def, pointer);
   const fault = def.fault === undefined ? undefined : compileFault(def.fault, joinPointer(pointer, 'fault'));

@@ -1,0 +1,325 @@
+/**
+ * Response templating, as WireMock's `response-template` transformer does it: the body (text, JSON,
+ * or a body file's contents), header values, Decoy's templated `status`, and a templated
+ * `bodyFileName` are Handlebars templates rendered against WireMock's request model.
+ *
+ * Everything is compiled when the stub loads: a syntax error or an unknown helper is a load error
+ * with the stub's file and line. Only a templated `bodyFileName` compiles per file, the first time a
+ * request names it (its name is only known then); those templates are cached, boundedly.
+ * Handlebars (and faker, when a template uses it) are loaded on the first templated stub, so a stub
+ * set without templates does not pay for them at start-up.
+ */
+import type { HelperDelegate, TemplateDelegate } from 'handlebars';
+import { createRequire } from 'node:module';
+import { DecoyError, joinPointer } from '../errors.js';
+import type { DecoyRequest } from '../request.js';
+import type { ResponseDefinition } from '../stub-definition.js';
+import type { WireResponse } from '../faults/plan.js';
+import type { RenderContext, ResponseRenderer } from './static-response.js';
+import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
+import { multiValue } from './template-values.js';
+
+/** WireMock's name for the transformer that turns templating on for one stub. */
+export const RESPONSE_TEMPLATE_TRANSFORMER = 'response-template';
+
+/** What the templating of one response needs from where the stub is compiled. */
+export interface TemplateCompileContext {
+  /** The stub's path parameters for a request (Decoy path templates, WireMock's urlPathTemplate). */
+  pathParams?: (req: DecoyRequest) => Record<string, string>;
+  /**
+   * Reads a body file named by a templated `bodyFileName` at request time, confined to the files
+   * folder like any body file; throws a DecoyError when it is missing or outside.
+   */
+  readBodyFileAtRequest?: (name: string) => Buffer;
+  /** The clock (tests inject one). */
+  now?: () => number;
+}
+
+interface HandlebarsEnv {
+  parse(input: string): HbsNode;
+  registerHelper(name: string, fn: HelperDelegate): void;
+  template(spec: unknown): TemplateDelegate;
+  Compiler: new () => { compile(ast: unknown, options: object): unknown };
+  JavaScriptCompiler: new () => { compile(env: unknown, options: object, context: undefined, asObject: boolean): unknown };
+}
+
+interface HbsNode {
+  type: string;
+  body?: HbsNode[];
+  program?: HbsNode | null;
+  inverse?: HbsNode | null;
+  path?: HbsNode & { original?: string; parts?: string[]; data?: boolean };
+  params?: HbsNode[];
+  hash?: { pairs: Array<{ value: HbsNode }> } | null;
+  value?: unknown;
+  loc?: { start: { line: number; column: number } };
+}
+
+let env: HandlebarsEnv | undefined;
+/** One Handlebars environment with Decoy's helpers, created on the first templated stub. */
+function handlebars(): HandlebarsEnv {
+  if (env) return env;
+  const hb = (createRequire(import.meta.url)('handlebars') as { create(): HandlebarsEnv }).create();
+  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, fn);
+  return (env = hb);
+}
+
+const COMPILE_OPTIONS = {
+  // WireMock does not HTML-escape: {{request.query.x}} writes <b> as <b>.
+  noEscape: true,
+  data: true,
+  knownHelpers: Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true])),
+};
+
+/** Whether a response is templated: WireMock's transformer named on it, or global templating. */
+export function isTemplated(def: ResponseDefinition, globalTemplating: boolean | undefined): boolean {
+  return globalTemplating === true || (Array.isArray(def.transformers) && def.transformers.includes(RESPONSE_TEMPLATE_TRANSFORMER));
+}
+
+interface CompiledTemplate {
+  render(root: Record<string, unknown>, data: TemplateRenderData): string;
+  usesFaker: boolean;
+}
+
+function templateError(pointer: string, field: string, message: string): DecoyError {
+  return new DecoyError('DECOY_ERR_TEMPLATE_INVALID', message.replace('{field}', field), { source: { pointer } });
+}
+
+/**
+ * handlebars-java (WireMock's engine) reads `parts.0` as an index; Handlebars.js wants `parts.[0]`.
+ * Numeric segments after a name are bracketed, outside string literals, so WireMock templates work.
+ */
+export function bracketNumericSegments(source: string): string {
+  return source.replace(/\{\{([\s\S]*?)\}\}/g, (_m, inner: string) => {
+    let out = inner;
+    for (let i = 0; i < 8; i++) {
+      const next = out.replace(/('[^']*'|"[^"]*")|([A-Za-z_$@\]][\w$@-]*|\])\.(\d+)(?![\w.])/g, (all, literal: string | undefined, name: string, index: string) => (literal !== undefined ? all : `${name}.[${index}]`))
+        .replace(/('[^']*'|"[^"]*")|([A-Za-z_$@\]][\w$@-]*|\])\.(\d+)\./g, (all, literal: string | undefined, name: string, index: string) => (literal !== undefined ? all : `${name}.[${index}].`));
+      if (next === out) break;
+      out = next;
+    }
+    return `{{${out}}}`;
+  });
+}
+
+/** Checks that every helper a template calls exists (and every faker path), so a typo is a load error. */
+function checkHelpers(node: HbsNode | null | undefined, field: string, pointer: string, found: { faker: boolean }): void {
+  if (!node) return;
+  const call = node.type === 'MustacheStatement' || node.type === 'SubExpression' || node.type === 'BlockStatement';
+  if (call && node.path?.type === 'PathExpression') {
+    const name = node.path.original ?? '';
+    const isCall = (node.params?.length ?? 0) > 0 || (node.hash?.pairs.length ?? 0) > 0 || node.type === 'SubExpression';
+    const simple = !node.path.data && (node.path.parts?.length ?? 0) === 1 && !name.startsWith('this') && !name.startsWith('.');
+    if (isCall && simple && !KNOWN_HELPERS.includes(name)) {
+      const at = node.loc ? ` (template line ${node.loc.start.line}, column ${node.loc.start.column + 1})` : '';
+      throw templateError(pointer, field, `unknown template helper '${name}' in {field}${at}; known: ${KNOWN_HELPERS.join(', ')}`);
+    }
+    if (name === 'faker') {
+      found.faker = true;
+      const first = node.params?.[0];
+      if (first?.type === 'StringLiteral' && fakerFunction(String(first.value)) === undefined) {
+        throw templateError(pointer, field, `faker has no function '${String(first.value)}' in {field} (write it as module.function, e.g. 'person.firstName')`);
+      }
+    }
+  }
+  for (const child of [...(node.body ?? []), ...(node.params ?? []), ...(node.hash?.pairs.map((p) => p.value) ?? [])]) checkHelpers(child, field, pointer, found);
+  if (node.path && node.path.type === 'SubExpression') checkHelpers(node.path, field, pointer, found);
+  checkHelpers(node.program, field, pointer, found);
+  checkHelpers(node.inverse, field, pointer, found);
+}
+
+/** Parses, checks and compiles one template; `field` names it in errors (`response.body`). */
+export function compileTemplate(source: string, field: string, pointer: string): CompiledTemplate {
+  const hb = handlebars();
+  let ast: HbsNode;
+  try {
+    ast = hb.parse(bracketNumericSegments(source));
+  } catch (e) {
+    throw templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+  }
+  const found = { faker: false };
+  checkHelpers(ast, field, pointer, found);
+  let fn: TemplateDelegate;
+  try {
+    // Compiled now, not on the first request (Handlebars.compile would defer it).
+    const compiled = new hb.Compiler().compile(ast, COMPILE_OPTIONS);
+    fn = hb.template(new hb.JavaScriptCompiler().compile(compiled, COMPILE_OPTIONS, undefined, true));
+  } catch (e) {
+    throw templateError(pointer, field, `{field} cannot be compiled as a template: ${(e as Error).message}`);
+  }
+  return {
+    usesFaker: found.faker,
+    render: (root, data) => fn(root, { data: { decoy: data } }),
+  };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function groupValues(map: Map<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of map) out[k] = multiValue(v);
+  return out;
+}
+
+/** Headers by case-insensitive name, as in WireMock (`request.headers.x-foo` and `request.headers.X-Foo`). */
+function headersModel(req: DecoyRequest): Record<string, string[]> {
+  const target: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) target[k] = multiValue(v);
+  return new Proxy(target, {
+    get: (t, p) => (typeof p === 'string' ? t[p.toLowerCase()] : undefined),
+    has: (t, p) => typeof p === 'string' && p.toLowerCase() in t,
+    getOwnPropertyDescriptor: (t, p) => (typeof p === 'string' ? Reflect.getOwnPropertyDescriptor(t, p.toLowerCase()) : undefined),
+  });
+}
+
+function lazy(target: object, name: string, compute: () => unknown): void {
+  Object.defineProperty(target, name, {
+    enumerable: true, configurable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, name, { value, enumerable: true, configurable: true });
+      return value;
+    },
+  });
+}
+
+/**
+ * WireMock's request model: url, path (which prints the path and, indexed, gives segments and named
+ * path parameters), pathSegments, query, headers, cookies, method, body, baseUrl. Each part is built
+ * only when a template reads it.
+ */
+export function requestModel(req: DecoyRequest, pathParams: Record<string, string>): Record<string, unknown> {
+  const model: Record<string, unknown> = { url: req.url, method: req.method };
+  lazy(model, 'pathSegments', () => req.path.split('/').filter((s) => s !== '').map(decodeSegment));
+  lazy(model, 'path', () => {
+    const segments = model.pathSegments as string[];
+    const path: Record<string, string> = {};
+    segments.forEach((s, i) => { path[String(i)] = s; });
+    Object.assign(path, pathParams);
+    Object.defineProperty(path, 'toString', { value: () => req.path, enumerable: false });
+    return path;
+  });
+  lazy(model, 'query', () => groupValues(req.query));
+  lazy(model, 'headers', () => headersModel(req));
+  lazy(model, 'cookies', () => groupValues(req.cookies));
+  lazy(model, 'body', () => req.bodyView.text);
+  lazy(model, 'bodyAsBase64', () => req.body.toString('base64'));
+  lazy(model, 'host', () => (req.header('host')?.[0] ?? '').replace(/:\d+$/, ''));
+  lazy(model, 'port', () => Number(/:(\d+)$/.exec(req.header('host')?.[0] ?? '')?.[1] ?? 80));
+  model.scheme = 'http';
+  lazy(model, 'baseUrl', () => `http://${req.header('host')?.[0] ?? 'localhost'}`);
+  return model;
+}
+
+/** A 500 that says which stub's template failed and why (WireMock answers 500 too). */
+function renderFailure(ctx: RenderContext, e: unknown): WireResponse {
+  const body = Buffer.from(`DECOY_ERR_TEMPLATE_RENDER the response template of stub ${ctx.stub.name ?? ctx.stub.id} failed: ${(e as Error)?.message ?? String(e)}\n`, 'utf8');
+  return { status: 500, statusMessage: undefined, headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)], body };
+}
+
+function isText(bytes: Buffer): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What the static compilation of the same response produced, to fill in what is not templated. */
+export interface StaticParts {
+  status: number;
+  statusMessage: string | undefined;
+  headers: readonly string[];
+  body: Buffer;
+}
+
+/**
+ * Compiles the templated parts of a response into a renderer. `base` is the response compiled
+ * statically (with a placeholder status and no body file when those are templates).
+ */
+export function compileTemplatedResponse(def: ResponseDefinition, base: StaticParts, ctx: TemplateCompileContext, pointer: string, bodySource: string | undefined): ResponseRenderer {
+  const parameters = (def.transformerParameters ?? {}) as Record<string, unknown>;
+  let usesFaker = false;
+  const use = (t: CompiledTemplate): CompiledTemplate => { usesFaker ||= t.usesFaker; return t; };
+
+  let body: CompiledTemplate | undefined;
+  const bodyKey = typeof def.bodyFileName === 'string' ? 'bodyFileName' : def.jsonBody !== undefined ? 'jsonBody' : 'body';
+  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey)));
+
+  let fileName: CompiledTemplate | undefined;
+  const fileTemplates = new Map<string, CompiledTemplate | Buffer>();
+  if (typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{')) {
+    fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName')));
+    if (!ctx.readBodyFileAtRequest) {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', 'a templated response.bodyFileName cannot be used here: there is no files folder', { source: { pointer: joinPointer(pointer, 'bodyFileName') } });
+    }
+  }
+
+  let status: CompiledTemplate | undefined;
+  if (typeof def.status === 'string') status = use(compileTemplate(def.status, 'response.status', joinPointer(pointer, 'status')));
+
+  // Header values with a template, by their index in the static header list.
+  const headerTemplates: Array<{ index: number; name: string; template: CompiledTemplate }> = [];
+  let index = 0;
+  for (const [name, value] of Object.entries(def.headers ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((v, i) => {
+      if (typeof v === 'string' && v.includes('{{')) {
+        const at = joinPointer(pointer, 'headers', name, ...(Array.isArray(value) ? [String(i)] : []));
+        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at)) });
+      }
+      index += 2;
+    });
+  }
+  let lengthIndex = -1;
+  for (let i = 0; i < base.headers.length; i += 2) if (base.headers[i] === 'Content-Length') lengthIndex = i + 1;
+  const now = ctx.now ?? Date.now;
+  const pathParamsOf = ctx.pathParams;
+
+  return (rc: RenderContext): WireResponse => {
+    try {
+      const root: Record<string, unknown> = { parameters };
+      root.request = requestModel(rc.request, pathParamsOf ? pathParamsOf(rc.request) : {});
+      const data: TemplateRenderData = { random: rc.random, now: now(), root, fakerSeed: usesFaker ? Math.floor(rc.random() * 2 ** 32) : undefined };
+      let bytes = base.body;
+      if (fileName) {
+        const name = fileName.render(root, data);
+        let file = fileTemplates.get(name);
+        if (file === undefined) {
+          const raw = ctx.readBodyFileAtRequest!(name);
+          file = isText(raw) && parameters.disableBodyFileTemplating !== true ? compileTemplate(raw.toString('utf8'), `body file ${name}`, joinPointer(pointer, 'bodyFileName')) : raw;
+          // Bounded: file names come from requests.
+          if (fileTemplates.size >= 256) fileTemplates.delete(fileTemplates.keys().next().value!);
+          fileTemplates.set(name, file);
+        }
+        bytes = Buffer.isBuffer(file) ? file : Buffer.from(file.render(root, data), 'utf8');
+      } else if (body) {
+        bytes = Buffer.from(body.render(root, data), 'utf8');
+      }
+      let code = base.status;
+      if (status) {
+        const text = status.render(root, data).trim();
+        code = Number(text);
+        if (!/^\d{3}$/.test(text) || code < 100 || code > 599) throw new Error(`response.status rendered as ${JSON.stringify(text)}, not a status code from 100 to 599`);
+      }
+      const headers = [...base.headers];
+      for (const h of headerTemplates) {
+        const v = h.template.render(root, data);
+        if (/[\r\n\0]/.test(v)) throw new Error(`response header ${h.name} rendered with a line break or NUL`);
+        headers[h.index] = v;
+      }
+      if (lengthIndex !== -1) headers[lengthIndex] = String(bytes.length);
+      return { status: code, statusMessage: base.statusMessage, headers, body: bytes };
+    } catch (e) {
+      return renderFailure(rc, e);
+    }
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The values templates see, shaped as WireMock's Handlebars (handlebars-java) renders them: a
+ * multi-valued query parameter prints its first value and iterates all; a JSON object found by
+ * `jsonPath` prints as Jackson's pretty JSON; a list prints as Java's `[a, b]`. JavaScript values
+ * print through `toString`, so each wrapper carries its own, as a non-enumerable own property
+ * (Handlebars refuses prototype properties, and `each` must not see it).
+ */
+import { javaNumber, renderJacksonPretty, renderJavaString } from '../matching/json-render.js';
+
+function define(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, enumerable: false, configurable: true, writable: true });
+}
+
+/** An array that prints as Java's List.toString: `[a, b]`. */
+export function javaList<T>(items: T[]): T[] {
+  define(items, 'toString', () => renderJavaString(items));
+  return items;
+}
+
+/**
+ * WireMock's multi-valued request fields (query parameters, headers, cookies): prints its first
+ * value (as WireMock 3 does, also when there are several); `.[1]`, `.first`, `.last`, `size` and `each` reach the others.
+ */
+export function multiValue(values: readonly string[]): string[] {
+  const list = [...values];
+  define(list, 'toString', () => list[0] ?? '');
+  define(list, 'first', list[0]);
+  define(list, 'last', list[list.length - 1]);
+  return list;
+}
+
+/**
+ * A parsed JSON value as templates see it (`jsonPath` results, `parseJson`): the value itself is
+ * iterable and indexable; printed, an object reads as pretty JSON and an array as compact JSON at the
+ * top, and nested values as Java's String.valueOf (what WireMock prints).
+ */
+export function jsonValue(value: unknown, top = true): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = jsonValue(value[i], false);
+    define(value, 'toString', top ? () => JSON.stringify(value) : () => renderJavaString(value));
+    return value;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const k of Object.keys(value)) (value as Record<string, unknown>)[k] = jsonValue((value as Record<string, unknown>)[k], false);
+    define(value, 'toString', top ? () => renderJacksonPretty(value) : () => renderJavaString(value));
+    return value;
+  }
+  return value;
+}
+
+/** Prints a value as a template output would. */
+export function asText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return javaNumber(value);
+  return String(value);
+}

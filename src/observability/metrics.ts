@@ -1,0 +1,206 @@
+/**
+ * Prometheus metrics, served as text at `/__admin/metrics`, built on the engines' serve events.
+ *
+ * Two costs are kept off the serving path. prom-client takes about 50 ms to import, so it is loaded on
+ * the first scrape, not at start-up. And its per-observation calls (label hashing and validation,
+ * a few microseconds per request with four labels) would be a tenth of what serving a plain stub
+ * costs, so each request only bumps plain numbers here (a map lookup, a bucket search); on a scrape,
+ * prom-client's collectors read them and write the exposition text.
+ *
+ * Names follow Prometheus conventions: a `decoy_` prefix, counters end in `_total`, durations are in
+ * seconds. Labels are bounded: the stub's id (never the raw URL), the method (unknown methods become
+ * `OTHER`), the status, and the service.
+ */
+import type * as PromClient from 'prom-client';
+import type { MockEngine } from '../core/engine.js';
+import type { ServeEvent } from '../core/state/journal.js';
+
+/** The exposition format prom-client writes (text 0.0.4). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Request durations span plain stubs (sub-millisecond) to injected delays and hangs (seconds to minutes). */
+export const DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** One request series (service, method, status, stub): its count and its duration histogram. */
+interface RequestSeries {
+  labels: { service: string; method: string; status: string; stub: string };
+  count: number;
+  sumSeconds: number;
+  /** Per bucket, the observations that fell in it (not cumulative; +Inf is `count`). */
+  buckets: Float64Array;
+}
+
+interface ServiceCounts {
+  engine: MockEngine;
+  requests: Map<string, RequestSeries>;
+  unmatched: Map<string, number>;
+  faults: Map<string, { labels: Record<string, string>; count: number }>;
+  reloadErrors: number;
+}
+
+/** What observing one engine gives back: a way to count its stub files' reload errors, and to stop. */
+export interface ObservedService {
+  /** Counts problems found when stub files were reloaded (hot reload). */
+  reloadFailed(problems: number): void;
+  /** Stops observing the engine (what it counted stays in the output). */
+  close(): void;
+}
+
+/**
+ * One Prometheus registry (not prom-client's global one, so several Decoys in a process each count
+ * their own traffic) with every observed engine under its `service` label.
+ */
+export class DecoyMetrics {
+  readonly #services = new Map<string, ServiceCounts>();
+  #registry: Promise<PromClient.Registry> | undefined;
+
+  /**
+   * Counts every request `engine` serves under `service` (the main service is `default`), and reports
+   * its journal and stub counts on each scrape.
+   */
+  observeEngine(engine: MockEngine, service: string): ObservedService {
+    const counts: ServiceCounts = { engine, requests: new Map(), unmatched: new Map(), faults: new Map(), reloadErrors: 0 };
+    this.#services.set(service, counts);
+    const off = engine.onServed((event) => count(counts, service, event));
+    return {
+      reloadFailed: (problems) => { counts.reloadErrors += problems; },
+      close: off,
+    };
+  }
+
+  /** The exposition text: Decoy's metrics and the process's (CPU, memory, event loop), all `decoy_`-prefixed. */
+  async text(): Promise<string> {
+    return (await this.registry()).metrics();
+  }
+
+  /** The prom-client registry behind the text (loading prom-client if need be), e.g. to add metrics of your own. */
+  registry(): Promise<PromClient.Registry> {
+    this.#registry ??= import('prom-client').then((prom) => createRegistry(prom, this.#services));
+    return this.#registry;
+  }
+}
+
+// Hot path: runs once per served request; plain numbers only, no allocation for a series seen before but its key.
+function count(c: ServiceCounts, service: string, event: ServeEvent): void {
+  const method = METHODS.has(event.method) ? event.method : 'OTHER';
+  const faults = event.faults;
+  let status: string;
+  if (event.response !== undefined) {
+    status = String(event.response.status);
+  } else {
+    // A socket-level fault (reset, hang, ...) sends no status line: its status is the fault's name.
+    status = 'none';
+    if (faults) for (const f of faults) if (f.fault !== undefined) status = f.fault;
+  }
+  const stub = event.stub?.id ?? '';
+  const key = `${method} ${status} ${stub}`;
+  let series = c.requests.get(key);
+  if (series === undefined) {
+    series = { labels: { service, method, status, stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length) };
+    c.requests.set(key, series);
+  }
+  const seconds = event.totalMs / 1000;
+  series.count++;
+  series.sumSeconds += seconds;
+  for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+    if (seconds <= DURATION_BUCKETS[i]!) {
+      series.buckets[i]!++;
+      break;
+    }
+  }
+  if (stub === '') c.unmatched.set(method, (c.unmatched.get(method) ?? 0) + 1);
+  if (faults) {
+    for (const f of faults) {
+      const fault = f.fault ?? '';
+      const fkey = `${stub} ${f.source} ${f.action} ${fault}`;
+      const entry = c.faults.get(fkey);
+      if (entry) entry.count++;
+      else c.faults.set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
+    }
+  }
+}
+
+function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCounts>): PromClient.Registry {
+  const registry = new prom.Registry();
+  const registers = [registry];
+  prom.collectDefaultMetrics({ register: registry, prefix: 'decoy_' });
+  new prom.Counter({
+    name: 'decoy_requests_total',
+    help: 'Requests served (stub traffic, not the admin API), by method, status, stub id and service; status is the fault name when a fault sent no response',
+    labelNames: ['service', 'method', 'status', 'stub'], registers,
+    collect() {
+      this.reset();
+      for (const c of services.values()) for (const s of c.requests.values()) this.inc(s.labels, s.count);
+    },
+  });
+  registry.registerMetric(durationHistogram(services) as unknown as PromClient.Metric);
+  new prom.Counter({
+    name: 'decoy_faults_applied_total',
+    help: 'Delays, faults and error responses applied, by stub, source (stub, stub-chaos, settings, chaos-rule), action and fault name',
+    labelNames: ['service', 'stub', 'source', 'action', 'fault'], registers,
+    collect() {
+      this.reset();
+      for (const c of services.values()) for (const f of c.faults.values()) this.inc(f.labels, f.count);
+    },
+  });
+  new prom.Counter({
+    name: 'decoy_unmatched_requests_total', help: 'Requests no stub matched', labelNames: ['service', 'method'], registers,
+    collect() {
+      this.reset();
+      for (const [service, c] of services) for (const [method, n] of c.unmatched) this.inc({ service, method }, n);
+    },
+  });
+  new prom.Counter({
+    name: 'decoy_stub_reload_errors_total',
+    help: 'Problems found when stub files changed on disk and were reloaded (the previous stubs stay served)',
+    labelNames: ['service'], registers,
+    collect() {
+      this.reset();
+      for (const [service, c] of services) this.inc({ service }, c.reloadErrors);
+    },
+  });
+  new prom.Gauge({
+    name: 'decoy_journal_entries', help: 'Requests held in the journal now', labelNames: ['service'], registers,
+    collect() {
+      for (const [service, c] of services) this.set({ service }, c.engine.journal.size);
+    },
+  });
+  new prom.Gauge({
+    name: 'decoy_stubs', help: 'Stubs loaded now (from files and the admin API)', labelNames: ['service'], registers,
+    collect() {
+      for (const [service, c] of services) this.set({ service }, c.engine.stubs.size);
+    },
+  });
+  return registry;
+}
+
+/**
+ * The request-duration histogram, as a metric the registry formats like its own: prom-client's
+ * Histogram can only be fed one observation at a time, and the counts are already kept per request.
+ */
+function durationHistogram(services: Map<string, ServiceCounts>) {
+  const name = 'decoy_request_duration_seconds';
+  const help = 'Time from a request\'s arrival until its response was finished (injected delays included), by method, status, stub id and service';
+  const les = DURATION_BUCKETS.map(String);
+  return {
+    name, help, type: 'histogram',
+    get: async () => {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      for (const c of services.values()) {
+        for (const s of c.requests.values()) {
+          let cumulative = 0;
+          for (let i = 0; i < les.length; i++) {
+            cumulative += s.buckets[i]!;
+            values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: les[i]! }, value: cumulative });
+          }
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+          values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sumSeconds });
+          values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+        }
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+}

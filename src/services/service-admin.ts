@@ -1,0 +1,49 @@
+/**
+ * Each service's admin API is also reachable from every other one, under
+ * `/__admin/decoy/services/<name>/...`: one admin address for a Decoy that serves several services.
+ */
+import type { AdminHandler } from '../http/stub-server.js';
+
+/** One line of `GET /__admin/decoy/services`. */
+export interface ServiceInfo {
+  name: string;
+  port: number;
+  /** Where its stubs are served (`http://host:port`). */
+  url: string;
+  /** `https://host:port`, when it also serves HTTPS. */
+  httpsUrl?: string;
+  stubsDir: string | null;
+  /** Its admin API's path on any of the process's ports: `/__admin` for the main service. */
+  adminBase: string;
+}
+
+const PREFIX = '/__admin/decoy/services/';
+
+/** Hands `/__admin/decoy/services/<name>/rest` to that service's admin API as `/__admin/rest`; the rest to `own`. */
+export function routeServiceAdmin(find: (name: string) => AdminHandler | undefined, own: AdminHandler): AdminHandler {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith(PREFIX)) {
+      const rest = url.slice(PREFIX.length);
+      const end = rest.search(/[/?]/);
+      let name: string;
+      try {
+        name = decodeURIComponent(end < 0 ? rest : rest.slice(0, end));
+      } catch {
+        name = '';
+      }
+      const target = name === '' ? undefined : find(name);
+      if (target !== undefined) {
+        req.url = `/__admin${end < 0 ? '' : rest.slice(end)}`;
+        target(req, res);
+        return;
+      }
+    }
+    own(req, res);
+  };
+}
+
+/** A service's admin base: `/__admin` for the main one. */
+export function adminBaseOf(name: string, isMain: boolean): string {
+  return isMain ? '/__admin' : `/__admin/decoy/services/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * Imports a browser's HAR export (HTTP Archive 1.2, as Chrome, Firefox and Safari write it) as stubs:
+ * each API call becomes an ordinary stub, through the same conversion and redaction as a recording.
+ *
+ * What is skipped, because it is page noise rather than an API a service depends on:
+ * - static assets: entries whose resource type (Chrome's `_resourceType`) is a document, script,
+ *   stylesheet, image, font, media, manifest or ping, or, without a resource type, whose response is
+ *   HTML, CSS, JavaScript, an image, a font, audio or video;
+ * - what cannot be replayed: `data:`, `blob:` and browser-extension URLs, aborted requests (status 0),
+ *   WebSocket upgrades (101), `304 Not Modified` (the body lives in the browser's cache), and CORS
+ *   preflights (`OPTIONS` with `Access-Control-Request-Method`: Decoy answers what a stub says);
+ * - repeats: the same method, URL and body again is imported once (the first answer).
+ * Secrets are masked as in a recording: Authorization, Cookie, Set-Cookie and X-Api-Key always,
+ * plus what `redaction` names; their values are swept from every text the stub holds.
+ */
+import { readFile } from 'node:fs/promises';
+import { DecoyError } from '../../core/errors.js';
+import { DEFAULT_REDACTED_HEADERS, requestKey, toStub, type RecordOptions, type RecordedExchange, type Redaction } from '../../core/recording/to-stub.js';
+import type { ImportResult } from './import-result.js';
+
+export interface HarImportOptions {
+  /** More to mask than the default headers (header names, query parameters, JSONPath fields). */
+  redaction?: Partial<Redaction>;
+  /** Import static assets (HTML, scripts, styles, images, fonts) too. Default false. */
+  includeStatic?: boolean;
+}
+
+interface HarHeader { name: string; value: string }
+interface HarEntry {
+  _resourceType?: string;
+  request?: { method?: string; url?: string; headers?: HarHeader[]; postData?: { mimeType?: string; text?: string; encoding?: string } };
+  response?: { status?: number; headers?: HarHeader[]; content?: { mimeType?: string; text?: string; encoding?: string } };
+}
+
+const STATIC_RESOURCE_TYPES = new Set(['document', 'script', 'stylesheet', 'image', 'font', 'media', 'manifest', 'ping', 'texttrack', 'websocket', 'csp_violation_report', 'prefetch']);
+const STATIC_MIME = /^(text\/(html|css|javascript)|application\/(javascript|x-javascript|ecmascript|wasm)|image\/|font\/|audio\/|video\/|application\/(font|x-font)-)/i;
+/** Per-transfer headers: HAR bodies are stored decoded, so the encoding and length no longer apply. */
+const TRANSFER_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding']);
+
+function flat(headers: HarHeader[] | undefined, drop?: Set<string>): string[] {
+  const out: string[] = [];
+  for (const h of headers ?? []) {
+    // HTTP/2 pseudo-headers (:authority, :path) are not headers a client sends over HTTP/1.1.
+    if (typeof h?.name !== 'string' || h.name.startsWith(':') || drop?.has(h.name.toLowerCase())) continue;
+    out.push(h.name, String(h.value ?? ''));
+  }
+  return out;
+}
+
+function header(headers: HarHeader[] | undefined, name: string): string | undefined {
+  return headers?.find((h) => h?.name?.toLowerCase() === name)?.value;
+}
+
+function bodyOf(text: string | undefined, encoding: string | undefined): Buffer {
+  if (text === undefined || text === null) return Buffer.alloc(0);
+  return encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(String(text), 'utf8');
+}
+
+/** Why an entry is not imported, or undefined to import it. */
+function skipReason(e: HarEntry, url: URL, includeStatic: boolean): string | undefined {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `a ${url.protocol} URL`;
+  const status = e.response?.status ?? 0;
+  if (status === 0) return 'aborted (status 0)';
+  if (status === 101) return 'a WebSocket upgrade';
+  if (status === 304) return '304 Not Modified (no body to replay)';
+  if (e.request?.method?.toUpperCase() === 'OPTIONS' && header(e.request.headers, 'access-control-request-method') !== undefined) return 'a CORS preflight';
+  if (includeStatic) return undefined;
+  const type = e._resourceType?.toLowerCase();
+  if (type !== undefined && STATIC_RESOURCE_TYPES.has(type)) return `a static asset (${type})`;
+  if (type === undefined && STATIC_MIME.test(e.response?.content?.mimeType ?? '')) return `a static asset (${e.response!.content!.mimeType})`;
+  return undefined;
+}
+
+/** Reads HAR files and turns their API calls into stub definitions. */
+export async function importHar(files: string[], options: HarImportOptions = {}): Promise<ImportResult> {
+  const redaction: Redaction = {
+    headers: [...DEFAULT_REDACTED_HEADERS, ...(options.redaction?.headers ?? []).map((h) => h.toLowerCase())],
+    queryParameters: options.redaction?.queryParameters ?? [],
+    jsonPaths: options.redaction?.jsonPaths ?? [],
+    replacement: options.redaction?.replacement ?? '<redacted>',
+  };
+  // Bodies stay in the stub (an import writes stub files only), and the request body is matched as a recording matches it.
+  const recordOptions: RecordOptions = {
+    captureHeaders: new Map(), requestBodyPattern: 'auto', redaction,
+    extractTextOver: Number.POSITIVE_INFINITY, extractBinaryOver: Number.POSITIVE_INFINITY,
+  };
+  const stubs: ImportResult['stubs'] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  const skipped = new Map<string, number>();
+  const hosts = new Set<string>();
+  for (const file of files) {
+    let har: { log?: { entries?: HarEntry[] } };
+    try {
+      har = JSON.parse(await readFile(file, 'utf8')) as typeof har;
+    } catch (e) {
+      throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a HAR file: ${(e as Error).message}`, { source: { file } });
+    }
+    const entries = har?.log?.entries;
+    if (!Array.isArray(entries)) throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a HAR file: it has no log.entries list`, { source: { file, pointer: '/log/entries' } });
+    entries.forEach((entry, i) => {
+      let url: URL;
+      try {
+        url = new URL(String(entry?.request?.url));
+      } catch {
+        warnings.push(`${file}: entry ${i} has no valid request.url; skipped`);
+        return;
+      }
+      const reason = skipReason(entry, url, options.includeStatic ?? false);
+      if (reason) {
+        const group = reason.startsWith('a static asset') ? 'a static asset (HTML, script, style, image, font, media)' : reason;
+        skipped.set(group, (skipped.get(group) ?? 0) + 1);
+        return;
+      }
+      hosts.add(url.host);
+      const exchange: RecordedExchange = {
+        method: (entry.request?.method ?? 'GET').toUpperCase(),
+        url: url.pathname + url.search,
+        requestHeaders: flat(entry.request?.headers),
+        requestBody: bodyOf(entry.request?.postData?.text, entry.request?.postData?.encoding),
+        status: entry.response!.status!,
+        responseHeaders: flat(entry.response?.headers, TRANSFER_HEADERS),
+        responseBody: bodyOf(entry.response?.content?.text, entry.response?.content?.encoding),
+      };
+      const key = requestKey(exchange, recordOptions);
+      if (seen.has(key)) {
+        skipped.set('a repeat of an earlier request', (skipped.get('a repeat of an earlier request') ?? 0) + 1);
+        return;
+      }
+      seen.add(key);
+      const { definition } = toStub(exchange, recordOptions, `har-${stubs.length + 1}`);
+      stubs.push({ ...definition, metadata: { importedFrom: 'har', host: url.host } });
+    });
+  }
+  for (const [reason, count] of skipped) warnings.push(`skipped ${count} entr${count === 1 ? 'y' : 'ies'}: ${reason}`);
+  if (hosts.size > 1) warnings.push(`the entries come from ${hosts.size} hosts (${[...hosts].join(', ')}); their stubs match on path only, so one Decoy serves them all`);
+  return { stubs, warnings };
+}

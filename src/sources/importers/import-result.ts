@@ -1,0 +1,7 @@
+import type { StubDefinition } from '../../core/stub-definition.js';
+
+/** What an importer (OpenAPI, HAR, Pact, ...) produces: ordinary stub definitions, and what it could not carry over. */
+export interface ImportResult {
+  stubs: StubDefinition[];
+  warnings: string[];
+}
