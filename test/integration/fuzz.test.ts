@@ -6,7 +6,8 @@
  * is not HTTP). Each crash found is fixed and pinned by a regression test named after it.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,11 +128,16 @@ describe('fuzz', function () {
 
   describe('against a running server', () => {
     let decoy: Decoy;
+    // A copy of the fixtures: admin calls (a PUT of a file stub with persistent: true, a snapshot) may write into the folder.
+    let copy: string;
     before(async () => {
-      ({ decoy } = await startDecoy({ stubsDir: FIXTURES, maxHangMs: 50, maxBodyBytes: 64 * 1024 }));
+      copy = mkdtempSync(path.join(tmpdir(), 'decoy-fuzz-'));
+      cpSync(FIXTURES, copy, { recursive: true });
+      ({ decoy } = await startDecoy({ stubsDir: copy, maxHangMs: 50, maxBodyBytes: 64 * 1024 }));
     });
     after(async () => {
       await decoy.stop();
+      rmSync(copy, { recursive: true, force: true });
     });
 
     const alive = async () => {
