@@ -103,8 +103,9 @@ async function oneRequest() {
       const a = await call(`/soak/missing/${Math.floor(random() * 1000)}`);
       count('unmatched', a.status === 404, a.status);
     } else if (r < 0.48) {
-      const a = await call(`/soak/hello/n${Math.floor(random() * 100)}`);
-      count('templated', a.status === 200, a.status);
+      const name = `n${Math.floor(random() * 100)}`;
+      const a = await call(`/soak/hello/${name}`);
+      count('templated', a.status === 200 && a.text === `Hello ${name}`, `${a.status} ${a.text.slice(0, 60)}`);
     } else if (r < 0.55) {
       const a = await call('/soak/slow');
       count('delayed', a.status === 200 && a.text === 'slow', a.status);
@@ -252,8 +253,7 @@ await Promise.all([idleClients.next('CLOSED'), hungClients.next('CLOSED')]);
 await new Promise((r) => setTimeout(r, 1500));
 const statsAfter = await stats();
 
-// Until templating is merged, the templated stub loads with a "not supported yet" warning: expected.
-const serverProblems = serverLog.filter((l) => /"level":(40|50|60)/.test(l) && !/does not support yet/.test(l));
+const serverProblems = serverLog.filter((l) => /"level":(40|50|60)/.test(l));
 const unexpectedTotal = Object.values(counts).reduce((a, c) => a + c.failed, 0);
 const starved = during.failed > 0 || during.p99 > Math.max(250, before.p99 * 20);
 const released = statsAfter.fds <= statsBefore.fds + 10;
