@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ import { after, before, describe, it } from 'mocha';
 import { DecoyError, isDecoyError } from '../../src/core/errors.js';
 import type { Decoy } from '../../src/index.js';
 import { parseStubFile } from '../../src/sources/stub-file.js';
-import { startDecoy } from '../support/decoy.js';
+import { startDecoy, tempStubs } from '../support/decoy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.join(here, '../fixtures/differential');
@@ -278,6 +279,79 @@ describe('fuzz', function () {
         assert.doesNotMatch(reply, /^HTTP\/1\.1 500 /);
       }), runs(120));
       await alive();
+    });
+  });
+  describe('clients that leave at any moment', () => {
+    let decoy: Decoy;
+    let upstream: http.Server;
+    let folder: ReturnType<typeof tempStubs>;
+    before(async () => {
+      // A slow upstream: half the body, then the rest 30 ms later.
+      upstream = http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('x'.repeat(5000));
+        setTimeout(() => res.end('y'.repeat(5000)), 30);
+      });
+      await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+      const up = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+      const body = 'z'.repeat(20_000);
+      folder = tempStubs({
+        'faults.yaml': [
+          `- { request: { url: /delay }, response: { status: 200, body: "${body}", fixedDelayMilliseconds: 20 } }`,
+          `- { request: { url: /dribble }, response: { status: 200, body: "${body}", chunkedDribbleDelay: { numberOfChunks: 5, totalDuration: 40 } } }`,
+          `- { request: { url: /throttle }, response: { status: 200, body: "${body}", bytesPerSecond: 200000 } }`,
+          `- { request: { url: /stall }, response: { status: 200, body: "${body}", fault: STALL_BODY } }`,
+          '- { request: { url: /hang }, response: { status: 200, fault: HANG } }',
+          '- { request: { url: /reset }, response: { fault: CONNECTION_RESET_BY_PEER } }',
+          '- { request: { url: /malformed }, response: { fault: MALFORMED_RESPONSE_CHUNK } }',
+          `- { request: { urlPathPattern: "/proxy/.*" }, response: { proxyBaseUrl: "${up}" } }`,
+          `- { request: { url: /templated }, response: { status: 200, body: "{{request.url}} ${'w'.repeat(1000)}", transformers: [response-template], fixedDelayMilliseconds: 5 } }`,
+          '- { request: { url: /ok }, response: { status: 200, body: fine } }',
+        ].join('\n'),
+      });
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir, maxHangMs: 100, maxHungSockets: 5 }));
+    });
+    after(async () => {
+      await decoy.stop();
+      upstream.close();
+      folder.cleanup();
+    });
+
+    it('a client that sends part of a request, or leaves mid-answer, never stops the server', async () => {
+      const paths = ['/delay', '/dribble', '/throttle', '/stall', '/hang', '/reset', '/malformed', '/proxy/a', '/templated', '/ok', '/none'];
+      const scenario = fc.record({
+        path: fc.constantFrom(...paths),
+        method: fc.constantFrom('GET', 'POST'),
+        // How much of the request is sent before leaving (a fraction of its bytes), and when the client leaves.
+        sent: fc.double({ min: 0, max: 1, noNaN: true }),
+        leaveAfterMs: fc.integer({ min: 0, max: 60 }),
+        how: fc.constantFrom('end', 'destroy', 'reset'),
+      });
+      await fc.assert(fc.asyncProperty(scenario, async (sc) => {
+        const body = sc.method === 'POST' ? '{"a":1}' : '';
+        const request = `${sc.method} ${sc.path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+        await new Promise<void>((resolve) => {
+          const socket = net.connect(decoy.port, '127.0.0.1', () => {
+            socket.write(request.slice(0, Math.ceil(request.length * sc.sent)));
+            setTimeout(() => {
+              if (sc.how === 'end') socket.end();
+              else if (sc.how === 'reset') socket.resetAndDestroy();
+              else socket.destroy();
+            }, sc.leaveAfterMs);
+          });
+          socket.on('error', () => undefined);
+          socket.on('data', () => undefined);
+          socket.on('close', () => resolve());
+        });
+      }), runs(100));
+      await new Promise((r) => setTimeout(r, 150));
+      const r = await fetch(`${decoy.url}/ok`);
+      assert.equal(r.status, 200);
+      assert.equal(await r.text(), 'fine');
+      const t = await fetch(`${decoy.url}/templated`);
+      assert.equal(t.status, 200);
+      assert.match(await t.text(), /^\/templated w/);
     });
   });
 });
