@@ -90,6 +90,22 @@ describe('security', function () {
       assert.match(log.text(), /more DECOY_ERR_STUBS_DIR is a symlink/);
     });
 
+    it('a templated bodyFileName cannot reach outside the stubs folder, whatever the request puts in it', async () => {
+      const f = folders({ 'tpl.yaml': 'request: { urlPath: /tpl }\nresponse: { status: 200, bodyFileName: "{{request.query.f}}", transformers: [response-template] }\n' });
+      mkdirSync(path.join(f.dir, '__files'), { recursive: true });
+      writeFileSync(path.join(f.dir, '__files', 'inside.txt'), 'inside');
+      symlinkSync(path.join(f.outside, 'secret.txt'), path.join(f.dir, '__files', 'link.txt'));
+      ({ decoy, log } = await startDecoy({ stubsDir: f.dir }));
+      assert.equal(await (await fetch(`${decoy.url}/tpl?f=inside.txt`)).text(), 'inside');
+      const outside = path.basename(f.outside);
+      for (const name of [`../../${outside}/secret.txt`, `..%2F..%2F${outside}%2Fsecret.txt`, encodeURIComponent(path.join(f.outside, 'secret.txt')), 'link.txt', '%2Fetc%2Fpasswd']) {
+        const r = await fetch(`${decoy.url}/tpl?f=${name}`);
+        const text = await r.text();
+        assert.notEqual(r.status, 200, `${name}: ${text}`);
+        assert.doesNotMatch(text, /TOP-SECRET|root:/, name);
+      }
+    });
+
     it('a stub created over the admin API cannot read a body file outside __files', async () => {
       const f = folders();
       ({ decoy, log } = await startDecoy({ stubsDir: f.dir }));
