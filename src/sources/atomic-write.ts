@@ -6,7 +6,7 @@
  * watcher ever reads it as a stub file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function writeFileAtomic(target: string, content: string | Buffer): Promise<void> {
@@ -42,4 +42,36 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/** The name of a temp file `writeFileAtomic` makes for `name`: `.name.<12 hex digits>.tmp`. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes temp files that a process killed mid-write left in `dir` (recursively). Only those older
+ * than `olderThanMs`: a younger one may belong to a write in progress in another process.
+ * Returns the paths removed.
+ */
+export async function removeStaleTempFiles(dir: string, olderThanMs: number, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return removed;
+  }
+  for (const rel of entries) {
+    if (!TEMP_NAME.test(path.basename(rel))) continue;
+    const abs = path.join(dir, rel);
+    try {
+      const s = await lstat(abs);
+      if (s.isFile() && now - s.mtimeMs > olderThanMs) {
+        await unlink(abs);
+        removed.push(abs);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
 }

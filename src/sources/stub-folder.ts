@@ -18,7 +18,7 @@ import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
 import { isServiceFile } from '../services/service-file.js';
 
@@ -31,6 +31,8 @@ const SETTLE_MS = 30;
  * read are checked again once that window has passed, and reloaded if they changed meanwhile.
  */
 const RECHECK_MS = 80;
+/** Temp files of atomic writes older than this, found at the first load, were left by a crash. */
+const STALE_TEMP_MS = 60_000;
 
 export interface StubFolderOptions {
   dir: string;
@@ -83,6 +85,7 @@ export class StubFolder {
   /** What each file looked like when it was last read (mtime and size), for the recheck. */
   readonly #readStats = new Map<string, string>();
   #settled: Array<() => void> = [];
+  #swept = false;
   /**
    * Each stub id's insertion sequence. A stub keeps its place when its file is reloaded or saved, as a
    * WireMock stub keeps its place when edited; a stub with a new id is the most recently added.
@@ -378,6 +381,10 @@ export class StubFolder {
 
   /** Reads every stub file (again); files gone from disk since the last load are dropped. */
   async load(): Promise<LoadReport> {
+    if (!this.#swept) {
+      this.#swept = true;
+      for (const f of await removeStaleTempFiles(this.root, STALE_TEMP_MS)) this.#options.logger.info(`removed ${this.#display(f)}, left by a write that was cut short`);
+    }
     const files = await this.#listStubFiles();
     const present = new Set(files);
     for (const known of [...this.#files.keys()]) if (!present.has(known)) this.#files.delete(known);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, watch } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, watch } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'mocha';
@@ -101,6 +101,25 @@ describe('crash safety', function () {
     }
     assert.equal((await fetch(`${decoy.url}/seed`)).status, 200);
     assert.ok(everSaved.size > 0);
+  });
+
+  it('temp files left by a write that was cut short are removed at the next start once a minute old; younger ones are left alone', async () => {
+    folder = tempStubs({ 'ok.yaml': 'request: { url: /ok }\nresponse: { status: 200 }\n' });
+    folder.write('.ok.yaml.0123456789ab.tmp', 'request: { url: /ok }\nresponse: { sta');
+    folder.write('__files/.body.json.abcdefabcdef.tmp', '{"half":');
+    folder.write('.young.yaml.aaaaaaaaaaaa.tmp', 'request:');
+    folder.write('.not-ours.tmp', 'kept');
+    const old = new Date(Date.now() - 5 * 60_000);
+    for (const f of ['.ok.yaml.0123456789ab.tmp', '__files/.body.json.abcdefabcdef.tmp', '.not-ours.tmp']) utimesSync(path.join(folder.dir, f), old, old);
+    const started = await startDecoy({ stubsDir: folder.dir });
+    decoy = started.decoy;
+    const log = started.log;
+    assert.equal(existsSync(path.join(folder.dir, '.ok.yaml.0123456789ab.tmp')), false);
+    assert.equal(existsSync(path.join(folder.dir, '__files/.body.json.abcdefabcdef.tmp')), false);
+    assert.equal(existsSync(path.join(folder.dir, '.young.yaml.aaaaaaaaaaaa.tmp')), true, 'a write in progress elsewhere is not touched');
+    assert.equal(existsSync(path.join(folder.dir, '.not-ours.tmp')), true, 'only the atomic writer\'s names');
+    assert.match(log.text(), /removed .*\.ok\.yaml\.0123456789ab\.tmp, left by a write that was cut short/);
+    assert.equal(decoy.loadReport!.errors.length, 0);
   });
 
   it('an exception thrown while answering one request is a 500 for that request only; the server keeps serving', async () => {
