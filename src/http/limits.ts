@@ -57,7 +57,8 @@ export function applyLimits(server: Server | HttpsServer, limits: ServerLimits):
     let msg = `Bad request: ${err.code ?? 'HPE_INVALID'}: ${err.message}\n`;
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       status = '431 Request Header Fields Too Large';
-      msg = `Request headers larger than the limit of ${limits.maxHeaderBytes} bytes\n`;
+      // Node 24's parser reports too many header lines as an overflow too, so the answer names both limits.
+      msg = `Request headers over the limit: at most ${limits.maxHeaderBytes} bytes and ${limits.maxHeadersCount} header lines\n`;
     } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       status = '408 Request Timeout';
       msg = `The request did not arrive within ${limits.requestTimeoutMs} ms\n`;

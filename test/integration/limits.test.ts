@@ -72,7 +72,7 @@ describe('limits', () => {
       const big = await wire.raw(d.port, `GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4000)}\r\n\r\n`, 3000);
       const text = big.bytes.toString();
       assert.match(text, /^HTTP\/1\.1 431 /);
-      assert.match(text, /larger than the limit of 2048 bytes/);
+      assert.match(text, /at most 2048 bytes/);
       const small = await wire.raw(d.port, `GET /ok HTTP/1.1\r\nHost: x\r\nX-Small: ${'a'.repeat(1000)}\r\nConnection: close\r\n\r\n`, 3000);
       assert.match(small.bytes.toString(), /^HTTP\/1\.1 200 [^]*fine$/);
     });
@@ -91,7 +91,7 @@ describe('limits', () => {
     it('more header lines than the limit get 431; exactly the limit is served', async () => {
       const d = await start({ maxHeadersCount: 20 });
       const over = await wire.raw(d.port, withHeaders(22), 3000);
-      assert.match(over.bytes.toString(), /^HTTP\/1\.1 431 [^]*more than the limit of 20 header lines/);
+      assert.match(over.bytes.toString(), /^HTTP\/1\.1 431 [^]*20 header lines/);
       const at = await wire.raw(d.port, withHeaders(20), 3000);
       assert.match(at.bytes.toString(), /^HTTP\/1\.1 200 /);
     });
