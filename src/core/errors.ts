@@ -11,7 +11,9 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_BODY_FILE_NOT_FOUND'
   | 'DECOY_ERR_STUBS_DIR'
   | 'DECOY_ERR_OPTION_INVALID'
-  | 'DECOY_ERR_SAVE_CONFLICT';
+  | 'DECOY_ERR_SAVE_CONFLICT'
+  | 'DECOY_ERR_SCHEMA_INVALID'
+  | 'DECOY_ERR_OPENAPI_INVALID';
 
 export interface ErrorSource {
   /** The file as shown to the user: relative to the working directory when inside it, else absolute. */

@@ -37,6 +37,8 @@ export interface ResponseDefinition {
   delayDistribution?: Record<string, unknown>;
   chunkedDribbleDelay?: { numberOfChunks: number; totalDuration: number };
   fault?: string;
+  /** Decoy: a JSON Schema; the body is generated from it per request (json-schema-faker). */
+  schema?: unknown;
   /** Decoy: a bandwidth limit for the body. */
   bytesPerSecond?: number;
   [key: string]: unknown;

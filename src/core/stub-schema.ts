@@ -45,6 +45,7 @@ const responseKeys = {
   jsonBody: {},
   base64Body: { type: 'string' },
   bodyFileName: { type: 'string', minLength: 1 },
+  schema: { type: ['object', 'boolean'] },
   fixedDelayMilliseconds: { type: 'integer', minimum: 0 },
   delayDistribution: { type: 'object' },
   chunkedDribbleDelay: { type: 'object' },
