@@ -20,6 +20,7 @@ import { createStubServer } from './http/stub-server.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
+import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
 import type { Stub } from './core/stub.js';
@@ -56,6 +57,19 @@ export interface DecoyOptions {
   onShutdownRequest?: () => void;
   /** Seed for every random draw (chaos entries and rules, delay distributions): the same seed, the same faults. */
   seed?: number;
+  /**
+   * Generated bodies (`response.schema`) depend only on the request (method, URL, body) and the seed:
+   * the same request always gets the same data, run after run. Default false: each request draws anew.
+   */
+  stableData?: boolean;
+  /**
+   * OpenAPI documents (Swagger 2.0, OpenAPI 3.0, 3.1) to mock: every operation becomes stubs beside the
+   * stub folder's (examples first, else bodies generated from the schemas). A document that cannot be
+   * read is a start-up error.
+   */
+  openapi?: string[];
+  /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
+  validateRequests?: boolean;
   /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
   maxHangMs?: number;
   /** Forward every request no stub matches to this base URL (partial mocking). */
@@ -91,7 +105,10 @@ export interface Decoy {
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   const logger = options.logger ?? silentLogger();
-  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const engine = new MockEngine({
+    journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.stableData ? { stableData: true } : {}),
+  });
   const delivery = { maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>() };
   // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
@@ -109,8 +126,10 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   const sockets = new Set<Socket>();
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
+  /** Stubs from OpenAPI documents: loaded beside the folder's, like file stubs (a reset keeps them). */
+  let openApiStubs: Stub[] = [];
   const onFileChange = (stubs: Stub[], saved: boolean): void => {
-    const dropped = engine.setFileStubs(stubs);
+    const dropped = engine.setFileStubs(openApiStubs.length ? [...openApiStubs, ...stubs] : stubs);
     if (!saved) {
       for (const d of dropped) {
         logger.warn(`${d.file ?? 'a stub file'} changed on disk: the unsaved API ${d.kind} of stub ${d.id} is dropped; the file wins`);
@@ -168,10 +187,21 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     async start() {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
+      if (options.openapi?.length) {
+        const { loadOpenApiFiles } = await import('./sources/openapi-source.js');
+        const loaded = await loadOpenApiFiles(options.openapi, { validateRequests: options.validateRequests ?? false }, engine.nextSequence);
+        for (const w of loaded.warnings) logger.warn(w);
+        for (const e of loaded.errors) logger.error(e.format());
+        openApiStubs = loaded.stubs;
+        logger.info(`${openApiStubs.length} stub(s) from ${options.openapi.join(', ')}`);
+        engine.setFileStubs(openApiStubs);
+      }
       if (options.stubsDir !== undefined) {
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange });
         loadReport = await folder.load();
       }
+      // Stubs with generated bodies serve once their generator is loaded.
+      await schemaGeneratorReady();
       const f = folder;
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
@@ -180,6 +210,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         recorder,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);

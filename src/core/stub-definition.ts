@@ -3,6 +3,8 @@
  * plus Decoy's additions. These are plain data; `compileStub()` turns one into a runtime `Stub`.
  */
 
+import type { RequestSchemaDefinition } from './request-schema.js';
+
 /** A value pattern as written: a WireMock StringValuePattern object, or a plain string (Decoy: means equalTo). */
 export type ValuePatternDefinition = string | Record<string, unknown>;
 
@@ -62,6 +64,8 @@ export interface StubDefinition {
   requiredScenarioState?: string;
   newScenarioState?: string;
   metadata?: Record<string, unknown>;
+  /** Decoy: what a matched request must look like (OpenAPI-style parameters and body); else a 400 listing the violations. */
+  requestSchema?: RequestSchemaDefinition;
   [key: string]: unknown;
 }
 

@@ -8,7 +8,9 @@ import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
 import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
+import { compileRequestSchema, type RequestSchema } from './request-schema.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
+import type { WireResponse } from './faults/plan.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
@@ -56,6 +58,19 @@ export interface CompileStubOptions extends ResponseCompileContext {
 }
 
 /**
+ * A response that first checks the request against the stub's `requestSchema`: a request that breaks
+ * it gets the 400 listing every violation; a valid one the response as it would be.
+ */
+function validating(schema: RequestSchema, request: RequestMatcher, prepared: PreparedResponse): (ctx: RenderContext) => WireResponse {
+  const inner = prepared.render;
+  return (ctx) => {
+    const violations = schema.check(ctx.request, request.pathParams(ctx.request));
+    if (violations.length) return schema.answer(violations);
+    return inner ? inner(ctx) : prepared;
+  };
+}
+
+/**
  * A stable id for a stub that names none: derived from where it was written, so a file's stubs keep
  * their ids across reloads and restarts. Shaped as a UUID (version 5 style) for WireMock clients.
  */
@@ -90,10 +105,11 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   try {
     chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
+    const requestSchema = def.requestSchema === undefined ? undefined : compileRequestSchema(def.requestSchema, '/requestSchema');
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, options, def.responses ? `/responses/${i}` : '/response');
-      const render = prepared.render;
+      const render = requestSchema ? validating(requestSchema, request, prepared) : prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
         ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),

@@ -30,6 +30,10 @@ export function loadSchemaGenerator(): Promise<void> {
   return loading;
 }
 
+export function isSchemaGeneratorLoaded(): boolean {
+  return generateSync !== undefined;
+}
+
 /** Resolves once the generator is loaded, or at once when no schema response asked for it. */
 export function schemaGeneratorReady(): Promise<void> {
   return loading ?? Promise.resolve();
@@ -139,7 +143,7 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
  * surprises more than it helps), recursion cut after two levels, arrays of one to three items.
  */
 const GENERATE_OPTIONS = (seed: number): Record<string, unknown> => ({
-  seed, alwaysFakeOptionals: true, refDepthMax: 2, maxDefaultItems: 3, failOnInvalidTypes: false,
+  seed, alwaysFakeOptionals: true, refDepthMax: 6, maxDefaultItems: 3, failOnInvalidTypes: false,
 });
 
 /** How many seeds to try for a value the schema accepts before serving what there is. */
@@ -186,6 +190,11 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
   const headers = contentType === undefined ? [...base.headers, 'Content-Type', JSON_TYPE] : [...base.headers];
   const asJson = contentType === undefined || /[/+]json\b/i.test(contentType);
   return (seed: number): WireResponse => {
+    if (!isSchemaGeneratorLoaded()) {
+      // Only in the few milliseconds after the first schema stub of a process appears by a file change.
+      const body = Buffer.from('Decoy is loading its data generator; retry in a moment\n');
+      return { status: 503, headers: ['Retry-After', '1', 'Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
+    }
     const { value, problem } = generateValid(compiled, seed);
     const body = Buffer.from(asJson || typeof value !== 'string' ? JSON.stringify(value ?? null) : value, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
