@@ -86,6 +86,7 @@ function valueAt(root: unknown, pointer: string): unknown {
 function violationsOf(errors: ErrorObject[], where: Violation['in'], name: string | undefined, value: unknown, strip = ''): Violation[] {
   return errors.filter((e) => !(e.keyword === 'anyOf' || e.keyword === 'oneOf') || errors.length === 1).map((e) => {
     const pointer = e.instancePath.startsWith(strip) ? e.instancePath.slice(strip.length) : e.instancePath;
+    const got = valueAt(value, e.instancePath);
     const expected = e.keyword === 'type' ? (e.params as { type: unknown }).type
       : e.keyword === 'enum' ? (e.params as { allowedValues: unknown }).allowedValues
         : e.keyword === 'required' ? `property ${(e.params as { missingProperty: string }).missingProperty}`
@@ -94,7 +95,7 @@ function violationsOf(errors: ErrorObject[], where: Violation['in'], name: strin
     return {
       in: where, ...(name !== undefined ? { name } : {}), pointer,
       message: `${name !== undefined ? `${where} parameter ${name}` : 'body'}${pointer ? ` at ${pointer}` : ''} ${e.message ?? 'is invalid'}`,
-      expected, got: describe(valueAt(value, pointer)),
+      expected, got: describe(got),
     };
   });
 }
@@ -147,8 +148,9 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
         }
         if (p.isArray && p.delimiter !== undefined) values = values.flatMap((v) => v.split(p.delimiter!));
         const holder = { v: p.isArray || values.length > 1 ? [...values] : values[0] };
-        const shown = holder.v;
-        if (!p.validate(holder)) out.push(...violationsOf(p.validate.errors ?? [], p.in, p.name, { v: shown }, '/v'));
+        // What the client sent, for the answer: ajv converts the holder's text in place.
+        const sent = { v: Array.isArray(holder.v) ? [...holder.v] : holder.v };
+        if (!p.validate(holder)) out.push(...violationsOf(p.validate.errors ?? [], p.in, p.name, sent, '/v'));
       }
       if (body) {
         const type = req.header('content-type')?.[0];

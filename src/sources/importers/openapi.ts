@@ -78,13 +78,16 @@ export async function importOpenApiDocument(source: string | Json, options: Open
       throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${(e as Error).message}`, { source: { file: name } });
     }
     try {
-      parseYaml(text, { prettyErrors: true });
+      const parsed: unknown = parseYaml(text, { prettyErrors: true });
+      if (!versionOf(parsed)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
     } catch (e) {
+      if (e instanceof DecoyError) throw e;
       const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
       throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { source: { file: name, line: pos?.line, column: pos?.col } });
     }
     input = path.resolve(source);
   } else {
+    if (!versionOf(source)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
     input = structuredClone(source);
   }
   let doc: Json;
@@ -94,9 +97,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${oneLine(e)}`, { source: { file: name } });
   }
   const version = versionOf(doc);
-  if (!version) {
-    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', 'not an OpenAPI document: it has neither "openapi: 3.x" nor "swagger: \'2.0\'"', { source: { file: name } });
-  }
+  if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
   const warnings: string[] = [];
   try {
     await p.validate(structuredClone(doc), PARSER_OPTIONS);
@@ -107,6 +108,8 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const stubs = new Converter(doc, version, name, options, warnings).stubs();
   return { stubs, warnings };
 }
+
+const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
 
 function oneLine(e: unknown): string {
   const msg = (e as Error).message ?? String(e);
