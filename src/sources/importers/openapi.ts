@@ -371,7 +371,7 @@ class Converter {
       else if (isObject(p.schema)) schema = p.schema;
       else if (isObject(p.content)) schema = (Object.values(p.content)[0] as Json | undefined)?.schema;
       const s = this.schema(schema ?? {});
-      const delimiter = this.#delimiter(p);
+      const delimiter = isObject(s) && s.type === 'array' ? this.#delimiter(p) : undefined;
       parameters.push({ in: where, name: p.name as string, required: where === 'path' || p.required === true, schema: s, ...(delimiter ? { delimiter } : {}) });
     }
     if (Object.keys(form.properties as Json).length) {
