@@ -119,7 +119,10 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
     const isArray = typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'array';
     let validate: ValidateFunction;
     try {
-      validate = ajv.compile({ type: 'object', properties: { v: schema } } as AnySchema);
+      const holder = { type: 'object', properties: { v: schema } } as AnySchema;
+      validate = ajv.compile(holder);
+      // Not kept in ajv's cache: reloads would pile up compiled schemas.
+      ajv.removeSchema(holder);
     } catch (e) {
       throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `requestSchema.parameters[${i}].schema does not compile: ${(e as Error).message}`, { source: { pointer: joinPointer(at, 'schema') } });
     }
@@ -130,7 +133,10 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
     content: Object.entries(def.body.content ?? {}).map(([type, schema]) => {
       const at = joinPointer(pointer, 'body', 'content', type);
       const compiled = schema === true ? undefined : compileSchema(schema, at);
-      return { type, compiled };
+      // Form fields are text, like parameters: validated with coercion.
+      const form = compiled && /x-www-form-urlencoded/i.test(type) ? ajv.compile(schema as AnySchema) : undefined;
+      if (form) ajv.removeSchema(schema as AnySchema);
+      return { type, compiled, form };
     }),
   };
 
@@ -174,7 +180,7 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
               parsed = false; // XML, multipart, binary: the schema is not checked
             }
             if (parsed) {
-              const errors = media.compiled.validate(value);
+              const errors = media.form ? (media.form(value) ? undefined : media.form.errors ?? []) : media.compiled.validate(value);
               if (errors) out.push(...violationsOf(errors, 'body', undefined, value));
             }
           }

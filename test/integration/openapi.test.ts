@@ -143,6 +143,10 @@ describe('OpenAPI: choosing the answer', function () {
     assert.equal(json.headers.get('content-type'), 'application/json');
     const xml = await get(`${decoy.url}/api/v3/store/order/3`, { headers: { Accept: 'application/xml' } });
     assert.equal(xml.headers.get('content-type'), 'application/xml');
+    assert.match(xml.text, /^<\?xml version="1.0" encoding="UTF-8"\?><order><id>-?\d+<\/id>.*<\/order>$/);
+    // A browser's Accept lists HTML first (and XML later): it gets the default, JSON.
+    const browser = await get(`${decoy.url}/api/v3/store/order/3`, { headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    assert.equal(browser.headers.get('content-type'), 'application/json');
   });
 
   it('a literal path wins over a template that also fits (/pet/findByStatus is not /pet/{petId})', async () => {
@@ -216,6 +220,11 @@ describe('OpenAPI: request validation (--validate-requests)', function () {
     assert.deepEqual(pet.violations.map((v) => [v.in, v.pointer, v.got]), [['body', '/category/id', 'one']]);
     const ok = await get(`${decoy.url}/api/v3/pet`, { method: 'POST', body: JSON.stringify({ name: 'Rex', photoUrls: [] }), headers: { 'Content-Type': 'application/json' } });
     assert.equal(ok.status, 200, ok.text);
+    // A form body: fields are text, checked with coercion like parameters.
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    assert.equal((await get(`${decoy.url}/api/v3/pet`, { method: 'POST', body: 'name=Rex&photoUrls=a.png&id=7', headers: form })).status, 200);
+    const badForm = await violations(`${decoy.url}/api/v3/pet`, { method: 'POST', body: 'photoUrls=a.png&id=seven', headers: form });
+    assert.deepEqual(badForm.violations.map((v) => [v.in, v.pointer, v.expected]).sort(), [['body', '', 'property name'], ['body', '/id', 'integer']]);
   });
 
   it('stubs not from a document are not validated', async () => {

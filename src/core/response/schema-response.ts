@@ -115,6 +115,7 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
     const copy = typeof schema === 'object' ? { ...(schema as object) } : schema;
     if (typeof copy === 'object') delete (copy as { $id?: unknown }).$id;
     validateFn = ajv.compile(copy as AnySchema);
+    ajv.removeSchema(copy as AnySchema);
   } catch (e) {
     const missing = (e as { missingRef?: string }).missingRef;
     if (missing !== undefined) {
@@ -189,6 +190,8 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
   const contentType = contentTypeOf(base.headers);
   const headers = contentType === undefined ? [...base.headers, 'Content-Type', JSON_TYPE] : [...base.headers];
   const asJson = contentType === undefined || /[/+]json\b/i.test(contentType);
+  const asXml = !asJson && /[/+]xml\b/i.test(contentType ?? '');
+  const root = asXml ? xmlRootName(compiled.schema) : '';
   return (seed: number): WireResponse => {
     if (!isSchemaGeneratorLoaded()) {
       // Only in the few milliseconds after the first schema stub of a process appears by a file change.
@@ -196,7 +199,8 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
       return { status: 503, headers: ['Retry-After', '1', 'Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
     }
     const { value, problem } = generateValid(compiled, seed);
-    const body = Buffer.from(asJson || typeof value !== 'string' ? JSON.stringify(value ?? null) : value, 'utf8');
+    const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
+    const body = Buffer.from(text, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
     if (problem) out.push('Decoy-Warning', `generated body does not satisfy the schema: ${problem}`.replace(/[\r\n\0]/g, ' '));
     return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
@@ -206,4 +210,40 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
 function contentTypeOf(headers: readonly string[]): string | undefined {
   for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'content-type') return headers[i + 1];
   return undefined;
+}
+
+/** The root element of generated XML: the schema's (or its referenced named schema's) `xml.name`, else that name. */
+function xmlRootName(schema: unknown): string {
+  if (schema === null || typeof schema !== 'object') return 'root';
+  const s = schema as { xml?: { name?: unknown }; $ref?: unknown; $defs?: Record<string, { xml?: { name?: unknown } }>; items?: unknown };
+  if (typeof s.xml?.name === 'string') return s.xml.name;
+  const named = typeof s.$ref === 'string' ? /^#\/\$defs\/([^/]+)$/.exec(s.$ref)?.[1] : undefined;
+  if (named) return typeof s.$defs?.[named]?.xml?.name === 'string' ? s.$defs[named]!.xml!.name as string : named;
+  return 'root';
+}
+
+function xmlEscape(v: string): string {
+  return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function xmlName(name: string): string {
+  const n = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(n) ? n : `_${n}`;
+}
+
+/**
+ * A plain XML rendering of a generated value, for responses whose media type is XML: objects become
+ * elements named after their properties, arrays repeat their element, scalars are text. OpenAPI's
+ * finer `xml` hints (attributes, namespaces) are not applied.
+ */
+export function toXml(value: unknown, name: string): string {
+  const el = (v: unknown, n: string): string => {
+    const tag = xmlName(n);
+    if (Array.isArray(v)) return v.map((item) => el(item, n)).join('');
+    if (v === null || v === undefined) return `<${tag}/>`;
+    if (typeof v === 'object') return `<${tag}>${Object.entries(v).map(([k, c]) => el(c, k)).join('')}</${tag}>`;
+    return `<${tag}>${xmlEscape(String(v))}</${tag}>`;
+  };
+  const inner = Array.isArray(value) ? `<${xmlName(name)}s>${el(value, name)}</${xmlName(name)}s>` : el(value, name);
+  return `<?xml version="1.0" encoding="UTF-8"?>${inner}`;
 }

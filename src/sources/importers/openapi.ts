@@ -256,7 +256,7 @@ class Converter {
     }
     const out: StubDefinition[] = [stub('default', base + OFFSET.default, undefined, this.#response(primary, primary.media[0], undefined))];
     for (const m of primary.media.slice(1)) {
-      out.push(stub(`accept=${m.mediaType}`, base + OFFSET.accept, { Accept: { contains: m.mediaType } }, this.#response(primary, m, undefined)));
+      out.push(stub(`accept=${m.mediaType}`, base + OFFSET.accept, { Accept: { matches: acceptPattern(m.mediaType) } }, this.#response(primary, m, undefined)));
     }
     for (const r of responses) {
       if (r === primary || !/^\d{3}$/.test(r.code)) continue;
@@ -460,7 +460,7 @@ class Converter {
     }
     const out: Json = {};
     for (const [k, v] of Object.entries(s)) {
-      if (k === 'nullable' || k === 'x-nullable' || k === 'discriminator' || k === 'xml' || k === 'externalDocs' || k === 'example' || k === 'deprecated') continue;
+      if (k === 'nullable' || k === 'x-nullable' || k === 'discriminator' || k === 'externalDocs' || k === 'example' || k === 'deprecated') continue;
       if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions' || k === 'dependentSchemas') {
         out[k] = isObject(v) ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, this.#convert(pv, refs, depth + 1)])) : v;
       } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'required') {
@@ -494,6 +494,14 @@ function swaggerParamSchema(p: Json): Json {
   for (const k of keys) if (p[k] !== undefined) out[k] = p[k];
   if (out.type === 'file') delete out.type;
   return out;
+}
+
+/**
+ * A regex for an Accept header whose first media range is `type` (`application/xml`, or
+ * `application/xml;q=0.9, ...`): the client's first choice. Browsers' `text/html,...` stays on the default.
+ */
+function acceptPattern(type: string): string {
+  return `\\s*${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*(?:[;,].*)?`;
 }
 
 /** A regex (whole-value, as WireMock matches) for `Prefer: code=404` / `Prefer: example=cat`, among other preferences. */
