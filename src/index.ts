@@ -128,6 +128,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 
   /** Stubs from OpenAPI documents: loaded beside the folder's, like file stubs (a reset keeps them). */
   let openApiStubs: Stub[] = [];
+  let documents: import('./sources/openapi-source.js').OpenApiDocuments | undefined;
   const onFileChange = (stubs: Stub[], saved: boolean): void => {
     const dropped = engine.setFileStubs(openApiStubs.length ? [...openApiStubs, ...stubs] : stubs);
     if (!saved) {
@@ -178,7 +179,10 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
     },
     get port() { return port; },
     get loadReport() { return loadReport; },
-    settled: () => folder?.settled() ?? Promise.resolve(),
+    settled: async () => {
+      await folder?.settled();
+      await documents?.settled();
+    },
     async stopRecording() {
       if (activeRecorder?.status !== 'Recording') return undefined;
       return { written: (await activeRecorder.stop()).written };
@@ -188,12 +192,17 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       if (options.openapi?.length) {
-        const { loadOpenApiFiles } = await import('./sources/openapi-source.js');
-        const loaded = await loadOpenApiFiles(options.openapi, { validateRequests: options.validateRequests ?? false }, engine.nextSequence);
-        for (const w of loaded.warnings) logger.warn(w);
-        for (const e of loaded.errors) logger.error(e.format());
-        openApiStubs = loaded.stubs;
-        logger.info(`${openApiStubs.length} stub(s) from ${options.openapi.join(', ')}`);
+        const { OpenApiDocuments } = await import('./sources/openapi-source.js');
+        documents = new OpenApiDocuments({
+          files: options.openapi, importOptions: { validateRequests: options.validateRequests ?? false },
+          nextSequence: engine.nextSequence, logger,
+          onChange: (stubs) => {
+            openApiStubs = stubs;
+            onFileChange(folder?.stubs() ?? [], false);
+          },
+        });
+        await documents.load();
+        openApiStubs = documents.stubs();
         engine.setFileStubs(openApiStubs);
       }
       if (options.stubsDir !== undefined) {
@@ -247,6 +256,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
+      if (documents && options.watch !== false) await documents.watch();
     },
 
     stop() {
@@ -266,6 +276,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
         }));
         for (const socket of sockets) socket.destroy();
         await folder?.close();
+        await documents?.close();
         await forwarder.close();
       })();
       return stopping;

@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Decoy, StubDefinition } from '../../src/index.js';
 import { importOpenApi } from '../../src/sources/importers/openapi.js';
-import { get, startDecoy } from '../support/decoy.js';
+import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/openapi');
 const PETSTORE = path.join(fixtures, 'petstore-3.0.yaml');
@@ -266,12 +266,49 @@ describe('OpenAPI: at run time over the admin API', function () {
   });
 });
 
+describe('OpenAPI: a document edited while served', function () {
+  this.timeout(30_000);
+
+  it('is re-imported on change, with the files it references; a broken version keeps the previous one serving', async () => {
+    const doc = (example: string) => `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /greeting:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: { $ref: 'schemas.yaml#/Greeting' }
+              example: { text: ${example} }
+`;
+    const t = tempStubs({ 'api.yaml': doc('hello'), 'schemas.yaml': 'Greeting: { type: object, properties: { text: { type: string } } }\n' });
+    const { decoy, log } = await startDecoy({ openapi: [path.join(t.dir, 'api.yaml')], watch: true });
+    try {
+      assert.equal(JSON.parse((await get(`${decoy.url}/greeting`)).text).text, 'hello');
+      t.write('api.yaml', doc('bonjour'));
+      await eventually(async () => JSON.parse((await get(`${decoy.url}/greeting`)).text).text === 'bonjour', 5000, 'the edited example');
+      t.write('api.yaml', 'openapi: 3.0.3\npaths: [\n');
+      await eventually(() => /api\.yaml:3:1 DECOY_ERR_OPENAPI_INVALID not valid YAML or JSON: .*; still serving its previous 1 stub/.test(log.text()), 5000, 'the broken version reported');
+      assert.equal(JSON.parse((await get(`${decoy.url}/greeting`)).text).text, 'bonjour');
+      // A referenced file counts too: without an example, the answer is generated from the schema file.
+      t.write('api.yaml', doc('hi').replace(/\n\s+example: .*\n/, '\n'));
+      await eventually(() => (log.text().match(/api\.yaml reloaded/g) ?? []).length === 2, 5000, 'the second reload');
+      t.write('schemas.yaml', 'Greeting: { type: object, required: [n], properties: { n: { const: 42 } } }\n');
+      await eventually(async () => JSON.parse((await get(`${decoy.url}/greeting`)).text).n === 42, 5000, 'the body after the schema file changed');
+    } finally {
+      await decoy.stop();
+      t.cleanup();
+    }
+  });
+});
+
 describe('OpenAPI: documents that cannot be read', function () {
   this.timeout(30_000);
 
   it('a missing file, a YAML syntax error, and a document of another kind fail start-up with the file named', async () => {
     await assert.rejects(startDecoy({ openapi: [path.join(fixtures, 'nope.yaml')] }), /DECOY_ERR_OPENAPI_INVALID|cannot read/);
-    const { tempStubs } = await import('../support/decoy.js');
     const t = tempStubs({ 'broken.yaml': 'openapi: 3.0.0\npaths: [\n', 'other.yaml': 'hello: world\n' });
     try {
       await assert.rejects(startDecoy({ openapi: [path.join(t.dir, 'broken.yaml')] }), (e: Error & { format?: () => string }) => {

@@ -103,6 +103,33 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `${pointer.slice(1).replace(/\//g, '.')} must be a JSON Schema object (got ${JSON.stringify(schema)})`, { source: { pointer } });
   }
   const ajv = schemaAjv(schema);
+  const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
+  let validateFn = compiledCache.get(key);
+  if (validateFn === undefined) {
+    validateFn = compileValidator(ajv, schema, pointer);
+    if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+    compiledCache.set(key, validateFn);
+  }
+  void loadSchemaGenerator();
+  const validate = validateFn;
+  return {
+    schema,
+    validate: (value) => (validate(value) ? undefined : [...(validate.errors ?? [])]),
+    generate: (seed) => {
+      if (!generateSync) throw new Error('the data generator is still loading');
+      return generateSync(schema, GENERATE_OPTIONS(seed));
+    },
+  };
+}
+
+/**
+ * Validators of schemas compiled before, by their text: an OpenAPI document's operations share their
+ * error responses, and a reload recompiles what did not change. Bounded: the oldest goes first.
+ */
+const compiledCache = new Map<string, ValidateFunction>();
+const COMPILED_CACHE_SIZE = 2000;
+
+function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
   if (!ajv.validateSchema(schema as AnySchema)) {
     const e = ajv.errors?.[0];
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
@@ -128,15 +155,7 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
     }
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: ${(e as Error).message}`, { source: { pointer } });
   }
-  void loadSchemaGenerator();
-  return {
-    schema,
-    validate: (value) => (validateFn(value) ? undefined : [...(validateFn.errors ?? [])]),
-    generate: (seed) => {
-      if (!generateSync) throw new Error('the data generator is still loading');
-      return generateSync(schema, GENERATE_OPTIONS(seed));
-    },
-  };
+  return validateFn;
 }
 
 /**

@@ -53,7 +53,13 @@ export async function importOpenApi(files: string[], options: OpenApiImportOptio
 }
 
 /** Loads a swagger-parser only when a document is imported: it and its dependencies cost ~100 ms to import. */
-async function parser(): Promise<{ bundle(api: unknown, options?: unknown): Promise<unknown>; validate(api: unknown, options?: unknown): Promise<unknown> }> {
+interface Parser {
+  bundle(api: unknown, options?: unknown): Promise<unknown>;
+  validate(api: unknown, options?: unknown): Promise<unknown>;
+  $refs: { paths(...types: string[]): string[] };
+}
+
+async function parser(): Promise<{ new(): Parser; validate(api: unknown, options?: unknown): Promise<unknown> }> {
   const m = await import('@apidevtools/swagger-parser');
   return (m.default ?? m) as never;
 }
@@ -65,9 +71,10 @@ const PARSER_OPTIONS = { resolve: { external: true, http: false }, dereference: 
  * document itself (parsed JSON or YAML; then only local `$ref`s). Throws DECOY_ERR_OPENAPI_INVALID
  * when it is not an OpenAPI document Decoy can read.
  */
-export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult> {
+export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[] }> {
   const name = options.documentName ?? (typeof source === 'string' ? source : 'document');
-  const p = await parser();
+  const P = await parser();
+  const p = new P();
   let input: unknown = source;
   if (typeof source === 'string') {
     // swagger-parser reads YAML itself, but its message for a syntax error names no line: read it here.
@@ -83,7 +90,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     } catch (e) {
       if (e instanceof DecoyError) throw e;
       const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { source: { file: name, line: pos?.line, column: pos?.col } });
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { source: { file: name, line: pos?.line, column: pos?.col } });
     }
     input = path.resolve(source);
   } else {
@@ -99,14 +106,16 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const version = versionOf(doc);
   if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
   const warnings: string[] = [];
+  // Every file the document is made of, to watch for changes.
+  const files = typeof source === 'string' ? p.$refs.paths('file') : [];
   try {
-    await p.validate(structuredClone(doc), PARSER_OPTIONS);
+    await P.validate(structuredClone(doc), PARSER_OPTIONS);
   } catch (e) {
     // A document that breaks the specification in places is still worth mocking; say where.
     warnings.push(`${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`);
   }
   const stubs = new Converter(doc, version, name, options, warnings).stubs();
-  return { stubs, warnings };
+  return { stubs, warnings, files };
 }
 
 const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
@@ -147,8 +156,8 @@ export function toPathTemplate(openApiPath: string): string {
 interface MediaChoice {
   mediaType: string;
   schema: unknown;
-  /** Named examples, in document order; an unnamed `example` is named `default`. */
-  examples: Array<{ name: string; value: unknown }>;
+  /** Examples in document order; an unnamed one (`example`, Swagger's `examples`) is named `default`. */
+  examples: Array<{ name: string; value: unknown; named: boolean }>;
 }
 
 interface ResponseChoice {
@@ -266,7 +275,8 @@ class Converter {
     for (const r of responses) {
       for (const m of r.media) {
         for (const ex of m.examples) {
-          if (seen.has(ex.name)) continue;
+          // Prefer: example=NAME picks among named examples (Prism's behaviour); an unnamed one has no name to ask for.
+          if (!ex.named || seen.has(ex.name)) continue;
           seen.add(ex.name);
           out.push(stub(`example=${ex.name}`, base + OFFSET.example, { Prefer: { matches: preferPattern('example', ex.name) } }, this.#response(r, m, ex)));
         }
@@ -289,18 +299,18 @@ class Converter {
         if (r.schema !== undefined || Object.keys(examples).length) {
           const types = [...new Set([...Object.keys(examples), ...produces])];
           for (const t of types) {
-            media.push({ mediaType: t, schema: r.schema, examples: t in examples ? [{ name: 'default', value: examples[t] }] : [] });
+            media.push({ mediaType: t, schema: r.schema, examples: t in examples ? [{ name: 'default', value: examples[t], named: false }] : [] });
           }
         }
       } else if (isObject(r.content)) {
         for (const [t, rawMedia] of Object.entries(r.content)) {
           const m = isObject(rawMedia) ? rawMedia : {};
           const examples: MediaChoice['examples'] = [];
-          if (m.example !== undefined) examples.push({ name: 'default', value: m.example });
+          if (m.example !== undefined) examples.push({ name: 'default', value: m.example, named: false });
           if (isObject(m.examples)) {
             for (const [exName, rawEx] of Object.entries(m.examples)) {
               const ex = this.#resolve(rawEx);
-              if (isObject(ex) && 'value' in ex) examples.push({ name: exName, value: ex.value });
+              if (isObject(ex) && 'value' in ex) examples.push({ name: exName, value: ex.value, named: true });
               else if (isObject(ex) && ex.externalValue !== undefined) this.#warnings.push(`${this.#name}: example ${exName} is an externalValue, which Decoy does not fetch; skipped`);
             }
           }
