@@ -342,7 +342,8 @@ class Converter {
     const headers: Record<string, string> = { ...r.headers };
     const def: ResponseDefinition = { status: r.status };
     if (media) {
-      headers['Content-Type'] = media.mediaType;
+      // A range (`*/*`, `application/*`) is what the document allows, not a type to send: JSON, as most clients expect.
+      headers['Content-Type'] = media.mediaType.includes('*') ? 'application/json' : media.mediaType;
       const ex = example ?? media.examples[0];
       if (ex !== undefined) {
         if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
