@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Decoy, StubDefinition } from '../../src/index.js';
+import { parse as parseYaml } from 'yaml';
+import { DecoyClient } from '../../src/client/index.js';
 import { importOpenApi } from '../../src/sources/importers/openapi.js';
 import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 
@@ -256,6 +258,14 @@ describe('OpenAPI: at run time over the admin API', function () {
     const missing = await get(`${decoy.url}/v1/pets/12`, { headers: { Prefer: 'code=404' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it('the typed client: addOpenApi(document)', async () => {
+    const client = new DecoyClient(decoy.url);
+    const added = await client.addOpenApi(parseYaml(readFileSync(SWAGGER2, 'utf8')) as Record<string, unknown>, { name: 'swagger' });
+    assert.ok(added.mappings.some((m) => m.name === 'listPets'));
+    assert.equal((await get(`${decoy.url}/v2/pets`)).status, 200);
+    await assert.rejects(client.addOpenApi({ swagger: '1.2' }), (e: Error & { status?: number }) => e.status === 422);
   });
 
   it('a body that is not an OpenAPI document is a 422 problem', async () => {
