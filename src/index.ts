@@ -24,6 +24,7 @@ import { DecoyMetrics } from './observability/metrics.js';
 import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
+import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
 import type { Stub } from './core/stub.js';
@@ -68,6 +69,19 @@ export interface DecoyOptions {
   onShutdownRequest?: () => void;
   /** Seed for every random draw (chaos entries and rules, delay distributions): the same seed, the same faults. */
   seed?: number;
+  /**
+   * Generated bodies (`response.schema`) depend only on the request (method, URL, body) and the seed:
+   * the same request always gets the same data, run after run. Default false: each request draws anew.
+   */
+  stableData?: boolean;
+  /**
+   * OpenAPI documents (Swagger 2.0, OpenAPI 3.0, 3.1) to mock: every operation becomes stubs beside the
+   * stub folder's (examples first, else bodies generated from the schemas). A document that cannot be
+   * read is a start-up error.
+   */
+  openapi?: string[];
+  /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
+  validateRequests?: boolean;
   /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
   maxHangMs?: number;
   /** Forward every request no stub matches to this base URL (partial mocking). */
@@ -159,7 +173,10 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 function createService(options: DecoyOptions, directory: Map<string, ServiceEntry>, isMain: boolean): Decoy {
   const name = options.name ?? 'default';
   const logger = options.logger ?? silentLogger();
-  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const engine = new MockEngine({
+    journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.stableData ? { stableData: true } : {}),
+  });
   const delivery = { maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>() };
   // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
@@ -184,8 +201,11 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   const sockets = new Set<Socket>();
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
+  /** Stubs from OpenAPI documents: loaded beside the folder's, like file stubs (a reset keeps them). */
+  let openApiStubs: Stub[] = [];
+  let documents: import('./sources/openapi-source.js').OpenApiDocuments | undefined;
   const onFileChange = (stubs: Stub[], saved: boolean): void => {
-    const dropped = engine.setFileStubs(stubs);
+    const dropped = engine.setFileStubs(openApiStubs.length ? [...openApiStubs, ...stubs] : stubs);
     if (!saved) {
       for (const d of dropped) {
         logger.warn(`${d.file ?? 'a stub file'} changed on disk: the unsaved API ${d.kind} of stub ${d.id} is dropped; the file wins`);
@@ -268,7 +288,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     },
     get port() { return port; },
     get loadReport() { return loadReport; },
-    settled: () => folder?.settled() ?? Promise.resolve(),
+    settled: async () => {
+      await folder?.settled();
+      await documents?.settled();
+    },
     async stopRecording() {
       if (activeRecorder?.status !== 'Recording') return undefined;
       return { written: (await activeRecorder.stop()).written };
@@ -278,12 +301,28 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       const childDirs = isMain ? await createChildren() : [];
+      if (options.openapi?.length) {
+        const { OpenApiDocuments } = await import('./sources/openapi-source.js');
+        documents = new OpenApiDocuments({
+          files: options.openapi, importOptions: { validateRequests: options.validateRequests ?? false },
+          nextSequence: engine.nextSequence, logger,
+          onChange: (stubs) => {
+            openApiStubs = stubs;
+            onFileChange(folder?.stubs() ?? [], false);
+          },
+        });
+        await documents.load();
+        openApiStubs = documents.stubs();
+        engine.setFileStubs(openApiStubs);
+      }
       if (options.stubsDir !== undefined) {
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
           onReloadProblems: (n) => observed.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
       if (options.httpsPort !== undefined) tlsSetup = await prepareTls(options.tls ?? {}, host);
+      // Stubs with generated bodies serve once their generator is loaded.
+      await schemaGeneratorReady();
       const f = folder;
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
@@ -295,6 +334,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
+        validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
@@ -343,6 +383,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
+      if (documents && options.watch !== false) await documents.watch();
       for (const child of children) await child.start();
     },
 
@@ -364,6 +405,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         }));
         for (const socket of sockets) socket.destroy();
         await folder?.close();
+        await documents?.close();
         await forwarder.close();
         await stoppingChildren;
       })();

@@ -16,7 +16,9 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_TEMPLATE_RENDER'
   | 'DECOY_ERR_IMPORT_INVALID'
   | 'DECOY_ERR_TLS'
-  | 'DECOY_ERR_SERVICE_INVALID';
+  | 'DECOY_ERR_SERVICE_INVALID'
+  | 'DECOY_ERR_SCHEMA_INVALID'
+  | 'DECOY_ERR_OPENAPI_INVALID';
 
 export interface ErrorSource {
   /** The file as shown to the user: relative to the working directory when inside it, else absolute. */
