@@ -13,6 +13,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
+import { EventHub } from './admin/event-hub.js';
 import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
@@ -106,6 +107,7 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
   let loadReport: LoadReport | undefined;
   let stopping: Promise<void> | undefined;
   let activeRecorder: Recorder | undefined;
+  let events: EventHub | undefined;
   const sockets = new Set<Socket>();
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
@@ -176,8 +178,9 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
+      events = new EventHub(engine);
       const admin = lazyAdmin({
-        recorder,
+        recorder, events,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
@@ -222,6 +225,8 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
       stopping ??= (async () => {
         // Hung sockets are not requests in flight to wait for.
         for (const socket of delivery.hung) socket.destroy();
+        // Live event streams never finish on their own: end them so the servers can close.
+        events?.close();
         await Promise.all([server, adminServer].map(async (s) => {
           if (!s) return;
           const closed = new Promise<void>((resolve) => s.close(() => resolve()));
