@@ -27,7 +27,7 @@ export class ApiError extends Error {
 export interface Problem {
   title?: string;
   detail?: string;
-  errors?: Array<{ pointer?: string; detail: string; title?: string }>;
+  errors?: Array<{ source?: { pointer?: string }; detail: string; title?: string }>;
 }
 
 let base = '/__admin';

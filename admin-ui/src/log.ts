@@ -147,7 +147,7 @@ function Headers(props: { headers?: Record<string, string | string[]> }) {
 }
 
 function Body(props: { body?: string; base64?: string }) {
-  if (props.body === undefined && !props.base64) return html`<div class="muted">no body</div>`;
+  if (!props.body && !props.base64) return html`<div class="muted">no body</div>`;
   let text = props.body ?? `(binary, ${Math.round(((props.base64?.length ?? 0) * 3) / 4)} bytes)`;
   try {
     if (props.body && /^\s*[[{]/.test(props.body)) text = JSON.stringify(JSON.parse(props.body), null, 2);
@@ -211,9 +211,11 @@ export function LogView(props: { entries: LiveEntry[]; version: number; onSugges
       <span class="muted" data-testid="log-count">${shown.length} of ${props.entries.length}</span>
       <button onClick=${props.onClear}>Clear journal</button>
     </div>
-    <div class="log-head"><span class="c-time">time</span><span class="c-method">method</span><span class="c-path">path</span><span class="c-status">status</span><span class="c-dur">duration</span><span class="c-stub">stub</span><span class="c-fault">fault</span></div>
     <div class="split">
-      <${VirtualList} items=${shown} selected=${open?.id} onOpen=${setOpen} />
+      <div class="log-col">
+        <div class="log-head"><span class="c-time">time</span><span class="c-method">method</span><span class="c-path">path</span><span class="c-status">status</span><span class="c-dur">duration</span><span class="c-stub">stub</span><span class="c-fault">fault</span></div>
+        <${VirtualList} items=${shown} selected=${open?.id} onOpen=${setOpen} />
+      </div>
       ${open ? html`<${RequestDetail} entry=${open} onClose=${() => setOpen(undefined)} onSuggest=${props.onSuggest} />` : null}
     </div>
   </div>`;

@@ -33,6 +33,7 @@ function Admin(props: { base: string }) {
   const [stubsVersion, setStubsVersion] = useState(0);
   const [seed, setSeed] = useState<string>();
   const frame = useRef(0);
+  const countsTimer = useRef<ReturnType<typeof setTimeout>>();
   const redraw = () => {
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
@@ -47,8 +48,13 @@ function Admin(props: { base: string }) {
         list.unshift(data as LiveEntry);
         if (list.length > MAX_ROWS) list.length = MAX_ROWS;
         redraw();
-        // Match counts and chaos hits moved.
-        setStubsVersion((v) => v + 1);
+        // Match counts and chaos hits moved: the views reload at most once a second however busy the server is.
+        if (!countsTimer.current) {
+          countsTimer.current = setTimeout(() => {
+            countsTimer.current = undefined;
+            setStubsVersion((v) => v + 1);
+          }, 1000);
+        }
       } else if (type === 'stubs-changed') {
         setStubsVersion((v) => v + 1);
       } else if (type === 'ready') {

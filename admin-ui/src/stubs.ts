@@ -125,7 +125,7 @@ function StubEditor(props: { mapping?: Mapping; seed?: string; onDone(id?: strin
       props.onDone(saved?.id);
     } catch (e) {
       if (e instanceof ApiError && e.problem?.errors?.length) {
-        setProblems(e.problem.errors.map((p) => ({ pointer: p.pointer, line: lineOf(YAML, text, p.pointer), detail: p.detail })));
+        setProblems(e.problem.errors.map((p) => ({ pointer: p.source?.pointer, line: lineOf(YAML, text, p.source?.pointer), detail: p.detail })));
       } else {
         setProblems([{ detail: (e as Error).message }]);
       }
@@ -141,7 +141,7 @@ function StubEditor(props: { mapping?: Mapping; seed?: string; onDone(id?: strin
     </header>
     <div class="code">
       <div class="gutter" aria-hidden="true">${Array.from({ length: lineCount }, (_, i) => html`<div class=${bad.has(i + 1) ? 'bad' : ''}>${i + 1}</div>`)}</div>
-      <textarea spellcheck="false" data-testid="stub-text" rows=${Math.max(12, lineCount + 1)} value=${text ?? 'loading…'} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}></textarea>
+      <textarea spellcheck="false" data-testid="stub-text" disabled=${text === undefined} rows=${Math.max(12, lineCount + 1)} value=${text ?? 'loading…'} onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}></textarea>
     </div>
     ${problems.length ? html`<ul class="problems" data-testid="stub-problems">${problems.map((p) => html`<li>${p.line ? html`<b>line ${p.line}</b> ` : null}${p.pointer ? html`<code>${p.pointer}</code> ` : null}${p.detail}</li>`)}</ul>` : null}
     <footer>

@@ -554,7 +554,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });
 
-  installUiRoutes(router, engine, ctx.events);
+  installUiRoutes(router, { engine, ...(ctx.events ? { hub: ctx.events } : {}), ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import type { MockEngine } from '../core/engine.js';
+import type { Stub } from '../core/stub.js';
 import { findNearMisses, formatNearMissReport, suggestStub } from '../core/matching/near-miss.js';
 import { EventHub, liveEntry, type HubMessage } from './event-hub.js';
 import { AdminProblem, notFound, sendProblem } from './problem.js';
@@ -18,6 +19,8 @@ import { requestOf } from './wiremock-json.js';
  * or a stalled proxy stops reading; the server then keeps at most this much for it, never more.
  */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
+/** Events are gathered this long before they are written. */
+const FLUSH_MS = 20;
 /** A comment line this often keeps idle proxies from closing the stream. */
 const HEARTBEAT_MS = 15_000;
 
@@ -25,11 +28,19 @@ function sse(message: HubMessage): string {
   return `event: ${message.type}\ndata: ${JSON.stringify(message.data)}\n\n`;
 }
 
-/**
- * The live routes, mounted on the admin router (behind its token check). `hub` is the server's, made
- * at start; an admin app made on its own gets one of its own.
- */
-export function installUiRoutes(router: Router, engine: MockEngine, hub: EventHub = new EventHub(engine)): void {
+export interface UiRoutesOptions {
+  engine: MockEngine;
+  /** The server's live events, made at start; an admin app made on its own gets one of its own. */
+  hub?: EventHub;
+  /** A stub file's name as users see it (relative to the stubs folder). */
+  relativeFile?: (absolutePath: string) => string;
+}
+
+/** The live routes, mounted on the admin router (behind its token check). */
+export function installUiRoutes(router: Router, options: UiRoutesOptions): void {
+  const { engine } = options;
+  const hub = options.hub ?? new EventHub(engine);
+  const fileOf = (stub: Stub): string | undefined => (stub.origin.path && options.relativeFile ? options.relativeFile(stub.origin.path) : stub.origin.file);
   router.get('/decoy/events', (req: Request, res: Response) => {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -39,25 +50,50 @@ export function installUiRoutes(router: Router, engine: MockEngine, hub: EventHu
     res.socket?.setNoDelay(true);
     // A client that reconnects waits this long (ms); "ready" tells it the subscription is live.
     res.write(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
+    // Under load, events are written in batches (one write per FLUSH_MS), not one small write each:
+    // the browser then wakes once per batch, and the server makes one syscall for many events.
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      if (pending.length === 0 || res.destroyed) return;
+      res.write(pending.join(''));
+      pending = [];
+      pendingBytes = 0;
+    };
+    const behind = () => res.writableLength + pendingBytes > MAX_UNREAD_BYTES;
     const heartbeat = setInterval(() => {
-      if (res.writableLength > MAX_UNREAD_BYTES) res.destroy();
+      if (behind()) res.destroy();
       else res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS);
     heartbeat.unref();
+    const stop = () => {
+      clearInterval(heartbeat);
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+    };
     const off = hub.subscribe({
       write: (message) => {
-        if (res.destroyed || res.writableLength > MAX_UNREAD_BYTES) return false;
-        res.write(sse(message));
+        if (res.destroyed || behind()) return false;
+        const text = sse(message);
+        pending.push(text);
+        pendingBytes += text.length;
+        flushTimer ??= setTimeout(flush, FLUSH_MS);
         return true;
       },
       end: () => {
-        clearInterval(heartbeat);
-        if (res.writableLength > MAX_UNREAD_BYTES) res.destroy();
-        else res.end();
+        stop();
+        if (behind()) {
+          res.destroy();
+        } else {
+          flush();
+          res.end();
+        }
       },
     });
     req.on('close', () => {
-      clearInterval(heartbeat);
+      stop();
       off();
     });
   });
@@ -92,7 +128,7 @@ export function installUiRoutes(router: Router, engine: MockEngine, hub: EventHu
     res.json({
       matched: e.stub !== undefined,
       nearMisses: misses.map((m) => ({
-        stub: { id: m.stub.id, ...(m.stub.name ? { name: m.stub.name } : {}), ...(m.stub.origin.file ? { file: m.stub.origin.file } : {}) },
+        stub: { id: m.stub.id, ...(m.stub.name ? { name: m.stub.name } : {}), ...(fileOf(m.stub) ? { file: fileOf(m.stub) } : {}) },
         distance: m.distance,
         fields: m.fields,
       })),
