@@ -85,8 +85,9 @@ function StubEditor(props: { mapping?: Mapping; seed?: string; onDone(id?: strin
   }, []);
   const definition = (): Record<string, unknown> | undefined => {
     if (!props.mapping) return undefined;
-    const { uuid: _u, ...rest } = props.mapping;
-    return rest;
+    // The id stays out of the text (an edit keeps it); the keys read in the order people write them.
+    const { uuid: _u, id: _i, name, priority, request, response, ...rest } = props.mapping;
+    return { ...(name !== undefined ? { name } : {}), ...(priority !== undefined ? { priority } : {}), request, response, ...rest };
   };
   useEffect(() => {
     if (!YAML) return;

@@ -106,6 +106,8 @@ describe('web admin UI (browser)', function () {
   it('opens an unmatched request and shows its near-miss diff against the closest stubs', async () => {
     const p = await open({}, 'Live log');
     await live(p);
+    assert.equal((await call('/orders')).status, 200);
+    assert.equal((await call('/orders/42')).status, 200);
     assert.equal((await call('/orderz?page=2', { method: 'GET' })).status, 404);
     const row = p.locator('[data-testid=log-row][data-url="/orderz?page=2"]');
     await row.waitFor();
