@@ -64,7 +64,7 @@ function ChaosForm(props: { onAdded(): void }) {
   </form>`;
 }
 
-export function ChaosView(props: { version: number }) {
+export function ChaosView(props: { version: number; active: boolean }) {
   const [rules, setRules] = useState<Rule[]>([]);
   const [scenarios, setScenarios] = useState<Array<{ name: string; state: string; possibleStates: string[] }>>([]);
   const [now, setNow] = useState(Date.now());
@@ -73,7 +73,9 @@ export function ChaosView(props: { version: number }) {
     api<{ rules: Rule[] }>('GET', '/decoy/chaos').then((r) => setRules(r.rules)),
     api<{ scenarios: Array<{ name: string; state: string; possibleStates: string[] }> }>('GET', '/scenarios').then((s) => setScenarios(s.scenarios)),
   ]).catch((e: Error) => setError(e.message));
-  useEffect(() => { void load(); }, [props.version]);
+  useEffect(() => {
+    if (props.active) void load();
+  }, [props.version, props.active]);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);

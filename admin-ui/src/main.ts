@@ -78,9 +78,9 @@ function Admin(props: { base: string }) {
     <nav class="tabs">${TABS.map((t) => html`<button class=${t === tab ? 'on' : ''} onClick=${() => go(t)} data-testid=${`tab-${t.replace(' ', '-').toLowerCase()}`}>${t}</button>`)}
       <span class=${`live ${stream}`} data-testid="stream-state" data-state=${stream} title="live event stream">${stream === 'live' ? '● live' : stream}</span></nav>
     <main>
-      <div hidden=${tab !== 'Stubs'}><${StubsView} version=${stubsVersion} seed=${seed} onSeedUsed=${() => setSeed(undefined)} /></div>
+      <div hidden=${tab !== 'Stubs'}><${StubsView} version=${stubsVersion} active=${tab === 'Stubs'} seed=${seed} onSeedUsed=${() => setSeed(undefined)} /></div>
       <div hidden=${tab !== 'Live log'}><${LogView} entries=${entries.current} version=${version} onClear=${clear} onSuggest=${(y: string) => { setSeed(y); go('Stubs'); }} /></div>
-      <div hidden=${tab !== 'Chaos'}><${ChaosView} version=${stubsVersion} /></div>
+      <div hidden=${tab !== 'Chaos'}><${ChaosView} version=${stubsVersion} active=${tab === 'Chaos'} /></div>
       <div hidden=${tab !== 'Recording'}><${RecordingView} entries=${entries.current} version=${version} /></div>
     </main>
   </div>`;

@@ -153,7 +153,7 @@ function StubEditor(props: { mapping?: Mapping; seed?: string; onDone(id?: strin
   </section>`;
 }
 
-export function StubsView(props: { version: number; seed?: string; onSeedUsed(): void }) {
+export function StubsView(props: { version: number; active: boolean; seed?: string; onSeedUsed(): void }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [loadErrors, setLoadErrors] = useState<Array<{ formatted: string }>>([]);
   const [rules, setRules] = useState<Array<Record<string, any>>>([]);
@@ -179,9 +179,10 @@ export function StubsView(props: { version: number; seed?: string; onSeedUsed():
     setLoadErrors(errors.errors);
     setRules(chaos.rules);
   };
+  // Reloaded while shown only: a busy server bumps the version every second.
   useEffect(() => {
-    load().catch((e: Error) => setMessage(e.message));
-  }, [props.version]);
+    if (props.active) load().catch((e: Error) => setMessage(e.message));
+  }, [props.version, props.active]);
   useEffect(() => {
     if (props.seed !== undefined) setEditing({ seed: props.seed });
   }, [props.seed]);
