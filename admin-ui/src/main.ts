@@ -33,7 +33,7 @@ function Admin(props: { base: string }) {
   const [stubsVersion, setStubsVersion] = useState(0);
   const [seed, setSeed] = useState<string>();
   const frame = useRef(0);
-  const countsTimer = useRef<ReturnType<typeof setTimeout>>();
+  const countsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const redraw = () => {
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
