@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
+import { EventHub } from './admin/event-hub.js';
 import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
@@ -198,6 +199,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   let loadReport: LoadReport | undefined;
   let stopping: Promise<void> | undefined;
   let activeRecorder: Recorder | undefined;
+  let events: EventHub | undefined;
   const sockets = new Set<Socket>();
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
@@ -327,10 +329,11 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
+      events = new EventHub(engine);
       const ownAdmin = lazyAdmin({
         services: decoy.services,
         certificate: () => tlsSetup?.certificate,
-        recorder,
+        recorder, events,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
@@ -391,6 +394,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       stopping ??= (async () => {
         // Hung sockets are not requests in flight to wait for.
         for (const socket of delivery.hung) socket.destroy();
+        // Live event streams never finish on their own: end them so the servers can close.
+        events?.close();
         const stoppingChildren = Promise.all(children.map((c) => c.stop()));
         await Promise.all([server, adminServer, httpsServer as unknown as Server | undefined].map(async (s) => {
           if (!s) return;

@@ -29,6 +29,8 @@ import { AdminProblem, notFound, problemMiddleware, sendProblem } from './proble
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
+import type { EventHub } from './event-hub.js';
+import { installUiRoutes, uiHandler } from './ui-routes.js';
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -66,6 +68,8 @@ export interface AdminContext {
   certificate?: () => string | undefined;
   /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
   validateRequests?: boolean;
+  /** The server's live events for the web UI (made at start, so match counts cover every request). */
+  events?: EventHub;
 }
 
 /** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
@@ -586,10 +590,14 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });
 
+  installUiRoutes(router, { engine, ...(ctx.events ? { hub: ctx.events } : {}), ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
+
   router.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);
   });
   router.use(problemMiddleware);
+  // The UI's files are open (the page asks for the token); everything it calls is behind the token.
+  app.use('/__admin/ui', uiHandler());
   app.use('/__admin', router);
   app.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `${req.method} ${req.path}: the admin API lives under /__admin` }]);
