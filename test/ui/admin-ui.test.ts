@@ -86,6 +86,31 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'create-stub');
   });
 
+  it('picks another service of the same process, and shows that service\'s stubs and live traffic', async () => {
+    const payments = tempStubs({ 'charges.yaml': '- name: charge\n  request: { method: POST, urlPath: /charges }\n  response: { status: 201, jsonBody: { id: ch_1 } }\n' });
+    try {
+      const p = await open({ services: [{ name: 'payments', port: 0, stubsDir: payments.dir }] }, 'Live log');
+      await live(p);
+      const picker = p.getByTestId('service-picker');
+      await picker.waitFor();
+      assert.deepEqual(await picker.locator('option').allInnerTexts(), ['default (:' + decoy!.port + ')', 'payments (:' + decoy!.service('payments')!.port + ')']);
+      await picker.selectOption({ label: 'payments (:' + decoy!.service('payments')!.port + ')' });
+      await live(p);
+      // Traffic to the main service does not show in the payments service's log; its own does.
+      assert.equal((await call('/orders')).status, 200);
+      const res = await fetch(`${decoy!.service('payments')!.url}/charges`, { method: 'POST' });
+      assert.equal(res.status, 201);
+      await p.locator('[data-testid=log-row][data-url="/charges"]').waitFor();
+      assert.equal(await p.locator('[data-testid=log-row][data-url="/orders"]').count(), 0, 'the main service\'s request is not in this log');
+      await p.getByTestId('tab-stubs').click();
+      await p.locator('[data-testid=stub-row]', { hasText: '/charges' }).waitFor();
+      assert.equal(await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).count(), 0, 'only the payments stubs are listed');
+      await screenshot(p, 'service-picker');
+    } finally {
+      payments.cleanup();
+    }
+  });
+
   it('shows each request in the live log as it happens, without a reload', async () => {
     const p = await open({}, 'Live log');
     await live(p);
