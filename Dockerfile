@@ -8,6 +8,7 @@ FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
+COPY admin-ui ./admin-ui
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Run: Node, the production dependencies and the built JavaScript, as the unprivileged user `node`.

@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { AdminContext } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
+import { EventHub } from './admin/event-hub.js';
 import type { AdminHandler } from './http/stub-server.js';
 import { MockEngine } from './core/engine.js';
 import { DecoyError, isDecoyError } from './core/errors.js';
@@ -27,6 +28,7 @@ import { DecoyMetrics } from './observability/metrics.js';
 import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
+import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
 import type { Stub } from './core/stub.js';
@@ -95,6 +97,19 @@ export interface DecoyOptions {
   onShutdownRequest?: () => void;
   /** Seed for every random draw (chaos entries and rules, delay distributions): the same seed, the same faults. */
   seed?: number;
+  /**
+   * Generated bodies (`response.schema`) depend only on the request (method, URL, body) and the seed:
+   * the same request always gets the same data, run after run. Default false: each request draws anew.
+   */
+  stableData?: boolean;
+  /**
+   * OpenAPI documents (Swagger 2.0, OpenAPI 3.0, 3.1) to mock: every operation becomes stubs beside the
+   * stub folder's (examples first, else bodies generated from the schemas). A document that cannot be
+   * read is a start-up error.
+   */
+  openapi?: string[];
+  /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
+  validateRequests?: boolean;
   /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
   maxHangMs?: number;
   /** Forward every request no stub matches to this base URL (partial mocking). */
@@ -187,7 +202,10 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 function createService(options: DecoyOptions, directory: Map<string, ServiceEntry>, isMain: boolean): Decoy {
   const name = options.name ?? 'default';
   const logger = options.logger ?? silentLogger();
-  const engine = new MockEngine({ journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const engine = new MockEngine({
+    journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.stableData ? { stableData: true } : {}),
+  });
   let hungLimitWarned = false;
   const delivery: DeliveryOptions = {
     maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? 10_000,
@@ -228,12 +246,16 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   let loadReport: LoadReport | undefined;
   let stopping: Promise<void> | undefined;
   let activeRecorder: Recorder | undefined;
+  let events: EventHub | undefined;
   const sockets = new Set<Socket>();
   const display = (h: string): string => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
   const shown = display(host);
 
+  /** Stubs from OpenAPI documents: loaded beside the folder's, like file stubs (a reset keeps them). */
+  let openApiStubs: Stub[] = [];
+  let documents: import('./sources/openapi-source.js').OpenApiDocuments | undefined;
   const onFileChange = (stubs: Stub[], saved: boolean): void => {
-    const dropped = engine.setFileStubs(stubs);
+    const dropped = engine.setFileStubs(openApiStubs.length ? [...openApiStubs, ...stubs] : stubs);
     if (!saved) {
       for (const d of dropped) {
         logger.warn(`${d.file ?? 'a stub file'} changed on disk: the unsaved API ${d.kind} of stub ${d.id} is dropped; the file wins`);
@@ -320,7 +342,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     },
     get port() { return port; },
     get loadReport() { return loadReport; },
-    settled: () => folder?.settled() ?? Promise.resolve(),
+    settled: async () => {
+      await folder?.settled();
+      await documents?.settled();
+    },
     async stopRecording() {
       if (activeRecorder?.status !== 'Recording') return undefined;
       return { written: (await activeRecorder.stop()).written };
@@ -330,23 +355,41 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
       const childDirs = isMain ? await createChildren() : [];
+      if (options.openapi?.length) {
+        const { OpenApiDocuments } = await import('./sources/openapi-source.js');
+        documents = new OpenApiDocuments({
+          files: options.openapi, importOptions: { validateRequests: options.validateRequests ?? false },
+          nextSequence: engine.nextSequence, logger,
+          onChange: (stubs) => {
+            openApiStubs = stubs;
+            onFileChange(folder?.stubs() ?? [], false);
+          },
+        });
+        await documents.load();
+        openApiStubs = documents.stubs();
+        engine.setFileStubs(openApiStubs);
+      }
       if (options.stubsDir !== undefined) {
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
           onReloadProblems: (n) => observed.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
       if (options.httpsPort !== undefined) tlsSetup = await prepareTls(options.tls ?? {}, host);
+      // Stubs with generated bodies serve once their generator is loaded.
+      await schemaGeneratorReady();
       const f = folder;
       const recorder = new Recorder(engine, f);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
+      events = new EventHub(engine);
       const ownAdmin = lazyAdmin({
         services: decoy.services,
         certificate: () => tlsSetup?.certificate,
-        recorder,
+        recorder, events,
         engine, startedAt, token: options.adminToken,
         maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
+        validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async () => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
@@ -400,6 +443,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       }
       // Watching starts after the first request can be served: start-up time does not wait for it.
       if (folder && options.watch !== false) await folder.watch();
+      if (documents && options.watch !== false) await documents.watch();
       for (const child of children) await child.start();
     },
 
@@ -407,6 +451,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       stopping ??= (async () => {
         // Hung sockets are not requests in flight to wait for.
         for (const socket of delivery.hung) socket.destroy();
+        // Live event streams never finish on their own: end them so the servers can close.
+        events?.close();
         const stoppingChildren = Promise.all(children.map((c) => c.stop()));
         await Promise.all([server, adminServer, httpsServer as unknown as Server | undefined].map(async (s) => {
           if (!s) return;
@@ -421,6 +467,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         }));
         for (const socket of sockets) socket.destroy();
         await folder?.close();
+        await documents?.close();
         await forwarder.close();
         await stoppingChildren;
       })();

@@ -19,15 +19,19 @@ import type { ServeEvent } from '../core/state/journal.js';
 import { ChaosRules } from '../core/state/chaos-rules.js';
 import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
+import { loadSchemaGenerator } from '../core/response/schema-response.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
 import type { Recorder } from '../proxy/recorder.js';
 import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
+import { registerOpenApiRoutes } from './openapi-routes.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
+import type { EventHub } from './event-hub.js';
+import { installUiRoutes, uiHandler } from './ui-routes.js';
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -63,6 +67,10 @@ export interface AdminContext {
   services?: () => ServiceInfo[];
   /** The certificate HTTPS serves (PEM), when it does. */
   certificate?: () => string | undefined;
+  /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
+  validateRequests?: boolean;
+  /** The server's live events for the web UI (made at start, so match counts cover every request). */
+  events?: EventHub;
 }
 
 /** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
@@ -144,6 +152,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
+  // A stub with a generated body serves only once json-schema-faker is loaded: load it before such a stub goes in.
+  router.use(async (req, _res, next) => {
+    if (typeof req.body === 'string' && req.body.includes('"schema"')) await loadSchemaGenerator();
+    next();
+  });
 
   /** Validates and compiles a stub definition from the API; every problem is reported at once. */
   /** @param replacing the stub an edit replaces: the edit keeps its id and its place in the order, as in WireMock. */
@@ -575,14 +588,19 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const names = (ctx.services?.() ?? []).map((s) => s.name);
     throw new AdminProblem(404, 'No such service', [{ detail: `no service named ${req.params.name}; the services are ${names.join(', ')}` }]);
   });
+  registerOpenApiRoutes(router, ctx);
   router.get('/decoy/load-errors', (_req, res) => {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });
+
+  installUiRoutes(router, { engine, ...(ctx.events ? { hub: ctx.events } : {}), ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);
   });
   router.use(problemMiddleware);
+  // The UI's files are open (the page asks for the token); everything it calls is behind the token.
+  app.use('/__admin/ui', uiHandler());
   app.use('/__admin', router);
   app.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `${req.method} ${req.path}: the admin API lives under /__admin` }]);

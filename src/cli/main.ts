@@ -102,7 +102,10 @@ export function buildProgram(): Command {
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
     .option('--no-journal', 'keep no journal of requests')
-    .option('--seed <n>', 'seed for every random draw (chaos, delay distributions): the same seed gives the same faults', parseCount)
+    .option('--seed <n>', 'seed for every random draw (chaos, delay distributions, generated bodies): the same seed gives the same faults and data', parseCount)
+    .option('--openapi <file>', 'mock an OpenAPI document (Swagger 2.0, OpenAPI 3.0/3.1): every operation becomes stubs (repeatable)', collect, [])
+    .option('--validate-requests', 'a request to an operation of an --openapi document that breaks it gets a 400 listing every violation')
+    .option('--stable-data', 'generated bodies (response.schema) depend only on the request and --seed: the same request always gets the same data')
     .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, 600_000)
     .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, 10_000)
     .option('--max-header-size <bytes>', 'largest request line plus headers (431 beyond); e.g. 16k', parseBytes, 16 * 1024)
@@ -124,12 +127,45 @@ export function buildProgram(): Command {
     .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
-      + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)');
+      + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)'
+      + '\nTo write stub files from an OpenAPI document, a HAR file or a Pact contract: decoy import openapi|har|pact FILE --out DIR (see decoy import --help)');
   return program;
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `decoy import <kind> <file...> --out DIR`: another format's descriptions written as stub files. */
+export function buildImportProgram(): Command {
+  return new Command('decoy import')
+    .description('Turn other descriptions of an API into stub files: decoy import openapi spec.yaml --out stubs/')
+    .argument('<kind>', 'what the files are: openapi, har or pact')
+    .argument('<files...>', 'the files to import')
+    .requiredOption('-o, --out <dir>', 'folder to write the stub files into (created if missing)')
+    .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']).default('yaml'))
+    .option('--validate-requests', 'openapi: stubs also check requests against the document (400 listing every violation)')
+    .showHelpAfterError('(run decoy import --help for the options)');
+}
+
+async function runImport(argv: string[]): Promise<void> {
+  const program = buildImportProgram();
+  program.parse(argv, { from: 'user' });
+  const [kind, files] = program.processedArgs as [string, string[]];
+  const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean }>();
+  const logger = createLogger({ format: 'pretty' });
+  const { importerFor } = await import('../sources/importers/index.js');
+  const { writeImported } = await import('../sources/importers/write-stubs.js');
+  let importer;
+  try {
+    importer = await importerFor(kind);
+  } catch (e) {
+    program.error((e as Error).message);
+  }
+  const result = await importer!(files, { validateRequests: o.validateRequests ?? false });
+  for (const w of result.warnings) logger.warn(w);
+  const written = await writeImported(result.stubs, o.out, o.format);
+  logger.info(`wrote ${written.length} stub file(s) with ${result.stubs.length} stub(s) to ${o.out}`);
 }
 
 /** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
@@ -194,12 +230,13 @@ async function record(argv: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'record') return record(process.argv.slice(3));
+  if (process.argv[2] === 'import') return runImport(process.argv.slice(3));
   const program = buildProgram();
   dropFalseSwitches(program, process.env);
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
@@ -239,6 +276,9 @@ async function main(): Promise<void> {
     requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
     journalSize: opts.journal ? opts.journalSize : 0,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.stableData ? { stableData: true } : {}),
+    ...(opts.openapi.length ? { openapi: opts.openapi } : {}),
+    ...(opts.validateRequests ? { validateRequests: true } : {}),
     maxHangMs: opts.maxHang,
     ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
     proxyInsecure: opts.proxyInsecure ?? false, proxyTimeoutMs: opts.proxyTimeout,

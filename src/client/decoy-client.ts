@@ -403,6 +403,16 @@ export class DecoyClient {
     return (await this.#call<{ errors: LoadError[] }>('GET', '/decoy/load-errors')).errors;
   }
 
+  /**
+   * Mocks an OpenAPI document (Swagger 2.0, OpenAPI 3.0 or 3.1, parsed: an object; local `$ref`s only):
+   * every operation becomes stubs, as `--openapi` does. Returns the stubs created and any warnings; a
+   * document that cannot be read is a `DecoyClientError` with status 422.
+   */
+  async addOpenApi(document: Record<string, unknown>, options: { name?: string } = {}): Promise<{ document: string; mappings: StubMapping[]; warnings: string[] }> {
+    const query = options.name === undefined ? '' : `?name=${encodeURIComponent(options.name)}`;
+    return this.#call('POST', `/decoy/openapi${query}`, document);
+  }
+
   // ---- Decoy's extensions: chaos rules ----
 
   /**

@@ -56,9 +56,13 @@ export class MockEngine {
   /** How many requests each stub with chaos entries has matched, for firstRequests / everyNth. */
   #chaosCounts = new WeakMap<Stub, number>();
 
-  constructor(options: { journalSize?: number; seed?: number; now?: () => number } = {}) {
+  /** With stable data on: the number generated values are derived from, with the request. */
+  readonly #stableSeed: number | undefined;
+
+  constructor(options: { journalSize?: number; seed?: number; now?: () => number; stableData?: boolean } = {}) {
     this.journal = new Journal(options.journalSize ?? 10_000);
     this.random = createRandom(options.seed);
+    this.#stableSeed = options.stableData ? (options.seed ?? 0) : undefined;
     this.chaosRules = new ChaosRules(options.now);
   }
 
@@ -236,7 +240,7 @@ export class MockEngine {
       r = rs[i]!;
     }
     if (r.render === undefined) return r;
-    const w = r.render({ request, random: this.random, stub });
+    const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed });
     return { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
   }
 

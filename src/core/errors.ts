@@ -17,6 +17,8 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_IMPORT_INVALID'
   | 'DECOY_ERR_TLS'
   | 'DECOY_ERR_SERVICE_INVALID'
+  | 'DECOY_ERR_SCHEMA_INVALID'
+  | 'DECOY_ERR_OPENAPI_INVALID'
   | 'DECOY_ERR_WRITE_ESCAPE';
 
 export interface ErrorSource {

@@ -3,6 +3,8 @@
  * plus Decoy's additions. These are plain data; `compileStub()` turns one into a runtime `Stub`.
  */
 
+import type { RequestSchemaDefinition } from './request-schema.js';
+
 /** A value pattern as written: a WireMock StringValuePattern object, or a plain string (Decoy: means equalTo). */
 export type ValuePatternDefinition = string | Record<string, unknown>;
 
@@ -38,6 +40,8 @@ export interface ResponseDefinition {
   delayDistribution?: Record<string, unknown>;
   chunkedDribbleDelay?: { numberOfChunks: number; totalDuration: number };
   fault?: string;
+  /** Decoy: a JSON Schema; the body is generated from it per request (json-schema-faker). */
+  schema?: unknown;
   /** Decoy: a bandwidth limit for the body. */
   bytesPerSecond?: number;
   /** WireMock: `['response-template']` renders this response as a Handlebars template. */
@@ -65,6 +69,8 @@ export interface StubDefinition {
   requiredScenarioState?: string;
   newScenarioState?: string;
   metadata?: Record<string, unknown>;
+  /** Decoy: what a matched request must look like (OpenAPI-style parameters and body); else a 400 listing the violations. */
+  requestSchema?: RequestSchemaDefinition;
   [key: string]: unknown;
 }
 

@@ -45,6 +45,7 @@ const responseKeys = {
   jsonBody: {},
   base64Body: { type: 'string' },
   bodyFileName: { type: 'string', minLength: 1 },
+  schema: { type: ['object', 'boolean'] },
   fixedDelayMilliseconds: { type: 'integer', minimum: 0 },
   delayDistribution: { type: 'object' },
   chunkedDribbleDelay: { type: 'object' },
@@ -76,6 +77,15 @@ const stubKeys = {
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },
   metadata: { type: 'object' },
+  requestSchema: {
+    type: 'object',
+    properties: {
+      operation: { type: 'string' },
+      parameters: { type: 'array', items: { type: 'object', required: ['in', 'name'], properties: { in: { enum: ['path', 'query', 'header'] }, name: { type: 'string', minLength: 1 }, required: { type: 'boolean' }, schema: { type: ['object', 'boolean'] }, delimiter: { type: 'string', minLength: 1 } }, additionalProperties: false } },
+      body: { type: 'object', required: ['content'], properties: { required: { type: 'boolean' }, content: { type: 'object', additionalProperties: { type: ['object', 'boolean'] } } }, additionalProperties: false },
+    },
+    additionalProperties: false,
+  },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_STUB_KEYS) stubKeys[k] = {};
 

@@ -9,7 +9,9 @@ import { compileRequestPattern, type RequestMatcher } from './matching/request-p
 import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
 import { RESPONSE_TEMPLATE_TRANSFORMER } from './response/template-response.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
+import { compileRequestSchema, type RequestSchema } from './request-schema.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
+import type { WireResponse } from './faults/plan.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
@@ -57,6 +59,19 @@ export interface CompileStubOptions extends ResponseCompileContext {
 }
 
 /**
+ * A response that first checks the request against the stub's `requestSchema`: a request that breaks
+ * it gets the 400 listing every violation; a valid one the response as it would be.
+ */
+function validating(schema: RequestSchema, request: RequestMatcher, prepared: PreparedResponse): (ctx: RenderContext) => WireResponse {
+  const inner = prepared.render;
+  return (ctx) => {
+    const violations = schema.check(ctx.request, request.pathParams(ctx.request));
+    if (violations.length) return schema.answer(violations);
+    return inner ? inner(ctx) : prepared;
+  };
+}
+
+/**
  * A stable id for a stub that names none: derived from where it was written, so a file's stubs keep
  * their ids across reloads and restarts. Shaped as a UUID (version 5 style) for WireMock clients.
  */
@@ -91,10 +106,11 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   try {
     chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
+    const requestSchema = def.requestSchema === undefined ? undefined : compileRequestSchema(def.requestSchema, '/requestSchema');
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
-      const render = prepared.render;
+      const render = requestSchema ? validating(requestSchema, request, prepared) : prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
         ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),

@@ -11,6 +11,7 @@ import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/s
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
 import { nodeAt, nodeToJson } from './json-source.js';
+import { resolveSchemaFiles } from './schema-refs.js';
 
 export interface ParsedStubFile {
   stubs: Stub[];
@@ -200,9 +201,14 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       } else {
         origin.line = source.position(pointer)?.line;
       }
-      const d = def as StubDefinition;
+      const readFile = (name: string, at: string): Buffer => {
+        const { bytes, path } = ctx.readBodyFile(name, at);
+        bodyFiles.add(path);
+        return bytes;
+      };
+      const d = resolveSchemaFiles(def as StubDefinition, readFile);
       const idSeed = `${ctx.idSeed}#${pointer}`;
-      stubs.push(compileStub(d, {
+      const compiled = compileStub(d, {
         sequence: ctx.sequenceFor(d.id ?? d.uuid ?? deriveStubId(idSeed)),
         pointer,
         idSeed,
@@ -210,12 +216,10 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         rawJson: (at) => source.rawJson(pointer + at),
         ...(ctx.readBodyFileAtRequest ? { readBodyFileAtRequest: ctx.readBodyFileAtRequest } : {}),
         ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
-        readBodyFile: (name, at) => {
-          const { bytes, path } = ctx.readBodyFile(name, at);
-          bodyFiles.add(path);
-          return bytes;
-        },
-      }));
+        readBodyFile: readFile,
+      });
+      // Shown and saved as written: file references stay references.
+      stubs.push(d === def ? compiled : { ...compiled, definition: def as StubDefinition });
     } catch (e) {
       if (!(e instanceof DecoyError)) throw e;
       const at = e.source?.pointer ?? pointer;

@@ -79,6 +79,21 @@ describe('README examples', () => {
     assert.ok(normal);
   });
 
+  it('the generated data example: a customer generated from its schema', async () => {
+    const res = await get(`${decoy.url}/customers/42`);
+    assert.equal(res.status, 200);
+    const customer = JSON.parse(res.text);
+    assert.ok(['free', 'pro', 'enterprise'].includes(customer.tier), res.text);
+    assert.match(customer.address.zip, /^[0-9]{5}$/);
+  });
+
+  it('the requestSchema example: a request that breaks it gets a 400 listing the violation', async () => {
+    const bad = await get(`${decoy.url}/orders?limit=500&ids=1,x`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(JSON.parse(bad.text).violations.map((v: { name: string; pointer: string }) => [v.name, v.pointer]), [['limit', ''], ['ids', '/1']]);
+    assert.equal((await get(`${decoy.url}/orders?limit=5&ids=1,2`)).status, 200);
+  });
+
   it('the WireMock JSON example', async () => {
     const res = await get(`${decoy.url}/health`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);

@@ -10,6 +10,7 @@ import type { WireResponse } from '../faults/plan.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
+import { compileSchema, createSchemaRenderer, requestSeed } from './schema-response.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
 export interface ProxySpec {
@@ -43,6 +44,11 @@ export interface RenderContext {
   /** The engine's random source: `--seed` makes generated values reproducible. */
   readonly random: Random;
   readonly stub: { readonly id: string; readonly name: string | undefined };
+  /**
+   * Set with `--stable-data`: generated values then depend only on the request and this number
+   * (the seed, or 0), not on the order of requests.
+   */
+  readonly stableSeed?: number | undefined;
 }
 
 /**
@@ -131,7 +137,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
       source: { pointer: joinPointer(pointer, 'status') }, hint: 'add transformers: [response-template] to the response, or start Decoy with --global-templating',
     });
   }
-  const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName'] as const).filter((k) => def[k] !== undefined);
+  const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName', 'schema'] as const).filter((k) => def[k] !== undefined);
   if (bodyKeys.length > 1) {
     throw new DecoyError('DECOY_ERR_STUB_INVALID', `response has more than one body (${bodyKeys.join(', ')}); use exactly one`, {
       source: { pointer: joinPointer(pointer, bodyKeys[1]!) },
@@ -190,6 +196,14 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     }
   }
   if (impliedContentType && !hasHeader(def.headers, 'content-type')) headers.push('Content-Type', impliedContentType);
+  let render: ResponseRenderer | undefined;
+  if (def.schema !== undefined) {
+    // Decoy: the body is generated per request from a JSON Schema.
+    const compiled = compileSchema(def.schema, joinPointer(pointer, 'schema'));
+    const generate = createSchemaRenderer(compiled, { status: def.status ?? 200, statusMessage: def.statusMessage, headers });
+    render = (rc) => generate(rc.stableSeed !== undefined ? requestSeed(rc.request, rc.stableSeed) : Math.floor(rc.random() * 4294967296));
+    kind = 'a body generated from its JSON Schema';
+  }
   if (!hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding')) {
     headers.push('Content-Length', String(body.length));
   }
@@ -219,7 +233,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
   return {
     status, statusMessage, headers, body,
     ...(delay ? { delay } : {}), ...(fault ? { fault } : {}), ...(dribble ? { dribble } : {}), ...(bytesPerSecond ? { bytesPerSecond } : {}),
-    ...(proxy ? { proxy } : {}),
+    ...(proxy ? { proxy } : {}), ...(render ? { render } : {}),
     explain: () => `${proxy ? 'forwards, and responds' : `responds ${status}${statusMessage ? ' ' + statusMessage : ''}`} with ${kind}${extras.length ? `, after ${extras.join(', ')}` : ''}`,
   };
 }

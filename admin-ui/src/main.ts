@@ -1,0 +1,111 @@
+/**
+ * Decoy's web admin UI: stubs, the live request log, chaos and recording, on one page. It talks only
+ * to the admin API of the server that serves it.
+ */
+import { html, render } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { adminBase, api, follow, onTokenNeeded, services, setAdminBase, type Service, type StreamState } from './api';
+import { ChaosView, RecordingView } from './chaos';
+import { LogView, type LiveEntry } from './log';
+import { StubsView } from './stubs';
+import './styles.css';
+
+/** The log keeps this many rows in the browser (the journal's default size). */
+const MAX_ROWS = 10_000;
+const TABS = ['Stubs', 'Live log', 'Chaos', 'Recording'] as const;
+type Tab = (typeof TABS)[number];
+
+function TokenDialog(props: { message: string; onToken(t: string): void }) {
+  const [value, setValue] = useState('');
+  return html`<div class="modal"><form class="dialog" data-testid="token-dialog" onSubmit=${(e: Event) => { e.preventDefault(); if (value) props.onToken(value); }}>
+    <label>${props.message}<input type="password" autofocus value=${value} onInput=${(e: Event) => setValue((e.target as HTMLInputElement).value)} /></label>
+    <button class="primary" type="submit">Use token</button>
+    <div class="muted">Kept for this tab only (sessionStorage).</div>
+  </form></div>`;
+}
+
+function Admin(props: { base: string }) {
+  const [tab, setTab] = useState<Tab>(() => (TABS as readonly string[]).includes(decodeURIComponent(location.hash.slice(1))) ? decodeURIComponent(location.hash.slice(1)) as Tab : 'Stubs');
+  const [stream, setStream] = useState<StreamState>('connecting');
+  // Newest first; mutated in place and redrawn at most once a frame, so a burst of requests costs one render.
+  const entries = useRef<LiveEntry[]>([]);
+  const [version, setVersion] = useState(0);
+  const [stubsVersion, setStubsVersion] = useState(0);
+  const [seed, setSeed] = useState<string>();
+  const frame = useRef(0);
+  const countsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const redraw = () => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      setVersion((v) => v + 1);
+    });
+  };
+  useEffect(() => {
+    const live = follow((type, data) => {
+      if (type === 'served') {
+        const list = entries.current;
+        list.unshift(data as LiveEntry);
+        if (list.length > MAX_ROWS) list.length = MAX_ROWS;
+        redraw();
+        // Match counts and chaos hits moved: the views reload at most once a second however busy the server is.
+        if (!countsTimer.current) {
+          countsTimer.current = setTimeout(() => {
+            countsTimer.current = undefined;
+            setStubsVersion((v) => v + 1);
+          }, 1000);
+        }
+      } else if (type === 'stubs-changed') {
+        setStubsVersion((v) => v + 1);
+      } else if (type === 'ready') {
+        // (Re)connected: what the journal holds, then whatever arrived meanwhile, without duplicates.
+        api<{ entries: LiveEntry[] }>('GET', `/decoy/log?limit=${MAX_ROWS}`).then((log) => {
+          const known = new Set(log.entries.map((e) => e.id));
+          const newer = entries.current.filter((e) => !known.has(e.id));
+          entries.current = [...newer, ...log.entries.reverse()].slice(0, MAX_ROWS);
+          redraw();
+        }, () => undefined);
+      }
+    }, setStream);
+    return () => live.stop();
+  }, []);
+  const go = (t: Tab) => {
+    setTab(t);
+    history.replaceState(null, '', `#${encodeURIComponent(t)}`);
+  };
+  const clear = () => api('DELETE', '/requests').then(() => { entries.current = []; redraw(); });
+  return html`<div class="admin">
+    <nav class="tabs">${TABS.map((t) => html`<button class=${t === tab ? 'on' : ''} onClick=${() => go(t)} data-testid=${`tab-${t.replace(' ', '-').toLowerCase()}`}>${t}</button>`)}
+      <span class=${`live ${stream}`} data-testid="stream-state" data-state=${stream} title="live event stream">${stream === 'live' ? '● live' : stream}</span></nav>
+    <main>
+      <div hidden=${tab !== 'Stubs'}><${StubsView} version=${stubsVersion} active=${tab === 'Stubs'} seed=${seed} onSeedUsed=${() => setSeed(undefined)} /></div>
+      <div hidden=${tab !== 'Live log'}><${LogView} entries=${entries.current} version=${version} onClear=${clear} onSuggest=${(y: string) => { setSeed(y); go('Stubs'); }} /></div>
+      <div hidden=${tab !== 'Chaos'}><${ChaosView} version=${stubsVersion} active=${tab === 'Chaos'} /></div>
+      <div hidden=${tab !== 'Recording'}><${RecordingView} entries=${entries.current} version=${version} /></div>
+    </main>
+  </div>`;
+}
+
+function App() {
+  const [list, setList] = useState<Service[]>();
+  const [base, setBase] = useState(adminBase());
+  const [prompt, setPrompt] = useState<{ message: string; resolve(t: string): void }>();
+  useEffect(() => {
+    onTokenNeeded((message) => new Promise((resolve) => setPrompt({ message, resolve })));
+    void services().then(setList);
+  }, []);
+  const pick = (b: string) => {
+    setAdminBase(b);
+    setBase(b);
+  };
+  return html`<div class="page">
+    <header class="top"><h1>Decoy</h1>
+      ${list && list.length > 1 ? html`<label class="service">service <select value=${base} onChange=${(e: Event) => pick((e.target as HTMLSelectElement).value)} data-testid="service-picker">
+        ${list.map((s) => html`<option value=${s.adminBase}>${s.name}${s.port ? ` (:${s.port})` : ''}</option>`)}</select></label>` : null}
+      <span class="muted">${base}</span></header>
+    ${list === undefined ? html`<div class="muted">loading…</div>` : html`<${Admin} key=${base} base=${base} />`}
+    ${prompt ? html`<${TokenDialog} message=${prompt.message} onToken=${(t: string) => { setPrompt(undefined); prompt.resolve(t); }} />` : null}
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById('app')!);

@@ -1,0 +1,187 @@
+/**
+ * What the web admin UI watches live: every finished serve event as a short log row, how often each
+ * stub matched, requests per second by status class over the last minutes, and a notice when the stub
+ * set changes. Built on the engine's serve-event listeners; started with the server (so the counts
+ * cover every request, not only those after the admin API first loaded), and free of express so that
+ * start-up does not pay for it.
+ *
+ * Each subscriber is a writer that says whether it kept up; the stream layer drops a subscriber that
+ * falls behind, so a slow browser tab can never make the server buffer without limit.
+ */
+import type { MockEngine } from '../core/engine.js';
+import type { ServeEvent } from '../core/state/journal.js';
+import type { StubSet } from '../core/matching/stub-index.js';
+
+/** One row of the live request log. */
+export interface LiveEntry {
+  /** The journal id: `GET /__admin/requests/<id>` has the full request and response while the journal keeps it. */
+  id: string;
+  /** Epoch milliseconds when the request arrived. */
+  time: number;
+  method: string;
+  url: string;
+  /** The status sent; 0 when no response was sent (a reset, a hang, a cut-off proxy). */
+  status: number;
+  durationMs: number;
+  matched: boolean;
+  stub?: { id: string; name?: string };
+  /** What the fault layer applied, one sentence each. */
+  faults?: string[];
+  proxiedTo?: string;
+}
+
+export type HubMessage =
+  | { type: 'served'; data: LiveEntry }
+  | { type: 'stubs-changed'; data: { stubs: number } };
+
+export interface Subscriber {
+  /** Writes one message; returns false when the subscriber fell behind and is to be dropped. */
+  write(message: HubMessage): boolean;
+  /** Ends the subscription from the server's side (dropped, or the server is stopping). */
+  end(): void;
+}
+
+/** Status classes in the traffic series; `none` is a request that got no status (a reset or hang). */
+export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'none'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+/** Seconds of traffic kept for the chart. */
+const TRAFFIC_SECONDS = 300;
+/** How often the stub set is checked for a change while anyone listens (the engine swaps in a new set on every change). */
+const STUB_CHECK_MS = 250;
+
+function statusClass(status: number): StatusClass {
+  if (status >= 200 && status < 300) return '2xx';
+  if (status >= 300 && status < 400) return '3xx';
+  if (status >= 400 && status < 500) return '4xx';
+  if (status >= 500) return '5xx';
+  return 'none';
+}
+
+export function liveEntry(e: ServeEvent): LiveEntry {
+  return {
+    id: e.id,
+    time: e.loggedAt,
+    method: e.method,
+    url: e.url,
+    status: e.response?.status ?? 0,
+    durationMs: e.totalMs,
+    matched: e.stub !== undefined,
+    ...(e.stub ? { stub: { id: e.stub.id, ...(e.stub.name ? { name: e.stub.name } : {}) } } : {}),
+    ...(e.faults && e.faults.length ? { faults: e.faults.map((f) => f.description) } : {}),
+    ...(e.proxiedTo ? { proxiedTo: e.proxiedTo } : {}),
+  };
+}
+
+export class EventHub {
+  readonly #engine: MockEngine;
+  readonly #now: () => number;
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #matchCounts = new Map<string, number>();
+  /** A ring of per-second counts: slot = second % TRAFFIC_SECONDS, with the second each slot holds. */
+  readonly #slotSecond = new Float64Array(TRAFFIC_SECONDS).fill(-1);
+  readonly #slotCounts = STATUS_CLASSES.map(() => new Uint32Array(TRAFFIC_SECONDS));
+  readonly #off: () => void;
+  #lastStubs: StubSet;
+  #stubTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(engine: MockEngine, now: () => number = Date.now) {
+    this.#engine = engine;
+    this.#now = now;
+    this.#lastStubs = engine.stubs;
+    this.#off = engine.onServed((e) => this.#served(e));
+  }
+
+  #served(e: ServeEvent): void {
+    if (e.stub) this.#matchCounts.set(e.stub.id, (this.#matchCounts.get(e.stub.id) ?? 0) + 1);
+    const second = Math.floor(e.loggedAt / 1000);
+    const slot = second % TRAFFIC_SECONDS;
+    if (this.#slotSecond[slot] !== second) {
+      this.#slotSecond[slot] = second;
+      for (const c of this.#slotCounts) c[slot] = 0;
+    }
+    this.#slotCounts[STATUS_CLASSES.indexOf(statusClass(e.response?.status ?? 0))]![slot]! += 1;
+    if (this.#subscribers.size > 0) this.#publish({ type: 'served', data: liveEntry(e) });
+  }
+
+  #publish(message: HubMessage): void {
+    for (const s of this.#subscribers) {
+      let kept = false;
+      try {
+        kept = s.write(message);
+      } catch { /* a broken subscriber is dropped below */ }
+      if (!kept) {
+        this.#subscribers.delete(s);
+        try {
+          s.end();
+        } catch { /* already gone */ }
+      }
+    }
+    this.#checkTimer();
+  }
+
+  #checkStubs(): void {
+    const now = this.#engine.stubs;
+    if (now === this.#lastStubs) return;
+    this.#lastStubs = now;
+    this.#publish({ type: 'stubs-changed', data: { stubs: now.size } });
+  }
+
+  /** The stub-set check runs only while someone listens. */
+  #checkTimer(): void {
+    if (this.#subscribers.size > 0 && this.#stubTimer === undefined) {
+      this.#lastStubs = this.#engine.stubs;
+      this.#stubTimer = setInterval(() => this.#checkStubs(), STUB_CHECK_MS);
+      this.#stubTimer.unref();
+    } else if (this.#subscribers.size === 0 && this.#stubTimer !== undefined) {
+      clearInterval(this.#stubTimer);
+      this.#stubTimer = undefined;
+    }
+  }
+
+  /** Adds a subscriber; returns the unsubscribe. */
+  subscribe(subscriber: Subscriber): () => void {
+    this.#subscribers.add(subscriber);
+    this.#checkTimer();
+    return () => {
+      this.#subscribers.delete(subscriber);
+      this.#checkTimer();
+    };
+  }
+
+  get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
+  /** How many requests each stub (by id) has matched since the server started. */
+  matchCounts(): Record<string, number> {
+    return Object.fromEntries(this.#matchCounts);
+  }
+
+  /** Requests per second by status class over the last `seconds` (at most five minutes), oldest first. */
+  traffic(seconds = TRAFFIC_SECONDS): { endsAt: number; seconds: number; series: Record<StatusClass, number[]> } {
+    const n = Math.max(1, Math.min(TRAFFIC_SECONDS, Math.floor(seconds)));
+    const last = Math.floor(this.#now() / 1000);
+    const series = Object.fromEntries(STATUS_CLASSES.map((c) => [c, new Array<number>(n).fill(0)])) as Record<StatusClass, number[]>;
+    for (let i = 0; i < n; i++) {
+      const second = last - (n - 1 - i);
+      const slot = ((second % TRAFFIC_SECONDS) + TRAFFIC_SECONDS) % TRAFFIC_SECONDS;
+      if (this.#slotSecond[slot] !== second) continue;
+      STATUS_CLASSES.forEach((c, k) => { series[c][i] = this.#slotCounts[k]![slot]!; });
+    }
+    return { endsAt: last * 1000, seconds: n, series };
+  }
+
+  /** Ends every subscription (the server is stopping) and stops listening to the engine. */
+  close(): void {
+    this.#off();
+    const subs = [...this.#subscribers];
+    this.#subscribers.clear();
+    this.#checkTimer();
+    for (const s of subs) {
+      try {
+        s.end();
+      } catch { /* closing anyway */ }
+    }
+  }
+}

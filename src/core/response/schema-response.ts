@@ -1,0 +1,268 @@
+/**
+ * Decoy's `response.schema`: a body generated per request from a JSON Schema by json-schema-faker.
+ *
+ * At load the schema is checked (it must be a JSON Schema ajv can compile, every `$ref` resolvable)
+ * and compiled into a validator; per request a value is generated from a seed and checked against
+ * that validator. The seed comes from the engine's random source (so `--seed` makes a run
+ * reproducible) or, with stable data, from the request itself (so the same request always gets the
+ * same body, in this process or the next).
+ *
+ * json-schema-faker is imported on first need, not at start-up: compiling a schema response starts
+ * the import, and the sources await `schemaGeneratorReady()` before they hand stubs to the engine.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { DecoyError, joinPointer } from '../errors.js';
+import type { WireResponse } from '../faults/plan.js';
+import type { DecoyRequest } from '../request.js';
+
+type GenerateSync = (schema: unknown, options: Record<string, unknown>) => unknown;
+
+let generateSync: GenerateSync | undefined;
+let loading: Promise<void> | undefined;
+
+/** Starts importing json-schema-faker (once); resolves when it can be used. */
+export function loadSchemaGenerator(): Promise<void> {
+  loading ??= import('json-schema-faker').then((m) => {
+    generateSync = m.generateSync as GenerateSync;
+  });
+  return loading;
+}
+
+export function isSchemaGeneratorLoaded(): boolean {
+  return generateSync !== undefined;
+}
+
+/** Resolves once the generator is loaded, or at once when no schema response asked for it. */
+export function schemaGeneratorReady(): Promise<void> {
+  return loading ?? Promise.resolve();
+}
+
+type AddFormats = (ajv: Ajv, options?: unknown) => unknown;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+/** OpenAPI's number formats, which ajv-formats does not know; their ranges are what they say. */
+const OPENAPI_FORMATS: Record<string, { type: 'number' | 'string'; validate: (v: never) => boolean }> = {
+  int32: { type: 'number', validate: (v: number) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 },
+  int64: { type: 'number', validate: (v: number) => Number.isInteger(v) },
+  float: { type: 'number', validate: () => true },
+  double: { type: 'number', validate: () => true },
+  byte: { type: 'string', validate: (v: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) },
+  binary: { type: 'string', validate: () => true },
+  password: { type: 'string', validate: () => true },
+};
+
+let draft2020: Ajv | undefined;
+let draft07: Ajv | undefined;
+
+/**
+ * The ajv instance for a schema: draft-07 when the schema says so (`$schema` of draft 4, 6 or 7),
+ * else 2020-12. Formats are asserted (a generated `date-time` must be one); unknown formats are
+ * accepted as annotations, since documents invent their own.
+ */
+export function schemaAjv(schema: unknown): Ajv {
+  const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+  const old = typeof declared === 'string' && /draft-0[467]/.test(declared);
+  const make = (ajv: Ajv): Ajv => {
+    addFormats(ajv);
+    for (const [name, f] of Object.entries(OPENAPI_FORMATS)) ajv.addFormat(name, { type: f.type, validate: f.validate as (v: never) => boolean } as never);
+    return ajv;
+  };
+  const options = { strict: false, allErrors: true, validateFormats: true, logger: false as const };
+  if (old) return (draft07 ??= make(new Ajv(options)));
+  return (draft2020 ??= make(new Ajv2020(options)));
+}
+
+/** A compiled schema: validates values, and generates one from a seed once the generator is loaded. */
+export interface CompiledSchema {
+  readonly schema: unknown;
+  validate(value: unknown): ErrorObject[] | undefined;
+  generate(seed: number): unknown;
+}
+
+/** Where each `$ref` of a schema sits, to point at the one ajv could not resolve. */
+function findRef(node: unknown, ref: string, at: string): string | undefined {
+  if (node === null || typeof node !== 'object') return undefined;
+  if (!Array.isArray(node) && (node as { $ref?: unknown }).$ref === ref) return joinPointer(at, '$ref');
+  for (const [k, v] of Object.entries(node)) {
+    const found = findRef(v, ref, joinPointer(at, k));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Checks and compiles a JSON Schema written at `pointer`; throws DECOY_ERR_SCHEMA_INVALID naming the
+ * place of the first problem. `$ref`s must be local (`#/...`): references to other files are
+ * resolved before this (by the stub files or the OpenAPI importer).
+ */
+export function compileSchema(schema: unknown, pointer: string): CompiledSchema {
+  if (typeof schema !== 'boolean' && (schema === null || typeof schema !== 'object' || Array.isArray(schema))) {
+    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `${pointer.slice(1).replace(/\//g, '.')} must be a JSON Schema object (got ${JSON.stringify(schema)})`, { source: { pointer } });
+  }
+  const ajv = schemaAjv(schema);
+  const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
+  let validateFn = compiledCache.get(key);
+  if (validateFn === undefined) {
+    validateFn = compileValidator(ajv, schema, pointer);
+    if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+    compiledCache.set(key, validateFn);
+  }
+  void loadSchemaGenerator();
+  const validate = validateFn;
+  return {
+    schema,
+    validate: (value) => (validate(value) ? undefined : [...(validate.errors ?? [])]),
+    generate: (seed) => {
+      if (!generateSync) throw new Error('the data generator is still loading');
+      return generateSync(schema, GENERATE_OPTIONS(seed));
+    },
+  };
+}
+
+/**
+ * Validators of schemas compiled before, by their text: an OpenAPI document's operations share their
+ * error responses, and a reload recompiles what did not change. Bounded: the oldest goes first.
+ */
+const compiledCache = new Map<string, ValidateFunction>();
+const COMPILED_CACHE_SIZE = 2000;
+
+function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
+  if (!ajv.validateSchema(schema as AnySchema)) {
+    const e = ajv.errors?.[0];
+    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
+      source: { pointer: pointer + (e?.instancePath ?? '') },
+    });
+  }
+  let validateFn: ValidateFunction;
+  try {
+    // Compiled without registering it: two stubs may use the same $id, and reloads must not pile up.
+    const copy = typeof schema === 'object' ? { ...(schema as object) } : schema;
+    if (typeof copy === 'object') delete (copy as { $id?: unknown }).$id;
+    validateFn = ajv.compile(copy as AnySchema);
+    ajv.removeSchema(copy as AnySchema);
+  } catch (e) {
+    const missing = (e as { missingRef?: string }).missingRef;
+    if (missing !== undefined) {
+      const ref = String(missing);
+      const local = ref.includes('#') ? '#' + ref.split('#')[1] : ref;
+      throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(local)} points at nothing in the schema`, {
+        source: { pointer: findRef(schema, local, pointer) ?? pointer },
+        hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+      });
+    }
+    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: ${(e as Error).message}`, { source: { pointer } });
+  }
+  return validateFn;
+}
+
+/**
+ * How values are generated: every optional property filled (a mock that leaves fields out at random
+ * surprises more than it helps), recursion cut after two levels, arrays of one to three items.
+ */
+const GENERATE_OPTIONS = (seed: number): Record<string, unknown> => ({
+  seed, alwaysFakeOptionals: true, refDepthMax: 6, maxDefaultItems: 3, failOnInvalidTypes: false,
+});
+
+/** How many seeds to try for a value the schema accepts before serving what there is. */
+const ATTEMPTS = 8;
+
+/** Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was not. */
+export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string } {
+  let value: unknown;
+  let errors: ErrorObject[] | undefined;
+  for (let i = 0; i < ATTEMPTS; i++) {
+    value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0);
+    errors = compiled.validate(value);
+    if (!errors) return { value };
+  }
+  const e = errors![0]!;
+  return { value, problem: `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` };
+}
+
+/** FNV-1a over the request's method, target and body, mixed with a seed: the same request, the same number. */
+export function requestSeed(request: DecoyRequest, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  const mix = (s: string | Buffer): void => {
+    for (let i = 0; i < s.length; i++) {
+      h ^= typeof s === 'string' ? s.charCodeAt(i) : s[i]!;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    h = Math.imul(h ^ 0xff, 0x01000193) >>> 0;
+  };
+  mix(request.method);
+  mix(request.url);
+  mix(request.body);
+  return h;
+}
+
+/** The Content-Type a generated body gets when the stub names none. */
+const JSON_TYPE = 'application/json';
+
+/**
+ * A renderer for a response whose body is generated from `compiled`. `headers` are the stub's own
+ * (flat, without Content-Length); a string value is sent as is for non-JSON media types.
+ */
+export function createSchemaRenderer(compiled: CompiledSchema, base: { status: number; statusMessage: string | undefined; headers: readonly string[] }) {
+  const contentType = contentTypeOf(base.headers);
+  const headers = contentType === undefined ? [...base.headers, 'Content-Type', JSON_TYPE] : [...base.headers];
+  const asJson = contentType === undefined || /[/+]json\b/i.test(contentType);
+  const asXml = !asJson && /[/+]xml\b/i.test(contentType ?? '');
+  const root = asXml ? xmlRootName(compiled.schema) : '';
+  return (seed: number): WireResponse => {
+    if (!isSchemaGeneratorLoaded()) {
+      // Only in the few milliseconds after the first schema stub of a process appears by a file change.
+      const body = Buffer.from('Decoy is loading its data generator; retry in a moment\n');
+      return { status: 503, headers: ['Retry-After', '1', 'Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
+    }
+    const { value, problem } = generateValid(compiled, seed);
+    const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
+    const body = Buffer.from(text, 'utf8');
+    const out = [...headers, 'Content-Length', String(body.length)];
+    if (problem) out.push('Decoy-Warning', `generated body does not satisfy the schema: ${problem}`.replace(/[\r\n\0]/g, ' '));
+    return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
+  };
+}
+
+function contentTypeOf(headers: readonly string[]): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'content-type') return headers[i + 1];
+  return undefined;
+}
+
+/** The root element of generated XML: the schema's (or its referenced named schema's) `xml.name`, else that name. */
+function xmlRootName(schema: unknown): string {
+  if (schema === null || typeof schema !== 'object') return 'root';
+  const s = schema as { xml?: { name?: unknown }; $ref?: unknown; $defs?: Record<string, { xml?: { name?: unknown } }>; items?: unknown };
+  if (typeof s.xml?.name === 'string') return s.xml.name;
+  const named = typeof s.$ref === 'string' ? /^#\/\$defs\/([^/]+)$/.exec(s.$ref)?.[1] : undefined;
+  if (named) return typeof s.$defs?.[named]?.xml?.name === 'string' ? s.$defs[named]!.xml!.name as string : named;
+  return 'root';
+}
+
+function xmlEscape(v: string): string {
+  return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function xmlName(name: string): string {
+  const n = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(n) ? n : `_${n}`;
+}
+
+/**
+ * A plain XML rendering of a generated value, for responses whose media type is XML: objects become
+ * elements named after their properties, arrays repeat their element, scalars are text. OpenAPI's
+ * finer `xml` hints (attributes, namespaces) are not applied.
+ */
+export function toXml(value: unknown, name: string): string {
+  const el = (v: unknown, n: string): string => {
+    const tag = xmlName(n);
+    if (Array.isArray(v)) return v.map((item) => el(item, n)).join('');
+    if (v === null || v === undefined) return `<${tag}/>`;
+    if (typeof v === 'object') return `<${tag}>${Object.entries(v).map(([k, c]) => el(c, k)).join('')}</${tag}>`;
+    return `<${tag}>${xmlEscape(String(v))}</${tag}>`;
+  };
+  const inner = Array.isArray(value) ? `<${xmlName(name)}s>${el(value, name)}</${xmlName(name)}s>` : el(value, name);
+  return `<?xml version="1.0" encoding="UTF-8"?>${inner}`;
+}

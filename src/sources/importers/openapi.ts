@@ -1,0 +1,537 @@
+/**
+ * OpenAPI (Swagger 2.0, OpenAPI 3.0 and 3.1) → ordinary stub definitions.
+ *
+ * Every operation becomes a few stubs on its method and path (`{id}` → the path template `:id`):
+ * - the default answer: the lowest 2xx response (else `default`), its first media type (JSON first),
+ *   its first example, or else a body generated from its schema (`response.schema`);
+ * - `Accept: <type>` picks another media type of that response;
+ * - Prism's `Prefer: code=404` picks another response, `Prefer: example=name` a named example.
+ * Those are header matchers on stubs of higher priority, so the document is served by the one stub
+ * model, shows in /__admin/mappings, and can be written out as stub files (`decoy import openapi`).
+ * Hand-written stubs (priority 5 by default) win over every stub from a document (priority 7 and up).
+ *
+ * The document is read and its `$ref`s to other files resolved by @apidevtools/swagger-parser (no
+ * network: http references are refused). Schemas keep their references to named schemas: each stub's
+ * schema carries the ones it reaches under `$defs`, converted to JSON Schema 2020-12 (`nullable`,
+ * boolean `exclusiveMinimum`, Swagger's `x-nullable` and `type: file`).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DecoyError } from '../../core/errors.js';
+import { deriveStubId } from '../../core/stub.js';
+import type { ResponseDefinition, StubDefinition } from '../../core/stub-definition.js';
+import type { RequestSchemaDefinition, RequestParameterDefinition } from '../../core/request-schema.js';
+import type { ImportResult } from './import-result.js';
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiImportOptions {
+  /** Add `requestSchema` to each stub: requests that break the document get a 400 listing every violation. */
+  validateRequests?: boolean;
+  /** Prefix of every path; default: the document's (Swagger's basePath, the path of OpenAPI's first server). */
+  basePath?: string;
+  /** How the document is named in stub metadata and messages (default: the file as given). */
+  documentName?: string;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Priorities: a literal path before a template, and within each, a named example, a code, a media type, the default. */
+const PRIORITY = { literal: 10, template: 20 } as const;
+const OFFSET = { example: -3, code: -2, accept: -1, default: 0 } as const;
+
+/** Reads and bundles each document file; see `importOpenApiDocument`. */
+export async function importOpenApi(files: string[], options: OpenApiImportOptions = {}): Promise<ImportResult> {
+  const result: ImportResult = { stubs: [], warnings: [] };
+  for (const file of files) {
+    const one = await importOpenApiDocument(file, { ...options, documentName: options.documentName ?? file });
+    result.stubs.push(...one.stubs);
+    result.warnings.push(...one.warnings);
+  }
+  return result;
+}
+
+/** Loads a swagger-parser only when a document is imported: it and its dependencies cost ~100 ms to import. */
+interface Parser {
+  bundle(api: unknown, options?: unknown): Promise<unknown>;
+  validate(api: unknown, options?: unknown): Promise<unknown>;
+  $refs: { paths(...types: string[]): string[] };
+}
+
+async function parser(): Promise<{ new(): Parser; validate(api: unknown, options?: unknown): Promise<unknown> }> {
+  const m = await import('@apidevtools/swagger-parser');
+  return (m.default ?? m) as never;
+}
+
+const PARSER_OPTIONS = { resolve: { external: true, http: false }, dereference: { circular: 'ignore' } };
+
+/**
+ * Imports one document: a file path (its `$ref`s to other files resolved relative to it) or the
+ * document itself (parsed JSON or YAML; then only local `$ref`s). Throws DECOY_ERR_OPENAPI_INVALID
+ * when it is not an OpenAPI document Decoy can read.
+ */
+export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[] }> {
+  const name = options.documentName ?? (typeof source === 'string' ? source : 'document');
+  const P = await parser();
+  const p = new P();
+  let input: unknown = source;
+  if (typeof source === 'string') {
+    // swagger-parser reads YAML itself, but its message for a syntax error names no line: read it here.
+    let text: string;
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (e) {
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${(e as Error).message}`, { source: { file: name } });
+    }
+    try {
+      const parsed: unknown = parseYaml(text, { prettyErrors: true });
+      if (!versionOf(parsed)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
+    } catch (e) {
+      if (e instanceof DecoyError) throw e;
+      const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { source: { file: name, line: pos?.line, column: pos?.col } });
+    }
+    input = path.resolve(source);
+  } else {
+    if (!versionOf(source)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
+    input = structuredClone(source);
+  }
+  let doc: Json;
+  try {
+    doc = (await p.bundle(input, PARSER_OPTIONS)) as Json;
+  } catch (e) {
+    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${oneLine(e)}`, { source: { file: name } });
+  }
+  const version = versionOf(doc);
+  if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
+  const warnings: string[] = [];
+  // Every file the document is made of, to watch for changes.
+  const files = typeof source === 'string' ? p.$refs.paths('file') : [];
+  try {
+    await P.validate(structuredClone(doc), PARSER_OPTIONS);
+  } catch (e) {
+    // A document that breaks the specification in places is still worth mocking; say where.
+    warnings.push(`${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`);
+  }
+  const stubs = new Converter(doc, version, name, options, warnings).stubs();
+  return { stubs, warnings, files };
+}
+
+const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
+
+function oneLine(e: unknown): string {
+  const msg = (e as Error).message ?? String(e);
+  return msg.split('\n').filter((l) => l.trim()).slice(0, 4).join('; ');
+}
+
+type Version = '2.0' | '3.0' | '3.1';
+
+function versionOf(doc: unknown): Version | undefined {
+  if (doc === null || typeof doc !== 'object') return undefined;
+  const d = doc as Json;
+  if (String(d.swagger) === '2.0') return '2.0';
+  if (typeof d.openapi === 'string' && d.openapi.startsWith('3.0')) return '3.0';
+  if (typeof d.openapi === 'string' && d.openapi.startsWith('3.1')) return '3.1';
+  return undefined;
+}
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function unescapeToken(t: string): string {
+  return decodeURIComponent(t).replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** `{id}` → `:id`; characters path-to-regexp gives a meaning to are escaped in the literal parts. */
+export function toPathTemplate(openApiPath: string): string {
+  return openApiPath.split(/(\{[^{}]+\})/).map((part) => {
+    const m = /^\{([^{}]+)\}$/.exec(part);
+    if (m) return /^[A-Za-z_$][\w$]*$/.test(m[1]!) ? `:${m[1]}` : `:${JSON.stringify(m[1])}`;
+    return part.replace(/[{}()[\]+?!:*\\]/g, (c) => `\\${c}`);
+  }).join('');
+}
+
+interface MediaChoice {
+  mediaType: string;
+  schema: unknown;
+  /** Examples in document order; an unnamed one (`example`, Swagger's `examples`) is named `default`. */
+  examples: Array<{ name: string; value: unknown; named: boolean }>;
+}
+
+interface ResponseChoice {
+  code: string;
+  status: number;
+  media: MediaChoice[];
+  headers: Record<string, string>;
+}
+
+class Converter {
+  readonly #doc: Json;
+  readonly #version: Version;
+  readonly #name: string;
+  readonly #options: OpenApiImportOptions;
+  readonly #warnings: string[];
+  /** Converted named schemas, by their `$defs` key. */
+  readonly #defs = new Map<string, unknown>();
+  /** Which `$defs` keys each converted named schema refers to. */
+  readonly #defRefs = new Map<string, Set<string>>();
+
+  constructor(doc: Json, version: Version, name: string, options: OpenApiImportOptions, warnings: string[]) {
+    this.#doc = doc;
+    this.#version = version;
+    this.#name = name;
+    this.#options = options;
+    this.#warnings = warnings;
+  }
+
+  #at(pointer: string): unknown {
+    let cur: unknown = this.#doc;
+    for (const t of pointer.split('/').slice(1)) {
+      if (!isObject(cur) && !Array.isArray(cur)) return undefined;
+      cur = (cur as Json)[unescapeToken(t)];
+    }
+    return cur;
+  }
+
+  /** Follows `$ref`s of non-schema objects (parameters, responses, examples): they are not recursive. */
+  #resolve(v: unknown, depth = 0): unknown {
+    if (isObject(v) && typeof v.$ref === 'string' && depth < 20) {
+      const ref = v.$ref;
+      if (!ref.startsWith('#')) { this.#warnings.push(`${this.#name}: cannot follow $ref ${ref}`); return undefined; }
+      return this.#resolve(this.#at(ref.slice(1)), depth + 1);
+    }
+    return v;
+  }
+
+  #basePath(): string {
+    if (this.#options.basePath !== undefined) return this.#options.basePath.replace(/\/+$/, '');
+    if (this.#version === '2.0') return String(this.#doc.basePath ?? '').replace(/\/+$/, '');
+    const servers = this.#doc.servers;
+    const url = Array.isArray(servers) && isObject(servers[0]) ? String(servers[0].url ?? '') : '';
+    // Server variables in the path ({version}) take their default.
+    const vars = Array.isArray(servers) && isObject(servers[0]) && isObject(servers[0].variables) ? servers[0].variables as Record<string, Json> : {};
+    const filled = url.replace(/\{([^}]+)\}/g, (_m, v: string) => String(vars[v]?.default ?? ''));
+    let p: string;
+    try {
+      p = new URL(filled, 'http://decoy.invalid').pathname;
+    } catch {
+      p = '';
+    }
+    return decodeURI(p).replace(/\/+$/, '');
+  }
+
+  stubs(): StubDefinition[] {
+    const out: StubDefinition[] = [];
+    const paths = isObject(this.#doc.paths) ? this.#doc.paths : {};
+    const base = this.#basePath();
+    for (const [openApiPath, rawItem] of Object.entries(paths)) {
+      const item = this.#resolve(rawItem);
+      if (!isObject(item)) continue;
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!isObject(op)) continue;
+        try {
+          out.push(...this.#operation(base + openApiPath, openApiPath, method, op, item));
+        } catch (e) {
+          this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} skipped: ${(e as Error).message}`);
+        }
+      }
+    }
+    return out;
+  }
+
+  #operation(fullPath: string, openApiPath: string, method: string, op: Json, item: Json): StubDefinition[] {
+    const operationId = typeof op.operationId === 'string' ? op.operationId : `${method.toUpperCase()} ${openApiPath}`;
+    const templated = /\{[^}]+\}/.test(fullPath);
+    const base = templated ? PRIORITY.template : PRIORITY.literal;
+    const request = { method: method.toUpperCase(), path: toPathTemplate(fullPath) };
+    const responses = this.#responses(op);
+    const primary = responses.find((r) => /^2/.test(r.code)) ?? responses.find((r) => r.code === 'default') ?? responses[0];
+    const requestSchema = this.#options.validateRequests ? this.#requestSchema(op, item, `${method.toUpperCase()} ${openApiPath} (${operationId})`) : undefined;
+    const stub = (variant: string, priority: number, headers: Record<string, unknown> | undefined, response: ResponseDefinition): StubDefinition => ({
+      id: deriveStubId(`openapi#${this.#name}#${method}#${openApiPath}#${variant}`),
+      name: variant === 'default' ? operationId : `${operationId} (${variant})`,
+      priority,
+      request: headers ? { ...request, headers: headers as Record<string, string> } : { ...request },
+      response,
+      ...(requestSchema ? { requestSchema } : {}),
+      metadata: { openapi: { document: this.#name, operationId, method: method.toUpperCase(), path: openApiPath, variant } },
+    });
+    if (!primary) {
+      this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} has no responses; it answers 200 with no body`);
+      return [stub('default', base, undefined, { status: 200 })];
+    }
+    const out: StubDefinition[] = [stub('default', base + OFFSET.default, undefined, this.#response(primary, primary.media[0], undefined))];
+    for (const m of primary.media.slice(1)) {
+      out.push(stub(`accept=${m.mediaType}`, base + OFFSET.accept, { Accept: { matches: acceptPattern(m.mediaType) } }, this.#response(primary, m, undefined)));
+    }
+    for (const r of responses) {
+      if (r === primary || !/^\d{3}$/.test(r.code)) continue;
+      out.push(stub(`code=${r.code}`, base + OFFSET.code, { Prefer: { matches: preferPattern('code', r.code) } }, this.#response(r, r.media[0], undefined)));
+    }
+    const seen = new Set<string>();
+    for (const r of responses) {
+      for (const m of r.media) {
+        for (const ex of m.examples) {
+          // Prefer: example=NAME picks among named examples (Prism's behaviour); an unnamed one has no name to ask for.
+          if (!ex.named || seen.has(ex.name)) continue;
+          seen.add(ex.name);
+          out.push(stub(`example=${ex.name}`, base + OFFSET.example, { Prefer: { matches: preferPattern('example', ex.name) } }, this.#response(r, m, ex)));
+        }
+      }
+    }
+    return out;
+  }
+
+  #responses(op: Json): ResponseChoice[] {
+    const raw = isObject(op.responses) ? op.responses : {};
+    const produces = (Array.isArray(op.produces) ? op.produces : Array.isArray(this.#doc.produces) ? this.#doc.produces : ['application/json']) as string[];
+    const out: ResponseChoice[] = [];
+    for (const [code, rawResponse] of Object.entries(raw)) {
+      const r = this.#resolve(rawResponse);
+      if (!isObject(r)) continue;
+      const status = /^\d{3}$/.test(code) ? Number(code) : /^[1-5]XX$/i.test(code) ? Number(code[0]) * 100 : 200;
+      const media: MediaChoice[] = [];
+      if (this.#version === '2.0') {
+        const examples = isObject(r.examples) ? r.examples : {};
+        if (r.schema !== undefined || Object.keys(examples).length) {
+          const types = [...new Set([...Object.keys(examples), ...produces])];
+          for (const t of types) {
+            media.push({ mediaType: t, schema: r.schema, examples: t in examples ? [{ name: 'default', value: examples[t], named: false }] : [] });
+          }
+        }
+      } else if (isObject(r.content)) {
+        for (const [t, rawMedia] of Object.entries(r.content)) {
+          const m = isObject(rawMedia) ? rawMedia : {};
+          const examples: MediaChoice['examples'] = [];
+          if (m.example !== undefined) examples.push({ name: 'default', value: m.example, named: false });
+          if (isObject(m.examples)) {
+            for (const [exName, rawEx] of Object.entries(m.examples)) {
+              const ex = this.#resolve(rawEx);
+              if (isObject(ex) && 'value' in ex) examples.push({ name: exName, value: ex.value, named: true });
+              else if (isObject(ex) && ex.externalValue !== undefined) this.#warnings.push(`${this.#name}: example ${exName} is an externalValue, which Decoy does not fetch; skipped`);
+            }
+          }
+          media.push({ mediaType: t, schema: m.schema, examples });
+        }
+      }
+      // JSON first: what most clients ask for when they do not say.
+      media.sort((a, b) => Number(isJsonType(b.mediaType)) - Number(isJsonType(a.mediaType)));
+      out.push({ code, status, media, headers: this.#responseHeaders(r) });
+    }
+    return out.sort((a, b) => rank(a.code) - rank(b.code));
+  }
+
+  /** Response headers the document gives an example or a fixed value for. */
+  #responseHeaders(r: Json): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (!isObject(r.headers)) return out;
+    for (const [name, raw] of Object.entries(r.headers)) {
+      const h = this.#resolve(raw);
+      if (!isObject(h) || name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') continue;
+      const schema = isObject(h.schema) ? h.schema : h;
+      const value = h.example ?? h['x-example'] ?? schema.example ?? schema.default ?? (Array.isArray(schema.enum) ? schema.enum[0] : undefined);
+      if (value !== undefined && value !== null && typeof value !== 'object') out[name] = String(value);
+    }
+    return out;
+  }
+
+  #response(r: ResponseChoice, media: MediaChoice | undefined, example: { value: unknown } | undefined): ResponseDefinition {
+    const headers: Record<string, string> = { ...r.headers };
+    const def: ResponseDefinition = { status: r.status };
+    if (media) {
+      // A range (`*/*`, `application/*`) is what the document allows, not a type to send: JSON, as most clients expect.
+      headers['Content-Type'] = media.mediaType.includes('*') ? 'application/json' : media.mediaType;
+      const ex = example ?? media.examples[0];
+      if (ex !== undefined) {
+        if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
+        else def.body = ex.value;
+      } else if (media.schema !== undefined && !isBinary(media.schema)) {
+        def.schema = this.schema(media.schema);
+      }
+    }
+    if (Object.keys(headers).length) def.headers = headers;
+    return def;
+  }
+
+  #requestSchema(op: Json, item: Json, operation: string): RequestSchemaDefinition {
+    const params = new Map<string, Json>();
+    for (const raw of [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]) {
+      const p = this.#resolve(raw);
+      if (isObject(p) && typeof p.name === 'string' && typeof p.in === 'string') params.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, p);
+    }
+    const parameters: RequestParameterDefinition[] = [];
+    let body: RequestSchemaDefinition['body'];
+    const form: Json = { type: 'object', properties: {}, required: [] as string[] };
+    for (const p of params.values()) {
+      const where = p.in as string;
+      if (where === 'body') {
+        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, this.schema(p.schema ?? {})])) };
+        continue;
+      }
+      if (where === 'formData') {
+        (form.properties as Json)[p.name as string] = this.schema(swaggerParamSchema(p));
+        if (p.required === true) (form.required as string[]).push(p.name as string);
+        continue;
+      }
+      if (where !== 'path' && where !== 'query' && where !== 'header') continue;
+      let schema: unknown;
+      if (this.#version === '2.0') schema = swaggerParamSchema(p);
+      else if (isObject(p.schema)) schema = p.schema;
+      else if (isObject(p.content)) schema = (Object.values(p.content)[0] as Json | undefined)?.schema;
+      const s = this.schema(schema ?? {});
+      const delimiter = isObject(s) && s.type === 'array' ? this.#delimiter(p) : undefined;
+      parameters.push({ in: where, name: p.name as string, required: where === 'path' || p.required === true, schema: s, ...(delimiter ? { delimiter } : {}) });
+    }
+    if (Object.keys(form.properties as Json).length) {
+      const types = this.#consumes(op).filter((t) => /form/.test(t));
+      body = { required: (form.required as string[]).length > 0, content: Object.fromEntries((types.length ? types : ['application/x-www-form-urlencoded']).map((t) => [t, this.schema(form)])) };
+    }
+    const rb = this.#resolve(op.requestBody);
+    if (isObject(rb) && isObject(rb.content)) {
+      const content: Record<string, unknown> = {};
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isObject(m) && m.schema !== undefined ? this.schema(m.schema) : true;
+      body = { required: rb.required === true, content };
+    }
+    return { operation, parameters, ...(body ? { body } : {}) };
+  }
+
+  #consumes(op: Json): string[] {
+    const c = Array.isArray(op.consumes) ? op.consumes : Array.isArray(this.#doc.consumes) ? this.#doc.consumes : ['application/json'];
+    return c as string[];
+  }
+
+  /** How an array parameter's values are written in one string, when they are. */
+  #delimiter(p: Json): string | undefined {
+    if (this.#version === '2.0') {
+      const f = p.collectionFormat ?? 'csv';
+      return f === 'multi' ? undefined : f === 'ssv' ? ' ' : f === 'tsv' ? '\t' : f === 'pipes' ? '|' : ',';
+    }
+    const style = p.style ?? (p.in === 'query' ? 'form' : 'simple');
+    const explode = p.explode ?? style === 'form';
+    if (style === 'spaceDelimited') return ' ';
+    if (style === 'pipeDelimited') return '|';
+    return explode && p.in === 'query' ? undefined : ',';
+  }
+
+  /**
+   * A schema of the document as a self-contained JSON Schema 2020-12: references to named schemas
+   * become `#/$defs/Name`, and the named schemas it reaches (transitively) come along under `$defs`.
+   */
+  schema(schema: unknown): unknown {
+    const refs = new Set<string>();
+    const converted = this.#convert(schema, refs, 0);
+    if (refs.size === 0) return converted;
+    const all = new Set<string>();
+    const queue = [...refs];
+    while (queue.length) {
+      const k = queue.pop()!;
+      if (all.has(k)) continue;
+      all.add(k);
+      this.#named(k);
+      for (const r of this.#defRefs.get(k) ?? []) queue.push(r);
+    }
+    const $defs = Object.fromEntries([...all].sort().map((k) => [k, this.#defs.get(k)]));
+    if (isObject(converted)) return { ...converted, $defs };
+    return { allOf: [converted], $defs };
+  }
+
+  /** The `$defs` key for a reference to a named schema, or undefined for other references. */
+  #defKey(ref: string): { key: string; rest: string } | undefined {
+    const m = /^#\/(?:components\/schemas|definitions)\/([^/]+)(.*)$/.exec(ref);
+    if (!m) return undefined;
+    return { key: unescapeToken(m[1]!).replace(/[^A-Za-z0-9_.-]/g, '_'), rest: m[2]! };
+  }
+
+  #named(key: string): void {
+    if (this.#defs.has(key)) return;
+    this.#defs.set(key, {});
+    const source = this.#version === '2.0' ? this.#at(`/definitions/${key}`) : this.#at(`/components/schemas/${key}`) ?? this.#at(`/definitions/${key}`);
+    const refs = new Set<string>();
+    this.#defs.set(key, this.#convert(source ?? {}, refs, 0));
+    this.#defRefs.set(key, refs);
+  }
+
+  /** OpenAPI's schema dialect → JSON Schema 2020-12, recursively. */
+  #convert(s: unknown, refs: Set<string>, depth: number): unknown {
+    if (Array.isArray(s)) return s.map((x) => this.#convert(x, refs, depth));
+    if (!isObject(s)) return s;
+    if (depth > 200) return {};
+    if (typeof s.$ref === 'string') {
+      const named = this.#defKey(s.$ref);
+      if (named) {
+        refs.add(named.key);
+        return { $ref: `#/$defs/${named.key}${named.rest}` };
+      }
+      // A reference to something else (a bundled copy inside paths): inline it.
+      if (s.$ref.startsWith('#')) return this.#convert(this.#at(s.$ref.slice(1)) ?? {}, refs, depth + 1);
+      return {};
+    }
+    const out: Json = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (k === 'nullable' || k === 'x-nullable' || k === 'discriminator' || k === 'externalDocs' || k === 'example' || k === 'deprecated') continue;
+      if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions' || k === 'dependentSchemas') {
+        out[k] = isObject(v) ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, this.#convert(pv, refs, depth + 1)])) : v;
+      } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'required') {
+        out[k] = v;
+      } else {
+        out[k] = this.#convert(v, refs, depth + 1);
+      }
+    }
+    if (this.#version !== '3.1') {
+      // Draft 4's boolean exclusive bounds (Swagger 2.0, OpenAPI 3.0) → 2020-12's numeric ones.
+      for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+        if (out[flag] === true && typeof out[bound] === 'number') { out[flag] = out[bound]; delete out[bound]; } else if (typeof out[flag] === 'boolean') delete out[flag];
+      }
+      if (out.type === 'file') { delete out.type; }
+    }
+    if (s.nullable === true || s['x-nullable'] === true) {
+      if (typeof out.type === 'string') out.type = [out.type, 'null'];
+      else if (Array.isArray(out.type) && !out.type.includes('null')) out.type = [...out.type, 'null'];
+      if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+      if (out.type === undefined && (out.allOf || out.oneOf || out.anyOf || out.$ref)) return { anyOf: [out, { type: 'null' }] };
+    }
+    // OpenAPI 3.0 says readOnly properties are not sent in requests; as a response they are. Nothing to drop.
+    return out;
+  }
+}
+
+/** Swagger 2.0 parameters carry their schema keywords inline. */
+function swaggerParamSchema(p: Json): Json {
+  const keys = ['type', 'format', 'items', 'enum', 'default', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems', 'multipleOf'];
+  const out: Json = {};
+  for (const k of keys) if (p[k] !== undefined) out[k] = p[k];
+  if (out.type === 'file') delete out.type;
+  return out;
+}
+
+/**
+ * A regex for an Accept header whose first media range is `type` (`application/xml`, or
+ * `application/xml;q=0.9, ...`): the client's first choice. Browsers' `text/html,...` stays on the default.
+ */
+function acceptPattern(type: string): string {
+  return `\\s*${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*(?:[;,].*)?`;
+}
+
+/** A regex (whole-value, as WireMock matches) for `Prefer: code=404` / `Prefer: example=cat`, among other preferences. */
+function preferPattern(key: string, value: string): string {
+  const v = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `(?:.*[\\s,;])?${key}="?${v}"?(?:[\\s,;].*)?`;
+}
+
+function isJsonType(t: string): boolean {
+  return /^application\/(?:[\w.+-]*\+)?json\b|^\*\/\*$/i.test(t) || /[/+]json\b/i.test(t);
+}
+
+function isBinary(schema: unknown): boolean {
+  return isObject(schema) && (schema.format === 'binary' || schema.type === 'file');
+}
+
+/** 2xx before 3xx ... before ranges before `default`. */
+function rank(code: string): number {
+  if (/^\d{3}$/.test(code)) return Number(code);
+  if (/^[1-5]XX$/i.test(code)) return Number(code[0]) * 100 + 99;
+  return 1000;
+}

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+// The CLI as users run it: the built bin (npm test builds first).
+const BIN = path.join(root, pkg.bin.decoy!);
+const PETSTORE = path.join(root, 'test/fixtures/openapi/petstore-3.0.yaml');
+
+describe('CLI: OpenAPI and generated data', function () {
+  this.timeout(60_000);
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    children.length = 0;
+  });
+
+  function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    child.stderr!.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, output: () => out, exited };
+  }
+
+  async function serve(args: string[]): Promise<string> {
+    const p = run(['--port', '0', '--host', '127.0.0.1', '--no-watch', ...args]);
+    let url = '';
+    await eventually(() => {
+      url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())?.[1] ?? '';
+      return url !== '' || p.child.exitCode !== null;
+    }, 20_000, 'the CLI to start');
+    assert.ok(url, p.output());
+    return url;
+  }
+
+  it('decoy import openapi writes one stub file per operation, and the folder then serves the document', async () => {
+    const out = tempStubs();
+    try {
+      const p = run(['import', 'openapi', PETSTORE, '--out', out.dir]);
+      assert.equal(await p.exited, 0, p.output());
+      assert.match(p.output(), /wrote 19 stub file\(s\)/);
+      const files = readdirSync(out.dir).sort();
+      assert.equal(files.length, 19);
+      assert.ok(files.includes('getPetById.yaml'));
+      const stubs = parseYaml(readFileSync(path.join(out.dir, 'getPetById.yaml'), 'utf8')) as Array<{ name: string; request: { path: string } }>;
+      assert.equal(stubs[0]!.request.path, '/api/v3/pet/:petId');
+      const { decoy } = await startDecoy({ stubsDir: out.dir });
+      try {
+        assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
+        assert.equal(JSON.parse((await get(`${decoy.url}/api/v3/pet/10`)).text).name, 'doggie');
+        assert.equal((await get(`${decoy.url}/api/v3/pet/10`, { headers: { Prefer: 'code=404' } })).status, 404);
+        const order = JSON.parse((await get(`${decoy.url}/api/v3/store/order/1`)).text);
+        assert.ok(['placed', 'approved', 'delivered'].includes(order.status), JSON.stringify(order));
+      } finally {
+        await decoy.stop();
+      }
+    } finally {
+      out.cleanup();
+    }
+  });
+
+  it('decoy import --format json --validate-requests writes JSON stubs that validate requests', async () => {
+    const out = tempStubs();
+    try {
+      const p = run(['import', 'openapi', PETSTORE, '--out', out.dir, '--format', 'json', '--validate-requests']);
+      assert.equal(await p.exited, 0, p.output());
+      const stubs = JSON.parse(readFileSync(path.join(out.dir, 'findPetsByStatus.json'), 'utf8')) as Array<{ requestSchema?: unknown }>;
+      assert.ok(stubs[0]!.requestSchema);
+      const { decoy } = await startDecoy({ stubsDir: out.dir });
+      try {
+        assert.equal((await get(`${decoy.url}/api/v3/pet/findByStatus?status=lost`)).status, 400);
+        assert.equal((await get(`${decoy.url}/api/v3/pet/findByStatus?status=sold`)).status, 200);
+      } finally {
+        await decoy.stop();
+      }
+    } finally {
+      out.cleanup();
+    }
+  });
+
+  it('decoy import with an unknown kind or a bad document fails with a clear message', async () => {
+    const unknown = run(['import', 'wsdl', PETSTORE, '--out', 'x']);
+    assert.notEqual(await unknown.exited, 0);
+    assert.match(unknown.output(), /unknown import kind "wsdl"; one of: openapi/);
+    const bad = run(['import', 'openapi', 'package.json', '--out', 'x']);
+    assert.notEqual(await bad.exited, 0);
+    assert.match(bad.output(), /package\.json DECOY_ERR_OPENAPI_INVALID not an OpenAPI document/);
+  });
+
+  it('--openapi with --seed: two processes answer the same requests with the same generated data', async () => {
+    const empty = tempStubs();
+    try {
+      const args = ['--stubs', empty.dir, '--openapi', PETSTORE, '--seed', '3'];
+      const [a, b] = await Promise.all([serve(args), serve(args)]);
+      const paths = ['/api/v3/store/order/1', '/api/v3/user/bob', '/api/v3/store/order/1'];
+      const bodiesOf = async (url: string) => { const out = []; for (const p of paths) out.push((await get(url + p)).text); return out; };
+      const first = await bodiesOf(a);
+      assert.deepEqual(await bodiesOf(b), first);
+      assert.notEqual(first[0], first[2]);
+    } finally {
+      empty.cleanup();
+    }
+  });
+
+  it('--help lists the new options', async () => {
+    const p = run(['--help']);
+    assert.equal(await p.exited, 0);
+    for (const flag of ['--openapi', '--validate-requests', '--stable-data', 'decoy import openapi']) assert.match(p.output(), new RegExp(flag));
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * The web admin UI in a real browser (Debian's Chromium, headless, driven by playwright-core) against a
+ * real Decoy: what a developer and a tester do with it, each step checked by what the page shows and
+ * what a client of the mock sees. Every test saves a screenshot into test/ui/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Decoy, DecoyOptions } from '../../src/index.js';
+import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
+import { startUpstream, type Upstream } from '../support/upstream.js';
+import autocannon from 'autocannon';
+import { hasChromium, launchBrowser, screenshot, type Browser } from './browser.js';
+
+const STUBS = `- name: list orders
+  request: { method: GET, urlPath: /orders }
+  response: { status: 200, jsonBody: { orders: [] } }
+- name: one order
+  request: { method: GET, urlPathPattern: "/orders/[0-9]+" }
+  response: { status: 200, jsonBody: { id: 1 } }
+`;
+
+/** `amount` requests as fast as loopback allows (pipelined), nine in ten to a stub and one to no stub. */
+function loadTraffic(url: string, amount: number): Promise<autocannon.Result> {
+  const requests = [...Array.from({ length: 9 }, () => ({ method: 'GET' as const, path: '/orders' })), { method: 'GET' as const, path: '/missing' }];
+  return autocannon({ url, amount, connections: 10, pipelining: 10, requests });
+}
+
+describe('web admin UI (browser)', function () {
+  this.timeout(30_000);
+  let browser: Browser;
+  let folder: ReturnType<typeof tempStubs>;
+  let decoy: Decoy | undefined;
+  let page: Page;
+
+  before(async function () {
+    if (!hasChromium()) {
+      console.warn('    /usr/bin/chromium is missing: apt-get install -y chromium (as .ci/run does) to run the browser tests');
+      this.skip();
+    }
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await page?.close();
+    await decoy?.stop();
+    decoy = undefined;
+    folder?.cleanup();
+  });
+
+  /** A Decoy on the stubs above and the UI open in a new page, its live stream connected. */
+  async function open(options: Partial<DecoyOptions> = {}, tab?: string): Promise<Page> {
+    folder = tempStubs({ 'orders.yaml': STUBS });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, ...options }));
+    page = await browser.newPage();
+    await page.goto(`${decoy.url}/__admin/ui/${tab ? `#${encodeURIComponent(tab)}` : ''}`);
+    return page;
+  }
+
+  const live = (p: Page) => p.locator('[data-testid=stream-state][data-state=live]').waitFor();
+  const call = (pathAndQuery: string, init?: RequestInit) => fetch(`${decoy!.url}${pathAndQuery}`, init);
+
+  it('creates a stub in the UI, shows a validation error on its line, and the stub answers', async () => {
+    const p = await open();
+    await live(p);
+    await p.getByTestId('stub-new').click();
+    const text = p.getByTestId('stub-text');
+    await text.fill('request:\n  method: GET\n  urlPath: /greeting\nresponse:\n  status: "two hundred"\n  body: hello from the UI\n');
+    await p.getByTestId('stub-save').click();
+    const problems = p.getByTestId('stub-problems');
+    await problems.getByText('line 5').waitFor();
+    assert.match(await problems.innerText(), /status/);
+    await text.fill('name: greeting\nrequest:\n  method: GET\n  urlPath: /greeting\nresponse:\n  status: 200\n  body: hello from the UI\n');
+    await p.getByTestId('stub-save').click();
+    const row = p.locator('[data-testid=stub-row]', { hasText: '/greeting' });
+    await row.waitFor();
+    const res = await call('/greeting');
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello from the UI');
+    // The match count follows without a reload.
+    await row.locator('[data-testid=stub-count]', { hasText: '1' }).waitFor();
+    assert.match(await row.innerText(), /api \(unsaved\)/);
+    await screenshot(p, 'create-stub');
+  });
+
+  it('picks another service of the same process, and shows that service\'s stubs and live traffic', async () => {
+    const payments = tempStubs({ 'charges.yaml': '- name: charge\n  request: { method: POST, urlPath: /charges }\n  response: { status: 201, jsonBody: { id: ch_1 } }\n' });
+    try {
+      const p = await open({ services: [{ name: 'payments', port: 0, stubsDir: payments.dir }] }, 'Live log');
+      await live(p);
+      const picker = p.getByTestId('service-picker');
+      await picker.waitFor();
+      assert.deepEqual(await picker.locator('option').allInnerTexts(), ['default (:' + decoy!.port + ')', 'payments (:' + decoy!.service('payments')!.port + ')']);
+      await picker.selectOption({ label: 'payments (:' + decoy!.service('payments')!.port + ')' });
+      await live(p);
+      // Traffic to the main service does not show in the payments service's log; its own does.
+      assert.equal((await call('/orders')).status, 200);
+      const res = await fetch(`${decoy!.service('payments')!.url}/charges`, { method: 'POST' });
+      assert.equal(res.status, 201);
+      await p.locator('[data-testid=log-row][data-url="/charges"]').waitFor();
+      assert.equal(await p.locator('[data-testid=log-row][data-url="/orders"]').count(), 0, 'the main service\'s request is not in this log');
+      await p.getByTestId('tab-stubs').click();
+      await p.locator('[data-testid=stub-row]', { hasText: '/charges' }).waitFor();
+      assert.equal(await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).count(), 0, 'only the payments stubs are listed');
+      await screenshot(p, 'service-picker');
+    } finally {
+      payments.cleanup();
+    }
+  });
+
+  it('shows each request in the live log as it happens, without a reload', async () => {
+    const p = await open({}, 'Live log');
+    await live(p);
+    await p.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
+    assert.equal(await p.getByTestId('log-row').count(), 0);
+    assert.equal((await call('/orders')).status, 200);
+    const row = p.locator('[data-testid=log-row][data-url="/orders"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /GET[\s\S]*\/orders[\s\S]*200[\s\S]*list orders/);
+    assert.equal((await call('/orders/7')).status, 200);
+    await p.locator('[data-testid=log-row][data-url="/orders/7"]').waitFor();
+    assert.equal(await p.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was not reloaded');
+    await row.click();
+    await p.getByTestId('request-detail').getByText('"orders"').waitFor();
+    await screenshot(p, 'live-log');
+  });
+
+  it('opens an unmatched request and shows its near-miss diff against the closest stubs', async () => {
+    const p = await open({}, 'Live log');
+    await live(p);
+    assert.equal((await call('/orders')).status, 200);
+    assert.equal((await call('/orders/42')).status, 200);
+    assert.equal((await call('/orderz?page=2', { method: 'GET' })).status, 404);
+    const row = p.locator('[data-testid=log-row][data-url="/orderz?page=2"]');
+    await row.waitFor();
+    assert.match((await row.getAttribute('class')) ?? '', /unmatched/, 'an unmatched request stands out');
+    await row.click();
+    const diff = p.getByTestId('near-miss-diff');
+    await diff.waitFor();
+    const miss = diff.locator('tr.miss');
+    assert.equal(await miss.count(), 1, 'one field differs');
+    assert.match(await miss.innerText(), /Path[\s\S]*\/orders[\s\S]*\/orderz[\s\S]*does not match/);
+    assert.match(await p.getByTestId('near-miss').innerText(), /Closest: list orders \(orders\.yaml\)/);
+    await screenshot(p, 'near-miss');
+  });
+
+  it('adds a chaos rule from the page, and the next matching request fails as the rule says', async () => {
+    const p = await open({}, 'Chaos');
+    await live(p);
+    const form = p.getByTestId('chaos-form');
+    await form.locator('input[name=urlPathPattern]').fill('/orders.*');
+    await form.locator('select[name=action]').selectOption('error');
+    await form.locator('input[name=value]').fill('503');
+    await form.locator('input[name=hits]').fill('1');
+    await p.getByTestId('chaos-add').click();
+    const rule = p.getByTestId('chaos-rule');
+    await rule.getByText('1 hits left').waitFor();
+    assert.match(await rule.innerText(), /\/orders\.\*[\s\S]*503/);
+    const failed = await call('/orders');
+    assert.equal(failed.status, 503);
+    assert.equal(await failed.text(), 'chaos: 503');
+    assert.equal((await call('/orders')).status, 200, 'the rule had one hit');
+    await p.getByTestId('tab-live-log').click();
+    const row = p.locator('[data-testid=log-row][data-status="503"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /503/);
+    await p.getByTestId('tab-chaos').click();
+    await eventually(async () => (await p.getByTestId('chaos-rule').count()) === 0, 5_000, 'the spent rule to leave the page');
+    await p.getByTestId('tab-live-log').click();
+    await screenshot(p, 'chaos-rule');
+  });
+
+  it('starts a recording against a real upstream, shows what it captured, and stops it into stubs', async () => {
+    let upstream: Upstream | undefined;
+    try {
+      upstream = await startUpstream((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"items":[1,2,3]}');
+      });
+      const p = await open({}, 'Recording');
+      await live(p);
+      await p.getByTestId('record-target').fill(upstream.url);
+      await p.getByTestId('record-start').click();
+      await p.getByTestId('record-status').getByText('Recording').waitFor();
+      const proxied = await call('/api/items');
+      assert.equal(proxied.status, 200);
+      assert.equal(await proxied.text(), '{"items":[1,2,3]}');
+      await p.getByTestId('record-captured').getByText('/api/items').waitFor();
+      await p.getByTestId('record-stop').click();
+      await p.getByTestId('record-status').getByText('Stopped').waitFor();
+      const result = p.getByTestId('record-result');
+      await result.locator('td.mono', { hasText: '/api/items' }).waitFor();
+      await p.getByText(/Written to: /).waitFor();
+      const written = (await p.getByText(/Written to: /).innerText()).replace('Written to: ', '').split(', ');
+      assert.ok(written.length >= 1 && written.every((f) => existsSync(path.join(folder.dir, f))), `recorded files exist: ${written.join(', ')}`);
+      assert.match(readFileSync(path.join(folder.dir, written[0]!), 'utf8'), /api\/items/);
+      const replayed = await call('/api/items');
+      assert.equal(await replayed.text(), '{"items":[1,2,3]}');
+      assert.equal(upstream.requests.length, 1, 'the replay came from the recorded stub, not the upstream');
+      await screenshot(p, 'recording');
+    } finally {
+      await upstream?.close();
+    }
+  });
+
+  it('asks for the admin token once, and keeps it for the tab', async () => {
+    const p = await open({ adminToken: 's3cret' });
+    const dialog = p.getByTestId('token-dialog');
+    await dialog.waitFor();
+    await dialog.locator('input').fill('s3cret');
+    await dialog.locator('button').click();
+    await live(p);
+    await p.locator('[data-testid=stub-row]', { hasText: 'list orders' }).waitFor();
+    await p.reload();
+    await live(p);
+    assert.equal(await p.getByTestId('token-dialog').count(), 0, 'not asked again after a reload');
+    await screenshot(p, 'token');
+  });
+
+  it('keeps a log of 10,000 requests virtualized: only the rows in view are in the page', async () => {
+    const p = await open({}, 'Live log');
+    // Fill the journal (its default size) before the page loads it: 10,000 requests, one in ten unmatched.
+    // A few more than the journal keeps: it holds the newest 10,000, and so does the page.
+    await loadTraffic(`${decoy!.url}`, 10_500);
+    await p.reload();
+    await live(p);
+    await p.getByTestId('log-count').getByText('10000 of 10000').waitFor();
+    const rowsInDom = await p.getByTestId('log-row').count();
+    assert.ok(rowsInDom > 5 && rowsInDom < 80, `rows in the DOM: ${rowsInDom}`);
+    // Each row is placed at its index × the row height: after scrolling to the middle, only rows near row 5000 exist.
+    const ROW = 28;
+    await p.getByTestId('log-list').evaluate((el, y) => { el.scrollTop = y; el.dispatchEvent(new Event('scroll')); }, ROW * 5000);
+    const indexes = async () => (await p.getByTestId('log-row').evaluateAll((rows) => rows.map((r) => Math.round(parseFloat((r as HTMLElement).style.top) / 28)))) as number[];
+    await eventually(async () => (await indexes()).includes(5000), 5_000, 'the rows around row 5000');
+    const after = await indexes();
+    assert.ok(after.length < 80 && after.every((i) => Math.abs(i - 5000) < 80), `rows in the DOM after scrolling: ${after.length}, ${Math.min(...after)}..${Math.max(...after)}`);
+    assert.equal(await p.locator('[data-testid=log-row].unmatched').count() > 0, true, 'unmatched rows are marked among them');
+    await screenshot(p, 'log-10000');
+  });
+});
