@@ -86,10 +86,33 @@ describe('CLI: OpenAPI and generated data', function () {
     }
   });
 
+  it('decoy import har and decoy import pact write stub files from the command line, which then serve', async () => {
+    const out = tempStubs();
+    try {
+      const har = run(['import', 'har', path.join(root, 'test/fixtures/import/shop.har'), '--out', path.join(out.dir, 'shop')]);
+      assert.equal(await har.exited, 0, har.output());
+      const pact = run(['import', 'pact', path.join(root, 'test/fixtures/import/orders-v2.pact.json'), '--out', path.join(out.dir, 'orders'), '--format', 'json']);
+      assert.equal(await pact.exited, 0, pact.output());
+      assert.ok(readdirSync(path.join(out.dir, 'orders')).every((f) => f.endsWith('.json')), 'pact stubs written as JSON');
+      const { decoy } = await startDecoy({ stubsDir: out.dir });
+      try {
+        assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
+        const products = await get(`${decoy.url}/api/products?page=1&sort=price`);
+        assert.equal(JSON.parse(products.text).items[0].name, 'Teapot');
+        const order = await get(`${decoy.url}/orders/42?fields=id%2Ctotal&fields=status`, { headers: { Accept: 'application/json' } });
+        assert.deepEqual(JSON.parse(order.text), { id: 42, total: 99.5, status: 'paid' });
+      } finally {
+        await decoy.stop();
+      }
+    } finally {
+      out.cleanup();
+    }
+  });
+
   it('decoy import with an unknown kind or a bad document fails with a clear message', async () => {
     const unknown = run(['import', 'wsdl', PETSTORE, '--out', 'x']);
     assert.notEqual(await unknown.exited, 0);
-    assert.match(unknown.output(), /unknown import kind "wsdl"; one of: openapi/);
+    assert.match(unknown.output(), /unknown import kind "wsdl"; one of: openapi, har, pact/);
     const bad = run(['import', 'openapi', 'package.json', '--out', 'x']);
     assert.notEqual(await bad.exited, 0);
     assert.match(bad.output(), /package\.json DECOY_ERR_OPENAPI_INVALID not an OpenAPI document/);
