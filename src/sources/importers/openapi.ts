@@ -15,8 +15,10 @@
  * schema carries the ones it reaches under `$defs`, converted to JSON Schema 2020-12 (`nullable`,
  * boolean `exclusiveMinimum`, Swagger's `x-nullable` and `type: file`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { DecoyError } from '../../core/errors.js';
 import { deriveStubId } from '../../core/stub.js';
@@ -64,7 +66,39 @@ async function parser(): Promise<{ new(): Parser; validate(api: unknown, options
   return (m.default ?? m) as never;
 }
 
-const PARSER_OPTIONS = { resolve: { external: true, http: false }, dereference: { circular: 'ignore' } };
+/**
+ * How swagger-parser may follow `$ref`s (never over the network). A document given as a value (posted
+ * to the admin API by whoever reaches the port) has its own `#/...` references followed and nothing
+ * read from disk. A document file may reference files in its own folder and below it, not an
+ * absolute path elsewhere, not `..` out of it, not a symlink out of it: importing a downloaded
+ * document must not copy other files of the machine into stubs or messages.
+ */
+function parserOptions(folder: string | undefined): { options: Record<string, unknown>; refused: string[] } {
+  const refused: string[] = [];
+  if (folder === undefined) return { options: { resolve: { external: false, http: false }, dereference: { circular: 'ignore' } }, refused };
+  const root = realpathSync(folder);
+  const file = {
+    order: 1,
+    canRead: (f: { url: string }) => !/^[a-z][a-z0-9+.-]+:\/\//i.test(f.url) || /^file:/i.test(f.url),
+    read: async (f: { url: string }): Promise<Buffer> => {
+      const wanted = /^file:/i.test(f.url) ? fileURLToPath(f.url) : decodeURIComponent(f.url);
+      let real: string;
+      try {
+        real = realpathSync(wanted);
+      } catch {
+        real = path.resolve(wanted);
+      }
+      const rel = path.relative(root, real);
+      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+        // swagger-parser replaces a resolver's message with its own: the reason is kept here.
+        refused.push(`$ref to ${wanted} refused: it is outside the document's folder ${folder} (a document may reference files in its folder and below it)`);
+        throw new Error(refused[refused.length - 1]);
+      }
+      return readFile(real);
+    },
+  };
+  return { options: { resolve: { external: true, http: false, file }, dereference: { circular: 'ignore' } }, refused };
+}
 
 /**
  * Imports one document: a file path (its `$ref`s to other files resolved relative to it) or the
@@ -97,11 +131,12 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     if (!versionOf(source)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
     input = structuredClone(source);
   }
+  const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.dirname(path.resolve(source)) : undefined);
   let doc: Json;
   try {
-    doc = (await p.bundle(input, PARSER_OPTIONS)) as Json;
+    doc = (await p.bundle(input, parsing)) as Json;
   } catch (e) {
-    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${oneLine(e)}`, { source: { file: name } });
+    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
   }
   const version = versionOf(doc);
   if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
@@ -109,7 +144,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   // Every file the document is made of, to watch for changes.
   const files = typeof source === 'string' ? p.$refs.paths('file') : [];
   try {
-    await P.validate(structuredClone(doc), PARSER_OPTIONS);
+    await P.validate(structuredClone(doc), parsing);
   } catch (e) {
     // A document that breaks the specification in places is still worth mocking; say where.
     warnings.push(`${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`);
