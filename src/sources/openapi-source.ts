@@ -54,6 +54,8 @@ export class OpenApiDocuments {
   #timer: NodeJS.Timeout | undefined;
   readonly #pending = new Set<string>();
   #reloading: Promise<void> = Promise.resolve();
+  /** Set by close(): a reload still running finishes without reporting. */
+  #closed = false;
 
   constructor(options: { files: string[]; importOptions: OpenApiImportOptions; nextSequence: () => number; logger: Logger; onChange: (stubs: Stub[]) => void }) {
     this.#files = options.files;
@@ -91,6 +93,7 @@ export class OpenApiDocuments {
     const watcher = watch(this.#watchedFiles(), { ignoreInitial: true, atomic: false });
     this.#watcher = watcher;
     const onEvent = (p: string) => {
+      if (this.#closed) return;
       this.#pending.add(path.resolve(p));
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = setTimeout(() => {
@@ -112,6 +115,7 @@ export class OpenApiDocuments {
     this.#pending.clear();
     let any = false;
     for (const file of this.#files) {
+      if (this.#closed) return;
       const doc = this.#loaded.get(file);
       if (!doc || !doc.files.some((f) => changed.includes(f))) continue;
       try {
@@ -125,7 +129,7 @@ export class OpenApiDocuments {
         this.#logger.error(`${isDecoyError(e) ? e.format() : (e as Error).message}; still serving its previous ${doc.stubs.length} stub(s)`);
       }
     }
-    if (any) this.#onChange(this.stubs());
+    if (any && !this.#closed) this.#onChange(this.stubs());
   }
 
   /** Resolves once pending changes have been applied (for tests). */
@@ -134,8 +138,13 @@ export class OpenApiDocuments {
     await this.#reloading;
   }
 
+  /** Stops watching; resolves once a reload in progress has finished (it reports nothing after this). */
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
     await this.#watcher?.close();
+    await this.#reloading;
   }
 }
