@@ -254,7 +254,11 @@ class Converter {
     } catch {
       p = '';
     }
-    return decodeURI(p).replace(/\/+$/, '');
+    try {
+      return decodeURI(p).replace(/\/+$/, '');
+    } catch {
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `servers[0].url ${JSON.stringify(url)} is not a valid URL: its path has a malformed percent-encoding`, { source: { file: this.#name, pointer: '/servers/0/url' } });
+    }
   }
 
   stubs(): StubDefinition[] {
