@@ -12,7 +12,8 @@ import { writeFileAtomic } from '../atomic-write.js';
 function groupName(def: StubDefinition): string {
   const meta = (def.metadata as { openapi?: { operationId?: string } } | undefined)?.openapi;
   const raw = meta?.operationId ?? def.name ?? def.id ?? 'stub';
-  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100) || 'stub';
+  // No leading dot: the loader skips hidden files, so `.well-known` would be written and never served.
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 100) || 'stub';
 }
 
 /** Writes the stubs into `dir`; returns the files written, relative to `dir`. */
