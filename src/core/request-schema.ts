@@ -9,13 +9,12 @@
  * Parameters arrive as text, so they are validated with type coercion ("5" is an integer); bodies
  * are validated as sent.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { DecoyError, joinPointer } from './errors.js';
 import type { WireResponse } from './faults/plan.js';
 import type { DecoyRequest } from './request.js';
 import { compileSchema } from './response/schema-response.js';
+import { createSchemaAjv } from './schema-ajv.js';
 
 export interface RequestParameterDefinition {
   in: 'path' | 'query' | 'header';
@@ -53,20 +52,11 @@ export interface RequestSchema {
   answer(violations: Violation[]): WireResponse;
 }
 
-type AddFormats = (ajv: Ajv) => unknown;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
-
 let coercing: Ajv | undefined;
 
-/** Parameters are text: "5" must pass as an integer, "a" as an array of one. */
+/** Parameters are text: "5" must pass as an integer, "a" as an array of one. Formats as for bodies. */
 function coercingAjv(): Ajv {
-  if (!coercing) {
-    coercing = new Ajv2020({ strict: false, allErrors: true, coerceTypes: 'array', logger: false }) as unknown as Ajv;
-    addFormats(coercing);
-    for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) coercing.addFormat(f, true);
-  }
-  return coercing;
+  return (coercing ??= createSchemaAjv({ draft: '2020', validateFormats: true, coerceTypes: true }));
 }
 
 function describe(v: unknown): unknown {

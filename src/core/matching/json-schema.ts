@@ -10,15 +10,13 @@
  * Draft 4 and 6 schemas are validated with the draft-07 vocabulary, which reads them the same way
  * except for draft 4's boolean `exclusiveMinimum` / `exclusiveMaximum`.
  */
-import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, AnySchema, ValidateFunction } from 'ajv';
+import { createSchemaAjv, type SchemaDraft } from '../schema-ajv.js';
 
 /** WireMock's JsonSchemaVersion values. */
 export const JSON_SCHEMA_VERSIONS = ['V4', 'V6', 'V7', 'V201909', 'V202012'] as const;
 
-type Draft = '07' | '2019' | '2020';
+type Draft = SchemaDraft;
 
 export interface JsonSchemaValidator {
   /** The number of validation errors (0 = valid). */
@@ -27,20 +25,13 @@ export interface JsonSchemaValidator {
   readonly propertyCount: number;
 }
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-type AddFormats = (ajv: Ajv) => unknown;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
-
 const instances = new Map<Draft, Ajv>();
 
 function instanceFor(draft: Draft): Ajv {
   let ajv = instances.get(draft);
   if (ajv === undefined) {
     // Like WireMock's validator: formats are assertions up to draft 7, annotations from 2019-09 on.
-    const options = { strict: false, allErrors: true, validateFormats: draft === '07' };
-    ajv = draft === '2020' ? new Ajv2020(options) : draft === '2019' ? new Ajv2019(options) : new Ajv(options);
-    if (draft === '07') addFormats(ajv);
+    ajv = createSchemaAjv({ draft, validateFormats: draft === '07' });
     instances.set(draft, ajv);
   }
   return ajv;

@@ -10,12 +10,11 @@
  * json-schema-faker is imported on first need, not at start-up: compiling a schema response starts
  * the import, and the sources await `schemaGeneratorReady()` before they hand stubs to the engine.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import { DecoyError, joinPointer } from '../errors.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { DecoyRequest } from '../request.js';
+import { createSchemaAjv } from '../schema-ajv.js';
 
 type GenerateSync = (schema: unknown, options: Record<string, unknown>) => unknown;
 
@@ -39,21 +38,6 @@ export function schemaGeneratorReady(): Promise<void> {
   return loading ?? Promise.resolve();
 }
 
-type AddFormats = (ajv: Ajv, options?: unknown) => unknown;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
-
-/** OpenAPI's number formats, which ajv-formats does not know; their ranges are what they say. */
-const OPENAPI_FORMATS: Record<string, { type: 'number' | 'string'; validate: (v: never) => boolean }> = {
-  int32: { type: 'number', validate: (v: number) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 },
-  int64: { type: 'number', validate: (v: number) => Number.isInteger(v) },
-  float: { type: 'number', validate: () => true },
-  double: { type: 'number', validate: () => true },
-  byte: { type: 'string', validate: (v: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) },
-  binary: { type: 'string', validate: () => true },
-  password: { type: 'string', validate: () => true },
-};
-
 let draft2020: Ajv | undefined;
 let draft07: Ajv | undefined;
 
@@ -65,14 +49,8 @@ let draft07: Ajv | undefined;
 export function schemaAjv(schema: unknown): Ajv {
   const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
   const old = typeof declared === 'string' && /draft-0[467]/.test(declared);
-  const make = (ajv: Ajv): Ajv => {
-    addFormats(ajv);
-    for (const [name, f] of Object.entries(OPENAPI_FORMATS)) ajv.addFormat(name, { type: f.type, validate: f.validate as (v: never) => boolean } as never);
-    return ajv;
-  };
-  const options = { strict: false, allErrors: true, validateFormats: true, logger: false as const };
-  if (old) return (draft07 ??= make(new Ajv(options)));
-  return (draft2020 ??= make(new Ajv2020(options)));
+  if (old) return (draft07 ??= createSchemaAjv({ draft: '07', validateFormats: true }));
+  return (draft2020 ??= createSchemaAjv({ draft: '2020', validateFormats: true }));
 }
 
 /** A compiled schema: validates values, and generates one from a seed once the generator is loaded. */
