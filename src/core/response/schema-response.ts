@@ -199,9 +199,18 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
     const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
     const body = Buffer.from(text, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
-    if (problem) out.push('Decoy-Warning', `generated body does not satisfy the schema: ${problem}`.replace(/[\r\n\0]/g, ' '));
+    if (problem) out.push('Decoy-Warning', headerText(`generated body does not satisfy the schema: ${problem}`));
     return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
   };
+}
+
+/**
+ * Text safe in a header value: the problem names schema properties, which may hold any character,
+ * and Node refuses a response whose header has one outside tab, space to `~` and latin-1 (a 500).
+ * Everything outside printable ASCII is percent-encoded as UTF-8 (`€` → `%E2%82%AC`).
+ */
+function headerText(text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, (run) => [...Buffer.from(run, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
 function contentTypeOf(headers: readonly string[]): string | undefined {
