@@ -6,6 +6,7 @@ import type { NearMiss } from '../core/matching/near-miss.js';
 import { DecoyRequest, parseCookieHeader, parseFormEncoded } from '../core/request.js';
 import type { ServeEvent } from '../core/state/journal.js';
 import type { Stub } from '../core/stub.js';
+import { isUtf8Text } from '../core/text-bytes.js';
 
 /** A stub as WireMock lists it: its definition, with `id` and `uuid` both set, and `method: ANY` spelt out. */
 export function mappingJson(stub: Stub): Record<string, unknown> {
@@ -48,10 +49,6 @@ function paramsJson(map: Map<string, string[]>): Record<string, { key: string; v
   return out;
 }
 
-function isText(body: Buffer): boolean {
-  // A body that is not valid UTF-8 is shown only as base64 (WireMock shows both; for binary the text is noise).
-  return Buffer.from(body.toString('utf8'), 'utf8').equals(body);
-}
 
 /** Rebuilds the matcher-facing request from a journal event (to match patterns against the journal). */
 export function requestOf(e: ServeEvent): DecoyRequest {
@@ -82,7 +79,7 @@ export function loggedRequestJson(e: ServeEvent): Record<string, unknown> {
     browserProxyRequest: false,
     loggedDate: e.loggedAt,
     bodyAsBase64: e.body.toString('base64'),
-    ...(isText(e.body) ? { body: e.body.toString('utf8') } : {}),
+    ...(isUtf8Text(e.body) ? { body: e.body.toString('utf8') } : {}),
     protocol: e.protocol,
     scheme: e.scheme,
     host: hostName,
@@ -101,7 +98,7 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
     ...(r.statusMessage ? { statusMessage: r.statusMessage } : {}),
     headers: headersJson(r.headers),
     bodyAsBase64: r.body.toString('base64'),
-    ...(isText(r.body) ? { body: r.body.toString('utf8') } : {}),
+    ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
   };
   const total = e.totalMs ?? 0;
   return {
