@@ -20,6 +20,17 @@ import { Journal, type ServeEvent } from './state/journal.js';
 import { ScenarioStates } from './state/scenarios.js';
 import type { Stub } from './stub.js';
 
+/** Marks the answer to a request its stub's `requestSchema` rejected: none of the stub's chaos applies to it. */
+const REJECTED = Symbol('rejected by requestSchema');
+
+/** A rejected request's 400 as a response of its own: nothing of the stub's responses (proxy, delay, fault) comes with it. */
+function rejection(w: WireResponse): PreparedResponse {
+  return {
+    status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body, [REJECTED]: true,
+    explain: () => `${w.status}: the request breaks the stub's requestSchema`,
+  } as PreparedResponse;
+}
+
 export interface NotMatched {
   nearMisses: NearMiss[];
   /** The plain-text 404 body. */
@@ -103,7 +114,7 @@ export class MockEngine {
       plan.delayMs += ms;
       plan.applied.push({ source: 'settings', action: 'delay', description: `a ${Math.round(ms)} ms delay (global settings)` });
     }
-    if (stub?.chaos) {
+    if (stub?.chaos && !(REJECTED in response)) {
       const count = (this.#chaosCounts.get(stub) ?? 0) + 1;
       this.#chaosCounts.set(stub, count);
       const picked = stub.chaos.pick(count, this.random);
@@ -229,6 +240,10 @@ export class MockEngine {
    * this request when it is dynamic (templated, generated). Hot path: a static response is returned as is.
    */
   responseFor(stub: Stub, request: DecoyRequest): PreparedResponse {
+    if (stub.rejectRequest !== undefined) {
+      const rejected = stub.rejectRequest(request);
+      if (rejected !== undefined) return rejection(rejected);
+    }
     const rs = stub.responses;
     let r: PreparedResponse;
     if (rs.length === 1) {

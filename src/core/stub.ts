@@ -9,7 +9,8 @@ import { compileRequestPattern, type RequestMatcher } from './matching/request-p
 import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
 import { RESPONSE_TEMPLATE_TRANSFORMER } from './response/template-response.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
-import { compileRequestSchema, type RequestSchema } from './request-schema.js';
+import { compileRequestSchema } from './request-schema.js';
+import type { DecoyRequest } from './request.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import type { WireResponse } from './faults/plan.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
@@ -43,6 +44,12 @@ export interface Stub {
   readonly afterLastResponse: 'repeat' | 'cycle';
   /** Decoy's per-stub chaos entries, if any. */
   readonly chaos: StubChaos | undefined;
+  /**
+   * With a `requestSchema`: the 400 (listing every violation) for a request that breaks it, undefined
+   * for one that does not. The engine asks before it picks a response, so a rejected request gets
+   * only this plain answer: no proxying, delay, fault or chaos of the stub, no step of its sequence.
+   */
+  readonly rejectRequest?: (request: DecoyRequest) => WireResponse | undefined;
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
@@ -56,19 +63,6 @@ export interface CompileStubOptions extends ResponseCompileContext {
   pointer?: string;
   /** Seed for the id of a stub that names none (its file and position), so the id survives reloads. */
   idSeed?: string;
-}
-
-/**
- * A response that first checks the request against the stub's `requestSchema`: a request that breaks
- * it gets the 400 listing every violation; a valid one the response as it would be.
- */
-function validating(schema: RequestSchema, request: RequestMatcher, prepared: PreparedResponse): (ctx: RenderContext) => WireResponse {
-  const inner = prepared.render;
-  return (ctx) => {
-    const violations = schema.check(ctx.request, request.pathParams(ctx.request));
-    if (violations.length) return schema.answer(violations);
-    return inner ? inner(ctx) : prepared;
-  };
 }
 
 /**
@@ -103,14 +97,24 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   const stubHeaders = ['Matched-Stub-Id', id];
   if (name !== undefined && !/[\r\n\0]/.test(name)) stubHeaders.push('Matched-Stub-Name', name);
   let chaos: StubChaos | undefined;
+  let rejectRequest: Stub['rejectRequest'];
   try {
     chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
     const requestSchema = def.requestSchema === undefined ? undefined : compileRequestSchema(def.requestSchema, '/requestSchema');
+    const matcher = request;
+    if (requestSchema) {
+      rejectRequest = (req) => {
+        const violations = requestSchema.check(req, matcher.pathParams(req));
+        if (violations.length === 0) return undefined;
+        const w = requestSchema.answer(violations);
+        return { ...w, headers: [...w.headers, ...stubHeaders] };
+      };
+    }
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
-      const render = requestSchema ? validating(requestSchema, request, prepared) : prepared.render;
+      const render = prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
         ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
@@ -141,6 +145,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
     request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys,
+    ...(rejectRequest ? { rejectRequest } : {}),
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,
