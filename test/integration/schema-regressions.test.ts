@@ -3,7 +3,7 @@
  * after the bug it pins down.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { stringify as stringifyYaml } from 'yaml';
@@ -58,6 +58,13 @@ describe('review A: OpenAPI $refs read no files they should not (item 2)', funct
     writeFileSync(doc, stringifyYaml(docWith({ $ref: 'schemas/pet.yaml' })));
     const ok = await importOpenApi([doc]);
     assert.ok(ok.stubs.length > 0);
+    // The document itself may be a symlink to another folder; a ConfigMap's `..data/` folder is inside.
+    const linked = path.join(folder.dir, 'linked');
+    mkdirSync(path.join(linked, '..data/schemas'), { recursive: true });
+    writeFileSync(path.join(linked, '..data/schemas/pet.yaml'), 'type: object\n');
+    writeFileSync(path.join(folder.dir, 'elsewhere.yaml'), stringifyYaml(docWith({ $ref: '..data/schemas/pet.yaml' })));
+    symlinkSync(path.join(folder.dir, 'elsewhere.yaml'), path.join(linked, 'openapi.yaml'));
+    assert.ok((await importOpenApi([path.join(linked, 'openapi.yaml')])).stubs.length > 0);
     for (const ref of ['../secret.yaml', path.join(folder.dir, 'secret.yaml'), 'schemas/../../secret.env']) {
       writeFileSync(doc, stringifyYaml(docWith({ $ref: ref })));
       await assert.rejects(importOpenApi([doc]), (e: Error & { code?: string }) => {

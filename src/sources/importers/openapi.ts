@@ -73,15 +73,18 @@ async function parser(): Promise<{ new(): Parser; validate(api: unknown, options
  * absolute path elsewhere, not `..` out of it, not a symlink out of it: importing a downloaded
  * document must not copy other files of the machine into stubs or messages.
  */
-function parserOptions(folder: string | undefined): { options: Record<string, unknown>; refused: string[] } {
+function parserOptions(document: string | undefined): { options: Record<string, unknown>; refused: string[] } {
   const refused: string[] = [];
-  if (folder === undefined) return { options: { resolve: { external: false, http: false }, dereference: { circular: 'ignore' } }, refused };
+  if (document === undefined) return { options: { resolve: { external: false, http: false }, dereference: { circular: 'ignore' } }, refused };
+  const folder = path.dirname(document);
   const root = realpathSync(folder);
   const file = {
     order: 1,
     canRead: (f: { url: string }) => !/^[a-z][a-z0-9+.-]+:\/\//i.test(f.url) || /^file:/i.test(f.url),
     read: async (f: { url: string }): Promise<Buffer> => {
       const wanted = /^file:/i.test(f.url) ? fileURLToPath(f.url) : decodeURIComponent(f.url);
+      // The document itself may be a symlink to elsewhere; what it references is relative to where it was given.
+      if (path.resolve(wanted) === document) return readFile(document);
       let real: string;
       try {
         real = realpathSync(wanted);
@@ -89,7 +92,8 @@ function parserOptions(folder: string | undefined): { options: Record<string, un
         real = path.resolve(wanted);
       }
       const rel = path.relative(root, real);
-      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      // `..data/` (a Kubernetes ConfigMap's folder) is inside; only `..` itself leads out.
+      if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
         // swagger-parser replaces a resolver's message with its own: the reason is kept here.
         refused.push(`$ref to ${wanted} refused: it is outside the document's folder ${folder} (a document may reference files in its folder and below it)`);
         throw new Error(refused[refused.length - 1]);
@@ -131,7 +135,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     if (!versionOf(source)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
     input = structuredClone(source);
   }
-  const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.dirname(path.resolve(source)) : undefined);
+  const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.resolve(source) : undefined);
   let doc: Json;
   try {
     doc = (await p.bundle(input, parsing)) as Json;
