@@ -114,7 +114,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
-      const render = prepared.render;
+      const { render } = prepared;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
         ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
