@@ -79,6 +79,16 @@ describe('importers', () => {
         return true;
       });
     });
+
+    it('review B item 23: a missing file said "is not a HAR file: ENOENT"; now it says the file is missing', async () => {
+      for (const [run, what] of [[importHar, 'HAR'], [importPact, 'Pact']] as const) {
+        await assert.rejects(run([path.join(fixtures, 'nope.json')]), (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'DECOY_ERR_IMPORT_INVALID');
+          assert.match(e.message, /cannot read .*nope\.json: no such file$/, what);
+          return true;
+        });
+      }
+    });
   });
 
   describe('Pact', () => {

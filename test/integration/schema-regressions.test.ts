@@ -53,6 +53,29 @@ describe('review A: OpenAPI $refs read no files they should not (item 2)', funct
     }
   });
 
+  it('review B item 1: a deeply nested document posted to /__admin/decoy/openapi ran the process out of memory; now a 422', async () => {
+    for (const [open, close] of [['[', ']'], ['{"a":', '}']]) {
+      const body = `{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{},"x":${open.repeat(2_000)}1${close.repeat(2_000)}}`;
+      const res = await fetch(`${decoy.url}/__admin/decoy/openapi`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 422);
+      assert.match(await res.text(), /nests deeper than 256 levels/);
+    }
+    assert.equal((await fetch(`${decoy.url}/__admin/health`)).status, 200, 'the server is still up');
+  });
+
+  it('review B item 12: a document without info or paths was "[object Object] is not a valid Openapi API definition"; now the missing members are named', async () => {
+    for (const [doc, expected] of [
+      [{ openapi: '3.0.0' }, /lacks required members: info, paths/],
+      [{ openapi: '3.0.3', info: { title: 't' }, paths: {} }, /lacks required member: info\.version/],
+      [{ swagger: '2.0', info: { title: 't', version: '1' } }, /lacks required member: paths/],
+      [{ openapi: '3.1.0', info: { title: 't', version: '1' } }, /lacks required member: paths \(or webhooks or components\)/],
+    ] as const) {
+      const res = await fetch(`${decoy.url}/__admin/decoy/openapi`, { method: 'POST', body: JSON.stringify(doc), headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 422);
+      assert.match(await res.text(), expected);
+    }
+  });
+
   it('a document given as a file may $ref files in its folder, but not absolute paths or files outside it', async () => {
     const doc = path.join(folder.dir, 'api/openapi.yaml');
     writeFileSync(doc, stringifyYaml(docWith({ $ref: 'schemas/pet.yaml' })));

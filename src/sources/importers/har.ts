@@ -13,9 +13,9 @@
  * Secrets are masked as in a recording: Authorization, Cookie, Set-Cookie and X-Api-Key always,
  * plus what `redaction` names; their values are swept from every text the stub holds.
  */
-import { readFile } from 'node:fs/promises';
 import { DecoyError } from '../../core/errors.js';
 import { DEFAULT_REDACTED_HEADERS, requestKey, toStub, type RecordOptions, type RecordedExchange, type Redaction } from '../../core/recording/to-stub.js';
+import { readJsonFile } from './read-json.js';
 import type { ImportResult } from './import-result.js';
 
 export interface HarImportOptions {
@@ -90,12 +90,7 @@ export async function importHar(files: string[], options: HarImportOptions = {})
   const skipped = new Map<string, number>();
   const hosts = new Set<string>();
   for (const file of files) {
-    let har: { log?: { entries?: HarEntry[] } };
-    try {
-      har = JSON.parse(await readFile(file, 'utf8')) as typeof har;
-    } catch (e) {
-      throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a HAR file: ${(e as Error).message}`, { source: { file } });
-    }
+    const har = await readJsonFile(file, 'a HAR file') as { log?: { entries?: HarEntry[] } } | null;
     const entries = har?.log?.entries;
     if (!Array.isArray(entries)) throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a HAR file: it has no log.entries list`, { source: { file, pointer: '/log/entries' } });
     entries.forEach((entry, i) => {

@@ -125,6 +125,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     try {
       const parsed: unknown = parseYaml(text, { prettyErrors: true });
       if (!versionOf(parsed)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
+      requireMembers(parsed as Json, name);
     } catch (e) {
       if (e instanceof DecoyError) throw e;
       const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
@@ -133,6 +134,7 @@ export async function importOpenApiDocument(source: string | Json, options: Open
     input = path.resolve(source);
   } else {
     if (!versionOf(source)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
+    requireMembers(source, name);
     input = structuredClone(source);
   }
   const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.resolve(source) : undefined);
@@ -158,6 +160,24 @@ export async function importOpenApiDocument(source: string | Json, options: Open
 }
 
 const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
+
+/**
+ * The members every version requires, checked before the parser sees the document: its own message for
+ * them is "[object Object] is not a valid Openapi API definition".
+ */
+function requireMembers(doc: Json, name: string): void {
+  const d = doc as Record<string, unknown>;
+  const missing: string[] = [];
+  const info = d.info as Record<string, unknown> | undefined;
+  if (info === null || typeof info !== 'object') missing.push('info');
+  else for (const k of ['title', 'version']) if (typeof info[k] !== 'string') missing.push(`info.${k}`);
+  // OpenAPI 3.1 needs one of paths, webhooks or components; 2.0 and 3.0 need paths.
+  const needsPaths = versionOf(doc) !== '3.1';
+  if (needsPaths ? d.paths === undefined : d.paths === undefined && d.webhooks === undefined && d.components === undefined) missing.push(needsPaths ? 'paths' : 'paths (or webhooks or components)');
+  if (missing.length > 0) {
+    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `the document lacks required member${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, { source: { file: name } });
+  }
+}
 
 function oneLine(e: unknown): string {
   const msg = (e as Error).message ?? String(e);

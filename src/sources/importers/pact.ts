@@ -17,11 +17,11 @@
  * concern the provider's side and are not needed to answer with the example; provider states are
  * kept in the stub's metadata.
  */
-import { readFile } from 'node:fs/promises';
 import { DecoyError } from '../../core/errors.js';
 import { redactJson } from '../../core/recording/to-stub.js';
 import { parseFormEncoded } from '../../core/request.js';
 import { DEFAULT_PRIORITY, type ResponseDefinition, type StubDefinition, type ValuePatternDefinition } from '../../core/stub-definition.js';
+import { readJsonFile } from './read-json.js';
 import type { ImportResult } from './import-result.js';
 
 type Rule = { match?: string; regex?: string; min?: number; max?: number; value?: string };
@@ -177,12 +177,7 @@ export async function importPact(files: string[]): Promise<ImportResult> {
   const stubs: StubDefinition[] = [];
   const warnings: string[] = [];
   for (const file of files) {
-    let pact: PactFile;
-    try {
-      pact = JSON.parse(await readFile(file, 'utf8')) as PactFile;
-    } catch (e) {
-      throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a Pact file: ${(e as Error).message}`, { source: { file } });
-    }
+    const pact = await readJsonFile(file, 'a Pact file') as PactFile | null;
     if (!Array.isArray(pact?.interactions)) {
       throw new DecoyError('DECOY_ERR_IMPORT_INVALID', `${file} is not a Pact file: it has no interactions list`, { source: { file, pointer: '/interactions' } });
     }
