@@ -11,6 +11,7 @@ import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
 import { compileSchema, createSchemaRenderer, requestSeed } from './schema-response.js';
+import { invalidHeaderChar } from './header-value.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
 export interface ProxySpec {
@@ -49,6 +50,8 @@ export interface RenderContext {
    * (the seed, or 0), not on the order of requests.
    */
   readonly stableSeed?: number | undefined;
+  /** The connection the request came on, when the transport tells (templates read `request.scheme`, `request.clientIp`). */
+  readonly connection?: { readonly scheme: string; readonly clientIp: string } | undefined;
 }
 
 /**
@@ -91,6 +94,8 @@ export interface ResponseCompileContext extends TemplateCompileContext {
    * (numbers keep their written form: `1.0`, `10.50`, 9007199254740993). Falls back to JSON.stringify.
    */
   rawJson?: (pointer: string) => string | undefined;
+  /** Set while compiling the static parts of a templated response: header values holding `{{` are templates. */
+  headerTemplates?: boolean;
 }
 
 function headerValue(v: unknown): string {
@@ -111,7 +116,7 @@ function compileWithTemplates(def: ResponseDefinition, ctx: ResponseCompileConte
   const dynamicFile = typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{');
   const { transformers: _t, ...rest } = def;
   const staticDef: ResponseDefinition = { ...rest, ...(typeof def.status === 'string' ? { status: 200 } : {}), ...(dynamicFile ? { bodyFileName: undefined } : {}) };
-  const base = compileResponse(staticDef, { ...ctx, globalTemplating: false }, pointer);
+  const base = compileResponse(staticDef, { ...ctx, globalTemplating: false, headerTemplates: true }, pointer);
   // A proxied answer comes from upstream: there is nothing of ours to template.
   if (base.proxy) return base;
   let bodySource: string | undefined;
@@ -126,7 +131,8 @@ function compileWithTemplates(def: ResponseDefinition, ctx: ResponseCompileConte
   const hasTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
   const headerValues = Object.values(def.headers ?? {}).flatMap((v) => (Array.isArray(v) ? v : [v]));
   if (!hasTemplate(bodySource) && !dynamicFile && typeof def.status !== 'string' && !headerValues.some(hasTemplate)) return base;
-  const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource);
+  // A body generated from a schema is worked out first; the templates go on top of it.
+  const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource, base.render);
   return { ...base, render, explain: () => `${base.explain()}, templated` };
 }
 
@@ -187,9 +193,12 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     }
     for (const v of Array.isArray(value) ? value : [value]) {
       const s = headerValue(v);
-      if (/[\r\n\0]/.test(s)) {
-        throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header ${name} contains a line break or NUL`, {
+      const bad = invalidHeaderChar(s);
+      // A templated value is made safe per request instead (what it renders to is not known yet).
+      if (bad !== undefined && !(ctx.headerTemplates === true && s.includes('{{'))) {
+        throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header ${name} contains ${bad}, which an HTTP header value cannot carry (RFC 9110 section 5.5)`, {
           source: { pointer: joinPointer(pointer, 'headers', name) },
+          hint: 'use only printable ASCII (and Latin-1) in header values; percent-encode anything else, e.g. %E2%82%AC for €',
         });
       }
       headers.push(name, s);
