@@ -113,7 +113,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
       const render = requestSchema ? validating(requestSchema, request, prepared) : prepared.render;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
-        ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
+        // A response's own renderer hands back a fresh header list: extended in place, not copied a second time.
+        ...(render ? { render: render === prepared.render
+          ? (ctx: RenderContext) => { const w = render(ctx); (w.headers as string[]).push(...stubHeaders); return w; }
+          : (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
       };
     });
   } catch (e) {

@@ -167,6 +167,25 @@ describe('templating review regressions', () => {
     }
   });
 
+  it('a templated or generated response copied its headers twice to add Matched-Stub-Id: added once, on every request, also to a render failure', async () => {
+    await start({
+      'ids.yaml': [
+        "- id: 11111111-1111-4111-8111-111111111111\n  name: tpl\n  request: { urlPath: /t }\n  response: { transformers: [response-template], headers: { X-M: '{{request.method}}' }, body: '{{request.query.v}}' }",
+        '- id: 22222222-2222-4222-8222-222222222222\n  request: { urlPath: /g }\n  response: { schema: { type: integer } }',
+        "- id: 33333333-3333-4333-8333-333333333333\n  request: { urlPath: /bad }\n  response: { transformers: [response-template], status: '{{request.query.s}}' }",
+      ].join('\n'),
+    });
+    for (let i = 0; i < 3; i++) {
+      const t = await get(`${decoy!.url}/t?v=${i}`);
+      assert.deepEqual([t.text, t.headers.get('x-m'), t.headers.get('matched-stub-id'), t.headers.get('matched-stub-name')], [String(i), 'GET', '11111111-1111-4111-8111-111111111111', 'tpl']);
+      const g = await get(`${decoy!.url}/g`);
+      assert.equal(g.headers.get('matched-stub-id'), '22222222-2222-4222-8222-222222222222');
+      const bad = await get(`${decoy!.url}/bad?s=x`);
+      assert.equal(bad.status, 500);
+      assert.equal(bad.headers.get('matched-stub-id'), '33333333-3333-4333-8333-333333333333');
+    }
+  });
+
   it('a ConfigMap volume folder created after watching started was never watched for its ..data swap', async () => {
     await start({ 'root.yaml': '- request: { urlPath: /root }\n  response: { body: root }\n' }, { watch: true });
     const volume = path.join(folder!.dir, 'team');

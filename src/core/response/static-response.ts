@@ -57,7 +57,8 @@ export interface RenderContext {
 /**
  * Works out status, headers and body for one request (templates, data generated from a schema).
  * Compiled at load like everything else; a renderer only fills in what depends on the request.
- * The headers it returns include Content-Length.
+ * The headers it returns include Content-Length, in a list of its own made for this request, which
+ * the caller may extend (the stub appends Matched-Stub-Id to it rather than copying it again).
  */
 export type ResponseRenderer = (ctx: RenderContext) => WireResponse;
 
