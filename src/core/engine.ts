@@ -14,7 +14,7 @@ import { createRandom, type Random } from './faults/random.js';
 import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/near-miss.js';
 import { StubSet } from './matching/stub-index.js';
 import type { DecoyRequest } from './request.js';
-import type { PreparedResponse } from './response/static-response.js';
+import type { PreparedResponse, RenderContext } from './response/static-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
 import { Journal, type ServeEvent } from './state/journal.js';
 import { ScenarioStates } from './state/scenarios.js';
@@ -239,7 +239,7 @@ export class MockEngine {
    * The response a matched stub gives now: its only one, or the next of its sequence, worked out for
    * this request when it is dynamic (templated, generated). Hot path: a static response is returned as is.
    */
-  responseFor(stub: Stub, request: DecoyRequest): PreparedResponse {
+  responseFor(stub: Stub, request: DecoyRequest, connection?: RenderContext['connection']): PreparedResponse {
     if (stub.rejectRequest !== undefined) {
       const rejected = stub.rejectRequest(request);
       if (rejected !== undefined) return rejection(rejected);
@@ -255,7 +255,7 @@ export class MockEngine {
       r = rs[i]!;
     }
     if (r.render === undefined) return r;
-    const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed });
+    const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection });
     return { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
   }
 

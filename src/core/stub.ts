@@ -4,6 +4,7 @@
  * here is a load error, never a 500 later.
  */
 import { createHash } from 'node:crypto';
+import { safeHeaderValue } from './response/header-value.js';
 import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
 import { compileResponse, type PreparedResponse, type RenderContext, type ResponseCompileContext } from './response/static-response.js';
@@ -95,7 +96,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
   const name = def.name;
   const stubHeaders = ['Matched-Stub-Id', id];
-  if (name !== undefined && !/[\r\n\0]/.test(name)) stubHeaders.push('Matched-Stub-Name', name);
+  if (name !== undefined) stubHeaders.push('Matched-Stub-Name', safeHeaderValue(name));
   let chaos: StubChaos | undefined;
   let rejectRequest: Stub['rejectRequest'];
   try {
@@ -117,7 +118,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
       const { render } = prepared;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
-        ...(render ? { render: (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
+        // A response's own renderer hands back a fresh header list: extended in place, not copied a second time.
+        ...(render ? { render: render === prepared.render
+          ? (ctx: RenderContext) => { const w = render(ctx); (w.headers as string[]).push(...stubHeaders); return w; }
+          : (ctx: RenderContext) => { const w = render(ctx); return { ...w, headers: [...w.headers, ...stubHeaders] }; } } : {}),
       };
     });
   } catch (e) {

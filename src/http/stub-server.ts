@@ -68,7 +68,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
     if (stub !== undefined) {
-      response = engine.responseFor(stub, request);
+      response = engine.responseFor(stub, request, connectionInfo(req.socket));
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };

@@ -33,6 +33,8 @@ export interface StubFileContext {
   readBodyFile: (name: string, pointer: string) => { bytes: Buffer; path: string };
   /** Reads a body file named by a templated bodyFileName, per request (not a reload dependency). */
   readBodyFileAtRequest?: (name: string) => Buffer;
+  /** Changes whenever the files folder may have changed: body files read per request are cached until then. */
+  bodyFilesVersion?: () => number;
   /** Template every response (`--global-templating`). */
   globalTemplating?: boolean;
 }
@@ -215,6 +217,7 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         origin,
         rawJson: (at) => source.rawJson(pointer + at),
         ...(ctx.readBodyFileAtRequest ? { readBodyFileAtRequest: ctx.readBodyFileAtRequest } : {}),
+        ...(ctx.bodyFilesVersion ? { bodyFilesVersion: ctx.bodyFilesVersion } : {}),
         ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
         readBodyFile: readFile,
       });

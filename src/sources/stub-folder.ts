@@ -79,6 +79,8 @@ export class StubFolder {
   #watcher: FSWatcher | undefined;
   /** Watchers of the folders that are Kubernetes ConfigMap (or Secret) volumes: they tell of the `..data` swap. */
   #dataWatchers: DirWatcher[] = [];
+  /** The folders those watchers watch. */
+  readonly #volumeFolders = new Set<string>();
   #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #recheck: NodeJS.Timeout | undefined;
@@ -215,9 +217,42 @@ export class StubFolder {
     throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `body file ${JSON.stringify(name)} not found (looked for ${tried.join(' and ')})`, { source: { pointer } });
   }
 
-  /** Reads a body file for a stub created over the admin API: from `__files/`, confined to the folder. */
+  /**
+   * Reads a body file whose name a template worked out from a request: from the files folder only
+   * (as WireMock confines it), with no dot segments or hidden names, nothing in an excluded folder,
+   * no symlink out. The name comes from a client, so the errors (which reach the client in the 500)
+   * name no server path.
+   */
+  #readBodyFileAtRequest(name: string, pointer = '/response/bodyFileName'): Buffer {
+    const refuse = (why: string): never => {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} ${why}`, { source: { pointer } });
+    };
+    if (name === '' || name.includes('\0') || name.includes('\\') || path.isAbsolute(name) || path.posix.isAbsolute(name)) refuse('must be a relative path inside the files folder');
+    if (name.split('/').some((part) => part.startsWith('.'))) refuse('must not contain . or .. segments or hidden names');
+    const abs = path.resolve(this.filesRoot, name);
+    if (!isInside(this.filesRoot, abs)) refuse('points outside the files folder');
+    let real: string;
+    let realRoot: string;
+    try {
+      real = realpathSync(abs);
+      realRoot = realpathSync(this.filesRoot);
+    } catch {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `body file ${JSON.stringify(name)} not found in the files folder`, { source: { pointer } });
+    }
+    if (!isInside(realRoot, real) || (this.#excluded.length > 0 && (this.#isExcluded(abs) || this.#isExcluded(real)))) refuse('points outside the files folder');
+    if (!statSync(real).isFile()) {
+      throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', `body file ${JSON.stringify(name)} not found in the files folder`, { source: { pointer } });
+    }
+    return readFileSync(real);
+  }
+
+  /** Bumped on every file event that is not a stub file: body files read per request are read again after it. */
+  #filesVersion = 0;
+
+  /** Reads a body file for a stub created over the admin API: from `__files/` only, as a name worked out per request is. */
   readApiBodyFile(name: string, pointer: string): Buffer {
-    return this.#readBodyFile(path.join(this.filesRoot, 'api-stub'), name, pointer, [this.filesRoot]).bytes;
+    // The admin API is reachable from the network, and its templated names come from requests: as strict as those.
+    return this.#readBodyFileAtRequest(name, pointer);
   }
 
   /**
@@ -359,8 +394,9 @@ export class StubFolder {
         return seq;
       },
       readBodyFile: (name, pointer) => this.#readBodyFile(abs, name, pointer),
-      // A templated bodyFileName is resolved per request, as confined as any body file.
-      readBodyFileAtRequest: (name) => this.#readBodyFile(abs, name, '/response/bodyFileName').bytes,
+      // A templated bodyFileName is resolved per request, from the files folder only (as in WireMock).
+      readBodyFileAtRequest: (name) => this.#readBodyFileAtRequest(name),
+      bodyFilesVersion: () => this.#filesVersion,
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
     });
     const previous = this.#files.get(abs);
@@ -419,8 +455,10 @@ export class StubFolder {
    * copies, which must not load twice), so each folder holding a `..data` is also watched for that
    * rename, and rescanned when it happens.
    */
-  #watchVolumeSwaps(): void {
-    for (const dir of findVolumeFolders(this.root)) {
+  #watchVolumeSwaps(under = this.root): void {
+    for (const dir of findVolumeFolders(under)) {
+      if (this.#volumeFolders.has(dir)) continue;
+      this.#volumeFolders.add(dir);
       try {
         const w = watchDir(dir, (_event, name) => {
           if (name === null || name === '..data') this.#schedule(dir);
@@ -463,6 +501,7 @@ export class StubFolder {
   #apply(): void {
     const paths = [...this.#pending];
     this.#pending.clear();
+    if (paths.some((p) => !this.#isStubFile(p))) this.#filesVersion++;
     const reload = new Set<string>();
     for (const p of paths) {
       // A removed or renamed folder: drop the files under it that are gone.
@@ -477,6 +516,8 @@ export class StubFolder {
         isDir = s.isDirectory();
       } catch { /* gone */ }
       if (isDir) {
+        // A ConfigMap volume mounted (or copied in) after watching started: watch it for its `..data` swaps too.
+        if (this.#watcher) this.#watchVolumeSwaps(p);
         // A folder moved in or swapped (a ConfigMap update): chokidar reports a moved folder's files
         // too, but a quick scan costs little and is certain. Stubs whose body files are in it are reread.
         for (const f of this.#scanSync(p)) reload.add(f);
@@ -534,6 +575,7 @@ export class StubFolder {
     this.#timer = undefined;
     for (const d of this.#dataWatchers) d.close();
     this.#dataWatchers = [];
+    this.#volumeFolders.clear();
     const w = this.#watcher;
     this.#watcher = undefined;
     if (w) await w.close();

@@ -162,10 +162,10 @@ describe('response templating', () => {
       assert.match(r.text, /^DECOY_ERR_TEMPLATE_RENDER .*body file "item-8\.json" not found/);
     });
 
-    it('keeps a templated bodyFileName inside the stubs folder', async () => {
+    it('keeps a templated bodyFileName inside the files folder', async () => {
       const r = await get(`${decoy.url}/files/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
       assert.equal(r.status, 500);
-      assert.match(r.text, /outside the stubs folder/);
+      assert.match(r.text, /DECOY_ERR_BODY_FILE_ESCAPE|must not contain \. or \.\. segments/);
       assert.doesNotMatch(r.text, /root:/);
     });
 

@@ -10,6 +10,7 @@
  * json-schema-faker is imported on first need, not at start-up: compiling a schema response starts
  * the import, and the sources await `schemaGeneratorReady()` before they hand stubs to the engine.
  */
+import { safeHeaderValue } from './header-value.js';
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import { DecoyError, joinPointer } from '../errors.js';
 import type { WireResponse } from '../faults/plan.js';
@@ -199,7 +200,7 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
     const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
     const body = Buffer.from(text, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
-    if (problem) out.push('Decoy-Warning', headerText(`generated body does not satisfy the schema: ${problem}`));
+    if (problem) out.push('Decoy-Warning', safeHeaderValue(`generated body does not satisfy the schema: ${problem}`));
     return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
   };
 }
@@ -209,10 +210,6 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
  * and Node refuses a response whose header has one outside tab, space to `~` and latin-1 (a 500).
  * Everything outside printable ASCII is percent-encoded as UTF-8 (`€` → `%E2%82%AC`).
  */
-function headerText(text: string): string {
-  return text.replace(/[^\x20-\x7e]+/g, (run) => [...Buffer.from(run, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
-}
-
 function contentTypeOf(headers: readonly string[]): string | undefined {
   for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'content-type') return headers[i + 1];
   return undefined;

@@ -2,6 +2,7 @@
  * A response definition compiled into what the socket needs: status, reason phrase, a flat header
  * list and the body as one Buffer, all built once when the stub loads.
  */
+import { isUtf8Text } from '../text-bytes.js';
 import { DecoyError, joinPointer } from '../errors.js';
 import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
@@ -11,6 +12,7 @@ import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
 import { compileSchema, createSchemaRenderer, requestSeed } from './schema-response.js';
+import { invalidHeaderChar } from './header-value.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
 export interface ProxySpec {
@@ -49,12 +51,15 @@ export interface RenderContext {
    * (the seed, or 0), not on the order of requests.
    */
   readonly stableSeed?: number | undefined;
+  /** The connection the request came on, when the transport tells (templates read `request.scheme`, `request.clientIp`). */
+  readonly connection?: { readonly scheme: string; readonly clientIp: string } | undefined;
 }
 
 /**
  * Works out status, headers and body for one request (templates, data generated from a schema).
  * Compiled at load like everything else; a renderer only fills in what depends on the request.
- * The headers it returns include Content-Length.
+ * The headers it returns include Content-Length, in a list of its own made for this request, which
+ * the caller may extend (the stub appends Matched-Stub-Id to it rather than copying it again).
  */
 export type ResponseRenderer = (ctx: RenderContext) => WireResponse;
 
@@ -91,6 +96,8 @@ export interface ResponseCompileContext extends TemplateCompileContext {
    * (numbers keep their written form: `1.0`, `10.50`, 9007199254740993). Falls back to JSON.stringify.
    */
   rawJson?: (pointer: string) => string | undefined;
+  /** Set while compiling the static parts of a templated response: header values holding `{{` are templates. */
+  headerTemplates?: boolean;
 }
 
 function headerValue(v: unknown): string {
@@ -111,22 +118,20 @@ function compileWithTemplates(def: ResponseDefinition, ctx: ResponseCompileConte
   const dynamicFile = typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{');
   const { transformers: _t, ...rest } = def;
   const staticDef: ResponseDefinition = { ...rest, ...(typeof def.status === 'string' ? { status: 200 } : {}), ...(dynamicFile ? { bodyFileName: undefined } : {}) };
-  const base = compileResponse(staticDef, { ...ctx, globalTemplating: false }, pointer);
+  const base = compileResponse(staticDef, { ...ctx, globalTemplating: false, headerTemplates: true }, pointer);
   // A proxied answer comes from upstream: there is nothing of ours to template.
   if (base.proxy) return base;
   let bodySource: string | undefined;
   if (typeof def.body === 'string') bodySource = def.body;
   else if (def.body !== undefined || def.jsonBody !== undefined) bodySource = base.body.toString('utf8');
-  else if (def.bodyFileName !== undefined && !dynamicFile && !base.body.includes(0) && def.transformerParameters?.disableBodyFileTemplating !== true) {
-    const text = base.body.toString('utf8');
-    // A binary body file is served as it is.
-    if (Buffer.byteLength(text) === base.body.length && !text.includes('\uFFFD')) bodySource = text;
-  }
+  // A binary body file is served as it is.
+  else if (def.bodyFileName !== undefined && !dynamicFile && isUtf8Text(base.body) && def.transformerParameters?.disableBodyFileTemplating !== true) bodySource = base.body.toString('utf8');
   // Nothing to render (common under --global-templating): the static response, at no cost per request.
   const hasTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
   const headerValues = Object.values(def.headers ?? {}).flatMap((v) => (Array.isArray(v) ? v : [v]));
   if (!hasTemplate(bodySource) && !dynamicFile && typeof def.status !== 'string' && !headerValues.some(hasTemplate)) return base;
-  const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource);
+  // A body generated from a schema is worked out first; the templates go on top of it.
+  const render = compileTemplatedResponse(def, base, ctx, pointer, bodySource, base.render);
   return { ...base, render, explain: () => `${base.explain()}, templated` };
 }
 
@@ -187,9 +192,12 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     }
     for (const v of Array.isArray(value) ? value : [value]) {
       const s = headerValue(v);
-      if (/[\r\n\0]/.test(s)) {
-        throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header ${name} contains a line break or NUL`, {
+      const bad = invalidHeaderChar(s);
+      // A templated value is made safe per request instead (what it renders to is not known yet).
+      if (bad !== undefined && !(ctx.headerTemplates === true && s.includes('{{'))) {
+        throw new DecoyError('DECOY_ERR_STUB_INVALID', `response header ${name} contains ${bad}, which an HTTP header value cannot carry (RFC 9110 section 5.5)`, {
           source: { pointer: joinPointer(pointer, 'headers', name) },
+          hint: 'use only printable ASCII (and Latin-1) in header values; percent-encode anything else, e.g. %E2%82%AC for €',
         });
       }
       headers.push(name, s);

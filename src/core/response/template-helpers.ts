@@ -10,9 +10,10 @@
 import type { HelperDelegate } from 'handlebars';
 import { createRequire } from 'node:module';
 import type { Random } from '../faults/random.js';
+import { jsonTextTooDeep } from '../json-depth.js';
 import { compileJsonPath, type CompiledJsonPath } from '../matching/json-path.js';
 import { compileFindRegex, compileWholeMatchRegex } from '../matching/java-regex.js';
-import { javaNumber, renderJacksonPretty } from '../matching/json-render.js';
+import { JavaDouble, javaNumber, renderJacksonPretty } from '../matching/json-render.js';
 import { parseXml, renderXPathNode } from '../matching/xml-document.js';
 import { formatDate, parseDate, parseDateOffset, TemplateDate, truncateDate } from './template-dates.js';
 import { asText, javaList, jsonValue } from './template-values.js';
@@ -65,19 +66,42 @@ function conditional(options: Options, result: boolean, context: unknown): unkno
   return result;
 }
 
+function numberOf(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : v instanceof JavaDouble ? v.value : undefined;
+}
+
+/**
+ * gt, gte, lt, lte as handlebars-java compares: two numbers as numbers, two strings as strings
+ * (`'10'` is less than `'9'`, as in WireMock). For anything else (a number and a string, a query
+ * value) WireMock fails the response; Decoy compares as numbers when both read as numbers, else as text.
+ */
 function compare(a: unknown, b: unknown): number {
-  const na = typeof a === 'number' ? a : Number(str(a));
-  const nb = typeof b === 'number' ? b : Number(str(b));
-  if (str(a).trim() !== '' && str(b).trim() !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  const na = numberOf(a);
+  const nb = numberOf(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
   const sa = str(a);
   const sb = str(b);
+  if (!(typeof a === 'string' && typeof b === 'string')) {
+    const xa = na ?? Number(sa);
+    const xb = nb ?? Number(sb);
+    if (sa.trim() !== '' && sb.trim() !== '' && !Number.isNaN(xa) && !Number.isNaN(xb)) return xa - xb;
+  }
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/**
+ * eq and neq as in WireMock: numbers equal by value (`1` and `1.0`), a number never equals a string
+ * (`eq 1 '1'` is false), strings by their text. Decoy compares other values (a query value, the
+ * method) by what they print, where WireMock finds them unequal to any string.
+ */
 function equals(a: unknown, b: unknown): boolean {
   if (a === b || ((a === undefined || a === null) && (b === undefined || b === null))) return true;
   if (a === undefined || a === null || b === undefined || b === null) return false;
-  return compare(a, b) === 0 && (typeof a === typeof b || str(a) === str(b) || (typeof a === 'number' || typeof b === 'number'));
+  const na = numberOf(a);
+  const nb = numberOf(b);
+  if (na !== undefined && nb !== undefined) return na === nb;
+  if ((na !== undefined && typeof b === 'string') || (nb !== undefined && typeof a === 'string')) return false;
+  return str(a) === str(b);
 }
 
 const jsonPaths = new Map<string, CompiledJsonPath>();
@@ -90,21 +114,66 @@ function jsonPathOf(expression: string): CompiledJsonPath {
   return p;
 }
 
-const regexes = new Map<string, RegExp>();
-function findRegex(pattern: string): RegExp {
-  let r = regexes.get(pattern);
-  if (!r) {
-    r = compileFindRegex(pattern);
-    if (regexes.size < 1000) regexes.set(pattern, r);
-  }
-  return r;
+/** Compiled regexes by pattern, for patterns written in templates (bounded: a pattern can come from a request). */
+function regexCache(compile: (pattern: string) => RegExp): (pattern: string) => RegExp {
+  const cache = new Map<string, RegExp>();
+  return (pattern) => {
+    let r = cache.get(pattern);
+    if (!r) {
+      r = compile(pattern);
+      if (cache.size < 1000) cache.set(pattern, r);
+    }
+    return r;
+  };
 }
 
+/** regexExtract's regex: global, and used from index 0 (lastIndex reset) by each call. */
+const extractRegex = regexCache((pattern) => { const r = compileFindRegex(pattern); return new RegExp(r.source, r.flags.replace('g', '') + 'g'); });
+const wholeMatchRegex = regexCache(compileWholeMatchRegex);
+
+/** Sizes and widths read from templates (often from the request) are capped, as range is: a huge one would block the server. */
+const MAX_SIZE = 1_000_000;
+
+function size(v: unknown, what: string): number {
+  const n = num(v, what);
+  if (n > MAX_SIZE) throw new Error(`${what} must be at most ${MAX_SIZE.toLocaleString('en')} (got ${str(v)})`);
+  return n;
+}
+
+/** JSON read by a helper; text nested deeper than the JSON depth limit is refused as not JSON (it would overflow the stack). */
 function parseJsonInput(input: unknown): unknown {
   if (typeof input === 'object' && input !== null) return input;
   const text = str(input);
   if (text.trim() === '') return undefined;
+  if (jsonTextTooDeep(text)) throw new SyntaxError('the JSON nests too deeply');
   return JSON.parse(text);
+}
+
+/** The property names and indexes of a JSONPath made of names and indexes only (`$.a.b[0]`, `$['a']`), or undefined. */
+function definitePath(expression: string): Array<string | number> | undefined {
+  const text = expression.trim();
+  if (!text.startsWith('$')) return undefined;
+  const out: Array<string | number> = [];
+  const segment = /\.([^.[\]'"*()?@$\s]+)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]/y;
+  let at = 1;
+  while (at < text.length) {
+    segment.lastIndex = at;
+    const m = segment.exec(text);
+    if (m === null) return undefined;
+    out.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? m[3] ?? m[4])!);
+    at = segment.lastIndex;
+  }
+  return out;
+}
+
+/** Names that would reach past a parsed document into JavaScript's object model. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The value at `key` of `target`, own properties only. */
+function ownChild(target: unknown, key: string | number): unknown {
+  if (typeof target !== 'object' || target === null) return undefined;
+  if (Array.isArray(target)) return typeof key === 'number' ? target[key] : undefined;
+  return typeof key === 'string' && !UNSAFE_KEYS.has(key) && Object.hasOwn(target, key) ? (target as Record<string, unknown>)[key] : undefined;
 }
 
 /** Java BigDecimal-like arithmetic: the result keeps the scale of its operands, as WireMock's math helper does. */
@@ -250,7 +319,8 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   },
   regexExtract(...args: unknown[]) {
     const [[input, pattern, variable], options] = split(args);
-    const source = new RegExp(findRegex(str(pattern)).source, findRegex(str(pattern)).flags.replace('g', '') + 'g');
+    const source = extractRegex(str(pattern));
+    source.lastIndex = 0;
     const text = str(input);
     if (variable === undefined) {
       const m = source.exec(text);
@@ -272,7 +342,7 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     } else {
       [text, variable] = params;
     }
-    const value = jsonValue(typeof text === 'object' && text !== null ? structuredClone(text) : JSON.parse(str(text)));
+    const value = jsonValue(typeof text === 'object' && text !== null ? structuredClone(text) : parseJsonInput(str(text)) ?? JSON.parse(str(text)));
     if (variable !== undefined) {
       decoyData(options).root[str(variable)] = value;
       return '';
@@ -294,14 +364,57 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   },
   jsonRemove(...args: unknown[]) {
     const [[input, expression]] = split(args);
-    const root = structuredClone(parseJsonInput(input));
-    const path = str(expression).replace(/^\$\.?/, '').split('.').filter(Boolean);
+    let root: unknown;
+    try {
+      root = structuredClone(parseJsonInput(input));
+    } catch {
+      return `[ERROR: Input JSON string is not valid JSON ('${str(input)}')]`;
+    }
+    const path = definitePath(str(expression));
+    if (path === undefined) throw new Error(`jsonRemove: ${JSON.stringify(str(expression))} is not supported: use a path of names and indexes, such as $.items[0].id`);
+    // Own properties only: a path naming __proto__ or constructor finds nothing (and changes nothing outside the document).
     let target: unknown = root;
-    for (const part of path.slice(0, -1)) target = (target as Record<string, unknown> | undefined)?.[part];
+    for (const key of path.slice(0, -1)) target = ownChild(target, key);
     const last = path[path.length - 1];
-    if (last !== undefined && typeof target === 'object' && target !== null) {
-      if (Array.isArray(target)) target.splice(Number(last), 1);
+    if (last !== undefined && ownChild(target, last) !== undefined) {
+      if (Array.isArray(target)) target.splice(last as number, 1);
       else delete (target as Record<string, unknown>)[last];
+    }
+    return JSON.stringify(root);
+  },
+  jsonArrayAdd(...args: unknown[]) {
+    const [[input, item], options] = split(args);
+    let root: unknown;
+    try {
+      root = structuredClone(parseJsonInput(input));
+    } catch {
+      root = undefined;
+    }
+    if (root === undefined) return `[ERROR: Base JSON is not valid JSON ('${str(input)}')]`;
+    const itemText = options.fn ? options.fn(this) : str(item);
+    let added: unknown;
+    try {
+      added = typeof item === 'object' && item !== null && !options.fn ? structuredClone(item) : parseJsonInput(itemText);
+    } catch {
+      added = undefined;
+    }
+    if (added === undefined) return `[ERROR: Item-to-add JSON is not valid JSON ('${itemText}')]`;
+    let target: unknown = root;
+    if (options.hash.jsonPath !== undefined) {
+      const path = definitePath(str(options.hash.jsonPath));
+      if (path === undefined) throw new Error(`jsonArrayAdd: jsonPath ${JSON.stringify(str(options.hash.jsonPath))} is not supported: use a path of names and indexes, such as $.items`);
+      for (const key of path) target = ownChild(target, key);
+      if (!Array.isArray(target)) return `[ERROR: Target JSON is not a JSON array (root: '${str(input)}', jsonPath: '${str(options.hash.jsonPath)}')]`;
+    } else if (!Array.isArray(target)) {
+      return `[ERROR: Target JSON is not a JSON array ('${str(input)}')]`;
+    }
+    const list = target as unknown[];
+    if (options.hash.flatten === true && Array.isArray(added)) list.push(...added);
+    else list.push(added);
+    if (options.hash.maxItems !== undefined) {
+      const max = Math.max(0, Math.trunc(num(options.hash.maxItems, 'jsonArrayAdd maxItems')));
+      // The newest items stay, as in WireMock.
+      list.splice(0, Math.max(0, list.length - max));
     }
     return JSON.stringify(root);
   },
@@ -335,7 +448,7 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     if (type === 'UUID') return randomUuid(random);
     const chars = RANDOM_CHARS[type];
     if (chars === undefined) throw new Error(`randomValue type must be one of ${[...Object.keys(RANDOM_CHARS), 'UUID'].join(', ')} (got ${type})`);
-    const length = options.hash.length === undefined ? 36 : num(options.hash.length, 'randomValue length');
+    const length = options.hash.length === undefined ? 36 : size(options.hash.length, 'randomValue length');
     let out = '';
     for (let i = 0; i < length; i++) out += chars[Math.floor(random() * chars.length)];
     return options.hash.uppercase === true ? out.toUpperCase() : out;
@@ -421,7 +534,14 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   urlEncode(...args: unknown[]) {
     const [[value], options] = split(args);
     const input = options.fn ? options.fn(this) : str(value);
-    if (options.hash.decode === true) return decodeURIComponent(input.replace(/\+/g, ' '));
+    if (options.hash.decode === true) {
+      try {
+        return decodeURIComponent(input.replace(/\+/g, ' '));
+      } catch {
+        // Malformed percent-encoding from a client: given back as it came (WireMock fails the response).
+        return input;
+      }
+    }
     // Java's URLEncoder: spaces as +, and *-._ left as they are.
     return encodeURIComponent(input).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   },
@@ -439,24 +559,26 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     const [[value, width]] = split(args);
     const s = str(value);
     const w = num(width, 'abbreviate width');
-    return s.length <= w ? s : s.slice(0, Math.max(0, w - 3)) + '...';
+    // As commons-lang (WireMock's): the width must leave room for one character and the dots.
+    if (w < 4) throw new Error('abbreviate: Minimum abbreviation width is 4');
+    return s.length <= w ? s : s.slice(0, w - 3) + '...';
   },
   center(...args: unknown[]) {
     const [[value], options] = split(args);
     const s = str(value);
-    const size = num(options.hash.size ?? s.length, 'center size');
+    const width = size(options.hash.size ?? s.length, 'center size');
     const padChar = str(options.hash.pad ?? ' ') || ' ';
-    const total = Math.max(0, size - s.length);
+    const total = Math.max(0, width - s.length);
     const left = Math.floor(total / 2);
     return padChar.repeat(left) + s + padChar.repeat(total - left);
   },
   ljust(...args: unknown[]) {
     const [[value], options] = split(args);
-    return str(value).padEnd(num(options.hash.size ?? 0, 'ljust size'), str(options.hash.pad ?? ' ') || ' ');
+    return str(value).padEnd(size(options.hash.size ?? 0, 'ljust size'), str(options.hash.pad ?? ' ') || ' ');
   },
   rjust(...args: unknown[]) {
     const [[value], options] = split(args);
-    return str(value).padStart(num(options.hash.size ?? 0, 'rjust size'), str(options.hash.pad ?? ' ') || ' ');
+    return str(value).padStart(size(options.hash.size ?? 0, 'rjust size'), str(options.hash.pad ?? ' ') || ' ');
   },
   cut(...args: unknown[]) {
     const [[value, what]] = split(args);
@@ -481,7 +603,7 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   stripTags: (...args: unknown[]) => str(args[0]).replace(/<[^>]*>/g, ''),
   wordWrap(...args: unknown[]) {
     const [[value, width]] = split(args);
-    const w = num(width, 'wordWrap width');
+    const w = size(width, 'wordWrap width');
     const lines: string[] = [];
     let line = '';
     for (const word of str(value).split(/\s+/).filter(Boolean)) {
@@ -514,6 +636,17 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     const parts = block ? items.map((item) => block(item)) : items.map(str);
     return str(options.hash.prefix ?? '') + parts.join(separator) + str(options.hash.suffix ?? '');
   },
+  arrayJoin(...args: unknown[]) {
+    const [[separator, ...rest], options] = split(args);
+    if (typeof separator !== 'string') return '[ERROR: Separator parameter must be a String]';
+    let items: unknown[];
+    if (rest.length === 1 && Array.isArray(rest[0])) items = rest[0] as unknown[];
+    else if (rest.length === 1 || rest.length === 0) return '[ERROR: The parameter must be list]';
+    else items = rest;
+    const block = options.fn;
+    const parts = block ? items.map((item) => block(item)) : items.map(str);
+    return str(options.hash.prefix ?? '') + parts.join(separator) + str(options.hash.suffix ?? '');
+  },
   contains(...args: unknown[]) {
     const [[haystack, needle], options] = split(args);
     const found = Array.isArray(haystack) ? haystack.some((v) => str(v) === str(needle)) : str(haystack).includes(str(needle));
@@ -521,7 +654,9 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   },
   matches(...args: unknown[]) {
     const [[value, pattern], options] = split(args);
-    return conditional(options, compileWholeMatchRegex(str(pattern)).test(str(value)), this);
+    const regex = wholeMatchRegex(str(pattern));
+    regex.lastIndex = 0;
+    return conditional(options, regex.test(str(value)), this);
   },
   size(...args: unknown[]) {
     const [[value]] = split(args);
@@ -587,10 +722,14 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
   and(...args: unknown[]) { const [params, o] = split(args); return conditional(o, params.every(isTruthy), this); },
   or(...args: unknown[]) { const [params, o] = split(args); return conditional(o, params.some(isTruthy), this); },
   not(...args: unknown[]) { const [[v], o] = split(args); return conditional(o, !isTruthy(v), this); },
+
+  // Handlebars' own log would write text from requests to stdout on every request, past the logger
+  // (and break JSON logs); WireMock's renders nothing either, so templates using it still work.
+  log: () => '',
 };
 
 /** Handlebars' own helpers that templates may use. */
-export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const;
+export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'] as const;
 
 /** Every helper name a template may call, sorted, for load errors. */
 export const KNOWN_HELPERS: readonly string[] = [...BUILTIN_HELPERS, ...Object.keys(TEMPLATE_HELPERS)].sort();

@@ -9,6 +9,7 @@
  * Handlebars (and faker, when a template uses it) are loaded on the first templated stub, so a stub
  * set without templates does not pay for them at start-up.
  */
+import { isUtf8Text } from '../text-bytes.js';
 import type { HelperDelegate, TemplateDelegate } from 'handlebars';
 import { createRequire } from 'node:module';
 import { DecoyError, joinPointer } from '../errors.js';
@@ -18,6 +19,7 @@ import type { WireResponse } from '../faults/plan.js';
 import type { RenderContext, ResponseRenderer } from './static-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
 import { multiValue } from './template-values.js';
+import { safeHeaderValue } from './header-value.js';
 
 /** WireMock's name for the transformer that turns templating on for one stub. */
 export const RESPONSE_TEMPLATE_TRANSFORMER = 'response-template';
@@ -31,6 +33,11 @@ export interface TemplateCompileContext {
    * folder like any body file; throws a DecoyError when it is missing or outside.
    */
   readBodyFileAtRequest?: (name: string) => Buffer;
+  /**
+   * A number that changes whenever a file under the files folder may have changed (the watcher
+   * tells): body files read per request are cached until it does.
+   */
+  bodyFilesVersion?: () => number;
   /** The clock (tests inject one). */
   now?: () => number;
 }
@@ -105,6 +112,11 @@ export function bracketNumericSegments(source: string): string {
 /** Checks that every helper a template calls exists (and every faker path), so a typo is a load error. */
 function checkHelpers(node: HbsNode | null | undefined, field: string, pointer: string, found: { faker: boolean }): void {
   if (!node) return;
+  if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement' || node.type === 'Decorator' || node.type === 'DecoratorBlock') {
+    // No partials are registered (WireMock has none either), so one would fail on every request.
+    const at = node.loc ? ` (template line ${node.loc.start.line}, column ${node.loc.start.column + 1})` : '';
+    throw templateError(pointer, field, `${node.type.startsWith('Partial') ? 'partials ({{> name}})' : 'decorators ({{* name}})'} are not supported in {field}${at}`);
+  }
   const call = node.type === 'MustacheStatement' || node.type === 'SubExpression' || node.type === 'BlockStatement';
   if (call && node.path?.type === 'PathExpression') {
     const name = node.path.original ?? '';
@@ -191,11 +203,13 @@ function lazy(target: object, name: string, compute: () => unknown): void {
 
 /**
  * WireMock's request model: url, path (which prints the path and, indexed, gives segments and named
- * path parameters), pathSegments, query, headers, cookies, method, body, baseUrl. Each part is built
+ * path parameters), pathSegments, query, headers, cookies, method, body, scheme, clientIp, baseUrl. Each part is built
  * only when a template reads it.
  */
-export function requestModel(req: DecoyRequest, pathParams: Record<string, string>): Record<string, unknown> {
-  const model: Record<string, unknown> = { url: req.url, method: req.method };
+export function requestModel(req: DecoyRequest, pathParams: Record<string, string>, connection?: RenderContext['connection']): Record<string, unknown> {
+  const scheme = connection?.scheme ?? 'http';
+  const model: Record<string, unknown> = { url: req.url, method: req.method, scheme };
+  if (connection !== undefined) model.clientIp = connection.clientIp;
   lazy(model, 'pathSegments', () => req.path.split('/').filter((s) => s !== '').map(decodeSegment));
   lazy(model, 'path', () => {
     const segments = model.pathSegments as string[];
@@ -211,9 +225,8 @@ export function requestModel(req: DecoyRequest, pathParams: Record<string, strin
   lazy(model, 'body', () => req.bodyView.text);
   lazy(model, 'bodyAsBase64', () => req.body.toString('base64'));
   lazy(model, 'host', () => (req.header('host')?.[0] ?? '').replace(/:\d+$/, ''));
-  lazy(model, 'port', () => Number(/:(\d+)$/.exec(req.header('host')?.[0] ?? '')?.[1] ?? 80));
-  model.scheme = 'http';
-  lazy(model, 'baseUrl', () => `http://${req.header('host')?.[0] ?? 'localhost'}`);
+  lazy(model, 'port', () => Number(/:(\d+)$/.exec(req.header('host')?.[0] ?? '')?.[1] ?? (scheme === 'https' ? 443 : 80)));
+  lazy(model, 'baseUrl', () => `${scheme}://${req.header('host')?.[0] ?? 'localhost'}`);
   return model;
 }
 
@@ -221,16 +234,6 @@ export function requestModel(req: DecoyRequest, pathParams: Record<string, strin
 function renderFailure(ctx: RenderContext, e: unknown): WireResponse {
   const body = Buffer.from(`DECOY_ERR_TEMPLATE_RENDER the response template of stub ${ctx.stub.name ?? ctx.stub.id} failed: ${(e as Error)?.message ?? String(e)}\n`, 'utf8');
   return { status: 500, statusMessage: undefined, headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)], body };
-}
-
-function isText(bytes: Buffer): boolean {
-  if (bytes.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What the static compilation of the same response produced, to fill in what is not templated. */
@@ -241,11 +244,18 @@ export interface StaticParts {
   body: Buffer;
 }
 
+/** How long a templated `bodyFileName` that named no file is remembered as missing (each miss costs file-system calls). */
+const MISS_TTL_MS = 1000;
+
+type CachedFile = { file: CompiledTemplate | Buffer; version: number } | { missing: Error; until: number; version: number };
+
 /**
  * Compiles the templated parts of a response into a renderer. `base` is the response compiled
- * statically (with a placeholder status and no body file when those are templates).
+ * statically (with a placeholder status and no body file when those are templates). `inner`, when
+ * given, works out the untemplated response per request (a body generated from a schema): the
+ * templated status and headers are applied to what it returns.
  */
-export function compileTemplatedResponse(def: ResponseDefinition, base: StaticParts, ctx: TemplateCompileContext, pointer: string, bodySource: string | undefined): ResponseRenderer {
+export function compileTemplatedResponse(def: ResponseDefinition, base: StaticParts, ctx: TemplateCompileContext, pointer: string, bodySource: string | undefined, inner?: ResponseRenderer): ResponseRenderer {
   const parameters = (def.transformerParameters ?? {}) as Record<string, unknown>;
   let usesFaker = false;
   const use = (t: CompiledTemplate): CompiledTemplate => { usesFaker ||= t.usesFaker; return t; };
@@ -255,7 +265,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
   if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey)));
 
   let fileName: CompiledTemplate | undefined;
-  const fileTemplates = new Map<string, CompiledTemplate | Buffer>();
+  const fileTemplates = new Map<string, CachedFile>();
   if (typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{')) {
     fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName')));
     if (!ctx.readBodyFileAtRequest) {
@@ -279,45 +289,64 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
       index += 2;
     });
   }
+  // A Content-Length written in the stub, in any case, follows the rendered body like Decoy's own.
   let lengthIndex = -1;
-  for (let i = 0; i < base.headers.length; i += 2) if (base.headers[i] === 'Content-Length') lengthIndex = i + 1;
+  for (let i = 0; i < base.headers.length; i += 2) if (base.headers[i]!.toLowerCase() === 'content-length') lengthIndex = i + 1;
   const now = ctx.now ?? Date.now;
   const pathParamsOf = ctx.pathParams;
+  const filesVersion = ctx.bodyFilesVersion ?? (() => 0);
+
+  /** A body file named per request: compiled once, cached until the files folder changes; a miss is remembered briefly. */
+  const bodyFile = (name: string, at: number): CompiledTemplate | Buffer => {
+    const version = filesVersion();
+    const cached = fileTemplates.get(name);
+    if (cached !== undefined && cached.version === version) {
+      if (!('missing' in cached)) return cached.file;
+      if (at < cached.until) throw cached.missing;
+    }
+    // Bounded: file names come from requests.
+    if (cached === undefined && fileTemplates.size >= 256) fileTemplates.delete(fileTemplates.keys().next().value!);
+    let raw: Buffer;
+    try {
+      raw = ctx.readBodyFileAtRequest!(name);
+    } catch (e) {
+      if (e instanceof DecoyError && e.code === 'DECOY_ERR_BODY_FILE_NOT_FOUND') fileTemplates.set(name, { missing: e, until: at + MISS_TTL_MS, version });
+      throw e;
+    }
+    const file = isUtf8Text(raw) && parameters.disableBodyFileTemplating !== true ? compileTemplate(raw.toString('utf8'), `body file ${name}`, joinPointer(pointer, 'bodyFileName')) : raw;
+    fileTemplates.set(name, { file, version });
+    return file;
+  };
 
   return (rc: RenderContext): WireResponse => {
     try {
       const root: Record<string, unknown> = { parameters };
-      root.request = requestModel(rc.request, pathParamsOf ? pathParamsOf(rc.request) : {});
-      const data: TemplateRenderData = { random: rc.random, now: now(), root, fakerSeed: usesFaker ? Math.floor(rc.random() * 2 ** 32) : undefined };
-      let bytes = base.body;
+      root.request = requestModel(rc.request, pathParamsOf ? pathParamsOf(rc.request) : {}, rc.connection);
+      const at = now();
+      const data: TemplateRenderData = { random: rc.random, now: at, root, fakerSeed: usesFaker ? Math.floor(rc.random() * 2 ** 32) : undefined };
+      const generated = inner?.(rc);
+      let bytes = generated?.body ?? base.body;
       if (fileName) {
-        const name = fileName.render(root, data);
-        let file = fileTemplates.get(name);
-        if (file === undefined) {
-          const raw = ctx.readBodyFileAtRequest!(name);
-          file = isText(raw) && parameters.disableBodyFileTemplating !== true ? compileTemplate(raw.toString('utf8'), `body file ${name}`, joinPointer(pointer, 'bodyFileName')) : raw;
-          // Bounded: file names come from requests.
-          if (fileTemplates.size >= 256) fileTemplates.delete(fileTemplates.keys().next().value!);
-          fileTemplates.set(name, file);
-        }
+        const file = bodyFile(fileName.render(root, data), at);
         bytes = Buffer.isBuffer(file) ? file : Buffer.from(file.render(root, data), 'utf8');
       } else if (body) {
         bytes = Buffer.from(body.render(root, data), 'utf8');
       }
-      let code = base.status;
+      let code = generated?.status ?? base.status;
       if (status) {
         const text = status.render(root, data).trim();
         code = Number(text);
         if (!/^\d{3}$/.test(text) || code < 100 || code > 599) throw new Error(`response.status rendered as ${JSON.stringify(text)}, not a status code from 100 to 599`);
       }
-      const headers = [...base.headers];
+      // The generated response's headers are its own fresh list; the static ones are shared, so copied.
+      const headers = generated ? generated.headers as string[] : [...base.headers];
       for (const h of headerTemplates) {
-        const v = h.template.render(root, data);
-        if (/[\r\n\0]/.test(v)) throw new Error(`response header ${h.name} rendered with a line break or NUL`);
-        headers[h.index] = v;
+        // A generated answer that is not the stub's (the generator still loading) keeps its own headers.
+        if (headers[h.index - 1] !== h.name) continue;
+        headers[h.index] = safeHeaderValue(h.template.render(root, data));
       }
-      if (lengthIndex !== -1) headers[lengthIndex] = String(bytes.length);
-      return { status: code, statusMessage: base.statusMessage, headers, body: bytes };
+      if (lengthIndex !== -1 && !generated) headers[lengthIndex] = String(bytes.length);
+      return { status: code, statusMessage: generated?.statusMessage ?? base.statusMessage, headers, body: bytes };
     } catch (e) {
       return renderFailure(rc, e);
     }
