@@ -43,8 +43,7 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     const r = plan.response;
     switch (plan.fault) {
       case 'CONNECTION_RESET_BY_PEER':
-        // RST instead of FIN: the client reads ECONNRESET.
-        socket.resetAndDestroy();
+        reset(socket);
         return finish();
       case 'EMPTY_RESPONSE':
         socket.destroy();
@@ -79,6 +78,21 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
 export function writeHead(res: ServerResponse, r: WireResponse, headers: readonly string[] = r.headers): void {
   if (r.statusMessage === undefined) res.writeHead(r.status, headers as string[]);
   else res.writeHead(r.status, r.statusMessage, headers as string[]);
+}
+
+/**
+ * RST instead of FIN: the client reads ECONNRESET. Only a TCP handle can be reset: an HTTPS request's
+ * socket is a TLS socket whose TCP socket is its parent (resetAndDestroy on the TLS socket throws
+ * ERR_INVALID_HANDLE_TYPE). Whatever cannot be reset is closed, so the fault still ends the connection.
+ */
+function reset(socket: Socket): void {
+  const tcp = (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+  if (tcp !== socket) socket.destroy();
 }
 
 /** Holds a socket open without answering, until the client leaves or the hang limit passes. */
