@@ -13,7 +13,7 @@ import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
-import type { CorsPolicy } from './cors.js';
+import { CorsResponse, type CorsPolicy } from './cors.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
@@ -126,7 +126,6 @@ export function createStubServer(options: StubServerOptions): http.Server | http
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (cors !== undefined && cors.handle(req, res)) return;
     const url = req.url ?? '/';
     if (hasTooManyHeaders(req.rawHeaders, limits)) {
       sendPlainText(res, 431, tooManyHeadersText(limits), ['Connection', 'close']);
@@ -137,6 +136,8 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       else sendPlainText(res, 404, 'The admin API is not served on this port (it is bound to --admin-host)\n');
       return;
     }
+    // CORS is for stub traffic only: the admin API stays same-origin.
+    if (cors !== undefined && cors.handle(req, res)) return;
     const h = req.headers;
     if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
       serve(req, res, EMPTY);
@@ -167,9 +168,10 @@ export function createStubServer(options: StubServerOptions): http.Server | http
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => safely(res, logger, () => handle(req, res));
+  const serverOptions = cors === undefined ? nodeServerOptions(limits) : { ...nodeServerOptions(limits), ServerResponse: CorsResponse };
   const server = options.tls === undefined
-    ? http.createServer(nodeServerOptions(limits), onRequest)
-    : https.createServer({ ...options.tls, ...nodeServerOptions(limits) }, onRequest);
+    ? http.createServer(serverOptions, onRequest)
+    : https.createServer({ ...options.tls, ...serverOptions }, onRequest);
   applyLimits(server, limits);
   return server;
 }

@@ -44,4 +44,26 @@ describe('review fixes', function () {
       assert.deepEqual(await httpsGet(`${decoy.httpsUrl}/ok`), { status: 200 });
     });
   });
+
+  describe('--cors also covered /__admin: any website could read the journal and rewrite stubs', () => {
+    it('adds CORS headers to stub answers only: admin answers and admin preflights get none', async () => {
+      folder = tempStubs({ 'stubs.yaml': '- { request: { method: GET, url: /hello }, response: { status: 200, body: hi, headers: { X-Id: "1" } } }\n' });
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir, cors: true }));
+      const origin = 'https://evil.example';
+      const stub = await fetch(`${decoy.url}/hello`, { headers: { Origin: origin } });
+      assert.equal(stub.headers.get('access-control-allow-origin'), origin);
+      assert.match(stub.headers.get('access-control-expose-headers') ?? '', /X-Id/i);
+      const journal = await fetch(`${decoy.url}/__admin/requests`, { headers: { Origin: origin } });
+      assert.equal(journal.status, 200);
+      await journal.text();
+      assert.equal(journal.headers.get('access-control-allow-origin'), null);
+      assert.equal(journal.headers.get('access-control-allow-credentials'), null);
+      const preflight = await fetch(`${decoy.url}/__admin/mappings`, {
+        method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      });
+      await preflight.text();
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+      assert.equal(preflight.headers.get('access-control-allow-methods'), null);
+    });
+  });
 });
