@@ -13,6 +13,7 @@ export interface Service {
   name: string;
   port?: number;
   url?: string;
+  httpsUrl?: string;
   stubsDir?: string;
   adminBase: string;
 }

@@ -86,13 +86,31 @@ function Admin(props: { base: string }) {
   </div>`;
 }
 
+/** The port of `http://host:port` as `location.port` writes it ('' for the scheme's default). */
+function portOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).port;
+  } catch {
+    return undefined;
+  }
+}
+
 function App() {
   const [list, setList] = useState<Service[]>();
   const [base, setBase] = useState(adminBase());
   const [prompt, setPrompt] = useState<{ message: string; resolve(t: string): void }>();
   useEffect(() => {
     onTokenNeeded((message) => new Promise((resolve) => setPrompt({ message, resolve })));
-    void services().then(setList);
+    void services().then((found) => {
+      // /__admin is the admin API of whichever service owns this port: start on that service's entry
+      // (each entry's adminBase works on every port), the main one on the separate admin port.
+      if (found.length > 1) {
+        const here = found.find((s) => portOf(s.url) === location.port || portOf(s.httpsUrl) === location.port) ?? found[0]!;
+        pick(here.adminBase);
+      }
+      setList(found);
+    });
   }, []);
   const pick = (b: string) => {
     setAdminBase(b);

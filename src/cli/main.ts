@@ -304,7 +304,7 @@ async function main(): Promise<void> {
   if (decoy.httpsUrl && !opts.tlsCert) logger.info('HTTPS uses a self-signed certificate generated at start (GET /__admin/decoy/tls/certificate gives it; or tell clients not to verify, e.g. curl -k)');
   for (const s of decoy.services().slice(1)) {
     const r = decoy.service(s.name)?.loadReport;
-    logger.info(`service ${s.name}: ${r?.stubs ?? 0} stub(s) from ${s.stubsDir} on ${s.url}${s.httpsUrl ? ` and ${s.httpsUrl}` : ''}; admin API at ${s.adminBase} (and /__admin on its port)`);
+    logger.info(`service ${s.name}: ${r?.stubs ?? 0} stub(s) from ${s.stubsDir} on ${s.url}${s.httpsUrl ? ` and ${s.httpsUrl}` : ''}; admin API at ${s.adminBase}${opts.adminHost === undefined ? ' (and /__admin on its port)' : ` on ${decoy.adminUrl}`}`);
   }
 
   process.on('SIGINT', () => shutdown('SIGINT'));

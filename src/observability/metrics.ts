@@ -14,6 +14,7 @@
 import type * as PromClient from 'prom-client';
 import type { MockEngine } from '../core/engine.js';
 import type { ServeEvent } from '../core/state/journal.js';
+import { DecoyError } from '../core/errors.js';
 
 /** The exposition format prom-client writes (text 0.0.4). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -54,6 +55,8 @@ export interface ObservedService {
  */
 export class DecoyMetrics {
   readonly #services = new Map<string, ServiceCounts>();
+  /** Names whose engine is observed now (a closed one's counts stay until the name is observed again). */
+  readonly #observing = new Set<string>();
   #registry: Promise<PromClient.Registry> | undefined;
 
   /**
@@ -61,12 +64,24 @@ export class DecoyMetrics {
    * its journal and stub counts on each scrape.
    */
   observeEngine(engine: MockEngine, service: string): ObservedService {
+    // Two engines under one name would write the same series: the second would hide the first's.
+    if (this.#observing.has(service)) {
+      throw new DecoyError('DECOY_ERR_OPTION_INVALID', `a Decoy named "${service}" already counts its traffic in this metrics registry`,
+        { hint: 'give each Decoy that shares a DecoyMetrics its own name (the name option)' });
+    }
+    this.#observing.add(service);
     const counts: ServiceCounts = { engine, requests: new Map(), unmatched: new Map(), faults: new Map(), reloadErrors: 0 };
     this.#services.set(service, counts);
     const off = engine.onServed((event) => count(counts, service, event));
+    let closed = false;
     return {
       reloadFailed: (problems) => { counts.reloadErrors += problems; },
-      close: off,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        off();
+        this.#observing.delete(service);
+      },
     };
   }
 

@@ -66,4 +66,104 @@ describe('review fixes', function () {
       assert.equal(preflight.headers.get('access-control-allow-methods'), null);
     });
   });
+
+  describe('services', () => {
+    const stub = (url: string, body: string) => `- { request: { method: GET, url: ${url} }, response: { status: 200, body: ${body} } }\n`;
+
+    it('TLS options with services stopped the start: a service without an HTTPS port does not take the TLS settings', async () => {
+      folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'pay/p.yaml': stub('/pay', 'paid') });
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir, httpsPort: 0, tls: {}, discoverServices: false, services: [{ name: 'pay', port: 0, stubsDir: `${folder.dir}/pay` }] }));
+      assert.deepEqual(await httpsGet(`${decoy.httpsUrl}/main`), { status: 200 });
+      const pay = decoy.service('pay')!;
+      assert.equal(pay.httpsUrl, undefined);
+      assert.equal(await (await fetch(`${pay.url}/pay`)).text(), 'paid');
+    });
+
+    it('services did not inherit seed and stableData: generated data of a service differs from run to run', async () => {
+      const generated = '- { request: { method: GET, url: /id }, response: { status: 200, schema: { type: object, required: [id], properties: { id: { type: string, format: uuid } } } } }\n';
+      folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'pay/p.yaml': generated });
+      const run = async () => {
+        const started = await startDecoy({ stubsDir: folder!.dir, seed: 42, stableData: true, discoverServices: false, services: [{ name: 'pay', port: 0, stubsDir: `${folder!.dir}/pay` }] });
+        try {
+          return await (await fetch(`${started.decoy.service('pay')!.url}/id`)).text();
+        } finally {
+          await started.decoy.stop();
+        }
+      };
+      const first = await run();
+      assert.match(first, /"id"/);
+      assert.equal(await run(), first);
+    });
+
+    it('the main service was listed with adminBase /__admin, which on a service\'s port is that service\'s admin API', async () => {
+      folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'pay/p.yaml': stub('/pay', 'paid') });
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir, discoverServices: false, services: [{ name: 'pay', port: 0, stubsDir: `${folder.dir}/pay` }] }));
+      const pay = decoy.service('pay')!;
+      await fetch(`${decoy.url}/main`);
+      for (const base of [decoy.url, pay.url]) {
+        const listed = await (await fetch(`${base}/__admin/decoy/services`)).json() as { services: Array<{ name: string; adminBase: string }> };
+        const main = listed.services.find((s) => s.name === 'default')!;
+        // Each entry's adminBase works on whichever port the list was read from.
+        const journal = await (await fetch(`${base}${main.adminBase}/requests`)).json() as { requests: Array<{ request: { url: string } }> };
+        assert.deepEqual(journal.requests.map((r) => r.request.url), ['/main'], `read on ${base}`);
+      }
+    });
+
+    it('a taken service port gave a message naming --port, not the service', async () => {
+      const net = await import('node:net');
+      const blocker = net.createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const taken = (blocker.address() as import('node:net').AddressInfo).port;
+      folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'pay/p.yaml': stub('/pay', 'paid') });
+      try {
+        await assert.rejects(startDecoy({ stubsDir: folder.dir, discoverServices: false, services: [{ name: 'pay', port: taken, stubsDir: `${folder.dir}/pay` }] }),
+          (e: Error & { hint?: string }) => /service pay/.test(e.message) && /pay/.test(e.hint ?? '') && !/--admin-port/.test(e.hint ?? ''));
+      } finally {
+        blocker.close();
+      }
+    });
+
+    it('a retried start() after a failure leaked servers and duplicated the services', async () => {
+      const net = await import('node:net');
+      const blocker = net.createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const taken = (blocker.address() as import('node:net').AddressInfo).port;
+      folder = tempStubs({ 'main.yaml': stub('/main', 'main'), 'pay/p.yaml': stub('/pay', 'paid') });
+      const { createDecoy } = await import('../../src/index.js');
+      const d = createDecoy({ port: 0, host: '127.0.0.1', watch: false, stubsDir: folder.dir, httpsPort: taken, discoverServices: false,
+        services: [{ name: 'pay', port: 0, stubsDir: `${folder.dir}/pay` }] });
+      decoy = d;
+      await assert.rejects(d.start(), /already in use/);
+      blocker.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await d.start();
+      assert.deepEqual(d.services().map((s) => s.name), ['default', 'pay']);
+      assert.equal(await (await fetch(`${d.url}/main`)).text(), 'main');
+      const payUrl = d.service('pay')!.url;
+      assert.equal(await (await fetch(`${payUrl}/pay`)).text(), 'paid');
+      await d.stop();
+      decoy = undefined;
+      // Everything it opened is closed: neither port answers.
+      await assert.rejects(fetch(`${d.url}/main`));
+      await assert.rejects(fetch(`${payUrl}/pay`));
+    });
+  });
+
+  it('two Decoys sharing one DecoyMetrics under the same name lost the first one\'s series: the second is refused', async () => {
+    const { DecoyMetrics } = await import('../../src/index.js');
+    const metrics = new DecoyMetrics();
+    ({ decoy } = await startDecoy({ metrics }));
+    await assert.rejects(startDecoy({ metrics }), (e: Error & { code?: string }) => e.code === 'DECOY_ERR_OPTION_INVALID' && /default/.test(e.message));
+    // A distinct name is fine, and both count.
+    const other = await startDecoy({ metrics, name: 'other' });
+    try {
+      await fetch(`${decoy.url}/a`);
+      await fetch(`${other.decoy.url}/b`);
+      const text = await metrics.text();
+      assert.match(text, /decoy_unmatched_requests_total\{service="default",method="GET"\} 1/);
+      assert.match(text, /decoy_unmatched_requests_total\{service="other",method="GET"\} 1/);
+    } finally {
+      await other.decoy.stop();
+    }
+  });
 });

@@ -111,6 +111,23 @@ describe('web admin UI (browser)', function () {
     }
   });
 
+  it('opened on a service\'s port, the picker showed "default" with that service\'s data: it starts on the service that owns the port', async () => {
+    const payments = tempStubs({ 'charges.yaml': '- name: charge\n  request: { method: POST, urlPath: /charges }\n  response: { status: 201, jsonBody: { id: ch_1 } }\n' });
+    try {
+      await (await open({ services: [{ name: 'payments', port: 0, stubsDir: payments.dir }] })).close();
+      const p = await browser.newPage();
+      page = p;
+      await p.goto(`${decoy!.service('payments')!.url}/__admin/ui/`);
+      const picker = p.getByTestId('service-picker');
+      await picker.waitFor();
+      await p.locator('[data-testid=stub-row]', { hasText: '/charges' }).waitFor();
+      assert.equal(await picker.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]!.textContent), `payments (:${decoy!.service('payments')!.port})`);
+      assert.equal(await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).count(), 0);
+    } finally {
+      payments.cleanup();
+    }
+  });
+
   it('shows each request in the live log as it happens, without a reload', async () => {
     const p = await open({}, 'Live log');
     await live(p);
