@@ -26,6 +26,7 @@ import type { Recorder } from '../proxy/recorder.js';
 import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { registerOpenApiRoutes } from './openapi-routes.js';
+import { checkTimerLimits } from './timer-limits.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
@@ -73,7 +74,7 @@ export interface AdminContext {
   events?: EventHub;
 }
 
-/** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
+/** Global settings, as WireMock keeps them (the engine applies their delay; the rest is echoed back). */
 export type GlobalSettings = Record<string, unknown>;
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -469,6 +470,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // WireMock accepts both { "fixedDelay": 10 } and { "settings": { ... } }.
     const s = isPlainObject(body) && isPlainObject(body.settings) ? body.settings : body;
     if (!isPlainObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
+    checkTimerLimits(body, 'Invalid settings');
     if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
@@ -560,7 +562,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
 
   // Run-time chaos rules (docs/faults.md).
   router.post('/decoy/chaos', (req, res) => {
-    const rule = engine.chaosRules.add(parseJsonBody(req));
+    const body = parseJsonBody(req);
+    checkTimerLimits(body, 'Invalid chaos rule');
+    const rule = engine.chaosRules.add(body);
     res.status(201).json(ChaosRules.toJson(rule));
   });
   router.get('/decoy/chaos', (_req, res) => {

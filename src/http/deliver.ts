@@ -8,6 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
 
+/** Node's timers wait at most 2^31-1 ms (about 24.8 days); longer ones would fire after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface DeliveryOptions {
   /** Longest a HANG or STALL_BODY socket is held, in ms. */
   maxHangMs: number;
@@ -70,7 +73,7 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     res.end(r.body);
     finish();
   };
-  if (plan.delayMs > 0) timer = setTimeout(go, plan.delayMs);
+  if (plan.delayMs > 0) timer = setTimeout(go, Math.min(plan.delayMs, MAX_TIMER_MS));
   else go();
 }
 

@@ -14,7 +14,7 @@ import type { PreparedResponse, ProxySpec } from '../core/response/static-respon
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
-import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { deliver, MAX_TIMER_MS, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
@@ -115,7 +115,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         }
       }, recording ? recordLimit + 1 : undefined);
       if (plan !== undefined && plan.delayMs > 0) {
-        const timer = setTimeout(forward, plan.delayMs);
+        const timer = setTimeout(forward, Math.min(plan.delayMs, MAX_TIMER_MS));
         res.once('close', () => clearTimeout(timer));
       } else {
         forward();
@@ -133,6 +133,8 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     }
     if (url.startsWith('/__admin') && (url.length === 8 || url[8] === '/' || url[8] === '?')) {
       if (serveAdmin) admin(req, res);
+      // Container probes call the stub port: liveness stays answerable there, and tells nothing else.
+      else if (req.method === 'GET' && (url === '/__admin/health' || url.startsWith('/__admin/health?'))) sendLiveness(res);
       else sendPlainText(res, 404, 'The admin API is not served on this port (it is bound to --admin-host)\n');
       return;
     }
@@ -204,6 +206,12 @@ function connectionInfo(socket: Socket): ConnectionInfo {
     connections.set(socket, info);
   }
   return info;
+}
+
+const LIVENESS = Buffer.from('{"status":"healthy","message":"Decoy is ok"}');
+
+function sendLiveness(res: ServerResponse): void {
+  res.writeHead(200, ['Content-Type', 'application/json', 'Content-Length', String(LIVENESS.length)]).end(LIVENESS);
 }
 
 function tooLarge(res: ServerResponse, limit: number): void {

@@ -166,4 +166,52 @@ describe('review fixes', function () {
       await other.decoy.stop();
     }
   });
+
+  describe('admin API input', () => {
+    it('bad percent-escapes, charsets, content encodings and gzip bodies answered 500: they are 4xx problem documents', async () => {
+      ({ decoy } = await startDecoy({}));
+      const cases: Array<[string, string, RequestInit, number]> = [
+        ['GET', '/__admin/mappings/%ZZ', {}, 400],
+        ['GET', '/__admin/requests/%ZZ', {}, 400],
+        ['DELETE', '/__admin/decoy/chaos/%ZZ', {}, 400],
+        ['PUT', '/__admin/scenarios/%ZZ/state', { body: '{}' }, 400],
+        ['POST', '/__admin/mappings', { body: '{}', headers: { 'Content-Type': 'application/json; charset=foo' } }, 415],
+        ['POST', '/__admin/mappings', { body: '{}', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'zz' } }, 415],
+        ['POST', '/__admin/mappings', { body: 'not gzip at all', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } }, 400],
+      ];
+      for (const [method, url, init, status] of cases) {
+        const res = await fetch(`${decoy.url}${url}`, { method, ...init });
+        const text = await res.text();
+        assert.equal(res.status, status, `${method} ${url} → ${res.status} ${text}`);
+        assert.equal((JSON.parse(text) as { status: number }).status, status);
+      }
+    });
+
+    it('delays beyond what a timer can wait (2^31-1 ms) were accepted and became 1 ms: they are 422', async () => {
+      ({ decoy } = await startDecoy({}));
+      const cases: Array<[string, unknown, RegExp]> = [
+        ['/__admin/settings', { fixedDelay: 1e20 }, /fixedDelay/],
+        ['/__admin/settings', { delayDistribution: { type: 'uniform', lower: 1, upper: 1e20 } }, /upper/],
+        ['/__admin/decoy/chaos', { fixedDelayMilliseconds: 2 ** 31 }, /fixedDelayMilliseconds/],
+        ['/__admin/decoy/chaos', { delayDistribution: { type: 'lognormal', median: 1e12, sigma: 0.1 } }, /median/],
+      ];
+      for (const [url, body, field] of cases) {
+        const res = await fetch(`${decoy.url}${url}`, { method: 'POST', body: JSON.stringify(body) });
+        const text = await res.text();
+        assert.equal(res.status, 422, `${url} ${JSON.stringify(body)} → ${res.status} ${text}`);
+        assert.match(text, field);
+        assert.match(text, /2147483647/);
+      }
+      assert.deepEqual(await (await fetch(`${decoy.url}/__admin/decoy/chaos`)).json(), { rules: [] });
+    });
+  });
+
+  it('health checks failed with --admin-host: GET /__admin/health stays open on the stub port (liveness only)', async () => {
+    ({ decoy } = await startDecoy({ adminPort: 0, adminHost: '127.0.0.1' }));
+    const health = await fetch(`${decoy.url}/__admin/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'healthy');
+    assert.equal((await fetch(`${decoy.url}/__admin/mappings`)).status, 404);
+    assert.equal((await fetch(`${decoy.url}/__admin/health`, { method: 'POST' })).status, 404);
+  });
 });
