@@ -214,4 +214,23 @@ describe('review fixes', function () {
     assert.equal((await fetch(`${decoy.url}/__admin/mappings`)).status, 404);
     assert.equal((await fetch(`${decoy.url}/__admin/health`, { method: 'POST' })).status, 404);
   });
+
+  it('metric series and match counts of deleted stubs were kept forever (API stubs get random ids): they are dropped', async () => {
+    ({ decoy } = await startDecoy({}));
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const created = await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify({ request: { method: 'GET', url: `/t${i}` }, response: { status: 200 } }) });
+      const { id } = await created.json() as { id: string };
+      ids.push(id);
+      assert.equal((await fetch(`${decoy.url}/t${i}`)).status, 200);
+      assert.equal((await fetch(`${decoy.url}/__admin/mappings/${id}`, { method: 'DELETE' })).status, 200);
+    }
+    const kept = await (await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify({ request: { method: 'GET', url: '/kept' }, response: { status: 200 } }) })).json() as { id: string };
+    assert.equal((await fetch(`${decoy.url}/kept`)).status, 200);
+    const metrics = await (await fetch(`${decoy.url}/__admin/metrics`)).text();
+    const counts = (await (await fetch(`${decoy.url}/__admin/decoy/match-counts`)).json() as { counts: Record<string, number> }).counts;
+    assert.deepEqual(counts, { [kept.id]: 1 });
+    assert.match(metrics, new RegExp(`decoy_requests_total\\{[^}]*stub="${kept.id}"[^}]*\\} 1`));
+    for (const id of ids) assert.ok(!metrics.includes(id), `deleted stub ${id} still has series`);
+  });
 });
