@@ -145,6 +145,25 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'live-log');
   });
 
+  it('a reconnect kept rows the journal no longer holds, above the journal\'s: after it the log is the journal\'s, newest first', async () => {
+    const p = await open({}, 'Live log');
+    await live(p);
+    assert.equal((await call('/orders')).status, 200);
+    await p.locator('[data-testid=log-row][data-url="/orders"]').waitFor();
+    // The server restarts on the same port (a new, empty journal); traffic goes on before the tab reconnects.
+    const port = decoy!.port;
+    await decoy!.stop();
+    await p.locator('[data-testid=stream-state]:not([data-state=live])').waitFor();
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, port }));
+    assert.equal((await call('/orders/7')).status, 200);
+    assert.equal((await call('/orders/8')).status, 200);
+    await live(p);
+    await p.locator('[data-testid=log-row][data-url="/orders/8"]').waitFor();
+    await eventually(async () => (await p.locator('[data-testid=log-row][data-url="/orders"]').count()) === 0, 5000, 'the cleared row to go');
+    const urls = await p.locator('[data-testid=log-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-url')));
+    assert.deepEqual(urls, ['/orders/8', '/orders/7']);
+  });
+
   it('opens an unmatched request and shows its near-miss diff against the closest stubs', async () => {
     const p = await open({}, 'Live log');
     await live(p);
