@@ -208,7 +208,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   });
   let hungLimitWarned = false;
   const delivery: DeliveryOptions = {
-    maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? 10_000,
+    maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
     onHungLimit: () => {
       if (hungLimitWarned) return;
       hungLimitWarned = true;
@@ -221,14 +221,15 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
   };
-  const adminLimits: ServerLimits = { ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? 30_000 };
+  const adminLimits: ServerLimits = { ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? DEFAULT_LIMITS.adminRequestTimeoutMs };
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
   if (options.adminHost !== undefined && options.adminPort === undefined) {
     throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
   }
   const adminHost = options.adminHost ?? options.host ?? '0.0.0.0';
   // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
-  const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
+  const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
   const metrics = options.metrics ?? new DecoyMetrics();
   // Subscribed in start(), released in stop(): a stopped Decoy leaves its name free in a shared registry.
@@ -395,7 +396,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         certificate: () => tlsSetup?.certificate,
         recorder, events,
         engine, startedAt, token: options.adminToken,
-        maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        maxBodyBytes,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
         validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
@@ -422,7 +423,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       const serverOptions = {
         engine, logger,
         admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}), ...(cors ? { cors } : {}),
-        maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        maxBodyBytes,
         limits, serveAdmin: options.adminOnStubPort ?? options.adminHost === undefined,
       };
       const s = createStubServer(serverOptions) as Server;
