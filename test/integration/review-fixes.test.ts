@@ -175,6 +175,7 @@ describe('review fixes', function () {
         ['GET', '/__admin/requests/%ZZ', {}, 400],
         ['DELETE', '/__admin/decoy/chaos/%ZZ', {}, 400],
         ['PUT', '/__admin/scenarios/%ZZ/state', { body: '{}' }, 400],
+        ['GET', '/__admin/decoy/requests/%ZZ/near-misses', {}, 400],
         ['POST', '/__admin/mappings', { body: '{}', headers: { 'Content-Type': 'application/json; charset=foo' } }, 415],
         ['POST', '/__admin/mappings', { body: '{}', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'zz' } }, 415],
         ['POST', '/__admin/mappings', { body: 'not gzip at all', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } }, 400],
