@@ -24,7 +24,7 @@ import type { DeliveryOptions } from './http/deliver.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './http/limits.js';
 import { sendPlainText } from './http/plain-text.js';
 import { silentLogger, type Logger } from './observability/logger.js';
-import { DecoyMetrics } from './observability/metrics.js';
+import { DecoyMetrics, type ObservedService } from './observability/metrics.js';
 import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
 import { compileProxySpec } from './core/response/static-response.js';
@@ -193,7 +193,7 @@ interface ServiceEntry {
 
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
-  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort'] as const;
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests'] as const;
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   return createService(options, new Map(), true);
@@ -208,7 +208,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   });
   let hungLimitWarned = false;
   const delivery: DeliveryOptions = {
-    maxHangMs: options.maxHangMs ?? 10 * 60_000, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? 10_000,
+    maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
     onHungLimit: () => {
       if (hungLimitWarned) return;
       hungLimitWarned = true;
@@ -221,18 +221,20 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
   };
-  const adminLimits: ServerLimits = { ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? 30_000 };
+  const adminLimits: ServerLimits = { ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? DEFAULT_LIMITS.adminRequestTimeoutMs };
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
   if (options.adminHost !== undefined && options.adminPort === undefined) {
     throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
   }
   const adminHost = options.adminHost ?? options.host ?? '0.0.0.0';
   // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
-  const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? 30_000, insecure: options.proxyInsecure ?? false });
+  const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
   const metrics = options.metrics ?? new DecoyMetrics();
-  const observed = metrics.observeEngine(engine, options.name ?? 'default');
-  if (options.verbose) logRequests(engine, logger);
+  // Subscribed in start(), released in stop(): a stopped Decoy leaves its name free in a shared registry.
+  let observed: ObservedService | undefined;
+  let stopLogging: (() => void) | undefined;
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let folder: StubFolder | undefined;
   let server: Server | undefined;
@@ -288,7 +290,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
 
   const listen = (s: Server, p: number, on = host): Promise<void> => new Promise<void>((resolve, reject) => {
     s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
-      ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${p} on ${on} is already in use`, { hint: 'pick another with --port / --admin-port, or 0 for any free port' })
+      ? new DecoyError('DECOY_ERR_OPTION_INVALID', `port ${p} on ${on}${isMain ? '' : ` (service ${name})`} is already in use`, {
+        hint: isMain ? 'pick another with --port / --https-port / --admin-port, or 0 for any free port'
+          : `pick another port for service ${name} (--service ${name}=PORT:DIR, or port / httpsPort in its decoy.service.yaml), or 0 for any free port`,
+      })
       : e.code === 'EADDRNOTAVAIL'
         ? new DecoyError('DECOY_ERR_OPTION_INVALID', `${on} is not an address of this machine`, { hint: 'pass an interface address such as 127.0.0.1 or 0.0.0.0' })
         : e));
@@ -296,7 +301,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   });
 
   if (options.tls !== undefined && options.httpsPort === undefined) {
-    throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'TLS settings were given without an HTTPS port', { hint: 'add --https-port PORT (0 picks a free one)' });
+    throw new DecoyError('DECOY_ERR_TLS', `TLS settings (tls: --tls-cert, --tls-key, --tls-ca, --mtls) need an HTTPS port${isMain ? '' : ` (service ${name})`}`, { hint: 'add httpsPort (--https-port 8443; 0 picks a free port)' });
   }
   const cors = options.cors ? createCorsPolicy(options.cors === true ? {} : options.cors) : undefined;
 
@@ -308,6 +313,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     for (const def of defs) {
       const inherited: DecoyOptions = {};
       for (const key of INHERITED) if (options[key] !== undefined) (inherited as Record<string, unknown>)[key] = options[key];
+      // The TLS files serve a service's HTTPS port: a service without one serves plain HTTP only.
+      if (def.httpsPort === undefined) delete inherited.tls;
       // One registry for the process: every service's traffic under its own `service` label.
       inherited.metrics = metrics;
       // An admin API bound to its own interface is not reachable through any service's stub port either.
@@ -354,6 +361,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     async start() {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
+      observed = metrics.observeEngine(engine, name);
+      if (options.verbose) stopLogging = logRequests(engine, logger);
       const childDirs = isMain ? await createChildren() : [];
       if (options.openapi?.length) {
         const { OpenApiDocuments } = await import('./sources/openapi-source.js');
@@ -371,7 +380,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       }
       if (options.stubsDir !== undefined) {
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
-          onReloadProblems: (n) => observed.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
+          onReloadProblems: (n) => observed?.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
       if (options.httpsPort !== undefined) tlsSetup = await prepareTls(options.tls ?? {}, host);
@@ -387,7 +396,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         certificate: () => tlsSetup?.certificate,
         recorder, events,
         engine, startedAt, token: options.adminToken,
-        maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        maxBodyBytes,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
         validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
@@ -414,7 +423,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       const serverOptions = {
         engine, logger,
         admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}), ...(cors ? { cors } : {}),
-        maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+        maxBodyBytes,
         limits, serveAdmin: options.adminOnStubPort ?? options.adminHost === undefined,
       };
       const s = createStubServer(serverOptions) as Server;
@@ -470,14 +479,23 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         await documents?.close();
         await forwarder.close();
         await stoppingChildren;
+        observed?.close();
+        stopLogging?.();
       })();
       return stopping;
     },
   };
-  // A start that fails half-way (a port taken, a bad certificate) closes what it had opened.
+  // A start that fails half-way (a port taken, a bad certificate) closes what it had opened, and leaves
+  // the Decoy as if new, so that start() can be tried again.
   const startServing = decoy.start;
   decoy.start = () => server ? startServing.call(decoy) : startServing.call(decoy).catch(async (e: unknown) => {
     await decoy.stop();
+    for (const child of children) directory.delete(child.name);
+    children.length = 0;
+    server = adminServer = httpsServer = undefined;
+    folder = documents = events = observed = stopLogging = activeRecorder = tlsSetup = undefined;
+    openApiStubs = [];
+    stopping = undefined;
     throw e;
   });
 
@@ -488,7 +506,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       name, port, url: server ? decoy.url : '',
       ...(httpsServer ? { httpsUrl: decoy.httpsUrl! } : {}),
       stubsDir: folder?.root ?? (options.stubsDir !== undefined ? path.resolve(options.stubsDir) : null),
-      adminBase: adminBaseOf(name, isMain),
+      adminBase: adminBaseOf(name),
     }),
   };
   directory.set(name, self);

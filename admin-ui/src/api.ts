@@ -9,13 +9,9 @@
 
 const TOKEN_KEY = 'decoy-admin-token';
 
-export interface Service {
-  name: string;
-  port?: number;
-  url?: string;
-  stubsDir?: string;
-  adminBase: string;
-}
+/** One service of the process, as `GET /__admin/decoy/services` lists it (the server's own type). */
+export type { ServiceInfo as Service } from '../../src/services/service-admin';
+import type { ServiceInfo as Service } from '../../src/services/service-admin';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem | undefined, message: string) {

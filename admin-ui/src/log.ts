@@ -6,18 +6,9 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from './api';
 
-export interface LiveEntry {
-  id: string;
-  time: number;
-  method: string;
-  url: string;
-  status: number;
-  durationMs: number;
-  matched: boolean;
-  stub?: { id: string; name?: string };
-  faults?: string[];
-  proxiedTo?: string;
-}
+// The server's own type: a type-only import costs nothing in the bundle.
+export type { LiveEntry } from '../../src/admin/event-hub';
+import type { LiveEntry } from '../../src/admin/event-hub';
 
 const ROW = 28;
 const OVERSCAN = 8;

@@ -29,6 +29,8 @@ function Admin(props: { base: string }) {
   const [stream, setStream] = useState<StreamState>('connecting');
   // Newest first; mutated in place and redrawn at most once a frame, so a burst of requests costs one render.
   const entries = useRef<LiveEntry[]>([]);
+  // Ids of the rows that arrived since the stream (re)connected, until the journal's rows are merged in.
+  const arrived = useRef<Set<string> | undefined>(undefined);
   const [version, setVersion] = useState(0);
   const [stubsVersion, setStubsVersion] = useState(0);
   const [seed, setSeed] = useState<string>();
@@ -46,6 +48,7 @@ function Admin(props: { base: string }) {
       if (type === 'served') {
         const list = entries.current;
         list.unshift(data as LiveEntry);
+        arrived.current?.add((data as LiveEntry).id);
         if (list.length > MAX_ROWS) list.length = MAX_ROWS;
         redraw();
         // Match counts and chaos hits moved: the views reload at most once a second however busy the server is.
@@ -58,11 +61,15 @@ function Admin(props: { base: string }) {
       } else if (type === 'stubs-changed') {
         setStubsVersion((v) => v + 1);
       } else if (type === 'ready') {
-        // (Re)connected: what the journal holds, then whatever arrived meanwhile, without duplicates.
+        // (Re)connected: the journal is what happened before (rows it no longer holds, cleared or
+        // evicted while this tab was away, go), then whatever arrived since, newest first, without duplicates.
+        const since = new Set<string>();
+        arrived.current = since;
         api<{ entries: LiveEntry[] }>('GET', `/decoy/log?limit=${MAX_ROWS}`).then((log) => {
           const known = new Set(log.entries.map((e) => e.id));
-          const newer = entries.current.filter((e) => !known.has(e.id));
+          const newer = entries.current.filter((e) => since.has(e.id) && !known.has(e.id));
           entries.current = [...newer, ...log.entries.reverse()].slice(0, MAX_ROWS);
+          if (arrived.current === since) arrived.current = undefined;
           redraw();
         }, () => undefined);
       }
@@ -86,13 +93,31 @@ function Admin(props: { base: string }) {
   </div>`;
 }
 
+/** The port of `http://host:port` as `location.port` writes it ('' for the scheme's default). */
+function portOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).port;
+  } catch {
+    return undefined;
+  }
+}
+
 function App() {
   const [list, setList] = useState<Service[]>();
   const [base, setBase] = useState(adminBase());
   const [prompt, setPrompt] = useState<{ message: string; resolve(t: string): void }>();
   useEffect(() => {
     onTokenNeeded((message) => new Promise((resolve) => setPrompt({ message, resolve })));
-    void services().then(setList);
+    void services().then((found) => {
+      // /__admin is the admin API of whichever service owns this port: start on that service's entry
+      // (each entry's adminBase works on every port), the main one on the separate admin port.
+      if (found.length > 1) {
+        const here = found.find((s) => portOf(s.url) === location.port || portOf(s.httpsUrl) === location.port) ?? found[0]!;
+        pick(here.adminBase);
+      }
+      setList(found);
+    });
   }, []);
   const pick = (b: string) => {
     setAdminBase(b);

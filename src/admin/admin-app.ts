@@ -26,12 +26,13 @@ import type { Recorder } from '../proxy/recorder.js';
 import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { registerOpenApiRoutes } from './openapi-routes.js';
+import { checkTimerLimits } from './timer-limits.js';
 import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
 import type { EventHub } from './event-hub.js';
-import { installUiRoutes, uiHandler } from './ui-routes.js';
+import { fileOfStub, installUiRoutes, uiHandler } from './ui-routes.js';
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -70,10 +71,10 @@ export interface AdminContext {
   /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
   validateRequests?: boolean;
   /** The server's live events for the web UI (made at start, so match counts cover every request). */
-  events?: EventHub;
+  events: EventHub;
 }
 
-/** Global settings, as WireMock keeps them; delays here are acted on by the fault layer when it lands. */
+/** Global settings, as WireMock keeps them (the engine applies their delay; the rest is echoed back). */
 export type GlobalSettings = Record<string, unknown>;
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -115,10 +116,6 @@ function intParam(req: Request, name: string): number | undefined {
   return n;
 }
 
-/** WireMock lists stubs in matching order: priority, then the most recently added first. */
-function listed(engine: MockEngine): readonly Stub[] {
-  return engine.stubs.all;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -190,7 +187,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.get('/mappings', (req, res) => {
     const limit = intParam(req, 'limit');
     const offset = intParam(req, 'offset') ?? 0;
-    const all = listed(engine);
+    const all = engine.stubs.all;
     const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
     res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
   });
@@ -266,7 +263,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       return matcher.test(text, createBodyView(Buffer.from(text)));
     };
   };
-  const byMetadata = (req: Request): Stub[] => listed(engine).filter(metadataMatcher(req));
+  const byMetadata = (req: Request): Stub[] => engine.stubs.all.filter(metadataMatcher(req));
   router.post('/mappings/find-by-metadata', (req, res) => {
     const found = byMetadata(req);
     res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
@@ -277,7 +274,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   const unmatchedStubs = (): Stub[] => {
     const used = new Set(engine.journal.newestFirst().map((e) => e.stub?.id));
-    return listed(engine).filter((s) => !used.has(s.id));
+    return engine.stubs.all.filter((s) => !used.has(s.id));
   };
   router.get('/mappings/unmatched', (_req, res) => {
     const unmatched = unmatchedStubs();
@@ -469,6 +466,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // WireMock accepts both { "fixedDelay": 10 } and { "settings": { ... } }.
     const s = isPlainObject(body) && isPlainObject(body.settings) ? body.settings : body;
     if (!isPlainObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
+    checkTimerLimits(body, 'Invalid settings');
     if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
@@ -508,7 +506,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
 
   // ---- Decoy's extensions ----
-  const fileOf = (stub: Stub): string | undefined => (stub.origin.path && ctx.relativeFile ? ctx.relativeFile(stub.origin.path) : stub.origin.file);
+  const fileOf = (stub: Stub): string | undefined => fileOfStub(stub, ctx.relativeFile);
   router.get('/decoy/stubs', (_req, res) => {
     const changes = engine.unsavedChanges();
     const edits = new Map(changes.edited.map((e) => [e.stub.id, e.base]));
@@ -560,7 +558,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
 
   // Run-time chaos rules (docs/faults.md).
   router.post('/decoy/chaos', (req, res) => {
-    const rule = engine.chaosRules.add(parseJsonBody(req));
+    const body = parseJsonBody(req);
+    checkTimerLimits(body, 'Invalid chaos rule');
+    const rule = engine.chaosRules.add(body);
     res.status(201).json(ChaosRules.toJson(rule));
   });
   router.get('/decoy/chaos', (_req, res) => {
@@ -593,7 +593,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
   });
 
-  installUiRoutes(router, { engine, ...(ctx.events ? { hub: ctx.events } : {}), ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
+  installUiRoutes(router, { engine, hub: ctx.events, ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
     sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);

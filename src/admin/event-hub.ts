@@ -93,7 +93,15 @@ export class EventHub {
   }
 
   #served(e: ServeEvent): void {
-    if (e.stub) this.#matchCounts.set(e.stub.id, (this.#matchCounts.get(e.stub.id) ?? 0) + 1);
+    if (e.stub) {
+      const seen = this.#matchCounts.get(e.stub.id);
+      if (seen !== undefined) this.#matchCounts.set(e.stub.id, seen + 1);
+      else {
+        // Stubs come and go (API clients create them with random ids): forget the gone ones before the counts outgrow the live stubs.
+        if (this.#matchCounts.size > 2 * this.#engine.stubs.size + 64) this.#pruneCounts();
+        this.#matchCounts.set(e.stub.id, 1);
+      }
+    }
     const second = Math.floor(e.loggedAt / 1000);
     const slot = second % TRAFFIC_SECONDS;
     if (this.#slotSecond[slot] !== second) {
@@ -153,9 +161,15 @@ export class EventHub {
     return this.#subscribers.size;
   }
 
-  /** How many requests each stub (by id) has matched since the server started. */
+  /** How many requests each stub (by id) that exists now has matched since the server started. */
   matchCounts(): Record<string, number> {
+    this.#pruneCounts();
     return Object.fromEntries(this.#matchCounts);
+  }
+
+  #pruneCounts(): void {
+    const live = this.#engine.stubs;
+    for (const id of this.#matchCounts.keys()) if (live.get(id) === undefined) this.#matchCounts.delete(id);
   }
 
   /** Requests per second by status class over the last `seconds` (at most five minutes), oldest first. */

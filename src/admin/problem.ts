@@ -5,6 +5,7 @@
  * negotiated: `application/problem+json` for clients that ask for it, else `application/json`, as
  * WireMock sends.
  */
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { DecoyError, isDecoyError } from '../core/errors.js';
 
@@ -71,9 +72,15 @@ export function problemMiddleware(err: unknown, _req: Request, res: Response, _n
     sendProblem(res, 422, err.code, [{ pointer: err.source?.pointer, detail: err.message + (err.hint ? ` (hint: ${err.hint})` : '') }], 10);
     return;
   }
-  const e = err as { type?: string; status?: number; message?: string };
+  const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
   if (e.type === 'entity.too.large') {
     sendProblem(res, 413, 'Request body too large', [{ detail: e.message ?? 'too large' }]);
+    return;
+  }
+  // express and its body parsers mark the client's mistakes (a bad %-escape in a path parameter, an
+  // unknown charset or Content-Encoding, a corrupt gzip body) with a 4xx status: answer that, not 500.
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose !== false) {
+    sendProblem(res, e.status, STATUS_CODES[e.status] ?? 'Bad request', [{ detail: e.message ?? String(err) }]);
     return;
   }
   sendProblem(res, 500, 'Internal error', [{ detail: e.message ?? String(err) }]);

@@ -10,7 +10,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { MockEngine } from '../core/engine.js';
 import type { Stub } from '../core/stub.js';
 import { findNearMisses, formatNearMissReport, suggestStub } from '../core/matching/near-miss.js';
-import { EventHub, liveEntry, type HubMessage } from './event-hub.js';
+import { liveEntry, type EventHub, type HubMessage } from './event-hub.js';
 import { AdminProblem, notFound, sendProblem } from './problem.js';
 import { requestOf } from './wiremock-json.js';
 
@@ -30,17 +30,22 @@ function sse(message: HubMessage): string {
 
 export interface UiRoutesOptions {
   engine: MockEngine;
-  /** The server's live events, made at start; an admin app made on its own gets one of its own. */
-  hub?: EventHub;
+  /** The server's live events, made at start (and closed when the server stops). */
+  hub: EventHub;
   /** A stub file's name as users see it (relative to the stubs folder). */
   relativeFile?: (absolutePath: string) => string;
+}
+
+/** The file a stub came from, as users see it (relative to the stubs folder when it can be). */
+export function fileOfStub(stub: Stub, relativeFile: ((absolutePath: string) => string) | undefined): string | undefined {
+  return stub.origin.path && relativeFile ? relativeFile(stub.origin.path) : stub.origin.file;
 }
 
 /** The live routes, mounted on the admin router (behind its token check). */
 export function installUiRoutes(router: Router, options: UiRoutesOptions): void {
   const { engine } = options;
-  const hub = options.hub ?? new EventHub(engine);
-  const fileOf = (stub: Stub): string | undefined => (stub.origin.path && options.relativeFile ? options.relativeFile(stub.origin.path) : stub.origin.file);
+  const hub = options.hub;
+  const fileOf = (stub: Stub): string | undefined => fileOfStub(stub, options.relativeFile);
   router.get('/decoy/events', (req: Request, res: Response) => {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -9,8 +9,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecoyError, isDecoyError } from '../core/errors.js';
 import { createDecoy, type ServiceOptions } from '../index.js';
 import { parseServiceFlag } from '../services/service-file.js';
-import { createLogger, type LogFormat } from '../observability/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
+import { DEFAULT_LIMITS } from '../http/limits.js';
 
 /** The example stubs shipped in the package: served when no `--stubs` is given and `./stubs` is missing. */
 const BUNDLED_STUBS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stubs');
@@ -84,6 +85,12 @@ function parseList(value: string): string[] {
   return list;
 }
 
+// Options `decoy` and `decoy record` share: one definition each, the same text and default.
+const logFormatOption = () => new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty');
+const maxBodySizeOption = (what: string) => new Option('--max-body-size <bytes>', what).argParser(parseBytes).default(DEFAULT_LIMITS.maxBodyBytes);
+const proxyInsecureOption = () => new Option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying');
+const proxyTimeoutOption = () => new Option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)').argParser(parseCount).default(DEFAULT_LIMITS.proxyTimeoutMs);
+
 export function buildProgram(): Command {
   const program = new DecoyCommand();
   program
@@ -95,8 +102,8 @@ export function buildProgram(): Command {
     .option('-s, --stubs <dir>', 'folder of stub files (Decoy YAML/JSON or a WireMock root with mappings/ and __files/)', './stubs')
     .option('--no-watch', 'do not reload stub files when they change')
     .option('-v, --verbose', 'log one line per request')
-    .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
-    .option('--max-body-size <bytes>', 'largest request body accepted (413 beyond); e.g. 10m', parseBytes, 50 * 1024 * 1024)
+    .addOption(logFormatOption())
+    .addOption(maxBodySizeOption('largest request body accepted (413 beyond); e.g. 10m'))
     .option('--admin-port <port>', 'also serve the admin API (/__admin) on this port', parsePort)
     .option('--admin-host <host>', 'interface the --admin-port binds (e.g. 127.0.0.1); /__admin is then no longer served on the stub port')
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
@@ -106,16 +113,16 @@ export function buildProgram(): Command {
     .option('--openapi <file>', 'mock an OpenAPI document (Swagger 2.0, OpenAPI 3.0/3.1): every operation becomes stubs (repeatable)', collect, [])
     .option('--validate-requests', 'a request to an operation of an --openapi document that breaks it gets a 400 listing every violation')
     .option('--stable-data', 'generated bodies (response.schema) depend only on the request and --seed: the same request always gets the same data')
-    .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, 600_000)
-    .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, 10_000)
-    .option('--max-header-size <bytes>', 'largest request line plus headers (431 beyond); e.g. 16k', parseBytes, 16 * 1024)
-    .option('--max-headers-count <n>', 'most header lines in one request (431 beyond)', parseCount, 2000)
-    .option('--request-timeout <ms>', 'longest a request (line, headers, body) may take to arrive (408, then the connection is closed); 0 for none', parseCount, 60_000)
-    .option('--admin-request-timeout <ms>', 'the same on the separate --admin-port', parseCount, 30_000)
-    .option('--idle-timeout <ms>', 'how long an idle keep-alive connection is kept open', parseCount, 5_000)
+    .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, DEFAULT_LIMITS.maxHangMs)
+    .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, DEFAULT_LIMITS.maxHungSockets)
+    .option('--max-header-size <bytes>', 'largest request line plus headers (431 beyond); e.g. 16k', parseBytes, DEFAULT_LIMITS.maxHeaderBytes)
+    .option('--max-headers-count <n>', 'most header lines in one request (431 beyond)', parseCount, DEFAULT_LIMITS.maxHeadersCount)
+    .option('--request-timeout <ms>', 'longest a request (line, headers, body) may take to arrive (408, then the connection is closed); 0 for none', parseCount, DEFAULT_LIMITS.requestTimeoutMs)
+    .option('--admin-request-timeout <ms>', 'the same on the separate --admin-port', parseCount, DEFAULT_LIMITS.adminRequestTimeoutMs)
+    .option('--idle-timeout <ms>', 'how long an idle keep-alive connection is kept open', parseCount, DEFAULT_LIMITS.idleTimeoutMs)
     .option('--proxy-all <url>', 'forward every request no stub matches to this base URL (partial mocking)')
-    .option('--proxy-insecure', 'accept upstream certificates that do not verify (self-signed) when proxying')
-    .option('--proxy-timeout <ms>', 'longest wait for an upstream when proxying (then 504)', parseCount, 30_000)
+    .addOption(proxyInsecureOption())
+    .addOption(proxyTimeoutOption())
     .option('--global-templating', 'render every response as a Handlebars template (WireMock\'s --global-response-templating)')
     .option('--https-port <port>', 'also serve HTTPS on this port (with a self-signed certificate generated at start, unless --tls-cert/--tls-key)', parsePort)
     .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
@@ -183,10 +190,10 @@ export function buildRecordProgram(): Command {
     .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.email (repeatable)', collect, [])
     .option('--redaction <text>', 'what masked values become', '<redacted>')
     .option('--repeats-as-scenarios', 'record successive different answers to the same request as a scenario')
-    .option('--proxy-insecure', 'accept a target certificate that does not verify (self-signed)')
-    .option('--proxy-timeout <ms>', 'longest wait for the target (then 504)', parseCount, 30_000)
-    .option('--max-body-size <bytes>', 'largest body recorded or accepted; e.g. 100m', parseBytes, 50 * 1024 * 1024)
-    .addOption(new Option('--log-format <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(proxyInsecureOption())
+    .addOption(proxyTimeoutOption())
+    .addOption(maxBodySizeOption('largest body recorded or accepted; e.g. 100m'))
+    .addOption(logFormatOption())
     .showHelpAfterError('(run decoy record --help for the options)');
 }
 
@@ -214,18 +221,34 @@ async function record(argv: string[]): Promise<void> {
   });
   await decoy.start();
   logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
-  let stopping = false;
-  const finish = async (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+  exitOnSignals(logger, async (signal) => {
     logger.info(`${signal}: writing the recording`);
     const result = await decoy.stopRecording();
     logger.info(`recorded ${result?.written.length ?? 0} file(s)${result?.written.length ? `: ${result.written.join(', ')}` : ''}`);
     await decoy.stop();
-    process.exit(0);
+  });
+}
+
+/**
+ * SIGINT and SIGTERM run `stop` once, then exit 0 (1 if it failed); a second signal exits at once.
+ * Returns the same shutdown, for other triggers (POST /__admin/shutdown).
+ */
+function exitOnSignals(logger: Logger, stop: (why: string) => Promise<void>): (why: string) => void {
+  let signalled = false;
+  const shutdown = (why: string): void => {
+    if (signalled) {
+      logger.warn(`${why} again: exiting now`);
+      process.exit(1);
+    }
+    signalled = true;
+    stop(why).then(() => process.exit(0), (e: unknown) => {
+      logger.error(`stopping failed: ${(e as Error).message}`);
+      process.exit(1);
+    });
   };
-  process.on('SIGINT', () => void finish('SIGINT'));
-  process.on('SIGTERM', () => void finish('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return shutdown;
 }
 
 async function main(): Promise<void> {
@@ -249,7 +272,6 @@ async function main(): Promise<void> {
     stubsDir = BUNDLED_STUBS;
   }
 
-  let signalled = false;
   const tlsGiven = opts.tlsCert !== undefined || opts.tlsKey !== undefined || opts.tlsCa !== undefined || opts.mtls;
   if (tlsGiven && opts.httpsPort === undefined) {
     logger.error(new DecoyError('DECOY_ERR_TLS', '--tls-cert, --tls-key, --tls-ca and --mtls need --https-port', { hint: 'add --https-port 8443 (0 picks a free port)' }).format());
@@ -267,6 +289,10 @@ async function main(): Promise<void> {
     logger.error((e as DecoyError).format());
     process.exit(1);
   }
+  const shutdown = exitOnSignals(logger, (why) => {
+    logger.info(`${why} received: finishing in-flight requests, then exiting`);
+    return decoy.stop();
+  });
   const decoy = createDecoy({
     stubsDir, port: opts.port, host: opts.host, watch: opts.watch, verbose: opts.verbose ?? false,
     maxBodyBytes: opts.maxBodySize, logger,
@@ -304,23 +330,7 @@ async function main(): Promise<void> {
   if (decoy.httpsUrl && !opts.tlsCert) logger.info('HTTPS uses a self-signed certificate generated at start (GET /__admin/decoy/tls/certificate gives it; or tell clients not to verify, e.g. curl -k)');
   for (const s of decoy.services().slice(1)) {
     const r = decoy.service(s.name)?.loadReport;
-    logger.info(`service ${s.name}: ${r?.stubs ?? 0} stub(s) from ${s.stubsDir} on ${s.url}${s.httpsUrl ? ` and ${s.httpsUrl}` : ''}; admin API at ${s.adminBase} (and /__admin on its port)`);
-  }
-
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-
-  function shutdown(signal: string): void {
-    if (signalled) {
-      logger.warn(`${signal} again: exiting now`);
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info(`${signal} received: finishing in-flight requests, then exiting`);
-    decoy.stop().then(() => process.exit(0), (e) => {
-      logger.error(`stopping failed: ${(e as Error).message}`);
-      process.exit(1);
-    });
+    logger.info(`service ${s.name}: ${r?.stubs ?? 0} stub(s) from ${s.stubsDir} on ${s.url}${s.httpsUrl ? ` and ${s.httpsUrl}` : ''}; admin API at ${s.adminBase}${opts.adminHost === undefined ? ' (and /__admin on its port)' : ` on ${decoy.adminUrl}`}`);
   }
 }
 

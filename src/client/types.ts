@@ -330,6 +330,6 @@ export interface ServiceInfo {
   /** `https://host:port`, when it also serves HTTPS. */
   httpsUrl?: string;
   stubsDir: string | null;
-  /** Its admin API's path: `/__admin` for the main service, `/__admin/decoy/services/<name>` for the others. */
+  /** Its admin API's path, `/__admin/decoy/services/<name>` (the main one's name is `default`): the same on every port. */
   adminBase: string;
 }

@@ -1,9 +1,10 @@
 /**
  * `--cors`: answers browsers' CORS preflights and adds the CORS headers to every stub answer, so a
  * front end on another origin can call Decoy (the Fetch standard's CORS protocol). Without it, Decoy
- * adds nothing, as WireMock does.
+ * adds nothing, as WireMock does. Stub traffic only: the admin API never gets CORS headers, or any
+ * web page a developer opens could read the journal and rewrite the stubs.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { sendPlainText } from './plain-text.js';
 
 export interface CorsOptions {
@@ -17,7 +18,9 @@ export interface CorsOptions {
 export interface CorsPolicy {
   /**
    * Answers a preflight (returns true: the request is done), or sets the CORS headers on `res` for the
-   * answer to come (returns false). Requests without an `Origin` header are left alone.
+   * answer to come (returns false). Requests without an `Origin` header are left alone. `res` is a
+   * CorsResponse when the server was created with `ServerResponse: CorsResponse`, which exposes the
+   * answer's headers too.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
@@ -55,7 +58,7 @@ export function createCorsPolicy(options: CorsOptions = {}): CorsPolicy {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.setHeader('Vary', 'Origin');
-      exposeHeadersOf(res);
+      if (res instanceof CorsResponse) res.exposeHeaders = true;
       return false;
     },
   };
@@ -63,17 +66,22 @@ export function createCorsPolicy(options: CorsOptions = {}): CorsPolicy {
 
 /**
  * Scripts only see the "safelisted" response headers unless the rest are exposed by name ("*" does not
- * count when credentials are allowed), so the names are taken from the answer as it is written.
+ * count when credentials are allowed), so the names are taken from the answer as it is written. A
+ * subclass given to the server (`ServerResponse: CorsResponse`) rather than a wrapper per request.
  */
-function exposeHeadersOf(res: ServerResponse): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    const headers = rest[rest.length - 1];
-    const names = Array.isArray(headers)
-      ? headers.filter((_, i) => i % 2 === 0).map(String)
-      : headers !== null && typeof headers === 'object' ? Object.keys(headers) : [];
-    const exposed = names.filter((n) => !n.toLowerCase().startsWith('access-control-'));
-    if (exposed.length) this.setHeader('Access-Control-Expose-Headers', [...new Set(exposed)].join(', '));
-    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
-  } as ServerResponse['writeHead'];
+export class CorsResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  /** Set for answers to a cross-origin request. */
+  exposeHeaders = false;
+
+  override writeHead(status: number, ...rest: unknown[]): this {
+    if (this.exposeHeaders) {
+      const headers = rest[rest.length - 1];
+      const names = Array.isArray(headers)
+        ? headers.filter((_, i) => i % 2 === 0).map(String)
+        : headers !== null && typeof headers === 'object' ? Object.keys(headers) : [];
+      const exposed = names.filter((n) => !n.toLowerCase().startsWith('access-control-'));
+      if (exposed.length) this.setHeader('Access-Control-Expose-Headers', [...new Set(exposed)].join(', '));
+    }
+    return (super.writeHead as (...args: unknown[]) => this)(status, ...rest);
+  }
 }

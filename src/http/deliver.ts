@@ -8,6 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
 
+/** Node's timers wait at most 2^31-1 ms (about 24.8 days); longer ones would fire after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface DeliveryOptions {
   /** Longest a HANG or STALL_BODY socket is held, in ms. */
   maxHangMs: number;
@@ -43,8 +46,7 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     const r = plan.response;
     switch (plan.fault) {
       case 'CONNECTION_RESET_BY_PEER':
-        // RST instead of FIN: the client reads ECONNRESET.
-        socket.resetAndDestroy();
+        reset(socket);
         return finish();
       case 'EMPTY_RESPONSE':
         socket.destroy();
@@ -71,7 +73,7 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     res.end(r.body);
     finish();
   };
-  if (plan.delayMs > 0) timer = setTimeout(go, plan.delayMs);
+  if (plan.delayMs > 0) timer = setTimeout(go, Math.min(plan.delayMs, MAX_TIMER_MS));
   else go();
 }
 
@@ -79,6 +81,21 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
 export function writeHead(res: ServerResponse, r: WireResponse, headers: readonly string[] = r.headers): void {
   if (r.statusMessage === undefined) res.writeHead(r.status, headers as string[]);
   else res.writeHead(r.status, r.statusMessage, headers as string[]);
+}
+
+/**
+ * RST instead of FIN: the client reads ECONNRESET. Only a TCP handle can be reset: an HTTPS request's
+ * socket is a TLS socket whose TCP socket is its parent (resetAndDestroy on the TLS socket throws
+ * ERR_INVALID_HANDLE_TYPE). Whatever cannot be reset is closed, so the fault still ends the connection.
+ */
+function reset(socket: Socket): void {
+  const tcp = (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+  if (tcp !== socket) socket.destroy();
 }
 
 /** Holds a socket open without answering, until the client leaves or the hang limit passes. */

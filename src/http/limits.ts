@@ -19,11 +19,30 @@ export interface ServerLimits {
   idleTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = {
+/** The other limits a Decoy applies, with the server's: one place for the CLI's and createDecoy's defaults. */
+export interface DecoyLimits extends ServerLimits {
+  /** Largest request body accepted, in bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** requestTimeoutMs on the separate admin port. */
+  adminRequestTimeoutMs: number;
+  /** Longest a HANG or STALL_BODY socket is held, in ms. */
+  maxHangMs: number;
+  /** Most sockets held by HANG and STALL_BODY at once. */
+  maxHungSockets: number;
+  /** Longest wait for an upstream's answer when proxying, in ms. */
+  proxyTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<DecoyLimits> = {
   maxHeaderBytes: 16 * 1024,
   maxHeadersCount: 2000,
   requestTimeoutMs: 60_000,
   idleTimeoutMs: 5_000,
+  maxBodyBytes: 50 * 1024 * 1024,
+  adminRequestTimeoutMs: 30_000,
+  maxHangMs: 10 * 60_000,
+  maxHungSockets: 10_000,
+  proxyTimeoutMs: 30_000,
 };
 
 /**

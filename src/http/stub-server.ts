@@ -13,8 +13,8 @@ import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
-import type { CorsPolicy } from './cors.js';
-import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { CorsResponse, type CorsPolicy } from './cors.js';
+import { deliver, MAX_TIMER_MS, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
@@ -115,7 +115,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         }
       }, recording ? recordLimit + 1 : undefined);
       if (plan !== undefined && plan.delayMs > 0) {
-        const timer = setTimeout(forward, plan.delayMs);
+        const timer = setTimeout(forward, Math.min(plan.delayMs, MAX_TIMER_MS));
         res.once('close', () => clearTimeout(timer));
       } else {
         forward();
@@ -126,7 +126,6 @@ export function createStubServer(options: StubServerOptions): http.Server | http
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (cors !== undefined && cors.handle(req, res)) return;
     const url = req.url ?? '/';
     if (hasTooManyHeaders(req.rawHeaders, limits)) {
       sendPlainText(res, 431, tooManyHeadersText(limits), ['Connection', 'close']);
@@ -134,9 +133,13 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     }
     if (url.startsWith('/__admin') && (url.length === 8 || url[8] === '/' || url[8] === '?')) {
       if (serveAdmin) admin(req, res);
+      // Container probes call the stub port: liveness stays answerable there, and tells nothing else.
+      else if (req.method === 'GET' && (url === '/__admin/health' || url.startsWith('/__admin/health?'))) sendLiveness(res);
       else sendPlainText(res, 404, 'The admin API is not served on this port (it is bound to --admin-host)\n');
       return;
     }
+    // CORS is for stub traffic only: the admin API stays same-origin.
+    if (cors !== undefined && cors.handle(req, res)) return;
     const h = req.headers;
     if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
       serve(req, res, EMPTY);
@@ -167,9 +170,10 @@ export function createStubServer(options: StubServerOptions): http.Server | http
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => safely(res, logger, () => handle(req, res));
+  const serverOptions = cors === undefined ? nodeServerOptions(limits) : { ...nodeServerOptions(limits), ServerResponse: CorsResponse };
   const server = options.tls === undefined
-    ? http.createServer(nodeServerOptions(limits), onRequest)
-    : https.createServer({ ...options.tls, ...nodeServerOptions(limits) }, onRequest);
+    ? http.createServer(serverOptions, onRequest)
+    : https.createServer({ ...options.tls, ...serverOptions }, onRequest);
   applyLimits(server, limits);
   return server;
 }
@@ -202,6 +206,12 @@ function connectionInfo(socket: Socket): ConnectionInfo {
     connections.set(socket, info);
   }
   return info;
+}
+
+const LIVENESS = Buffer.from('{"status":"healthy","message":"Decoy is ok"}');
+
+function sendLiveness(res: ServerResponse): void {
+  res.writeHead(200, ['Content-Type', 'application/json', 'Content-Length', String(LIVENESS.length)]).end(LIVENESS);
 }
 
 function tooLarge(res: ServerResponse, limit: number): void {

@@ -9,11 +9,14 @@
  *
  * Names follow Prometheus conventions: a `decoy_` prefix, counters end in `_total`, durations are in
  * seconds. Labels are bounded: the stub's id (never the raw URL), the method (unknown methods become
- * `OTHER`), the status, and the service.
+ * `OTHER`), the status, and the service. The series of a stub that no longer exists are dropped (at
+ * the next scrape, or as soon as they outnumber the live stubs'): clients that create stubs with
+ * random ids test after test do not grow them without limit.
  */
 import type * as PromClient from 'prom-client';
 import type { MockEngine } from '../core/engine.js';
 import type { ServeEvent } from '../core/state/journal.js';
+import { DecoyError } from '../core/errors.js';
 
 /** The exposition format prom-client writes (text 0.0.4). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -32,11 +35,20 @@ interface RequestSeries {
   buckets: Float64Array;
 }
 
+interface FaultSeries { labels: Record<string, string>; count: number }
+
+/** One stub's series (`''` for unmatched requests): method → status (a number, or a fault's name) → series. */
+interface StubCounts {
+  requests: Map<string, Map<number | string, RequestSeries>>;
+  /** `source action fault` → series. */
+  faults: Map<string, FaultSeries>;
+}
+
 interface ServiceCounts {
   engine: MockEngine;
-  requests: Map<string, RequestSeries>;
+  /** By stub id. */
+  stubs: Map<string, StubCounts>;
   unmatched: Map<string, number>;
-  faults: Map<string, { labels: Record<string, string>; count: number }>;
   reloadErrors: number;
 }
 
@@ -54,6 +66,8 @@ export interface ObservedService {
  */
 export class DecoyMetrics {
   readonly #services = new Map<string, ServiceCounts>();
+  /** Names whose engine is observed now (a closed one's counts stay until the name is observed again). */
+  readonly #observing = new Set<string>();
   #registry: Promise<PromClient.Registry> | undefined;
 
   /**
@@ -61,18 +75,32 @@ export class DecoyMetrics {
    * its journal and stub counts on each scrape.
    */
   observeEngine(engine: MockEngine, service: string): ObservedService {
-    const counts: ServiceCounts = { engine, requests: new Map(), unmatched: new Map(), faults: new Map(), reloadErrors: 0 };
+    // Two engines under one name would write the same series: the second would hide the first's.
+    if (this.#observing.has(service)) {
+      throw new DecoyError('DECOY_ERR_OPTION_INVALID', `a Decoy named "${service}" already counts its traffic in this metrics registry`,
+        { hint: 'give each Decoy that shares a DecoyMetrics its own name (the name option)' });
+    }
+    this.#observing.add(service);
+    const counts: ServiceCounts = { engine, stubs: new Map(), unmatched: new Map(), reloadErrors: 0 };
     this.#services.set(service, counts);
     const off = engine.onServed((event) => count(counts, service, event));
+    let closed = false;
     return {
       reloadFailed: (problems) => { counts.reloadErrors += problems; },
-      close: off,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        off();
+        this.#observing.delete(service);
+      },
     };
   }
 
   /** The exposition text: Decoy's metrics and the process's (CPU, memory, event loop), all `decoy_`-prefixed. */
   async text(): Promise<string> {
-    return (await this.registry()).metrics();
+    const registry = await this.registry();
+    for (const c of this.#services.values()) pruneStubs(c);
+    return registry.metrics();
   }
 
   /** The prom-client registry behind the text (loading prom-client if need be), e.g. to add metrics of your own. */
@@ -82,24 +110,31 @@ export class DecoyMetrics {
   }
 }
 
-// Hot path: runs once per served request; plain numbers only, no allocation for a series seen before but its key.
+// Hot path: runs once per served request; map lookups and plain numbers, no allocation for a series seen before.
 function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   const method = METHODS.has(event.method) ? event.method : 'OTHER';
   const faults = event.faults;
-  let status: string;
+  let status: number | string;
   if (event.response !== undefined) {
-    status = String(event.response.status);
+    status = event.response.status;
   } else {
     // A socket-level fault (reset, hang, ...) sends no status line: its status is the fault's name.
     status = 'none';
     if (faults) for (const f of faults) if (f.fault !== undefined) status = f.fault;
   }
   const stub = event.stub?.id ?? '';
-  const key = `${method} ${status} ${stub}`;
-  let series = c.requests.get(key);
+  let perStub = c.stubs.get(stub);
+  if (perStub === undefined) {
+    if (c.stubs.size > 2 * c.engine.stubs.size + 64) pruneStubs(c);
+    perStub = { requests: new Map(), faults: new Map() };
+    c.stubs.set(stub, perStub);
+  }
+  let byStatus = perStub.requests.get(method);
+  if (byStatus === undefined) perStub.requests.set(method, byStatus = new Map());
+  let series = byStatus.get(status);
   if (series === undefined) {
-    series = { labels: { service, method, status, stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length) };
-    c.requests.set(key, series);
+    series = { labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length) };
+    byStatus.set(status, series);
   }
   const seconds = event.totalMs / 1000;
   series.count++;
@@ -114,12 +149,22 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   if (faults) {
     for (const f of faults) {
       const fault = f.fault ?? '';
-      const fkey = `${stub} ${f.source} ${f.action} ${fault}`;
-      const entry = c.faults.get(fkey);
+      const fkey = `${f.source} ${f.action} ${fault}`;
+      const entry = perStub.faults.get(fkey);
       if (entry) entry.count++;
-      else c.faults.set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
+      else perStub.faults.set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
     }
   }
+}
+
+/** Drops the series of stubs the engine no longer has. */
+function pruneStubs(c: ServiceCounts): void {
+  const live = c.engine.stubs;
+  for (const id of c.stubs.keys()) if (id !== '' && live.get(id) === undefined) c.stubs.delete(id);
+}
+
+function* requestSeries(services: Map<string, ServiceCounts>): Generator<RequestSeries> {
+  for (const c of services.values()) for (const s of c.stubs.values()) for (const m of s.requests.values()) yield* m.values();
 }
 
 function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCounts>): PromClient.Registry {
@@ -132,7 +177,7 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
     labelNames: ['service', 'method', 'status', 'stub'], registers,
     collect() {
       this.reset();
-      for (const c of services.values()) for (const s of c.requests.values()) this.inc(s.labels, s.count);
+      for (const s of requestSeries(services)) this.inc(s.labels, s.count);
     },
   });
   registry.registerMetric(durationHistogram(services) as unknown as PromClient.Metric);
@@ -142,7 +187,7 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
     labelNames: ['service', 'stub', 'source', 'action', 'fault'], registers,
     collect() {
       this.reset();
-      for (const c of services.values()) for (const f of c.faults.values()) this.inc(f.labels, f.count);
+      for (const c of services.values()) for (const s of c.stubs.values()) for (const f of s.faults.values()) this.inc(f.labels, f.count);
     },
   });
   new prom.Counter({
@@ -188,17 +233,15 @@ function durationHistogram(services: Map<string, ServiceCounts>) {
     name, help, type: 'histogram',
     get: async () => {
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      for (const c of services.values()) {
-        for (const s of c.requests.values()) {
-          let cumulative = 0;
-          for (let i = 0; i < les.length; i++) {
-            cumulative += s.buckets[i]!;
-            values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: les[i]! }, value: cumulative });
-          }
-          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
-          values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sumSeconds });
-          values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+      for (const s of requestSeries(services)) {
+        let cumulative = 0;
+        for (let i = 0; i < les.length; i++) {
+          cumulative += s.buckets[i]!;
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: les[i]! }, value: cumulative });
         }
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sumSeconds });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
       }
       return { name, help, type: 'histogram', aggregator: 'sum', values };
     },

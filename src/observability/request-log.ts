@@ -24,14 +24,12 @@ export interface RequestLogFields {
   unmatched?: true;
   /** For an unmatched request (not proxied): the closest stub's name or id. */
   closestStub?: string;
-  service?: string;
 }
 
 /** Logs every request `engine` serves at info level; returns the unsubscribe. */
-export function logRequests(engine: MockEngine, logger: Logger, service?: string): () => void {
+export function logRequests(engine: MockEngine, logger: Logger): () => void {
   return engine.onServed((event) => {
     const fields = requestLogFields(engine, event);
-    if (service !== undefined) fields.service = service;
     logger.info(fields, summary(fields));
   });
 }

@@ -13,7 +13,10 @@ export interface ServiceInfo {
   /** `https://host:port`, when it also serves HTTPS. */
   httpsUrl?: string;
   stubsDir: string | null;
-  /** Its admin API's path on any of the process's ports: `/__admin` for the main service. */
+  /**
+   * Its admin API's path on any of the process's ports (`/__admin/decoy/services/<name>`, the main
+   * service's too: plain `/__admin` on a service's port is that service's).
+   */
   adminBase: string;
 }
 
@@ -43,7 +46,7 @@ export function routeServiceAdmin(find: (name: string) => AdminHandler | undefin
   };
 }
 
-/** A service's admin base: `/__admin` for the main one. */
-export function adminBaseOf(name: string, isMain: boolean): string {
-  return isMain ? '/__admin' : `/__admin/decoy/services/${encodeURIComponent(name)}`;
+/** A service's admin base, the same on every port of the process. */
+export function adminBaseOf(name: string): string {
+  return `/__admin/decoy/services/${encodeURIComponent(name)}`;
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import { isPlainObject } from '../core/matching/matcher-support.js';
+import { displayPath } from '../sources/display-path.js';
 
 /** File names that declare a service (never read as stub files). */
 export const SERVICE_FILE_NAMES: readonly string[] = ['decoy.service.yaml', 'decoy.service.yml', 'decoy.service.json'];
@@ -97,16 +98,10 @@ export async function discoverServices(root: string): Promise<ServiceDefinition[
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const found = SERVICE_FILE_NAMES.map((n) => path.join(root, e.name, n)).filter((f) => existsSync(f));
-    if (found.length > 1) throw invalid(`${found.map((f) => path.basename(f)).join(' and ')} both declare this folder's service; keep one`, { file: display(found[1]!) });
-    if (found.length === 1) out.push(readServiceFile(found[0]!, display(found[0]!)));
+    if (found.length > 1) throw invalid(`${found.map((f) => path.basename(f)).join(' and ')} both declare this folder's service; keep one`, { file: displayPath(found[1]!) });
+    if (found.length === 1) out.push(readServiceFile(found[0]!, displayPath(found[0]!)));
   }
   return out;
-}
-
-/** How a file is named in messages: relative to the working directory when inside it, else absolute. */
-function display(abs: string): string {
-  const rel = path.relative(process.cwd(), abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(abs);
 }
 
 /** `--service payments=8081:stubs/payments`: a name, a port, a folder. */

@@ -3,7 +3,8 @@
  * temp folder as its `/`; COPY, WORKDIR, ENV and RUN are carried out as written (npm ci, build, prune);
  * then the ENTRYPOINT starts as the image's unprivileged user (uid 1000, `node` in the Node images) with the
  * image's DECOY_* variables, a temp stubs folder standing in for the /stubs mount. The HEALTHCHECK command
- * must pass, and SIGTERM must let an in-flight request finish and exit 0.
+ * must pass, a proxy stub must reach its upstream, and SIGTERM must let an in-flight request finish and
+ * exit 0. Every module Decoy loads lazily (on first use, so a missing one shows only then) must resolve.
  *
  * Slow (a clean npm install), so not part of `npm test`: .ci/run runs it, on Node 24 like the image.
  * Run alone (as root, for the user switch): npx mocha --no-config --node-option import=tsx --extension ts --timeout 600000 --exit test/ci/dockerfile.ci.ts
@@ -111,6 +112,14 @@ describe('the Dockerfile, run outside Docker', function () {
     assert.ok(existsSync(path.join(app, 'node_modules/commander')));
     for (const dev of ['typescript', 'mocha', 'tsx', 'wiremock']) assert.ok(!existsSync(path.join(app, 'node_modules', dev)), `${dev} is in the image`);
     assert.ok(!existsSync(path.join(app, 'src')));
+    assert.ok(existsSync(path.join(app, 'dist/admin-ui/index.html')), 'the web admin UI is not in the image');
+  });
+
+  it('resolves every module Decoy loads lazily (proxying, the admin API, templating, generated data, OpenAPI, metrics, HTTPS)', () => {
+    const lazy = ['undici', 'express', 'handlebars', '@faker-js/faker', 'json-schema-faker', '@apidevtools/swagger-parser', 'prom-client', 'selfsigned'];
+    const script = `for (const m of ${JSON.stringify(lazy)}) await import(m);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(image.dir, image.workdir), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('starts as the unprivileged user with the image\'s variables, passes its health check, and on SIGTERM finishes in-flight requests and exits 0', async () => {
@@ -121,6 +130,11 @@ describe('the Dockerfile, run outside Docker', function () {
     rmSync(stubs, { recursive: true, force: true });
     mkdirSync(stubs);
     writeFileSync(path.join(stubs, 'slow.yaml'), '- { request: { method: GET, url: /slow }, response: { status: 200, body: finished, fixedDelayMilliseconds: 700 } }\n');
+    // A proxy stub: forwarding loads undici at run time, so it must be a production dependency.
+    const upstream = http.createServer((req, res) => res.end(`upstream saw ${req.url}`));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamPort = (upstream.address() as net.AddressInfo).port;
+    writeFileSync(path.join(stubs, 'proxy.yaml'), `- { request: { method: GET, urlPath: /up }, response: { proxyBaseUrl: "http://127.0.0.1:${upstreamPort}" } }\n`);
     chownTree(stubs, uid);
 
     const port = await freePort();
@@ -139,8 +153,8 @@ describe('the Dockerfile, run outside Docker', function () {
     child.stderr!.on('data', (c) => (out += c));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await eventually(() => /serving 1 stub/.test(out) || child.exitCode !== null, 15_000, 'Decoy to start');
-      assert.match(out, /serving 1 stub/, out);
+      await eventually(() => /serving 2 stub/.test(out) || child.exitCode !== null, 15_000, 'Decoy to start');
+      assert.match(out, /serving 2 stub/, out);
       // setpriv execs node: the process is Decoy itself, running as that user.
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
@@ -148,6 +162,9 @@ describe('the Dockerfile, run outside Docker', function () {
       const health = commandOf(all(runtime, 'HEALTHCHECK')[0]!.args.replace(/^CMD\s+/, ''));
       const check = spawnSync(asUser[0]!, [...asUser.slice(1), ...health], { env, timeout: 10_000 });
       assert.equal(check.status, 0, `HEALTHCHECK failed: ${check.stderr}`);
+
+      const proxied = await fetch(`http://127.0.0.1:${port}/up`);
+      assert.equal(`${proxied.status} ${await proxied.text()}`, '200 upstream saw /up', out);
 
       const answer = new Promise<string>((resolve, reject) => {
         http.get(`http://127.0.0.1:${port}/slow`, (res) => {
@@ -161,6 +178,7 @@ describe('the Dockerfile, run outside Docker', function () {
       assert.equal(await exited, 0, out);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      upstream.close();
     }
   });
 });

@@ -118,7 +118,9 @@ describe('HTTPS', function () {
     ({ decoy } = await startDecoy({ stubsDir: folder.dir, httpsPort: 0 }));
     const other = createDecoy({ stubsDir: folder.dir, port: 0, host: '127.0.0.1', watch: false, httpsPort: decoy.httpsPort! });
     await assert.rejects(other.start(), (e: Error & { code?: string }) => e.code === 'DECOY_ERR_OPTION_INVALID' && /already in use/.test(e.message));
-    await assert.rejects(fetch(`${other.url}/hello`));
+    assert.notEqual(other.port, 0);
+    await assert.rejects(fetch(`http://127.0.0.1:${other.port}/hello`));
+    assert.throws(() => other.url, /not started/);
     await assert.rejects(decoy.start(), /already started/);
     assert.equal(await (await fetch(`${decoy.url}/hello`)).text(), 'hi');
   });

@@ -51,7 +51,7 @@ describe('several services in one process', function () {
     // One list, on every admin API.
     const listed = await (await fetch(`${decoy.url}/__admin/decoy/services`)).json() as Listed;
     assert.deepEqual(listed.services.map((s) => [s.name, s.adminBase]), [
-      ['default', '/__admin'], ['payments', '/__admin/decoy/services/payments'], ['accounts', '/__admin/decoy/services/accounts'],
+      ['default', '/__admin/decoy/services/default'], ['payments', '/__admin/decoy/services/payments'], ['accounts', '/__admin/decoy/services/accounts'],
     ]);
     assert.equal(listed.services.find((s) => s.name === 'payments')!.url, payments.url);
     assert.equal(listed.services.find((s) => s.name === 'payments')!.port, payments.port);

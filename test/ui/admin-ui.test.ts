@@ -111,6 +111,23 @@ describe('web admin UI (browser)', function () {
     }
   });
 
+  it('opened on a service\'s port, the picker showed "default" with that service\'s data: it starts on the service that owns the port', async () => {
+    const payments = tempStubs({ 'charges.yaml': '- name: charge\n  request: { method: POST, urlPath: /charges }\n  response: { status: 201, jsonBody: { id: ch_1 } }\n' });
+    try {
+      await (await open({ services: [{ name: 'payments', port: 0, stubsDir: payments.dir }] })).close();
+      const p = await browser.newPage();
+      page = p;
+      await p.goto(`${decoy!.service('payments')!.url}/__admin/ui/`);
+      const picker = p.getByTestId('service-picker');
+      await picker.waitFor();
+      await p.locator('[data-testid=stub-row]', { hasText: '/charges' }).waitFor();
+      assert.equal(await picker.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]!.textContent), `payments (:${decoy!.service('payments')!.port})`);
+      assert.equal(await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).count(), 0);
+    } finally {
+      payments.cleanup();
+    }
+  });
+
   it('shows each request in the live log as it happens, without a reload', async () => {
     const p = await open({}, 'Live log');
     await live(p);
@@ -126,6 +143,25 @@ describe('web admin UI (browser)', function () {
     await row.click();
     await p.getByTestId('request-detail').getByText('"orders"').waitFor();
     await screenshot(p, 'live-log');
+  });
+
+  it('a reconnect kept rows the journal no longer holds, above the journal\'s: after it the log is the journal\'s, newest first', async () => {
+    const p = await open({}, 'Live log');
+    await live(p);
+    assert.equal((await call('/orders')).status, 200);
+    await p.locator('[data-testid=log-row][data-url="/orders"]').waitFor();
+    // The server restarts on the same port (a new, empty journal); traffic goes on before the tab reconnects.
+    const port = decoy!.port;
+    await decoy!.stop();
+    await p.locator('[data-testid=stream-state]:not([data-state=live])').waitFor();
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, port }));
+    assert.equal((await call('/orders/7')).status, 200);
+    assert.equal((await call('/orders/8')).status, 200);
+    await live(p);
+    await p.locator('[data-testid=log-row][data-url="/orders/8"]').waitFor();
+    await eventually(async () => (await p.locator('[data-testid=log-row][data-url="/orders"]').count()) === 0, 5000, 'the cleared row to go');
+    const urls = await p.locator('[data-testid=log-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-url')));
+    assert.deepEqual(urls, ['/orders/8', '/orders/7']);
   });
 
   it('opens an unmatched request and shows its near-miss diff against the closest stubs', async () => {

@@ -20,8 +20,20 @@ function served(engine: MockEngine, at: number, status: number | undefined, stub
 describe('EventHub', () => {
   const stub = compileStub({ name: 'orders', request: { urlPath: '/orders' }, response: { status: 200 } }, { sequence: 1, origin: {} });
 
+  it('forgets the match counts of stubs the engine no longer has', () => {
+    const engine = new MockEngine();
+    engine.setFileStubs([stub]);
+    const hub = new EventHub(engine);
+    served(engine, Date.now(), 200, stub);
+    assert.deepEqual(hub.matchCounts(), { [stub.id]: 1 });
+    engine.setFileStubs([]);
+    assert.deepEqual(hub.matchCounts(), {});
+    hub.close();
+  });
+
   it('counts matches per stub and requests per second by status class', () => {
     const engine = new MockEngine();
+    engine.setFileStubs([stub]);
     let now = 1_000_000_000_000;
     const hub = new EventHub(engine, () => now);
     served(engine, now - 2000, 200, stub);
