@@ -9,6 +9,7 @@
  * the stubs it had before; the other files are unaffected. Changes are batched for a few
  * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
  */
+import { displayPath } from './display-path.js';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
 import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -141,11 +142,6 @@ export class StubFolder {
   }
 
   /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
-  #display(abs: string): string {
-    const rel = path.relative(process.cwd(), abs);
-    return rel && isInside(process.cwd(), abs) ? rel : abs;
-  }
-
   #isStubFile(abs: string): boolean {
     if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
     if (!isInside(this.stubsRoot, abs)) return false;
@@ -169,7 +165,7 @@ export class StubFolder {
           try {
             const real = await realpath(abs);
             if (!isInside(this.root, real)) {
-              this.#options.logger.error(`${this.#display(abs)} DECOY_ERR_STUBS_DIR is a symlink to ${real}, outside the stubs folder; skipped`);
+              this.#options.logger.error(`${displayPath(abs)} DECOY_ERR_STUBS_DIR is a symlink to ${real}, outside the stubs folder; skipped`);
               continue;
             }
             const s = await stat(abs);
@@ -197,11 +193,11 @@ export class StubFolder {
     for (const base of bases) {
       const abs = path.resolve(base, name);
       if (!isInside(this.root, abs)) {
-        throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} points outside the stubs folder ${this.#display(this.root)}`, {
+        throw new DecoyError('DECOY_ERR_BODY_FILE_ESCAPE', `bodyFileName ${JSON.stringify(name)} points outside the stubs folder ${displayPath(this.root)}`, {
           source: { pointer }, hint: 'body files must live under the stubs folder, e.g. in __files/',
         });
       }
-      tried.push(this.#display(abs));
+      tried.push(displayPath(abs));
       let real: string;
       try {
         real = realpathSync(abs);
@@ -281,7 +277,7 @@ export class StubFolder {
       let stamp = 'gone';
       try { stamp = fileStamp(p.abs); } catch { /* gone */ }
       if (stamp !== this.#readStats.get(p.abs) || (this.#files.get(p.abs)?.errors.length ?? 0) > 0) {
-        conflicts.push(`${this.#display(p.abs)} changed on disk since Decoy loaded it`);
+        conflicts.push(`${displayPath(p.abs)} changed on disk since Decoy loaded it`);
         continue;
       }
       outputs.push({ abs: p.abs, content: applyToFile(readFileSync(p.abs, 'utf8'), p.abs, p.edits, p.deletions) });
@@ -357,7 +353,7 @@ export class StubFolder {
    * elsewhere) and of the target itself when it exists (a stub file that is a symlink out).
    */
   #confineWrite(abs: string): void {
-    const refuse = (why: string) => new DecoyError('DECOY_ERR_WRITE_ESCAPE', `not written: ${this.#display(abs)} ${why}, outside the stubs folder ${this.#display(this.root)}`, {
+    const refuse = (why: string) => new DecoyError('DECOY_ERR_WRITE_ESCAPE', `not written: ${displayPath(abs)} ${why}, outside the stubs folder ${displayPath(this.root)}`, {
       hint: 'saved stubs, recordings and body files are written only inside the stubs folder; replace the symlink with a real folder',
     });
     if (!isInside(this.root, path.resolve(abs))) throw refuse('resolves');
@@ -373,7 +369,7 @@ export class StubFolder {
 
   /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
   #loadFile(abs: string): void {
-    const display = this.#display(abs);
+    const display = displayPath(abs);
     let text: string;
     try {
       // Stat before reading: if the file changes while being read, the recheck sees a newer stamp.
@@ -419,7 +415,7 @@ export class StubFolder {
   async load(): Promise<LoadReport> {
     if (!this.#swept) {
       this.#swept = true;
-      for (const f of await removeStaleTempFiles(this.root, STALE_TEMP_MS)) this.#options.logger.info(`removed ${this.#display(f)}, left by a write that was cut short`);
+      for (const f of await removeStaleTempFiles(this.root, STALE_TEMP_MS)) this.#options.logger.info(`removed ${displayPath(f)}, left by a write that was cut short`);
     }
     const files = await this.#listStubFiles();
     const present = new Set(files);
@@ -443,7 +439,7 @@ export class StubFolder {
     this.#watcher = watcher;
     const onEvent = (p: string) => this.#schedule(path.resolve(p));
     watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('unlinkDir', onEvent).on('addDir', onEvent);
-    watcher.on('error', (e) => this.#options.logger.error(`watching ${this.#display(root)} failed: ${(e as Error).message}; stubs stay as they are`));
+    watcher.on('error', (e) => this.#options.logger.error(`watching ${displayPath(root)} failed: ${(e as Error).message}; stubs stay as they are`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.#watchVolumeSwaps();
   }
@@ -463,10 +459,10 @@ export class StubFolder {
         const w = watchDir(dir, (_event, name) => {
           if (name === null || name === '..data') this.#schedule(dir);
         });
-        w.on('error', (e) => this.#options.logger.error(`watching ${this.#display(dir)} failed: ${e.message}; stubs stay as they are`));
+        w.on('error', (e) => this.#options.logger.error(`watching ${displayPath(dir)} failed: ${e.message}; stubs stay as they are`));
         this.#dataWatchers.push(w);
       } catch (e) {
-        this.#options.logger.error(`watching ${this.#display(dir)} failed: ${(e as Error).message}; its ConfigMap updates will not be reloaded`);
+        this.#options.logger.error(`watching ${displayPath(dir)} failed: ${(e as Error).message}; its ConfigMap updates will not be reloaded`);
       }
     }
   }
@@ -540,7 +536,7 @@ export class StubFolder {
       this.#loadFile(f);
       const now = this.#files.get(f);
       const verb = !now ? 'removed' : existed ? 'reloaded' : 'added';
-      if (!now || now.errors.length === 0) this.#options.logger.info(`${this.#display(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
+      if (!now || now.errors.length === 0) this.#options.logger.info(`${displayPath(f)} ${verb}${now ? ` (${now.stubs.length} stub(s))` : ''}`);
       problems += now?.errors.length ?? 0;
     }
     this.#options.onChange(this.stubs(), false);
