@@ -321,15 +321,5 @@ export interface ServeEvent {
   faults?: AppliedFault[];
 }
 
-/** One service of a Decoy, as `GET /__admin/decoy/services` lists it. */
-export interface ServiceInfo {
-  name: string;
-  port: number;
-  /** Where its stubs are served, e.g. `http://127.0.0.1:8081`. */
-  url: string;
-  /** `https://host:port`, when it also serves HTTPS. */
-  httpsUrl?: string;
-  stubsDir: string | null;
-  /** Its admin API's path, `/__admin/decoy/services/<name>` (the main one's name is `default`): the same on every port. */
-  adminBase: string;
-}
+/** One service of a Decoy, as `GET /__admin/decoy/services` lists it (the server's own type). */
+export type { ServiceInfo } from '../services/service-admin.js';

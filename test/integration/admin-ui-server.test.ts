@@ -11,7 +11,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Decoy } from '../../src/index.js';
 import { findUiFolder } from '../../src/admin/ui-routes.js';
-import { startDecoy, tempStubs } from '../support/decoy.js';
+import { decoyPerTest } from '../support/decoy.js';
 
 const STUBS = `- name: list orders
   request: { method: GET, urlPath: /orders }
@@ -73,15 +73,8 @@ function rawGet(port: number, target: string): Promise<{ status: number; body: s
 }
 
 describe('web admin UI: server side', function () {
-  let folder: ReturnType<typeof tempStubs>;
+  const suite = decoyPerTest({ 'orders.yaml': STUBS });
   let decoy: Decoy | undefined;
-
-  beforeEach(() => { folder = tempStubs({ 'orders.yaml': STUBS }); });
-  afterEach(async () => {
-    await decoy?.stop();
-    decoy = undefined;
-    folder.cleanup();
-  });
 
   describe('static files', () => {
     before(function () {
@@ -92,7 +85,7 @@ describe('web admin UI: server side', function () {
     });
 
     it('serves the page, its assets with their types and caching, and the page for any UI route', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       const bare = await fetch(`${decoy.url}/__admin/ui`, { redirect: 'manual' });
       assert.equal(bare.status, 301);
       assert.equal(bare.headers.get('location'), '/__admin/ui/');
@@ -119,7 +112,7 @@ describe('web admin UI: server side', function () {
     });
 
     it('never serves a file outside the UI folder', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       assert.ok(existsSync(path.join(findUiFolder()!, '..', 'index.js')), 'there is a file one level up to reach for');
       for (const target of ['/__admin/ui/../index.js', '/__admin/ui/..%2findex.js', '/__admin/ui/%2e%2e/index.js', '/__admin/ui/assets/..%2f..%2findex.js']) {
         const r = await rawGet(decoy.port, target);
@@ -128,7 +121,7 @@ describe('web admin UI: server side', function () {
     });
 
     it('serves the UI without the admin token, and nothing it calls without it', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir, adminToken: 'tok' }));
+      ({ decoy } = await suite.start({ adminToken: 'tok' }));
       assert.equal((await fetch(`${decoy.url}/__admin/ui/`)).status, 200);
       assert.equal((await fetch(`${decoy.url}/__admin/decoy/events`)).status, 401);
       assert.equal((await fetch(`${decoy.url}/__admin/decoy/match-counts`)).status, 401);
@@ -140,7 +133,7 @@ describe('web admin UI: server side', function () {
 
   describe('live events', () => {
     it('pushes each served request and each stub change as it happens', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       const events = await openEvents(`${decoy.url}/__admin/decoy/events`);
       assert.equal(events.res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       await events.next('ready');
@@ -162,7 +155,7 @@ describe('web admin UI: server side', function () {
     });
 
     it('answers the rows, match counts, traffic and near misses the UI reads', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       await fetch(`${decoy.url}/orders`);
       await fetch(`${decoy.url}/orders`);
       await fetch(`${decoy.url}/orderz`);
@@ -189,7 +182,7 @@ describe('web admin UI: server side', function () {
 
     it('drops a client that stops reading instead of buffering for it', async function () {
       this.timeout(30_000);
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       // A client that sends the request and then never reads.
       const socket = net.connect(decoy.port, '127.0.0.1');
       await new Promise<void>((r) => socket.once('connect', () => r()));
@@ -217,7 +210,7 @@ describe('web admin UI: server side', function () {
     });
 
     it('ends open streams when the server stops, without waiting for the grace period', async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir, shutdownGraceMs: 20_000 }));
+      ({ decoy } = await suite.start({ shutdownGraceMs: 20_000 }));
       const events = await openEvents(`${decoy.url}/__admin/decoy/events`);
       await events.next('ready');
       const start = Date.now();

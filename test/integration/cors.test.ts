@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy, tempStubs } from '../support/decoy.js';
+import { decoyPerTest } from '../support/decoy.js';
 
 const STUBS = [
   '- { request: { method: PUT, url: /orders/1 }, response: { status: 200, headers: { X-Order-Version: "7", Content-Type: application/json }, body: "{}" } }',
@@ -21,18 +21,11 @@ function preflight(url: string, origin = ORIGIN) {
 }
 
 describe('CORS', () => {
-  let folder: ReturnType<typeof tempStubs>;
+  const suite = decoyPerTest({ 'stubs.yaml': STUBS });
   let decoy: Decoy | undefined;
 
-  beforeEach(() => { folder = tempStubs({ 'stubs.yaml': STUBS }); });
-  afterEach(async () => {
-    await decoy?.stop();
-    decoy = undefined;
-    folder.cleanup();
-  });
-
   it('answers a preflight with 204, echoing the origin, method and headers asked for', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir, cors: true }));
+    ({ decoy } = await suite.start({ cors: true }));
     const res = await preflight(`${decoy.url}/orders/1`);
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
@@ -44,7 +37,7 @@ describe('CORS', () => {
   });
 
   it('adds the CORS headers to stub answers, exposing their headers, and to 404s', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir, cors: true }));
+    ({ decoy } = await suite.start({ cors: true }));
     const res = await fetch(`${decoy.url}/orders/1`, { method: 'PUT', headers: { Origin: ORIGIN } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
@@ -64,7 +57,7 @@ describe('CORS', () => {
   });
 
   it('with a list of origins, answers only those', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir, cors: { origins: [ORIGIN] } }));
+    ({ decoy } = await suite.start({ cors: { origins: [ORIGIN] } }));
     assert.equal((await preflight(`${decoy.url}/orders/1`)).status, 204);
     const refused = await preflight(`${decoy.url}/orders/1`, 'https://evil.example');
     assert.equal(refused.status, 403);
@@ -76,7 +69,7 @@ describe('CORS', () => {
   });
 
   it('without --cors, adds nothing and matches OPTIONS against the stubs, as WireMock does', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+    ({ decoy } = await suite.start());
     const res = await preflight(`${decoy.url}/orders/1`);
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('access-control-allow-origin'), null);

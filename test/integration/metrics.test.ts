@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Decoy } from '../../src/index.js';
-import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
+import { decoyPerTest, eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 import { parsePrometheusText, samples, value, type Family } from '../support/prometheus-text.js';
 
 const STUBS = [
@@ -17,15 +17,8 @@ const STUBS = [
 ].join('\n');
 
 describe('Prometheus metrics at /__admin/metrics', () => {
-  let folder: ReturnType<typeof tempStubs>;
+  const suite = decoyPerTest({ 'stubs.yaml': STUBS });
   let decoy: Decoy | undefined;
-
-  beforeEach(() => { folder = tempStubs({ 'stubs.yaml': STUBS }); });
-  afterEach(async () => {
-    await decoy?.stop();
-    decoy = undefined;
-    folder.cleanup();
-  });
 
   const scrape = async (headers: Record<string, string> = {}): Promise<Map<string, Family>> => {
     const res = await fetch(`${decoy!.url}/__admin/metrics`, { headers });
@@ -35,7 +28,7 @@ describe('Prometheus metrics at /__admin/metrics', () => {
   };
 
   it('counts requests, durations, faults and unmatched requests by method, status, stub and service', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+    ({ decoy } = await suite.start());
     for (let i = 0; i < 3; i++) assert.equal((await get(`${decoy.url}/ok`)).status, 200);
     assert.equal((await get(`${decoy.url}/orders`, { method: 'POST', body: '{}' })).status, 201);
     assert.equal((await get(`${decoy.url}/slow`)).status, 200);
@@ -106,9 +99,9 @@ describe('Prometheus metrics at /__admin/metrics', () => {
   });
 
   it('counts stub files that fail to reload, and follows the journal as it is cleared', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir, watch: true }));
+    ({ decoy } = await suite.start({ watch: true }));
     await get(`${decoy.url}/ok`);
-    folder.write('broken.yaml', 'request: { method: GET, url: /x }\nresponse: { status: "two hundred" }\n');
+    suite.folder.write('broken.yaml', 'request: { method: GET, url: /x }\nresponse: { status: "two hundred" }\n');
     await eventually(async () => value(await scrape(), 'decoy_stub_reload_errors_total', { service: 'default' }) === 1, 3_000, 'the reload error counted');
     assert.equal((await get(`${decoy.url}/__admin/requests`, { method: 'DELETE' })).status, 200);
     assert.equal(value(await scrape(), 'decoy_journal_entries', { service: 'default' }), 0);
@@ -116,7 +109,7 @@ describe('Prometheus metrics at /__admin/metrics', () => {
   });
 
   it('is behind --admin-token like the rest of the admin API; a bearer token (as a Prometheus scrape config sends) opens it', async () => {
-    ({ decoy } = await startDecoy({ stubsDir: folder.dir, adminToken: 's3cret' }));
+    ({ decoy } = await suite.start({ adminToken: 's3cret' }));
     await get(`${decoy.url}/ok`);
     assert.equal((await fetch(`${decoy.url}/__admin/metrics`)).status, 401);
     const m = await scrape({ Authorization: 'Bearer s3cret' });
@@ -127,7 +120,7 @@ describe('Prometheus metrics at /__admin/metrics', () => {
     const other = tempStubs({ 'stubs.yaml': STUBS });
     const second = await startDecoy({ stubsDir: other.dir, name: 'payments' });
     try {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      ({ decoy } = await suite.start());
       await get(`${decoy.url}/ok`);
       await get(`${second.decoy.url}/ok`);
       await get(`${second.decoy.url}/ok`);

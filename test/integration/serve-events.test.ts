@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Decoy } from '../../src/index.js';
 import type { ServeEvent } from '../../src/core/state/journal.js';
-import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
+import { decoyPerTest, eventually } from '../support/decoy.js';
 
 const STUBS = [
   '- { request: { method: GET, url: /plain }, response: { status: 200, body: fine } }',
@@ -15,19 +15,12 @@ const STUBS = [
 ].join('\n');
 
 describe('serve-event listeners', () => {
-  let folder: ReturnType<typeof tempStubs>;
+  const suite = decoyPerTest({ 'stubs.yaml': STUBS });
   let decoy: Decoy | undefined;
-
-  beforeEach(() => { folder = tempStubs({ 'stubs.yaml': STUBS }); });
-  afterEach(async () => {
-    await decoy?.stop();
-    decoy = undefined;
-    folder.cleanup();
-  });
 
   for (const journalSize of [10, 0]) {
     it(`tells each finished request once, with its outcome (journal size ${journalSize})`, async () => {
-      ({ decoy } = await startDecoy({ stubsDir: folder.dir, journalSize }));
+      ({ decoy } = await suite.start({ journalSize }));
       const seen: ServeEvent[] = [];
       decoy.engine.onServed(() => { throw new Error('a broken listener'); });
       const off = decoy.engine.onServed((e) => seen.push(e));

@@ -61,3 +61,31 @@ export async function get(url: string, init?: RequestInit): Promise<{ status: nu
   const res = await fetch(url, init);
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
+
+/**
+ * For a suite whose tests each start their own Decoy on the same stub files: a fresh temp folder before
+ * each test; after it, the Decoy the test started with `start()` (if any) is stopped and the folder removed.
+ */
+export function decoyPerTest(files: Record<string, string>): {
+  readonly folder: ReturnType<typeof tempStubs>;
+  start(options?: DecoyOptions): Promise<{ decoy: Decoy; log: LogCapture }>;
+} {
+  let folder: ReturnType<typeof tempStubs> | undefined;
+  let started: Decoy | undefined;
+  beforeEach(() => { folder = tempStubs(files); });
+  afterEach(async () => {
+    await started?.stop();
+    started = undefined;
+    folder?.cleanup();
+  });
+  return {
+    get folder() {
+      return folder!;
+    },
+    async start(options = {}) {
+      const result = await startDecoy({ stubsDir: folder!.dir, ...options });
+      started = result.decoy;
+      return result;
+    },
+  };
+}
