@@ -160,6 +160,8 @@ async function runImport(argv: string[]): Promise<void> {
   program.parse(argv, { from: 'user' });
   const [kind, files] = program.processedArgs as [string, string[]];
   const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean }>();
+  // HAR files and Pact contracts carry no schemas to check requests against: say so rather than ignore it.
+  if (o.validateRequests && kind !== 'openapi') program.error(`--validate-requests needs an OpenAPI document; ${kind} files have no schemas to check requests against`);
   const logger = createLogger({ format: 'pretty' });
   const { importerFor } = await import('../sources/importers/index.js');
   const { writeImported } = await import('../sources/importers/write-stubs.js');

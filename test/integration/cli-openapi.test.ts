@@ -113,6 +113,9 @@ describe('CLI: OpenAPI and generated data', function () {
     const unknown = run(['import', 'wsdl', PETSTORE, '--out', 'x']);
     assert.notEqual(await unknown.exited, 0);
     assert.match(unknown.output(), /unknown import kind "wsdl"; one of: openapi, har, pact/);
+    const harValidate = run(['import', 'har', path.join(root, 'test/fixtures/import/shop.har'), '--out', 'x', '--validate-requests']);
+    assert.notEqual(await harValidate.exited, 0);
+    assert.match(harValidate.output(), /--validate-requests needs an OpenAPI document; har files have no schemas/);
     const bad = run(['import', 'openapi', 'package.json', '--out', 'x']);
     assert.notEqual(await bad.exited, 0);
     assert.match(bad.output(), /package\.json DECOY_ERR_OPENAPI_INVALID not an OpenAPI document/);
