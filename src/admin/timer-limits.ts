@@ -3,7 +3,7 @@
  * (with a TimeoutOverflowWarning). Settings and chaos rules sent to the admin API are checked against
  * that limit, so a delay given in the wrong unit is a 422 naming the field, not an instant answer.
  */
-import { MAX_TIMER_MS } from '../http/deliver.js';
+import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { AdminProblem } from './problem.js';
 
 /** Fields that are waits in ms, at the top level or inside `delayDistribution` / `chunkedDribbleDelay`. */

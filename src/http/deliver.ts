@@ -6,10 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
 
-/** Node's timers wait at most 2^31-1 ms (about 24.8 days); longer ones would fire after 1 ms instead. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface DeliveryOptions {
   /** Longest a HANG or STALL_BODY socket is held, in ms. */

@@ -14,7 +14,8 @@ import type { PreparedResponse, ProxySpec } from '../core/response/static-respon
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
-import { deliver, MAX_TIMER_MS, writeHead, type DeliveryOptions } from './deliver.js';
+import { MAX_TIMER_MS } from '../core/faults/delay.js';
+import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';

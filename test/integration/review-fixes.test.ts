@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy, tempStubs } from '../support/decoy.js';
+import { get, startDecoy, tempStubs } from '../support/decoy.js';
 
 /** A GET over node:https trusting any certificate; resolves with the status or the error code. */
 function httpsGet(url: string): Promise<{ status?: number; code?: string }> {
@@ -205,6 +205,23 @@ describe('review fixes', function () {
       }
       assert.deepEqual(await (await fetch(`${decoy.url}/__admin/decoy/chaos`)).json(), { rules: [] });
     });
+  });
+
+  it('a stub file with a delay beyond what a timer can wait loaded and answered after 1 ms: now a load error with the pointer', async () => {
+    const folder = tempStubs({ 'fine.yaml': '- { request: { url: /fine }, response: { body: ok } }', 'late.yaml': [
+      '- { request: { url: /late }, response: { body: late, fixedDelayMilliseconds: 1e12 } }',
+      '- { request: { url: /later }, response: { body: late, delayDistribution: { type: fixed, milliseconds: 3000000000 } } }',
+    ].join('\n') });
+    try {
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      const errors = decoy.loadReport!.errors.map((e) => e.format());
+      assert.equal(errors.length, 2, errors.join('\n'));
+      assert.match(errors[0]!, /late\.yaml:1:\d+ DECOY_ERR_STUB_INVALID .*fixedDelayMilliseconds must be at most 2147483647 ms/);
+      assert.match(errors[1]!, /late\.yaml:2:\d+ DECOY_ERR_STUB_INVALID .*delayDistribution\.milliseconds must be at most 2147483647 ms/);
+      assert.equal((await get(`${decoy.url}/fine`)).text, 'ok', 'the good file still serves');
+    } finally {
+      folder.cleanup();
+    }
   });
 
   it('health checks failed with --admin-host: GET /__admin/health stays open on the stub port (liveness only)', async () => {
