@@ -227,23 +227,24 @@ export class MockEngine {
     return this.#fileStubs.get(stub.id) === stub;
   }
 
-  /** Finds the stub that answers this request and moves its scenario on. Hot path. */
+  /** Finds the stub that answers this request (`responseFor` then moves its scenario on). Hot path. */
   match(req: DecoyRequest): Stub | undefined {
-    const stub = this.#set.find(req, this.#inState);
-    const s = stub?.scenario;
-    if (s !== undefined && s.newState !== undefined) this.scenarios.set(s.name, s.newState);
-    return stub;
+    return this.#set.find(req, this.#inState);
   }
 
   /**
    * The response a matched stub gives now: its only one, or the next of its sequence, worked out for
-   * this request when it is dynamic (templated, generated). Hot path: a static response is returned as is.
+   * this request when it is dynamic (templated, generated); its scenario moves to the stub's new state,
+   * unless the stub rejects the request (`requestSchema`). Hot path: a static response is returned as is.
    */
   responseFor(stub: Stub, request: DecoyRequest, connection?: RenderContext['connection']): PreparedResponse {
     if (stub.rejectRequest !== undefined) {
       const rejected = stub.rejectRequest(request);
       if (rejected !== undefined) return rejection(rejected);
     }
+    // Only a request the stub accepts moves its scenario on.
+    const s = stub.scenario;
+    if (s !== undefined && s.newState !== undefined) this.scenarios.set(s.name, s.newState);
     const rs = stub.responses;
     let r: PreparedResponse;
     if (rs.length === 1) {

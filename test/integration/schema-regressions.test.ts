@@ -116,6 +116,7 @@ describe('review A: requestSchema is checked before anything else of the stub (i
         { request: { method: 'POST', urlPath: '/slow' }, requestSchema: schema, response: { status: 200, fixedDelayMilliseconds: 10_000 } },
         { request: { method: 'POST', urlPath: '/chaotic' }, requestSchema: schema, chaos: [{ probability: 1, fault: 'EMPTY_RESPONSE' }], response: { status: 200 } },
         { request: { method: 'POST', urlPath: '/sequence' }, requestSchema: schema, responses: [{ status: 200, body: 'first' }, { status: 200, body: 'second' }] },
+        { request: { method: 'POST', urlPath: '/checkout' }, requestSchema: schema, scenarioName: 'cart', newScenarioState: 'paid', response: { status: 200 } },
       ]),
     });
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
@@ -136,6 +137,20 @@ describe('review A: requestSchema is checked before anything else of the stub (i
     assert.equal(good.headers.get('x-upstream'), 'echo');
     await good.text();
     assert.equal(upstream.requests.length, 1);
+  });
+
+  it('a request failing requestSchema moved the stub\'s scenario on: now only an accepted request does', async () => {
+    const state = async () => ((await (await fetch(`${decoy.url}/__admin/scenarios`)).json()) as { scenarios: Array<{ name: string; state: string }> })
+      .scenarios.find((x) => x.name === 'cart')?.state;
+    assert.equal(await state(), 'Started');
+    const bad = await post('/checkout', { b: 1 });
+    assert.equal(bad.status, 400);
+    await bad.text();
+    assert.equal(await state(), 'Started', 'a rejected request leaves the scenario as it was');
+    const good = await post('/checkout', { a: 1 });
+    assert.equal(good.status, 200);
+    await good.text();
+    assert.equal(await state(), 'paid');
   });
 
   it('a request failing requestSchema still got the stub\'s fault, delay and chaos: now a plain 400', async () => {
