@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { DecoyError, isDecoyError } from '../core/errors.js';
+import { isDecoyError } from '../core/errors.js';
 
 export interface ProblemDetail {
   pointer?: string;

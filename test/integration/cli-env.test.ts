@@ -4,43 +4,20 @@
  * stay off; HTTPS, CORS and services from the command line.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { buildProgram, buildRecordProgram, envVarOf } from '../../src/cli/main.js';
-import { eventually, tempStubs } from '../support/decoy.js';
+import { cliUrl, killCliRuns, ROOT, runCli } from '../support/cli.js';
+import { tempStubs } from '../support/decoy.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-const BIN = path.join(root, pkg.bin.decoy!);
-
-/** Every CLI started, so that each is killed after its test even when an assertion failed before it exited. */
-const children: ChildProcess[] = [];
 
 /** The CLI with only the given environment (plus PATH), no inherited DECOY_* variables. */
 function run(args: string[], env: Record<string, string>) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DECOY_')));
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return runCli(args, { env: { ...clean, ...env } });
 }
 
-async function started(p: ReturnType<typeof run>, pattern = /on (http:\/\/127\.0\.0\.1:\d+)/): Promise<string> {
-  let url = '';
-  await eventually(() => {
-    const m = pattern.exec(p.output());
-    if (m) url = m[1]!;
-    return url !== '' || p.child.exitCode !== null;
-  }, 10_000, 'the CLI to start');
-  assert.ok(url, `the CLI did not start:\n${p.output()}`);
-  return url;
-}
+const started = (p: ReturnType<typeof run>, pattern?: RegExp) => cliUrl(p, pattern);
 
 describe('CLI configuration by environment variables', function () {
   this.timeout(30_000);
@@ -49,8 +26,7 @@ describe('CLI configuration by environment variables', function () {
     folder = tempStubs({ 'hello.yaml': '- { request: { method: GET, url: /hello }, response: { status: 200, body: hi } }\n' });
   });
   afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    children.length = 0;
+    killCliRuns();
     folder.cleanup();
   });
 

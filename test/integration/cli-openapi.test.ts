@@ -1,45 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
+import { cliUrl, killCliRuns, ROOT, runCli } from '../support/cli.js';
+import { get, startDecoy, tempStubs } from '../support/decoy.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-// The CLI as users run it: the built bin (npm test builds first).
-const BIN = path.join(root, pkg.bin.decoy!);
+const root = ROOT;
 const PETSTORE = path.join(root, 'test/fixtures/openapi/petstore-3.0.yaml');
 
 describe('CLI: OpenAPI and generated data', function () {
   this.timeout(60_000);
-  const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    children.length = 0;
-  });
-
-  function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (c) => (out += c));
-    child.stderr!.on('data', (c) => (out += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output: () => out, exited };
-  }
-
-  async function serve(args: string[]): Promise<string> {
-    const p = run(['--port', '0', '--host', '127.0.0.1', '--no-watch', ...args]);
-    let url = '';
-    await eventually(() => {
-      url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())?.[1] ?? '';
-      return url !== '' || p.child.exitCode !== null;
-    }, 20_000, 'the CLI to start');
-    assert.ok(url, p.output());
-    return url;
-  }
+  afterEach(killCliRuns);
+  const run = (args: string[]) => runCli(args);
+  const serve = (args: string[]) => cliUrl(run(['--port', '0', '--host', '127.0.0.1', '--no-watch', ...args]), undefined, 20_000);
 
   it('decoy import openapi writes one stub file per operation, and the folder then serves the document', async () => {
     const out = tempStubs();

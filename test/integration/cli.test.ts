@@ -1,45 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { cliUrl, killCliRuns, ROOT, runCli } from '../support/cli.js';
 import { eventually, get, tempStubs } from '../support/decoy.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-// The CLI as users run it: the built bin from package.json (the build runs on install, in `prepare`).
-const BIN = path.join(root, pkg.bin.decoy!);
+const root = ROOT;
+const run = (args: string[], cwd = root) => runCli(args, { cwd });
 
-function run(args: string[], cwd = root): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-/** Starts the CLI on a free port and waits for the health check. */
+/** Starts the CLI on a free port and waits until it serves. */
 async function serve(args: string[], cwd?: string) {
   const p = run(['--port', '0', '--host', '127.0.0.1', ...args], cwd);
-  let url = '';
-  await eventually(() => {
-    const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output());
-    if (m) url = m[1]!;
-    return url !== '' || p.child.exitCode !== null;
-  }, 10_000, 'the CLI to start');
-  assert.ok(url, `the CLI did not start:\n${p.output()}`);
-  return { ...p, url };
+  return { ...p, url: await cliUrl(p) };
 }
 
 describe('CLI', function () {
   this.timeout(30_000);
-  const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    children.length = 0;
-  });
+  afterEach(killCliRuns);
 
   it('--help lists every option', async () => {
     const p = run(['--help']);
@@ -53,7 +28,6 @@ describe('CLI', function () {
     const folder = tempStubs({ 'g.yaml': "request: { path: /hello/:name }\nresponse: { body: \"Hi {{request.path.name}}, I am {{faker 'person.firstName'}}\" }\n" });
     try {
       const s = await serve(['--stubs', folder.dir, '--no-watch', '--global-templating', '--seed', '1']);
-      children.push(s.child);
       assert.match((await get(`${s.url}/hello/ann`)).text, /^Hi ann, I am [A-Z][a-z]+/);
     } finally {
       folder.cleanup();
@@ -68,7 +42,6 @@ describe('CLI', function () {
 
   it('serves the example stubs in stubs/ and answers the health check', async () => {
     const s = await serve(['--stubs', 'stubs', '--no-watch']);
-    children.push(s.child);
     const health = await get(`${s.url}/__admin/health`);
     assert.equal(health.status, 200);
     assert.equal(JSON.parse(health.text).status, 'healthy');
@@ -83,7 +56,6 @@ describe('CLI', function () {
 
   it('logs one line per request with --verbose', async () => {
     const s = await serve(['--stubs', 'stubs', '--no-watch', '--verbose']);
-    children.push(s.child);
     await get(`${s.url}/health`);
     await eventually(() => /GET \/health → 200/.test(s.output()), 2000, 'the request log line');
   });
@@ -92,7 +64,6 @@ describe('CLI', function () {
     const folder = tempStubs({ 'slow.yaml': 'request: { method: POST, path: /slow }\nresponse: { body: done }\n' });
     try {
       const s = await serve(['--stubs', folder.dir]);
-      children.push(s.child);
       const answer = new Promise<string>((resolve, reject) => {
         const req = http.request(`${s.url}/slow`, { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
           let b = '';
@@ -117,7 +88,6 @@ describe('CLI', function () {
     const folder = tempStubs();
     try {
       const s = await serve(['--no-watch'], folder.dir);
-      children.push(s.child);
       assert.match(s.output(), /serving Decoy's example stubs/);
       assert.equal((await get(`${s.url}/health`)).status, 200);
     } finally {
