@@ -65,11 +65,12 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
+    const connection = connectionInfo(req.socket);
     const stub = engine.match(request);
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
     if (stub !== undefined) {
-      response = engine.responseFor(stub, request, connectionInfo(req.socket));
+      response = engine.responseFor(stub, request, connection);
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
@@ -88,7 +89,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const listened = engine.hasServedListeners;
     if (journal.enabled || listened) {
       const sent = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
-      event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connectionInfo(req.socket),
+      event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connection,
         req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
