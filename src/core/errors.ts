@@ -75,3 +75,13 @@ export function escapePointerToken(token: string | number): string {
 export function joinPointer(base: string, ...tokens: Array<string | number>): string {
   return base + tokens.map((t) => '/' + escapePointerToken(t)).join('');
 }
+
+/** The value a JSON pointer names inside `root`, or undefined when the path does not exist (RFC 6901). */
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return cur;
+}

@@ -10,7 +10,7 @@
  * are validated as sent.
  */
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
-import { DecoyError, joinPointer } from './errors.js';
+import { DecoyError, joinPointer, valueAtPointer } from './errors.js';
 import type { WireResponse } from './faults/plan.js';
 import type { DecoyRequest } from './request.js';
 import { compileSchema } from './response/schema-response.js';
@@ -64,19 +64,10 @@ function describe(v: unknown): unknown {
   return v;
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
-  let cur = root;
-  for (const t of pointer.split('/').slice(1)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[t.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return cur;
-}
-
 function violationsOf(errors: ErrorObject[], where: Violation['in'], name: string | undefined, value: unknown, strip = ''): Violation[] {
   return errors.filter((e) => !(e.keyword === 'anyOf' || e.keyword === 'oneOf') || errors.length === 1).map((e) => {
     const pointer = e.instancePath.startsWith(strip) ? e.instancePath.slice(strip.length) : e.instancePath;
-    const got = valueAt(value, e.instancePath);
+    const got = valueAtPointer(value, e.instancePath);
     const expected = e.keyword === 'type' ? (e.params as { type: unknown }).type
       : e.keyword === 'enum' ? (e.params as { allowedValues: unknown }).allowedValues
         : e.keyword === 'required' ? `property ${(e.params as { missingProperty: string }).missingProperty}`

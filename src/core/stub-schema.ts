@@ -4,6 +4,7 @@
  * known matcher) happen when the stub compiles; the schema catches shapes, types and unknown keys.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { valueAtPointer } from './errors.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
@@ -113,18 +114,8 @@ export function validateStubDefinition(definition: unknown): SchemaProblem[] {
   if (validate(definition)) return [];
   // Decoy: a templated response may spell its status as a template ("{{request.query.code}}").
   const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'type' && /^\/respons(?:e|es\/\d+)\/status$/.test(e.instancePath)
-    && typeof valueAt(definition, e.instancePath) === 'string' && String(valueAt(definition, e.instancePath)).includes('{{')));
+    && typeof valueAtPointer(definition, e.instancePath) === 'string' && String(valueAtPointer(definition, e.instancePath)).includes('{{')));
   return errors.length ? describeErrors(errors, definition) : [];
-}
-
-function valueAt(root: unknown, pointer: string): unknown {
-  let cur: unknown = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[token];
-  }
-  return cur;
 }
 
 /** `/response/status` → `response.status`; the root is `stub`. */
@@ -184,7 +175,7 @@ function describeErrors(errors: ErrorObject[], root: unknown): SchemaProblem[] {
     let message: string;
     let atKey = false;
     const where = dotted(pointer);
-    const got = describeGot(valueAt(root, pointer));
+    const got = describeGot(valueAtPointer(root, pointer));
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String((e.params as { additionalProperty: string }).additionalProperty);

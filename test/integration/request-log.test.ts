@@ -4,16 +4,11 @@
  * `--verbose`; the admin token never appears in the log.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createDecoy, createLogger, type Decoy } from '../../src/index.js';
+import { cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { eventually, get, tempStubs } from '../support/decoy.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(root, (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.decoy!);
 
 const STUBS = [
   '- { id: ok, name: the ok stub, request: { method: GET, urlPath: /ok }, response: { status: 200, body: fine } }',
@@ -36,14 +31,12 @@ function jsonSink(): { lines: string[]; stream: Writable } {
 describe('request and load logs', () => {
   let folder: ReturnType<typeof tempStubs>;
   let decoy: Decoy | undefined;
-  const children: ChildProcess[] = [];
 
   beforeEach(() => { folder = tempStubs({ 'stubs.yaml': STUBS }); });
   afterEach(async () => {
     await decoy?.stop();
     decoy = undefined;
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    children.length = 0;
+    killCliRuns();
     folder.cleanup();
   });
 
@@ -99,22 +92,14 @@ describe('request and load logs', () => {
 
   it('the CLI with --log-format json writes only JSON lines: start-up, load errors (without --verbose), and never the admin token', async () => {
     folder.write('broken.yaml', 'request: { method: GET, url: /x }\nresponse: { status: "two hundred" }\n');
-    const child = spawn(process.execPath, [BIN, '--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--no-watch', '--log-format', 'json', '--admin-token', 'tok-3141'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (c) => (out += c));
-    child.stderr!.on('data', (c) => (out += c));
-    let url = '';
-    await eventually(() => {
-      url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      return url !== '' || child.exitCode !== null;
-    }, 10_000, 'the CLI to start');
-    assert.ok(url, out);
+    const cli = runCli(['--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--no-watch', '--log-format', 'json', '--admin-token', 'tok-3141']);
+    const url = await cliUrl(cli);
     assert.equal((await get(`${url}/__admin/mappings`, { headers: { Authorization: 'Bearer tok-3141' } })).status, 200);
     assert.equal((await get(`${url}/__admin/mappings`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
     assert.equal((await get(`${url}/ok`)).status, 200);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    const out = cli.output();
     const records = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; msg: string });
     const error = records.find((r) => r.level === 50);
     assert.match(error?.msg ?? '', /broken\.yaml:2:\d+ DECOY_ERR_STUB_INVALID/, 'the load error is logged without --verbose');

@@ -11,6 +11,7 @@
  * `ignoreNullElements` treats null fields as absent on both sides.
  */
 import { compileWholeMatchRegex } from './java-regex.js';
+import { isPlainObject } from './matcher-support.js';
 
 export interface JsonEqualityOptions {
   readonly ignoreArrayOrder: boolean;
@@ -96,10 +97,6 @@ function valueSize(value: unknown): number {
   return 1;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A compiled expectation: test() answers equality, distance() a 0..1 near-miss measure. */
 export class JsonEquality {
   private readonly root: ExpectedNode;
@@ -143,7 +140,7 @@ export class JsonEquality {
       case 'array':
         return Array.isArray(actual) && this.arraysEqual(expected.items, actual);
       case 'object':
-        return isObject(actual) && this.objectsEqual(expected, actual);
+        return isPlainObject(actual) && this.objectsEqual(expected, actual);
     }
   }
 
@@ -205,7 +202,7 @@ export class JsonEquality {
 
   private countDifferences(expected: ExpectedNode, actual: unknown): number {
     if (this.equal(expected, actual)) return 0;
-    if (expected.kind === 'object' && isObject(actual)) {
+    if (expected.kind === 'object' && isPlainObject(actual)) {
       let count = 0;
       for (const [key, child] of expected.entries) {
         if (!Object.hasOwn(actual, key)) count += child.kind === 'ignoreElement' ? 0 : nodeSize(child);

@@ -17,6 +17,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import { translateJavaRegex } from './java-regex.js';
 import { JavaDouble } from './json-render.js';
+import { isPlainObject } from './matcher-support.js';
 
 export interface CompiledJsonPath {
   readonly expression: string;
@@ -44,10 +45,6 @@ type Segment =
   | { kind: 'wildcard' }
   | { kind: 'filter'; path: string; usesRoot: boolean }
   | { kind: 'delegate'; path: string; usesRoot: boolean };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Finds the index of the ')' closing the '(' at `open`, skipping quoted strings and regex literals. */
 function findClosingParen(text: string, open: number): number {

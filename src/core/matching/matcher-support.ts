@@ -68,6 +68,11 @@ export function readOptionalString(def: Readonly<Record<string, unknown>>, key: 
   throw compileError(`${key} must be a string (got ${describeType(value)})`, joinPointer(pointer, key));
 }
 
+/** `text` as a regex source that matches exactly it. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,16 +12,13 @@ import { compileWholeMatchRegex } from './java-regex.js';
 import { normalizedLevenshtein } from './levenshtein.js';
 import {
   compileError,
+  escapeRegex,
   quote,
   readOptionalBoolean,
   readStringOperand,
   type OperatorSpec,
 } from './matcher-support.js';
 import type { BodyView, ValueMatcher } from './types.js';
-
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
 
 class EqualToMatcher implements ValueMatcher {
   readonly type = 'equalTo';

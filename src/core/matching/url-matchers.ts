@@ -7,6 +7,7 @@ import { parse as parsePathTemplate, pathToRegexp, type Token } from 'path-to-re
 import { DecoyError, joinPointer } from '../errors.js';
 import type { DecoyRequest } from '../request.js';
 import { compileWholeMatchRegex } from './java-regex.js';
+import { escapeRegex } from './matcher-support.js';
 import { normalizedLevenshtein } from './levenshtein.js';
 
 export type IndexKey =
@@ -94,10 +95,6 @@ function compileWireMockTemplate(template: string, pointer: string): { regex: Re
   }
   source += escapeRegex(template.slice(last));
   return { regex: new RegExp(`^${source}$`), names };
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function compileUrlMatcher(request: Record<string, unknown>, pointer: string): UrlMatcher | undefined {

@@ -79,6 +79,7 @@ interface XPathExpression {
 }
 interface XPathRuntime {
   parse(expression: string): XPathExpression;
+  select(expression: string, node: unknown): unknown;
   XNodeSet: abstract new (...args: never[]) => unknown;
   XBoolean: abstract new (...args: never[]) => unknown;
   XNumber: abstract new (...args: never[]) => unknown;
@@ -88,7 +89,7 @@ let loadedXPath: XPathRuntime | undefined;
  * The xpath package, loaded on first use: most stub sets have no XPath, and start-up should not pay
  * for importing it. It is CommonJS, so a synchronous require keeps compilation synchronous.
  */
-function xpathRuntime(): XPathRuntime {
+export function xpathRuntime(): XPathRuntime {
   return (loadedXPath ??= createRequire(import.meta.url)('xpath') as XPathRuntime);
 }
 

@@ -15,6 +15,7 @@ import { compileJsonPath, type CompiledJsonPath } from '../matching/json-path.js
 import { compileFindRegex, compileWholeMatchRegex } from '../matching/java-regex.js';
 import { JavaDouble, javaNumber, renderJacksonPretty } from '../matching/json-render.js';
 import { parseXml, renderXPathNode } from '../matching/xml-document.js';
+import { xpathRuntime } from '../matching/xml-matchers.js';
 import { formatDate, parseDate, parseDateOffset, TemplateDate, truncateDate } from './template-dates.js';
 import { asText, javaList, jsonValue } from './template-values.js';
 
@@ -188,13 +189,6 @@ function roundHalfUp(n: number, scale: number): number {
   return Math.sign(n) * Math.round(Math.abs(n) * f + 1e-9) / f;
 }
 
-interface XPathRuntime {
-  select(expression: string, node: unknown): unknown;
-}
-let loadedXPath: XPathRuntime | undefined;
-function xpathRuntime(): XPathRuntime {
-  return (loadedXPath ??= createRequire(import.meta.url)('xpath') as XPathRuntime);
-}
 
 interface XmlNodeLike { nodeType: number; nodeName: string; nodeValue: string | null; textContent: string | null }
 

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { DecoyError } from '../../core/errors.js';
+import { isPlainObject } from '../../core/matching/matcher-support.js';
 import { deriveStubId } from '../../core/stub.js';
 import type { ResponseDefinition, StubDefinition } from '../../core/stub-definition.js';
 import type { RequestSchemaDefinition, RequestParameterDefinition } from '../../core/request-schema.js';
@@ -195,10 +196,6 @@ function versionOf(doc: unknown): Version | undefined {
   return undefined;
 }
 
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function unescapeToken(t: string): string {
   return decodeURIComponent(t).replace(/~1/g, '/').replace(/~0/g, '~');
 }
@@ -248,7 +245,7 @@ class Converter {
   #at(pointer: string): unknown {
     let cur: unknown = this.#doc;
     for (const t of pointer.split('/').slice(1)) {
-      if (!isObject(cur) && !Array.isArray(cur)) return undefined;
+      if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
       cur = (cur as Json)[unescapeToken(t)];
     }
     return cur;
@@ -256,7 +253,7 @@ class Converter {
 
   /** Follows `$ref`s of non-schema objects (parameters, responses, examples): they are not recursive. */
   #resolve(v: unknown, depth = 0): unknown {
-    if (isObject(v) && typeof v.$ref === 'string' && depth < 20) {
+    if (isPlainObject(v) && typeof v.$ref === 'string' && depth < 20) {
       const ref = v.$ref;
       if (!ref.startsWith('#')) { this.#warnings.push(`${this.#name}: cannot follow $ref ${ref}`); return undefined; }
       return this.#resolve(this.#at(ref.slice(1)), depth + 1);
@@ -268,9 +265,9 @@ class Converter {
     if (this.#options.basePath !== undefined) return this.#options.basePath.replace(/\/+$/, '');
     if (this.#version === '2.0') return String(this.#doc.basePath ?? '').replace(/\/+$/, '');
     const servers = this.#doc.servers;
-    const url = Array.isArray(servers) && isObject(servers[0]) ? String(servers[0].url ?? '') : '';
+    const url = Array.isArray(servers) && isPlainObject(servers[0]) ? String(servers[0].url ?? '') : '';
     // Server variables in the path ({version}) take their default.
-    const vars = Array.isArray(servers) && isObject(servers[0]) && isObject(servers[0].variables) ? servers[0].variables as Record<string, Json> : {};
+    const vars = Array.isArray(servers) && isPlainObject(servers[0]) && isPlainObject(servers[0].variables) ? servers[0].variables as Record<string, Json> : {};
     const filled = url.replace(/\{([^}]+)\}/g, (_m, v: string) => String(vars[v]?.default ?? ''));
     let p: string;
     try {
@@ -287,14 +284,14 @@ class Converter {
 
   stubs(): StubDefinition[] {
     const out: StubDefinition[] = [];
-    const paths = isObject(this.#doc.paths) ? this.#doc.paths : {};
+    const paths = isPlainObject(this.#doc.paths) ? this.#doc.paths : {};
     const base = this.#basePath();
     for (const [openApiPath, rawItem] of Object.entries(paths)) {
       const item = this.#resolve(rawItem);
-      if (!isObject(item)) continue;
+      if (!isPlainObject(item)) continue;
       for (const method of METHODS) {
         const op = item[method];
-        if (!isObject(op)) continue;
+        if (!isPlainObject(op)) continue;
         try {
           out.push(...this.#operation(base + openApiPath, openApiPath, method, op, item));
         } catch (e) {
@@ -349,32 +346,32 @@ class Converter {
   }
 
   #responses(op: Json): ResponseChoice[] {
-    const raw = isObject(op.responses) ? op.responses : {};
+    const raw = isPlainObject(op.responses) ? op.responses : {};
     const produces = (Array.isArray(op.produces) ? op.produces : Array.isArray(this.#doc.produces) ? this.#doc.produces : ['application/json']) as string[];
     const out: ResponseChoice[] = [];
     for (const [code, rawResponse] of Object.entries(raw)) {
       const r = this.#resolve(rawResponse);
-      if (!isObject(r)) continue;
+      if (!isPlainObject(r)) continue;
       const status = /^\d{3}$/.test(code) ? Number(code) : /^[1-5]XX$/i.test(code) ? Number(code[0]) * 100 : 200;
       const media: MediaChoice[] = [];
       if (this.#version === '2.0') {
-        const examples = isObject(r.examples) ? r.examples : {};
+        const examples = isPlainObject(r.examples) ? r.examples : {};
         if (r.schema !== undefined || Object.keys(examples).length) {
           const types = [...new Set([...Object.keys(examples), ...produces])];
           for (const t of types) {
             media.push({ mediaType: t, schema: r.schema, examples: t in examples ? [{ name: 'default', value: examples[t], named: false }] : [] });
           }
         }
-      } else if (isObject(r.content)) {
+      } else if (isPlainObject(r.content)) {
         for (const [t, rawMedia] of Object.entries(r.content)) {
-          const m = isObject(rawMedia) ? rawMedia : {};
+          const m = isPlainObject(rawMedia) ? rawMedia : {};
           const examples: MediaChoice['examples'] = [];
           if (m.example !== undefined) examples.push({ name: 'default', value: m.example, named: false });
-          if (isObject(m.examples)) {
+          if (isPlainObject(m.examples)) {
             for (const [exName, rawEx] of Object.entries(m.examples)) {
               const ex = this.#resolve(rawEx);
-              if (isObject(ex) && 'value' in ex) examples.push({ name: exName, value: ex.value, named: true });
-              else if (isObject(ex) && ex.externalValue !== undefined) this.#warnings.push(`${this.#name}: example ${exName} is an externalValue, which Decoy does not fetch; skipped`);
+              if (isPlainObject(ex) && 'value' in ex) examples.push({ name: exName, value: ex.value, named: true });
+              else if (isPlainObject(ex) && ex.externalValue !== undefined) this.#warnings.push(`${this.#name}: example ${exName} is an externalValue, which Decoy does not fetch; skipped`);
             }
           }
           media.push({ mediaType: t, schema: m.schema, examples });
@@ -390,11 +387,11 @@ class Converter {
   /** Response headers the document gives an example or a fixed value for. */
   #responseHeaders(r: Json): Record<string, string> {
     const out: Record<string, string> = {};
-    if (!isObject(r.headers)) return out;
+    if (!isPlainObject(r.headers)) return out;
     for (const [name, raw] of Object.entries(r.headers)) {
       const h = this.#resolve(raw);
-      if (!isObject(h) || name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') continue;
-      const schema = isObject(h.schema) ? h.schema : h;
+      if (!isPlainObject(h) || name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') continue;
+      const schema = isPlainObject(h.schema) ? h.schema : h;
       const value = h.example ?? h['x-example'] ?? schema.example ?? schema.default ?? (Array.isArray(schema.enum) ? schema.enum[0] : undefined);
       if (value !== undefined && value !== null && typeof value !== 'object') out[name] = String(value);
     }
@@ -423,7 +420,7 @@ class Converter {
     const params = new Map<string, Json>();
     for (const raw of [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]) {
       const p = this.#resolve(raw);
-      if (isObject(p) && typeof p.name === 'string' && typeof p.in === 'string') params.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, p);
+      if (isPlainObject(p) && typeof p.name === 'string' && typeof p.in === 'string') params.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, p);
     }
     const parameters: RequestParameterDefinition[] = [];
     let body: RequestSchemaDefinition['body'];
@@ -442,10 +439,10 @@ class Converter {
       if (where !== 'path' && where !== 'query' && where !== 'header') continue;
       let schema: unknown;
       if (this.#version === '2.0') schema = swaggerParamSchema(p);
-      else if (isObject(p.schema)) schema = p.schema;
-      else if (isObject(p.content)) schema = (Object.values(p.content)[0] as Json | undefined)?.schema;
+      else if (isPlainObject(p.schema)) schema = p.schema;
+      else if (isPlainObject(p.content)) schema = (Object.values(p.content)[0] as Json | undefined)?.schema;
       const s = this.schema(schema ?? {});
-      const delimiter = isObject(s) && s.type === 'array' ? this.#delimiter(p) : undefined;
+      const delimiter = isPlainObject(s) && s.type === 'array' ? this.#delimiter(p) : undefined;
       parameters.push({ in: where, name: p.name as string, required: where === 'path' || p.required === true, schema: s, ...(delimiter ? { delimiter } : {}) });
     }
     if (Object.keys(form.properties as Json).length) {
@@ -453,9 +450,9 @@ class Converter {
       body = { required: (form.required as string[]).length > 0, content: Object.fromEntries((types.length ? types : ['application/x-www-form-urlencoded']).map((t) => [t, this.schema(form)])) };
     }
     const rb = this.#resolve(op.requestBody);
-    if (isObject(rb) && isObject(rb.content)) {
+    if (isPlainObject(rb) && isPlainObject(rb.content)) {
       const content: Record<string, unknown> = {};
-      for (const [t, m] of Object.entries(rb.content)) content[t] = isObject(m) && m.schema !== undefined ? this.schema(m.schema) : true;
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? this.schema(m.schema) : true;
       body = { required: rb.required === true, content };
     }
     return { operation, parameters, ...(body ? { body } : {}) };
@@ -497,7 +494,7 @@ class Converter {
       for (const r of this.#defRefs.get(k) ?? []) queue.push(r);
     }
     const $defs = Object.fromEntries([...all].sort().map((k) => [k, this.#defs.get(k)]));
-    if (isObject(converted)) return { ...converted, $defs };
+    if (isPlainObject(converted)) return { ...converted, $defs };
     return { allOf: [converted], $defs };
   }
 
@@ -520,7 +517,7 @@ class Converter {
   /** OpenAPI's schema dialect → JSON Schema 2020-12, recursively. */
   #convert(s: unknown, refs: Set<string>, depth: number): unknown {
     if (Array.isArray(s)) return s.map((x) => this.#convert(x, refs, depth));
-    if (!isObject(s)) return s;
+    if (!isPlainObject(s)) return s;
     if (depth > 200) return {};
     if (typeof s.$ref === 'string') {
       const named = this.#defKey(s.$ref);
@@ -536,7 +533,7 @@ class Converter {
     for (const [k, v] of Object.entries(s)) {
       if (k === 'nullable' || k === 'x-nullable' || k === 'discriminator' || k === 'externalDocs' || k === 'example' || k === 'deprecated') continue;
       if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions' || k === 'dependentSchemas') {
-        out[k] = isObject(v) ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, this.#convert(pv, refs, depth + 1)])) : v;
+        out[k] = isPlainObject(v) ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, this.#convert(pv, refs, depth + 1)])) : v;
       } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'required') {
         out[k] = v;
       } else {
@@ -589,7 +586,7 @@ function isJsonType(t: string): boolean {
 }
 
 function isBinary(schema: unknown): boolean {
-  return isObject(schema) && (schema.format === 'binary' || schema.type === 'file');
+  return isPlainObject(schema) && (schema.format === 'binary' || schema.type === 'file');
 }
 
 /** 2xx before 3xx ... before ranges before `default`. */
