@@ -1,21 +1,28 @@
 /**
  * Reading one stub file: parse (YAML or JSON, with positions), find the stubs in it (one stub, a list,
  * or WireMock's `{ "mappings": [...] }`), validate each against the schema and compile it. Every
- * problem in the file is reported with file:line:column, not only the first; a file with any problem
- * yields no stubs, so the caller can keep the file's previous good version.
+ * problem in the file is reported with file:line:column, not only the first; the stubs that are good
+ * are returned beside the problems, and the caller decides whether to serve them or to keep the file's
+ * previous version. A `.json` file is read as WireMock reads it (comments, numbers as strings, ...),
+ * with a warning for each leniency used; YAML is read strictly.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
-import { DecoyError } from '../core/errors.js';
+import { DecoyError, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
 import { nodeAt, nodeToJson } from './json-source.js';
 import { resolveSchemaFiles } from './schema-refs.js';
+import { lineColumn, LoadWarning, relaxJsonText, relaxWireMockStub } from './wiremock-leniency.js';
 
 export interface ParsedStubFile {
   stubs: Stub[];
   errors: DecoyError[];
+  /** What loaded only because WireMock's reader is lenient (`.json` files), to be shown to the user. */
+  warnings: LoadWarning[];
+  /** How many stub definitions the file holds, good or not. */
+  definitions: number;
   /** Absolute paths of the body files its stubs read, so a change to one reloads this file. */
   bodyFiles: Set<string>;
 }
@@ -95,36 +102,55 @@ const PRECISE_NUMBER = /\d\.\d|\d[eE][+-]?\d|\d{16}/;
  * Parses a stub file. A `.json` file goes through JSON.parse (several times faster than the YAML
  * parser) when that is exact; the YAML parser, which knows lines and columns, reads YAML files, files
  * with numbers to keep as written, and any file with a problem (so every message has its position).
+ * A `.json` file that JSON.parse refuses is first made strict JSON the way WireMock's reader would
+ * read it (comments and trailing text blanked out, lines and columns kept), with a warning per use.
  * Stub line numbers of JSON-parsed files are found on first use.
  */
 export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFile {
   // The parsers, validation and compilation are recursive: refuse what would overflow the stack.
   if (jsonTextTooDeep(text)) return tooDeep(ctx);
-  if (ctx.displayPath.toLowerCase().endsWith('.json') && !PRECISE_NUMBER.test(text)) {
+  if (!ctx.displayPath.toLowerCase().endsWith('.json')) return parseWithPositions(text, ctx, false, []);
+  if (!PRECISE_NUMBER.test(text)) {
     let data: unknown;
+    let parsed = true;
     try {
       data = JSON.parse(text);
     } catch {
-      return parseWithPositions(text, ctx);
+      parsed = false;
     }
-    let lazy: SourceMap | undefined;
-    const map = (): SourceMap => {
-      if (!lazy) {
-        const lines = new LineCounter();
-        lazy = yamlSourceMap(parseDocument(text, { lineCounter: lines }), lines);
-      }
-      return lazy;
-    };
-    const fast = buildStubs(data, ctx, { position: (p, k) => map().position(p, k), rawJson: () => undefined }, true);
-    return fast.errors.length ? parseWithPositions(text, ctx) : fast;
+    if (parsed) {
+      let lazy: SourceMap | undefined;
+      const map = (): SourceMap => {
+        if (!lazy) {
+          const lines = new LineCounter();
+          lazy = yamlSourceMap(parseDocument(text, { lineCounter: lines, uniqueKeys: false }), lines);
+        }
+        return lazy;
+      };
+      const fast = buildStubs(data, ctx, { position: (p, k) => map().position(p, k), rawJson: () => undefined }, true, [], true);
+      if (fast.errors.length === 0) return fast;
+    }
   }
-  return parseWithPositions(text, ctx);
+  const relaxed = relaxJsonText(text);
+  const at = (offset: number): ErrorSource => {
+    const { line, column } = lineColumn(text, offset);
+    return { file: ctx.displayPath, line, column };
+  };
+  if (relaxed.problems.length) {
+    return empty({ errors: relaxed.problems.map((p) => new DecoyError('DECOY_ERR_STUB_SYNTAX', p.message, { source: at(p.offset) })) });
+  }
+  return parseWithPositions(relaxed.text, ctx, true, relaxed.leniencies.map((l) => new LoadWarning(l.message, at(l.offset))));
 }
 
-function parseWithPositions(text: string, ctx: StubFileContext): ParsedStubFile {
+function empty(parts: Partial<ParsedStubFile>): ParsedStubFile {
+  return { stubs: [], errors: [], warnings: [], definitions: 0, bodyFiles: new Set(), ...parts };
+}
+
+function parseWithPositions(text: string, ctx: StubFileContext, lenient: boolean, warnings: LoadWarning[]): ParsedStubFile {
   const lines = new LineCounter();
   const errors: DecoyError[] = [];
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // JSON lets a key repeat, and WireMock's reader (like JSON.parse) takes the last; YAML does not.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: !lenient });
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];
     errors.push(new DecoyError('DECOY_ERR_STUB_SYNTAX', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), {
@@ -144,27 +170,31 @@ function parseWithPositions(text: string, ctx: StubFileContext): ParsedStubFile 
       }
     },
   });
-  if (errors.length) return { stubs: [], errors, bodyFiles: new Set() };
+  if (errors.length) return empty({ errors, warnings });
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     errors.push(new DecoyError('DECOY_ERR_STUB_SYNTAX', (e as Error).message, { source: { file: ctx.displayPath } }));
-    return { stubs: [], errors, bodyFiles: new Set() };
+    return empty({ errors, warnings });
   }
-  return buildStubs(data, ctx, yamlSourceMap(doc, lines), false);
+  return buildStubs(data, ctx, yamlSourceMap(doc, lines), false, warnings, lenient);
 }
 
 function tooDeep(ctx: StubFileContext): ParsedStubFile {
-  return { stubs: [], bodyFiles: new Set(), errors: [new DecoyError('DECOY_ERR_STUB_INVALID', `the file nests lists and objects more than ${MAX_JSON_DEPTH} levels deep`, {
+  return empty({ errors: [new DecoyError('DECOY_ERR_STUB_INVALID', `the file nests lists and objects more than ${MAX_JSON_DEPTH} levels deep`, {
     source: { file: ctx.displayPath }, hint: 'no stub needs that many levels; was the file generated by mistake?',
-  })] };
+  })] });
 }
 
-/** Finds the stubs in a parsed file, validates and compiles each; `lazyLines` defers stub line lookups. */
-function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazyLines: boolean): ParsedStubFile {
+/**
+ * Finds the stubs in a parsed file, validates and compiles each; `lazyLines` defers stub line lookups;
+ * `lenient` (a `.json` file) reads each definition as WireMock's reader does, with a warning per use.
+ */
+function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazyLines: boolean, textWarnings: LoadWarning[], lenient: boolean): ParsedStubFile {
   if (valueTooDeep(data)) return tooDeep(ctx);
   const errors: DecoyError[] = [];
+  const warnings = [...textWarnings];
   const bodyFiles = new Set<string>();
   const fileError = (pointer: string, message: string, atKey = false): DecoyError => {
     const pos = source.position(pointer, atKey);
@@ -188,6 +218,12 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
 
   const stubs: Stub[] = [];
   for (const { def, pointer } of entries) {
+    if (lenient) {
+      for (const l of relaxWireMockStub(def)) {
+        const pos = source.position(pointer + l.pointer, l.atKey);
+        warnings.push(new LoadWarning(l.message, { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer: pointer + l.pointer }));
+      }
+    }
     const problems = typeof def === 'object' && def !== null && !Array.isArray(def)
       ? validateStubDefinition(def)
       : [{ pointer: '', message: 'a stub must be an object with request and response' }];
@@ -231,5 +267,5 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       errors.push(e);
     }
   }
-  return { stubs: errors.length ? [] : stubs, errors, bodyFiles };
+  return { stubs, errors, warnings, definitions: entries.length, bodyFiles };
 }

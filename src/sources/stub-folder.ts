@@ -21,6 +21,7 @@ import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
+import { relaxJsonText } from './wiremock-leniency.js';
 import { isServiceFile } from '../services/service-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -396,17 +397,23 @@ export class StubFolder {
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
     });
     const previous = this.#files.get(abs);
-    if (parsed.errors.length) {
-      for (const e of parsed.errors) this.#options.logger.error(e.format());
-      const kept = previous?.stubs.length ?? 0;
-      this.#options.logger.warn(`${display}: ${parsed.errors.length} problem(s); ${kept ? `still serving its previous ${kept} stub(s)` : 'no stubs loaded from it'}`);
-      this.#files.set(abs, { stubs: previous?.stubs ?? [], bodyFiles: previous?.bodyFiles ?? parsed.bodyFiles, errors: parsed.errors });
-      return;
-    }
+    for (const w of parsed.warnings) this.#options.logger.warn(w.format());
     for (const stub of parsed.stubs) {
       if (stub.ignoredKeys.length) {
         this.#options.logger.warn(`${display}${stub.origin.line ? `:${stub.origin.line}` : ''} stub ${stub.name ?? stub.id} uses ${stub.ignoredKeys.join(', ')}, which this version of Decoy does not support yet; ignored`);
       }
+    }
+    if (parsed.errors.length) {
+      for (const e of parsed.errors) this.#options.logger.error(e.format());
+      // An edit that breaks a file that loaded completely keeps the previous version (a half-edited file
+      // never serves); otherwise the good stubs load, and only the bad ones are missing.
+      const keep = previous !== undefined && previous.errors.length === 0 && previous.stubs.length > 0;
+      const stubs = keep ? previous.stubs : parsed.stubs;
+      const outcome = keep ? `still serving its previous ${stubs.length} stub(s)`
+        : stubs.length ? `loaded ${stubs.length} of its ${parsed.definitions} stub(s)` : 'no stubs loaded from it';
+      this.#options.logger.warn(`${display}: ${parsed.errors.length} problem(s); ${outcome}`);
+      this.#files.set(abs, { stubs, bodyFiles: keep ? previous.bodyFiles : parsed.bodyFiles, errors: parsed.errors });
+      return;
     }
     this.#files.set(abs, { stubs: parsed.stubs, bodyFiles: parsed.bodyFiles, errors: [] });
   }
@@ -602,7 +609,8 @@ function applyToFile(text: string, abs: string, edits: Array<{ pointer: string; 
     return ib - ia;
   });
   if (path.extname(abs).toLowerCase() === '.json') {
-    let data = JSON.parse(text) as unknown;
+    // Written back as plain JSON: WireMock-only comments and trailing text do not survive a save.
+    let data = JSON.parse(relaxJsonText(text).text) as unknown;
     for (const e of edits) {
       const p = pointerPath(e.pointer);
       if (p.length === 0) data = e.def;
