@@ -361,6 +361,16 @@ export function relaxWireMockStub(definition: unknown): ValueLeniency[] {
   return out;
 }
 
+/**
+ * The same for a request pattern on its own (verification, `requests/find`, near misses): changes
+ * `pattern` in place and returns the leniencies used, with pointers below the pattern.
+ */
+export function relaxWireMockRequestPattern(pattern: unknown): ValueLeniency[] {
+  const out: ValueLeniency[] = [];
+  if (isObject(pattern)) relaxRequest(pattern, '', out);
+  return out;
+}
+
 /** 1-based line and column of an offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseWireMockJson, relaxJsonText, relaxWireMockStub } from '../../../src/sources/wiremock-leniency.js';
+import { parseWireMockJson, relaxJsonText, relaxWireMockRequestPattern, relaxWireMockStub } from '../../../src/sources/wiremock-leniency.js';
 
 describe('WireMock-flavoured JSON text made strict, lines and columns kept', () => {
   it('blanks // and /* */ comments, keeping every line break, and reports a run of comments once', () => {
@@ -138,6 +138,12 @@ describe('a stub definition read as WireMock reads it', () => {
       '/request/bodyPatterns/2/and/0/caseInsensitive',
       '/request/bodyPatterns/2/and/1/not/x',
     ]);
+  });
+
+  it('a request pattern on its own (verification, find) is read the same way, pointers below it', () => {
+    const pattern = { url: 5, basicAuth: { username: 'u', password: 'p' }, bodyPatterns: [{ contains: 'a', matches: 'b' }] };
+    assert.deepEqual(relaxWireMockRequestPattern(pattern).map((u) => u.pointer), ['/basicAuth', '/url', '/bodyPatterns/0/matches']);
+    assert.deepEqual(pattern, { url: '5', basicAuthCredentials: { username: 'u', password: 'p' }, bodyPatterns: [{ contains: 'a' }] });
   });
 
   it('Decoy\'s own keys and a pattern without an operator are left for the schema and the compiler', () => {
