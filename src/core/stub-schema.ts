@@ -78,6 +78,8 @@ const stubKeys = {
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },
   metadata: { type: 'object' },
+  // A hint for editors (`"$schema": "https://.../stub-mapping.json"`); WireMock skips it, and so does Decoy.
+  $schema: { type: 'string' },
   requestSchema: {
     type: 'object',
     properties: {

@@ -352,6 +352,8 @@ function relaxIdAndUuid(def: Obj, out: ValueLeniency[]): void {
 export function relaxWireMockStub(definition: unknown): ValueLeniency[] {
   const out: ValueLeniency[] = [];
   if (!isObject(definition)) return out;
+  // An editor's hint, not part of the stub: WireMock skips it without a word (and does not list it).
+  delete definition.$schema;
   relaxIdAndUuid(definition, out);
   for (const k of STUB_INTEGERS) relaxInteger(definition, k, '', out);
   for (const k of STUB_BOOLEANS) relaxBoolean(definition, k, '', out);

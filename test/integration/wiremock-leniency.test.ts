@@ -42,6 +42,7 @@ const FILES: Record<string, string> = {
   ] }, null, 2),
   'mappings/unknown-option.json': JSON.stringify({ id: id(11), request: { url: '/option', bodyPatterns: [{ matchesJsonPath: '$.title', expectedValue: 'foo' }] }, response: { body: 'any title' } }, null, 2),
   'mappings/id-and-uuid.json': JSON.stringify({ id: id(12), uuid: id(13), request: { url: '/ids' }, response: { body: 'ids' } }, null, 2),
+  'mappings/schema-hint.json': JSON.stringify({ $schema: 'https://example.com/stub-mapping.json', id: id(15), request: { url: '/hint' }, response: { body: 'hint' } }),
   'mappings/bom.json': `\uFEFF{ "id": "${id(14)}", "request": { "url": "/bom" }, "response": { "body": "bom" } }`,
 };
 
@@ -83,6 +84,7 @@ const REQUESTS: Exchange[] = [
   { method: 'POST', path: '/option', body: '{"title": "bar"}' },
   { path: '/ids' },
   { path: '/bom' },
+  { path: '/hint' },
 ];
 
 async function send(base: string, x: Exchange): Promise<{ status: number; body: string }> {
@@ -115,7 +117,7 @@ describe('WireMock\'s lenient JSON reading, against the real WireMock', function
 
   it('both load the same stubs, under the same ids', async () => {
     const [w, d] = await Promise.all([mappingIds(wiremock.url), mappingIds(decoy.url)]);
-    assert.equal(w.length, 13);
+    assert.equal(w.length, 14);
     assert.deepEqual(d, w);
   });
 
@@ -144,7 +146,7 @@ describe('WireMock\'s lenient JSON reading, against the real WireMock', function
       assert.match(line, /\bWARN\b/);
     }
     assert.doesNotMatch(text, /DECOY_ERR_/);
-    assert.doesNotMatch(text, /bom\.json.*DECOY_WARN/);
+    assert.doesNotMatch(text, /(bom|schema-hint)\.json.*DECOY_WARN/);
   });
 });
 

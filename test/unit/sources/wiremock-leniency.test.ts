@@ -146,6 +146,12 @@ describe('a stub definition read as WireMock reads it', () => {
     assert.deepEqual(pattern, { url: '5', basicAuthCredentials: { username: 'u', password: 'p' }, bodyPatterns: [{ contains: 'a' }] });
   });
 
+  it('an editor\'s "$schema" hint is dropped without a warning, as WireMock does', () => {
+    const { def, uses } = relax({ $schema: 'https://example.com/s.json', request: {} });
+    assert.deepEqual(def, { request: {} });
+    assert.deepEqual(uses, []);
+  });
+
   it('Decoy\'s own keys and a pattern without an operator are left for the schema and the compiler', () => {
     const def = { request: { headers: { X: { bogus: 1 } } }, responses: [{ status: '200' }] };
     assert.deepEqual(relaxWireMockStub(def), []);
