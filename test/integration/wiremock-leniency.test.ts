@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy, tempStubs, type LogCapture } from '../support/decoy.js';
+import { eventually, startDecoy, tempStubs, type LogCapture } from '../support/decoy.js';
 import { startWireMock, type WireMockProcess } from '../support/wiremock.js';
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -187,6 +187,26 @@ describe('WireMock\'s leniency is for JSON mapping files only', () => {
     assert.match(text, /open-comment\.json:2:3 DECOY_ERR_STUB_SYNTAX a \/\* comment is not closed with \*\//);
     assert.equal(await (await fetch(`${decoy.url}/good`)).text(), 'good');
     assert.equal((await fetch(`${decoy.url}/bad`)).status, 404);
+  });
+
+  it('a file that was already partly broken serves the good stubs of each new version; one that loaded completely keeps its last version', async () => {
+    const two = (good: string, bad: unknown) => JSON.stringify({ mappings: [
+      { request: { url: '/good' }, response: { body: good } },
+      { request: { url: '/bad' }, response: { status: bad } },
+    ] });
+    folder = tempStubs({ 'mappings/two.json': two('v1', 'x') });
+    let log: LogCapture;
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir, watch: true }));
+    const body = async (p: string) => { const r = await fetch(`${decoy!.url}${p}`); return r.status === 404 ? '(404)' : r.text(); };
+    assert.equal(await body('/good'), 'v1');
+    folder.write('mappings/two.json', two('v2', 'x'));
+    await eventually(async () => (await body('/good')) === 'v2', 2000, 'the new good stub');
+    folder.write('mappings/two.json', two('v3', 418));
+    await eventually(async () => (await body('/bad')) === '', 2000, 'the fixed stub');
+    assert.equal(await body('/good'), 'v3');
+    folder.write('mappings/two.json', two('v4', 'x'));
+    await eventually(() => /two\.json: 1 problem\(s\); still serving its previous 2 stub\(s\)/.test(log.text()), 2000, 'the broken edit reported');
+    assert.equal(await body('/good'), 'v3');
   });
 
   it('saving an edited stub rewrites a commented JSON file as plain JSON, which then loads without warnings', async () => {
