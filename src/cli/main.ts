@@ -325,7 +325,7 @@ async function main(): Promise<void> {
   }
   const report = decoy.loadReport;
   logger.info(`Decoy ${VERSION} serving ${report?.stubs ?? 0} stub(s) from ${report?.files ?? 0} file(s) in ${stubsDir} on ${decoy.url}`
-    + (report?.errors.length ? ` (${report.errors.length} problem(s) above; those files were skipped)` : '')
+    + (report?.errors.length ? ` (${report.errors.length} problem(s) above; the stubs they name were not loaded)` : '')
     + (opts.watch ? '; watching for changes' : '')
     + (decoy.httpsUrl ? `; HTTPS on ${decoy.httpsUrl}` : '')
     + (decoy.adminUrl ? `; admin API also on ${decoy.adminUrl}` : ''));
