@@ -31,6 +31,7 @@ import { compileProxySpec } from './core/response/static-response.js';
 import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
+import type { RedactionReport } from './core/recording/redaction.js';
 import type { Stub } from './core/stub.js';
 import { createCorsPolicy, type CorsOptions } from './http/cors.js';
 import { prepareTls, type TlsOptions, type TlsSetup } from './http/tls.js';
@@ -168,7 +169,7 @@ export interface Decoy {
   /** Resolves once pending file changes have been applied (useful in tests). */
   settled(): Promise<void>;
   /** Stops a running recording and writes it (what `decoy record` does on exit). */
-  stopRecording(): Promise<{ written: string[] } | undefined>;
+  stopRecording(): Promise<{ written: string[]; redaction: RedactionReport } | undefined>;
   /** The Prometheus metrics served at `/__admin/metrics`. */
   readonly metrics: DecoyMetrics;
   /** Its name among the services (`default` for the main one). */
@@ -355,7 +356,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     },
     async stopRecording() {
       if (activeRecorder?.status !== 'Recording') return undefined;
-      return { written: (await activeRecorder.stop()).written };
+      const { written, redaction } = await activeRecorder.stop();
+      return { written, redaction };
     },
 
     async start() {

@@ -144,14 +144,50 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** `decoy import <kind> <file...> --out DIR`: another format's descriptions written as stub files. */
+function parseRegex(value: string, previous: string[] = []): string[] {
+  try {
+    new RegExp(value);
+  } catch (e) {
+    throw new InvalidArgumentError(`is not a valid regular expression: ${(e as Error).message}`);
+  }
+  if (new RegExp(value).test('')) throw new InvalidArgumentError('matches the empty text; give a pattern for the values to mask');
+  return [...previous, value];
+}
+
+/** The redaction options `decoy record` and `decoy import har` share (what is masked before anything is written). */
+function addRedactionOptions(command: Command): Command {
+  return command
+    .option('--redact-header <name>', 'mask this header too (credential headers such as Authorization, Cookie, Set-Cookie, X-Api-Key always are; repeatable)', collect, [])
+    .option('--redact-query <name>', 'mask this query parameter (repeatable)', collect, [])
+    .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.id (repeatable)', collect, [])
+    .option('--redact-name <name>', 'mask every header, query parameter, form or multipart field, XML element or attribute and JSON member of this name; * matches any run of characters (repeatable)', collect, [])
+    .option('--redact-pattern <regex>', 'mask every value matching this regular expression, wherever it appears (repeatable)', parseRegex, [])
+    .option('--mask-pii', 'replace e-mail addresses, phone numbers, card numbers, IBANs and US SSNs with synthetic values of the same shape')
+    .option('--no-default-redaction', 'turn off the built-in secret names, credential headers and credential value patterns (only what you name is masked)')
+    .option('--redaction <text>', 'what masked values become', '<redacted>');
+}
+
+interface RedactionFlags {
+  redactHeader: string[]; redactQuery: string[]; redactJsonPath: string[]; redactName: string[]; redactPattern: string[];
+  maskPii?: boolean; defaultRedaction: boolean; redaction: string;
+}
+
+/** The flags as the recording spec's `redact` object. */
+function redactSpec(o: RedactionFlags): Record<string, unknown> {
+  return {
+    headers: o.redactHeader, queryParameters: o.redactQuery, jsonPaths: o.redactJsonPath, names: o.redactName, patterns: o.redactPattern,
+    maskPii: o.maskPii ?? false, defaults: o.defaultRedaction, replacement: o.redaction,
+  };
+}
+
 export function buildImportProgram(): Command {
-  return new Command('decoy import')
+  return addRedactionOptions(new Command('decoy import')
     .description('Turn other descriptions of an API into stub files: decoy import openapi spec.yaml --out stubs/')
     .argument('<kind>', 'what the files are: openapi, har or pact')
     .argument('<files...>', 'the files to import')
     .requiredOption('-o, --out <dir>', 'folder to write the stub files into (created if missing)')
     .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']).default('yaml'))
-    .option('--validate-requests', 'openapi: stubs also check requests against the document (400 listing every violation)')
+    .option('--validate-requests', 'openapi: stubs also check requests against the document (400 listing every violation)'))
     .showHelpAfterError('(run decoy import --help for the options)');
 }
 
@@ -159,7 +195,7 @@ async function runImport(argv: string[]): Promise<void> {
   const program = buildImportProgram();
   program.parse(argv, { from: 'user' });
   const [kind, files] = program.processedArgs as [string, string[]];
-  const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean }>();
+  const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean } & RedactionFlags>();
   // HAR files and Pact contracts carry no schemas to check requests against: say so rather than ignore it.
   if (o.validateRequests && kind !== 'openapi') program.error(`--validate-requests needs an OpenAPI document; ${kind} files have no schemas to check requests against`);
   const logger = createLogger({ format: 'pretty' });
@@ -171,26 +207,30 @@ async function runImport(argv: string[]): Promise<void> {
   } catch (e) {
     program.error((e as Error).message);
   }
-  const result = await importer!(files, { validateRequests: o.validateRequests ?? false });
+  let redaction;
+  try {
+    const { parseRedaction } = await import('../core/recording/redaction.js');
+    redaction = parseRedaction(redactSpec(o), '--redact');
+  } catch (e) {
+    program.error((e as Error).message);
+  }
+  const result = await importer!(files, { validateRequests: o.validateRequests ?? false, redaction });
   for (const w of result.warnings) logger.warn(w);
+  for (const n of result.notes ?? []) logger.info(n);
   const written = await writeImported(result.stubs, o.out, o.format);
   logger.info(`wrote ${written.length} stub file(s) with ${result.stubs.length} stub(s) to ${o.out}`);
 }
 
 /** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
 export function buildRecordProgram(): Command {
-  return new DecoyCommand('decoy record')
-    .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted.')
+  return addRedactionOptions(new DecoyCommand('decoy record')
+    .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted (see --no-default-redaction).')
     .requiredOption('-t, --target <url>', 'the real service to record, e.g. https://api.example.com')
     .option('-s, --stubs <dir>', 'folder to write stub files into (created if missing)', './stubs')
     .option('-p, --port <port>', 'port to listen on; point your app here instead of at the target', parsePort, 8080)
     .option('-H, --host <host>', 'interface to bind', '0.0.0.0')
     .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']))
-    .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, [])
-    .option('--redact-header <name>', 'mask this header too (Authorization, Cookie, Set-Cookie, X-Api-Key always are; repeatable)', collect, [])
-    .option('--redact-query <name>', 'mask this query parameter (repeatable)', collect, [])
-    .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.email (repeatable)', collect, [])
-    .option('--redaction <text>', 'what masked values become', '<redacted>')
+    .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, []))
     .option('--repeats-as-scenarios', 'record successive different answers to the same request as a scenario')
     .addOption(proxyInsecureOption())
     .addOption(proxyTimeoutOption())
@@ -204,10 +244,9 @@ async function record(argv: string[]): Promise<void> {
   dropFalseSwitches(program, process.env);
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
-    target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[]; redactHeader: string[];
-    redactQuery: string[]; redactJsonPath: string[]; redaction: string; repeatsAsScenarios?: boolean; proxyInsecure?: boolean;
-    proxyTimeout: number; maxBodySize: number; logFormat: LogFormat;
-  }>();
+    target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[];
+    repeatsAsScenarios?: boolean; proxyInsecure?: boolean; proxyTimeout: number; maxBodySize: number; logFormat: LogFormat;
+  } & RedactionFlags>();
   const logger = createLogger({ format: o.logFormat });
   mkdirSync(o.stubs, { recursive: true });
   const decoy = createDecoy({
@@ -217,7 +256,7 @@ async function record(argv: string[]): Promise<void> {
     recordSpec: {
       ...(o.format ? { format: o.format } : {}),
       captureHeaders: Object.fromEntries(o.captureHeader.map((h) => [h, {}])),
-      redact: { headers: o.redactHeader, queryParameters: o.redactQuery, jsonPaths: o.redactJsonPath, replacement: o.redaction },
+      redact: redactSpec(o),
       repeatsAsScenarios: o.repeatsAsScenarios ?? false,
     },
   });
@@ -227,6 +266,7 @@ async function record(argv: string[]): Promise<void> {
     logger.info(`${signal}: writing the recording`);
     const result = await decoy.stopRecording();
     logger.info(`recorded ${result?.written.length ?? 0} file(s)${result?.written.length ? `: ${result.written.join(', ')}` : ''}`);
+    if (result) logger.info(result.redaction.summary);
     await decoy.stop();
   });
 }
