@@ -238,16 +238,52 @@ function ibanRemainder(iban: string): number {
   return r;
 }
 
-const PII_PATTERNS: ReadonlyArray<{ kind: RedactionPlace; pattern: RegExp; check?: (m: string) => boolean }> = [
+/**
+ * Personal values. `take` says how much of a candidate is the value (undefined: none of it; the scan
+ * then goes on from the next character, so a failed checksum does not hide a valid value beside it).
+ */
+const PII_PATTERNS: ReadonlyArray<{ kind: RedactionPlace; pattern: RegExp; take?: (m: string) => number | undefined }> = [
   { kind: 'e-mail address', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
-  { kind: 'IBAN', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, check: (m) => ibanRemainder(m.replace(/ /g, '')) === 1 },
   {
-    kind: 'card number', pattern: /\b[2-6](?:[ -]?\d){12,18}\b/g,
-    check: (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhnValid(d); },
+    // The longest prefix (ending at a group) that passes the mod-97 check.
+    kind: 'IBAN', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+    take: (m) => {
+      for (let end = m.length; end >= 15; end--) {
+        if (end < m.length && m[end] !== ' ') continue;
+        const compact = m.slice(0, end).replace(/ /g, '');
+        if (compact.length >= 15 && ibanRemainder(compact) === 1) return end;
+      }
+      return undefined;
+    },
   },
-  { kind: 'US social security number', pattern: /\b\d{3}-\d{2}-\d{4}\b/g },
-  { kind: 'phone number', pattern: /(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}\b|\(\d{3}\) ?\d{3}[-. ]\d{4}\b|\b\d{3}[-.]\d{3}[-.]\d{4}\b/g },
+  {
+    kind: 'card number', pattern: /(?<!\d[ -]?)(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5}|[2-6]\d{12,18})(?![\d])/g,
+    take: (m) => (luhnValid(m.replace(/\D/g, '')) && /^[2-6]/.test(m) ? m.length : undefined),
+  },
+  { kind: 'US social security number', pattern: /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g },
+  {
+    kind: 'phone number', pattern: /(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}(?!\d)|\(\d{3}\) ?\d{3}[-. ]\d{4}(?!\d)|(?<![\d-])\d{3}[-.]\d{3}[-.]\d{4}(?![\d-])/g,
+    take: (m) => { const n = m.replace(/\D/g, '').length; return n >= 8 && n <= 15 ? m.length : undefined; },
+  },
 ];
+
+/** Replaces what `pattern` finds and `take` accepts; a rejected candidate is retried from its next character. */
+function replaceAccepted(text: string, pattern: RegExp, take: ((m: string) => number | undefined) | undefined, replace: (value: string) => string): string {
+  pattern.lastIndex = 0;
+  let out = '';
+  let last = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    const length = take ? take(m[0]) : m[0].length;
+    if (length === undefined || length === 0) {
+      pattern.lastIndex = m.index + 1;
+      continue;
+    }
+    out += text.slice(last, m.index) + replace(m[0].slice(0, length));
+    last = m.index + length;
+    pattern.lastIndex = last;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
 const PHONE_NAMES = new Set(['phone', 'phonenumber', 'mobile', 'mobilenumber', 'telephone', 'tel', 'msisdn', 'cell', 'fax']);
 
 /** Counts made while redacting one exchange; discarded while learning. */
@@ -407,12 +443,9 @@ export class Redactor {
 
   #pii(text: string, count: Counter | undefined): string {
     let out = text;
-    for (const { kind, pattern, check } of PII_PATTERNS) {
-      pattern.lastIndex = 0;
-      if (!pattern.test(out)) continue;
-      pattern.lastIndex = 0;
-      out = out.replace(pattern, (m: string) => {
-        if (this.#fakeValues.has(m) || (check && !check(m))) return m;
+    for (const { kind, pattern, take } of PII_PATTERNS) {
+      out = replaceAccepted(out, pattern, take, (m) => {
+        if (this.#fakeValues.has(m)) return m;
         count?.(kind);
         return this.#fake(m, kind);
       });
@@ -581,17 +614,17 @@ export class Redactor {
         return { bytes: Buffer.alloc(0), decoded: true };
       }
     }
-    const contentType = (headerOf(headers, 'content-type') ?? '').toLowerCase();
-    const redacted = this.#bodyContents(plain, contentType, count);
+    const redacted = this.#bodyContents(plain, headerOf(headers, 'content-type') ?? '', count);
     if (redacted === plain) return { bytes: body, decoded: false };
     return { bytes: redacted, decoded: wasEncoded };
   }
 
   /** Returns `plain` itself when nothing changed. */
-  #bodyContents(plain: Buffer, contentType: string, count: Counter | undefined): Buffer {
+  #bodyContents(plain: Buffer, rawContentType: string, count: Counter | undefined): Buffer {
+    const contentType = rawContentType.toLowerCase();
     const utf8 = isUtf8(plain);
     const text = plain.toString(utf8 ? 'utf8' : 'latin1');
-    const boundary = /multipart\/[^;]*;.*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+    const boundary = /multipart\/[^;]*;.*boundary="?([^";]+)"?/i.exec(rawContentType)?.[1];
     const json = utf8 && boundary === undefined && (/json/.test(contentType) || /^\s*[[{]/.test(text)) ? this.#json(text, count) : undefined;
     let out: string;
     if (boundary !== undefined) out = this.#multipart(text, boundary, count);
