@@ -106,7 +106,8 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     if (proxy !== undefined) {
       const recording = recorder !== undefined && proxy === recorder.target;
       if (event) event.proxiedTo = proxy.baseUrl;
-      const forward = () => forwarder.forward(req, res, body, proxy, (result) => {
+      // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
+      const forward = () => forwarder.forward(req, res, received, proxy, (result) => {
         if (event) event.response = result;
         finished();
         if (!recording) return;
