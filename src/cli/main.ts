@@ -109,6 +109,7 @@ export function buildProgram(): Command {
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
     .option('--no-journal', 'keep no journal of requests')
+    .option('--redact-journal', 'mask secrets in the journal (GET /__admin/requests), the UI and the request log, as recordings mask them (the journal is raw otherwise, as WireMock\'s is)')
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions, generated bodies): the same seed gives the same faults and data', parseCount)
     .option('--openapi <file>', 'mock an OpenAPI document (Swagger 2.0, OpenAPI 3.0/3.1): every operation becomes stubs (repeatable)', collect, [])
     .option('--validate-requests', 'a request to an operation of an --openapi document that breaks it gets a 400 listing every violation')
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
@@ -343,6 +344,7 @@ async function main(): Promise<void> {
     maxHungSockets: opts.maxHungSockets, maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
     requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
     journalSize: opts.journal ? opts.journalSize : 0,
+    ...(opts.redactJournal ? { redactJournal: true } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.stableData ? { stableData: true } : {}),
     ...(opts.openapi.length ? { openapi: opts.openapi } : {}),

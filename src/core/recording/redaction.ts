@@ -286,8 +286,8 @@ function replaceAccepted(text: string, pattern: RegExp, take: ((m: string) => nu
 }
 const PHONE_NAMES = new Set(['phone', 'phonenumber', 'mobile', 'mobilenumber', 'telephone', 'tel', 'msisdn', 'cell', 'fax']);
 
-/** Counts made while redacting one exchange; discarded while learning. */
-type Counter = (place: RedactionPlace) => void;
+/** Counts made while redacting one exchange (each value once per place); absent while learning. */
+type Counter = (place: RedactionPlace, value: string) => void;
 
 interface SweepEntry { replacement: string; place: RedactionPlace }
 
@@ -325,6 +325,11 @@ export class Redactor {
     this.#maxKnown = options.maxKnown ?? 100_000;
   }
 
+  /** How many secrets and personal values this redactor knows (it grows as it learns). */
+  get known(): number {
+    return this.#secrets.size + this.#fakes.size;
+  }
+
   /** Whether a header, parameter, field, element or member of this name holds a secret. */
   isSecretName(name: string): boolean {
     const n = normalizeName(name);
@@ -343,7 +348,13 @@ export class Redactor {
   /** Pass 2: the exchange with every known secret masked (and personal data replaced, with maskPii). */
   redact(e: ExchangeContents): { exchange: ExchangeContents; counts: Partial<Record<RedactionPlace, number>> } {
     const counts: Partial<Record<RedactionPlace, number>> = {};
-    const exchange = this.#redact(e, (place) => { counts[place] = (counts[place] ?? 0) + 1; });
+    const seen = new Set<string>();
+    const exchange = this.#redact(e, (place, value) => {
+      const key = `${place}\0${value}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      counts[place] = (counts[place] ?? 0) + 1;
+    });
     return { exchange, counts };
   }
 
@@ -417,7 +428,7 @@ export class Redactor {
   #mask(value: string, place: RedactionPlace, count: Counter | undefined): string {
     if (value === '' || value === this.settings.replacement) return value;
     this.#learnSecret(value);
-    count?.(place);
+    count?.(place, value);
     return this.settings.replacement;
   }
 
@@ -446,7 +457,7 @@ export class Redactor {
     for (const { kind, pattern, take } of PII_PATTERNS) {
       out = replaceAccepted(out, pattern, take, (m) => {
         if (this.#fakeValues.has(m)) return m;
-        count?.(kind);
+        count?.(kind, m);
         return this.#fake(m, kind);
       });
     }
@@ -487,7 +498,7 @@ export class Redactor {
       sweep.regex.lastIndex = 0;
       out = out.replace(sweep.regex, (m) => {
         const entry = sweep.table.get(m)!;
-        count(entry.place);
+        count(entry.place, m);
         return entry.replacement;
       });
     }
@@ -497,7 +508,7 @@ export class Redactor {
         const decoded = Buffer.from(run, 'base64').toString('latin1');
         for (const secret of this.#secrets.keys()) {
           if (decoded.includes(secret)) {
-            count('repeated occurrence');
+            count('repeated occurrence', run);
             return this.settings.replacement;
           }
         }
@@ -610,7 +621,7 @@ export class Redactor {
         wasEncoded = true;
       } else if (!isRequest) {
         // What cannot be read cannot be checked: it is not kept (a request body is matched as sent, so it was read as it is).
-        count?.('uninspectable body');
+        count?.('uninspectable body', '');
         return { bytes: Buffer.alloc(0), decoded: true };
       }
     }
@@ -685,7 +696,7 @@ export class Redactor {
 
   #phoneByName(value: string, count: Counter | undefined): string {
     if (this.#fakeValues.has(value)) return value;
-    count?.('phone number');
+    count?.('phone number', value);
     return this.#fake(value, 'phone number');
   }
 
