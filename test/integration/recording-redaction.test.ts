@@ -266,4 +266,35 @@ describe('recordings never write a secret to disk (issue 14)', function () {
     assert.ok(!found.includes('password of the JSON login body'), found);
     assert.ok(found.includes('access_token of the login answer'), found);
   });
+
+  describe('the journal', () => {
+    it('stays raw by default, as WireMock\'s does', async () => {
+      const decoy = await newDecoy({ proxyAll: upstream!.url });
+      await sendCorpus(decoy.url, corpusRequests().slice(0, 2));
+      const journal = await admin(decoy.url, 'GET', '/requests');
+      assert.ok(journal.text.includes(S.loginPassword) && journal.text.includes(S.apiKeyHeader), 'the journal shows requests as sent');
+    });
+
+    it('with redactJournal, the journal, each request, the UI\'s log and the request log hold no secret; a snapshot of it still replays', async () => {
+      const dir = folder();
+      const { decoy, log } = await startDecoy({ shutdownGraceMs: 200, proxyAll: upstream!.url, redactJournal: true, verbose: true, stubsDir: dir, watch: true });
+      decoys.push(decoy);
+      await sendCorpus(decoy.url);
+      const journal = await admin(decoy.url, 'GET', '/requests');
+      assert.equal(journal.status, 200);
+      assert.equal(journal.json.requests.length, corpusRequests().length);
+      const shown = [journal.text, log.text(), (await admin(decoy.url, 'GET', '/decoy/log')).text];
+      for (const r of journal.json.requests) shown.push((await admin(decoy.url, 'GET', `/requests/${r.id}`)).text);
+      const leaked = SECRETS.filter((n) => shown.some((t) => spellings(n.value).some((sp) => t.includes(sp))));
+      assert.deepEqual(leaked.map((n) => n.where), []);
+      assert.ok(journal.text.includes('<redacted>'));
+      // Masked request values in the journal become "any value" matchers, so the snapshot replays the real requests.
+      const snap = await admin(decoy.url, 'POST', '/recordings/snapshot', {});
+      assert.equal(snap.status, 200, snap.text);
+      assert.deepEqual(leaks(dir, SECRETS), []);
+      await decoy.stop();
+      decoys.splice(decoys.indexOf(decoy), 1);
+      await replay(dir, corpusRequests().filter((r) => r.path !== '/api/big'));
+    });
+  });
 });

@@ -74,7 +74,7 @@ function jsonPattern(original: unknown, redacted: unknown, mask: string): unknow
 
 /** Whether a request value was changed by redaction (or is a mask already): then any value matches on replay. */
 function wasRedacted(original: string | undefined, redacted: string, mask: string): boolean {
-  return original !== redacted || redacted.includes(mask);
+  return original !== redacted || redacted.includes(mask) || redacted.includes(encodeURIComponent(mask)) || redacted.includes(encodeURIComponent(mask).replace(/%20/g, '+'));
 }
 
 /** Replaces the JSONPath fields of a JSON text with `replacement`; returns it unchanged when it is not JSON. */
