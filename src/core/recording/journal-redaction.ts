@@ -8,7 +8,7 @@ import { Redactor, type RedactionSettings } from './redaction.js';
 import type { ServeEvent } from '../state/journal.js';
 
 /** The most secrets and fakes remembered across requests: memory stays bounded however long Decoy runs. */
-const MAX_KNOWN = 10_000;
+const MAX_KNOWN = 1_000;
 
 /** A function from a served event to its masked view, each event masked once (again only when it changed or more secrets became known). */
 export function createJournalRedaction(settings: Partial<RedactionSettings> = {}): (event: ServeEvent) => ServeEvent {

@@ -291,6 +291,9 @@ type Counter = (place: RedactionPlace, value: string) => void;
 
 interface SweepEntry { replacement: string; place: RedactionPlace }
 
+/** Every known value in every spelling, as one alternation (longest first), and the raw secrets alone (for base64 runs). */
+interface Sweep { regex: RegExp; table: Map<string, SweepEntry>; raw: RegExp | undefined }
+
 /**
  * One redaction session: learn over every exchange first, then redact each. Learnt secrets and fakes
  * are remembered for the session's life (bounded: past `maxKnown` values, the oldest are forgotten).
@@ -307,7 +310,7 @@ export class Redactor {
   readonly #fakeValues = new Set<string>();
   readonly #key: Buffer;
   readonly #maxKnown: number;
-  #sweep: { regex: RegExp; table: Map<string, SweepEntry>; base64: boolean } | undefined;
+  #sweep: Sweep | undefined;
   #counts: Partial<Record<RedactionPlace, number>> = {};
   #exchanges = 0;
 
@@ -491,7 +494,6 @@ export class Redactor {
   /** Every other occurrence of what is known, in every encoding it travels in. */
   #sweepKnown(text: string, count: Counter): string {
     const sweep = this.#sweepTable();
-    if (sweep === undefined) return text;
     let out = text;
     sweep.regex.lastIndex = 0;
     if (sweep.regex.test(out)) {
@@ -502,23 +504,20 @@ export class Redactor {
         return entry.replacement;
       });
     }
-    if (sweep.base64 && this.#secrets.size > 0) {
+    const raw = sweep.raw;
+    if (raw !== undefined) {
       // A secret inside base64 (a Basic credential of a learnt password, an encoded JSON token holding one).
       out = out.replace(/[A-Za-z0-9+/_-]{12,}={0,2}/g, (run) => {
-        const decoded = Buffer.from(run, 'base64').toString('latin1');
-        for (const secret of this.#secrets.keys()) {
-          if (decoded.includes(secret)) {
-            count('repeated occurrence', run);
-            return this.settings.replacement;
-          }
-        }
-        return run;
+        raw.lastIndex = 0;
+        if (!raw.test(Buffer.from(run, 'base64').toString('latin1'))) return run;
+        count('repeated occurrence', run);
+        return this.settings.replacement;
       });
     }
     return out;
   }
 
-  #sweepTable(): { regex: RegExp; table: Map<string, SweepEntry>; base64: boolean } | undefined {
+  #sweepTable(): Sweep {
     if (this.#sweep !== undefined) return this.#sweep;
     const table = new Map<string, SweepEntry>();
     const r = this.settings.replacement;
@@ -540,9 +539,12 @@ export class Redactor {
       add(encodeURIComponent(real), encodeURIComponent(fake), kind);
       add(formEncode(real), formEncode(fake), kind);
     }
-    if (table.size === 0) return (this.#sweep = { regex: /(?!)/g, table, base64: false });
-    const variants = [...table.keys()].sort((a, b) => b.length - a.length);
-    this.#sweep = { regex: new RegExp(variants.map(escapeRegex).join('|'), 'g'), table, base64: true };
+    const alternation = (values: string[]): RegExp => new RegExp(values.sort((a, b) => b.length - a.length).map(escapeRegex).join('|'), 'g');
+    const secrets = [...this.#secrets.keys()];
+    this.#sweep = {
+      regex: table.size === 0 ? /(?!)/g : alternation([...table.keys()]), table,
+      raw: secrets.length === 0 ? undefined : alternation(secrets),
+    };
     return this.#sweep;
   }
 
