@@ -185,6 +185,16 @@ export function summarize(counts: Partial<Record<RedactionPlace, number>>, excha
 }
 
 const MIN_SWEPT_LENGTH = 6;
+
+/**
+ * Whether a secret is hunted everywhere once known, or only masked where it was found: sweeping a
+ * short word (a cookie set to `deleted`) or a short number (a PIN) out of every text would mangle
+ * unrelated text more than it protects.
+ */
+function isSweepable(v: string): boolean {
+  if (v.length < MIN_SWEPT_LENGTH || /^(true|false|null|undefined)$/i.test(v)) return false;
+  return v.length >= 8 || !/^([a-z]+|\d+)$/.test(v);
+}
 const MAX_DECODED_BODY = 256 * 1024 * 1024;
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const normalizeName = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -398,7 +408,7 @@ export class Redactor {
   /** Remembers a secret (and the parts it is made of: a Bearer token, the user:password of Basic). */
   #learnSecret(value: string): void {
     const v = value.trim();
-    if (v.length < MIN_SWEPT_LENGTH || v === this.settings.replacement || /^(true|false|null|undefined)$/i.test(v)) return;
+    if (!isSweepable(v) || v.includes(this.settings.replacement)) return;
     if (this.#secrets.has(v)) return;
     this.#secrets.set(v, true);
     if (this.#secrets.size > this.#maxKnown) this.#secrets.delete(this.#secrets.keys().next().value!);

@@ -88,6 +88,18 @@ describe('recording redaction', () => {
     });
   });
 
+  describe('what is hunted everywhere once known', () => {
+    it('a short word or number is masked where it was found, not swept from other texts', () => {
+      const { out } = run([
+        { responseHeaders: ['Set-Cookie', 'session=deleted; Max-Age=0'], responseBody: Buffer.from('{"status":"deleted","pin":"482913"}') },
+        { responseBody: Buffer.from('order 482913 was deleted') },
+      ]);
+      assert.deepEqual(out[0]!.responseHeaders, ['Set-Cookie', 'session=<redacted>; Max-Age=0']);
+      assert.equal(out[0]!.responseBody.toString(), '{"status":"deleted","pin":"<redacted>"}');
+      assert.equal(out[1]!.responseBody.toString(), 'order 482913 was deleted');
+    });
+  });
+
   describe('cookies', () => {
     it('keeps cookie names and Set-Cookie attributes, masks every value', () => {
       const { out } = run([{ requestHeaders: ['Cookie', 'theme=darkmode; sid=abc123456789'], responseHeaders: ['Set-Cookie', 'sid=abc123456789; Path=/; HttpOnly'] }]);
