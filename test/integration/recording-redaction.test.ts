@@ -267,6 +267,17 @@ describe('recordings never write a secret to disk (issue 14)', function () {
     assert.ok(found.includes('access_token of the login answer'), found);
   });
 
+  it('the warning for an answer too large to record does not log the secrets of its URL', async () => {
+    const { decoy, log } = await startDecoy({ shutdownGraceMs: 200, maxBodyBytes: 1024, stubsDir: folder(), watch: true });
+    decoys.push(decoy);
+    await admin(decoy.url, 'POST', '/recordings/start', { targetBaseUrl: upstream!.url });
+    const res = await clients.send(`${decoy.url}/api/big?access_token=${S.queryAccessToken}&hook=${S.slack}`);
+    assert.equal(res.status, 200);
+    await admin(decoy.url, 'POST', '/recordings/stop');
+    assert.match(log.text(), /GET \/api\/big\?access_token=%3Credacted%3E&hook=%3Credacted%3E: not recorded/);
+    assert.ok(!log.text().includes(S.queryAccessToken) && !log.text().includes(S.slack), log.text());
+  });
+
   describe('the journal', () => {
     it('stays raw by default, as WireMock\'s does', async () => {
       const decoy = await newDecoy({ proxyAll: upstream!.url });

@@ -93,6 +93,12 @@ export function parseRedaction(value: unknown, at: string): RedactionSettings {
   };
 }
 
+/** A URL with its secrets masked (secret-named query parameters, credential-looking values): for log lines. */
+export function redactUrl(url: string, settings: Partial<RedactionSettings> = {}): string {
+  const empty = Buffer.alloc(0);
+  return new Redactor(settings).redact({ method: 'GET', url, requestHeaders: [], requestBody: empty, status: 0, responseHeaders: [], responseBody: empty }).exchange.url;
+}
+
 /** Header names whose values are credentials (also matched by the name rules; listed for the docs and tests). */
 export const DEFAULT_REDACTED_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token',
   'x-access-token', 'x-session-id', 'x-csrf-token', 'x-xsrf-token', 'x-amz-security-token', 'x-goog-api-key', 'ocp-apim-subscription-key', 'x-functions-key'];
