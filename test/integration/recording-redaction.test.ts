@@ -1,6 +1,6 @@
 /**
  * Issue 14: recordings never write a secret (or, with --mask-pii, personal data) to disk by default.
- * The corpus (test/fixtures/secret-corpus) plants over 40 secrets and a handful of personal values in
+ * The corpus plants over 40 secrets and a handful of personal values in
  * every place a real exchange carries them; it goes through a real upstream by each way Decoy turns
  * traffic into files (`decoy record`, /__admin/recordings start and stop, a snapshot of the journal,
  * `decoy import har`), and then:
@@ -284,6 +284,17 @@ describe('recordings never write a secret to disk (issue 14)', function () {
       await sendCorpus(decoy.url, corpusRequests().slice(0, 2));
       const journal = await admin(decoy.url, 'GET', '/requests');
       assert.ok(journal.text.includes(S.loginPassword) && journal.text.includes(S.apiKeyHeader), 'the journal shows requests as sent');
+    });
+
+    it('decoy --redact-journal: the journal and the --verbose log show the requests with their secrets masked', async () => {
+      const cli = runCli(['--port', '0', '--host', '127.0.0.1', '--stubs', folder(), '--proxy-all', upstream!.url, '--redact-journal', '--verbose', '--no-watch']);
+      const url = await cliUrl(cli);
+      await sendCorpus(url, corpusRequests().slice(0, 2));
+      const journal = await admin(url, 'GET', '/requests');
+      assert.equal(journal.json.requests.length, 2, journal.text.slice(0, 300));
+      const leaked = SECRETS.filter((n) => spellings(n.value).some((sp) => journal.text.includes(sp) || cli.output().includes(sp)));
+      assert.deepEqual(leaked.map((n) => n.where), []);
+      assert.match(cli.output(), /GET \/api\/profile\?apiKey=%3Credacted%3E&access_token=%3Credacted%3E&page=2 → 200/);
     });
 
     it('with redactJournal, the journal, each request, the UI\'s log and the request log hold no secret; a snapshot of it still replays', async () => {

@@ -1,6 +1,6 @@
 /**
  * Recording: proxied serve events become ordinary stub definitions (one model: a recording is just
- * stubs). What is turned into a stub has been redacted first (the redaction module); this side makes
+ * stubs). What is turned into a stub has been redacted first; this side makes
  * sure replay still works: a request value that redaction changed becomes a matcher that accepts any
  * value, so the client's real request matches the recorded stub.
  */
