@@ -199,6 +199,9 @@ async function runImport(argv: string[]): Promise<void> {
   const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean } & RedactionFlags>();
   // HAR files and Pact contracts carry no schemas to check requests against: say so rather than ignore it.
   if (o.validateRequests && kind !== 'openapi') program.error(`--validate-requests needs an OpenAPI document; ${kind} files have no schemas to check requests against`);
+  // Redaction is for real traffic: an OpenAPI document or a Pact contract is written by hand.
+  const redactionFlag = program.options.find((opt) => opt.long !== undefined && /^--(redact|mask-pii|no-default-redaction)/.test(opt.long) && program.getOptionValueSource(opt.attributeName()) === 'cli');
+  if (redactionFlag && kind !== 'har') program.error(`${redactionFlag.long} applies to HAR files (recorded traffic); ${kind} files are written by hand and are not redacted`);
   const logger = createLogger({ format: 'pretty' });
   const { importerFor } = await import('../sources/importers/index.js');
   const { writeImported } = await import('../sources/importers/write-stubs.js');

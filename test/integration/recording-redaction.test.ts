@@ -255,6 +255,12 @@ describe('recordings never write a secret to disk (issue 14)', function () {
     assert.deepEqual(leaks(out, [...SECRETS, ...PERSONAL]), []);
   });
 
+  it('decoy import refuses redaction flags for files that are not recorded traffic (OpenAPI, Pact), saying why', async () => {
+    const cli = runCli(['import', 'pact', path.join(folder(), 'orders.pact.json'), '--out', folder(), '--mask-pii']);
+    assert.notEqual(await cli.exited, 0);
+    assert.match(cli.output(), /--mask-pii applies to HAR files \(recorded traffic\); pact files are written by hand/);
+  });
+
   it('only an explicit --no-default-redaction turns the defaults off (then only what is named is masked)', async () => {
     const dir = folder();
     const decoy = await newDecoy({ stubsDir: dir, watch: true });
