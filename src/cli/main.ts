@@ -265,7 +265,7 @@ async function record(argv: string[]): Promise<void> {
     },
   });
   await decoy.start();
-  logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
+  // Listening for the signals before saying where to send traffic: a stop that comes at once still writes the recording.
   exitOnSignals(logger, async (signal) => {
     logger.info(`${signal}: writing the recording`);
     const result = await decoy.stopRecording();
@@ -273,6 +273,7 @@ async function record(argv: string[]): Promise<void> {
     if (result) logger.info(result.redaction.summary);
     await decoy.stop();
   });
+  logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
 }
 
 /**
