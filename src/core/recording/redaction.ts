@@ -466,9 +466,27 @@ export class Redactor {
         return match.slice(0, at) + this.#mask(part, place, count) + match.slice(at + part.length);
       });
     }
+    if (out.includes('=')) out = this.#embeddedParameters(out, place, count);
     if (this.settings.maskPii) out = this.#pii(out, count);
     if (count !== undefined) out = this.#sweepKnown(out, count);
     return out;
+  }
+
+  /**
+   * `name=value` pairs inside a text, after `?`, `&`, `#` or `;` (a URL in a JSON member or a Location
+   * header, an OAuth implicit-flow fragment, a cookie string echoed in a body): a secret name's value is masked.
+   */
+  #embeddedParameters(text: string, place: RedactionPlace, count: Counter | undefined): string {
+    return text.replace(/([?&#;]\s*)([A-Za-z0-9_.[\]-]+)=([^&#\s"'<>;,]+)/g, (m, lead: string, name: string, value: string) => {
+      if (!this.isSecretName(name) && !this.#queryParameters.has(name)) return m;
+      let decoded = value;
+      try { decoded = decodeFormComponent(value); } catch { /* kept as written */ }
+      if (decoded.includes(this.settings.replacement) || value.includes(formEncode(this.settings.replacement))) return m;
+      this.#learnSecret(decoded);
+      count?.(place, decoded);
+      // The mask as it is, as the sweep writes it: recognisable wherever the text is read.
+      return `${lead}${name}=${this.settings.replacement}`;
+    });
   }
 
   #pii(text: string, count: Counter | undefined): string {
@@ -691,6 +709,12 @@ export class Redactor {
     const walk = (v: unknown, name: string | undefined, pointer: string): unknown => {
       if ((name !== undefined && this.isSecretName(name)) || named.has(pointer)) return maskAll(v);
       if (typeof v === 'string') {
+        const inner = /^\s*[{[]/.test(v) ? this.#json(v, count) : undefined;
+        if (inner !== undefined) {
+          // JSON inside a JSON string (an event payload, a JWT claim set): its members are walked too.
+          if (inner !== v) changed = true;
+          return inner;
+        }
         const r = this.settings.maskPii && name !== undefined && PHONE_NAMES.has(normalizeName(name)) && /\d{6,}/.test(v.replace(/\D/g, ''))
           ? this.#phoneByName(v, count) : this.#text(v, 'JSON member', count);
         if (r !== v) changed = true;
@@ -723,6 +747,10 @@ export class Redactor {
     let out = text.replace(/<((?:[\w.-]+:)?([\w.-]+))(\s[^<>]*)?>([^<]*)<\/\1\s*>/g, (m, qname: string, local: string, attrs: string | undefined, inner: string) => {
       if (!this.isSecretName(local) || inner.trim() === '') return m;
       return `<${qname}${attrs ?? ''}>${this.#mask(unescapeXml(inner), 'XML element', count)}</${qname}>`;
+    });
+    out = out.replace(/<((?:[\w.-]+:)?([\w.-]+))(\s[^<>]*)?>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*<\/\1\s*>/g, (m, qname: string, local: string, attrs: string | undefined, inner: string) => {
+      if (!this.isSecretName(local) || inner.trim() === '') return m;
+      return `<${qname}${attrs ?? ''}><![CDATA[${this.#mask(inner, 'XML element', count)}]]></${qname}>`;
     });
     out = out.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (m, inner: string) => {
       const r = this.#text(inner, 'XML element', count);

@@ -100,6 +100,26 @@ describe('recording redaction', () => {
     });
   });
 
+  describe('secrets inside other values', () => {
+    it('a secret-named parameter of a URL inside a header or a JSON member, and an OAuth implicit-flow fragment', () => {
+      const { out, text } = run([{
+        responseHeaders: ['Location', 'https://app.test/cb#access_token=frag-Token-5150&state=xyz', 'Link', '<https://api.test/items?page=2&api_key=link-Key-7788>; rel="next"'],
+        responseBody: json({ next: 'https://api.test/items?page=3&session_id=url-Session-9911' }),
+      }]);
+      for (const s of ['frag-Token-5150', 'link-Key-7788', 'url-Session-9911']) assert.ok(!text.includes(s), `${s} in:\n${text}`);
+      assert.equal(out[0]!.responseHeaders[1], 'https://app.test/cb#access_token=<redacted>&state=xyz');
+      assert.match(out[0]!.responseHeaders[3]!, /page=2&api_key=<redacted>>; rel="next"/);
+    });
+    it('members of JSON held in a JSON string', () => {
+      const { out } = run([{ responseHeaders: ['Content-Type', 'application/json'], responseBody: json({ payload: JSON.stringify({ user: 'ada', password: 'inner-Pass-2024' }) }) }]);
+      assert.deepEqual(JSON.parse(JSON.parse(out[0]!.responseBody.toString()).payload), { user: 'ada', password: '<redacted>' });
+    });
+    it('a CDATA section inside an XML element named as a secret', () => {
+      const { out } = run([{ responseHeaders: ['Content-Type', 'text/xml'], responseBody: Buffer.from('<r><ApiKey><![CDATA[cdata-Key-6060]]></ApiKey><Note><![CDATA[hello]]></Note></r>') }]);
+      assert.equal(out[0]!.responseBody.toString(), '<r><ApiKey><![CDATA[<redacted>]]></ApiKey><Note><![CDATA[hello]]></Note></r>');
+    });
+  });
+
   describe('cookies', () => {
     it('keeps cookie names and Set-Cookie attributes, masks every value', () => {
       const { out } = run([{ requestHeaders: ['Cookie', 'theme=darkmode; sid=abc123456789'], responseHeaders: ['Set-Cookie', 'sid=abc123456789; Path=/; HttpOnly'] }]);
