@@ -31,6 +31,8 @@ import { compileProxySpec } from './core/response/static-response.js';
 import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
 import { Recorder } from './proxy/recorder.js';
+import type { RedactionReport, RedactionSettings } from './core/recording/redaction.js';
+import { createJournalRedaction } from './core/recording/journal-redaction.js';
 import type { Stub } from './core/stub.js';
 import { createCorsPolicy, type CorsOptions } from './http/cors.js';
 import { prepareTls, type TlsOptions, type TlsSetup } from './http/tls.js';
@@ -110,6 +112,12 @@ export interface DecoyOptions {
   openapi?: string[];
   /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
   validateRequests?: boolean;
+  /**
+   * Mask secrets (and, with `maskPii`, personal data) in what the journal (`GET /__admin/requests`), the
+   * UI's live log and the `verbose` request log show, as a recording masks them: `true` for the defaults,
+   * or redaction settings. Default false: the journal is raw, as WireMock's is.
+   */
+  redactJournal?: boolean | Partial<RedactionSettings>;
   /** Longest a HANG or STALL_BODY socket is held, in ms. Default 10 minutes. */
   maxHangMs?: number;
   /** Forward every request no stub matches to this base URL (partial mocking). */
@@ -168,7 +176,7 @@ export interface Decoy {
   /** Resolves once pending file changes have been applied (useful in tests). */
   settled(): Promise<void>;
   /** Stops a running recording and writes it (what `decoy record` does on exit). */
-  stopRecording(): Promise<{ written: string[] } | undefined>;
+  stopRecording(): Promise<{ written: string[]; redaction: RedactionReport } | undefined>;
   /** The Prometheus metrics served at `/__admin/metrics`. */
   readonly metrics: DecoyMetrics;
   /** Its name among the services (`default` for the main one). */
@@ -193,7 +201,7 @@ interface ServiceEntry {
 
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
-  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests'] as const;
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
 
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   return createService(options, new Map(), true);
@@ -206,6 +214,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.stableData ? { stableData: true } : {}),
   });
+  // Only with the option: the journal keeps events as served, and masks them when they are read.
+  if (options.redactJournal) engine.journal.view = createJournalRedaction(options.redactJournal === true ? {} : options.redactJournal);
   let hungLimitWarned = false;
   const delivery: DeliveryOptions = {
     maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs, hung: new Set<Socket>(), maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
@@ -355,7 +365,8 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     },
     async stopRecording() {
       if (activeRecorder?.status !== 'Recording') return undefined;
-      return { written: (await activeRecorder.stop()).written };
+      const { written, redaction } = await activeRecorder.stop();
+      return { written, redaction };
     },
 
     async start() {

@@ -113,14 +113,15 @@ export function RecordingView(props: { entries: LiveEntry[]; version: number }) 
   const [status, setStatus] = useState<string>('…');
   const [target, setTarget] = useState('');
   const [since, setSince] = useState<number>();
-  const [result, setResult] = useState<{ mappings: Array<Record<string, any>>; written?: string[] }>();
+  const [result, setResult] = useState<{ mappings: Array<Record<string, any>>; written?: string[]; redaction?: { summary: string } }>();
+  const [maskPii, setMaskPii] = useState(false);
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState<string>();
   const refresh = () => api<{ status: string }>('GET', '/recordings/status').then((s) => setStatus(s.status), (e: Error) => setError(e.message));
   useEffect(() => { void refresh(); }, []);
   const start = async () => {
     try {
-      await api('POST', '/recordings/start', { targetBaseUrl: target.trim() });
+      await api('POST', '/recordings/start', { targetBaseUrl: target.trim(), ...(maskPii ? { redact: { maskPii: true } } : {}) });
       setSince(Date.now());
       setResult(undefined);
       setSaved(undefined);
@@ -150,10 +151,11 @@ export function RecordingView(props: { entries: LiveEntry[]; version: number }) 
   const captured = since === undefined ? [] : props.entries.filter((e) => e.proxiedTo !== undefined && e.time >= since - 1000);
   return html`<div class="recording-view">
     <h2>Recording</h2>
-    <p class="muted">While recording, requests that no stub matches are forwarded to the target; each answer becomes a stub.</p>
+    <p class="muted">While recording, requests that no stub matches are forwarded to the target; each answer becomes a stub. Secrets (credential headers and cookies, secret-named fields, tokens and keys wherever they appear) are masked before anything is kept.</p>
     <div class="toolbar">
       <input type="url" placeholder="http://localhost:9000" value=${target} data-testid="record-target" onInput=${(e: Event) => setTarget((e.target as HTMLInputElement).value)} />
       <button class="primary" disabled=${status === 'Recording' || !target.trim()} onClick=${start} data-testid="record-start">Start recording</button>
+      <label class="muted"><input type="checkbox" checked=${maskPii} disabled=${status === 'Recording'} data-testid="record-mask-pii" onChange=${(e: Event) => setMaskPii((e.target as HTMLInputElement).checked)} /> Mask personal data</label>
       <button class="danger" disabled=${status !== 'Recording'} onClick=${stop} data-testid="record-stop">Stop</button>
       <span data-testid="record-status" class=${`badge ${status === 'Recording' ? 's-5xx' : ''}`}>${status}</span>
     </div>
@@ -161,6 +163,7 @@ export function RecordingView(props: { entries: LiveEntry[]; version: number }) 
     ${since !== undefined ? html`<h3>Captured (${captured.length})</h3>
       <table class="rules" data-testid="record-captured"><tbody>${captured.slice(0, 200).map((e) => html`<tr><td class="c-method">${e.method}</td><td class="mono">${e.url}</td><td class="num">${e.status || '—'}</td></tr>`)}</tbody></table>` : null}
     ${result ? html`<h3>Recorded stubs (${result.mappings.length})</h3>
+      ${result.redaction ? html`<div class="note" data-testid="record-redaction">${result.redaction.summary}</div>` : null}
       <table class="rules" data-testid="record-result"><tbody>${result.mappings.map((m) => html`<tr><td class="c-method">${m.request?.method}</td><td class="mono">${m.request?.url ?? m.request?.urlPath ?? m.request?.urlPattern ?? ''}</td><td class="num">${m.response?.status}</td><td>${m.name ?? ''}</td></tr>`)}</tbody></table>
       ${result.written?.length ? html`<div class="note">Written to: ${result.written.join(', ')}</div>`
         : html`<div><button onClick=${save} data-testid="record-save">Save to files</button> ${saved ? html`<span class="note">${saved}</span>` : null}</div>`}` : null}

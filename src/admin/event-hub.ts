@@ -109,7 +109,7 @@ export class EventHub {
       for (const c of this.#slotCounts) c[slot] = 0;
     }
     this.#slotCounts[STATUS_CLASSES.indexOf(statusClass(e.response?.status ?? 0))]![slot]! += 1;
-    if (this.#subscribers.size > 0) this.#publish({ type: 'served', data: liveEntry(e) });
+    if (this.#subscribers.size > 0) this.#publish({ type: 'served', data: liveEntry(this.#engine.journal.view?.(e) ?? e) });
   }
 
   #publish(message: HubMessage): void {

@@ -109,6 +109,7 @@ export function buildProgram(): Command {
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
     .option('--no-journal', 'keep no journal of requests')
+    .option('--redact-journal', 'mask secrets in the journal (GET /__admin/requests), the UI and the request log, as recordings mask them (the journal is raw otherwise, as WireMock\'s is)')
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions, generated bodies): the same seed gives the same faults and data', parseCount)
     .option('--openapi <file>', 'mock an OpenAPI document (Swagger 2.0, OpenAPI 3.0/3.1): every operation becomes stubs (repeatable)', collect, [])
     .option('--validate-requests', 'a request to an operation of an --openapi document that breaks it gets a 400 listing every violation')
@@ -144,14 +145,50 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** `decoy import <kind> <file...> --out DIR`: another format's descriptions written as stub files. */
+function parseRegex(value: string, previous: string[] = []): string[] {
+  try {
+    new RegExp(value);
+  } catch (e) {
+    throw new InvalidArgumentError(`is not a valid regular expression: ${(e as Error).message}`);
+  }
+  if (new RegExp(value).test('')) throw new InvalidArgumentError('matches the empty text; give a pattern for the values to mask');
+  return [...previous, value];
+}
+
+/** The redaction options `decoy record` and `decoy import har` share (what is masked before anything is written). */
+function addRedactionOptions(command: Command): Command {
+  return command
+    .option('--redact-header <name>', 'mask this header too (credential headers such as Authorization, Cookie, Set-Cookie, X-Api-Key always are; repeatable)', collect, [])
+    .option('--redact-query <name>', 'mask this query parameter (repeatable)', collect, [])
+    .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.id (repeatable)', collect, [])
+    .option('--redact-name <name>', 'mask every header, query parameter, form or multipart field, XML element or attribute and JSON member of this name; * matches any run of characters (repeatable)', collect, [])
+    .option('--redact-pattern <regex>', 'mask every value matching this regular expression, wherever it appears (repeatable)', parseRegex, [])
+    .option('--mask-pii', 'replace e-mail addresses, phone numbers, card numbers, IBANs and US SSNs with synthetic values of the same shape')
+    .option('--no-default-redaction', 'turn off the built-in secret names, credential headers and credential value patterns (only what you name is masked)')
+    .option('--redaction <text>', 'what masked values become', '<redacted>');
+}
+
+interface RedactionFlags {
+  redactHeader: string[]; redactQuery: string[]; redactJsonPath: string[]; redactName: string[]; redactPattern: string[];
+  maskPii?: boolean; defaultRedaction: boolean; redaction: string;
+}
+
+/** The flags as the recording spec's `redact` object. */
+function redactSpec(o: RedactionFlags): Record<string, unknown> {
+  return {
+    headers: o.redactHeader, queryParameters: o.redactQuery, jsonPaths: o.redactJsonPath, names: o.redactName, patterns: o.redactPattern,
+    maskPii: o.maskPii ?? false, defaults: o.defaultRedaction, replacement: o.redaction,
+  };
+}
+
 export function buildImportProgram(): Command {
-  return new Command('decoy import')
+  return addRedactionOptions(new Command('decoy import')
     .description('Turn other descriptions of an API into stub files: decoy import openapi spec.yaml --out stubs/')
     .argument('<kind>', 'what the files are: openapi, har or pact')
     .argument('<files...>', 'the files to import')
     .requiredOption('-o, --out <dir>', 'folder to write the stub files into (created if missing)')
     .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']).default('yaml'))
-    .option('--validate-requests', 'openapi: stubs also check requests against the document (400 listing every violation)')
+    .option('--validate-requests', 'openapi: stubs also check requests against the document (400 listing every violation)'))
     .showHelpAfterError('(run decoy import --help for the options)');
 }
 
@@ -159,9 +196,12 @@ async function runImport(argv: string[]): Promise<void> {
   const program = buildImportProgram();
   program.parse(argv, { from: 'user' });
   const [kind, files] = program.processedArgs as [string, string[]];
-  const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean }>();
+  const o = program.opts<{ out: string; format: 'yaml' | 'json'; validateRequests?: boolean } & RedactionFlags>();
   // HAR files and Pact contracts carry no schemas to check requests against: say so rather than ignore it.
   if (o.validateRequests && kind !== 'openapi') program.error(`--validate-requests needs an OpenAPI document; ${kind} files have no schemas to check requests against`);
+  // Redaction is for real traffic: an OpenAPI document or a Pact contract is written by hand.
+  const redactionFlag = program.options.find((opt) => opt.long !== undefined && /^--(redact|mask-pii|no-default-redaction)/.test(opt.long) && program.getOptionValueSource(opt.attributeName()) === 'cli');
+  if (redactionFlag && kind !== 'har') program.error(`${redactionFlag.long} applies to HAR files (recorded traffic); ${kind} files are written by hand and are not redacted`);
   const logger = createLogger({ format: 'pretty' });
   const { importerFor } = await import('../sources/importers/index.js');
   const { writeImported } = await import('../sources/importers/write-stubs.js');
@@ -171,26 +211,30 @@ async function runImport(argv: string[]): Promise<void> {
   } catch (e) {
     program.error((e as Error).message);
   }
-  const result = await importer!(files, { validateRequests: o.validateRequests ?? false });
+  let redaction;
+  try {
+    const { parseRedaction } = await import('../core/recording/redaction.js');
+    redaction = parseRedaction(redactSpec(o), '--redact');
+  } catch (e) {
+    program.error((e as Error).message);
+  }
+  const result = await importer!(files, { validateRequests: o.validateRequests ?? false, redaction });
   for (const w of result.warnings) logger.warn(w);
+  for (const n of result.notes ?? []) logger.info(n);
   const written = await writeImported(result.stubs, o.out, o.format);
   logger.info(`wrote ${written.length} stub file(s) with ${result.stubs.length} stub(s) to ${o.out}`);
 }
 
 /** `decoy record`: proxy to a real service and write what passes as stub files when stopped. */
 export function buildRecordProgram(): Command {
-  return new DecoyCommand('decoy record')
-    .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted.')
+  return addRedactionOptions(new DecoyCommand('decoy record')
+    .description('Proxy every request to --target and, when stopped (Ctrl-C / SIGTERM), write each distinct exchange as a stub file, secrets redacted (see --no-default-redaction).')
     .requiredOption('-t, --target <url>', 'the real service to record, e.g. https://api.example.com')
     .option('-s, --stubs <dir>', 'folder to write stub files into (created if missing)', './stubs')
     .option('-p, --port <port>', 'port to listen on; point your app here instead of at the target', parsePort, 8080)
     .option('-H, --host <host>', 'interface to bind', '0.0.0.0')
     .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']))
-    .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, [])
-    .option('--redact-header <name>', 'mask this header too (Authorization, Cookie, Set-Cookie, X-Api-Key always are; repeatable)', collect, [])
-    .option('--redact-query <name>', 'mask this query parameter (repeatable)', collect, [])
-    .option('--redact-json-path <path>', 'mask this JSONPath field of JSON bodies, e.g. $.customer.email (repeatable)', collect, [])
-    .option('--redaction <text>', 'what masked values become', '<redacted>')
+    .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, []))
     .option('--repeats-as-scenarios', 'record successive different answers to the same request as a scenario')
     .addOption(proxyInsecureOption())
     .addOption(proxyTimeoutOption())
@@ -204,10 +248,9 @@ async function record(argv: string[]): Promise<void> {
   dropFalseSwitches(program, process.env);
   program.parse(argv, { from: 'user' });
   const o = program.opts<{
-    target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[]; redactHeader: string[];
-    redactQuery: string[]; redactJsonPath: string[]; redaction: string; repeatsAsScenarios?: boolean; proxyInsecure?: boolean;
-    proxyTimeout: number; maxBodySize: number; logFormat: LogFormat;
-  }>();
+    target: string; stubs: string; port: number; host: string; format?: 'yaml' | 'json'; captureHeader: string[];
+    repeatsAsScenarios?: boolean; proxyInsecure?: boolean; proxyTimeout: number; maxBodySize: number; logFormat: LogFormat;
+  } & RedactionFlags>();
   const logger = createLogger({ format: o.logFormat });
   mkdirSync(o.stubs, { recursive: true });
   const decoy = createDecoy({
@@ -217,18 +260,20 @@ async function record(argv: string[]): Promise<void> {
     recordSpec: {
       ...(o.format ? { format: o.format } : {}),
       captureHeaders: Object.fromEntries(o.captureHeader.map((h) => [h, {}])),
-      redact: { headers: o.redactHeader, queryParameters: o.redactQuery, jsonPaths: o.redactJsonPath, replacement: o.redaction },
+      redact: redactSpec(o),
       repeatsAsScenarios: o.repeatsAsScenarios ?? false,
     },
   });
   await decoy.start();
-  logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
+  // Listening for the signals before saying where to send traffic: a stop that comes at once still writes the recording.
   exitOnSignals(logger, async (signal) => {
     logger.info(`${signal}: writing the recording`);
     const result = await decoy.stopRecording();
     logger.info(`recorded ${result?.written.length ?? 0} file(s)${result?.written.length ? `: ${result.written.join(', ')}` : ''}`);
+    if (result) logger.info(result.redaction.summary);
     await decoy.stop();
   });
+  logger.info(`Recording: ${decoy.url} → ${o.target}; stubs go to ${o.stubs} when you stop (Ctrl-C)`);
 }
 
 /**
@@ -261,7 +306,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
@@ -303,6 +348,7 @@ async function main(): Promise<void> {
     maxHungSockets: opts.maxHungSockets, maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
     requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
     journalSize: opts.journal ? opts.journalSize : 0,
+    ...(opts.redactJournal ? { redactJournal: true } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.stableData ? { stableData: true } : {}),
     ...(opts.openapi.length ? { openapi: opts.openapi } : {}),

@@ -6,6 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
+import { redactUrl } from '../core/recording/redaction.js';
 import { DecoyRequest } from '../core/request.js';
 import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
 import type { NotMatched } from '../core/engine.js';
@@ -106,14 +107,16 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     if (proxy !== undefined) {
       const recording = recorder !== undefined && proxy === recorder.target;
       if (event) event.proxiedTo = proxy.baseUrl;
-      const forward = () => forwarder.forward(req, res, body, proxy, (result) => {
+      // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
+      const forward = () => forwarder.forward(req, res, received, proxy, (result) => {
         if (event) event.response = result;
         finished();
         if (!recording) return;
         if (result.complete) {
           recorder!.capture({ method: request.method, url: request.url, requestHeaders: req.rawHeaders, requestBody: body, status: result.status, responseHeaders: result.headers, responseBody: result.body });
         } else if (result.status !== 499) {
-          logger.warn(`${request.method} ${request.url}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
+          // A log line is often kept on disk too: its URL is masked as a recording would write it.
+          logger.warn(`${request.method} ${redactUrl(request.url)}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
         }
       }, recording ? recordLimit + 1 : undefined);
       if (plan !== undefined && plan.delayMs > 0) {

@@ -28,7 +28,9 @@ export interface RequestLogFields {
 
 /** Logs every request `engine` serves at info level; returns the unsubscribe. */
 export function logRequests(engine: MockEngine, logger: Logger): () => void {
-  return engine.onServed((event) => {
+  return engine.onServed((served) => {
+    // With --redact-journal, the log line shows what the journal shows: secrets masked.
+    const event = engine.journal.view?.(served) ?? served;
     const fields = requestLogFields(engine, event);
     logger.info(fields, summary(fields));
   });

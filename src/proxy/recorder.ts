@@ -5,7 +5,8 @@
  */
 import type { MockEngine } from '../core/engine.js';
 import { DecoyError } from '../core/errors.js';
-import { DEFAULT_REDACTED_HEADERS, recordedName, requestKey, toStub, type RecordedExchange, type RecordOptions, type RecordedStub } from '../core/recording/to-stub.js';
+import { recordedName, requestKey, toStub, type RecordedExchange, type RecordOptions, type RecordedStub, type RedactedPair } from '../core/recording/to-stub.js';
+import { parseRedaction, Redactor, type RedactionReport } from '../core/recording/redaction.js';
 import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
@@ -16,6 +17,13 @@ import type { RequestPatternDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern } from '../core/stub-schema.js';
 
 export type RecordingStatus = 'NeverStarted' | 'Recording' | 'Stopped';
+
+/** What stopping a recording or taking a snapshot made: the stubs, the files written, what was redacted. */
+export interface RecordingResult {
+  stubs: Stub[];
+  written: string[];
+  redaction: RedactionReport;
+}
 
 export interface RecordingSpec {
   options: RecordOptions;
@@ -45,12 +53,6 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
   const rbp = body.requestBodyPattern as { matcher?: unknown } | undefined;
   const matcher = rbp?.matcher ?? 'auto';
   if (!['auto', 'equalTo', 'equalToJson', 'none'].includes(String(matcher))) throw invalid(`requestBodyPattern.matcher must be one of "auto", "equalTo", "equalToJson", "none" (got ${JSON.stringify(matcher)})`, '/requestBodyPattern/matcher');
-  const redact = (body.redact ?? {}) as { headers?: unknown; queryParameters?: unknown; jsonPaths?: unknown; replacement?: unknown };
-  const list = (v: unknown, at: string): string[] => {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`${at} must be a list of strings`, `/redact/${at}`);
-    return v as string[];
-  };
   const size = (v: unknown, fallback: number): number => {
     if (v === undefined) return fallback;
     const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(String(v).trim());
@@ -73,12 +75,7 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
     options: {
       captureHeaders,
       requestBodyPattern: matcher as RecordOptions['requestBodyPattern'],
-      redaction: {
-        headers: [...DEFAULT_REDACTED_HEADERS, ...list(redact.headers, 'headers').map((h) => h.toLowerCase())],
-        queryParameters: list(redact.queryParameters, 'queryParameters'),
-        jsonPaths: list(redact.jsonPaths, 'jsonPaths'),
-        replacement: typeof redact.replacement === 'string' ? redact.replacement : '<redacted>',
-      },
+      redaction: parseRedaction(body.redact, '/redact'),
       extractTextOver: size(extract.textSizeThreshold, 64 * 1024),
       extractBinaryOver: size(extract.binarySizeThreshold, 16 * 1024),
     },
@@ -113,37 +110,43 @@ export class Recorder {
     if (this.#exchanges.length > MAX_EXCHANGES) this.#exchanges.shift();
   }
 
-  async stop(): Promise<{ stubs: Stub[]; written: string[] }> {
+  async stop(): Promise<RecordingResult> {
     if (this.status !== 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'no recording is running');
     this.status = 'Stopped';
     this.target = undefined;
     return this.#make(this.#exchanges, this.#spec!);
   }
 
-  snapshot(exchanges: RecordedExchange[], body: Record<string, unknown>): Promise<{ stubs: Stub[]; written: string[] }> {
+  snapshot(exchanges: RecordedExchange[], body: Record<string, unknown>): Promise<RecordingResult> {
     return this.#make(exchanges, parseRecordingSpec(body));
   }
 
   /** Exchanges → redacted stub definitions: identical requests once, or in order as a scenario. */
-  async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<{ stubs: Stub[]; written: string[] }> {
-    const groups = new Map<string, RecordedExchange[]>();
-    for (const e of exchanges) {
-      if (spec.filter && !spec.filter.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))) continue;
-      const key = requestKey(e, spec.options);
+  async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<RecordingResult> {
+    const kept = spec.filter ? exchanges.filter((e) => spec.filter!.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))) : exchanges;
+    // Two passes: every secret of every exchange is known before any exchange is written, so a token a
+    // later answer hands out is masked in the earlier requests that carried it too.
+    const redactor = new Redactor(spec.options.redaction);
+    for (const e of kept) redactor.learn(e);
+    const groups = new Map<string, Array<RedactedPair & { counts: ReturnType<Redactor['redact']>['counts'] }>>();
+    for (const e of kept) {
+      const { exchange, counts } = redactor.redact(e);
+      const key = requestKey(exchange, spec.options);
       const list = groups.get(key) ?? [];
-      list.push(e);
+      list.push({ original: e, redacted: exchange, counts });
       groups.set(key, list);
     }
     const recorded: Array<RecordedStub & { name: string }> = [];
     for (const [key, list] of groups) {
-      const base = recordedName(list[0]!, key);
+      const base = recordedName(list[0]!.redacted, key);
       // Successive different responses to the same request, as a scenario that replays them in order.
       const distinct = spec.repeatsAsScenarios
-        ? list.filter((e, i) => i === 0 || !(e.status === list[i - 1]!.status && e.responseBody.equals(list[i - 1]!.responseBody)))
+        ? list.filter((p, i) => i === 0 || !(p.redacted.status === list[i - 1]!.redacted.status && p.redacted.responseBody.equals(list[i - 1]!.redacted.responseBody)))
         : [list[0]!];
-      distinct.forEach((e, i) => {
+      distinct.forEach((p, i) => {
         const name = distinct.length === 1 ? base : `${base}-${i + 1}`;
-        const r = toStub(e, spec.options, name);
+        redactor.count(p.counts);
+        const r = toStub(p, spec.options, name);
         if (distinct.length > 1) {
           r.definition.scenarioName = base;
           r.definition.requiredScenarioState = i === 0 ? 'Started' : `${base}-${i + 1}`;
@@ -154,7 +157,7 @@ export class Recorder {
     }
     if (spec.persist && this.folder) {
       const written = await this.folder.saveRecorded(recorded, spec.format);
-      return { stubs: written.stubs, written: written.files };
+      return { stubs: written.stubs, written: written.files, redaction: redactor.report() };
     }
     const stubs: Stub[] = [];
     for (const r of recorded) {
@@ -167,6 +170,6 @@ export class Recorder {
       this.engine.putStub(stub);
       stubs.push(stub);
     }
-    return { stubs, written: [] };
+    return { stubs, written: [], redaction: redactor.report() };
   }
 }

@@ -46,7 +46,8 @@ describe('importers', () => {
       for (const secret of ['eyJhbGciOiJIUzI1NiJ9', 's3cr3t-session-id']) assert.ok(!json.includes(secret), `${secret} leaked: ${json}`);
       const products = stubs[0]!;
       assert.deepEqual(Object.keys(products.response!.headers as object).sort(), ['cache-control', 'content-type']);
-      assert.deepEqual((stubs[1]!.response!.headers as Record<string, string>)['set-cookie'], '<redacted>');
+      // The cookie's value is masked; its name and attributes are kept, so replay sets the same cookie.
+      assert.match((stubs[1]!.response!.headers as Record<string, string>)['set-cookie']!, /^[^=]+=<redacted>(;|$)/);
     });
 
     it('serves what the HAR recorded once written to a stubs folder', async function () {

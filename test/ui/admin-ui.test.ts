@@ -242,6 +242,33 @@ describe('web admin UI (browser)', function () {
     }
   });
 
+  it('the recording tab says what was redacted, and with "Mask personal data" the written stubs hold neither the token nor the e-mail', async () => {
+    let upstream: Upstream | undefined;
+    try {
+      upstream = await startUpstream((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"access_token":"ui-Secret-Token-4711","email":"grace.hopper@corp-mail.test"}');
+      });
+      const p = await open({}, 'Recording');
+      await live(p);
+      await p.getByTestId('record-target').fill(upstream.url);
+      await p.getByTestId('record-mask-pii').check();
+      await p.getByTestId('record-start').click();
+      await p.getByTestId('record-status').getByText('Recording').waitFor();
+      assert.equal((await call('/api/session')).status, 200);
+      await p.getByTestId('record-captured').getByText('/api/session').waitFor();
+      await p.getByTestId('record-stop').click();
+      const summary = await p.getByTestId('record-redaction').innerText();
+      assert.match(summary, /^redacted 2 values in 1 exchange: 1 JSON member, 1 e-mail address$/);
+      const written = (await p.getByText(/Written to: /).innerText()).replace('Written to: ', '').split(', ');
+      const text = readFileSync(path.join(folder.dir, written[0]!), 'utf8');
+      assert.ok(!text.includes('ui-Secret-Token-4711') && !text.includes('grace.hopper'), text);
+      await screenshot(p, 'recording-redaction');
+    } finally {
+      await upstream?.close();
+    }
+  });
+
   it('asks for the admin token once, and keeps it for the tab', async () => {
     const p = await open({ adminToken: 's3cret' });
     const dialog = p.getByTestId('token-dialog');

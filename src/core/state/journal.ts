@@ -74,6 +74,17 @@ export class ServeEvent {
     return `HTTP/${this.httpVersion}`;
   }
 
+  /**
+   * A copy with other request and response contents and the same id (what `--redact-journal` shows
+   * instead of the event as it was served).
+   */
+  withContents(url: string, rawHeaders: readonly string[], body: Buffer, response: JournalResponse | undefined, proxiedTo: string | undefined): ServeEvent {
+    const copy = new ServeEvent(this.loggedAt, this.method, url, rawHeaders, body, this.connection, this.httpVersion, this.stub, response, this.totalMs, this.faults);
+    copy.#id = this.id;
+    copy.proxiedTo = proxiedTo;
+    return copy;
+  }
+
   /** `Host` as the client sent it, else the address it connected to. */
   get host(): string {
     for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
@@ -85,6 +96,11 @@ export class ServeEvent {
 
 export class Journal {
   readonly capacity: number;
+  /**
+   * What readers see of each event, when set (`--redact-journal`: the event with secrets masked); the
+   * journal keeps the event as served, so recording stays cheap and the view is made only when read.
+   */
+  view: ((event: ServeEvent) => ServeEvent) | undefined;
   #buffer: Array<ServeEvent | undefined>;
   /** Index where the next event goes. */
   #next = 0;
@@ -115,6 +131,12 @@ export class Journal {
 
   /** Events, newest first (WireMock's order). */
   newestFirst(): ServeEvent[] {
+    const events = this.#newestFirst();
+    const view = this.view;
+    return view === undefined ? events : events.map(view);
+  }
+
+  #newestFirst(): ServeEvent[] {
     const out: ServeEvent[] = [];
     for (let i = 1; i <= this.#size; i++) {
       const e = this.#buffer[(this.#next - i + this.capacity) % this.capacity];
@@ -124,14 +146,20 @@ export class Journal {
   }
 
   get(id: string): ServeEvent | undefined {
-    return this.newestFirst().find((e) => e.id === id);
+    const e = this.#newestFirst().find((x) => x.id === id);
+    return e === undefined || this.view === undefined ? e : this.view(e);
   }
 
   /** Removes the events `predicate` selects; returns them, oldest first. */
   remove(predicate: (e: ServeEvent) => boolean): ServeEvent[] {
     const kept: ServeEvent[] = [];
     const removed: ServeEvent[] = [];
-    for (const e of this.newestFirst().reverse()) (predicate(e) ? removed : kept).push(e);
+    const view = this.view;
+    for (const e of this.#newestFirst().reverse()) {
+      const shown = view === undefined ? e : view(e);
+      if (predicate(shown)) removed.push(shown);
+      else kept.push(e);
+    }
     this.#buffer = new Array(this.capacity);
     this.#next = 0;
     this.#size = 0;

@@ -10,17 +10,18 @@
  *   WebSocket upgrades (101), `304 Not Modified` (the body lives in the browser's cache), and CORS
  *   preflights (`OPTIONS` with `Access-Control-Request-Method`: Decoy answers what a stub says);
  * - repeats: the same method, URL and body again is imported once (the first answer).
- * Secrets are masked as in a recording: Authorization, Cookie, Set-Cookie and X-Api-Key always,
- * plus what `redaction` names; their values are swept from every text the stub holds.
+ * Secrets are masked as in a recording (a HAR export is full of cookies and tokens): the same defaults,
+ * the same two passes over every entry, the same report.
  */
 import { DecoyError } from '../../core/errors.js';
-import { DEFAULT_REDACTED_HEADERS, requestKey, toStub, type RecordOptions, type RecordedExchange, type Redaction } from '../../core/recording/to-stub.js';
+import { requestKey, toStub, type RecordOptions, type RecordedExchange } from '../../core/recording/to-stub.js';
+import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../../core/recording/redaction.js';
 import { readJsonFile } from './read-json.js';
 import type { ImportResult } from './import-result.js';
 
 export interface HarImportOptions {
-  /** More to mask than the default headers (header names, query parameters, JSONPath fields). */
-  redaction?: Partial<Redaction>;
+  /** More to mask than the defaults (names, patterns, headers, query parameters, JSONPath fields), personal data, or no defaults. */
+  redaction?: Partial<RedactionSettings>;
   /** Import static assets (HTML, scripts, styles, images, fonts) too. Default false. */
   includeStatic?: boolean;
 }
@@ -73,12 +74,7 @@ function skipReason(e: HarEntry, url: URL, includeStatic: boolean): string | und
 
 /** Reads HAR files and turns their API calls into stub definitions. */
 export async function importHar(files: string[], options: HarImportOptions = {}): Promise<ImportResult> {
-  const redaction: Redaction = {
-    headers: [...DEFAULT_REDACTED_HEADERS, ...(options.redaction?.headers ?? []).map((h) => h.toLowerCase())],
-    queryParameters: options.redaction?.queryParameters ?? [],
-    jsonPaths: options.redaction?.jsonPaths ?? [],
-    replacement: options.redaction?.replacement ?? '<redacted>',
-  };
+  const redaction: RedactionSettings = { ...DEFAULT_REDACTION, ...options.redaction };
   // Bodies stay in the stub (an import writes stub files only), and the request body is matched as a recording matches it.
   const recordOptions: RecordOptions = {
     captureHeaders: new Map(), requestBodyPattern: 'auto', redaction,
@@ -87,6 +83,7 @@ export async function importHar(files: string[], options: HarImportOptions = {})
   const stubs: ImportResult['stubs'] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
+  const kept: Array<{ exchange: RecordedExchange; host: string }> = [];
   const skipped = new Map<string, number>();
   const hosts = new Set<string>();
   for (const file of files) {
@@ -117,17 +114,25 @@ export async function importHar(files: string[], options: HarImportOptions = {})
         responseHeaders: flat(entry.response?.headers, TRANSFER_HEADERS),
         responseBody: bodyOf(entry.response?.content?.text, entry.response?.content?.encoding),
       };
-      const key = requestKey(exchange, recordOptions);
-      if (seen.has(key)) {
-        skipped.set('a repeat of an earlier request', (skipped.get('a repeat of an earlier request') ?? 0) + 1);
-        return;
-      }
-      seen.add(key);
-      const { definition } = toStub(exchange, recordOptions, `har-${stubs.length + 1}`);
-      stubs.push({ ...definition, metadata: { importedFrom: 'har', host: url.host } });
+      kept.push({ exchange, host: url.host });
     });
+  }
+  // Every secret of every entry is known before any stub is made (a token one answer hands out is masked where later requests carry it).
+  const redactor = new Redactor(redaction);
+  for (const { exchange } of kept) redactor.learn(exchange);
+  for (const { exchange, host } of kept) {
+    const { exchange: redacted, counts } = redactor.redact(exchange);
+    const key = requestKey(redacted, recordOptions);
+    if (seen.has(key)) {
+      skipped.set('a repeat of an earlier request', (skipped.get('a repeat of an earlier request') ?? 0) + 1);
+      continue;
+    }
+    seen.add(key);
+    redactor.count(counts);
+    const { definition } = toStub({ original: exchange, redacted }, recordOptions, `har-${stubs.length + 1}`);
+    stubs.push({ ...definition, metadata: { importedFrom: 'har', host } });
   }
   for (const [reason, count] of skipped) warnings.push(`skipped ${count} entr${count === 1 ? 'y' : 'ies'}: ${reason}`);
   if (hosts.size > 1) warnings.push(`the entries come from ${hosts.size} hosts (${[...hosts].join(', ')}); their stubs match on path only, so one Decoy serves them all`);
-  return { stubs, warnings };
+  return { stubs, warnings, notes: [redactor.report().summary] };
 }

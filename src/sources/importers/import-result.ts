@@ -4,4 +4,6 @@ import type { StubDefinition } from '../../core/stub-definition.js';
 export interface ImportResult {
   stubs: StubDefinition[];
   warnings: string[];
+  /** What else the user should know (a HAR import's redaction report). */
+  notes?: string[];
 }

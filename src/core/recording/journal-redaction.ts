@@ -1,0 +1,33 @@
+/**
+ * `--redact-journal`: the journal, the UI's live log and the request log show serve events with the
+ * same secrets masked as a recording writes (WireMock's journal is raw, and so is Decoy's without it).
+ * Events are kept as served and masked when read; one redactor lives as long as the Decoy, so a token
+ * an answer handed out is masked in the requests that carry it later too.
+ */
+import { Redactor, type RedactionSettings } from './redaction.js';
+import type { ServeEvent } from '../state/journal.js';
+
+/** The most secrets and fakes remembered across requests: memory stays bounded however long Decoy runs. */
+const MAX_KNOWN = 1_000;
+
+/** A function from a served event to its masked view, each event masked once (again only when it changed or more secrets became known). */
+export function createJournalRedaction(settings: Partial<RedactionSettings> = {}): (event: ServeEvent) => ServeEvent {
+  const redactor = new Redactor(settings, { maxKnown: MAX_KNOWN });
+  const views = new WeakMap<ServeEvent, { response: ServeEvent['response']; totalMs: number; known: number; view: ServeEvent }>();
+  return (event) => {
+    const memo = views.get(event);
+    if (memo && memo.response === event.response && memo.totalMs === event.totalMs && memo.known === redactor.known) return memo.view;
+    const response = event.response;
+    const exchange = {
+      method: event.method, url: event.url, requestHeaders: event.rawHeaders, requestBody: event.body,
+      status: response?.status ?? 0, responseHeaders: response?.headers ?? [], responseBody: response?.body ?? Buffer.alloc(0),
+    };
+    redactor.learn(exchange);
+    const { exchange: masked } = redactor.redact(exchange);
+    const proxiedTo = event.proxiedTo === undefined ? undefined : redactor.redactText(event.proxiedTo, 'header', () => {});
+    const view = event.withContents(masked.url, masked.requestHeaders, masked.requestBody,
+      response === undefined ? undefined : { ...response, headers: masked.responseHeaders, body: masked.responseBody }, proxiedTo);
+    views.set(event, { response, totalMs: event.totalMs, known: redactor.known, view });
+    return view;
+  };
+}
