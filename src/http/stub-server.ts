@@ -66,6 +66,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
     const connection = connectionInfo(req.socket);
+    request.connection = connection;
     const stub = engine.match(request);
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;

@@ -348,6 +348,11 @@ const jsonCases: Case[] = [
   unmatched('matchesJsonPath nested absent: negative (broken JSON)', '714', postText('/diff/jsonpath/absent', '{broken')),
   unmatched('matchesJsonPath nested absent: negative (XML)', '714', postXml('/diff/jsonpath/absent', '<debug/>')),
   unmatched('matchesJsonPath nested absent: negative (the JSON document null)', '714', postJson('/diff/jsonpath/absent', 'null')),
+  // Spring Cloud Contract writes filters in Jayway's bracket form, `@.['name']`; =~ is a whole-value match.
+  matched('matchesJsonPath bracket filter =~: positive', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":25}')),
+  matched('matchesJsonPath bracket filter =~: positive (a string value)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":"25"}')),
+  unmatched('matchesJsonPath bracket filter =~: negative (too short)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":5}')),
+  unmatched('matchesJsonPath bracket filter =~: negative (a partial match is not a match)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":"25x"}')),
   // json-smart, which WireMock's JSONPath uses, reads text that is not JSON as one (trimmed) string.
   matched('matchesJsonPath $ on a text body: positive', '715', postText('/diff/jsonpath/text-root', '  plain text\n')),
   unmatched('matchesJsonPath $ on a text body: negative', '715', postText('/diff/jsonpath/text-root', 'plain texts')),
@@ -470,6 +475,47 @@ const javaRegexCases: Case[] = [
   unmatched('java regex class intersection &&: negative', 'd0b', regex('class-intersection', 'abc')),
   matched('java regex backreference after an atomic group: positive', 'd0c', regex('backreference-after-atomic', 'xxaa')),
   unmatched('java regex backreference after an atomic group: negative', 'd0c', regex('backreference-after-atomic', 'xxab')),
+];
+
+/** A multipart/form-data body with the given parts, each `[name, content type or undefined, body]`. */
+function multipart(requestPath: string, parts: Array<[string, string | undefined, string]>): RequestSpec {
+  const boundary = 'diff-boundary-7MA4YWxk';
+  const body = parts.map(([name, type, content]) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n${type === undefined ? '' : `Content-Type: ${type}\r\n`}\r\n${content}\r\n`).join('') + `--${boundary}--\r\n`;
+  return send('POST', requestPath, body, { 'Content-Type': `multipart/form-data; boundary=${boundary}` });
+}
+
+const connectionCases: Case[] = [
+  matched('host: positive (Host header without its port)', 'e01', get('/diff/conn/host', { Host: 'example.com:8443' })),
+  unmatched('host: negative (host is case-sensitive)', 'e01', get('/diff/conn/host', { Host: 'Example.com' })),
+  unmatched('host: negative (the address connected to; a host miss ranks the stub far off)', 'e03', get('/diff/conn/host')),
+  matched('port: positive (the Host header\'s port)', 'e02', get('/diff/conn/port', { Host: 'localhost:8080' })),
+  unmatched('port: negative (the port connected to, not the Host header\'s)', 'e03', get('/diff/conn/port')),
+  unmatched('port: negative (Host without a port means 80)', 'e03', get('/diff/conn/port', { Host: 'localhost' })),
+  matched('host and port (port written as a string): positive', 'e08', get('/diff/conn/host-port', { Host: 'api.example.com:9090' })),
+  unmatched('host and port: negative (port)', 'e03', get('/diff/conn/host-port', { Host: 'api.example.com:9091' }), 'e08'),
+  matched('scheme http: positive', 'e03', get('/diff/conn/scheme')),
+  unmatched('scheme https: negative (plain HTTP)', 'e03', get('/diff/conn/scheme-https')),
+  matched('clientIp: positive (the socket\'s peer)', 'e05', get('/diff/conn/client-ip')),
+  unmatched('clientIp: negative (X-Forwarded-For wins over the peer)', 'e05', get('/diff/conn/client-ip', { 'X-Forwarded-For': '10.1.2.3' })),
+  matched('clientIp matches: positive (X-Forwarded-For)', 'e06', get('/diff/conn/forwarded', { 'X-Forwarded-For': '10.1.2.3' })),
+  unmatched('clientIp matches: negative (X-Forwarded-For with two addresses is matched whole)', 'e06', get('/diff/conn/forwarded', { 'X-Forwarded-For': '10.1.2.3, 192.168.0.1' })),
+  unmatched('clientIp matches: negative (no X-Forwarded-For)', 'e06', get('/diff/conn/forwarded')),
+  matched('method GET_OR_HEAD: positive (GET)', 'e07', get('/diff/method/get-or-head')),
+  matched('method GET_OR_HEAD: positive (HEAD)', 'e07', send('HEAD', '/diff/method/get-or-head')),
+  unmatched('method GET_OR_HEAD: negative (POST)', 'e07', send('POST', '/diff/method/get-or-head', 'x')),
+];
+
+const multipartCases: Case[] = [
+  matched('multipart ANY: positive', 'e11', multipart('/diff/multipart/any', [['other', undefined, 'x'], ['info', 'application/json', '{ "a": 1 }']])),
+  unmatched('multipart ANY: negative (body differs)', 'e11', multipart('/diff/multipart/any', [['info', 'application/json', '{"a":2}']])),
+  unmatched('multipart ANY: negative (not multipart)', 'e11', postJson('/diff/multipart/any', '{"a":1}')),
+  matched('multipart ALL: positive', 'e12', multipart('/diff/multipart/all', [['a', 'text/plain', 'x'], ['b', 'text/csv', 'y']])),
+  unmatched('multipart ALL: negative (one part is JSON)', 'e12', multipart('/diff/multipart/all', [['a', 'text/plain', 'x'], ['b', 'application/json', '{}']])),
+  unmatched('multipart ALL: negative (a part without Content-Type)', 'e12', multipart('/diff/multipart/all', [['a', undefined, 'x']])),
+  matched('multipart name only: positive (the name constrains nothing)', 'e13', multipart('/diff/multipart/name', [['other', undefined, 'x']])),
+  matched('multipart two patterns: positive', 'e14', multipart('/diff/multipart/two', [['b', undefined, '42'], ['a', undefined, 'the alpha part']])),
+  unmatched('multipart two patterns: negative (second fails)', 'e14', multipart('/diff/multipart/two', [['a', undefined, 'alpha'], ['b', undefined, 'x42']])),
 ];
 
 const priorityCases: Case[] = [
@@ -744,6 +790,8 @@ describe('WireMock differential: the same root folder and requests against WireM
     ['date and time operators', dateTimeCases],
     ['logical operators', logicalCases],
     ['Java regex dialect in matches', javaRegexCases],
+    ['host, port, scheme, clientIp and GET_OR_HEAD', connectionCases],
+    ['multipartPatterns', multipartCases],
     ['priorities and recency', priorityCases],
     ['response keys', responseCases],
   ];
