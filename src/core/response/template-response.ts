@@ -18,7 +18,7 @@ import type { ResponseDefinition } from '../stub-definition.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { RenderContext, ResponseRenderer } from './static-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
-import { multiValue } from './template-values.js';
+import { javaMultiValueMap, multiValue } from './template-values.js';
 import { safeHeaderValue } from './header-value.js';
 
 /** WireMock's name for the transformer that turns templating on for one stub. */
@@ -201,15 +201,56 @@ function lazy(target: object, name: string, compute: () => unknown): void {
   });
 }
 
+/** The path percent-decoded as a whole, as WireMock prints `request.path`; malformed escapes stay as written. */
+function decodePath(path: string): string {
+  return decodeSegment(path);
+}
+
+/** `scheme://host[:port]`, the port left out when it is the scheme's default (as WireMock writes baseUrl). */
+function baseUrlOf(req: DecoyRequest, scheme: string): string {
+  const port = req.port;
+  return `${scheme}://${req.host}${port === (scheme === 'https' ? 443 : 80) ? '' : `:${port}`}`;
+}
+
+/** Path segments of the decoded path: iterable and indexable, printed as the decoded path (WireMock's PathSegments). */
+function pathSegmentsOf(req: DecoyRequest): string[] {
+  const decoded = decodePath(req.path);
+  const segments = decoded.split('/').filter((s) => s !== '');
+  Object.defineProperty(segments, 'toString', { value: () => decoded, enumerable: false });
+  return segments;
+}
+
+/** Numbers request lines so each prints a distinct identity, like the Java Object.toString WireMock prints for `{{request.requestLine}}`. */
+let requestLineCount = 0;
+
+/**
+ * WireMock's older request model under `request.requestLine`: method, scheme, host, port, path (decoded),
+ * url, baseUrl, pathSegments and query.
+ */
+function requestLineModel(req: DecoyRequest, scheme: string): Record<string, unknown> {
+  const line: Record<string, unknown> = { method: req.method, scheme, url: req.url };
+  lazy(line, 'host', () => req.host);
+  lazy(line, 'port', () => req.port);
+  lazy(line, 'baseUrl', () => baseUrlOf(req, scheme));
+  lazy(line, 'path', () => decodePath(req.path));
+  lazy(line, 'pathSegments', () => pathSegmentsOf(req));
+  lazy(line, 'query', () => javaMultiValueMap(req.query));
+  const identity = ((++requestLineCount * 0x9e3779b1) >>> 0).toString(16);
+  Object.defineProperty(line, 'toString', { value: () => `com.github.tomakehurst.wiremock.extension.responsetemplating.RequestLine@${identity}`, enumerable: false });
+  return line;
+}
+
 /**
  * WireMock's request model: url, path (which prints the path and, indexed, gives segments and named
- * path parameters), pathSegments, query, headers, cookies, method, body, scheme, clientIp, baseUrl. Each part is built
- * only when a template reads it.
+ * path parameters), pathSegments, query, headers, cookies, method, body, scheme, host, port, clientIp,
+ * baseUrl, and the older requestLine. Each part is built only when a template reads it.
  */
 export function requestModel(req: DecoyRequest, pathParams: Record<string, string>, connection?: RenderContext['connection']): Record<string, unknown> {
-  const scheme = connection?.scheme ?? 'http';
+  const scheme = req.connection?.scheme ?? connection?.scheme ?? 'http';
   const model: Record<string, unknown> = { url: req.url, method: req.method, scheme };
-  if (connection !== undefined) model.clientIp = connection.clientIp;
+  if (req.connection !== undefined || connection !== undefined) {
+    lazy(model, 'clientIp', () => (req.connection !== undefined || req.header('x-forwarded-for') !== undefined ? req.clientIp : connection!.clientIp));
+  }
   lazy(model, 'pathSegments', () => req.path.split('/').filter((s) => s !== '').map(decodeSegment));
   lazy(model, 'path', () => {
     const segments = model.pathSegments as string[];
@@ -219,14 +260,15 @@ export function requestModel(req: DecoyRequest, pathParams: Record<string, strin
     Object.defineProperty(path, 'toString', { value: () => req.path, enumerable: false });
     return path;
   });
-  lazy(model, 'query', () => groupValues(req.query));
+  lazy(model, 'query', () => javaMultiValueMap(req.query));
   lazy(model, 'headers', () => headersModel(req));
   lazy(model, 'cookies', () => groupValues(req.cookies));
   lazy(model, 'body', () => req.bodyView.text);
   lazy(model, 'bodyAsBase64', () => req.body.toString('base64'));
-  lazy(model, 'host', () => (req.header('host')?.[0] ?? '').replace(/:\d+$/, ''));
-  lazy(model, 'port', () => Number(/:(\d+)$/.exec(req.header('host')?.[0] ?? '')?.[1] ?? (scheme === 'https' ? 443 : 80)));
-  lazy(model, 'baseUrl', () => `${scheme}://${req.header('host')?.[0] ?? 'localhost'}`);
+  lazy(model, 'host', () => req.host);
+  lazy(model, 'port', () => req.port);
+  lazy(model, 'baseUrl', () => baseUrlOf(req, scheme));
+  lazy(model, 'requestLine', () => requestLineModel(req, scheme));
   return model;
 }
 
