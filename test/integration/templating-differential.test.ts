@@ -94,6 +94,7 @@ const ROWS: Row[] = [
   { title: 'request.requestLine.port and baseUrl, Host without a port', template: '{{request.requestLine.port}}|{{request.requestLine.baseUrl}}|{{request.port}}|{{request.baseUrl}}|{{request.host}}', host: 'foo' },
   { title: 'request.host and port from the Host header', template: '{{request.host}}|{{request.port}}|{{request.baseUrl}}', host: 'shop.example:77' },
   { title: 'request.query prints as a map in WireMock\'s order', template: '{{request.query}}|{{#each request.query}}{{@key}};{{/each}}', suffix: '?zeta=1&alpha=2&Beta=4&b=5&aa=6' },
+  { title: 'request.path and request.pathSegments print the decoded path', template: '{{request.path}}|{{request.pathSegments}}|{{request.pathSegments.[2]}}|{{request.path.[2]}}', suffix: '/x%20y' },
   { title: 'request.requestLine printed whole', template: '{{request.requestLine}}', loose: { shape: /^com\.github\.tomakehurst\.wiremock\.extension\.responsetemplating\.RequestLine@[0-9a-f]+$/, same: () => true } },
 ];
 

@@ -251,13 +251,17 @@ export function requestModel(req: DecoyRequest, pathParams: Record<string, strin
   if (req.connection !== undefined || connection !== undefined) {
     lazy(model, 'clientIp', () => (req.connection !== undefined || req.header('x-forwarded-for') !== undefined ? req.clientIp : connection!.clientIp));
   }
-  lazy(model, 'pathSegments', () => req.path.split('/').filter((s) => s !== '').map(decodeSegment));
+  lazy(model, 'pathSegments', () => {
+    const segments = req.path.split('/').filter((s) => s !== '').map(decodeSegment);
+    Object.defineProperty(segments, 'toString', { value: () => decodePath(req.path), enumerable: false });
+    return segments;
+  });
   lazy(model, 'path', () => {
     const segments = model.pathSegments as string[];
     const path: Record<string, string> = {};
     segments.forEach((s, i) => { path[String(i)] = s; });
     Object.assign(path, pathParams);
-    Object.defineProperty(path, 'toString', { value: () => req.path, enumerable: false });
+    Object.defineProperty(path, 'toString', { value: () => decodePath(req.path), enumerable: false });
     return path;
   });
   lazy(model, 'query', () => javaMultiValueMap(req.query));
