@@ -106,6 +106,8 @@ const EXTRA_MAPPINGS = [
     response: { status: 200, transformers: ['response-template'], bodyFileName: 'item-{{request.pathSegments.[1]}}.json' } },
   { id: '00000000-0000-4000-8000-00000000e003', name: 'templated body file contents', request: { urlPath: '/greeting' },
     response: { status: 200, transformers: ['response-template'], bodyFileName: 'greeting.txt' } },
+  { id: '00000000-0000-4000-8000-00000000e004', name: 'a template ending in }}}}', request: { urlPath: '/unparsable' },
+    response: { status: 201, transformers: ['response-template'], body: "{\"age\": {{jsonPath request.body '$.age'}}}}" } },
 ];
 
 interface Answer { status: number; body: string; headers: Headers }
@@ -194,6 +196,14 @@ describe('templating differential: the same templated mappings against WireMock 
     assert.equal(d.body, w.body);
     const [wg, dg] = await Promise.all([ask(wiremock!.url, '/greeting?name=Ann'), ask(decoy!.url, '/greeting?name=Ann')]);
     assert.equal(dg.body, wg.body);
+  });
+
+  it('a template that does not parse ({{...}}}}): both load the stub and answer 500 to its requests', async () => {
+    const init: RequestInit = { method: 'POST', body: '{"age":3}' };
+    const [w, d] = await Promise.all([ask(wiremock!.url, '/unparsable', init), ask(decoy!.url, '/unparsable', init)]);
+    assert.equal(w.status, 500, w.body);
+    assert.match(w.body, /found: &apos;}}}}&apos;, expected: &apos;}}&apos;/);
+    assert.equal(d.status, 500, d.body);
   });
 
   it('a templated bodyFileName that names no file: both answer 500', async () => {

@@ -40,6 +40,11 @@ export interface TemplateCompileContext {
   bodyFilesVersion?: () => number;
   /** The clock (tests inject one). */
   now?: () => number;
+  /**
+   * Told of a template that does not parse. WireMock loads such a stub and fails each request it
+   * matches with a 500 (Handlebars.java parses on first use); Decoy does the same, and says so at load.
+   */
+  warn?: (message: string) => void;
 }
 
 interface HandlebarsEnv {
@@ -140,14 +145,21 @@ function checkHelpers(node: HbsNode | null | undefined, field: string, pointer: 
   checkHelpers(node.inverse, field, pointer, found);
 }
 
-/** Parses, checks and compiles one template; `field` names it in errors (`response.body`). */
-export function compileTemplate(source: string, field: string, pointer: string): CompiledTemplate {
+/**
+ * Parses, checks and compiles one template; `field` names it in errors (`response.body`). With
+ * `onSyntaxError`, a template that does not parse is handed to it and compiles to one that fails
+ * every render with the same error, as WireMock's does.
+ */
+export function compileTemplate(source: string, field: string, pointer: string, onSyntaxError?: (e: DecoyError) => void): CompiledTemplate {
   const hb = handlebars();
   let ast: HbsNode;
   try {
     ast = hb.parse(bracketNumericSegments(source));
   } catch (e) {
-    throw templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    const error = templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    if (onSyntaxError === undefined) throw error;
+    onSyntaxError(error);
+    return { usesFaker: false, render: () => { throw error; } };
   }
   const found = { faker: false };
   checkHelpers(ast, field, pointer, found);
@@ -305,22 +317,25 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
   const parameters = (def.transformerParameters ?? {}) as Record<string, unknown>;
   let usesFaker = false;
   const use = (t: CompiledTemplate): CompiledTemplate => { usesFaker ||= t.usesFaker; return t; };
+  const failsEachRequest = (e: DecoyError): void => {
+    ctx.warn?.(`${e.message} (at ${e.source?.pointer ?? pointer}); WireMock loads this stub and answers 500 to each request it matches, and so does Decoy`);
+  };
 
   let body: CompiledTemplate | undefined;
   const bodyKey = typeof def.bodyFileName === 'string' ? 'bodyFileName' : def.jsonBody !== undefined ? 'jsonBody' : 'body';
-  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey)));
+  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey), failsEachRequest));
 
   let fileName: CompiledTemplate | undefined;
   const fileTemplates = new Map<string, CachedFile>();
   if (typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{')) {
-    fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName')));
+    fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName'), failsEachRequest));
     if (!ctx.readBodyFileAtRequest) {
       throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', 'a templated response.bodyFileName cannot be used here: there is no files folder', { source: { pointer: joinPointer(pointer, 'bodyFileName') } });
     }
   }
 
   let status: CompiledTemplate | undefined;
-  if (typeof def.status === 'string') status = use(compileTemplate(def.status, 'response.status', joinPointer(pointer, 'status')));
+  if (typeof def.status === 'string') status = use(compileTemplate(def.status, 'response.status', joinPointer(pointer, 'status'), failsEachRequest));
 
   // Header values with a template, by their index in the static header list.
   const headerTemplates: Array<{ index: number; name: string; template: CompiledTemplate }> = [];
@@ -330,7 +345,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
     values.forEach((v, i) => {
       if (typeof v === 'string' && v.includes('{{')) {
         const at = joinPointer(pointer, 'headers', name, ...(Array.isArray(value) ? [String(i)] : []));
-        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at)) });
+        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at, failsEachRequest)) });
       }
       index += 2;
     });
