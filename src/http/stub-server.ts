@@ -17,6 +17,7 @@ import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { plainText, sendPlainText } from './plain-text.js';
+import type { StaticAnswer } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -47,12 +48,14 @@ export interface StubServerOptions {
   limits?: ServerLimits;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
   serveAdmin?: boolean;
+  /** The files folder served to GETs no stub matches, as WireMock serves `__files/`. */
+  staticFiles?: (rawPath: string) => StaticAnswer | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 export function createStubServer(options: StubServerOptions): http.Server | https.Server {
-  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors } = options;
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors, staticFiles } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
@@ -76,8 +79,13 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
     } else {
-      missReport = engine.explainMiss(request);
-      response = { status: 404, ...plainText(missReport.report) };
+      const found = staticFiles !== undefined && request.method === 'GET' ? staticFiles(request.path) : undefined;
+      if (found !== undefined) {
+        response = { status: found.status, headers: found.headers, body: found.body };
+      } else {
+        missReport = engine.explainMiss(request);
+        response = { status: 404, ...plainText(missReport.report) };
+      }
     }
     const plan = engine.plan(request, stub, response);
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.

@@ -829,4 +829,31 @@ describe('WireMock differential: the same root folder and requests against WireM
       });
     }
   });
+
+  describe('the files folder served to GETs no stub matches', function () {
+    // WireMock forwards such a GET to Jetty's static file servlet over __files/.
+    const rows: Array<{ title: string; spec: RequestSpec; status: number; compareBody: boolean }> = [
+      { title: 'a file: its bytes, with a Content-Type from its extension', spec: get('/greeting.txt'), status: 200, compareBody: true },
+      { title: 'a file in a subfolder, with a query string', spec: get('/data/order.json?x=1'), status: 200, compareBody: true },
+      { title: 'a binary file', spec: get('/bytes.bin'), status: 200, compareBody: true },
+      { title: 'an extension Jetty does not know (.md) is served as JSON', spec: get('/site/notes.md'), status: 200, compareBody: true },
+      { title: 'a folder with index.html serves it', spec: get('/site/'), status: 200, compareBody: true },
+      { title: 'a folder with index.html, named without its slash', spec: get('/site'), status: 200, compareBody: true },
+      { title: 'a percent-encoded name', spec: get('/%67reeting.txt'), status: 200, compareBody: true },
+      { title: 'a folder without index.html is forbidden', spec: get('/data/'), status: 403, compareBody: false },
+      { title: 'a folder named without its slash is forbidden too', spec: get('/data'), status: 403, compareBody: false },
+      { title: 'a file that is not there: the usual 404', spec: get('/nothing-here.json'), status: 404, compareBody: false },
+      { title: 'not for POST', spec: send('POST', '/greeting.txt', 'x'), status: 404, compareBody: false },
+      { title: 'not for HEAD', spec: send('HEAD', '/greeting.txt'), status: 404, compareBody: false },
+    ];
+    for (const row of rows) {
+      it(row.title, async function () {
+        const [w, d] = [await fetchAnswer(agent!, wiremock!.url, row.spec), await fetchAnswer(agent!, decoy!.url, row.spec)];
+        assert.equal(w.status, row.status, `WireMock: ${describeAnswer(w)}`);
+        assert.equal(d.status, w.status, `Decoy: ${describeAnswer(d)}`);
+        if (row.status !== 404) assert.deepEqual(d.headers.get('content-type'), w.headers.get('content-type'));
+        if (row.compareBody) assert.ok(d.body.equals(w.body), `bodies differ:\n${describeAnswer(w)}\n${describeAnswer(d)}`);
+      });
+    }
+  });
 });
