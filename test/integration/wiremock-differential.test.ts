@@ -32,6 +32,7 @@ import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { createDecoy } from '../../src/index.js';
 import { startWireMock } from '../support/wiremock.js';
+import { WireClients } from '../support/wire.js';
 
 const fixtureRoot = fileURLToPath(new URL('../fixtures/differential/', import.meta.url));
 
@@ -826,6 +827,38 @@ describe('WireMock differential: the same root folder and requests against WireM
           if (failure !== undefined) failures.push(failure);
         }
         if (failures.length > 0) assert.fail(failures.join('\n\n'));
+      });
+    }
+  });
+
+  describe('faults on the wire: the same bytes and the same ending, so clients report the same error', function () {
+    const portOf = (server: Server) => Number(new URL(server.url).port);
+    for (const [fault, urlPath] of [
+      ['RANDOM_DATA_THEN_CLOSE', '/diff/fault/random-data'],
+      ['MALFORMED_RESPONSE_CHUNK', '/diff/fault/malformed-chunk'],
+      ['EMPTY_RESPONSE', '/diff/fault/empty'],
+      ['CONNECTION_RESET_BY_PEER', '/diff/fault/reset'],
+    ] as const) {
+      it(fault, async function () {
+        const clients = new WireClients();
+        try {
+          // The connection header decides how Jetty frames MALFORMED_RESPONSE_CHUNK's garbage.
+          for (const [how, head] of [['keep-alive', ''], ['Connection: close', 'Connection: close\r\n']] as const) {
+            const text = `GET ${urlPath} HTTP/1.1\r\nHost: localhost\r\n${head}\r\n`;
+            const [w, d] = [await clients.raw(portOf(wiremock!), text, 3_000), await clients.raw(portOf(decoy!), text, 3_000)];
+            assert.equal(d.bytes.toString('latin1'), w.bytes.toString('latin1'), `the bytes sent (${how})`);
+            assert.equal(d.ending, w.ending, `how the connection ends (${how})`);
+          }
+          const http10 = `GET ${urlPath} HTTP/1.0\r\n\r\n`;
+          const [w10, d10] = [await clients.raw(portOf(wiremock!), http10, 3_000), await clients.raw(portOf(decoy!), http10, 3_000)];
+          assert.equal(d10.bytes.toString('latin1'), w10.bytes.toString('latin1'), 'the bytes sent (HTTP/1.0)');
+          const [wu, du] = [await clients.undiciGet(`${wiremock!.url}${urlPath}`), await clients.undiciGet(`${decoy!.url}${urlPath}`)];
+          assert.deepEqual([du.status, du.error?.name, du.error?.code], [wu.status, wu.error?.name, wu.error?.code], `undici: WireMock ${wu.error?.message}, Decoy ${du.error?.message}`);
+          const [wc, dc] = [await clients.curl(['-sS', `${wiremock!.url}${urlPath}`]), await clients.curl(['-sS', `${decoy!.url}${urlPath}`])];
+          assert.equal(dc.exitCode, wc.exitCode, `curl: WireMock ${wc.stderr}, Decoy ${dc.stderr}`);
+        } finally {
+          await clients.close();
+        }
       });
     }
   });
