@@ -32,6 +32,8 @@ export interface RequestPatternDefinition {
   /** The client's address (X-Forwarded-For when sent, else the socket's peer). */
   clientIp?: ValuePatternDefinition;
   multipartPatterns?: MultipartPatternDefinition[];
+  /** A WireMock Java extension's matcher, by name: Decoy cannot run one, so the stub never matches. */
+  customMatcher?: { name?: string; parameters?: Record<string, unknown> };
 }
 
 /** WireMock's MultipartValuePattern: what one part (ANY) or every part (ALL) of a multipart body must be. */

@@ -8,7 +8,7 @@ import { valueAtPointer } from './errors.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
-export const UNSUPPORTED_REQUEST_KEYS = ['customMatcher'] as const;
+export const UNSUPPORTED_REQUEST_KEYS: readonly string[] = [];
 export const UNSUPPORTED_RESPONSE_KEYS: readonly string[] = [];
 
 const valuePattern = { type: ['string', 'object'] };
@@ -39,6 +39,7 @@ const requestKeys = {
   port: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^[0-9]+$' }] },
   scheme: { type: 'string', minLength: 1 },
   clientIp: valuePattern,
+  customMatcher: { type: 'object', properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
   multipartPatterns: {
     type: 'array',
     items: {

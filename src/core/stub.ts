@@ -140,6 +140,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (!scenario && (def.requiredScenarioState !== undefined || def.newScenarioState !== undefined)) {
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
+  const custom = def.request?.customMatcher;
+  if (custom !== undefined) {
+    warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
+  }
   const ignoredKeys = [
     ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),

@@ -505,6 +505,7 @@ const connectionCases: Case[] = [
   matched('method GET_OR_HEAD: positive (GET)', 'e07', get('/diff/method/get-or-head')),
   matched('method GET_OR_HEAD: positive (HEAD)', 'e07', send('HEAD', '/diff/method/get-or-head')),
   unmatched('method GET_OR_HEAD: negative (POST)', 'e07', send('POST', '/diff/method/get-or-head', 'x')),
+  unmatched('customMatcher that no extension registers: never matches', '305', get('/diff/custom-matcher'), 'e09'),
 ];
 
 const multipartCases: Case[] = [

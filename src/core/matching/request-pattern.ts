@@ -205,6 +205,15 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
     });
   });
 
+  if (def.customMatcher !== undefined) {
+    // A WireMock without the extension that defines the matcher registers the stub and never matches it.
+    const name = def.customMatcher.name ?? '(unnamed)';
+    parts.push({
+      label: 'Custom matcher', weight: 1, expected: `${name} (a WireMock Java extension, not available)`,
+      test: () => false, distance: () => 1, actual: () => '(cannot be run)',
+    });
+  }
+
   (def.multipartPatterns ?? []).forEach((mdef, i) => {
     const m = compileMultipartPattern(mdef, joinPointer(pointer, 'multipartPatterns', i));
     parts.push({
