@@ -17,6 +17,8 @@ export interface FieldReport {
   expected: string;
   actual: string;
   matched: boolean;
+  /** Why it did not match, when the matcher can say more (the JSON path that differed). */
+  detail?: string;
 }
 
 interface Part {
@@ -27,6 +29,8 @@ interface Part {
   distance(req: DecoyRequest): number;
   expected: string;
   actual(req: DecoyRequest): string;
+  /** Why the request does not fit this part, more precisely than "does not match". */
+  detail?(req: DecoyRequest): string | undefined;
 }
 
 export interface RequestMatcher {
@@ -202,6 +206,7 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       test: (req) => (req.body.length === 0 ? m.test(undefined) : m.test(req.bodyView.text, req.bodyView)),
       distance: (req) => (req.body.length === 0 ? m.distance(undefined) : m.distance(req.bodyView.text, req.bodyView)),
       actual: (req) => (req.body.length === 0 ? '(empty)' : req.bodyView.text),
+      ...(m.mismatch ? { detail: (req: DecoyRequest) => (req.body.length === 0 ? m.mismatch!(undefined) : m.mismatch!(req.bodyView.text, req.bodyView)) } : {}),
     });
   });
 
@@ -239,7 +244,11 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       return sum / totalWeight;
     },
     report(req) {
-      return parts.map((p) => ({ label: p.label, expected: p.expected, actual: p.actual(req), matched: p.test(req) }));
+      return parts.map((p) => {
+        const matched = p.test(req);
+        const detail = matched ? undefined : p.detail?.(req);
+        return { label: p.label, expected: p.expected, actual: p.actual(req), matched, ...(detail ? { detail } : {}) };
+      });
     },
     pathParams: (req) => (url ? url.params(req) : {}),
     explain() {
