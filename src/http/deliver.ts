@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
+import { gzipIfAccepted } from './gzip.js';
 
 /** What WireMock 3 writes for its RANDOM_DATA_THEN_CLOSE and MALFORMED_RESPONSE_CHUNK faults, byte for byte. */
 const GARBAGE = Buffer.from("lskdu018973t09sylgasjkfg1][]'./.sdlv", 'latin1');
@@ -82,8 +83,9 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     }
     if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
-    writeHead(res, r);
-    res.end(r.body);
+    const sent = gzipIfAccepted(req.method, req.headers['accept-encoding'], r);
+    writeHead(res, sent);
+    res.end(sent.body);
     finish();
   };
   if (plan.delayMs > 0) timer = setTimeout(go, Math.min(plan.delayMs, MAX_TIMER_MS));

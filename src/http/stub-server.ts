@@ -16,6 +16,7 @@ import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { gzipIfAccepted } from './gzip.js';
 import { plainText, sendPlainText } from './plain-text.js';
 import type { StaticAnswer } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
@@ -91,8 +92,10 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
     const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
     if (plan === undefined && proxy === undefined) {
-      writeHead(res, response);
-      res.end(response.body);
+      // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
+      const sent = gzipIfAccepted(req.method, req.headers['accept-encoding'], response);
+      writeHead(res, sent);
+      res.end(sent.body);
     }
     let event: ServeEvent | undefined;
     const listened = engine.hasServedListeners;

@@ -28,7 +28,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { createDecoy } from '../../src/index.js';
 import { startWireMock } from '../support/wiremock.js';
@@ -860,6 +860,34 @@ describe('WireMock differential: the same root folder and requests against WireM
         } finally {
           await clients.close();
         }
+      });
+    }
+  });
+
+  describe('gzip: what a client that accepts it gets', function () {
+    const rows: Array<[string, RequestSpec, boolean]> = [
+      ['a text body', get('/diff/response/headers', { 'Accept-Encoding': 'gzip' }), true],
+      ['a JSON body, to a client that accepts several codings', get('/diff/response/json', { 'Accept-Encoding': 'gzip, deflate, br' }), true],
+      ['a binary body file', get('/diff/response/file-binary', { 'Accept-Encoding': 'gzip' }), true],
+      ['a non-2xx status is not compressed', get('/diff/response/teapot', { 'Accept-Encoding': 'gzip' }), false],
+      ['a 503 is not compressed', get('/diff/response/unavailable', { 'Accept-Encoding': 'gzip' }), false],
+      ['204 has no body to compress', send('DELETE', '/diff/response/no-content', undefined, { 'Accept-Encoding': 'gzip' }), false],
+      ['HEAD is not compressed', send('HEAD', '/diff/method/get-or-head', undefined, { 'Accept-Encoding': 'gzip' }), false],
+      ['gzip;q=0 refuses it', get('/diff/response/headers', { 'Accept-Encoding': 'gzip;q=0' }), false],
+      ['* is not enough', get('/diff/response/headers', { 'Accept-Encoding': '*' }), false],
+      ['deflate only', get('/diff/response/headers', { 'Accept-Encoding': 'deflate' }), false],
+      ['GZIP in capitals', get('/diff/response/headers', { 'Accept-Encoding': 'GZIP' }), true],
+      ['a POST', postText('/diff/body/equal', 'hello body'), true],
+    ];
+    rows[rows.length - 1]![1].headers = { ...rows[rows.length - 1]![1].headers, 'Accept-Encoding': 'gzip' };
+    for (const [title, spec, gzipped] of rows) {
+      it(title, async function () {
+        const [w, d] = [await fetchAnswer(agent!, wiremock!.url, spec), await fetchAnswer(agent!, decoy!.url, spec)];
+        assert.equal(w.headers.get('content-encoding')?.[0] === 'gzip', gzipped, `WireMock ${gzipped ? 'gzips' : 'does not gzip'} this`);
+        assert.equal(d.status, w.status);
+        assert.deepEqual(d.headers.get('content-encoding'), w.headers.get('content-encoding'), `Content-Encoding: WireMock ${describeAnswer(w)}\nDecoy ${describeAnswer(d)}`);
+        const plain = (a: Answer) => (a.headers.get('content-encoding')?.[0] === 'gzip' ? gunzipSync(a.body) : a.body);
+        assert.ok(plain(d).equals(plain(w)), 'the bodies, uncompressed');
       });
     }
   });
