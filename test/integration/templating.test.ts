@@ -138,7 +138,7 @@ describe('response templating', () => {
     after(async () => { await decoy.stop(); stubs.cleanup(); });
 
     it('renders header values (each of a list), the status, and a JSON body', async () => {
-      const r = await get(`${decoy.url}/users/42?code=201`);
+      const r = await get(`${decoy.url}/users/42?code=201`, { headers: { 'accept-encoding': 'identity' } });
       assert.equal(r.status, 201);
       assert.equal(r.headers.get('x-user'), 'user-42');
       assert.equal(r.headers.get('x-multi'), 'a-GET, b');
