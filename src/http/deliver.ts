@@ -83,7 +83,7 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     }
     if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
-    const sent = gzipIfAccepted(req.method, req.headers['accept-encoding'], r);
+    const sent = gzipIfAccepted(req.method, req.rawHeaders, r);
     writeHead(res, sent);
     res.end(sent.body);
     finish();

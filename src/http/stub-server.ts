@@ -93,7 +93,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
     if (plan === undefined && proxy === undefined) {
       // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
-      const sent = gzipIfAccepted(req.method, req.headers['accept-encoding'], response);
+      const sent = gzipIfAccepted(req.method, req.rawHeaders, response);
       writeHead(res, sent);
       res.end(sent.body);
     }
