@@ -27,6 +27,7 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import { DecoyMetrics, type ObservedService } from './observability/metrics.js';
 import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
+import { createStaticFiles } from './http/static-files.js';
 import { compileProxySpec } from './core/response/static-response.js';
 import { schemaGeneratorReady } from './core/response/schema-response.js';
 import { createForwarder } from './proxy/forward.js';
@@ -436,6 +437,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}), ...(cors ? { cors } : {}),
         maxBodyBytes,
         limits, serveAdmin: options.adminOnStubPort ?? options.adminHost === undefined,
+        ...(folder ? { staticFiles: createStaticFiles(folder.filesRoot) } : {}),
       };
       const s = createStubServer(serverOptions) as Server;
       track(s);

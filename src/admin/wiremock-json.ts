@@ -52,7 +52,7 @@ function paramsJson(map: Map<string, string[]>): Record<string, { key: string; v
 
 /** Rebuilds the matcher-facing request from a journal event (to match patterns against the journal). */
 export function requestOf(e: ServeEvent): DecoyRequest {
-  return DecoyRequest.fromRaw(e.method, e.url, e.rawHeaders, e.body);
+  return DecoyRequest.fromRaw(e.method, e.url, e.rawHeaders, e.body, e.connection);
 }
 
 /** WireMock's LoggedRequest. */

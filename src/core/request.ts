@@ -4,6 +4,7 @@
  * query, cookies or form body.
  */
 import { createBodyView } from './matching/body-view.js';
+import { parseMultipart } from './matching/multipart.js';
 import type { BodyView } from './matching/types.js';
 
 /** Decodes a query-string or form component the way WireMock (Java's URLDecoder) does: `+` is a space. */
@@ -72,6 +73,33 @@ export function decoderFor(contentType: string | undefined): ((bytes: Buffer) =>
   }
 }
 
+/** The connection a request came in on, as the transport saw it. */
+export interface RequestConnection {
+  readonly scheme: 'http' | 'https';
+  /** The socket's remote address. */
+  readonly clientIp: string;
+  /** The address and port the request came in on. */
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/** Splits a Host header value into host and port; an IPv6 literal keeps its brackets, as in WireMock. */
+function splitHostHeader(value: string): { host: string; port: number | undefined } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(value.trim());
+  if (m === null) return { host: value.trim(), port: undefined };
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : undefined };
+}
+
+/** One part of a multipart request body, seen as matchers see a request: headers by name and a lazily read body. */
+export interface RequestPart {
+  /** Lower-cased header name → values. */
+  readonly headers: Record<string, string[]>;
+  readonly body: Buffer;
+  readonly bodyView: BodyView;
+}
+
+const NOT_PARSED = Symbol('not parsed');
+
 export class DecoyRequest {
   /** Upper-case method. */
   readonly method: string;
@@ -82,6 +110,8 @@ export class DecoyRequest {
   /** The raw query string without `?`, or '' when there is none. */
   readonly queryString: string;
   readonly body: Buffer;
+  /** Set by the transport; a request built from a log or an admin call may have none. */
+  connection: RequestConnection | undefined;
 
   readonly #headersProvider: () => Record<string, string[]>;
   #headers: Record<string, string[]> | undefined;
@@ -89,6 +119,7 @@ export class DecoyRequest {
   #cookies: Map<string, string[]> | undefined;
   #form: Map<string, string[]> | undefined;
   #bodyView: BodyView | undefined;
+  #parts: RequestPart[] | undefined | typeof NOT_PARSED = NOT_PARSED;
 
   /**
    * @param headers lower-cased header name → values, or a function that computes it on first use
@@ -105,12 +136,46 @@ export class DecoyRequest {
   }
 
   /** A request from Node's raw header list ([name, value, ...]), headers grouped on first use. */
-  static fromRaw(method: string, url: string, rawHeaders: readonly string[], body: Buffer): DecoyRequest {
-    return new DecoyRequest(method, url, () => {
+  static fromRaw(method: string, url: string, rawHeaders: readonly string[], body: Buffer, connection?: RequestConnection): DecoyRequest {
+    const request = new DecoyRequest(method, url, () => {
       const h: Record<string, string[]> = {};
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) (h[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
       return h;
     }, body);
+    request.connection = connection;
+    return request;
+  }
+
+  /** `http` or `https`: how the request came in (`http` when the transport did not say). */
+  get scheme(): 'http' | 'https' {
+    return this.connection?.scheme ?? 'http';
+  }
+
+  /**
+   * The host the client addressed, as WireMock (Jetty) reads it: the Host header without its port,
+   * else the address the request came in on.
+   */
+  get host(): string {
+    const h = this.header('host')?.[0];
+    if (h !== undefined) return splitHostHeader(h).host;
+    return this.connection?.localAddress ?? 'localhost';
+  }
+
+  /**
+   * The port the client addressed, as WireMock (Jetty) reads it: the Host header's port, the scheme's
+   * default port when the Host header names none, and the port the request came in on without a Host header.
+   */
+  get port(): number {
+    const h = this.header('host')?.[0];
+    if (h !== undefined) return splitHostHeader(h).port ?? (this.scheme === 'https' ? 443 : 80);
+    return this.connection?.localPort ?? (this.scheme === 'https' ? 443 : 80);
+  }
+
+  /** The client's address as WireMock reports it: the X-Forwarded-For header when there is one, else the socket's peer. */
+  get clientIp(): string {
+    const forwarded = this.header('x-forwarded-for')?.[0];
+    if (forwarded !== undefined) return forwarded.trim();
+    return this.connection?.clientIp ?? '';
   }
 
   get headers(): Record<string, string[]> {
@@ -138,6 +203,20 @@ export class DecoyRequest {
       ? parseFormEncoded(this.bodyView.text)
       : new Map();
     return this.#form;
+  }
+
+  /** The parts of a multipart body, or undefined when the request is not multipart. Parsed at most once. */
+  get parts(): RequestPart[] | undefined {
+    if (this.#parts !== NOT_PARSED) return this.#parts;
+    const raw = parseMultipart(this.body, this.header('content-type')?.[0]);
+    this.#parts = raw?.map((p) => {
+      let view: BodyView | undefined;
+      return {
+        headers: p.headers, body: p.body,
+        get bodyView() { return (view ??= createBodyView(p.body, decoderFor(p.headers['content-type']?.[0]))); },
+      };
+    });
+    return this.#parts;
   }
 
   get bodyView(): BodyView {

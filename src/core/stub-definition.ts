@@ -24,6 +24,25 @@ export interface RequestPatternDefinition {
   formParameters?: Record<string, ValuePatternDefinition>;
   basicAuthCredentials?: { username: string; password: string };
   bodyPatterns?: ValuePatternDefinition[];
+  /** The host the client addressed (the Host header without its port). */
+  host?: ValuePatternDefinition;
+  /** The port the client addressed (the Host header's port). */
+  port?: number | string;
+  scheme?: string;
+  /** The client's address (X-Forwarded-For when sent, else the socket's peer). */
+  clientIp?: ValuePatternDefinition;
+  multipartPatterns?: MultipartPatternDefinition[];
+  /** A WireMock Java extension's matcher, by name: Decoy cannot run one, so the stub never matches. */
+  customMatcher?: { name?: string; parameters?: Record<string, unknown> };
+}
+
+/** WireMock's MultipartValuePattern: what one part (ANY) or every part (ALL) of a multipart body must be. */
+export interface MultipartPatternDefinition {
+  /** Written by WireMock's clients beside the Content-Disposition header pattern; not matched on its own. */
+  name?: string;
+  matchingType?: 'ANY' | 'ALL';
+  headers?: Record<string, ValuePatternDefinition>;
+  bodyPatterns?: ValuePatternDefinition[];
 }
 
 export interface ResponseDefinition {

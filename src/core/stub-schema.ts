@@ -8,7 +8,7 @@ import { valueAtPointer } from './errors.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
-export const UNSUPPORTED_REQUEST_KEYS = ['host', 'port', 'scheme', 'clientIp', 'customMatcher', 'multipartPatterns'] as const;
+export const UNSUPPORTED_REQUEST_KEYS: readonly string[] = [];
 export const UNSUPPORTED_RESPONSE_KEYS: readonly string[] = [];
 
 const valuePattern = { type: ['string', 'object'] };
@@ -35,6 +35,19 @@ const requestKeys = {
     additionalProperties: false,
   },
   bodyPatterns: { type: 'array', items: valuePattern },
+  host: valuePattern,
+  port: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^[0-9]+$' }] },
+  scheme: { type: 'string', minLength: 1 },
+  clientIp: valuePattern,
+  customMatcher: { type: 'object', properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
+  multipartPatterns: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: { name: { type: 'string' }, matchingType: { enum: ['ANY', 'ALL'] }, headers: patternMap, bodyPatterns: { type: 'array', items: valuePattern } },
+      additionalProperties: false,
+    },
+  },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_REQUEST_KEYS) requestKeys[k] = {};
 

@@ -1,7 +1,8 @@
 /**
  * `compileStub()` turns a StubDefinition (data, as written) into a Stub (runtime, precompiled).
  * Everything that can be worked out before the first request is worked out here; a problem found
- * here is a load error, never a 500 later.
+ * here is a load error, never a 500 later, except where WireMock loads the stub and fails each of its
+ * requests (a template that does not parse): such a stub loads with a warning.
  */
 import { createHash } from 'node:crypto';
 import { safeHeaderValue } from './response/header-value.js';
@@ -54,6 +55,8 @@ export interface Stub {
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
+  /** What is wrong with the stub but loads anyway, as in WireMock (a template that does not parse answers 500). */
+  readonly warnings: readonly string[];
   explain(): string;
 }
 
@@ -86,6 +89,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   };
   let request: RequestMatcher;
   let responses: PreparedResponse[];
+  const warnings: string[] = [];
   if (def.response !== undefined && def.responses !== undefined) {
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'stub has both response and responses; use response for one answer, responses for a sequence', { source: { pointer: '/responses' } }));
   }
@@ -114,7 +118,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     }
     const defs = def.responses ?? [def.response ?? {}];
     responses = defs.map((r, i) => {
-      const prepared = compileResponse(r, { ...options, pathParams: request.pathParams }, def.responses ? `/responses/${i}` : '/response');
+      const prepared = compileResponse(r, { ...options, pathParams: request.pathParams, warn: (m) => warnings.push(m) }, def.responses ? `/responses/${i}` : '/response');
       const { render } = prepared;
       return {
         ...prepared, headers: [...prepared.headers, ...stubHeaders],
@@ -136,6 +140,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (!scenario && (def.requiredScenarioState !== undefined || def.newScenarioState !== undefined)) {
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
+  const custom = def.request?.customMatcher;
+  if (custom !== undefined) {
+    warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
+  }
   const ignoredKeys = [
     ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
@@ -148,7 +156,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   ];
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
-    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys,
+    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys, warnings,
     ...(rejectRequest ? { rejectRequest } : {}),
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
       ? responses[0]!.explain()

@@ -3,12 +3,26 @@
  * Waiting is a timer, never a blocked event loop; a hung socket is a socket in a set with one timer,
  * released when the client leaves or after --max-hang, whichever comes first.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
+import { gzipIfAccepted } from './gzip.js';
 
+/** What WireMock 3 writes for its RANDOM_DATA_THEN_CLOSE and MALFORMED_RESPONSE_CHUNK faults, byte for byte. */
+const GARBAGE = Buffer.from("lskdu018973t09sylgasjkfg1][]'./.sdlv", 'latin1');
+
+/**
+ * The head WireMock (Jetty) writes before MALFORMED_RESPONSE_CHUNK's garbage. It announces chunks only
+ * on a connection that stays open; where the connection closes after the response, Jetty delimits the
+ * body by the close, so the client reads the garbage as a whole 200 body.
+ */
+function malformedChunkHead(req: IncomingMessage): string {
+  const connection = (req.headers.connection ?? '').toLowerCase();
+  if (req.httpVersion === '1.0') return connection.includes('keep-alive') ? 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n' : 'HTTP/1.1 200 OK\r\n\r\n';
+  if (connection.includes('close')) return 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n';
+  return 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+}
 
 export interface DeliveryOptions {
   /** Longest a HANG or STALL_BODY socket is held, in ms. */
@@ -51,11 +65,12 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
         socket.destroy();
         return finish();
       case 'MALFORMED_RESPONSE_CHUNK':
-        // A valid status line and headers announcing chunks, then a chunk whose size line is not hex.
-        socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nlorem ipsum dolor sit amet\r\n');
+        // WireMock's bytes: a 200 status line (whatever the stub's status), then its garbage, then FIN.
+        socket.end(Buffer.concat([Buffer.from(malformedChunkHead(req), 'latin1'), GARBAGE]));
         return finish();
       case 'RANDOM_DATA_THEN_CLOSE':
-        socket.end(randomBytes(1024));
+        // WireMock's "random data" is a fixed string with no status line before it, then FIN.
+        socket.end(GARBAGE);
         return finish();
       case 'HANG':
         hold(socket, options);
@@ -68,8 +83,9 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     }
     if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
-    writeHead(res, r);
-    res.end(r.body);
+    const sent = gzipIfAccepted(req.method, req.rawHeaders, r);
+    writeHead(res, sent);
+    res.end(sent.body);
     finish();
   };
   if (plan.delayMs > 0) timer = setTimeout(go, Math.min(plan.delayMs, MAX_TIMER_MS));

@@ -1,5 +1,5 @@
 /**
- * Plain-text answers Decoy writes itself (the near-miss 404, 413, 500, a proxy's 502/504): UTF-8, with
+ * Plain-text answers Decoy writes itself (the near-miss 404, 413, 500, a proxy's 500/504): UTF-8, with
  * a Content-Length, as a flat header list the journal can keep.
  */
 import type { ServerResponse } from 'node:http';

@@ -17,7 +17,9 @@ import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { gzipIfAccepted } from './gzip.js';
 import { plainText, sendPlainText } from './plain-text.js';
+import type { StaticAnswer } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -48,12 +50,14 @@ export interface StubServerOptions {
   limits?: ServerLimits;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
   serveAdmin?: boolean;
+  /** The files folder served to GETs no stub matches, as WireMock serves `__files/`. */
+  staticFiles?: (rawPath: string) => StaticAnswer | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 export function createStubServer(options: StubServerOptions): http.Server | https.Server {
-  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors } = options;
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors, staticFiles } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
@@ -67,6 +71,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
     const connection = connectionInfo(req.socket);
+    request.connection = connection;
     const stub = engine.match(request);
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
@@ -76,15 +81,22 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
     } else {
-      missReport = engine.explainMiss(request);
-      response = { status: 404, ...plainText(missReport.report) };
+      const found = staticFiles !== undefined && request.method === 'GET' ? staticFiles(request.path) : undefined;
+      if (found !== undefined) {
+        response = { status: found.status, headers: found.headers, body: found.body };
+      } else {
+        missReport = engine.explainMiss(request);
+        response = { status: 404, ...plainText(missReport.report) };
+      }
     }
     const plan = engine.plan(request, stub, response);
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
     const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
     if (plan === undefined && proxy === undefined) {
-      writeHead(res, response);
-      res.end(response.body);
+      // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
+      const sent = gzipIfAccepted(req.method, req.rawHeaders, response);
+      writeHead(res, sent);
+      res.end(sent.body);
     }
     let event: ServeEvent | undefined;
     const listened = engine.hasServedListeners;

@@ -2,8 +2,8 @@
  * Forwarding to an upstream: WireMock's proxy responses (`proxyBaseUrl` and friends) and Decoy's
  * `--proxy-all`. The request body (already read, for matching) is sent as is; the upstream's answer is
  * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
- * and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
- * each with the reason in plain text.
+ * and its first MiB is kept for the journal. An upstream that cannot be reached answers 500, as in
+ * WireMock, one too slow 504, each with the reason in plain text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
@@ -25,7 +25,7 @@ export interface ForwardResult {
   body: Buffer;
   /** Whether `body` is the whole body. */
   complete: boolean;
-  /** Set when Decoy answered for an upstream that failed (502, 504): the reason. */
+  /** Set when Decoy answered for an upstream that failed (500, 504): the reason. */
   error?: string;
 }
 
@@ -147,9 +147,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const code = e.code ?? e.name;
         const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
         const reason = `${code}${e.message && !e.message.includes(code) ? `: ${e.message}` : ''}`;
-        plainError(res, timedOut ? 504 : 502, timedOut
+        // An upstream that cannot be reached is WireMock's 500 ("Network failure trying to make a proxied request").
+        plainError(res, timedOut ? 504 : 500, timedOut
           ? `Decoy: the upstream ${target.baseUrl} did not answer within ${options.timeoutMs} ms (${reason})`
-          : `Decoy: could not reach the upstream ${target.baseUrl} (${reason}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`, done);
+          : `Network failure trying to make a proxied request from Decoy to ${target.baseUrl}: could not reach the upstream (${reason}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`, done);
       });
     },
     close: async () => {

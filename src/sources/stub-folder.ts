@@ -399,6 +399,7 @@ export class StubFolder {
     const previous = this.#files.get(abs);
     for (const w of parsed.warnings) this.#options.logger.warn(w.format());
     for (const stub of parsed.stubs) {
+      for (const w of stub.warnings) this.#options.logger.warn(`${display}${stub.origin.line ? `:${stub.origin.line}` : ''} stub ${stub.name ?? stub.id}: ${w}`);
       if (stub.ignoredKeys.length) {
         this.#options.logger.warn(`${display}${stub.origin.line ? `:${stub.origin.line}` : ''} stub ${stub.name ?? stub.id} uses ${stub.ignoredKeys.join(', ')}, which this version of Decoy does not support yet; ignored`);
       }

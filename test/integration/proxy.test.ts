@@ -1,7 +1,7 @@
 /**
  * Proxying, as real clients and a real upstream see it: stubs with `proxyBaseUrl` (WireMock's proxy
  * responses, with additional/removed request headers and a path prefix removed), `proxyAll` for
- * everything no stub matches, HTTPS upstreams (`proxyInsecure`), upstream failures (502) and timeouts
+ * everything no stub matches, HTTPS upstreams (`proxyInsecure`), upstream failures (500, as in WireMock) and timeouts
  * (504), the journal, and run-time chaos rules applied to proxied traffic.
  *
  * The upstream is a node:http / node:https server on port 0 (test/support/upstream.ts) that records
@@ -513,29 +513,29 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
   });
 
   describe('upstream failures', () => {
-    it('upstream down (connection refused): 502, plain text naming the upstream and the reason; journaled', async () => {
+    it('upstream down (connection refused): 500 as in WireMock, plain text naming the upstream and the reason; journaled', async () => {
       const port = await closedPort();
       const decoy = await proxyStub(`http://127.0.0.1:${port}`);
       const r = await send(`${decoy.url}/down?x=1`);
-      assert.equal(r.status, 502);
+      assert.equal(r.status, 500);
       assert.match(String(one(r.headers, 'content-type')), /^text\/plain/);
       assert.match(r.text, new RegExp(`127\\.0\\.0\\.1:${port}`), `the body does not name the upstream: ${r.text}`);
       assert.match(r.text, /ECONNREFUSED/, `the body does not give the reason: ${r.text}`);
       const [event] = await serveEventsFor(decoy, '/down?x=1');
-      assert.equal(event.response.status, 502);
+      assert.equal(event.response.status, 500);
       assert.equal(event.wasMatched, true);
       assert.match(String(event.response.body), /ECONNREFUSED/);
     });
 
-    it('proxyAll to an upstream that is down: 502 too', async () => {
+    it('proxyAll to an upstream that is down: 500 too', async () => {
       const port = await closedPort();
       const decoy = await startProxy({ proxyAll: `http://127.0.0.1:${port}` });
       const r = await send(`${decoy.url}/anything`);
-      assert.equal(r.status, 502);
+      assert.equal(r.status, 500);
       assert.match(r.text, new RegExp(`127\\.0\\.0\\.1:${port}`));
       assert.match(r.text, /ECONNREFUSED/);
       const [event] = await serveEventsFor(decoy, '/anything');
-      assert.equal(event.response.status, 502);
+      assert.equal(event.response.status, 500);
       assert.equal(event.wasMatched, false);
     });
 
@@ -574,15 +574,15 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
       tls = await selfSignedCert();
     });
 
-    it('rejects a self-signed upstream certificate by default (502 giving the reason; no request reached it)', async () => {
+    it('rejects a self-signed upstream certificate by default (500 giving the reason; no request reached it)', async () => {
       const secure = await newUpstream(echoHandler, tls);
       const decoy = await proxyStub(secure.url);
       const r = await send(`${decoy.url}/secure`);
-      assert.equal(r.status, 502);
+      assert.equal(r.status, 500);
       assert.match(r.text, /self[- ]signed|certificate/i, `the body does not give the reason: ${r.text}`);
       assert.equal(secure.requests.length, 0);
       const [event] = await serveEventsFor(decoy, '/secure');
-      assert.equal(event.response.status, 502);
+      assert.equal(event.response.status, 500);
     });
 
     it('accepts it with proxyInsecure: true (stub and proxyAll)', async () => {

@@ -770,7 +770,7 @@ describe('recording and replay (/__admin/recordings)', function () {
   });
 
   describe('failures and options', () => {
-    it('answers 502 when the upstream is down and records nothing for it', async () => {
+    it('answers 500 (as WireMock) when the upstream is down and records nothing for it', async () => {
       const upstream = await newUpstream((_req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         res.end('up');
@@ -781,7 +781,7 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.equal((await send(`${decoy.url}/while-up`)).status, 200);
       await closeUpstream(upstream);
       const down = await send(`${decoy.url}/while-down`);
-      assert.equal(down.status, 502, down.text);
+      assert.equal(down.status, 500, down.text);
       const stopped = await stopRecording(decoy);
       assert.equal(stopped.mappings.length, 1, `only the exchange with a live upstream: ${JSON.stringify(stopped.mappings.map((m) => m.request))}`);
       const files = stubFiles(stubs.dir);
@@ -789,12 +789,12 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.match(files[0]!, /^get-while-up-/);
     });
 
-    it('records nothing when the target never answers (connection refused): 502, no files', async () => {
+    it('records nothing when the target never answers (connection refused): 500, no files', async () => {
       const port = await closedPort();
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
       await startRecording(decoy, { targetBaseUrl: `http://127.0.0.1:${port}` });
-      assert.equal((await send(`${decoy.url}/nobody`)).status, 502);
+      assert.equal((await send(`${decoy.url}/nobody`)).status, 500);
       const stopped = await stopRecording(decoy);
       assert.deepEqual(stopped.mappings, []);
       assert.deepEqual(listFiles(stubs.dir), []);

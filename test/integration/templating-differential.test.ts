@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { request } from 'undici';
 import { createDecoy, type Decoy } from '../../src/index.js';
 import { startWireMock, type WireMockProcess } from '../support/wiremock.js';
 
@@ -22,6 +23,8 @@ interface Row {
   /** Path after /t/<n>; the stub matches /t/<n> and anything under it. */
   suffix?: string;
   init?: RequestInit;
+  /** Send this Host header (fetch cannot; the request then goes through undici's request). */
+  host?: string;
   /** Compare loosely: both answers must match this, and `same(a, b)` must hold. */
   loose?: { shape: RegExp; same: (a: string, b: string) => boolean };
   /**
@@ -84,6 +87,15 @@ const ROWS: Row[] = [
     deviation: { why: 'WireMock fails the response on client input it cannot decode; Decoy gives the input back', wiremock: /URLDecoder: Incomplete trailing escape/, wiremockStatus: 500, decoy: '%E0%A4%A' } },
   { title: 'log renders nothing', template: "a{{log 'hello'}}b" },
   { title: 'request.scheme and request.clientIp', template: '{{request.scheme}}|{{request.clientIp}}' },
+  { title: 'request.clientIp is X-Forwarded-For as sent', template: '{{request.clientIp}}', init: { headers: { 'X-Forwarded-For': '10.0.0.1, 10.0.0.2' } } },
+  { title: 'request.requestLine: method, scheme, host, port, path, url, baseUrl, pathSegments, query',
+    template: '{{request.requestLine.method}}|{{request.requestLine.scheme}}|{{request.requestLine.host}}|{{request.requestLine.port}}|{{request.requestLine.path}}|{{request.requestLine.url}}|{{request.requestLine.baseUrl}}|{{request.requestLine.pathSegments}}|{{request.requestLine.pathSegments.[2]}}|{{#each request.requestLine.pathSegments}}<{{this}}>{{/each}}|{{request.requestLine.query}}|{{request.requestLine.query.a}}|{{request.requestLine.query.a.[1]}}|{{#each request.requestLine.query}}{{@key}}={{this}};{{/each}}|{{request.requestLine.query.none}}',
+    suffix: '/x%20y?zeta=1&alpha=2&a=1&a=2&mid=3', host: 'api.example.com:8080' },
+  { title: 'request.requestLine.port and baseUrl, Host without a port', template: '{{request.requestLine.port}}|{{request.requestLine.baseUrl}}|{{request.port}}|{{request.baseUrl}}|{{request.host}}', host: 'foo' },
+  { title: 'request.host and port from the Host header', template: '{{request.host}}|{{request.port}}|{{request.baseUrl}}', host: 'shop.example:77' },
+  { title: 'request.query prints as a map in WireMock\'s order', template: '{{request.query}}|{{#each request.query}}{{@key}};{{/each}}', suffix: '?zeta=1&alpha=2&Beta=4&b=5&aa=6' },
+  { title: 'request.path and request.pathSegments print the decoded path', template: '{{request.path}}|{{request.pathSegments}}|{{request.pathSegments.[2]}}|{{request.path.[2]}}', suffix: '/x%20y' },
+  { title: 'request.requestLine printed whole', template: '{{request.requestLine}}', loose: { shape: /^com\.github\.tomakehurst\.wiremock\.extension\.responsetemplating\.RequestLine@[0-9a-f]+$/, same: () => true } },
 ];
 
 /** Mappings beyond the helper rows: templated headers, JSON bodies, body files. */
@@ -94,11 +106,19 @@ const EXTRA_MAPPINGS = [
     response: { status: 200, transformers: ['response-template'], bodyFileName: 'item-{{request.pathSegments.[1]}}.json' } },
   { id: '00000000-0000-4000-8000-00000000e003', name: 'templated body file contents', request: { urlPath: '/greeting' },
     response: { status: 200, transformers: ['response-template'], bodyFileName: 'greeting.txt' } },
+  { id: '00000000-0000-4000-8000-00000000e004', name: 'a template ending in }}}}', request: { urlPath: '/unparsable' },
+    response: { status: 201, transformers: ['response-template'], body: "{\"age\": {{jsonPath request.body '$.age'}}}}" } },
 ];
 
 interface Answer { status: number; body: string; headers: Headers }
 
-async function ask(base: string, pathAndQuery: string, init?: RequestInit): Promise<Answer> {
+async function ask(base: string, pathAndQuery: string, init?: RequestInit, host?: string): Promise<Answer> {
+  if (host !== undefined) {
+    const r = await request(`${base}${pathAndQuery}`, { method: 'GET', headers: { host }, headersTimeout: 10_000 });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    return { status: r.statusCode, body: await r.body.text(), headers };
+  }
   const r = await fetch(`${base}${pathAndQuery}`, { ...init, signal: AbortSignal.timeout(10_000) });
   return { status: r.status, body: await r.text(), headers: r.headers };
 }
@@ -144,7 +164,7 @@ describe('templating differential: the same templated mappings against WireMock 
   ROWS.forEach((row, i) => {
     it(row.title, async () => {
       const target = `/t/${i}${row.suffix ?? ''}`;
-      const [w, d] = await Promise.all([ask(wiremock!.url, target, row.init), ask(decoy!.url, target, row.init)]);
+      const [w, d] = await Promise.all([ask(wiremock!.url, target, row.init, row.host), ask(decoy!.url, target, row.init, row.host)]);
       assert.equal(w.status, row.deviation?.wiremockStatus ?? 200, `WireMock answered ${w.status}: ${w.body.slice(0, 300)}`);
       assert.equal(d.status, 200, `Decoy answered ${d.status}: ${d.body}`);
       if (row.deviation) {
@@ -176,6 +196,14 @@ describe('templating differential: the same templated mappings against WireMock 
     assert.equal(d.body, w.body);
     const [wg, dg] = await Promise.all([ask(wiremock!.url, '/greeting?name=Ann'), ask(decoy!.url, '/greeting?name=Ann')]);
     assert.equal(dg.body, wg.body);
+  });
+
+  it('a template that does not parse ({{...}}}}): both load the stub and answer 500 to its requests', async () => {
+    const init: RequestInit = { method: 'POST', body: '{"age":3}' };
+    const [w, d] = await Promise.all([ask(wiremock!.url, '/unparsable', init), ask(decoy!.url, '/unparsable', init)]);
+    assert.equal(w.status, 500, w.body);
+    assert.match(w.body, /found: &apos;}}}}&apos;, expected: &apos;}}&apos;/);
+    assert.equal(d.status, 500, d.body);
   });
 
   it('a templated bodyFileName that names no file: both answer 500', async () => {

@@ -28,10 +28,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { createDecoy } from '../../src/index.js';
 import { startWireMock } from '../support/wiremock.js';
+import { WireClients } from '../support/wire.js';
 
 const fixtureRoot = fileURLToPath(new URL('../fixtures/differential/', import.meta.url));
 
@@ -348,6 +349,11 @@ const jsonCases: Case[] = [
   unmatched('matchesJsonPath nested absent: negative (broken JSON)', '714', postText('/diff/jsonpath/absent', '{broken')),
   unmatched('matchesJsonPath nested absent: negative (XML)', '714', postXml('/diff/jsonpath/absent', '<debug/>')),
   unmatched('matchesJsonPath nested absent: negative (the JSON document null)', '714', postJson('/diff/jsonpath/absent', 'null')),
+  // Spring Cloud Contract writes filters in Jayway's bracket form, `@.['name']`; =~ is a whole-value match.
+  matched('matchesJsonPath bracket filter =~: positive', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":25}')),
+  matched('matchesJsonPath bracket filter =~: positive (a string value)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":"25"}')),
+  unmatched('matchesJsonPath bracket filter =~: negative (too short)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":5}')),
+  unmatched('matchesJsonPath bracket filter =~: negative (a partial match is not a match)', 'e21', postJson('/diff/jsonpath/bracket-regex', '{"age":"25x"}')),
   // json-smart, which WireMock's JSONPath uses, reads text that is not JSON as one (trimmed) string.
   matched('matchesJsonPath $ on a text body: positive', '715', postText('/diff/jsonpath/text-root', '  plain text\n')),
   unmatched('matchesJsonPath $ on a text body: negative', '715', postText('/diff/jsonpath/text-root', 'plain texts')),
@@ -470,6 +476,48 @@ const javaRegexCases: Case[] = [
   unmatched('java regex class intersection &&: negative', 'd0b', regex('class-intersection', 'abc')),
   matched('java regex backreference after an atomic group: positive', 'd0c', regex('backreference-after-atomic', 'xxaa')),
   unmatched('java regex backreference after an atomic group: negative', 'd0c', regex('backreference-after-atomic', 'xxab')),
+];
+
+/** A multipart/form-data body with the given parts, each `[name, content type or undefined, body]`. */
+function multipart(requestPath: string, parts: Array<[string, string | undefined, string]>): RequestSpec {
+  const boundary = 'diff-boundary-7MA4YWxk';
+  const body = parts.map(([name, type, content]) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n${type === undefined ? '' : `Content-Type: ${type}\r\n`}\r\n${content}\r\n`).join('') + `--${boundary}--\r\n`;
+  return send('POST', requestPath, body, { 'Content-Type': `multipart/form-data; boundary=${boundary}` });
+}
+
+const connectionCases: Case[] = [
+  matched('host: positive (Host header without its port)', 'e01', get('/diff/conn/host', { Host: 'example.com:8443' })),
+  unmatched('host: negative (host is case-sensitive)', 'e01', get('/diff/conn/host', { Host: 'Example.com' })),
+  unmatched('host: negative (the address connected to; a host miss ranks the stub far off)', 'e03', get('/diff/conn/host')),
+  matched('port: positive (the Host header\'s port)', 'e02', get('/diff/conn/port', { Host: 'localhost:8080' })),
+  unmatched('port: negative (the port connected to, not the Host header\'s)', 'e03', get('/diff/conn/port')),
+  unmatched('port: negative (Host without a port means 80)', 'e03', get('/diff/conn/port', { Host: 'localhost' })),
+  matched('host and port (port written as a string): positive', 'e08', get('/diff/conn/host-port', { Host: 'api.example.com:9090' })),
+  unmatched('host and port: negative (port)', 'e03', get('/diff/conn/host-port', { Host: 'api.example.com:9091' }), 'e08'),
+  matched('scheme http: positive', 'e03', get('/diff/conn/scheme')),
+  unmatched('scheme https: negative (plain HTTP)', 'e03', get('/diff/conn/scheme-https')),
+  matched('clientIp: positive (the socket\'s peer)', 'e05', get('/diff/conn/client-ip')),
+  unmatched('clientIp: negative (X-Forwarded-For wins over the peer)', 'e05', get('/diff/conn/client-ip', { 'X-Forwarded-For': '10.1.2.3' })),
+  matched('clientIp matches: positive (X-Forwarded-For)', 'e06', get('/diff/conn/forwarded', { 'X-Forwarded-For': '10.1.2.3' })),
+  unmatched('clientIp matches: negative (X-Forwarded-For with two addresses is matched whole)', 'e06', get('/diff/conn/forwarded', { 'X-Forwarded-For': '10.1.2.3, 192.168.0.1' })),
+  unmatched('clientIp matches: negative (no X-Forwarded-For)', 'e06', get('/diff/conn/forwarded')),
+  matched('method GET_OR_HEAD: positive (GET)', 'e07', get('/diff/method/get-or-head')),
+  matched('method GET_OR_HEAD: positive (HEAD)', 'e07', send('HEAD', '/diff/method/get-or-head')),
+  unmatched('method GET_OR_HEAD: negative (POST)', 'e07', send('POST', '/diff/method/get-or-head', 'x')),
+  unmatched('customMatcher that no extension registers: never matches', '305', get('/diff/custom-matcher'), 'e09'),
+];
+
+const multipartCases: Case[] = [
+  matched('multipart ANY: positive', 'e11', multipart('/diff/multipart/any', [['other', undefined, 'x'], ['info', 'application/json', '{ "a": 1 }']])),
+  unmatched('multipart ANY: negative (body differs)', 'e11', multipart('/diff/multipart/any', [['info', 'application/json', '{"a":2}']])),
+  unmatched('multipart ANY: negative (not multipart)', 'e11', postJson('/diff/multipart/any', '{"a":1}')),
+  matched('multipart ALL: positive', 'e12', multipart('/diff/multipart/all', [['a', 'text/plain', 'x'], ['b', 'text/csv', 'y']])),
+  unmatched('multipart ALL: negative (one part is JSON)', 'e12', multipart('/diff/multipart/all', [['a', 'text/plain', 'x'], ['b', 'application/json', '{}']])),
+  unmatched('multipart ALL: negative (a part without Content-Type)', 'e12', multipart('/diff/multipart/all', [['a', undefined, 'x']])),
+  matched('multipart name only: positive (the name constrains nothing)', 'e13', multipart('/diff/multipart/name', [['other', undefined, 'x']])),
+  matched('multipart two patterns: positive', 'e14', multipart('/diff/multipart/two', [['b', undefined, '42'], ['a', undefined, 'the alpha part']])),
+  unmatched('multipart two patterns: negative (second fails)', 'e14', multipart('/diff/multipart/two', [['a', undefined, 'alpha'], ['b', undefined, 'x42']])),
 ];
 
 const priorityCases: Case[] = [
@@ -744,6 +792,8 @@ describe('WireMock differential: the same root folder and requests against WireM
     ['date and time operators', dateTimeCases],
     ['logical operators', logicalCases],
     ['Java regex dialect in matches', javaRegexCases],
+    ['host, port, scheme, clientIp and GET_OR_HEAD', connectionCases],
+    ['multipartPatterns', multipartCases],
     ['priorities and recency', priorityCases],
     ['response keys', responseCases],
   ];
@@ -778,6 +828,93 @@ describe('WireMock differential: the same root folder and requests against WireM
           if (failure !== undefined) failures.push(failure);
         }
         if (failures.length > 0) assert.fail(failures.join('\n\n'));
+      });
+    }
+  });
+
+  describe('faults on the wire: the same bytes and the same ending, so clients report the same error', function () {
+    const portOf = (server: Server) => Number(new URL(server.url).port);
+    for (const [fault, urlPath] of [
+      ['RANDOM_DATA_THEN_CLOSE', '/diff/fault/random-data'],
+      ['MALFORMED_RESPONSE_CHUNK', '/diff/fault/malformed-chunk'],
+      ['EMPTY_RESPONSE', '/diff/fault/empty'],
+      ['CONNECTION_RESET_BY_PEER', '/diff/fault/reset'],
+    ] as const) {
+      it(fault, async function () {
+        const clients = new WireClients();
+        try {
+          // The connection header decides how Jetty frames MALFORMED_RESPONSE_CHUNK's garbage.
+          for (const [how, head] of [['keep-alive', ''], ['Connection: close', 'Connection: close\r\n']] as const) {
+            const text = `GET ${urlPath} HTTP/1.1\r\nHost: localhost\r\n${head}\r\n`;
+            const [w, d] = [await clients.raw(portOf(wiremock!), text, 3_000), await clients.raw(portOf(decoy!), text, 3_000)];
+            assert.equal(d.bytes.toString('latin1'), w.bytes.toString('latin1'), `the bytes sent (${how})`);
+            assert.equal(d.ending, w.ending, `how the connection ends (${how})`);
+          }
+          const http10 = `GET ${urlPath} HTTP/1.0\r\n\r\n`;
+          const [w10, d10] = [await clients.raw(portOf(wiremock!), http10, 3_000), await clients.raw(portOf(decoy!), http10, 3_000)];
+          assert.equal(d10.bytes.toString('latin1'), w10.bytes.toString('latin1'), 'the bytes sent (HTTP/1.0)');
+          const [wu, du] = [await clients.undiciGet(`${wiremock!.url}${urlPath}`), await clients.undiciGet(`${decoy!.url}${urlPath}`)];
+          assert.deepEqual([du.status, du.error?.name, du.error?.code], [wu.status, wu.error?.name, wu.error?.code], `undici: WireMock ${wu.error?.message}, Decoy ${du.error?.message}`);
+          const [wc, dc] = [await clients.curl(['-sS', `${wiremock!.url}${urlPath}`]), await clients.curl(['-sS', `${decoy!.url}${urlPath}`])];
+          assert.equal(dc.exitCode, wc.exitCode, `curl: WireMock ${wc.stderr}, Decoy ${dc.stderr}`);
+        } finally {
+          await clients.close();
+        }
+      });
+    }
+  });
+
+  describe('gzip: what a client that accepts it gets', function () {
+    const rows: Array<[string, RequestSpec, boolean]> = [
+      ['a text body', get('/diff/response/headers', { 'Accept-Encoding': 'gzip' }), true],
+      ['a JSON body, to a client that accepts several codings', get('/diff/response/json', { 'Accept-Encoding': 'gzip, deflate, br' }), true],
+      ['a binary body file', get('/diff/response/file-binary', { 'Accept-Encoding': 'gzip' }), true],
+      ['a non-2xx status is not compressed', get('/diff/response/teapot', { 'Accept-Encoding': 'gzip' }), false],
+      ['a 503 is not compressed', get('/diff/response/unavailable', { 'Accept-Encoding': 'gzip' }), false],
+      ['204 has no body to compress', send('DELETE', '/diff/response/no-content', undefined, { 'Accept-Encoding': 'gzip' }), false],
+      ['HEAD is not compressed', send('HEAD', '/diff/method/get-or-head', undefined, { 'Accept-Encoding': 'gzip' }), false],
+      ['gzip;q=0 refuses it', get('/diff/response/headers', { 'Accept-Encoding': 'gzip;q=0' }), false],
+      ['* is not enough', get('/diff/response/headers', { 'Accept-Encoding': '*' }), false],
+      ['deflate only', get('/diff/response/headers', { 'Accept-Encoding': 'deflate' }), false],
+      ['GZIP in capitals', get('/diff/response/headers', { 'Accept-Encoding': 'GZIP' }), true],
+      ['a POST', postText('/diff/body/equal', 'hello body'), true],
+    ];
+    rows[rows.length - 1]![1].headers = { ...rows[rows.length - 1]![1].headers, 'Accept-Encoding': 'gzip' };
+    for (const [title, spec, gzipped] of rows) {
+      it(title, async function () {
+        const [w, d] = [await fetchAnswer(agent!, wiremock!.url, spec), await fetchAnswer(agent!, decoy!.url, spec)];
+        assert.equal(w.headers.get('content-encoding')?.[0] === 'gzip', gzipped, `WireMock ${gzipped ? 'gzips' : 'does not gzip'} this`);
+        assert.equal(d.status, w.status);
+        assert.deepEqual(d.headers.get('content-encoding'), w.headers.get('content-encoding'), `Content-Encoding: WireMock ${describeAnswer(w)}\nDecoy ${describeAnswer(d)}`);
+        const plain = (a: Answer) => (a.headers.get('content-encoding')?.[0] === 'gzip' ? gunzipSync(a.body) : a.body);
+        assert.ok(plain(d).equals(plain(w)), 'the bodies, uncompressed');
+      });
+    }
+  });
+
+  describe('the files folder served to GETs no stub matches', function () {
+    // WireMock forwards such a GET to Jetty's static file servlet over __files/.
+    const rows: Array<{ title: string; spec: RequestSpec; status: number; compareBody: boolean }> = [
+      { title: 'a file: its bytes, with a Content-Type from its extension', spec: get('/greeting.txt'), status: 200, compareBody: true },
+      { title: 'a file in a subfolder, with a query string', spec: get('/data/order.json?x=1'), status: 200, compareBody: true },
+      { title: 'a binary file', spec: get('/bytes.bin'), status: 200, compareBody: true },
+      { title: 'an extension Jetty does not know (.md) is served as JSON', spec: get('/site/notes.md'), status: 200, compareBody: true },
+      { title: 'a folder with index.html serves it', spec: get('/site/'), status: 200, compareBody: true },
+      { title: 'a folder with index.html, named without its slash', spec: get('/site'), status: 200, compareBody: true },
+      { title: 'a percent-encoded name', spec: get('/%67reeting.txt'), status: 200, compareBody: true },
+      { title: 'a folder without index.html is forbidden', spec: get('/data/'), status: 403, compareBody: false },
+      { title: 'a folder named without its slash is forbidden too', spec: get('/data'), status: 403, compareBody: false },
+      { title: 'a file that is not there: the usual 404', spec: get('/nothing-here.json'), status: 404, compareBody: false },
+      { title: 'not for POST', spec: send('POST', '/greeting.txt', 'x'), status: 404, compareBody: false },
+      { title: 'not for HEAD', spec: send('HEAD', '/greeting.txt'), status: 404, compareBody: false },
+    ];
+    for (const row of rows) {
+      it(row.title, async function () {
+        const [w, d] = [await fetchAnswer(agent!, wiremock!.url, row.spec), await fetchAnswer(agent!, decoy!.url, row.spec)];
+        assert.equal(w.status, row.status, `WireMock: ${describeAnswer(w)}`);
+        assert.equal(d.status, w.status, `Decoy: ${describeAnswer(d)}`);
+        if (row.status !== 404) assert.deepEqual(d.headers.get('content-type'), w.headers.get('content-type'));
+        if (row.compareBody) assert.ok(d.body.equals(w.body), `bodies differ:\n${describeAnswer(w)}\n${describeAnswer(d)}`);
       });
     }
   });

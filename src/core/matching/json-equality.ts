@@ -79,6 +79,33 @@ function compileNode(value: unknown, options: JsonEqualityOptions): ExpectedNode
   };
 }
 
+/** `$.name`, or `$['odd key']` for a name that is not an identifier. */
+function childPath(at: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key).replace(/^"|"$/g, "'")}]`;
+}
+
+/** A value in a sentence: scalars as JSON, containers by kind and size. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (isPlainObject(value)) return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function describeNode(node: ExpectedNode): string {
+  switch (node.kind) {
+    case 'ignore': case 'ignoreElement': return 'any value';
+    case 'anyString': return 'any string';
+    case 'anyNumber': return 'any number';
+    case 'anyBoolean': return 'any boolean';
+    case 'regex': return `a string matching ${node.regex.source}`;
+    case 'literal': return describeValue(node.value);
+    case 'array': return `an array of ${node.items.length}`;
+    case 'object': return 'an object';
+  }
+}
+
 function nodeSize(node: ExpectedNode): number {
   return node.kind === 'array' || node.kind === 'object' ? node.size : 1;
 }
@@ -120,6 +147,48 @@ export class JsonEquality {
     const differences = this.countDifferences(this.root, actual);
     const total = Math.max(nodeSize(this.root), valueSize(actual));
     return Math.min(1, differences / total);
+  }
+
+  /**
+   * Where the document first differs, as a JSONPath and a sentence (`$.items[1].id is 5, expected 2`),
+   * for near-miss reports; undefined when it is equal. Not on the hot path.
+   */
+  firstDifference(actual: unknown): string | undefined {
+    return this.equal(this.root, actual) ? undefined : this.differenceAt(this.root, actual, '$');
+  }
+
+  private differenceAt(expected: ExpectedNode, actual: unknown, at: string): string {
+    if (expected.kind === 'object' && isPlainObject(actual)) {
+      const { ignoreExtraElements, ignoreNullElements } = this.options;
+      for (const [key, child] of expected.entries) {
+        const path = childPath(at, key);
+        if (!Object.hasOwn(actual, key) || (ignoreNullElements && actual[key] === null)) {
+          if (child.kind === 'ignoreElement') continue;
+          return `${path} is missing, expected ${describeNode(child)}`;
+        }
+        if (!this.equal(child, actual[key])) return this.differenceAt(child, actual[key], path);
+      }
+      if (!ignoreExtraElements) {
+        for (const key of Object.keys(actual)) {
+          if (expected.keys.has(key) || (ignoreNullElements && actual[key] === null)) continue;
+          return `${childPath(at, key)} is not expected (${describeValue(actual[key])})`;
+        }
+      }
+    } else if (expected.kind === 'array' && Array.isArray(actual)) {
+      const { ignoreArrayOrder, ignoreExtraElements } = this.options;
+      if (ignoreArrayOrder) {
+        for (let i = 0; i < expected.items.length; i++) {
+          if (!actual.some((a) => this.equal(expected.items[i]!, a))) return `${at} has no item like ${describeNode(expected.items[i]!)} (expected at [${i}], in any order)`;
+        }
+        if (actual.length < expected.items.length || !ignoreExtraElements) return `${at} has ${actual.length} item(s), expected ${expected.items.length} (in any order)`;
+      } else {
+        const shared = Math.min(expected.items.length, actual.length);
+        for (let i = 0; i < shared; i++) if (!this.equal(expected.items[i]!, actual[i])) return this.differenceAt(expected.items[i]!, actual[i], `${at}[${i}]`);
+        if (actual.length < expected.items.length) return `${at}[${actual.length}] is missing, expected ${describeNode(expected.items[actual.length]!)}`;
+        return `${at}[${expected.items.length}] is not expected (${describeValue(actual[expected.items.length])})`;
+      }
+    }
+    return `${at} is ${describeValue(actual)}, expected ${describeNode(expected)}`;
   }
 
   private equal(expected: ExpectedNode, actual: unknown): boolean {

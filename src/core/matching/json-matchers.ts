@@ -65,6 +65,12 @@ class EqualToJsonMatcher implements ValueMatcher {
     return parsed.ok ? this.equality.distance(parsed.value) : 1;
   }
 
+  mismatch(value: string | undefined, body?: BodyView): string | undefined {
+    if (value === undefined) return 'there is no body';
+    const parsed = jsonOf(value, body);
+    return parsed.ok ? this.equality.firstDifference(parsed.value) : 'the body is not JSON';
+  }
+
   explain(): string {
     const options = this.optionNames.length > 0 ? ` (${this.optionNames.join(', ')})` : '';
     return `is JSON equal to ${abbreviate(this.expectedText)}${options}`;
@@ -170,6 +176,17 @@ class MatchesJsonPathMatcher implements ValueMatcher {
     let best = 1;
     for (const text of this.rendered(found) ?? []) best = Math.min(best, this.nested.distance(text));
     return best;
+  }
+
+  mismatch(value: string | undefined, body?: BodyView): string | undefined {
+    if (this.test(value, body)) return undefined;
+    const found = this.found(value, body);
+    if (found === undefined) return value !== undefined && firstNonBlankIs(value, '<') ? 'the body is XML, not JSON' : 'the body is not JSON';
+    const where = this.path.expression;
+    if (this.nested === undefined || !isPresent(found, this.path.isDefinite)) return `${where} selects nothing`;
+    const texts = this.rendered(found) ?? [];
+    const shown = texts.map((t) => (t.length > 40 ? `${JSON.stringify(t.slice(0, 37))}...` : JSON.stringify(t))).join(', ');
+    return `${where} is ${shown}, which does not fit: ${this.nested.explain()}`;
   }
 
   explain(): string {

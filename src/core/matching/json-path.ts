@@ -29,7 +29,7 @@ export interface CompiledJsonPath {
 
 const TRAILING_FUNCTIONS = new Set(['length', 'size', 'min', 'max', 'avg', 'sum', 'stddev', 'first', 'last', 'keys']);
 const UNSUPPORTED_FILTER_OPERATORS = /\s(subsetof|anyof|noneof)\s/;
-const OPERAND = String.raw`(?:@|\$)(?:\.[\w$-]+|\[[^\]\u0000]*\])*`;
+const OPERAND = String.raw`(?:@|\$)(?:\.[\w$-]+|\[[^\]\u0000]*\]|\[\u0000\d+\u0000\])*`;
 
 /** Jayway's `$` inside a filter (the document root) becomes this sandbox variable. */
 const ROOT_VARIABLE = '__root';
@@ -127,6 +127,8 @@ function translateFilter(body: string): string {
   }
   const literal = String.raw`\u0000\d+\u0000`;
   code = code
+    // Jayway reads `@.['name']` as `@['name']` (a dot before a bracket is allowed); JavaScript does not.
+    .replace(/([\w$\]@])\.\[/g, '$1[')
     .replace(/\.length\(\)/g, '.length')
     .replace(/\.size\(\)/g, '.length')
     .replace(new RegExp(`(${OPERAND})\\s*=~\\s*(${literal})`, 'g'), '$2.test($1)')

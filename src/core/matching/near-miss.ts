@@ -79,7 +79,7 @@ export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): str
     out.push(...row('', ''), ...row(stubTitle(closest.stub, '\n'), ''), ...row('', ''));
     if (!closest.fields.some((f) => f.label === 'Method')) out.push(...row('Method: ANY', req.method));
     for (const f of closest.fields) {
-      out.push(...row(`${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match`));
+      out.push(...row(`${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match${f.detail ? `: ${f.detail}` : ''}`));
     }
     if (closest.fields.length === 0) out.push(...row('(matches any request)', `${req.method} ${req.url}`));
     out.push(...row('', ''), RULE);

@@ -4,8 +4,9 @@
  * path is turned away before anything is parsed.
  */
 import { DecoyError, joinPointer } from '../errors.js';
-import type { DecoyRequest } from '../request.js';
-import type { RequestPatternDefinition } from '../stub-definition.js';
+import type { DecoyRequest, RequestPart } from '../request.js';
+import type { MultipartPatternDefinition, RequestPatternDefinition } from '../stub-definition.js';
+import { partName } from './multipart.js';
 import type { MultiValueMatcher, ValueMatcher } from './types.js';
 import { compileMultiValueMatcher, compileValueMatcher } from './value-matchers.js';
 import { compileUrlMatcher, type IndexKey, type UrlMatcher } from './url-matchers.js';
@@ -16,6 +17,8 @@ export interface FieldReport {
   expected: string;
   actual: string;
   matched: boolean;
+  /** Why it did not match, when the matcher can say more (the JSON path that differed). */
+  detail?: string;
 }
 
 interface Part {
@@ -26,6 +29,8 @@ interface Part {
   distance(req: DecoyRequest): number;
   expected: string;
   actual(req: DecoyRequest): string;
+  /** Why the request does not fit this part, more precisely than "does not match". */
+  detail?(req: DecoyRequest): string | undefined;
 }
 
 export interface RequestMatcher {
@@ -42,7 +47,12 @@ export interface RequestMatcher {
   explain(): string;
 }
 
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'ANY'];
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'ANY', 'GET_OR_HEAD'];
+
+/** WireMock's pseudo-methods and the request methods each stands for. */
+function expandMethods(methods: readonly string[]): string[] {
+  return methods.flatMap((m) => (m === 'GET_OR_HEAD' ? ['GET', 'HEAD'] : [m]));
+}
 
 function showValues(values: readonly string[] | undefined): string {
   if (values === undefined || values.length === 0) return '(absent)';
@@ -67,11 +77,12 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
   });
   if (!methods.includes('ANY')) {
     const expected = methods.join(' or ');
-    const single = methods.length === 1 ? methods[0] : undefined;
+    const accepted = expandMethods(methods);
+    const single = accepted.length === 1 ? accepted[0] : undefined;
     parts.push({
       label: 'Method', weight: 3, expected,
-      test: single !== undefined ? (req) => req.method === single : (req) => methods.includes(req.method),
-      distance: (req) => (methods.includes(req.method) ? 0 : 1),
+      test: single !== undefined ? (req) => req.method === single : (req) => accepted.includes(req.method),
+      distance: (req) => (accepted.includes(req.method) ? 0 : 1),
       actual: (req) => req.method,
     });
   }
@@ -83,6 +94,42 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       label: url.includesQuery ? 'URL' : 'Path', weight: 10, expected: `[${url.key}] ${url.expected}`,
       test: (req) => url.test(req), distance: (req) => url.distance(req),
       actual: (req) => (url.includesQuery ? req.url : req.path),
+    });
+  }
+
+  // Where the request was addressed and where it came from: WireMock's host, port, scheme and clientIp.
+  // WireMock weighs host and port like the URL, and the scheme like the method, when it ranks near misses.
+  if (def.scheme !== undefined) {
+    const scheme = def.scheme;
+    parts.push({
+      label: 'Scheme', weight: 3, expected: scheme,
+      test: (req) => req.scheme === scheme, distance: (req) => (req.scheme === scheme ? 0 : 1), actual: (req) => req.scheme,
+    });
+  }
+  if (def.host !== undefined) {
+    const m = compileValueMatcher(def.host, joinPointer(pointer, 'host'));
+    parts.push({
+      label: 'Host', weight: 10, expected: describeMatcher(m),
+      test: (req) => m.test(req.host), distance: (req) => m.distance(req.host), actual: (req) => req.host,
+    });
+  }
+  if (def.port !== undefined) {
+    const port = Number(def.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new DecoyError('DECOY_ERR_STUB_INVALID', `request.port must be a port number from 1 to 65535 (got ${JSON.stringify(def.port)})`, {
+        source: { pointer: joinPointer(pointer, 'port') },
+      });
+    }
+    parts.push({
+      label: 'Port', weight: 10, expected: String(port),
+      test: (req) => req.port === port, distance: (req) => (req.port === port ? 0 : 1), actual: (req) => String(req.port),
+    });
+  }
+  if (def.clientIp !== undefined) {
+    const m = compileValueMatcher(def.clientIp, joinPointer(pointer, 'clientIp'));
+    parts.push({
+      label: 'Client IP', weight: 1, expected: describeMatcher(m),
+      test: (req) => m.test(req.clientIp), distance: (req) => m.distance(req.clientIp), actual: (req) => req.clientIp,
     });
   }
 
@@ -159,6 +206,24 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       test: (req) => (req.body.length === 0 ? m.test(undefined) : m.test(req.bodyView.text, req.bodyView)),
       distance: (req) => (req.body.length === 0 ? m.distance(undefined) : m.distance(req.bodyView.text, req.bodyView)),
       actual: (req) => (req.body.length === 0 ? '(empty)' : req.bodyView.text),
+      ...(m.mismatch ? { detail: (req: DecoyRequest) => (req.body.length === 0 ? m.mismatch!(undefined) : m.mismatch!(req.bodyView.text, req.bodyView)) } : {}),
+    });
+  });
+
+  if (def.customMatcher !== undefined) {
+    // A WireMock without the extension that defines the matcher registers the stub and never matches it.
+    const name = def.customMatcher.name ?? '(unnamed)';
+    parts.push({
+      label: 'Custom matcher', weight: 1, expected: `${name} (a WireMock Java extension, not available)`,
+      test: () => false, distance: () => 1, actual: () => '(cannot be run)',
+    });
+  }
+
+  (def.multipartPatterns ?? []).forEach((mdef, i) => {
+    const m = compileMultipartPattern(mdef, joinPointer(pointer, 'multipartPatterns', i));
+    parts.push({
+      label: 'Multipart', weight: 1, expected: m.explain(),
+      test: (req) => m.test(req), distance: (req) => m.distance(req), actual: (req) => m.describe(req),
     });
   });
 
@@ -179,12 +244,79 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       return sum / totalWeight;
     },
     report(req) {
-      return parts.map((p) => ({ label: p.label, expected: p.expected, actual: p.actual(req), matched: p.test(req) }));
+      return parts.map((p) => {
+        const matched = p.test(req);
+        const detail = matched ? undefined : p.detail?.(req);
+        return { label: p.label, expected: p.expected, actual: p.actual(req), matched, ...(detail ? { detail } : {}) };
+      });
     },
     pathParams: (req) => (url ? url.params(req) : {}),
     explain() {
       return parts.length === 0 ? 'any request' : parts.map((p) => `${p.label} ${p.expected}`).join('; ');
     },
+  };
+}
+
+interface MultipartMatcher {
+  test(req: DecoyRequest): boolean;
+  distance(req: DecoyRequest): number;
+  /** The request's parts, one line each, for the near-miss report. */
+  describe(req: DecoyRequest): string;
+  explain(): string;
+}
+
+/**
+ * WireMock's MultipartValuePattern. A request that is not multipart never matches. With `ANY` (the
+ * default) some part must fit the headers and body patterns, with `ALL` every part must. `name`
+ * alone constrains nothing: WireMock's clients write it beside a Content-Disposition header pattern.
+ */
+function compileMultipartPattern(def: MultipartPatternDefinition, pointer: string): MultipartMatcher {
+  const all = def.matchingType === 'ALL';
+  const headers = Object.entries(def.headers ?? {}).map(([name, pdef]) => ({
+    name, lower: name.toLowerCase(), m: compileMultiValueMatcher(pdef, joinPointer(pointer, 'headers', name)),
+  }));
+  const bodies = (def.bodyPatterns ?? []).map((pdef, i) => compileValueMatcher(pdef, joinPointer(pointer, 'bodyPatterns', i)));
+  const partTest = (p: RequestPart): boolean => {
+    for (const h of headers) if (!h.m.test(p.headers[h.lower])) return false;
+    for (const b of bodies) if (!(p.body.length === 0 ? b.test(undefined) : b.test(p.bodyView.text, p.bodyView))) return false;
+    return true;
+  };
+  const partDistance = (p: RequestPart): number => {
+    const checks = headers.length + bodies.length;
+    if (checks === 0) return 0;
+    let sum = 0;
+    for (const h of headers) sum += h.m.distance(p.headers[h.lower]);
+    for (const b of bodies) sum += p.body.length === 0 ? b.distance(undefined) : b.distance(p.bodyView.text, p.bodyView);
+    return sum / checks;
+  };
+  const described = [
+    all ? 'every part' : 'a part',
+    ...headers.map((h) => `header ${h.name} ${h.m.explain()}`),
+    ...bodies.map((b) => `body ${b.explain()}`),
+  ];
+  return {
+    test(req) {
+      const ps = req.parts;
+      if (ps === undefined || ps.length === 0) return false;
+      return all ? ps.every(partTest) : ps.some(partTest);
+    },
+    distance(req) {
+      const ps = req.parts;
+      if (ps === undefined || ps.length === 0) return 1;
+      const ds = ps.map(partDistance);
+      return all ? Math.max(...ds) : Math.min(...ds);
+    },
+    describe(req) {
+      const ps = req.parts;
+      if (ps === undefined) return '(not a multipart request)';
+      if (ps.length === 0) return '(no parts)';
+      return ps.map((p) => {
+        const name = partName(p.headers);
+        const type = p.headers['content-type']?.[0];
+        return `[${name ?? 'unnamed'}${type ? `, ${type}` : ''}${partTest(p) ? '' : ', does not fit'}] ${p.body.length > 60 ? `${p.bodyView.text.slice(0, 60)}...` : p.bodyView.text}`;
+      }).join('\n');
+    },
+    explain: () => described.length === 1 ? `${described[0]} (any)` : `${described[0]} with ${described.slice(1).join(' and ')}`,
   };
 }
 

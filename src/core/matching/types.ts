@@ -34,6 +34,8 @@ export interface ValueMatcher {
   test(value: string | undefined, body?: BodyView): boolean;
   distance(value: string | undefined, body?: BodyView): number;
   explain(): string;
+  /** Why a value does not match, more precisely than "does not match" (the JSON path that differed); for near-miss reports. */
+  mismatch?(value: string | undefined, body?: BodyView): string | undefined;
 }
 
 /** A pattern over a multi-valued field (headers, query parameters, form parameters): WireMock's MultiValuePattern. */

@@ -18,7 +18,7 @@ import type { ResponseDefinition } from '../stub-definition.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { RenderContext, ResponseRenderer } from './static-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
-import { multiValue } from './template-values.js';
+import { javaMultiValueMap, multiValue } from './template-values.js';
 import { safeHeaderValue } from './header-value.js';
 
 /** WireMock's name for the transformer that turns templating on for one stub. */
@@ -40,6 +40,11 @@ export interface TemplateCompileContext {
   bodyFilesVersion?: () => number;
   /** The clock (tests inject one). */
   now?: () => number;
+  /**
+   * Told of a template that does not parse. WireMock loads such a stub and fails each request it
+   * matches with a 500 (Handlebars.java parses on first use); Decoy does the same, and says so at load.
+   */
+  warn?: (message: string) => void;
 }
 
 interface HandlebarsEnv {
@@ -140,14 +145,21 @@ function checkHelpers(node: HbsNode | null | undefined, field: string, pointer: 
   checkHelpers(node.inverse, field, pointer, found);
 }
 
-/** Parses, checks and compiles one template; `field` names it in errors (`response.body`). */
-export function compileTemplate(source: string, field: string, pointer: string): CompiledTemplate {
+/**
+ * Parses, checks and compiles one template; `field` names it in errors (`response.body`). With
+ * `onSyntaxError`, a template that does not parse is handed to it and compiles to one that fails
+ * every render with the same error, as WireMock's does.
+ */
+export function compileTemplate(source: string, field: string, pointer: string, onSyntaxError?: (e: DecoyError) => void): CompiledTemplate {
   const hb = handlebars();
   let ast: HbsNode;
   try {
     ast = hb.parse(bracketNumericSegments(source));
   } catch (e) {
-    throw templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    const error = templateError(pointer, field, `template syntax error in {field}: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    if (onSyntaxError === undefined) throw error;
+    onSyntaxError(error);
+    return { usesFaker: false, render: () => { throw error; } };
   }
   const found = { faker: false };
   checkHelpers(ast, field, pointer, found);
@@ -201,32 +213,78 @@ function lazy(target: object, name: string, compute: () => unknown): void {
   });
 }
 
+/** The path percent-decoded as a whole, as WireMock prints `request.path`; malformed escapes stay as written. */
+function decodePath(path: string): string {
+  return decodeSegment(path);
+}
+
+/** `scheme://host[:port]`, the port left out when it is the scheme's default (as WireMock writes baseUrl). */
+function baseUrlOf(req: DecoyRequest, scheme: string): string {
+  const port = req.port;
+  return `${scheme}://${req.host}${port === (scheme === 'https' ? 443 : 80) ? '' : `:${port}`}`;
+}
+
+/** Path segments of the decoded path: iterable and indexable, printed as the decoded path (WireMock's PathSegments). */
+function pathSegmentsOf(req: DecoyRequest): string[] {
+  const decoded = decodePath(req.path);
+  const segments = decoded.split('/').filter((s) => s !== '');
+  Object.defineProperty(segments, 'toString', { value: () => decoded, enumerable: false });
+  return segments;
+}
+
+/** Numbers request lines so each prints a distinct identity, like the Java Object.toString WireMock prints for `{{request.requestLine}}`. */
+let requestLineCount = 0;
+
+/**
+ * WireMock's older request model under `request.requestLine`: method, scheme, host, port, path (decoded),
+ * url, baseUrl, pathSegments and query.
+ */
+function requestLineModel(req: DecoyRequest, scheme: string): Record<string, unknown> {
+  const line: Record<string, unknown> = { method: req.method, scheme, url: req.url };
+  lazy(line, 'host', () => req.host);
+  lazy(line, 'port', () => req.port);
+  lazy(line, 'baseUrl', () => baseUrlOf(req, scheme));
+  lazy(line, 'path', () => decodePath(req.path));
+  lazy(line, 'pathSegments', () => pathSegmentsOf(req));
+  lazy(line, 'query', () => javaMultiValueMap(req.query));
+  const identity = ((++requestLineCount * 0x9e3779b1) >>> 0).toString(16);
+  Object.defineProperty(line, 'toString', { value: () => `com.github.tomakehurst.wiremock.extension.responsetemplating.RequestLine@${identity}`, enumerable: false });
+  return line;
+}
+
 /**
  * WireMock's request model: url, path (which prints the path and, indexed, gives segments and named
- * path parameters), pathSegments, query, headers, cookies, method, body, scheme, clientIp, baseUrl. Each part is built
- * only when a template reads it.
+ * path parameters), pathSegments, query, headers, cookies, method, body, scheme, host, port, clientIp,
+ * baseUrl, and the older requestLine. Each part is built only when a template reads it.
  */
 export function requestModel(req: DecoyRequest, pathParams: Record<string, string>, connection?: RenderContext['connection']): Record<string, unknown> {
-  const scheme = connection?.scheme ?? 'http';
+  const scheme = req.connection?.scheme ?? connection?.scheme ?? 'http';
   const model: Record<string, unknown> = { url: req.url, method: req.method, scheme };
-  if (connection !== undefined) model.clientIp = connection.clientIp;
-  lazy(model, 'pathSegments', () => req.path.split('/').filter((s) => s !== '').map(decodeSegment));
+  if (req.connection !== undefined || connection !== undefined) {
+    lazy(model, 'clientIp', () => (req.connection !== undefined || req.header('x-forwarded-for') !== undefined ? req.clientIp : connection!.clientIp));
+  }
+  lazy(model, 'pathSegments', () => {
+    const segments = req.path.split('/').filter((s) => s !== '').map(decodeSegment);
+    Object.defineProperty(segments, 'toString', { value: () => decodePath(req.path), enumerable: false });
+    return segments;
+  });
   lazy(model, 'path', () => {
     const segments = model.pathSegments as string[];
     const path: Record<string, string> = {};
     segments.forEach((s, i) => { path[String(i)] = s; });
     Object.assign(path, pathParams);
-    Object.defineProperty(path, 'toString', { value: () => req.path, enumerable: false });
+    Object.defineProperty(path, 'toString', { value: () => decodePath(req.path), enumerable: false });
     return path;
   });
-  lazy(model, 'query', () => groupValues(req.query));
+  lazy(model, 'query', () => javaMultiValueMap(req.query));
   lazy(model, 'headers', () => headersModel(req));
   lazy(model, 'cookies', () => groupValues(req.cookies));
   lazy(model, 'body', () => req.bodyView.text);
   lazy(model, 'bodyAsBase64', () => req.body.toString('base64'));
-  lazy(model, 'host', () => (req.header('host')?.[0] ?? '').replace(/:\d+$/, ''));
-  lazy(model, 'port', () => Number(/:(\d+)$/.exec(req.header('host')?.[0] ?? '')?.[1] ?? (scheme === 'https' ? 443 : 80)));
-  lazy(model, 'baseUrl', () => `${scheme}://${req.header('host')?.[0] ?? 'localhost'}`);
+  lazy(model, 'host', () => req.host);
+  lazy(model, 'port', () => req.port);
+  lazy(model, 'baseUrl', () => baseUrlOf(req, scheme));
+  lazy(model, 'requestLine', () => requestLineModel(req, scheme));
   return model;
 }
 
@@ -259,22 +317,25 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
   const parameters = (def.transformerParameters ?? {}) as Record<string, unknown>;
   let usesFaker = false;
   const use = (t: CompiledTemplate): CompiledTemplate => { usesFaker ||= t.usesFaker; return t; };
+  const failsEachRequest = (e: DecoyError): void => {
+    ctx.warn?.(`${e.message} (at ${e.source?.pointer ?? pointer}); WireMock loads this stub and answers 500 to each request it matches, and so does Decoy`);
+  };
 
   let body: CompiledTemplate | undefined;
   const bodyKey = typeof def.bodyFileName === 'string' ? 'bodyFileName' : def.jsonBody !== undefined ? 'jsonBody' : 'body';
-  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey)));
+  if (bodySource !== undefined) body = use(compileTemplate(bodySource, bodyKey === 'bodyFileName' ? `the body file ${def.bodyFileName}` : `response.${bodyKey}`, joinPointer(pointer, bodyKey), failsEachRequest));
 
   let fileName: CompiledTemplate | undefined;
   const fileTemplates = new Map<string, CachedFile>();
   if (typeof def.bodyFileName === 'string' && def.bodyFileName.includes('{{')) {
-    fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName')));
+    fileName = use(compileTemplate(def.bodyFileName, 'response.bodyFileName', joinPointer(pointer, 'bodyFileName'), failsEachRequest));
     if (!ctx.readBodyFileAtRequest) {
       throw new DecoyError('DECOY_ERR_BODY_FILE_NOT_FOUND', 'a templated response.bodyFileName cannot be used here: there is no files folder', { source: { pointer: joinPointer(pointer, 'bodyFileName') } });
     }
   }
 
   let status: CompiledTemplate | undefined;
-  if (typeof def.status === 'string') status = use(compileTemplate(def.status, 'response.status', joinPointer(pointer, 'status')));
+  if (typeof def.status === 'string') status = use(compileTemplate(def.status, 'response.status', joinPointer(pointer, 'status'), failsEachRequest));
 
   // Header values with a template, by their index in the static header list.
   const headerTemplates: Array<{ index: number; name: string; template: CompiledTemplate }> = [];
@@ -284,7 +345,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
     values.forEach((v, i) => {
       if (typeof v === 'string' && v.includes('{{')) {
         const at = joinPointer(pointer, 'headers', name, ...(Array.isArray(value) ? [String(i)] : []));
-        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at)) });
+        headerTemplates.push({ index: index + 1, name, template: use(compileTemplate(v, `response.headers.${name}`, at, failsEachRequest)) });
       }
       index += 2;
     });

@@ -54,3 +54,36 @@ export function asText(value: unknown): string {
   if (typeof value === 'number') return javaNumber(value);
   return String(value);
 }
+
+/** Java's String.hashCode (over UTF-16 code units, in 32-bit arithmetic). */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * Keys in the order a java.util.HashMap holding them iterates: by bucket (the spread hash masked to
+ * the table size the map grew to), then by insertion within a bucket. WireMock keeps query parameters
+ * in a HashMap, and templates that print or iterate them see this order.
+ */
+export function javaHashMapOrder(keys: readonly string[]): string[] {
+  let capacity = 16;
+  while (keys.length > capacity * 0.75) capacity *= 2;
+  const bucket = (k: string): number => {
+    const h = javaStringHash(k);
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  return keys.map((k, i) => ({ k, i, b: bucket(k) })).sort((x, y) => x.b - y.b || x.i - y.i).map((e) => e.k);
+}
+
+/**
+ * Multi-valued fields by name (WireMock's query parameters), keyed in Java's HashMap order and
+ * printed as Java's Map.toString with each field's first value: `{a=1, b=2}`.
+ */
+export function javaMultiValueMap(map: ReadonlyMap<string, readonly string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of javaHashMapOrder([...map.keys()])) out[k] = multiValue(map.get(k)!);
+  define(out, 'toString', () => `{${Object.keys(out).map((k) => `${k}=${out[k]![0] ?? ''}`).join(', ')}}`);
+  return out;
+}

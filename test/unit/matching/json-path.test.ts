@@ -30,6 +30,9 @@ describe('JSONPath (Jayway dialect)', () => {
     ['$.store.book[?(@.isbn)].title', ['B'], false],
     ["$.store.book[?(@.title =~ /[ab]/i)].title", ['A', 'B'], false],
     ["$.store.book[?(@.title in ['A','C'])].title", ['A', 'C'], false],
+    // Spring Cloud Contract's bracket form of a filter operand, `@.['name']`.
+    ["$.store.book[?(@.['title'] =~ /[AB]/)].title", ['A', 'B'], false],
+    ["$.store.book[?(@.['price'] > 10)].title", ['B'], false],
     ["$.store.book[?(@.title nin ['A','C'])].title", ['B'], false],
     ['$.store.book[?(@.tags size 1)].title', ['A'], false],
     ['$.store.book[?(@.price > $.store.bicycle.price)]', [], false],

@@ -708,3 +708,27 @@ describe('multi-value matchers', () => {
     );
   });
 });
+
+describe('why a JSON body does not match: the path that differed, for near-miss reports', () => {
+  const cases: Array<[string, unknown, string, string | undefined]> = [
+    ['a changed value', { equalToJson: { sku: 'A-1', qty: 1 } }, '{"sku":"A-2","qty":1}', '$.sku is "A-2", expected "A-1"'],
+    ['a missing field', { equalToJson: { a: { b: 1 } } }, '{"a":{}}', '$.a.b is missing, expected 1'],
+    ['an extra field', { equalToJson: { a: 1 } }, '{"a":1,"odd key":true}', "$['odd key'] is not expected (true)"],
+    ['an extra field, ignored', { equalToJson: { a: 1 }, ignoreExtraElements: true }, '{"a":1,"b":2}', undefined],
+    ['an array item', { equalToJson: { items: [{ id: 1 }, { id: 2 }] } }, '{"items":[{"id":1},{"id":5}]}', '$.items[1].id is 5, expected 2'],
+    ['a missing array item', { equalToJson: [1, 2] }, '[1]', '$[1] is missing, expected 2'],
+    ['an array in any order', { equalToJson: [1, 2], ignoreArrayOrder: true }, '[2, 3]', '$ has no item like 1 (expected at [0], in any order)'],
+    ['a type change', { equalToJson: { n: 1 } }, '{"n":"1"}', '$.n is "1", expected 1'],
+    ['a placeholder', { equalToJson: { id: '${json-unit.any-number}' } }, '{"id":"x"}', '$.id is "x", expected any number'],
+    ['not JSON', { equalToJson: { a: 1 } }, 'a=1', 'the body is not JSON'],
+    ['matchesJsonPath that finds nothing', { matchesJsonPath: '$.items[?(@.id == 3)]' }, '{"items":[{"id":1}]}', '$.items[?(@.id == 3)] selects nothing'],
+    ['matchesJsonPath with a nested matcher', { matchesJsonPath: { expression: '$.sku', equalTo: 'B' } }, '{"sku":"A-2"}', '$.sku is "A-2", which does not fit: is equal to "B"'],
+    ['matchesJsonPath on XML', { matchesJsonPath: '$.a' }, '<a/>', 'the body is XML, not JSON'],
+  ];
+  for (const [title, def, body, expected] of cases) {
+    it(`${title}: ${expected ?? 'matches'}`, () => {
+      const m = compileValueMatcher(def, '/bodyPatterns/0');
+      assert.equal(m.mismatch?.(body), expected);
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { compileStub } from '../../../src/core/stub.js';
 import { bracketNumericSegments } from '../../../src/core/response/template-response.js';
+import { javaHashMapOrder, javaMultiValueMap } from '../../../src/core/response/template-values.js';
 import { formatDate, parseDate, parseDateOffset } from '../../../src/core/response/template-dates.js';
 
 describe('templates: WireMock spellings', () => {
@@ -58,5 +59,17 @@ describe('templates: static responses stay static', () => {
     assert.equal(global.responses[0]!.render, undefined);
     assert.equal(typeof templated.responses[0]!.render, 'function');
     assert.match(templated.explain(), /templated/);
+  });
+});
+
+describe('query parameters in WireMock\'s (Java HashMap) order', () => {
+  it('orders keys as the jar printed them: {zeta=1, aa=6, b=5, alpha=2, mid=3, Beta=4}', () => {
+    assert.deepEqual(javaHashMapOrder(['zeta', 'alpha', 'mid', 'Beta', 'b', 'aa']), ['zeta', 'aa', 'b', 'alpha', 'mid', 'Beta']);
+  });
+
+  it('prints a multi-valued map with first values, and iterates all of each', () => {
+    const m = javaMultiValueMap(new Map([['b', ['1', '3']], ['a', ['2']]]));
+    assert.equal(String(m), '{a=2, b=1}');
+    assert.deepEqual([...m.b!], ['1', '3']);
   });
 });
