@@ -88,7 +88,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 function parseJsonBody(req: Request): unknown {
   const text = typeof req.body === 'string' ? req.body : '';
-  if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
+  if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ pointer: '/', detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
   // Compiling and validating walk the body recursively: refuse what would overflow the stack.
   if (jsonTextTooDeep(text)) throw new AdminProblem(422, 'JSON nested too deeply', [{ detail: `the body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep` }], 10);
   try {
@@ -538,7 +538,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     empty(res);
   });
   router.post('/recordings/stop', async (_req, res) => {
-    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'No recording is running', [{ detail: 'start one first: POST /__admin/recordings/start' }]);
+    // WireMock's answer, word for word: its Java client raises NotRecordingException on code 30.
+    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'Not currently recording.', [], 30);
     const { stubs, written } = await ctx.recorder.stop();
     res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}) });
   });

@@ -37,11 +37,13 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(raw.headers.get('www-authenticate'), 'Bearer realm="decoy-admin"');
       // WireMock's clients get application/json (as from WireMock); a client that asks gets problem+json.
       assert.match(none.type, /^application\/json/);
-      assert.equal(none.json.status, 401);
+      assert.deepEqual(Object.keys(none.json), ['errors']);
+      assert.equal(none.json.errors[0].code, 401);
       const asked = await call(decoy.url, 'GET', '/mappings', undefined, { Accept: 'application/problem+json' });
       assert.match(asked.type, /^application\/problem\+json/);
       assert.equal(asked.json.title, 'Unauthorized');
-      assert.match(none.json.errors[0].title, /Authorization: Bearer/);
+      assert.equal(none.json.errors[0].title, 'Unauthorized');
+      assert.match(none.json.errors[0].detail, /Authorization: Bearer/);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cre' })).status, 401);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Basic s3cret' })).status, 401);
       const ok = await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cret' });
@@ -97,7 +99,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(bad.status, 422);
       const pointers = bad.json.errors.map((e: Json) => e.source?.pointer).sort();
       assert.deepEqual(pointers, ['/response/bodyy', '/response/status']);
-      assert.match(bad.json.detail, /response\.status must be an integer \(got "x"\)/);
+      assert.match(bad.json.errors.find((e: Json) => e.source?.pointer === '/response/status').detail, /response\.status must be an integer \(got "x"\)/);
       const compileError = await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '([' }, response: {} });
       assert.equal(compileError.status, 422);
       assert.equal(compileError.json.errors[0].source.pointer, '/request/urlPathPattern');
@@ -105,6 +107,24 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(notJson.status, 422); // as WireMock answers unparseable JSON
       assert.match(notJson.json.errors[0].title, /JSON/);
       assert.equal((await call(decoy.url, 'GET', '/mappings')).json.meta.total, before);
+    });
+
+    it('an error answer is only WireMock\'s errors document by default, and the RFC 9457 problem document when asked for', async () => {
+      const stub = { request: { url: '/x' }, response: { status: 'x' } };
+      const plain = await call(decoy.url, 'POST', '/mappings', stub);
+      assert.equal(plain.status, 422);
+      assert.match(plain.type, /^application\/json/);
+      // Any other member makes WireMock's Java client fail with "Error parsing JSON" instead of raising InvalidInputException.
+      assert.deepEqual(plain.json, { errors: [{ code: 10, source: { pointer: '/response/status' }, title: 'Error parsing JSON', detail: 'response.status must be an integer (got "x")' }] });
+      const asked = await call(decoy.url, 'POST', '/mappings', stub, { Accept: 'application/problem+json' });
+      assert.match(asked.type, /^application\/problem\+json/);
+      assert.equal(asked.json.title, 'Invalid stub');
+      assert.equal(asked.json.status, 422);
+      assert.equal(asked.json.detail, '/response/status: response.status must be an integer (got "x")');
+      assert.deepEqual(asked.json.errors, plain.json.errors);
+      // A DecoyError's code leads the detail, since WireMock's document has no member for it.
+      const compileError = await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '([' }, response: {} });
+      assert.match(compileError.json.errors[0].detail, /^DECOY_ERR_\w+: /);
     });
 
     it('404s unknown ids', async () => {
@@ -182,7 +202,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     writeFileSync(path.join(folder.dir, 'a.yaml'), 'id: 33333333-3333-4333-8333-333333333333\nrequest: { path: /a }\nresponse: { body: changed by hand }\n');
     const saved = await call(decoy.url, 'POST', '/mappings/save');
     assert.equal(saved.status, 409);
-    assert.match(saved.json.detail, /a\.yaml changed on disk since Decoy loaded it/);
+    assert.match(saved.json.errors[0].detail, /a\.yaml changed on disk since Decoy loaded it/);
     assert.match(readFileSync(path.join(folder.dir, 'a.yaml'), 'utf8'), /changed by hand/);
     assert.deepEqual(readdirSync(folder.dir), ['a.yaml']);
   });
@@ -202,7 +222,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     ({ decoy, log } = await startDecoy({}));
     const saved = await call(decoy.url, 'POST', '/mappings/save');
     assert.equal(saved.status, 409);
-    assert.match(saved.json.detail, /without a stubs folder/);
+    assert.match(saved.json.errors[0].detail, /without a stubs folder/);
   });
 
   describe('the journal', () => {
@@ -287,7 +307,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal((await get(`${decoy.url}/cart`)).text, 'one item');
       const bad = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' });
       assert.equal(bad.status, 422);
-      assert.match(bad.json.detail, /state must be one of "Started", "full"/);
+      assert.match(bad.json.errors[0].detail, /state must be one of "Started", "full"/);
       assert.equal((await call(decoy.url, 'PUT', '/scenarios/nope/state', { state: 'x' })).status, 404);
     });
 

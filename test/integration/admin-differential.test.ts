@@ -30,9 +30,9 @@
  * - `matchResult.distance`: WireMock's own weighting of the differences (a float that depends on its internal
  *   weights); only its type is checked. Which stubs/requests are listed as near misses, and in what order, is
  *   compared.
- * - error wording: `errors[].detail` (free text: Jackson's message in WireMock) becomes `<detail>`. The error's
- *   `code`, `title` and `source.pointer` are compared, and so is everything else in an error answer (members that
- *   only one server sends, such as RFC 9457 `type`/`title`/`status`/`detail` at the top level, are differences).
+ * - error wording: `errors[].detail` (free text: Jackson's message in WireMock, Decoy's own explanation) is not
+ *   compared. The error's `code`, `title` and `source.pointer` are, and so is everything else in an error answer
+ *   (a member that only one server sends, such as an RFC 9457 `type` or `status` at the top level, is a difference).
  * - health and version: `version` is each product's own version number, `message` names the product,
  *   `uptimeInSeconds` and `timestamp` are clocks; only their types are checked (see the test).
  *
@@ -310,23 +310,18 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
   const w = structuredClone(wDoc) as any;
   const d = structuredClone(dDoc) as any;
   if (isRecord(w) && isRecord(d) && Array.isArray(w.errors) && Array.isArray(d.errors)) {
-    // 1. Errors: Decoy's body is WireMock's `errors` array plus the RFC 9457 members at the top level.
-    const syntaxError = d.title === 'Error parsing JSON';
-    for (const k of ['type', 'title', 'status', 'detail']) delete d[k];
+    // 1. Errors have WireMock's shape on both sides (Decoy sends RFC 9457 members only when asked for
+    //    application/problem+json), and everything but the free text is compared.
     w.errors.forEach((e: any, i: number) => {
       const de = d.errors[i];
       if (!isRecord(e) || !isRecord(de)) return;
-      // 2. WireMock's `detail` is Jackson's free text and often absent; Decoy always explains. Not compared.
+      // 2. WireMock's `detail` is Jackson's free text; Decoy's explains in its own words, and also where WireMock
+      //    gives only a title (which state a scenario has, say). Not compared.
       delete e.detail;
       delete de.detail;
-      // 3. WireMock titles every invalid body "Error parsing JSON"; Decoy's title names the problem
-      //    ("response.status must be an integer (got "abc")"). Only that there is a title is compared.
-      if (e.title === 'Error parsing JSON' && typeof de.title === 'string') de.title = e.title;
-      // 4. For unparseable JSON, Jackson's pointer is the innermost object it had opened; Decoy gives none.
-      if (syntaxError) {
-        delete e.source;
-        delete de.source;
-      }
+      // 3. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
+      //    Decoy gives none (it says where in the detail, by line and column).
+      if (e.title === 'Error parsing JSON' && de.title === e.title && de.source === undefined) delete e.source;
     });
   }
   const serveEvents = (doc: any, other: any): void => {
@@ -351,14 +346,14 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
   };
   serveEvents(w, d);
   serveEvents(d, w);
-  // 6. Decoy's health answer also says how many stubs it serves.
+  // 4. Decoy's health answer also says how many stubs it serves.
   if (isRecord(d) && d.status === 'healthy') delete d.stubs;
   return [w, d];
 }
 
 function compareAnswers(w: Answer, d: Answer, options: NormalizeOptions): string[] {
   const out: string[] = [];
-  // 7. An unknown id: WireMock answers 404 with an empty body; Decoy's 404 carries an error saying what was not found.
+  // 5. An unknown id: WireMock answers 404 with an empty body; Decoy's 404 carries an error saying what was not found.
   if (w.status === 404 && d.status === 404 && w.text === '' && isRecord(d.json) && Array.isArray(d.json.errors)) return out;
   if (w.status !== d.status) out.push(`status: WireMock ${w.status}, Decoy ${d.status}`);
   if (w.mediaType !== d.mediaType) out.push(`content type: WireMock ${JSON.stringify(w.mediaType)}, Decoy ${JSON.stringify(d.mediaType)}`);
@@ -1033,6 +1028,10 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
     diffTest('POST /__admin/mappings/find-by-metadata: not a matcher (422)', async (s) => {
       // The same 422; Decoy's pointer names the unknown operator (/nope), WireMock's the whole body (/).
       await s.call('POST', '/__admin/mappings/find-by-metadata', { nope: 1 }, { volatileKeys: ['pointer'] });
+    });
+
+    diffTest('POST /__admin/recordings/stop when not recording: 400, code 30 (the Java client\'s NotRecordingException)', async (s) => {
+      await s.call('POST', '/__admin/recordings/stop');
     });
 
     diffTest('unknown ids: GET/PUT/DELETE /__admin/mappings/{id} and GET/DELETE /__admin/requests/{id}', async (s) => {
