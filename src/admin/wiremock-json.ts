@@ -90,27 +90,71 @@ export function loggedRequestJson(e: ServeEvent): Record<string, unknown> {
   };
 }
 
-/** WireMock's ServeEvent. */
+/** The faults WireMock's model knows (its `Fault` enum); Decoy's others are told in sub-events only. */
+const WIREMOCK_FAULTS = new Set(['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE']);
+
+/** The sub-event types Decoy adds to a serve event's `subEvents` (WireMock's list of `{type, timeOffsetNanos, data}`). */
+export const SUB_EVENT = {
+  /** A delay, fault, error response or chaos rule applied: `data` is the applied fault (source, action, ruleId, fault, description). */
+  fault: 'DECOY_FAULT',
+  /** The reason phrase sent with the status, when the stub set one: `data.statusMessage`. */
+  statusMessage: 'DECOY_STATUS_MESSAGE',
+  /** The request was proxied: `data.proxiedTo` is the upstream base URL. */
+  proxied: 'DECOY_PROXIED',
+  /** WireMock's own type for an unmatched request: `data` has the status, content type and near-miss report sent. */
+  notMatched: 'REQUEST_NOT_MATCHED',
+} as const;
+
+/**
+ * Decoy's facts about a serve event that WireMock's model has no member for, as WireMock sub-events:
+ * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
+ * `subEvents` is the one place in its model that holds open-ended data.
+ */
+function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const r = e.response;
+  if (e.stub === undefined && e.proxiedTo === undefined && r !== undefined) {
+    let contentType = '';
+    for (let i = 0; i + 1 < r.headers.length; i += 2) if (r.headers[i]!.toLowerCase() === 'content-type') contentType = r.headers[i + 1]!;
+    out.push({ type: SUB_EVENT.notMatched, timeOffsetNanos: 0, data: { status: r.status, contentType: contentType.split(';')[0]!.trim(), report: r.body.toString('utf8') } });
+  }
+  if (r?.statusMessage) out.push({ type: SUB_EVENT.statusMessage, timeOffsetNanos: 0, data: { statusMessage: r.statusMessage } });
+  if (e.proxiedTo !== undefined) out.push({ type: SUB_EVENT.proxied, timeOffsetNanos: 0, data: { proxiedTo: e.proxiedTo } });
+  for (const f of e.faults ?? []) out.push({ type: SUB_EVENT.fault, timeOffsetNanos: 0, data: { ...f } });
+  return out;
+}
+
+/**
+ * The stub mapping WireMock attaches to an unmatched serve event (clients dereference it): any
+ * method, a 404 not from a configured stub, and an id of its own.
+ */
+function placeholderMappingJson(e: ServeEvent): Record<string, unknown> {
+  const id = e.placeholderStubId;
+  return { id, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: id };
+}
+
+/** WireMock's ServeEvent, with exactly the members of WireMock's model; Decoy's extras are in `subEvents`. */
 export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   const r = e.response;
-  const response: Record<string, unknown> = r === undefined ? {} : {
+  const fault = e.faults?.find((f) => f.action === 'fault' && f.fault !== undefined && WIREMOCK_FAULTS.has(f.fault))?.fault;
+  // A fault that cut the connection sent no response: the event still says which fault it was.
+  const response: Record<string, unknown> = r === undefined ? (fault !== undefined ? { fault } : {}) : {
     status: r.status,
-    ...(r.statusMessage ? { statusMessage: r.statusMessage } : {}),
     headers: headersJson(r.headers),
     bodyAsBase64: r.body.toString('base64'),
+    ...(fault !== undefined ? { fault } : {}),
     ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
   };
   const total = e.totalMs ?? 0;
   return {
     id: e.id,
     request: loggedRequestJson(e),
-    ...(e.stub ? { stubMapping: mappingJson(e.stub), responseDefinition: { ...(e.stub.definition.response ?? {}) } }
-      : { responseDefinition: { status: 404, fromConfiguredStub: false } }),
+    responseDefinition: e.stub ? { ...(e.stub.definition.response ?? {}) } : { status: 404, fromConfiguredStub: false },
     response,
     wasMatched: e.stub !== undefined,
     timing: { addedDelay: 0, processTime: total, responseSendTime: 0, serveTime: total, totalTime: total },
-    // Decoy's extra field: the delays, faults and error responses applied (absent when none).
-    ...(e.faults && e.faults.length ? { faults: e.faults } : {}),
+    subEvents: subEventsJson(e),
+    stubMapping: e.stub ? mappingJson(e.stub) : placeholderMappingJson(e),
   };
 }
 

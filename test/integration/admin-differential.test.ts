@@ -319,21 +319,20 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
       //    gives only a title (which state a scenario has, say). Not compared.
       delete e.detail;
       delete de.detail;
-      // 3. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
+      // 2b. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
       //    Decoy gives none (it says where in the detail, by line and column).
       if (e.title === 'Error parsing JSON' && de.title === e.title && de.source === undefined) delete e.source;
     });
   }
   const serveEvents = (doc: any, other: any): void => {
-    // 5. The journal records what was sent. For an unmatched request WireMock records an empty 404 and a made-up
-    //    catch-all stubMapping; Decoy records the near-miss report the client got and no stub. For a matched one,
-    //    Decoy's headers include the Content-Length it sent (WireMock sends chunked).
+    // 3. The journal records what was sent. For an unmatched request WireMock records an empty 404; Decoy records
+    //    the near-miss report the client got (both attach the same placeholder stubMapping, which is compared).
+    //    For a matched one, Decoy's headers include the Content-Length it sent (WireMock sends chunked).
     const visit = (x: any, y: any): void => {
       if (Array.isArray(x)) { x.forEach((item, i) => visit(item, Array.isArray(y) ? y[i] : undefined)); return; }
       if (!isRecord(x)) return;
       if (typeof x.wasMatched === 'boolean' && isRecord(x.response)) {
         if (!x.wasMatched) {
-          delete x.stubMapping;
           for (const k of ['body', 'bodyAsBase64', 'headers']) delete x.response[k];
         } else if (isRecord(x.response.headers)) {
           delete x.response.headers['Content-Length'];

@@ -30,6 +30,7 @@ export interface ConnectionInfo {
  */
 export class ServeEvent {
   #id: string | undefined;
+  #placeholderStubId: string | undefined;
   /** The upstream base URL, when the request was proxied. */
   proxiedTo: string | undefined;
 
@@ -56,6 +57,11 @@ export class ServeEvent {
   /** A UUID, made when first asked for. */
   get id(): string {
     return (this.#id ??= randomUUID());
+  }
+
+  /** The id of the placeholder stub an unmatched event names (WireMock gives each its own); made when first asked for. */
+  get placeholderStubId(): string {
+    return (this.#placeholderStubId ??= randomUUID());
   }
 
   get clientIp(): string {

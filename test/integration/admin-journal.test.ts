@@ -1,0 +1,95 @@
+/**
+ * The journal over the admin API, as WireMock's own clients read it: serve events carry exactly the
+ * members of WireMock's model (its Java client refuses any other and fails the whole journal), Decoy's
+ * extra facts travel as WireMock sub-events, and an unmatched event carries WireMock's placeholder stub.
+ * The shapes WireMock shares with Decoy are compared with the real jar in the admin differential suite;
+ * these tests pin what only Decoy has.
+ */
+import assert from 'node:assert/strict';
+import type { Decoy } from '../../src/index.js';
+import { appliedFaults, DecoyClient, statusMessage } from '../../src/client/index.js';
+import { get, startDecoy } from '../support/decoy.js';
+
+type Json = Record<string, any>;
+
+/** The members of WireMock 3.13's ServeEvent and LoggedResponse: nothing else may be sent. */
+const SERVE_EVENT_KEYS = ['id', 'request', 'responseDefinition', 'response', 'wasMatched', 'timing', 'subEvents', 'stubMapping'];
+const LOGGED_RESPONSE_KEYS = ['status', 'headers', 'bodyAsBase64', 'fault', 'body'];
+
+async function call(base: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${base}/__admin${p}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) as Json : {} };
+}
+
+function assertWireMockShape(event: Json): void {
+  for (const key of Object.keys(event)) assert.ok(SERVE_EVENT_KEYS.includes(key), `serve event member ${key} is not WireMock's`);
+  for (const key of Object.keys(event.response)) assert.ok(LOGGED_RESPONSE_KEYS.includes(key), `response member ${key} is not WireMock's`);
+  for (const sub of event.subEvents) assert.deepEqual(Object.keys(sub).sort(), ['data', 'timeOffsetNanos', 'type']);
+}
+
+describe('the journal as WireMock\'s clients read it', () => {
+  let decoy: Decoy;
+  afterEach(async () => {
+    await decoy?.stop();
+  });
+
+  it('serve events carry only WireMock\'s members: faults, delays and the status message are sub-events, a WireMock fault is also response.fault', async () => {
+    ({ decoy } = await startDecoy({}));
+    await call(decoy.url, 'POST', '/mappings', { request: { url: '/slow' }, response: { status: 200, statusMessage: 'Fine', body: 's', fixedDelayMilliseconds: 5 } });
+    await call(decoy.url, 'POST', '/mappings', { request: { url: '/cut' }, response: { status: 200, fault: 'EMPTY_RESPONSE' } });
+    await get(`${decoy.url}/slow`);
+    await fetch(`${decoy.url}/cut`).catch(() => undefined);
+    const { json } = await call(decoy.url, 'GET', '/requests');
+    const [cut, slow] = json.requests;
+    for (const e of json.requests) assertWireMockShape(e);
+    assert.equal(cut.response.fault, 'EMPTY_RESPONSE');
+    assert.deepEqual(cut.subEvents.map((s: Json) => [s.type, s.data.source, s.data.action, s.data.fault]), [['DECOY_FAULT', 'stub', 'fault', 'EMPTY_RESPONSE']]);
+    assert.equal('fault' in slow.response, false);
+    assert.deepEqual(slow.subEvents.map((s: Json) => s.type), ['DECOY_STATUS_MESSAGE', 'DECOY_FAULT']);
+    assert.equal(slow.subEvents[0].data.statusMessage, 'Fine');
+    assert.equal(slow.subEvents[1].data.action, 'delay');
+
+    // The same event, the same shape, wherever it is read.
+    assert.deepEqual((await call(decoy.url, 'GET', `/requests/${slow.id}`)).json, slow);
+    const removed = await call(decoy.url, 'POST', '/requests/remove', { url: '/slow' });
+    assert.deepEqual(removed.json.serveEvents, [slow]);
+
+    // Decoy's client reads them back from the sub-events.
+    await get(`${decoy.url}/slow`);
+    const client = new DecoyClient(decoy.url);
+    const [event] = (await client.requests({ limit: 1 })).requests;
+    assert.deepEqual(appliedFaults(event!).map((f) => [f.source, f.action]), [['stub', 'delay']]);
+    assert.equal(statusMessage(event!), 'Fine');
+  });
+
+  it('POST /__admin/requests/find lists WireMock\'s logged requests, the same request members as the serve events, and nothing of Decoy\'s', async () => {
+    ({ decoy } = await startDecoy({}));
+    await call(decoy.url, 'POST', '/mappings', { request: { url: '/cut' }, response: { status: 200, fault: 'EMPTY_RESPONSE' } });
+    await fetch(`${decoy.url}/cut`).catch(() => undefined);
+    const found = (await call(decoy.url, 'POST', '/requests/find', { url: '/cut' })).json;
+    const [event] = (await call(decoy.url, 'GET', '/requests')).json.requests;
+    assert.deepEqual(Object.keys(found), ['requests', 'requestJournalDisabled']);
+    assert.deepEqual(found.requests, [event.request]);
+  });
+
+  it('an unmatched serve event carries WireMock\'s placeholder stub (the same on every read) and the report sent as REQUEST_NOT_MATCHED', async () => {
+    ({ decoy } = await startDecoy({}));
+    await call(decoy.url, 'POST', '/mappings', { request: { url: '/there' }, response: { status: 200 } });
+    await get(`${decoy.url}/nowhere`);
+    const [miss] = (await call(decoy.url, 'GET', '/requests')).json.requests;
+    assertWireMockShape(miss);
+    assert.equal(miss.wasMatched, false);
+    const placeholder = miss.stubMapping;
+    assert.match(placeholder.id, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(placeholder, { id: placeholder.id, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: placeholder.id });
+    assert.deepEqual((await call(decoy.url, 'GET', `/requests/${miss.id}`)).json.stubMapping, placeholder);
+    const [notMatched] = miss.subEvents;
+    assert.equal(notMatched.type, 'REQUEST_NOT_MATCHED');
+    assert.equal(notMatched.data.status, 404);
+    assert.equal(notMatched.data.contentType, 'text/plain');
+    assert.match(notMatched.data.report, /Request was not matched/);
+    // The placeholder is no stub: it is not listed, and the typed client sees the event as unmatched.
+    assert.equal((await call(decoy.url, 'GET', `/mappings/${placeholder.id}`)).status, 404);
+  });
+});
