@@ -315,7 +315,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (Number.isNaN(sinceMs)) throw new AdminProblem(400, `${String(since)} is not a valid ISO8601 date`, [{ pointer: 'since', detail: `${String(since)} is not a valid ISO8601 date` }], 10);
     }
     let events = engine.journal.newestFirst();
-    // WireMock's total is the journal's size, whatever the filter.
+    // WireMock's filters: only the unmatched events (`unmatched=true`, spelt exactly so), only the events of one stub.
+    if (req.query.unmatched === 'true') events = events.filter((e) => e.stub === undefined);
+    const matchingStub = req.query.matchingStub;
+    if (matchingStub !== undefined) {
+      const id = String(matchingStub);
+      if (!UUID.test(id) && !engine.stubs.get(id)) {
+        throw new AdminProblem(400, `Query parameter matchingStub value '${id}' is not a valid UUID`, [], 15);
+      }
+      events = events.filter((e) => e.stub?.id === id);
+    }
+    // WireMock's total counts what those two filters kept, before `since` and `limit`.
     const total = events.length;
     if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
     if (limit !== undefined) events = events.slice(0, limit);

@@ -211,6 +211,8 @@ export class DecoyClient {
     const query = new URLSearchParams();
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.since !== undefined) query.set('since', options.since instanceof Date ? options.since.toISOString() : options.since);
+    if (options.unmatched) query.set('unmatched', 'true');
+    if (options.matchingStub !== undefined) query.set('matchingStub', options.matchingStub);
     const qs = query.toString() ? `?${query}` : '';
     return this.#call<RequestPage>('GET', `/requests${qs}`);
   }

@@ -117,7 +117,7 @@ export interface ServeEvent {
 export interface RequestPage {
   requests: ServeEvent[];
   meta: {
-    /** How many requests matched the filter (before `limit`). */
+    /** How many requests `unmatched` and `matchingStub` kept (before `since` and `limit`), as WireMock counts. */
     total: number;
   };
   /** True when the server keeps no journal (journal size 0). */
@@ -130,6 +130,10 @@ export interface RequestsOptions {
   limit?: number;
   /** Only requests received after this moment (a Date or an ISO 8601 string). */
   since?: Date | string;
+  /** Only the requests no stub matched. */
+  unmatched?: boolean;
+  /** Only the requests this stub (by id) answered. */
+  matchingStub?: string;
 }
 
 /** A request to find near misses for: a `LoggedRequest` fits, as do hand-written ones. */

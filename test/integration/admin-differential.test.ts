@@ -801,6 +801,31 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', '/__admin/requests?since=not-a-date');
     });
 
+    diffTest('GET /__admin/requests?unmatched=true and ?matchingStub=ID: filtered, total counts the filtered, with since and limit', async (s) => {
+      await createStubs(s, userStub, createOrderStub);
+      await s.hit('GET', '/users/1');
+      await s.hit('GET', '/nope');
+      await s.hit('GET', '/users/1?again=1');
+      await s.hit('POST', '/orders', { headers: { 'Content-Type': 'application/json' }, body: '{"item":"book"}' });
+      await sleep(50);
+      const since = new Date().toISOString();
+      await sleep(50);
+      await s.hit('GET', '/users/1?late=1');
+      await s.hit('GET', '/late-miss');
+      await s.call('GET', '/__admin/requests?unmatched=true');
+      await s.call('GET', '/__admin/requests?unmatched=true&limit=1');
+      await s.call('GET', `/__admin/requests?unmatched=true&since=${encodeURIComponent(since)}`);
+      // Only `true`, spelt so, filters.
+      await s.call('GET', '/__admin/requests?unmatched=false');
+      await s.call('GET', '/__admin/requests?unmatched=TRUE');
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&limit=2`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&since=${encodeURIComponent(since)}`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&unmatched=true`);
+      await s.call('GET', `/__admin/requests?matchingStub=${UNKNOWN_ID}`);
+      await s.call('GET', '/__admin/requests?matchingStub=not-a-uuid');
+    });
+
     diffTest('GET and DELETE /__admin/requests/{id}: one event; unknown id (404); not a UUID', async (s) => {
       await createStubs(s, userStub);
       await s.hit('GET', '/users/1');

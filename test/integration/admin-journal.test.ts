@@ -92,4 +92,17 @@ describe('the journal as WireMock\'s clients read it', () => {
     // The placeholder is no stub: it is not listed, and the typed client sees the event as unmatched.
     assert.equal((await call(decoy.url, 'GET', `/mappings/${placeholder.id}`)).status, 404);
   });
+
+  it('the typed client filters the journal with unmatched and matchingStub', async () => {
+    ({ decoy } = await startDecoy({}));
+    const client = new DecoyClient(decoy.url);
+    const stub = await client.createStub({ request: { url: '/hit' }, response: { status: 200 } });
+    await get(`${decoy.url}/hit`);
+    await get(`${decoy.url}/miss`);
+    await get(`${decoy.url}/hit`);
+    const unmatched = await client.requests({ unmatched: true });
+    assert.deepEqual([unmatched.requests.map((e) => e.request.url), unmatched.meta.total], [['/miss'], 1]);
+    const ofStub = await client.requests({ matchingStub: stub.id, limit: 1 });
+    assert.deepEqual([ofStub.requests.map((e) => e.request.url), ofStub.meta.total], [['/hit'], 2]);
+  });
 });
