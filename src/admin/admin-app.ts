@@ -193,6 +193,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   router.post('/mappings', async (req, res) => {
     const stub = compile(parseJsonBody(req));
+    // As WireMock: creating never replaces (PUT /mappings/{id} edits, an import may overwrite).
+    if (engine.stubs.get(stub.id)) {
+      throw new AdminProblem(422, 'Duplicate stub mapping ID', [{ title: 'Duplicate stub mapping ID', detail: `ID of the provided stub mapping '${stub.id}' is already taken by another stub mapping` }], 109);
+    }
     engine.putStub(stub);
     if (stub.definition.persistent === true) await ctx.save();
     res.status(201).json(mappingJson(stub));

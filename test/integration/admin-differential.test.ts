@@ -602,6 +602,16 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('POST', '/__admin/mappings', { request: { url: '/any-method' }, response: { status: 202 } });
     });
 
+    diffTest('POST /__admin/mappings: an id that is taken (an API stub, a file stub, by uuid) is refused (422, code 109), the stub unchanged', async (s) => {
+      await createStubs(s, userStub);
+      await s.call('POST', '/__admin/mappings', { ...userStub, response: { status: 500 } });
+      await s.call('POST', '/__admin/mappings', { uuid: userStub.id, request: { url: '/other' }, response: { status: 500 } });
+      await s.call('POST', '/__admin/mappings', { id: FILE_GREETING_ID, request: { url: '/other' }, response: { status: 500 } });
+      await s.call('GET', `/__admin/mappings/${userStub.id}`);
+      await s.hit('GET', '/users/1');
+      await s.hit('GET', '/file/greeting');
+    });
+
     diffTest('GET /__admin/mappings?limit&offset: pages of the list, total unchanged', async (s) => {
       await createStubs(s, userStub, createOrderStub, formStub, lowPriorityStub);
       await s.call('GET', '/__admin/mappings');
