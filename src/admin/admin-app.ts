@@ -124,6 +124,17 @@ function checkId(id: string, known: boolean): void {
   if (!known && !UUID.test(id)) throw new AdminProblem(400, `${id} is not a valid UUID`, [{ detail: `${id} is not a valid UUID` }], 10);
 }
 
+/** A request pattern as one string, for WireMock's equality of patterns: keys in any order, no method means ANY. */
+function canonicalPattern(pattern: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (!isPlainObject(v)) return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
+  };
+  const p = isPlainObject(pattern) ? pattern : {};
+  return JSON.stringify(sorted({ ...p, method: p.method ?? 'ANY' }));
+}
+
 /** WireMock answers some calls with an empty 200; so does Decoy, for clients that expect exactly that. */
 function empty(res: Response): void {
   res.status(200).end();
@@ -255,6 +266,29 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
       engine.putStub(s);
     }
+    empty(res);
+  });
+  /**
+   * WireMock's removal by stub (`removeStub(StubMapping)`, `removeStub(MappingBuilder)`): the stub with the
+   * body's id when there is one, else every stub whose request pattern is the body's (the same keys and
+   * values, in any order; no method is `ANY`). The body is read as a stub; its response may be left out.
+   */
+  router.post('/mappings/remove', (req, res) => {
+    const body = parseJsonBody(req);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'the body must be a stub (a JSON object), or at least its request pattern' }]);
+    const id = body.id ?? body.uuid;
+    const idKey = body.id !== undefined ? 'id' : 'uuid';
+    if (id !== undefined && (typeof id !== 'string' || (!UUID.test(id) && !engine.stubs.get(id)))) {
+      throw new AdminProblem(422, 'Invalid stub', [{ pointer: `/${idKey}`, detail: `${idKey} must be a UUID (got ${JSON.stringify(id)})` }]);
+    }
+    if (body.request !== undefined) {
+      const problems = validateRequestPattern(body.request, '/request').map((p) => ({ pointer: p.pointer, detail: p.message }));
+      if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems, 10);
+    }
+    const byId = typeof id === 'string' ? engine.stubs.get(id) : undefined;
+    const pattern = canonicalPattern(body.request);
+    const targets = byId ? [byId] : engine.stubs.all.filter((s) => canonicalPattern(s.definition.request) === pattern);
+    for (const s of targets) engine.removeStub(s.id);
     empty(res);
   });
   /** WireMock's metadata search: the body is a matcher applied to a stub's metadata as JSON. */

@@ -169,6 +169,14 @@ export class DecoyClient {
     await this.#call('DELETE', `/mappings/${encodeURIComponent(id)}`);
   }
 
+  /**
+   * Removes by stub, as WireMock's `removeStub(StubMapping)`: the stub with this one's `id` when there is
+   * one, else every stub whose request pattern equals this one's. Nothing equal is not an error.
+   */
+  async removeStubMapping(stub: Partial<StubDefinition> & { uuid?: string }): Promise<void> {
+    await this.#call('POST', '/mappings/remove', stub);
+  }
+
   /** Removes every stub, those from files included (until `resetStubs()` or the next change of a file). */
   async removeAllStubs(): Promise<void> {
     await this.#call('DELETE', '/mappings');

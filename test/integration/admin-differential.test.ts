@@ -765,6 +765,34 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', '/__admin/mappings');
     });
 
+    diffTest('POST /__admin/mappings/remove: by id only that stub, whatever its request; else every stub with an equal request pattern', async (s) => {
+      const twin = { ...userStub, id: '0000000a-0000-0000-0000-000000000011', request: { urlPath: '/users/1', method: 'GET' }, response: { status: 202 } };
+      await createStubs(s, userStub, twin, createOrderStub, lowPriorityStub);
+      // An id that is taken: that stub goes, though the request differs.
+      await s.call('POST', '/__admin/mappings/remove', { id: createOrderStub.id, request: { url: '/something-else' }, response: { status: 500 } });
+      await s.call('GET', '/__admin/mappings');
+      // No id: every stub whose pattern is equal (the keys in another order), not the similar ones.
+      await s.call('POST', '/__admin/mappings/remove', { request: { urlPath: '/users/1', method: 'GET' } });
+      await s.call('GET', '/__admin/mappings');
+      await s.hit('GET', '/users/1');
+      // An unknown id falls back to the pattern; a pattern without a method means ANY.
+      await s.call('POST', '/__admin/mappings/remove', { id: UNKNOWN_ID, request: { urlPattern: '/.*', method: 'ANY' } });
+      await s.call('GET', '/__admin/mappings');
+      // Nothing equal: nothing removed, still 200.
+      await s.call('POST', '/__admin/mappings/remove', { request: { method: 'DELETE', url: '/none' } });
+      await s.call('GET', '/__admin/mappings');
+    });
+
+    diffTest('POST /__admin/mappings/remove: a file stub by id; invalid JSON, an id that is not a UUID, a bad pattern (422)', async (s) => {
+      await s.call('POST', '/__admin/mappings/remove', { id: FILE_GREETING_ID });
+      await s.call('GET', '/__admin/mappings');
+      await s.hit('GET', '/file/greeting');
+      await s.call('POST', '/__admin/mappings/remove', '{"request":');
+      await s.call('POST', '/__admin/mappings/remove', { id: 'nope' });
+      await s.call('POST', '/__admin/mappings/remove', { request: { url: '/x', method: 5 } });
+      await s.call('GET', '/__admin/mappings');
+    });
+
     diffTest('GET and DELETE /__admin/mappings/unmatched: stubs no journal entry matched', async (s) => {
       await createStubs(s, userStub, createOrderStub, formStub);
       await s.call('GET', '/__admin/mappings/unmatched');
