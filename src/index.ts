@@ -400,10 +400,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
         validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
-        save: async () => {
+        save: async (only?: { deleted: Stub[] }) => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
           try {
-            return await f.save(engine.unsavedChanges());
+            return await f.save(only ? { created: [], edited: [], deleted: only.deleted } : engine.unsavedChanges());
           } catch (e) {
             if (isDecoyError(e) && e.code === 'DECOY_ERR_SAVE_CONFLICT') throw new AdminProblem(409, 'Save conflict', [{ detail: e.message + (e.hint ? ` (${e.hint})` : '') }]);
             throw e;

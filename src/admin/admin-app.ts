@@ -48,8 +48,11 @@ export interface AdminContext {
   readBodyFile?: (name: string, pointer: string) => Buffer;
   /** Template every response of stubs created over the API too (`--global-templating`). */
   globalTemplating?: boolean;
-  /** Writes what the API changed into the stubs folder. Throws AdminProblem when it cannot. */
-  save(): Promise<SaveResult>;
+  /**
+   * Writes what the API changed into the stubs folder; with `only`, just those deletions of file
+   * stubs (their files lose them; a file left empty is deleted). Throws AdminProblem when it cannot.
+   */
+  save(only?: { deleted: Stub[] }): Promise<SaveResult>;
   /** Re-reads the stub files (after a reset, when not watching). */
   reloadFiles(): Promise<void>;
   /** The current problems of stub files. */
@@ -191,6 +194,20 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     return compileRequestPattern(def as RequestPatternDefinition, '');
   };
 
+  /** The version of a stub its file holds, when it came from one (an API edit keeps its file's version as its base). */
+  const fileVersionOf = (stub: Stub): Stub | undefined => (engine.isFromFile(stub) ? stub : engine.unsavedChanges().edited.find((e) => e.stub.id === stub.id)?.base);
+  /**
+   * Removes stubs. As in WireMock, a persistent stub's removal is persisted: it is deleted from its
+   * file at once, so a reset or a restart does not bring it back. Other stubs from files are only
+   * hidden (until a reset or a save, as before).
+   */
+  const removeStubs = async (stubs: readonly Stub[], all = false): Promise<void> => {
+    const files = stubs.filter((s) => s.definition.persistent === true).map(fileVersionOf).filter((s): s is Stub => s !== undefined);
+    if (all) engine.removeAllStubs();
+    else for (const s of stubs) engine.removeStub(s.id);
+    if (files.length) await ctx.save({ deleted: files });
+  };
+
   const journalDisabled = () => !engine.journal.enabled;
   const matching = (pattern: RequestMatcher) => engine.journal.newestFirst().filter((e) => pattern.test(requestOf(e)));
 
@@ -212,8 +229,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (stub.definition.persistent === true) await ctx.save();
     res.status(201).json(mappingJson(stub));
   });
-  router.delete('/mappings', (_req, res) => {
-    engine.removeAllStubs();
+  router.delete('/mappings', async (_req, res) => {
+    await removeStubs(engine.stubs.all, true);
     res.json({});
   });
   router.post('/mappings/reset', async (_req, res) => {
@@ -273,7 +290,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
    * body's id when there is one, else every stub whose request pattern is the body's (the same keys and
    * values, in any order; no method is `ANY`). The body is read as a stub; its response may be left out.
    */
-  router.post('/mappings/remove', (req, res) => {
+  router.post('/mappings/remove', async (req, res) => {
     const body = parseJsonBody(req);
     if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'the body must be a stub (a JSON object), or at least its request pattern' }]);
     const id = body.id ?? body.uuid;
@@ -286,9 +303,13 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems, 10);
     }
     const byId = typeof id === 'string' ? engine.stubs.get(id) : undefined;
-    const pattern = canonicalPattern(body.request);
-    const targets = byId ? [byId] : engine.stubs.all.filter((s) => canonicalPattern(s.definition.request) === pattern);
-    for (const s of targets) engine.removeStub(s.id);
+    if (byId) {
+      await removeStubs([byId]);
+    } else {
+      // WireMock deletes no file here: it looks a persistent stub's file up by the body's id only.
+      const pattern = canonicalPattern(body.request);
+      for (const s of engine.stubs.all.filter((x) => canonicalPattern(x.definition.request) === pattern)) engine.removeStub(s.id);
+    }
     empty(res);
   });
   /** WireMock's metadata search: the body is a matcher applied to a stub's metadata as JSON. */
@@ -306,8 +327,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const found = byMetadata(req);
     res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
   });
-  router.post('/mappings/remove-by-metadata', (req, res) => {
-    for (const s of byMetadata(req)) engine.removeStub(s.id);
+  router.post('/mappings/remove-by-metadata', async (req, res) => {
+    await removeStubs(byMetadata(req));
     res.json({});
   });
   const unmatchedStubs = (): Stub[] => {
@@ -318,8 +339,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const unmatched = unmatchedStubs();
     res.json({ mappings: unmatched.map(mappingJson), meta: { total: unmatched.length } });
   });
-  router.delete('/mappings/unmatched', (_req, res) => {
-    for (const s of unmatchedStubs()) engine.removeStub(s.id);
+  router.delete('/mappings/unmatched', async (_req, res) => {
+    await removeStubs(unmatchedStubs());
     res.json({});
   });
   router.get('/mappings/:id', (req, res) => {
@@ -337,9 +358,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     engine.putStub(stub);
     res.json(mappingJson(stub));
   });
-  router.delete('/mappings/:id', (req, res) => {
-    checkId(String(req.params.id), engine.stubs.get(String(req.params.id)) !== undefined);
-    if (!engine.removeStub(String(req.params.id))) throw notFound(`Stub ${req.params.id}`);
+  router.delete('/mappings/:id', async (req, res) => {
+    const stub = engine.stubs.get(String(req.params.id));
+    checkId(String(req.params.id), stub !== undefined);
+    if (!stub) throw notFound(`Stub ${req.params.id}`);
+    await removeStubs([stub]);
     res.json({});
   });
 

@@ -218,6 +218,23 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     assert.equal(JSON.parse(readFileSync(path.join(folder.dir, 'mappings', files[0]!), 'utf8')).id, created.json.id);
   });
 
+  it('removing a persistent stub deletes it from its YAML file at once, leaving the file\'s other stubs; a stub that is not persistent stays in its file', async () => {
+    folder = tempStubs({
+      'two.yaml': '- id: 44444444-4444-4444-8444-444444444441\n  persistent: true\n  request: { path: /p }\n  response: { body: p }\n- id: 44444444-4444-4444-8444-444444444442\n  request: { path: /q } # kept comment\n  response: { body: q }\n',
+    });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    assert.equal((await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444441')).status, 200);
+    const text = readFileSync(path.join(folder.dir, 'two.yaml'), 'utf8');
+    assert.doesNotMatch(text, /444444444441/);
+    assert.match(text, /# kept comment/);
+    assert.equal((await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444442')).status, 200);
+    assert.match(readFileSync(path.join(folder.dir, 'two.yaml'), 'utf8'), /444444444442/);
+    // A reset brings back what the file still holds: the stub that was not persistent.
+    await call(decoy.url, 'POST', '/reset');
+    assert.equal((await get(`${decoy.url}/p`)).status, 404);
+    assert.equal((await get(`${decoy.url}/q`)).text, 'q');
+  });
+
   it('without a stubs folder, save answers 409 and says why', async () => {
     ({ decoy, log } = await startDecoy({}));
     const saved = await call(decoy.url, 'POST', '/mappings/save');

@@ -53,7 +53,7 @@
  *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 30000 --exit test/integration/admin-differential.test.ts
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -434,6 +434,22 @@ class Session {
     return { wm: w, dc: d };
   }
 
+  /**
+   * The ids of the stubs in each server's `mappings/` folder on disk (what a restart would load); the two lists
+   * must agree, or be what `expected` says for each server when they differ on purpose. File names are each
+   * server's own and not compared.
+   */
+  files(step: string, expected?: Record<SideName, string[]>): void {
+    const ids = (side: Side): string[] => readdirSync(path.join(side.root, 'mappings')).filter((f) => f.endsWith('.json'))
+      .map((f) => (JSON.parse(readFileSync(path.join(side.root, 'mappings', f), 'utf8')) as { id?: string }).id ?? f).sort();
+    const w = ids(wm);
+    const d = ids(dc);
+    const want = expected ?? { WireMock: w, Decoy: w };
+    if (JSON.stringify(w) !== JSON.stringify([...want.WireMock].sort()) || JSON.stringify(d) !== JSON.stringify([...want.Decoy].sort())) {
+      this.failures.push(`mapping files ${step}: WireMock has ${JSON.stringify(w)}, Decoy ${JSON.stringify(d)}${expected ? ` (expected ${JSON.stringify(expected)})` : ''}`);
+    }
+  }
+
   /** Fails the test with every difference seen. */
   done(): void {
     if (this.failures.length > 0) {
@@ -651,8 +667,11 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
     });
 
     diffTest('DELETE /__admin/mappings: removes every stub, file stubs included, from memory and from disk', async (s) => {
-      await createStubs(s, userStub, createOrderStub);
+      const persistentStub = { ...userStub, id: '0000000b-0000-0000-0000-000000000009', persistent: true, request: { url: '/kept' } };
+      await createStubs(s, userStub, createOrderStub, persistentStub);
       await s.call('DELETE', '/__admin/mappings');
+      // The persistent stub's file is gone from both; WireMock deletes the other mapping files too.
+      s.files('after DELETE /__admin/mappings', { WireMock: [], Decoy: [FILE_GREETING_ID, FILE_PRIORITY_ID] });
       await s.call('GET', '/__admin/mappings');
       await s.hit('GET', '/users/1');
       await s.hit('GET', '/file/greeting');
@@ -791,6 +810,29 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('POST', '/__admin/mappings/remove', { id: 'nope' });
       await s.call('POST', '/__admin/mappings/remove', { request: { url: '/x', method: 5 } });
       await s.call('GET', '/__admin/mappings');
+    });
+
+    diffTest('removing a persistent stub deletes its file (DELETE by id, remove by id, remove-by-metadata); a reset does not bring it back', async (s) => {
+      const persistent = (n: number, extra: Record<string, unknown> = {}) => ({
+        id: `0000000b-0000-0000-0000-00000000000${n}`, persistent: true, request: { method: 'GET', url: `/kept/${n}` }, response: { status: 200, body: `kept ${n}` }, ...extra,
+      });
+      await createStubs(s, persistent(1), persistent(2), persistent(3, { metadata: { team: 'gone' } }), persistent(4));
+      s.files('after creating four persistent stubs');
+      await s.call('DELETE', `/__admin/mappings/${persistent(1).id}`);
+      s.files('after DELETE /__admin/mappings/{id}');
+      await s.call('POST', '/__admin/mappings/remove', { id: persistent(2).id });
+      s.files('after POST /__admin/mappings/remove by id');
+      await s.call('POST', '/__admin/mappings/remove-by-metadata', { matchesJsonPath: '$.team' });
+      s.files('after remove-by-metadata');
+      // A file stub that is not persistent is removed from memory only, in both.
+      await s.call('DELETE', `/__admin/mappings/${FILE_GREETING_ID}`);
+      s.files('after deleting a stub that is not persistent');
+      // WireMock finds a persistent stub's file by the body's id only: a removal by pattern leaves it.
+      await s.call('POST', '/__admin/mappings/remove', { request: { method: 'GET', url: '/kept/4' } });
+      s.files('after POST /__admin/mappings/remove by pattern');
+      await s.call('POST', '/__admin/mappings/reset');
+      for (const n of [1, 2, 3, 4]) await s.hit('GET', `/kept/${n}`);
+      await s.hit('GET', '/file/greeting');
     });
 
     diffTest('GET and DELETE /__admin/mappings/unmatched: stubs no journal entry matched', async (s) => {
