@@ -675,10 +675,10 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', '/__admin/mappings');
       await s.hit('GET', '/users/1');
       await s.hit('GET', '/file/greeting');
-      // WireMock deleted the mapping files as well, so a reset brings nothing back. Decoy never deletes a stub file
-      // on a delete-all: the file stubs are hidden until the reset brings them back.
+      // WireMock deleted every mapping file as well, so a reset brings nothing back. Decoy deletes only persistent
+      // stubs' files on a delete-all: the other file stubs are hidden until the reset brings them back.
       await s.call('POST', '/__admin/mappings/reset');
-      await s.deviation('DELETE /__admin/mappings does not delete stub files', 'GET', '/__admin/mappings', undefined, (w, d) => {
+      await s.deviation('DELETE /__admin/mappings does not delete stub files that are not persistent', 'GET', '/__admin/mappings', undefined, (w, d) => {
         assert.deepEqual((w.json as any).mappings, []);
         assert.deepEqual((d.json as any).mappings.map((m: any) => m.id).sort(), [FILE_GREETING_ID, FILE_PRIORITY_ID]);
       });
