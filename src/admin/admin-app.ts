@@ -643,7 +643,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({});
   });
   router.delete('/decoy/chaos/:id', (req, res) => {
-    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`);
+    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`, false);
     res.json({});
   });
   addMetricsRoute(router, ctx.metrics);
@@ -668,7 +668,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   installUiRoutes(router, { engine, hub: ctx.events, ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
-    sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);
+    // WireMock's own 404 here is empty; Decoy's paths explain.
+    sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }], 404, !req.path.startsWith('/decoy/'));
   });
   router.use(problemMiddleware);
   // The UI's files are open (the page asks for the token); everything it calls is behind the token.

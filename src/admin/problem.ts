@@ -25,14 +25,17 @@ export class AdminProblem extends Error {
   readonly details: ProblemDetail[];
   /** The `code` WireMock puts in its `errors` array (10: bad JSON or stub, 11: bad scenario state); the status otherwise. */
   readonly wireMockCode: number;
+  /** WireMock answers this one with no body at all (an unknown id, an unknown path); the problem document only when asked for. */
+  readonly isBodilessForWireMock: boolean;
 
-  constructor(status: number, title: string, details: ProblemDetail[] = [], wireMockCode = status === 422 ? 10 : status) {
+  constructor(status: number, title: string, details: ProblemDetail[] = [], wireMockCode = status === 422 ? 10 : status, isBodilessForWireMock = false) {
     super(title);
     this.name = 'AdminProblem';
     this.status = status;
     this.title = title;
     this.details = details;
     this.wireMockCode = wireMockCode;
+    this.isBodilessForWireMock = isBodilessForWireMock;
   }
 }
 
@@ -44,8 +47,12 @@ function isAdminProblem(e: unknown): e is AdminProblem {
   return e instanceof AdminProblem || (e instanceof Error && e.name === 'AdminProblem' && typeof (e as AdminProblem).status === 'number' && Array.isArray((e as AdminProblem).details));
 }
 
-export function notFound(what: string): AdminProblem {
-  return new AdminProblem(404, `${what} not found`);
+/**
+ * An unknown id. On WireMock's paths WireMock answers it with an empty 404 (its Java client reads the
+ * empty body as such); `onWireMockPath: false` for Decoy's own endpoints, which always explain.
+ */
+export function notFound(what: string, onWireMockPath = true): AdminProblem {
+  return new AdminProblem(404, `${what} not found`, [], 404, onWireMockPath);
 }
 
 /**
@@ -74,9 +81,14 @@ export function wantsProblemJson(accept: string | undefined): boolean {
   return /application\/problem\+json/i.test(accept ?? '');
 }
 
-export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[], code = status): void {
+export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[], code = status, isBodilessForWireMock = false): void {
   const errors = wireMockErrors(status, title, details, code);
-  if (!wantsProblemJson(res.req?.headers.accept)) {
+  const asked = wantsProblemJson(res.req?.headers.accept);
+  if (!asked && isBodilessForWireMock) {
+    res.status(status).end();
+    return;
+  }
+  if (!asked) {
     res.status(status).type('application/json').send(JSON.stringify({ errors }));
     return;
   }
@@ -92,7 +104,7 @@ export function sendProblem(res: Response, status: number, title: string, detail
 /** The one error middleware: every failure becomes a problem document; nothing is half-applied before it. */
 export function problemMiddleware(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (isAdminProblem(err)) {
-    sendProblem(res, err.status, err.title, err.details, err.wireMockCode);
+    sendProblem(res, err.status, err.title, err.details, err.wireMockCode, err.isBodilessForWireMock);
     return;
   }
   if (isDecoyError(err)) {

@@ -127,12 +127,20 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.match(compileError.json.errors[0].detail, /^DECOY_ERR_\w+: /);
     });
 
-    it('404s unknown ids', async () => {
+    it('404s unknown ids with an empty body, as WireMock (its Java client reads exactly that), and explains them when asked for problem+json', async () => {
       const id = '99999999-9999-4999-8999-999999999999';
-      assert.equal((await call(decoy.url, 'GET', `/mappings/${id}`)).status, 404);
-      assert.equal((await call(decoy.url, 'PUT', `/mappings/${id}`, { request: {}, response: {} })).status, 404);
-      assert.equal((await call(decoy.url, 'DELETE', `/mappings/${id}`)).status, 404);
-      assert.equal((await call(decoy.url, 'GET', `/requests/${id}`)).status, 404);
+      const calls: Array<[string, string, unknown]> = [['GET', `/mappings/${id}`, undefined], ['PUT', `/mappings/${id}`, { request: {}, response: {} }], ['DELETE', `/mappings/${id}`, undefined], ['GET', `/requests/${id}`, undefined]];
+      for (const [method, p, body] of calls) {
+        const plain = await call(decoy.url, method, p, body);
+        assert.deepEqual([plain.status, plain.json, plain.type], [404, {}, ''], `${method} ${p}`);
+        const asked = await call(decoy.url, method, p, body, { Accept: 'application/problem+json' });
+        assert.equal(asked.status, 404);
+        assert.match(asked.json.title, /not found/, `${method} ${p}`);
+      }
+      // Decoy's own endpoints explain to everyone.
+      const chaos = await call(decoy.url, 'DELETE', `/decoy/chaos/${id}`);
+      assert.equal(chaos.status, 404);
+      assert.match(chaos.json.errors[0].title, /Chaos rule .* not found/);
     });
 
     it('an API edit of a file stub is served, leaves the file alone, and is dropped when the file changes (the file wins)', async () => {

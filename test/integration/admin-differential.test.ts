@@ -352,8 +352,6 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
 
 function compareAnswers(w: Answer, d: Answer, options: NormalizeOptions): string[] {
   const out: string[] = [];
-  // 5. An unknown id: WireMock answers 404 with an empty body; Decoy's 404 carries an error saying what was not found.
-  if (w.status === 404 && d.status === 404 && w.text === '' && isRecord(d.json) && Array.isArray(d.json.errors)) return out;
   if (w.status !== d.status) out.push(`status: WireMock ${w.status}, Decoy ${d.status}`);
   if (w.mediaType !== d.mediaType) out.push(`content type: WireMock ${JSON.stringify(w.mediaType)}, Decoy ${JSON.stringify(d.mediaType)}`);
   if (w.json !== undefined && d.json !== undefined) {
