@@ -110,10 +110,21 @@ export const SUB_EVENT = {
  * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
  * `subEvents` is the one place in its model that holds open-ended data.
  */
+/** Whether the response was Decoy's not-found report (not a proxied answer, a chaos rule's or a fault). */
+function isNotMatchedReport(e: ServeEvent): boolean {
+  return e.stub === undefined && e.proxiedTo === undefined && e.response !== undefined && !(e.faults ?? []).some((f) => f.action === 'status' || f.action === 'fault');
+}
+
+/** Whether the stub's own headers set Content-Length (WireMock logs it then only). */
+function stubSetsContentLength(e: ServeEvent): boolean {
+  const headers = e.stub?.definition.response?.headers;
+  return headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'content-length');
+}
+
 function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   const r = e.response;
-  if (e.stub === undefined && e.proxiedTo === undefined && r !== undefined) {
+  if (r !== undefined && isNotMatchedReport(e)) {
     let contentType = '';
     for (let i = 0; i + 1 < r.headers.length; i += 2) if (r.headers[i]!.toLowerCase() === 'content-type') contentType = r.headers[i + 1]!;
     out.push({ type: SUB_EVENT.notMatched, timeOffsetNanos: 0, data: { status: r.status, contentType: contentType.split(';')[0]!.trim(), report: r.body.toString('utf8') } });
@@ -137,14 +148,28 @@ function placeholderMappingJson(e: ServeEvent): Record<string, unknown> {
 export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   const r = e.response;
   const fault = e.faults?.find((f) => f.action === 'fault' && f.fault !== undefined && WIREMOCK_FAULTS.has(f.fault))?.fault;
-  // A fault that cut the connection sent no response: the event still says which fault it was.
-  const response: Record<string, unknown> = r === undefined ? (fault !== undefined ? { fault } : {}) : {
-    status: r.status,
-    headers: headersJson(r.headers),
-    bodyAsBase64: r.body.toString('base64'),
-    ...(fault !== undefined ? { fault } : {}),
-    ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
-  };
+  let response: Record<string, unknown>;
+  if (r === undefined) {
+    // A fault that cut the connection sent no response: the event still says which fault it was.
+    response = fault !== undefined ? { fault } : {};
+  } else if (isNotMatchedReport(e)) {
+    // As WireMock logs it: an empty 404; the report that was sent is the REQUEST_NOT_MATCHED sub-event.
+    response = { status: r.status, bodyAsBase64: '', body: '' };
+  } else {
+    // WireMock logs a stub's own headers, not the Content-Length the server worked out (it sends chunked).
+    let headers = r.headers;
+    if (e.stub !== undefined && e.proxiedTo === undefined && !stubSetsContentLength(e)) {
+      headers = [];
+      for (let i = 0; i + 1 < r.headers.length; i += 2) if (r.headers[i]!.toLowerCase() !== 'content-length') (headers as string[]).push(r.headers[i]!, r.headers[i + 1]!);
+    }
+    response = {
+      status: r.status,
+      ...(headers.length ? { headers: headersJson(headers) } : {}),
+      bodyAsBase64: r.body.toString('base64'),
+      ...(fault !== undefined ? { fault } : {}),
+      ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
+    };
+  }
   const total = e.totalMs ?? 0;
   return {
     id: e.id,

@@ -284,7 +284,9 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(typeof hit.timing.totalTime, 'number');
       assert.equal(miss.wasMatched, false);
       assert.equal(miss.response.status, 404);
-      assert.match(miss.response.body, /Request was not matched/);
+      // As WireMock logs it: an empty 404, the report that was sent in the REQUEST_NOT_MATCHED sub-event.
+      assert.equal(miss.response.body, '');
+      assert.match(miss.subEvents[0].data.report, /Request was not matched/);
       const one = await call(decoy.url, 'GET', `/requests/${hit.id}`);
       assert.equal(one.json.id, hit.id);
     });

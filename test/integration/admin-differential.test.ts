@@ -319,32 +319,11 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
       //    gives only a title (which state a scenario has, say). Not compared.
       delete e.detail;
       delete de.detail;
-      // 2b. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
+      // 3. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
       //    Decoy gives none (it says where in the detail, by line and column).
       if (e.title === 'Error parsing JSON' && de.title === e.title && de.source === undefined) delete e.source;
     });
   }
-  const serveEvents = (doc: any, other: any): void => {
-    // 3. The journal records what was sent. For an unmatched request WireMock records an empty 404; Decoy records
-    //    the near-miss report the client got (both attach the same placeholder stubMapping, which is compared).
-    //    For a matched one, Decoy's headers include the Content-Length it sent (WireMock sends chunked).
-    const visit = (x: any, y: any): void => {
-      if (Array.isArray(x)) { x.forEach((item, i) => visit(item, Array.isArray(y) ? y[i] : undefined)); return; }
-      if (!isRecord(x)) return;
-      if (typeof x.wasMatched === 'boolean' && isRecord(x.response)) {
-        if (!x.wasMatched) {
-          for (const k of ['body', 'bodyAsBase64', 'headers']) delete x.response[k];
-        } else if (isRecord(x.response.headers)) {
-          delete x.response.headers['Content-Length'];
-          if (Object.keys(x.response.headers).length === 0 && !(isRecord(y?.response) && 'headers' in y.response)) delete x.response.headers;
-        }
-      }
-      for (const k of Object.keys(x)) visit(x[k], isRecord(y) ? y[k] : undefined);
-    };
-    visit(doc, other);
-  };
-  serveEvents(w, d);
-  serveEvents(d, w);
   // 4. Decoy's health answer also says how many stubs it serves.
   if (isRecord(d) && d.status === 'healthy') delete d.stubs;
   return [w, d];
