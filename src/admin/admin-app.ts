@@ -34,6 +34,9 @@ import type { DecoyMetrics } from '../observability/metrics.js';
 import type { EventHub } from './event-hub.js';
 import { fileOfStub, installUiRoutes, uiHandler } from './ui-routes.js';
 
+/** What the API changed and a save would write (the engine's unsaved changes). */
+export type UnsavedChanges = ReturnType<MockEngine['unsavedChanges']>;
+
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
   written: string[];
@@ -49,10 +52,10 @@ export interface AdminContext {
   /** Template every response of stubs created over the API too (`--global-templating`). */
   globalTemplating?: boolean;
   /**
-   * Writes what the API changed into the stubs folder; with `only`, just those deletions of file
-   * stubs (their files lose them; a file left empty is deleted). Throws AdminProblem when it cannot.
+   * Writes what the API changed into the stubs folder; with `only`, just those changes (deleted file
+   * stubs leave their files, and a file left empty is deleted). Throws AdminProblem when it cannot.
    */
-  save(only?: { deleted: Stub[] }): Promise<SaveResult>;
+  save(only?: Partial<UnsavedChanges>): Promise<SaveResult>;
   /** Re-reads the stub files (after a reset, when not watching). */
   reloadFiles(): Promise<void>;
   /** The current problems of stub files. */
@@ -207,6 +210,15 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     else for (const s of stubs) engine.removeStub(s.id);
     if (files.length) await ctx.save({ deleted: files });
   };
+  /** Writes the persistent ones of these stubs (just put in) to their files at once, as WireMock does on every change. */
+  const persist = async (stubs: readonly Stub[]): Promise<void> => {
+    const ids = new Set(stubs.filter((s) => s.definition.persistent === true).map((s) => s.id));
+    if (ids.size === 0) return;
+    const changes = engine.unsavedChanges();
+    const created = changes.created.filter((s) => ids.has(s.id));
+    const edited = changes.edited.filter((e) => ids.has(e.stub.id));
+    if (created.length || edited.length) await ctx.save({ created, edited });
+  };
 
   const journalDisabled = () => !engine.journal.enabled;
   const matching = (pattern: RequestMatcher) => engine.journal.newestFirst().filter((e) => pattern.test(requestOf(e)));
@@ -226,7 +238,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       throw new AdminProblem(422, 'Duplicate stub mapping ID', [{ title: 'Duplicate stub mapping ID', detail: `ID of the provided stub mapping '${stub.id}' is already taken by another stub mapping` }], 109);
     }
     engine.putStub(stub);
-    if (stub.definition.persistent === true) await ctx.save();
+    await persist([stub]);
     res.status(201).json(mappingJson(stub));
   });
   router.delete('/mappings', async (_req, res) => {
@@ -246,7 +258,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (result.written.length === 0) empty(res);
     else res.json(result);
   });
-  router.post('/mappings/import', (req, res) => {
+  router.post('/mappings/import', async (req, res) => {
     const body = parseJsonBody(req);
     if (!isPlainObject(body) || !Array.isArray(body.mappings)) {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
@@ -279,10 +291,13 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       const keep = new Set(stubs.map((s) => s.id));
       for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
     }
+    const added: Stub[] = [];
     for (const s of stubs) {
       if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
       engine.putStub(s);
+      added.push(s);
     }
+    await persist(added);
     empty(res);
   });
   /**
@@ -349,13 +364,14 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (!stub) throw notFound(`Stub ${req.params.id}`);
     res.json(mappingJson(stub));
   });
-  router.put('/mappings/:id', (req, res) => {
+  router.put('/mappings/:id', async (req, res) => {
     const id = String(req.params.id);
     const existing = engine.stubs.get(id);
     checkId(id, existing !== undefined);
     if (!existing) throw notFound(`Stub ${id}`);
     const stub = compile(parseJsonBody(req), existing);
     engine.putStub(stub);
+    await persist([stub]);
     res.json(mappingJson(stub));
   });
   router.delete('/mappings/:id', async (req, res) => {

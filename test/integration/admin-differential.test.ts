@@ -427,6 +427,20 @@ class Session {
     }
   }
 
+  /** The stub with this id as each server's `mappings/` folder holds it: its response must agree. */
+  fileResponse(step: string, id: string): void {
+    const read = (side: Side): unknown => {
+      for (const f of readdirSync(path.join(side.root, 'mappings')).filter((n) => n.endsWith('.json'))) {
+        const stub = JSON.parse(readFileSync(path.join(side.root, 'mappings', f), 'utf8')) as { id?: string; response?: unknown };
+        if (stub.id === id) return stub.response;
+      }
+      return undefined;
+    };
+    const w = JSON.stringify(read(wm));
+    const d = JSON.stringify(read(dc));
+    if (w !== d) this.failures.push(`the file of stub ${id} ${step}: WireMock's response is ${w}, Decoy's ${d}`);
+  }
+
   /** Fails the test with every difference seen. */
   done(): void {
     if (this.failures.length > 0) {
@@ -810,6 +824,24 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('POST', '/__admin/mappings/reset');
       for (const n of [1, 2, 3, 4]) await s.hit('GET', `/kept/${n}`);
       await s.hit('GET', '/file/greeting');
+    });
+
+    diffTest('changing a persistent stub rewrites its file at once (PUT, import); a reset serves what the files hold', async (s) => {
+      const id = '0000000b-0000-0000-0000-000000000021';
+      const importedId = '0000000b-0000-0000-0000-000000000022';
+      await createStubs(s, { id, persistent: true, request: { method: 'GET', url: '/versioned' }, response: { status: 200, body: 'v1' } });
+      s.fileResponse('after creating it', id);
+      await s.call('PUT', `/__admin/mappings/${id}`, { persistent: true, request: { method: 'GET', url: '/versioned' }, response: { status: 200, body: 'v2' } });
+      s.fileResponse('after PUT', id);
+      await s.call('POST', '/__admin/mappings/import', {
+        mappings: [{ id: importedId, persistent: true, request: { method: 'GET', url: '/imported' }, response: { status: 200, body: 'imported' } }],
+        importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: false },
+      });
+      s.files('after an import of a persistent stub');
+      s.fileResponse('after the import', importedId);
+      await s.call('POST', '/__admin/mappings/reset');
+      await s.hit('GET', '/versioned');
+      await s.hit('GET', '/imported');
     });
 
     diffTest('GET and DELETE /__admin/mappings/unmatched: stubs no journal entry matched', async (s) => {
