@@ -620,9 +620,9 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/recordings/start', (req, res) => {
     const body = parseJsonBody(req);
     if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
-    if (ctx.recorder.status === 'Recording') throw new AdminProblem(409, 'A recording is already running', [{ detail: 'stop it first: POST /__admin/recordings/stop' }]);
-    ctx.recorder.start(body);
-    empty(res);
+    // As in WireMock, starting while a recording runs leaves that recording running (and is no error).
+    if (ctx.recorder.status !== 'Recording') ctx.recorder.start(body);
+    res.json({});
   });
   router.post('/recordings/stop', async (_req, res) => {
     // WireMock's answer, word for word: its Java client raises NotRecordingException on code 30.

@@ -1147,6 +1147,14 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('POST', '/__admin/recordings/stop');
     });
 
+    diffTest('POST /__admin/recordings/start while recording: the recording goes on (200); stop answers the (empty) recording', async (s) => {
+      await s.call('POST', '/__admin/recordings/start', { targetBaseUrl: 'http://127.0.0.1:9' });
+      await s.call('POST', '/__admin/recordings/start', { targetBaseUrl: 'http://127.0.0.1:9' });
+      await s.call('GET', '/__admin/recordings/status');
+      await s.call('POST', '/__admin/recordings/stop');
+      await s.call('GET', '/__admin/recordings/status');
+    });
+
     diffTest('unknown ids: GET/PUT/DELETE /__admin/mappings/{id} and GET/DELETE /__admin/requests/{id}', async (s) => {
       await s.call('GET', `/__admin/mappings/${UNKNOWN_ID}`);
       await s.call('PUT', `/__admin/mappings/${UNKNOWN_ID}`, { request: { url: '/x' }, response: { status: 200 } });
