@@ -185,7 +185,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     return compileStub({ ...rest, id }, {
       sequence: replacing?.sequence ?? engine.nextSequence(),
       origin: {},
-      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName') } : {}),
+      // As WireMock, a body file that is not there yet is read per request (500 until it appears).
+      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName'), bodyFileMayComeLater: true } : {}),
       ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
     });
   };

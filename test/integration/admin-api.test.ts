@@ -243,6 +243,20 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     assert.equal((await get(`${decoy.url}/q`)).text, 'q');
   });
 
+  it('a stub whose body file is not there yet is accepted over the API, answers 500 with WireMock\'s message until the file appears, then serves it', async () => {
+    folder = tempStubs({ 'mappings/.keep': '', '__files/.keep': '' });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    const created = await call(decoy.url, 'POST', '/mappings', { request: { url: '/report' }, response: { status: 201, bodyFileName: 'report.json', headers: { 'Content-Type': 'application/json' } } });
+    assert.equal(created.status, 201);
+    const early = await get(`${decoy.url}/report`);
+    assert.deepEqual([early.status, early.text], [500, 'Not found in blob store: report.json\n']);
+    folder.write('__files/report.json', '{"done":true}');
+    const late = await get(`${decoy.url}/report`);
+    assert.deepEqual([late.status, late.text, late.headers.get('content-type'), late.headers.get('content-length')], [201, '{"done":true}', 'application/json', '13']);
+    // A name that leaves the files folder is still refused at once.
+    assert.equal((await call(decoy.url, 'POST', '/mappings', { request: { url: '/x' }, response: { bodyFileName: '../secret.txt' } })).status, 422);
+  });
+
   it('without a stubs folder, save answers 409 and says why', async () => {
     ({ decoy, log } = await startDecoy({}));
     const saved = await call(decoy.url, 'POST', '/mappings/save');

@@ -53,7 +53,7 @@
  *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 30000 --exit test/integration/admin-differential.test.ts
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -383,14 +383,14 @@ class Session {
    * Stub traffic: the same request to both servers' stub ports. The status must agree (a different status would
    * make the journal comparisons that follow meaningless); for matched requests the body must agree too.
    */
-  async hit(method: string, target: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<void> {
+  async hit(method: string, target: string, init: { headers?: Record<string, string>; body?: string; statusOnly?: boolean } = {}): Promise<void> {
     const answers: Array<{ status: number; text: string }> = [];
     for (const side of [wm, dc]) {
       const res = await fetch(side.url + target, { method, headers: init.headers, body: init.body, signal: AbortSignal.timeout(10_000) });
       answers.push({ status: res.status, text: await res.text() });
     }
     const [w, d] = answers as [{ status: number; text: string }, { status: number; text: string }];
-    if (w.status !== d.status || (w.status !== 404 && w.text !== d.text)) {
+    if (w.status !== d.status || (w.status !== 404 && !init.statusOnly && w.text !== d.text)) {
       this.failures.push(`stub traffic ${method} ${target}: WireMock ${w.status} ${short(w.text)}, Decoy ${d.status} ${short(d.text)}`);
     }
   }
@@ -617,6 +617,19 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', `/__admin/mappings/${userStub.id}`);
       await s.hit('GET', '/users/1');
       await s.hit('GET', '/file/greeting');
+    });
+
+    diffTest('POST /__admin/mappings: a bodyFileName that is not there yet is accepted; 500 until the file appears, then the file', async (s) => {
+      const name = `late-${Date.now()}.txt`;
+      await s.call('POST', '/__admin/mappings', { id: '0000000a-0000-0000-0000-000000000031', request: { method: 'GET', url: '/late' }, response: { status: 200, bodyFileName: name, headers: { 'X-Late': '1' } } });
+      // WireMock's 500 is Jetty's HTML error page; Decoy's is plain text with WireMock's message.
+      await s.hit('GET', '/late', { statusOnly: true });
+      for (const side of [wm, dc]) writeFileSync(path.join(side.root, '__files', name), 'it came');
+      try {
+        await s.hit('GET', '/late');
+      } finally {
+        for (const side of [wm, dc]) rmSync(path.join(side.root, '__files', name), { force: true });
+      }
     });
 
     diffTest('GET /__admin/mappings?limit&offset: pages of the list, total unchanged', async (s) => {
