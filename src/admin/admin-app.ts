@@ -27,7 +27,8 @@ import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { registerOpenApiRoutes } from './openapi-routes.js';
 import { checkTimerLimits } from './timer-limits.js';
-import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
+import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
+import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
 import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
@@ -112,6 +113,28 @@ function parseJsonBody(req: Request): unknown {
   }
 }
 
+/**
+ * A stub body: WireMock's JSON, or Decoy's YAML (by its Content-Type, or when the body is not JSON but
+ * is a YAML mapping or list). A body that is neither keeps WireMock's JSON error.
+ */
+function readStubBody(req: Request): StubBody {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (saysYaml(req)) {
+    if (text.trim() === '') throw new AdminProblem(422, 'Invalid YAML', [{ pointer: '/', detail: 'the request body is empty; this endpoint needs a stub' }], 10);
+    if (jsonTextTooDeep(text)) throw new AdminProblem(422, 'YAML nested too deeply', [{ detail: `the body nests lists and maps more than ${MAX_JSON_DEPTH} levels deep` }], 10);
+    return parseYamlBody(text, false)!;
+  }
+  try {
+    return { value: parseJsonBody(req) };
+  } catch (e) {
+    if (isAdminProblem(e) && e.title === 'Error parsing JSON' && text.trim() !== '' && !jsonTextTooDeep(text)) {
+      const yaml = parseYamlBody(text, true);
+      if (yaml) return yaml;
+    }
+    throw e;
+  }
+}
+
 function intParam(req: Request, name: string): number | undefined {
   const raw = req.query[name];
   if (raw === undefined) return undefined;
@@ -168,7 +191,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
   // A stub with a generated body serves only once json-schema-faker is loaded: load it before such a stub goes in.
   router.use(async (req, _res, next) => {
-    if (typeof req.body === 'string' && req.body.includes('"schema"')) await loadSchemaGenerator();
+    if (typeof req.body === 'string' && /"schema"|\bschema\s*:/.test(req.body)) await loadSchemaGenerator();
     next();
   });
 
@@ -233,7 +256,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
   });
   router.post('/mappings', async (req, res) => {
-    const stub = compile(parseJsonBody(req));
+    const body = readStubBody(req);
+    const stub = await withSourceLines(body, () => compile(body.value));
     // As WireMock: creating never replaces (PUT /mappings/{id} edits, an import may overwrite).
     if (engine.stubs.get(stub.id)) {
       throw new AdminProblem(422, 'Duplicate stub mapping ID', [{ title: 'Duplicate stub mapping ID', detail: `ID of the provided stub mapping '${stub.id}' is already taken by another stub mapping` }], 109);
@@ -260,7 +284,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     else res.json(result);
   });
   router.post('/mappings/import', async (req, res) => {
-    const body = parseJsonBody(req);
+    const parsed = readStubBody(req);
+    // Decoy's YAML may also be a plain list of stubs, as a stub file is.
+    const isList = parsed.yaml !== undefined && Array.isArray(parsed.value);
+    const body = isList ? { mappings: parsed.value } : parsed.value;
+    const sourcePointer = (p: string): string => (isList ? p.replace(/^\/mappings/, '') : p);
     if (!isPlainObject(body) || !Array.isArray(body.mappings)) {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
     }
@@ -271,7 +299,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     }
     // Compile everything first: one bad stub rejects the whole import.
     const stubs: Stub[] = [];
-    const details: Array<{ pointer?: string; detail: string }> = [];
+    const details: Array<{ pointer?: string; detail: string; code?: string }> = [];
     // WireMock adds an import's stubs last to first, so the first in the list is the most recent; a
     // stub that replaces one with its id keeps that one's place.
     const mappings = body.mappings as unknown[];
@@ -283,11 +311,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
         stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
       } catch (e) {
         if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
-        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
+        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, code: e.code, detail: e.message });
         else throw e;
       }
     });
-    if (details.length) throw new AdminProblem(422, 'Invalid import', details, 10);
+    if (details.length) await withSourceLines(parsed, () => { throw new AdminProblem(422, 'Invalid import', details, 10); }, sourcePointer);
     if (options.deleteAllNotInImport === true) {
       const keep = new Set(stubs.map((s) => s.id));
       for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
@@ -370,7 +398,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const existing = engine.stubs.get(id);
     checkId(id, existing !== undefined);
     if (!existing) throw notFound(`Stub ${id}`);
-    const stub = compile(parseJsonBody(req), existing);
+    const body = readStubBody(req);
+    const stub = await withSourceLines(body, () => compile(body.value, existing));
     engine.putStub(stub);
     await persist([stub]);
     res.json(mappingJson(stub));

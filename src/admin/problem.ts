@@ -43,7 +43,7 @@ export class AdminProblem extends Error {
  * Recognizes an AdminProblem by its shape as well as its class: the admin API is loaded lazily, and a
  * problem thrown by code loaded through another module graph (a test loader, say) is still one.
  */
-function isAdminProblem(e: unknown): e is AdminProblem {
+export function isAdminProblem(e: unknown): e is AdminProblem {
   return e instanceof AdminProblem || (e instanceof Error && e.name === 'AdminProblem' && typeof (e as AdminProblem).status === 'number' && Array.isArray((e as AdminProblem).details));
 }
 
