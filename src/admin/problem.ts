@@ -17,6 +17,8 @@ export interface ProblemDetail {
   title?: string;
   /** Decoy's error code (`DECOY_ERR_...`), when a DecoyError caused the problem. */
   code?: string;
+  /** WireMock's error has only a title here: the detail is Decoy's, sent in the problem document only. */
+  isDecoyDetail?: boolean;
 }
 
 export class AdminProblem extends Error {
@@ -60,7 +62,7 @@ export function notFound(what: string, onWireMockPath = true): AdminProblem {
  * "Error parsing JSON" and says why in `detail`; its other errors carry only a title. A detail that
  * repeats the title is left out, as WireMock leaves it out.
  */
-function wireMockErrors(status: number, title: string, details: ProblemDetail[], code: number): Array<Record<string, unknown>> {
+function wireMockErrors(status: number, title: string, details: ProblemDetail[], code: number, withDecoyDetails: boolean): Array<Record<string, unknown>> {
   const unreadable = status === 422 && code === 10;
   if (details.length === 0) return [{ code, title: unreadable ? 'Error parsing JSON' : title }];
   return details.map((d) => {
@@ -71,7 +73,7 @@ function wireMockErrors(status: number, title: string, details: ProblemDetail[],
       code,
       ...(d.pointer !== undefined ? { source: { pointer: d.pointer } } : {}),
       title: shown,
-      ...(detail !== shown ? { detail } : {}),
+      ...(detail !== shown && (withDecoyDetails || !d.isDecoyDetail) ? { detail } : {}),
     };
   });
 }
@@ -82,8 +84,8 @@ export function wantsProblemJson(accept: string | undefined): boolean {
 }
 
 export function sendProblem(res: Response, status: number, title: string, details: ProblemDetail[], code = status, isBodilessForWireMock = false): void {
-  const errors = wireMockErrors(status, title, details, code);
   const asked = wantsProblemJson(res.req?.headers.accept);
+  const errors = wireMockErrors(status, title, details, code, asked);
   if (!asked && isBodilessForWireMock) {
     res.status(status).end();
     return;

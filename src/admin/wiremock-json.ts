@@ -144,31 +144,42 @@ function placeholderMappingJson(e: ServeEvent): Record<string, unknown> {
   return { id, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: id };
 }
 
+/** WireMock's LoggedResponse of what was (or, for a fault, would have been) sent. */
+function loggedResponseJson(raw: readonly string[], body: Buffer, status: number, fault: string | undefined, e: ServeEvent): Record<string, unknown> {
+  // WireMock logs a stub's own headers, not the Content-Length the server worked out (it sends chunked).
+  let headers = raw;
+  if (e.stub !== undefined && e.proxiedTo === undefined && !stubSetsContentLength(e)) {
+    const kept: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() !== 'content-length') kept.push(raw[i]!, raw[i + 1]!);
+    headers = kept;
+  }
+  return {
+    status,
+    ...(headers.length ? { headers: headersJson(headers) } : {}),
+    bodyAsBase64: body.toString('base64'),
+    ...(fault !== undefined ? { fault } : {}),
+    ...(isUtf8Text(body) ? { body: body.toString('utf8') } : {}),
+  };
+}
+
 /** WireMock's ServeEvent, with exactly the members of WireMock's model; Decoy's extras are in `subEvents`. */
 export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   const r = e.response;
   const fault = e.faults?.find((f) => f.action === 'fault' && f.fault !== undefined && WIREMOCK_FAULTS.has(f.fault))?.fault;
   let response: Record<string, unknown>;
-  if (r === undefined) {
+  const only = e.stub?.responses.length === 1 ? e.stub.responses[0] : undefined;
+  if (r === undefined && fault !== undefined && only !== undefined && only.render === undefined && e.proxiedTo === undefined) {
+    // A fault cut the connection before the response went out; WireMock logs the stub's response
+    // anyway, with the fault. A static one is known without the request.
+    response = loggedResponseJson(only.headers, only.body, only.status, fault, e);
+  } else if (r === undefined) {
     // A fault that cut the connection sent no response: the event still says which fault it was.
     response = fault !== undefined ? { fault } : {};
   } else if (isNotMatchedReport(e)) {
     // As WireMock logs it: an empty 404; the report that was sent is the REQUEST_NOT_MATCHED sub-event.
     response = { status: r.status, bodyAsBase64: '', body: '' };
   } else {
-    // WireMock logs a stub's own headers, not the Content-Length the server worked out (it sends chunked).
-    let headers = r.headers;
-    if (e.stub !== undefined && e.proxiedTo === undefined && !stubSetsContentLength(e)) {
-      headers = [];
-      for (let i = 0; i + 1 < r.headers.length; i += 2) if (r.headers[i]!.toLowerCase() !== 'content-length') (headers as string[]).push(r.headers[i]!, r.headers[i + 1]!);
-    }
-    response = {
-      status: r.status,
-      ...(headers.length ? { headers: headersJson(headers) } : {}),
-      bodyAsBase64: r.body.toString('base64'),
-      ...(fault !== undefined ? { fault } : {}),
-      ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
-    };
+    response = loggedResponseJson(r.headers, r.body, r.status, fault, e);
   }
   const total = e.totalMs ?? 0;
   return {

@@ -346,9 +346,12 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal((await get(`${decoy.url}/cart`)).text, 'empty');
       assert.equal((await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'full' })).status, 200);
       assert.equal((await get(`${decoy.url}/cart`)).text, 'one item');
-      const bad = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' });
+      const bad = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' }, { Accept: 'application/problem+json' });
       assert.equal(bad.status, 422);
       assert.match(bad.json.errors[0].detail, /state must be one of "Started", "full"/);
+      // WireMock's own document has only the title, word for word.
+      const plain = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' });
+      assert.deepEqual(plain.json, { errors: [{ code: 11, title: 'Scenario cart does not support state nope' }] });
       assert.equal((await call(decoy.url, 'PUT', '/scenarios/nope/state', { state: 'x' })).status, 404);
     });
 
