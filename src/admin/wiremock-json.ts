@@ -2,6 +2,7 @@
  * Stubs and serve events in WireMock's JSON shapes (as WireMock 3 answers them on `/__admin`), built
  * from the journal's references only when the admin API is asked.
  */
+import { randomUUID } from 'node:crypto';
 import type { NearMiss } from '../core/matching/near-miss.js';
 import { DecoyRequest, parseCookieHeader, parseFormEncoded } from '../core/request.js';
 import type { ServeEvent } from '../core/state/journal.js';
@@ -135,13 +136,15 @@ function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
   return out;
 }
 
+/** WireMock's placeholder has one id for the life of the process, made when it starts. */
+const PLACEHOLDER_ID = randomUUID();
+
 /**
- * The stub mapping WireMock attaches to an unmatched serve event (clients dereference it): any
- * method, a 404 not from a configured stub, and an id of its own.
+ * The stub mapping WireMock attaches to every unmatched serve event (clients dereference it): any
+ * method, a 404 not from a configured stub.
  */
-function placeholderMappingJson(e: ServeEvent): Record<string, unknown> {
-  const id = e.placeholderStubId;
-  return { id, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: id };
+function placeholderMappingJson(): Record<string, unknown> {
+  return { id: PLACEHOLDER_ID, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: PLACEHOLDER_ID };
 }
 
 /** WireMock's LoggedResponse of what was (or, for a fault, would have been) sent. */
@@ -190,7 +193,7 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
     wasMatched: e.stub !== undefined,
     timing: { addedDelay: 0, processTime: total, responseSendTime: 0, serveTime: total, totalTime: total },
     subEvents: subEventsJson(e),
-    stubMapping: e.stub ? mappingJson(e.stub) : placeholderMappingJson(e),
+    stubMapping: e.stub ? mappingJson(e.stub) : placeholderMappingJson(),
   };
 }
 

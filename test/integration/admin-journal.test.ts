@@ -74,11 +74,13 @@ describe('the journal as WireMock\'s clients read it', () => {
     assert.deepEqual(found.requests, [event.request]);
   });
 
-  it('an unmatched serve event carries WireMock\'s placeholder stub (the same on every read) and the report sent as REQUEST_NOT_MATCHED', async () => {
+  it('an unmatched serve event carries WireMock\'s placeholder stub (one id for every unmatched event, as WireMock\'s) and the report sent as REQUEST_NOT_MATCHED', async () => {
     ({ decoy } = await startDecoy({}));
     await call(decoy.url, 'POST', '/mappings', { request: { url: '/there' }, response: { status: 200 } });
+    await get(`${decoy.url}/elsewhere`);
     await get(`${decoy.url}/nowhere`);
-    const [miss] = (await call(decoy.url, 'GET', '/requests')).json.requests;
+    const [miss, other] = (await call(decoy.url, 'GET', '/requests')).json.requests;
+    assert.equal(other.stubMapping.id, miss.stubMapping.id);
     assertWireMockShape(miss);
     assert.equal(miss.wasMatched, false);
     const placeholder = miss.stubMapping;

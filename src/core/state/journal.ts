@@ -30,7 +30,6 @@ export interface ConnectionInfo {
  */
 export class ServeEvent {
   #id: string | undefined;
-  #placeholderStubId: string | undefined;
   /** The upstream base URL, when the request was proxied. */
   proxiedTo: string | undefined;
 
@@ -57,11 +56,6 @@ export class ServeEvent {
   /** A UUID, made when first asked for. */
   get id(): string {
     return (this.#id ??= randomUUID());
-  }
-
-  /** The id of the placeholder stub an unmatched event names (WireMock gives each its own); made when first asked for. */
-  get placeholderStubId(): string {
-    return (this.#placeholderStubId ??= randomUUID());
   }
 
   get clientIp(): string {
