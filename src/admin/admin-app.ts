@@ -29,7 +29,7 @@ import { registerOpenApiRoutes } from './openapi-routes.js';
 import { checkTimerLimits } from './timer-limits.js';
 import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
 import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
-import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
 import type { EventHub } from './event-hub.js';
@@ -497,7 +497,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const pattern = compilePattern(def);
     const scored = engine.journal.newestFirst().map((e) => ({ e, distance: pattern.distance(requestOf(e)) }))
       .sort((a, b) => a.distance - b.distance).slice(0, 3);
-    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: { distance } })) });
+    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: matchResultJson(distance) })) });
   };
   router.post('/near-misses/request', nearMissesForRequest);
   router.post('/near-misses/request-pattern', nearMissesForPattern);

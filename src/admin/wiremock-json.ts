@@ -198,5 +198,10 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
 }
 
 export function nearMissJson(n: NearMiss, request: Record<string, unknown>): Record<string, unknown> {
-  return { request, stubMapping: mappingJson(n.stub), matchResult: { distance: n.distance } };
+  return { request, stubMapping: mappingJson(n.stub), matchResult: matchResultJson(n.distance) };
+}
+
+/** WireMock's MatchResult as its near misses carry it: the distance, and its (here empty) diagnostic lists. */
+export function matchResultJson(distance: number): Record<string, unknown> {
+  return { subEvents: [], diffDescriptions: [], distance };
 }

@@ -24,9 +24,10 @@
  *   Host header) becomes `<server>` and a `port` field equal to the server's own port becomes `<port>`.
  * - the `User-Agent` request header: whatever the client library says; it is not the server's answer.
  * - `timing` values: durations measured by each server; the keys and the number type are checked.
- * - WireMock-only internals: `subEvents` (WireMock's diagnostic event log, on serve events and match results), its
- *   sibling `matchResult.diffDescriptions` (WireMock's diagnostic list, always empty on these endpoints) and
- *   `insertionIndex` (WireMock's internal ordering counter) are dropped on both sides.
+ * - `subEvents` (the diagnostic event log on serve events and match results): only the types are compared (the
+ *   data are each server's own words, such as the near-miss report), and Decoy's documented additions (`DECOY_*`)
+ *   are left out. `insertionIndex` (WireMock's internal ordering counter) and `matchResult.diffDescriptions`
+ *   (WireMock's diagnostic list) are dropped on both sides.
  * - `matchResult.distance`: WireMock's own weighting of the differences (a float that depends on its internal
  *   weights); only its type is checked. Which stubs/requests are listed as near misses, and in what order, is
  *   compared.
@@ -150,7 +151,7 @@ async function send(side: Side, method: string, pathSpec: PathSpec, body?: Body)
 const V4_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/gi;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 /** Keys WireMock sends that are its internals (see the header comment); dropped on both sides. */
-const WIREMOCK_INTERNAL_KEYS = new Set(['subEvents', 'insertionIndex', 'diffDescriptions']);
+const WIREMOCK_INTERNAL_KEYS = new Set(['insertionIndex', 'diffDescriptions']);
 
 interface NormalizeOptions {
   /** Keys (anywhere in the document) whose values legitimately differ; their values are replaced by their type. */
@@ -178,6 +179,12 @@ function normalize(doc: unknown, side: Side, options: NormalizeOptions = {}): un
     for (const key of Object.keys(v).sort()) {
       const value = (v as Record<string, unknown>)[key];
       if (WIREMOCK_INTERNAL_KEYS.has(key)) continue;
+      if (key === 'subEvents' && Array.isArray(value)) {
+        // Which sub-events, by type; their data are each server's diagnostics (the near-miss report's words differ),
+        // and Decoy's own (DECOY_*) are its documented additions.
+        out[key] = value.map((e) => (e !== null && typeof e === 'object' ? (e as { type?: unknown }).type : e)).filter((t) => !(typeof t === 'string' && t.startsWith('DECOY_')));
+        continue;
+      }
       if (volatileKeys.has(key)) {
         out[key] = `<volatile ${typeName(value)}>`;
       } else if (key === 'timing' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
