@@ -658,7 +658,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // WireMock's answer, word for word: its Java client raises NotRecordingException on code 30.
     if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'Not currently recording.', [], 30);
     const { stubs, written } = await ctx.recorder.stop();
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}) });
+    // WireMock lists what it recorded newest first.
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}) });
   });
   router.get('/recordings/status', (_req, res) => {
     res.json({ status: ctx.recorder.status });
@@ -666,12 +667,19 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/recordings/snapshot', async (req, res) => {
     const body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJsonBody(req) : {};
     if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
+    // WireMock's `filters.ids`: only these serve events (the rest of `filters` is a request pattern the recorder applies).
+    const filters = isPlainObject(body.filters) ? body.filters : {};
+    if (filters.ids !== undefined && (!Array.isArray(filters.ids) || filters.ids.some((id) => typeof id !== 'string'))) {
+      throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/filters/ids', detail: 'filters.ids must be a list of serve event ids' }]);
+    }
+    const ids = Array.isArray(filters.ids) ? new Set(filters.ids as string[]) : undefined;
     // The journal's proxied entries, oldest first, whose whole body the journal kept.
     const exchanges = engine.journal.newestFirst().reverse()
+      .filter((e) => ids === undefined || ids.has(e.id))
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
       .map((e) => ({ method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.headers, responseBody: e.response!.body }));
     const { stubs, written } = await ctx.recorder.snapshot(exchanges, body);
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}) });
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}) });
   });
 
   // Run-time chaos rules (docs/faults.md).

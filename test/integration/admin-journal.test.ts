@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import type { Decoy } from '../../src/index.js';
 import { appliedFaults, DecoyClient, statusMessage } from '../../src/client/index.js';
-import { get, startDecoy } from '../support/decoy.js';
+import { get, startDecoy, tempStubs } from '../support/decoy.js';
+import { startUpstream } from '../support/upstream.js';
 
 type Json = Record<string, any>;
 
@@ -107,5 +108,26 @@ describe('the journal as WireMock\'s clients read it', () => {
     assert.deepEqual([unmatched.requests.map((e) => e.request.url), unmatched.meta.total], [['/miss'], 1]);
     const ofStub = await client.requests({ matchingStub: stub.id, limit: 1 });
     assert.deepEqual([ofStub.requests.map((e) => e.request.url), ofStub.meta.total], [['/hit'], 2]);
+  });
+
+  it('POST /__admin/recordings/snapshot takes only the serve events filters.ids names, and lists what it made newest first, as WireMock', async () => {
+    const upstream = await startUpstream();
+    const folder = tempStubs({ 'mappings/.keep': '' });
+    try {
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '/rec/.*' }, response: { proxyBaseUrl: upstream.url } });
+      await get(`${decoy.url}/rec/a`);
+      await get(`${decoy.url}/rec/b`);
+      const [b, a] = (await call(decoy.url, 'GET', '/requests')).json.requests;
+      const only = await call(decoy.url, 'POST', '/recordings/snapshot', { filters: { ids: [a.id] }, persist: false });
+      assert.deepEqual(only.json.mappings.map((m: Json) => m.request.url ?? m.request.urlPath), ['/rec/a']);
+      const all = await call(decoy.url, 'POST', '/recordings/snapshot', { persist: false });
+      assert.deepEqual(all.json.mappings.map((m: Json) => m.request.url ?? m.request.urlPath), ['/rec/b', '/rec/a']);
+      assert.equal(b.request.url, '/rec/b');
+      assert.equal((await call(decoy.url, 'POST', '/recordings/snapshot', { filters: { ids: 'nope' } })).status, 422);
+    } finally {
+      await upstream.close();
+      folder.cleanup();
+    }
   });
 });
