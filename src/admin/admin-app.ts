@@ -318,7 +318,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (details.length) await withSourceLines(parsed, () => { throw new AdminProblem(422, 'Invalid import', details, 10); }, sourcePointer);
     if (options.deleteAllNotInImport === true) {
       const keep = new Set(stubs.map((s) => s.id));
-      for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
+      await removeStubs(engine.stubs.all.filter((s) => !keep.has(s.id)));
     }
     const added: Stub[] = [];
     for (const s of stubs) {

@@ -841,8 +841,13 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       // WireMock finds a persistent stub's file by the body's id only: a removal by pattern leaves it.
       await s.call('POST', '/__admin/mappings/remove', { request: { method: 'GET', url: '/kept/4' } });
       s.files('after POST /__admin/mappings/remove by pattern');
+      // An import that deletes every stub not in it deletes the persistent ones' files too.
+      await createStubs(s, persistent(5));
+      s.files('after creating one more persistent stub');
+      await s.call('POST', '/__admin/mappings/import', { mappings: [userStub], importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: true } });
+      s.files('after an import with deleteAllNotInImport');
       await s.call('POST', '/__admin/mappings/reset');
-      for (const n of [1, 2, 3, 4]) await s.hit('GET', `/kept/${n}`);
+      for (const n of [1, 2, 3, 4, 5]) await s.hit('GET', `/kept/${n}`);
       await s.hit('GET', '/file/greeting');
     });
 
