@@ -230,9 +230,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
    */
   const removeStubs = async (stubs: readonly Stub[], all = false): Promise<void> => {
     const files = stubs.filter((s) => s.definition.persistent === true).map(fileVersionOf).filter((s): s is Stub => s !== undefined);
+    // The files first: when one cannot be written (it changed on disk), nothing is removed.
+    if (files.length) await ctx.save({ deleted: files });
     if (all) engine.removeAllStubs();
     else for (const s of stubs) engine.removeStub(s.id);
-    if (files.length) await ctx.save({ deleted: files });
   };
   /** Writes the persistent ones of these stubs (just put in) to their files at once, as WireMock does on every change. */
   const persist = async (stubs: readonly Stub[]): Promise<void> => {

@@ -243,6 +243,17 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     assert.equal((await get(`${decoy.url}/q`)).text, 'q');
   });
 
+  it('removing a persistent stub whose file changed on disk is a 409 that removes nothing', async () => {
+    folder = tempStubs({ 'p.yaml': 'id: 44444444-4444-4444-8444-444444444443\npersistent: true\nrequest: { path: /p }\nresponse: { body: p }\n' });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    writeFileSync(path.join(folder.dir, 'p.yaml'), 'id: 44444444-4444-4444-8444-444444444443\npersistent: true\nrequest: { path: /p }\nresponse: { body: changed by hand }\n');
+    const removed = await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444443');
+    assert.equal(removed.status, 409);
+    assert.match(removed.json.errors[0].detail, /changed on disk/);
+    assert.equal((await get(`${decoy.url}/p`)).text, 'p');
+    assert.match(readFileSync(path.join(folder.dir, 'p.yaml'), 'utf8'), /changed by hand/);
+  });
+
   it('a stub whose body file is not there yet is accepted over the API, answers 500 with WireMock\'s message until the file appears, then serves it', async () => {
     folder = tempStubs({ 'mappings/.keep': '', '__files/.keep': '' });
     ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
