@@ -104,7 +104,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       if (listened) engine.emitServed(event);
     };
     if (proxy !== undefined) {
-      const recording = recorder !== undefined && proxy === recorder.target;
+      const recording = recorder !== undefined && recorder.status === 'Recording' && (recorder.target === undefined || proxy === recorder.target);
       if (event) event.proxiedTo = proxy.baseUrl;
       const forward = () => forwarder.forward(req, res, body, proxy, (result) => {
         if (event) event.response = result;

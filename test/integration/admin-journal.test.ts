@@ -130,4 +130,22 @@ describe('the journal as WireMock\'s clients read it', () => {
       folder.cleanup();
     }
   });
+
+  it('POST /__admin/recordings/start without a targetBaseUrl records what proxy stubs forward, as WireMock does', async () => {
+    const upstream = await startUpstream();
+    const folder = tempStubs({ 'mappings/.keep': '' });
+    try {
+      ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+      await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '/via/.*' }, response: { proxyBaseUrl: upstream.url } });
+      assert.equal((await call(decoy.url, 'POST', '/recordings/start', {})).status, 200);
+      assert.equal((await call(decoy.url, 'GET', '/recordings/status')).json.status, 'Recording');
+      await get(`${decoy.url}/via/a`);
+      assert.equal((await get(`${decoy.url}/not-proxied`)).status, 404, 'with no target, a request no stub matches is not forwarded');
+      const stopped = await call(decoy.url, 'POST', '/recordings/stop');
+      assert.deepEqual(stopped.json.mappings.map((m: Json) => m.request.url ?? m.request.urlPath), ['/via/a']);
+    } finally {
+      await upstream.close();
+      folder.cleanup();
+    }
+  });
 });
