@@ -650,7 +650,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   // ---- recordings (WireMock's API) ----
   router.post('/recordings/start', (req, res) => {
     const body = parseJsonBody(req);
-    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object (with targetBaseUrl, or none to record what proxy stubs forward)' }]);
     // As in WireMock, starting while a recording runs leaves that recording running (and is no error).
     if (ctx.recorder.status !== 'Recording') ctx.recorder.start(body);
     res.json({});
