@@ -4,7 +4,7 @@
  * detail}]}` and nothing else: WireMock's Java client parses it strictly, and any other member turns
  * its ClientError / InvalidInputException / NotRecordingException into "Error parsing JSON". A client
  * that asks for `application/problem+json` gets the richer RFC 9457 problem document (type, title,
- * status, detail) with the same `errors` array in it.
+ * status, detail) with the `errors` array in it, where Decoy also explains what WireMock only titles.
  */
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
