@@ -106,11 +106,6 @@ export const SUB_EVENT = {
   notMatched: 'REQUEST_NOT_MATCHED',
 } as const;
 
-/**
- * Decoy's facts about a serve event that WireMock's model has no member for, as WireMock sub-events:
- * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
- * `subEvents` is the one place in its model that holds open-ended data.
- */
 /** Whether the response was Decoy's not-found report (not a proxied answer, a chaos rule's or a fault). */
 function isNotMatchedReport(e: ServeEvent): boolean {
   return e.stub === undefined && e.proxiedTo === undefined && e.response !== undefined && !(e.faults ?? []).some((f) => f.action === 'status' || f.action === 'fault');
@@ -122,6 +117,11 @@ function stubSetsContentLength(e: ServeEvent): boolean {
   return headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'content-length');
 }
 
+/**
+ * Decoy's facts about a serve event that WireMock's model has no member for, as WireMock sub-events:
+ * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
+ * `subEvents` is the one place in its model that holds open-ended data.
+ */
 function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   const r = e.response;
