@@ -97,11 +97,11 @@ const WIREMOCK_FAULTS = new Set(['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', '
 /** The sub-event types Decoy adds to a serve event's `subEvents` (WireMock's list of `{type, timeOffsetNanos, data}`). */
 export const SUB_EVENT = {
   /** A delay, fault, error response or chaos rule applied: `data` is the applied fault (source, action, ruleId, fault, description). */
-  fault: 'DECOY_FAULT',
+  fault: 'decoy.fault',
   /** The reason phrase sent with the status, when the stub set one: `data.statusMessage`. */
-  statusMessage: 'DECOY_STATUS_MESSAGE',
+  statusMessage: 'decoy.statusMessage',
   /** The request was proxied: `data.proxiedTo` is the upstream base URL. */
-  proxied: 'DECOY_PROXIED',
+  proxied: 'decoy.proxied',
   /** WireMock's own type for an unmatched request: `data` has the status, content type and near-miss report sent. */
   notMatched: 'REQUEST_NOT_MATCHED',
 } as const;

@@ -89,8 +89,8 @@ export interface LoggedResponse {
 
 /**
  * A fact about a serve event, in WireMock's `subEvents` list. WireMock's own types are upper case
- * (`REQUEST_NOT_MATCHED` with the near-miss report sent); Decoy adds `DECOY_FAULT` (the data is an
- * `AppliedFault`), `DECOY_STATUS_MESSAGE` (`{ statusMessage }`) and `DECOY_PROXIED` (`{ proxiedTo }`).
+ * (`REQUEST_NOT_MATCHED` with the near-miss report sent); Decoy adds `decoy.fault` (the data is an
+ * `AppliedFault`), `decoy.statusMessage` (`{ statusMessage }`) and `decoy.proxied` (`{ proxiedTo }`).
  */
 export interface SubEvent {
   type: string;

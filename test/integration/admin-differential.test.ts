@@ -25,7 +25,7 @@
  * - the `User-Agent` request header: whatever the client library says; it is not the server's answer.
  * - `timing` values: durations measured by each server; the keys and the number type are checked.
  * - `subEvents` (the diagnostic event log on serve events and match results): only the types are compared (the
- *   data are each server's own words, such as the near-miss report), and Decoy's documented additions (`DECOY_*`)
+ *   data are each server's own words, such as the near-miss report), and Decoy's documented additions (`decoy.*`)
  *   are left out. `insertionIndex` (WireMock's internal ordering counter) and `matchResult.diffDescriptions`
  *   (WireMock's diagnostic list) are dropped on both sides.
  * - `matchResult.distance`: WireMock's own weighting of the differences (a float that depends on its internal
@@ -181,8 +181,8 @@ function normalize(doc: unknown, side: Side, options: NormalizeOptions = {}): un
       if (WIREMOCK_INTERNAL_KEYS.has(key)) continue;
       if (key === 'subEvents' && Array.isArray(value)) {
         // Which sub-events, by type; their data are each server's diagnostics (the near-miss report's words differ),
-        // and Decoy's own (DECOY_*) are its documented additions.
-        out[key] = value.map((e) => (e !== null && typeof e === 'object' ? (e as { type?: unknown }).type : e)).filter((t) => !(typeof t === 'string' && t.startsWith('DECOY_')));
+        // and Decoy's own (decoy.*) are its documented additions.
+        out[key] = value.map((e) => (e !== null && typeof e === 'object' ? (e as { type?: unknown }).type : e)).filter((t) => !(typeof t === 'string' && t.startsWith('decoy.')));
         continue;
       }
       if (volatileKeys.has(key)) {

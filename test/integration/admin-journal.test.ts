@@ -46,9 +46,9 @@ describe('the journal as WireMock\'s clients read it', () => {
     for (const e of json.requests) assertWireMockShape(e);
     // As WireMock logs it: the stub's response that the fault cut off, with the fault.
     assert.deepEqual(cut.response, { status: 200, headers: { 'Matched-Stub-Id': cut.stubMapping.id }, bodyAsBase64: '', fault: 'EMPTY_RESPONSE', body: '' });
-    assert.deepEqual(cut.subEvents.map((s: Json) => [s.type, s.data.source, s.data.action, s.data.fault]), [['DECOY_FAULT', 'stub', 'fault', 'EMPTY_RESPONSE']]);
+    assert.deepEqual(cut.subEvents.map((s: Json) => [s.type, s.data.source, s.data.action, s.data.fault]), [['decoy.fault', 'stub', 'fault', 'EMPTY_RESPONSE']]);
     assert.equal('fault' in slow.response, false);
-    assert.deepEqual(slow.subEvents.map((s: Json) => s.type), ['DECOY_STATUS_MESSAGE', 'DECOY_FAULT']);
+    assert.deepEqual(slow.subEvents.map((s: Json) => s.type), ['decoy.statusMessage', 'decoy.fault']);
     assert.equal(slow.subEvents[0].data.statusMessage, 'Fine');
     assert.equal(slow.subEvents[1].data.action, 'delay');
 

@@ -346,7 +346,7 @@ describe('faults and delays (docs/faults.md)', function () {
   });
 
   describe('the journal', () => {
-    it('a stub fault: a DECOY_FAULT sub-event { source: stub, action: fault } naming the fault', async () => {
+    it('a stub fault: a decoy.fault sub-event { source: stub, action: fault } naming the fault', async () => {
       await clients.httpGet(decoy.port, '/reset');
       const event = await serveEventFor('/reset');
       const faults = appliedFaults(event);
@@ -372,7 +372,7 @@ describe('faults and delays (docs/faults.md)', function () {
       const event = await serveEventFor('/ok');
       assert.deepEqual(appliedFaults(event).map((f) => `${f.source}/${f.action}`), ['settings/delay']);
     });
-    it('no DECOY_FAULT sub-event when nothing was applied', async () => {
+    it('no decoy.fault sub-event when nothing was applied', async () => {
       await clients.httpGet(decoy.port, '/ok');
       const event = await serveEventFor('/ok');
       assert.deepEqual(appliedFaults(event), [], `unexpected faults: ${JSON.stringify(event.subEvents)}`);
