@@ -13,7 +13,7 @@ import http, { type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import type { AdminContext } from './admin/admin-app.js';
+import type { AdminContext, UnsavedChanges } from './admin/admin-app.js';
 import { AdminProblem } from './admin/problem.js';
 import { EventHub } from './admin/event-hub.js';
 import type { AdminHandler } from './http/stub-server.js';
@@ -412,10 +412,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
         validateRequests: options.validateRequests ?? false,
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
-        save: async () => {
+        save: async (only?: Partial<UnsavedChanges>) => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
           try {
-            return await f.save(engine.unsavedChanges());
+            return await f.save(only ? { created: only.created ?? [], edited: only.edited ?? [], deleted: only.deleted ?? [] } : engine.unsavedChanges());
           } catch (e) {
             if (isDecoyError(e) && e.code === 'DECOY_ERR_SAVE_CONFLICT') throw new AdminProblem(409, 'Save conflict', [{ detail: e.message + (e.hint ? ` (${e.hint})` : '') }]);
             throw e;

@@ -73,10 +73,11 @@ async function authorized(url: string, init: RequestInit = {}): Promise<Response
 
 /** Calls the admin API at the current base; answers the parsed JSON (or text), throws ApiError for 4xx/5xx. */
 export async function api<T = any>(method: string, path: string, body?: unknown, opts: { root?: boolean } = {}): Promise<T> {
-  const init: RequestInit = { method };
+  // The richer RFC 9457 document (title, detail) is sent only to clients that ask for it.
+  const init: RequestInit = { method, headers: { Accept: 'application/problem+json, application/json' } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers = { 'Content-Type': 'application/json' };
+    init.headers = { ...(init.headers as Record<string, string>), 'Content-Type': 'application/json' };
   }
   const res = await authorized(`${opts.root ? '/__admin' : base}${path}`, init);
   const text = await res.text();

@@ -147,6 +147,11 @@ function Body(props: { body?: string; base64?: string }) {
 }
 
 /** One request and its response; for an unmatched request, the near-miss diff against the closest stubs. */
+/** The near-miss report an unmatched request got: the journal keeps it as WireMock's REQUEST_NOT_MATCHED sub-event. */
+function notMatchedReport(event: { subEvents?: Array<{ type: string; data?: { report?: string } }> }): string | undefined {
+  return event.subEvents?.find((s) => s.type === 'REQUEST_NOT_MATCHED')?.data?.report;
+}
+
 export function RequestDetail(props: { entry: LiveEntry; onClose(): void; onSuggest(yaml: string): void }) {
   const { entry } = props;
   const [event, setEvent] = useState<any>();
@@ -180,7 +185,7 @@ export function RequestDetail(props: { entry: LiveEntry; onClose(): void; onSugg
     </section>` : null}
     ${error ? html`<div class="error">${error}</div>` : null}
     ${event ? html`<section><h3>Request</h3><${Headers} headers=${event.request.headers} /><${Body} body=${event.request.body} base64=${event.request.bodyAsBase64} /></section>
-      <section><h3>Response</h3>${event.response?.status !== undefined ? html`<div>Status ${event.response.status}</div><${Headers} headers=${event.response.headers} /><${Body} body=${event.response.body} base64=${event.response.bodyAsBase64} />` : html`<div class="muted">no response was sent (a fault, or the connection was cut)</div>`}</section>` : null}
+      <section><h3>Response</h3>${event.response?.status !== undefined ? html`<div>Status ${event.response.status}</div><${Headers} headers=${event.response.headers} /><${Body} body=${event.response.body || notMatchedReport(event)} base64=${event.response.bodyAsBase64} />` : html`<div class="muted">no response was sent (a fault, or the connection was cut)</div>`}</section>` : null}
   </aside>`;
 }
 

@@ -27,12 +27,16 @@ import type { ServiceInfo } from '../services/service-admin.js';
 import { VERSION } from '../version.js';
 import { registerOpenApiRoutes } from './openapi-routes.js';
 import { checkTimerLimits } from './timer-limits.js';
-import { AdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
-import { loggedRequestJson, mappingJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
+import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
+import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
 import type { EventHub } from './event-hub.js';
 import { fileOfStub, installUiRoutes, uiHandler } from './ui-routes.js';
+
+/** What the API changed and a save would write (the engine's unsaved changes). */
+export type UnsavedChanges = ReturnType<MockEngine['unsavedChanges']>;
 
 export interface SaveResult {
   /** Files written (created or rewritten), relative to the stubs folder. */
@@ -48,8 +52,11 @@ export interface AdminContext {
   readBodyFile?: (name: string, pointer: string) => Buffer;
   /** Template every response of stubs created over the API too (`--global-templating`). */
   globalTemplating?: boolean;
-  /** Writes what the API changed into the stubs folder. Throws AdminProblem when it cannot. */
-  save(): Promise<SaveResult>;
+  /**
+   * Writes what the API changed into the stubs folder; with `only`, just those changes (deleted file
+   * stubs leave their files, and a file left empty is deleted). Throws AdminProblem when it cannot.
+   */
+  save(only?: Partial<UnsavedChanges>): Promise<SaveResult>;
   /** Re-reads the stub files (after a reset, when not watching). */
   reloadFiles(): Promise<void>;
   /** The current problems of stub files. */
@@ -88,7 +95,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 function parseJsonBody(req: Request): unknown {
   const text = typeof req.body === 'string' ? req.body : '';
-  if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
+  if (text.trim() === '') throw new AdminProblem(422, 'Error parsing JSON', [{ pointer: '/', detail: 'the request body is empty; this endpoint needs a JSON body' }], 10);
   // Compiling and validating walk the body recursively: refuse what would overflow the stack.
   if (jsonTextTooDeep(text)) throw new AdminProblem(422, 'JSON nested too deeply', [{ detail: `the body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep` }], 10);
   try {
@@ -103,6 +110,28 @@ function parseJsonBody(req: Request): unknown {
       where = ` at line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}`;
     }
     throw new AdminProblem(422, 'Error parsing JSON', [{ detail: `${msg}${where}` }], 10);
+  }
+}
+
+/**
+ * A stub body: WireMock's JSON, or Decoy's YAML (by its Content-Type, or when the body is not JSON but
+ * is a YAML mapping or list). A body that is neither keeps WireMock's JSON error.
+ */
+function readStubBody(req: Request): StubBody {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (saysYaml(req)) {
+    if (text.trim() === '') throw new AdminProblem(422, 'Invalid YAML', [{ pointer: '/', detail: 'the request body is empty; this endpoint needs a stub' }], 10);
+    if (jsonTextTooDeep(text)) throw new AdminProblem(422, 'YAML nested too deeply', [{ detail: `the body nests lists and maps more than ${MAX_JSON_DEPTH} levels deep` }], 10);
+    return parseYamlBody(text, false)!;
+  }
+  try {
+    return { value: parseJsonBody(req) };
+  } catch (e) {
+    if (isAdminProblem(e) && e.title === 'Error parsing JSON' && text.trim() !== '' && !jsonTextTooDeep(text)) {
+      const yaml = parseYamlBody(text, true);
+      if (yaml) return yaml;
+    }
+    throw e;
   }
 }
 
@@ -122,6 +151,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** WireMock answers 400 to an id that is not a UUID; Decoy also knows stubs whose files gave them other ids. */
 function checkId(id: string, known: boolean): void {
   if (!known && !UUID.test(id)) throw new AdminProblem(400, `${id} is not a valid UUID`, [{ detail: `${id} is not a valid UUID` }], 10);
+}
+
+/** A request pattern as one string, for WireMock's equality of patterns: keys in any order, no method means ANY. */
+function canonicalPattern(pattern: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (!isPlainObject(v)) return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
+  };
+  const p = isPlainObject(pattern) ? pattern : {};
+  return JSON.stringify(sorted({ ...p, method: p.method ?? 'ANY' }));
 }
 
 /** WireMock answers some calls with an empty 200; so does Decoy, for clients that expect exactly that. */
@@ -151,7 +191,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
   // A stub with a generated body serves only once json-schema-faker is loaded: load it before such a stub goes in.
   router.use(async (req, _res, next) => {
-    if (typeof req.body === 'string' && req.body.includes('"schema"')) await loadSchemaGenerator();
+    if (typeof req.body === 'string' && /"schema"|\bschema\s*:/.test(req.body)) await loadSchemaGenerator();
     next();
   });
 
@@ -168,7 +208,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     return compileStub({ ...rest, id }, {
       sequence: replacing?.sequence ?? engine.nextSequence(),
       origin: {},
-      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName') } : {}),
+      // As WireMock, a body file that is not there yet is read per request (500 until it appears).
+      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName'), bodyFileMayComeLater: true } : {}),
       ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
     });
   };
@@ -178,6 +219,30 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const problems = validateRequestPattern(def).map((p) => ({ pointer: p.pointer, detail: p.message }));
     if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
     return compileRequestPattern(def as RequestPatternDefinition, '');
+  };
+
+  /** The version of a stub its file holds, when it came from one (an API edit keeps its file's version as its base). */
+  const fileVersionOf = (stub: Stub): Stub | undefined => (engine.isFromFile(stub) ? stub : engine.unsavedChanges().edited.find((e) => e.stub.id === stub.id)?.base);
+  /**
+   * Removes stubs. As in WireMock, a persistent stub's removal is persisted: it is deleted from its
+   * file at once, so a reset or a restart does not bring it back. Other stubs from files are only
+   * hidden (until a reset or a save, as before).
+   */
+  const removeStubs = async (stubs: readonly Stub[], all = false): Promise<void> => {
+    const files = stubs.filter((s) => s.definition.persistent === true).map(fileVersionOf).filter((s): s is Stub => s !== undefined);
+    // The files first: when one cannot be written (it changed on disk), nothing is removed.
+    if (files.length) await ctx.save({ deleted: files });
+    if (all) engine.removeAllStubs();
+    else for (const s of stubs) engine.removeStub(s.id);
+  };
+  /** Writes the persistent ones of these stubs (just put in) to their files at once, as WireMock does on every change. */
+  const persist = async (stubs: readonly Stub[]): Promise<void> => {
+    const ids = new Set(stubs.filter((s) => s.definition.persistent === true).map((s) => s.id));
+    if (ids.size === 0) return;
+    const changes = engine.unsavedChanges();
+    const created = changes.created.filter((s) => ids.has(s.id));
+    const edited = changes.edited.filter((e) => ids.has(e.stub.id));
+    if (created.length || edited.length) await ctx.save({ created, edited });
   };
 
   const journalDisabled = () => !engine.journal.enabled;
@@ -192,13 +257,18 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
   });
   router.post('/mappings', async (req, res) => {
-    const stub = compile(parseJsonBody(req));
+    const body = readStubBody(req);
+    const stub = await withSourceLines(body, () => compile(body.value));
+    // As WireMock: creating never replaces (PUT /mappings/{id} edits, an import may overwrite).
+    if (engine.stubs.get(stub.id)) {
+      throw new AdminProblem(422, 'Duplicate stub mapping ID', [{ title: 'Duplicate stub mapping ID', detail: `ID of the provided stub mapping '${stub.id}' is already taken by another stub mapping` }], 109);
+    }
     engine.putStub(stub);
-    if (stub.definition.persistent === true) await ctx.save();
+    await persist([stub]);
     res.status(201).json(mappingJson(stub));
   });
-  router.delete('/mappings', (_req, res) => {
-    engine.removeAllStubs();
+  router.delete('/mappings', async (_req, res) => {
+    await removeStubs(engine.stubs.all, true);
     res.json({});
   });
   router.post('/mappings/reset', async (_req, res) => {
@@ -214,8 +284,12 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (result.written.length === 0) empty(res);
     else res.json(result);
   });
-  router.post('/mappings/import', (req, res) => {
-    const body = parseJsonBody(req);
+  router.post('/mappings/import', async (req, res) => {
+    const parsed = readStubBody(req);
+    // Decoy's YAML may also be a plain list of stubs, as a stub file is.
+    const isList = parsed.yaml !== undefined && Array.isArray(parsed.value);
+    const body = isList ? { mappings: parsed.value } : parsed.value;
+    const sourcePointer = (p: string): string => (isList ? p.replace(/^\/mappings/, '') : p);
     if (!isPlainObject(body) || !Array.isArray(body.mappings)) {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
     }
@@ -226,7 +300,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     }
     // Compile everything first: one bad stub rejects the whole import.
     const stubs: Stub[] = [];
-    const details: Array<{ pointer?: string; detail: string }> = [];
+    const details: Array<{ pointer?: string; detail: string; code?: string }> = [];
     // WireMock adds an import's stubs last to first, so the first in the list is the most recent; a
     // stub that replaces one with its id keeps that one's place.
     const mappings = body.mappings as unknown[];
@@ -238,18 +312,48 @@ export function createAdminApp(ctx: AdminContext): express.Express {
         stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
       } catch (e) {
         if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
-        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, detail: e.message });
+        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, code: e.code, detail: e.message });
         else throw e;
       }
     });
-    if (details.length) throw new AdminProblem(422, 'Invalid import', details, 10);
+    if (details.length) await withSourceLines(parsed, () => { throw new AdminProblem(422, 'Invalid import', details, 10); }, sourcePointer);
     if (options.deleteAllNotInImport === true) {
       const keep = new Set(stubs.map((s) => s.id));
-      for (const s of engine.stubs.all) if (!keep.has(s.id)) engine.removeStub(s.id);
+      await removeStubs(engine.stubs.all.filter((s) => !keep.has(s.id)));
     }
+    const added: Stub[] = [];
     for (const s of stubs) {
       if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
       engine.putStub(s);
+      added.push(s);
+    }
+    await persist(added);
+    empty(res);
+  });
+  /**
+   * WireMock's removal by stub (`removeStub(StubMapping)`, `removeStub(MappingBuilder)`): the stub with the
+   * body's id when there is one, else every stub whose request pattern is the body's (the same keys and
+   * values, in any order; no method is `ANY`). The body is read as a stub; its response may be left out.
+   */
+  router.post('/mappings/remove', async (req, res) => {
+    const body = parseJsonBody(req);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'the body must be a stub (a JSON object), or at least its request pattern' }]);
+    const id = body.id ?? body.uuid;
+    const idKey = body.id !== undefined ? 'id' : 'uuid';
+    if (id !== undefined && (typeof id !== 'string' || (!UUID.test(id) && !engine.stubs.get(id)))) {
+      throw new AdminProblem(422, 'Invalid stub', [{ pointer: `/${idKey}`, detail: `${idKey} must be a UUID (got ${JSON.stringify(id)})` }]);
+    }
+    if (body.request !== undefined) {
+      const problems = validateRequestPattern(body.request, '/request').map((p) => ({ pointer: p.pointer, detail: p.message }));
+      if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems, 10);
+    }
+    const byId = typeof id === 'string' ? engine.stubs.get(id) : undefined;
+    if (byId) {
+      await removeStubs([byId]);
+    } else {
+      // WireMock deletes no file here: it looks a persistent stub's file up by the body's id only.
+      const pattern = canonicalPattern(body.request);
+      for (const s of engine.stubs.all.filter((x) => canonicalPattern(x.definition.request) === pattern)) engine.removeStub(s.id);
     }
     empty(res);
   });
@@ -268,8 +372,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const found = byMetadata(req);
     res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
   });
-  router.post('/mappings/remove-by-metadata', (req, res) => {
-    for (const s of byMetadata(req)) engine.removeStub(s.id);
+  router.post('/mappings/remove-by-metadata', async (req, res) => {
+    await removeStubs(byMetadata(req));
     res.json({});
   });
   const unmatchedStubs = (): Stub[] => {
@@ -280,8 +384,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const unmatched = unmatchedStubs();
     res.json({ mappings: unmatched.map(mappingJson), meta: { total: unmatched.length } });
   });
-  router.delete('/mappings/unmatched', (_req, res) => {
-    for (const s of unmatchedStubs()) engine.removeStub(s.id);
+  router.delete('/mappings/unmatched', async (_req, res) => {
+    await removeStubs(unmatchedStubs());
     res.json({});
   });
   router.get('/mappings/:id', (req, res) => {
@@ -290,18 +394,22 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (!stub) throw notFound(`Stub ${req.params.id}`);
     res.json(mappingJson(stub));
   });
-  router.put('/mappings/:id', (req, res) => {
+  router.put('/mappings/:id', async (req, res) => {
     const id = String(req.params.id);
     const existing = engine.stubs.get(id);
     checkId(id, existing !== undefined);
     if (!existing) throw notFound(`Stub ${id}`);
-    const stub = compile(parseJsonBody(req), existing);
+    const body = readStubBody(req);
+    const stub = await withSourceLines(body, () => compile(body.value, existing));
     engine.putStub(stub);
+    await persist([stub]);
     res.json(mappingJson(stub));
   });
-  router.delete('/mappings/:id', (req, res) => {
-    checkId(String(req.params.id), engine.stubs.get(String(req.params.id)) !== undefined);
-    if (!engine.removeStub(String(req.params.id))) throw notFound(`Stub ${req.params.id}`);
+  router.delete('/mappings/:id', async (req, res) => {
+    const stub = engine.stubs.get(String(req.params.id));
+    checkId(String(req.params.id), stub !== undefined);
+    if (!stub) throw notFound(`Stub ${req.params.id}`);
+    await removeStubs([stub]);
     res.json({});
   });
 
@@ -315,7 +423,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       if (Number.isNaN(sinceMs)) throw new AdminProblem(400, `${String(since)} is not a valid ISO8601 date`, [{ pointer: 'since', detail: `${String(since)} is not a valid ISO8601 date` }], 10);
     }
     let events = engine.journal.newestFirst();
-    // WireMock's total is the journal's size, whatever the filter.
+    // WireMock's filters: only the unmatched events (`unmatched=true`, spelt exactly so), only the events of one stub.
+    if (req.query.unmatched === 'true') events = events.filter((e) => e.stub === undefined);
+    const matchingStub = req.query.matchingStub;
+    if (matchingStub !== undefined) {
+      const id = String(matchingStub);
+      if (!UUID.test(id) && !engine.stubs.get(id)) {
+        throw new AdminProblem(400, `Query parameter matchingStub value '${id}' is not a valid UUID`, [], 15);
+      }
+      events = events.filter((e) => e.stub?.id === id);
+    }
+    // WireMock's total counts what those two filters kept, before `since` and `limit`.
     const total = events.length;
     if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
     if (limit !== undefined) events = events.slice(0, limit);
@@ -380,7 +498,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const pattern = compilePattern(def);
     const scored = engine.journal.newestFirst().map((e) => ({ e, distance: pattern.distance(requestOf(e)) }))
       .sort((a, b) => a.distance - b.distance).slice(0, 3);
-    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: { distance } })) });
+    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: matchResultJson(distance) })) });
   };
   router.post('/near-misses/request', nearMissesForRequest);
   router.post('/near-misses/request-pattern', nearMissesForPattern);
@@ -447,7 +565,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const state = isPlainObject(body) ? body.state : undefined;
     const states = possibleStates(stubs);
     if (typeof state !== 'string' || !states.includes(state)) {
-      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
+      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, isDecoyDetail: true, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
     }
     engine.scenarios.set(name, state);
     res.json({});
@@ -532,15 +650,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   // ---- recordings (WireMock's API) ----
   router.post('/recordings/start', (req, res) => {
     const body = parseJsonBody(req);
-    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object with targetBaseUrl' }]);
-    if (ctx.recorder.status === 'Recording') throw new AdminProblem(409, 'A recording is already running', [{ detail: 'stop it first: POST /__admin/recordings/stop' }]);
-    ctx.recorder.start(body);
-    empty(res);
+    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object (with targetBaseUrl, or none to record what proxy stubs forward)' }]);
+    // As in WireMock, starting while a recording runs leaves that recording running (and is no error).
+    if (ctx.recorder.status !== 'Recording') ctx.recorder.start(body);
+    res.json({});
   });
   router.post('/recordings/stop', async (_req, res) => {
-    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'No recording is running', [{ detail: 'start one first: POST /__admin/recordings/start' }]);
+    // WireMock's answer, word for word: its Java client raises NotRecordingException on code 30.
+    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'Not currently recording.', [], 30);
     const { stubs, written, redaction } = await ctx.recorder.stop();
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    // WireMock lists what it recorded newest first.
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });
   router.get('/recordings/status', (_req, res) => {
     res.json({ status: ctx.recorder.status });
@@ -548,12 +668,19 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/recordings/snapshot', async (req, res) => {
     const body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJsonBody(req) : {};
     if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
+    // WireMock's `filters.ids`: only these serve events (the rest of `filters` is a request pattern the recorder applies).
+    const filters = isPlainObject(body.filters) ? body.filters : {};
+    if (filters.ids !== undefined && (!Array.isArray(filters.ids) || filters.ids.some((id) => typeof id !== 'string'))) {
+      throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/filters/ids', detail: 'filters.ids must be a list of serve event ids' }]);
+    }
+    const ids = Array.isArray(filters.ids) ? new Set(filters.ids as string[]) : undefined;
     // The journal's proxied entries, oldest first, whose whole body the journal kept.
     const exchanges = engine.journal.newestFirst().reverse()
+      .filter((e) => ids === undefined || ids.has(e.id))
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
       .map((e) => ({ method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.headers, responseBody: e.response!.body }));
     const { stubs, written, redaction } = await ctx.recorder.snapshot(exchanges, body);
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });
 
   // Run-time chaos rules (docs/faults.md).
@@ -571,7 +698,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({});
   });
   router.delete('/decoy/chaos/:id', (req, res) => {
-    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`);
+    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`, false);
     res.json({});
   });
   addMetricsRoute(router, ctx.metrics);
@@ -596,7 +723,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   installUiRoutes(router, { engine, hub: ctx.events, ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
-    sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }]);
+    // WireMock's own 404 here is empty; Decoy's paths explain.
+    sendProblem(res, 404, 'Not Found', [{ detail: `no admin endpoint ${req.method} ${req.baseUrl}${req.path}` }], 404, !req.path.startsWith('/decoy/'));
   });
   router.use(problemMiddleware);
   // The UI's files are open (the page asks for the token); everything it calls is behind the token.

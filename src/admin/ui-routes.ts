@@ -127,7 +127,7 @@ export function installUiRoutes(router: Router, options: UiRoutesOptions): void 
 
   router.get('/decoy/requests/:id/near-misses', (req: Request, res: Response) => {
     const e = engine.journal.get(String(req.params.id));
-    if (!e) throw notFound(`Request ${req.params.id}`);
+    if (!e) throw notFound(`Request ${req.params.id}`, false);
     const request = requestOf(e);
     const misses = findNearMisses(engine.stubs, request);
     res.json({

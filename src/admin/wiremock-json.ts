@@ -2,6 +2,7 @@
  * Stubs and serve events in WireMock's JSON shapes (as WireMock 3 answers them on `/__admin`), built
  * from the journal's references only when the admin API is asked.
  */
+import { randomUUID } from 'node:crypto';
 import type { NearMiss } from '../core/matching/near-miss.js';
 import { DecoyRequest, parseCookieHeader, parseFormEncoded } from '../core/request.js';
 import type { ServeEvent } from '../core/state/journal.js';
@@ -90,30 +91,117 @@ export function loggedRequestJson(e: ServeEvent): Record<string, unknown> {
   };
 }
 
-/** WireMock's ServeEvent. */
+/** The faults WireMock's model knows (its `Fault` enum); Decoy's others are told in sub-events only. */
+const WIREMOCK_FAULTS = new Set(['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE']);
+
+/** The sub-event types Decoy adds to a serve event's `subEvents` (WireMock's list of `{type, timeOffsetNanos, data}`). */
+export const SUB_EVENT = {
+  /** A delay, fault, error response or chaos rule applied: `data` is the applied fault (source, action, ruleId, fault, description). */
+  fault: 'decoy.fault',
+  /** The reason phrase sent with the status, when the stub set one: `data.statusMessage`. */
+  statusMessage: 'decoy.statusMessage',
+  /** The request was proxied: `data.proxiedTo` is the upstream base URL. */
+  proxied: 'decoy.proxied',
+  /** WireMock's own type for an unmatched request: `data` has the status, content type and near-miss report sent. */
+  notMatched: 'REQUEST_NOT_MATCHED',
+} as const;
+
+/** Whether the response was Decoy's not-found report (not a proxied answer, a chaos rule's or a fault). */
+function isNotMatchedReport(e: ServeEvent): boolean {
+  return e.stub === undefined && e.proxiedTo === undefined && e.response !== undefined && !(e.faults ?? []).some((f) => f.action === 'status' || f.action === 'fault');
+}
+
+/** Whether the stub's own headers set Content-Length (WireMock logs it then only). */
+function stubSetsContentLength(e: ServeEvent): boolean {
+  const headers = e.stub?.definition.response?.headers;
+  return headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'content-length');
+}
+
+/**
+ * Decoy's facts about a serve event that WireMock's model has no member for, as WireMock sub-events:
+ * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
+ * `subEvents` is the one place in its model that holds open-ended data.
+ */
+function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const r = e.response;
+  if (r !== undefined && isNotMatchedReport(e)) {
+    let contentType = '';
+    for (let i = 0; i + 1 < r.headers.length; i += 2) if (r.headers[i]!.toLowerCase() === 'content-type') contentType = r.headers[i + 1]!;
+    out.push({ type: SUB_EVENT.notMatched, timeOffsetNanos: 0, data: { status: r.status, contentType: contentType.split(';')[0]!.trim(), report: r.body.toString('utf8') } });
+  }
+  if (r?.statusMessage) out.push({ type: SUB_EVENT.statusMessage, timeOffsetNanos: 0, data: { statusMessage: r.statusMessage } });
+  if (e.proxiedTo !== undefined) out.push({ type: SUB_EVENT.proxied, timeOffsetNanos: 0, data: { proxiedTo: e.proxiedTo } });
+  for (const f of e.faults ?? []) out.push({ type: SUB_EVENT.fault, timeOffsetNanos: 0, data: { ...f } });
+  return out;
+}
+
+/** WireMock's placeholder has one id for the life of the process, made when it starts. */
+const PLACEHOLDER_ID = randomUUID();
+
+/**
+ * The stub mapping WireMock attaches to every unmatched serve event (clients dereference it): any
+ * method, a 404 not from a configured stub.
+ */
+function placeholderMappingJson(): Record<string, unknown> {
+  return { id: PLACEHOLDER_ID, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: PLACEHOLDER_ID };
+}
+
+/** WireMock's LoggedResponse of what was (or, for a fault, would have been) sent. */
+function loggedResponseJson(raw: readonly string[], body: Buffer, status: number, fault: string | undefined, e: ServeEvent): Record<string, unknown> {
+  // WireMock logs a stub's own headers, not the Content-Length the server worked out (it sends chunked).
+  let headers = raw;
+  if (e.stub !== undefined && e.proxiedTo === undefined && !stubSetsContentLength(e)) {
+    const kept: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() !== 'content-length') kept.push(raw[i]!, raw[i + 1]!);
+    headers = kept;
+  }
+  return {
+    status,
+    ...(headers.length ? { headers: headersJson(headers) } : {}),
+    bodyAsBase64: body.toString('base64'),
+    ...(fault !== undefined ? { fault } : {}),
+    ...(isUtf8Text(body) ? { body: body.toString('utf8') } : {}),
+  };
+}
+
+/** WireMock's ServeEvent, with exactly the members of WireMock's model; Decoy's extras are in `subEvents`. */
 export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   const r = e.response;
-  const response: Record<string, unknown> = r === undefined ? {} : {
-    status: r.status,
-    ...(r.statusMessage ? { statusMessage: r.statusMessage } : {}),
-    headers: headersJson(r.headers),
-    bodyAsBase64: r.body.toString('base64'),
-    ...(isUtf8Text(r.body) ? { body: r.body.toString('utf8') } : {}),
-  };
+  const fault = e.faults?.find((f) => f.action === 'fault' && f.fault !== undefined && WIREMOCK_FAULTS.has(f.fault))?.fault;
+  let response: Record<string, unknown>;
+  const only = e.stub?.responses.length === 1 ? e.stub.responses[0] : undefined;
+  if (r === undefined && fault !== undefined && only !== undefined && only.render === undefined && e.proxiedTo === undefined) {
+    // A fault cut the connection before the response went out; WireMock logs the stub's response
+    // anyway, with the fault. A static one is known without the request.
+    response = loggedResponseJson(only.headers, only.body, only.status, fault, e);
+  } else if (r === undefined) {
+    // A fault that cut the connection sent no response: the event still says which fault it was.
+    response = fault !== undefined ? { fault } : {};
+  } else if (isNotMatchedReport(e)) {
+    // As WireMock logs it: an empty 404; the report that was sent is the REQUEST_NOT_MATCHED sub-event.
+    response = { status: r.status, bodyAsBase64: '', body: '' };
+  } else {
+    response = loggedResponseJson(r.headers, r.body, r.status, fault, e);
+  }
   const total = e.totalMs ?? 0;
   return {
     id: e.id,
     request: loggedRequestJson(e),
-    ...(e.stub ? { stubMapping: mappingJson(e.stub), responseDefinition: { ...(e.stub.definition.response ?? {}) } }
-      : { responseDefinition: { status: 404, fromConfiguredStub: false } }),
+    responseDefinition: e.stub ? { ...(e.stub.definition.response ?? {}) } : { status: 404, fromConfiguredStub: false },
     response,
     wasMatched: e.stub !== undefined,
     timing: { addedDelay: 0, processTime: total, responseSendTime: 0, serveTime: total, totalTime: total },
-    // Decoy's extra field: the delays, faults and error responses applied (absent when none).
-    ...(e.faults && e.faults.length ? { faults: e.faults } : {}),
+    subEvents: subEventsJson(e),
+    stubMapping: e.stub ? mappingJson(e.stub) : placeholderMappingJson(),
   };
 }
 
 export function nearMissJson(n: NearMiss, request: Record<string, unknown>): Record<string, unknown> {
-  return { request, stubMapping: mappingJson(n.stub), matchResult: { distance: n.distance } };
+  return { request, stubMapping: mappingJson(n.stub), matchResult: matchResultJson(n.distance) };
+}
+
+/** WireMock's MatchResult as its near misses carry it: the distance, and its (here empty) diagnostic lists. */
+export function matchResultJson(distance: number): Record<string, unknown> {
+  return { subEvents: [], diffDescriptions: [], distance };
 }

@@ -169,6 +169,14 @@ export class DecoyClient {
     await this.#call('DELETE', `/mappings/${encodeURIComponent(id)}`);
   }
 
+  /**
+   * Removes by stub, as WireMock's `removeStub(StubMapping)`: the stub with this one's `id` when there is
+   * one, else every stub whose request pattern equals this one's. Nothing equal is not an error.
+   */
+  async removeStubMapping(stub: Partial<StubDefinition> & { uuid?: string }): Promise<void> {
+    await this.#call('POST', '/mappings/remove', stub);
+  }
+
   /** Removes every stub, those from files included (until `resetStubs()` or the next change of a file). */
   async removeAllStubs(): Promise<void> {
     await this.#call('DELETE', '/mappings');
@@ -211,6 +219,8 @@ export class DecoyClient {
     const query = new URLSearchParams();
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.since !== undefined) query.set('since', options.since instanceof Date ? options.since.toISOString() : options.since);
+    if (options.unmatched) query.set('unmatched', 'true');
+    if (options.matchingStub !== undefined) query.set('matchingStub', options.matchingStub);
     const qs = query.toString() ? `?${query}` : '';
     return this.#call<RequestPage>('GET', `/requests${qs}`);
   }

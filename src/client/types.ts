@@ -80,10 +80,22 @@ export interface LoggedRequest {
 /** The response a logged request got. Empty when none was sent (yet). */
 export interface LoggedResponse {
   status?: number;
-  statusMessage?: string;
   headers?: Record<string, string | string[]>;
   bodyAsBase64?: string;
   body?: string;
+  /** WireMock's fault that broke the connection (one of its four), when one did; Decoy's others are in `subEvents`. */
+  fault?: 'CONNECTION_RESET_BY_PEER' | 'EMPTY_RESPONSE' | 'MALFORMED_RESPONSE_CHUNK' | 'RANDOM_DATA_THEN_CLOSE';
+}
+
+/**
+ * A fact about a serve event, in WireMock's `subEvents` list. WireMock's own types are upper case
+ * (`REQUEST_NOT_MATCHED` with the near-miss report sent); Decoy adds `decoy.fault` (the data is an
+ * `AppliedFault`), `decoy.statusMessage` (`{ statusMessage }`) and `decoy.proxied` (`{ proxiedTo }`).
+ */
+export interface SubEvent {
+  type: string;
+  timeOffsetNanos: number;
+  data: Record<string, unknown>;
 }
 
 /** One request in the journal and what answered it (WireMock's ServeEvent). */
@@ -91,19 +103,21 @@ export interface ServeEvent {
   /** The event's id, for `getRequest(id)`. */
   id: string;
   request: LoggedRequest;
-  /** The stub that matched; absent when none did. */
-  stubMapping?: StubMapping;
+  /** The stub that matched; for an unmatched request, WireMock's placeholder (any method, a 404 `fromConfiguredStub: false`). */
+  stubMapping: StubMapping;
   responseDefinition: Record<string, unknown> & { fromConfiguredStub: boolean };
   response: LoggedResponse;
   wasMatched: boolean;
   timing: { addedDelay: number; processTime: number; responseSendTime: number; serveTime: number; totalTime: number };
+  /** What else happened: WireMock's sub-events and Decoy's (faults applied, proxying); see `appliedFaults(event)`. */
+  subEvents: SubEvent[];
 }
 
 /** The journal, newest request first. */
 export interface RequestPage {
   requests: ServeEvent[];
   meta: {
-    /** How many requests matched the filter (before `limit`). */
+    /** How many requests `unmatched` and `matchingStub` kept (before `since` and `limit`), as WireMock counts. */
     total: number;
   };
   /** True when the server keeps no journal (journal size 0). */
@@ -116,6 +130,10 @@ export interface RequestsOptions {
   limit?: number;
   /** Only requests received after this moment (a Date or an ISO 8601 string). */
   since?: Date | string;
+  /** Only the requests no stub matched. */
+  unmatched?: boolean;
+  /** Only the requests this stub (by id) answered. */
+  matchingStub?: string;
 }
 
 /** A request to find near misses for: a `LoggedRequest` fits, as do hand-written ones. */
@@ -315,11 +333,6 @@ export interface AppliedFault {
   description: string;
 }
 
-// Declaration merging: Decoy's extra field on WireMock's ServeEvent.
-export interface ServeEvent {
-  /** Decoy: the delays, faults, error responses and rules applied to this request; absent when none. */
-  faults?: AppliedFault[];
-}
 
 /** One service of a Decoy, as `GET /__admin/decoy/services` lists it (the server's own type). */
 export type { ServiceInfo } from '../services/service-admin.js';

@@ -117,7 +117,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       if (listened) engine.emitServed(event);
     };
     if (proxy !== undefined) {
-      const recording = recorder !== undefined && proxy === recorder.target;
+      const recording = recorder !== undefined && recorder.status === 'Recording' && (recorder.target === undefined || proxy === recorder.target);
       if (event) event.proxiedTo = proxy.baseUrl;
       // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
       const forward = () => forwarder.forward(req, res, received, proxy, (result) => {

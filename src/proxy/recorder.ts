@@ -96,7 +96,8 @@ export class Recorder {
 
   start(body: Record<string, unknown>): void {
     if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
-    const target = compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
+    // As in WireMock, a recording without a target records what proxy stubs forward.
+    const target = body.targetBaseUrl === undefined ? undefined : compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
     this.#spec = parseRecordingSpec(body);
     this.target = target;
     this.#exchanges = [];

@@ -37,11 +37,13 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(raw.headers.get('www-authenticate'), 'Bearer realm="decoy-admin"');
       // WireMock's clients get application/json (as from WireMock); a client that asks gets problem+json.
       assert.match(none.type, /^application\/json/);
-      assert.equal(none.json.status, 401);
+      assert.deepEqual(Object.keys(none.json), ['errors']);
+      assert.equal(none.json.errors[0].code, 401);
       const asked = await call(decoy.url, 'GET', '/mappings', undefined, { Accept: 'application/problem+json' });
       assert.match(asked.type, /^application\/problem\+json/);
       assert.equal(asked.json.title, 'Unauthorized');
-      assert.match(none.json.errors[0].title, /Authorization: Bearer/);
+      assert.equal(none.json.errors[0].title, 'Unauthorized');
+      assert.match(none.json.errors[0].detail, /Authorization: Bearer/);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cre' })).status, 401);
       assert.equal((await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Basic s3cret' })).status, 401);
       const ok = await call(decoy.url, 'GET', '/mappings', undefined, { Authorization: 'Bearer s3cret' });
@@ -97,7 +99,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(bad.status, 422);
       const pointers = bad.json.errors.map((e: Json) => e.source?.pointer).sort();
       assert.deepEqual(pointers, ['/response/bodyy', '/response/status']);
-      assert.match(bad.json.detail, /response\.status must be an integer \(got "x"\)/);
+      assert.match(bad.json.errors.find((e: Json) => e.source?.pointer === '/response/status').detail, /response\.status must be an integer \(got "x"\)/);
       const compileError = await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '([' }, response: {} });
       assert.equal(compileError.status, 422);
       assert.equal(compileError.json.errors[0].source.pointer, '/request/urlPathPattern');
@@ -107,12 +109,38 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal((await call(decoy.url, 'GET', '/mappings')).json.meta.total, before);
     });
 
-    it('404s unknown ids', async () => {
+    it('an error answer is only WireMock\'s errors document by default, and the RFC 9457 problem document when asked for', async () => {
+      const stub = { request: { url: '/x' }, response: { status: 'x' } };
+      const plain = await call(decoy.url, 'POST', '/mappings', stub);
+      assert.equal(plain.status, 422);
+      assert.match(plain.type, /^application\/json/);
+      // Any other member makes WireMock's Java client fail with "Error parsing JSON" instead of raising InvalidInputException.
+      assert.deepEqual(plain.json, { errors: [{ code: 10, source: { pointer: '/response/status' }, title: 'Error parsing JSON', detail: 'response.status must be an integer (got "x")' }] });
+      const asked = await call(decoy.url, 'POST', '/mappings', stub, { Accept: 'application/problem+json' });
+      assert.match(asked.type, /^application\/problem\+json/);
+      assert.equal(asked.json.title, 'Invalid stub');
+      assert.equal(asked.json.status, 422);
+      assert.equal(asked.json.detail, '/response/status: response.status must be an integer (got "x")');
+      assert.deepEqual(asked.json.errors, plain.json.errors);
+      // A DecoyError's code leads the detail, since WireMock's document has no member for it.
+      const compileError = await call(decoy.url, 'POST', '/mappings', { request: { urlPathPattern: '([' }, response: {} });
+      assert.match(compileError.json.errors[0].detail, /^DECOY_ERR_\w+: /);
+    });
+
+    it('404s unknown ids with an empty body, as WireMock (its Java client reads exactly that), and explains them when asked for problem+json', async () => {
       const id = '99999999-9999-4999-8999-999999999999';
-      assert.equal((await call(decoy.url, 'GET', `/mappings/${id}`)).status, 404);
-      assert.equal((await call(decoy.url, 'PUT', `/mappings/${id}`, { request: {}, response: {} })).status, 404);
-      assert.equal((await call(decoy.url, 'DELETE', `/mappings/${id}`)).status, 404);
-      assert.equal((await call(decoy.url, 'GET', `/requests/${id}`)).status, 404);
+      const calls: Array<[string, string, unknown]> = [['GET', `/mappings/${id}`, undefined], ['PUT', `/mappings/${id}`, { request: {}, response: {} }], ['DELETE', `/mappings/${id}`, undefined], ['GET', `/requests/${id}`, undefined]];
+      for (const [method, p, body] of calls) {
+        const plain = await call(decoy.url, method, p, body);
+        assert.deepEqual([plain.status, plain.json, plain.type], [404, {}, ''], `${method} ${p}`);
+        const asked = await call(decoy.url, method, p, body, { Accept: 'application/problem+json' });
+        assert.equal(asked.status, 404);
+        assert.match(asked.json.title, /not found/, `${method} ${p}`);
+      }
+      // Decoy's own endpoints explain to everyone.
+      const chaos = await call(decoy.url, 'DELETE', `/decoy/chaos/${id}`);
+      assert.equal(chaos.status, 404);
+      assert.match(chaos.json.errors[0].title, /Chaos rule .* not found/);
     });
 
     it('an API edit of a file stub is served, leaves the file alone, and is dropped when the file changes (the file wins)', async () => {
@@ -182,7 +210,7 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     writeFileSync(path.join(folder.dir, 'a.yaml'), 'id: 33333333-3333-4333-8333-333333333333\nrequest: { path: /a }\nresponse: { body: changed by hand }\n');
     const saved = await call(decoy.url, 'POST', '/mappings/save');
     assert.equal(saved.status, 409);
-    assert.match(saved.json.detail, /a\.yaml changed on disk since Decoy loaded it/);
+    assert.match(saved.json.errors[0].detail, /a\.yaml changed on disk since Decoy loaded it/);
     assert.match(readFileSync(path.join(folder.dir, 'a.yaml'), 'utf8'), /changed by hand/);
     assert.deepEqual(readdirSync(folder.dir), ['a.yaml']);
   });
@@ -198,11 +226,53 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
     assert.equal(JSON.parse(readFileSync(path.join(folder.dir, 'mappings', files[0]!), 'utf8')).id, created.json.id);
   });
 
+  it('removing a persistent stub deletes it from its YAML file at once, leaving the file\'s other stubs; a stub that is not persistent stays in its file', async () => {
+    folder = tempStubs({
+      'two.yaml': '- id: 44444444-4444-4444-8444-444444444441\n  persistent: true\n  request: { path: /p }\n  response: { body: p }\n- id: 44444444-4444-4444-8444-444444444442\n  request: { path: /q } # kept comment\n  response: { body: q }\n',
+    });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    assert.equal((await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444441')).status, 200);
+    const text = readFileSync(path.join(folder.dir, 'two.yaml'), 'utf8');
+    assert.doesNotMatch(text, /444444444441/);
+    assert.match(text, /# kept comment/);
+    assert.equal((await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444442')).status, 200);
+    assert.match(readFileSync(path.join(folder.dir, 'two.yaml'), 'utf8'), /444444444442/);
+    // A reset brings back what the file still holds: the stub that was not persistent.
+    await call(decoy.url, 'POST', '/reset');
+    assert.equal((await get(`${decoy.url}/p`)).status, 404);
+    assert.equal((await get(`${decoy.url}/q`)).text, 'q');
+  });
+
+  it('removing a persistent stub whose file changed on disk is a 409 that removes nothing', async () => {
+    folder = tempStubs({ 'p.yaml': 'id: 44444444-4444-4444-8444-444444444443\npersistent: true\nrequest: { path: /p }\nresponse: { body: p }\n' });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    writeFileSync(path.join(folder.dir, 'p.yaml'), 'id: 44444444-4444-4444-8444-444444444443\npersistent: true\nrequest: { path: /p }\nresponse: { body: changed by hand }\n');
+    const removed = await call(decoy.url, 'DELETE', '/mappings/44444444-4444-4444-8444-444444444443');
+    assert.equal(removed.status, 409);
+    assert.match(removed.json.errors[0].detail, /changed on disk/);
+    assert.equal((await get(`${decoy.url}/p`)).text, 'p');
+    assert.match(readFileSync(path.join(folder.dir, 'p.yaml'), 'utf8'), /changed by hand/);
+  });
+
+  it('a stub whose body file is not there yet is accepted over the API, answers 500 with WireMock\'s message until the file appears, then serves it', async () => {
+    folder = tempStubs({ 'mappings/.keep': '', '__files/.keep': '' });
+    ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
+    const created = await call(decoy.url, 'POST', '/mappings', { request: { url: '/report' }, response: { status: 201, bodyFileName: 'report.json', headers: { 'Content-Type': 'application/json' } } });
+    assert.equal(created.status, 201);
+    const early = await get(`${decoy.url}/report`);
+    assert.deepEqual([early.status, early.text], [500, 'Not found in blob store: report.json\n']);
+    folder.write('__files/report.json', '{"done":true}');
+    const late = await get(`${decoy.url}/report`);
+    assert.deepEqual([late.status, late.text, late.headers.get('content-type'), late.headers.get('content-length')], [201, '{"done":true}', 'application/json', '13']);
+    // A name that leaves the files folder is still refused at once.
+    assert.equal((await call(decoy.url, 'POST', '/mappings', { request: { url: '/x' }, response: { bodyFileName: '../secret.txt' } })).status, 422);
+  });
+
   it('without a stubs folder, save answers 409 and says why', async () => {
     ({ decoy, log } = await startDecoy({}));
     const saved = await call(decoy.url, 'POST', '/mappings/save');
     assert.equal(saved.status, 409);
-    assert.match(saved.json.detail, /without a stubs folder/);
+    assert.match(saved.json.errors[0].detail, /without a stubs folder/);
   });
 
   describe('the journal', () => {
@@ -239,7 +309,9 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal(typeof hit.timing.totalTime, 'number');
       assert.equal(miss.wasMatched, false);
       assert.equal(miss.response.status, 404);
-      assert.match(miss.response.body, /Request was not matched/);
+      // As WireMock logs it: an empty 404, the report that was sent in the REQUEST_NOT_MATCHED sub-event.
+      assert.equal(miss.response.body, '');
+      assert.match(miss.subEvents[0].data.report, /Request was not matched/);
       const one = await call(decoy.url, 'GET', `/requests/${hit.id}`);
       assert.equal(one.json.id, hit.id);
     });
@@ -285,9 +357,12 @@ describe('admin API (Decoy behaviour beyond the WireMock shapes)', () => {
       assert.equal((await get(`${decoy.url}/cart`)).text, 'empty');
       assert.equal((await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'full' })).status, 200);
       assert.equal((await get(`${decoy.url}/cart`)).text, 'one item');
-      const bad = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' });
+      const bad = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' }, { Accept: 'application/problem+json' });
       assert.equal(bad.status, 422);
-      assert.match(bad.json.detail, /state must be one of "Started", "full"/);
+      assert.match(bad.json.errors[0].detail, /state must be one of "Started", "full"/);
+      // WireMock's own document has only the title, word for word.
+      const plain = await call(decoy.url, 'PUT', '/scenarios/cart/state', { state: 'nope' });
+      assert.deepEqual(plain.json, { errors: [{ code: 11, title: 'Scenario cart does not support state nope' }] });
       assert.equal((await call(decoy.url, 'PUT', '/scenarios/nope/state', { state: 'x' })).status, 404);
     });
 

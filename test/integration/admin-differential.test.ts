@@ -24,15 +24,16 @@
  *   Host header) becomes `<server>` and a `port` field equal to the server's own port becomes `<port>`.
  * - the `User-Agent` request header: whatever the client library says; it is not the server's answer.
  * - `timing` values: durations measured by each server; the keys and the number type are checked.
- * - WireMock-only internals: `subEvents` (WireMock's diagnostic event log, on serve events and match results), its
- *   sibling `matchResult.diffDescriptions` (WireMock's diagnostic list, always empty on these endpoints) and
- *   `insertionIndex` (WireMock's internal ordering counter) are dropped on both sides.
+ * - `subEvents` (the diagnostic event log on serve events and match results): only the types are compared (the
+ *   data are each server's own words, such as the near-miss report), and Decoy's documented additions (`decoy.*`)
+ *   are left out. `insertionIndex` (WireMock's internal ordering counter) and `matchResult.diffDescriptions`
+ *   (WireMock's diagnostic list) are dropped on both sides.
  * - `matchResult.distance`: WireMock's own weighting of the differences (a float that depends on its internal
  *   weights); only its type is checked. Which stubs/requests are listed as near misses, and in what order, is
  *   compared.
- * - error wording: `errors[].detail` (free text: Jackson's message in WireMock) becomes `<detail>`. The error's
- *   `code`, `title` and `source.pointer` are compared, and so is everything else in an error answer (members that
- *   only one server sends, such as RFC 9457 `type`/`title`/`status`/`detail` at the top level, are differences).
+ * - error wording: `errors[].detail` (free text: Jackson's message in WireMock, Decoy's own explanation) is not
+ *   compared. The error's `code`, `title` and `source.pointer` are, and so is everything else in an error answer
+ *   (a member that only one server sends, such as an RFC 9457 `type` or `status` at the top level, is a difference).
  * - health and version: `version` is each product's own version number, `message` names the product,
  *   `uptimeInSeconds` and `timestamp` are clocks; only their types are checked (see the test).
  *
@@ -53,7 +54,7 @@
  *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 30000 --exit test/integration/admin-differential.test.ts
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,7 +151,7 @@ async function send(side: Side, method: string, pathSpec: PathSpec, body?: Body)
 const V4_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/gi;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 /** Keys WireMock sends that are its internals (see the header comment); dropped on both sides. */
-const WIREMOCK_INTERNAL_KEYS = new Set(['subEvents', 'insertionIndex', 'diffDescriptions']);
+const WIREMOCK_INTERNAL_KEYS = new Set(['insertionIndex', 'diffDescriptions']);
 
 interface NormalizeOptions {
   /** Keys (anywhere in the document) whose values legitimately differ; their values are replaced by their type. */
@@ -178,6 +179,12 @@ function normalize(doc: unknown, side: Side, options: NormalizeOptions = {}): un
     for (const key of Object.keys(v).sort()) {
       const value = (v as Record<string, unknown>)[key];
       if (WIREMOCK_INTERNAL_KEYS.has(key)) continue;
+      if (key === 'subEvents' && Array.isArray(value)) {
+        // Which sub-events, by type; their data are each server's diagnostics (the near-miss report's words differ),
+        // and Decoy's own (decoy.*) are its documented additions.
+        out[key] = value.map((e) => (e !== null && typeof e === 'object' ? (e as { type?: unknown }).type : e)).filter((t) => !(typeof t === 'string' && t.startsWith('decoy.')));
+        continue;
+      }
       if (volatileKeys.has(key)) {
         out[key] = `<volatile ${typeName(value)}>`;
       } else if (key === 'timing' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -310,56 +317,27 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
   const w = structuredClone(wDoc) as any;
   const d = structuredClone(dDoc) as any;
   if (isRecord(w) && isRecord(d) && Array.isArray(w.errors) && Array.isArray(d.errors)) {
-    // 1. Errors: Decoy's body is WireMock's `errors` array plus the RFC 9457 members at the top level.
-    const syntaxError = d.title === 'Error parsing JSON';
-    for (const k of ['type', 'title', 'status', 'detail']) delete d[k];
+    // 1. Errors have WireMock's shape on both sides (Decoy sends RFC 9457 members only when asked for
+    //    application/problem+json), and everything but the free text is compared.
     w.errors.forEach((e: any, i: number) => {
       const de = d.errors[i];
       if (!isRecord(e) || !isRecord(de)) return;
-      // 2. WireMock's `detail` is Jackson's free text and often absent; Decoy always explains. Not compared.
+      // 2. WireMock's `detail` is Jackson's free text; Decoy's explains in its own words, and also where WireMock
+      //    gives only a title (which state a scenario has, say). Not compared.
       delete e.detail;
       delete de.detail;
-      // 3. WireMock titles every invalid body "Error parsing JSON"; Decoy's title names the problem
-      //    ("response.status must be an integer (got "abc")"). Only that there is a title is compared.
-      if (e.title === 'Error parsing JSON' && typeof de.title === 'string') de.title = e.title;
-      // 4. For unparseable JSON, Jackson's pointer is the innermost object it had opened; Decoy gives none.
-      if (syntaxError) {
-        delete e.source;
-        delete de.source;
-      }
+      // 3. For unparseable JSON, Jackson's pointer is the innermost object it had opened (or an empty source);
+      //    Decoy gives none (it says where in the detail, by line and column).
+      if (e.title === 'Error parsing JSON' && de.title === e.title && de.source === undefined) delete e.source;
     });
   }
-  const serveEvents = (doc: any, other: any): void => {
-    // 5. The journal records what was sent. For an unmatched request WireMock records an empty 404 and a made-up
-    //    catch-all stubMapping; Decoy records the near-miss report the client got and no stub. For a matched one,
-    //    Decoy's headers include the Content-Length it sent (WireMock sends chunked).
-    const visit = (x: any, y: any): void => {
-      if (Array.isArray(x)) { x.forEach((item, i) => visit(item, Array.isArray(y) ? y[i] : undefined)); return; }
-      if (!isRecord(x)) return;
-      if (typeof x.wasMatched === 'boolean' && isRecord(x.response)) {
-        if (!x.wasMatched) {
-          delete x.stubMapping;
-          for (const k of ['body', 'bodyAsBase64', 'headers']) delete x.response[k];
-        } else if (isRecord(x.response.headers)) {
-          delete x.response.headers['Content-Length'];
-          if (Object.keys(x.response.headers).length === 0 && !(isRecord(y?.response) && 'headers' in y.response)) delete x.response.headers;
-        }
-      }
-      for (const k of Object.keys(x)) visit(x[k], isRecord(y) ? y[k] : undefined);
-    };
-    visit(doc, other);
-  };
-  serveEvents(w, d);
-  serveEvents(d, w);
-  // 6. Decoy's health answer also says how many stubs it serves.
+  // 4. Decoy's health answer also says how many stubs it serves.
   if (isRecord(d) && d.status === 'healthy') delete d.stubs;
   return [w, d];
 }
 
 function compareAnswers(w: Answer, d: Answer, options: NormalizeOptions): string[] {
   const out: string[] = [];
-  // 7. An unknown id: WireMock answers 404 with an empty body; Decoy's 404 carries an error saying what was not found.
-  if (w.status === 404 && d.status === 404 && w.text === '' && isRecord(d.json) && Array.isArray(d.json.errors)) return out;
   if (w.status !== d.status) out.push(`status: WireMock ${w.status}, Decoy ${d.status}`);
   if (w.mediaType !== d.mediaType) out.push(`content type: WireMock ${JSON.stringify(w.mediaType)}, Decoy ${JSON.stringify(d.mediaType)}`);
   if (w.json !== undefined && d.json !== undefined) {
@@ -412,14 +390,14 @@ class Session {
    * Stub traffic: the same request to both servers' stub ports. The status must agree (a different status would
    * make the journal comparisons that follow meaningless); for matched requests the body must agree too.
    */
-  async hit(method: string, target: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<void> {
+  async hit(method: string, target: string, init: { headers?: Record<string, string>; body?: string; statusOnly?: boolean } = {}): Promise<void> {
     const answers: Array<{ status: number; text: string }> = [];
     for (const side of [wm, dc]) {
       const res = await fetch(side.url + target, { method, headers: init.headers, body: init.body, signal: AbortSignal.timeout(10_000) });
       answers.push({ status: res.status, text: await res.text() });
     }
     const [w, d] = answers as [{ status: number; text: string }, { status: number; text: string }];
-    if (w.status !== d.status || (w.status !== 404 && w.text !== d.text)) {
+    if (w.status !== d.status || (w.status !== 404 && !init.statusOnly && w.text !== d.text)) {
       this.failures.push(`stub traffic ${method} ${target}: WireMock ${w.status} ${short(w.text)}, Decoy ${d.status} ${short(d.text)}`);
     }
   }
@@ -438,6 +416,36 @@ class Session {
         `    - ${(e as Error).message.split('\n')[0]}`, `    WireMock: ${showAnswer(w)}`, `    Decoy:    ${showAnswer(d)}`].join('\n'));
     }
     return { wm: w, dc: d };
+  }
+
+  /**
+   * The ids of the stubs in each server's `mappings/` folder on disk (what a restart would load); the two lists
+   * must agree, or be what `expected` says for each server when they differ on purpose. File names are each
+   * server's own and not compared.
+   */
+  files(step: string, expected?: Record<SideName, string[]>): void {
+    const ids = (side: Side): string[] => readdirSync(path.join(side.root, 'mappings')).filter((f) => f.endsWith('.json'))
+      .map((f) => (JSON.parse(readFileSync(path.join(side.root, 'mappings', f), 'utf8')) as { id?: string }).id ?? f).sort();
+    const w = ids(wm);
+    const d = ids(dc);
+    const want = expected ?? { WireMock: w, Decoy: w };
+    if (JSON.stringify(w) !== JSON.stringify([...want.WireMock].sort()) || JSON.stringify(d) !== JSON.stringify([...want.Decoy].sort())) {
+      this.failures.push(`mapping files ${step}: WireMock has ${JSON.stringify(w)}, Decoy ${JSON.stringify(d)}${expected ? ` (expected ${JSON.stringify(expected)})` : ''}`);
+    }
+  }
+
+  /** The stub with this id as each server's `mappings/` folder holds it: its response must agree. */
+  fileResponse(step: string, id: string): void {
+    const read = (side: Side): unknown => {
+      for (const f of readdirSync(path.join(side.root, 'mappings')).filter((n) => n.endsWith('.json'))) {
+        const stub = JSON.parse(readFileSync(path.join(side.root, 'mappings', f), 'utf8')) as { id?: string; response?: unknown };
+        if (stub.id === id) return stub.response;
+      }
+      return undefined;
+    };
+    const w = JSON.stringify(read(wm));
+    const d = JSON.stringify(read(dc));
+    if (w !== d) this.failures.push(`the file of stub ${id} ${step}: WireMock's response is ${w}, Decoy's ${d}`);
   }
 
   /** Fails the test with every difference seen. */
@@ -608,6 +616,29 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('POST', '/__admin/mappings', { request: { url: '/any-method' }, response: { status: 202 } });
     });
 
+    diffTest('POST /__admin/mappings: an id that is taken (an API stub, a file stub, by uuid) is refused (422, code 109), the stub unchanged', async (s) => {
+      await createStubs(s, userStub);
+      await s.call('POST', '/__admin/mappings', { ...userStub, response: { status: 500 } });
+      await s.call('POST', '/__admin/mappings', { uuid: userStub.id, request: { url: '/other' }, response: { status: 500 } });
+      await s.call('POST', '/__admin/mappings', { id: FILE_GREETING_ID, request: { url: '/other' }, response: { status: 500 } });
+      await s.call('GET', `/__admin/mappings/${userStub.id}`);
+      await s.hit('GET', '/users/1');
+      await s.hit('GET', '/file/greeting');
+    });
+
+    diffTest('POST /__admin/mappings: a bodyFileName that is not there yet is accepted; 500 until the file appears, then the file', async (s) => {
+      const name = `late-${Date.now()}.txt`;
+      await s.call('POST', '/__admin/mappings', { id: '0000000a-0000-0000-0000-000000000031', request: { method: 'GET', url: '/late' }, response: { status: 200, bodyFileName: name, headers: { 'X-Late': '1' } } });
+      // WireMock's 500 is Jetty's HTML error page; Decoy's is plain text with WireMock's message.
+      await s.hit('GET', '/late', { statusOnly: true });
+      for (const side of [wm, dc]) writeFileSync(path.join(side.root, '__files', name), 'it came');
+      try {
+        await s.hit('GET', '/late');
+      } finally {
+        for (const side of [wm, dc]) rmSync(path.join(side.root, '__files', name), { force: true });
+      }
+    });
+
     diffTest('GET /__admin/mappings?limit&offset: pages of the list, total unchanged', async (s) => {
       await createStubs(s, userStub, createOrderStub, formStub, lowPriorityStub);
       await s.call('GET', '/__admin/mappings');
@@ -647,15 +678,18 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
     });
 
     diffTest('DELETE /__admin/mappings: removes every stub, file stubs included, from memory and from disk', async (s) => {
-      await createStubs(s, userStub, createOrderStub);
+      const persistentStub = { ...userStub, id: '0000000b-0000-0000-0000-000000000009', persistent: true, request: { url: '/kept' } };
+      await createStubs(s, userStub, createOrderStub, persistentStub);
       await s.call('DELETE', '/__admin/mappings');
+      // The persistent stub's file is gone from both; WireMock deletes the other mapping files too.
+      s.files('after DELETE /__admin/mappings', { WireMock: [], Decoy: [FILE_GREETING_ID, FILE_PRIORITY_ID] });
       await s.call('GET', '/__admin/mappings');
       await s.hit('GET', '/users/1');
       await s.hit('GET', '/file/greeting');
-      // WireMock deleted the mapping files as well, so a reset brings nothing back. Decoy never deletes a stub file
-      // on a delete-all: the file stubs are hidden until the reset brings them back.
+      // WireMock deleted every mapping file as well, so a reset brings nothing back. Decoy deletes only persistent
+      // stubs' files on a delete-all: the other file stubs are hidden until the reset brings them back.
       await s.call('POST', '/__admin/mappings/reset');
-      await s.deviation('DELETE /__admin/mappings does not delete stub files', 'GET', '/__admin/mappings', undefined, (w, d) => {
+      await s.deviation('DELETE /__admin/mappings does not delete stub files that are not persistent', 'GET', '/__admin/mappings', undefined, (w, d) => {
         assert.deepEqual((w.json as any).mappings, []);
         assert.deepEqual((d.json as any).mappings.map((m: any) => m.id).sort(), [FILE_GREETING_ID, FILE_PRIORITY_ID]);
       });
@@ -761,6 +795,80 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', '/__admin/mappings');
     });
 
+    diffTest('POST /__admin/mappings/remove: by id only that stub, whatever its request; else every stub with an equal request pattern', async (s) => {
+      const twin = { ...userStub, id: '0000000a-0000-0000-0000-000000000011', request: { urlPath: '/users/1', method: 'GET' }, response: { status: 202 } };
+      await createStubs(s, userStub, twin, createOrderStub, lowPriorityStub);
+      // An id that is taken: that stub goes, though the request differs.
+      await s.call('POST', '/__admin/mappings/remove', { id: createOrderStub.id, request: { url: '/something-else' }, response: { status: 500 } });
+      await s.call('GET', '/__admin/mappings');
+      // No id: every stub whose pattern is equal (the keys in another order), not the similar ones.
+      await s.call('POST', '/__admin/mappings/remove', { request: { urlPath: '/users/1', method: 'GET' } });
+      await s.call('GET', '/__admin/mappings');
+      await s.hit('GET', '/users/1');
+      // An unknown id falls back to the pattern; a pattern without a method means ANY.
+      await s.call('POST', '/__admin/mappings/remove', { id: UNKNOWN_ID, request: { urlPattern: '/.*', method: 'ANY' } });
+      await s.call('GET', '/__admin/mappings');
+      // Nothing equal: nothing removed, still 200.
+      await s.call('POST', '/__admin/mappings/remove', { request: { method: 'DELETE', url: '/none' } });
+      await s.call('GET', '/__admin/mappings');
+    });
+
+    diffTest('POST /__admin/mappings/remove: a file stub by id; invalid JSON, an id that is not a UUID, a bad pattern (422)', async (s) => {
+      await s.call('POST', '/__admin/mappings/remove', { id: FILE_GREETING_ID });
+      await s.call('GET', '/__admin/mappings');
+      await s.hit('GET', '/file/greeting');
+      await s.call('POST', '/__admin/mappings/remove', '{"request":');
+      await s.call('POST', '/__admin/mappings/remove', { id: 'nope' });
+      await s.call('POST', '/__admin/mappings/remove', { request: { url: '/x', method: 5 } });
+      await s.call('GET', '/__admin/mappings');
+    });
+
+    diffTest('removing a persistent stub deletes its file (DELETE by id, remove by id, remove-by-metadata); a reset does not bring it back', async (s) => {
+      const persistent = (n: number, extra: Record<string, unknown> = {}) => ({
+        id: `0000000b-0000-0000-0000-00000000000${n}`, persistent: true, request: { method: 'GET', url: `/kept/${n}` }, response: { status: 200, body: `kept ${n}` }, ...extra,
+      });
+      await createStubs(s, persistent(1), persistent(2), persistent(3, { metadata: { team: 'gone' } }), persistent(4));
+      s.files('after creating four persistent stubs');
+      await s.call('DELETE', `/__admin/mappings/${persistent(1).id}`);
+      s.files('after DELETE /__admin/mappings/{id}');
+      await s.call('POST', '/__admin/mappings/remove', { id: persistent(2).id });
+      s.files('after POST /__admin/mappings/remove by id');
+      await s.call('POST', '/__admin/mappings/remove-by-metadata', { matchesJsonPath: '$.team' });
+      s.files('after remove-by-metadata');
+      // A file stub that is not persistent is removed from memory only, in both.
+      await s.call('DELETE', `/__admin/mappings/${FILE_GREETING_ID}`);
+      s.files('after deleting a stub that is not persistent');
+      // WireMock finds a persistent stub's file by the body's id only: a removal by pattern leaves it.
+      await s.call('POST', '/__admin/mappings/remove', { request: { method: 'GET', url: '/kept/4' } });
+      s.files('after POST /__admin/mappings/remove by pattern');
+      // An import that deletes every stub not in it deletes the persistent ones' files too.
+      await createStubs(s, persistent(5));
+      s.files('after creating one more persistent stub');
+      await s.call('POST', '/__admin/mappings/import', { mappings: [userStub], importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: true } });
+      s.files('after an import with deleteAllNotInImport');
+      await s.call('POST', '/__admin/mappings/reset');
+      for (const n of [1, 2, 3, 4, 5]) await s.hit('GET', `/kept/${n}`);
+      await s.hit('GET', '/file/greeting');
+    });
+
+    diffTest('changing a persistent stub rewrites its file at once (PUT, import); a reset serves what the files hold', async (s) => {
+      const id = '0000000b-0000-0000-0000-000000000021';
+      const importedId = '0000000b-0000-0000-0000-000000000022';
+      await createStubs(s, { id, persistent: true, request: { method: 'GET', url: '/versioned' }, response: { status: 200, body: 'v1' } });
+      s.fileResponse('after creating it', id);
+      await s.call('PUT', `/__admin/mappings/${id}`, { persistent: true, request: { method: 'GET', url: '/versioned' }, response: { status: 200, body: 'v2' } });
+      s.fileResponse('after PUT', id);
+      await s.call('POST', '/__admin/mappings/import', {
+        mappings: [{ id: importedId, persistent: true, request: { method: 'GET', url: '/imported' }, response: { status: 200, body: 'imported' } }],
+        importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: false },
+      });
+      s.files('after an import of a persistent stub');
+      s.fileResponse('after the import', importedId);
+      await s.call('POST', '/__admin/mappings/reset');
+      await s.hit('GET', '/versioned');
+      await s.hit('GET', '/imported');
+    });
+
     diffTest('GET and DELETE /__admin/mappings/unmatched: stubs no journal entry matched', async (s) => {
       await createStubs(s, userStub, createOrderStub, formStub);
       await s.call('GET', '/__admin/mappings/unmatched');
@@ -805,6 +913,31 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
       await s.call('GET', `/__admin/requests?since=${encodeURIComponent(since)}&limit=1`);
       await s.call('GET', '/__admin/requests?since=2099-01-01T00:00:00Z');
       await s.call('GET', '/__admin/requests?since=not-a-date');
+    });
+
+    diffTest('GET /__admin/requests?unmatched=true and ?matchingStub=ID: filtered, total counts the filtered, with since and limit', async (s) => {
+      await createStubs(s, userStub, createOrderStub);
+      await s.hit('GET', '/users/1');
+      await s.hit('GET', '/nope');
+      await s.hit('GET', '/users/1?again=1');
+      await s.hit('POST', '/orders', { headers: { 'Content-Type': 'application/json' }, body: '{"item":"book"}' });
+      await sleep(50);
+      const since = new Date().toISOString();
+      await sleep(50);
+      await s.hit('GET', '/users/1?late=1');
+      await s.hit('GET', '/late-miss');
+      await s.call('GET', '/__admin/requests?unmatched=true');
+      await s.call('GET', '/__admin/requests?unmatched=true&limit=1');
+      await s.call('GET', `/__admin/requests?unmatched=true&since=${encodeURIComponent(since)}`);
+      // Only `true`, spelt so, filters.
+      await s.call('GET', '/__admin/requests?unmatched=false');
+      await s.call('GET', '/__admin/requests?unmatched=TRUE');
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&limit=2`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&since=${encodeURIComponent(since)}`);
+      await s.call('GET', `/__admin/requests?matchingStub=${userStub.id}&unmatched=true`);
+      await s.call('GET', `/__admin/requests?matchingStub=${UNKNOWN_ID}`);
+      await s.call('GET', '/__admin/requests?matchingStub=not-a-uuid');
     });
 
     diffTest('GET and DELETE /__admin/requests/{id}: one event; unknown id (404); not a UUID', async (s) => {
@@ -1033,6 +1166,18 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
     diffTest('POST /__admin/mappings/find-by-metadata: not a matcher (422)', async (s) => {
       // The same 422; Decoy's pointer names the unknown operator (/nope), WireMock's the whole body (/).
       await s.call('POST', '/__admin/mappings/find-by-metadata', { nope: 1 }, { volatileKeys: ['pointer'] });
+    });
+
+    diffTest('POST /__admin/recordings/stop when not recording: 400, code 30 (the Java client\'s NotRecordingException)', async (s) => {
+      await s.call('POST', '/__admin/recordings/stop');
+    });
+
+    diffTest('POST /__admin/recordings/start while recording: the recording goes on (200); stop answers the (empty) recording', async (s) => {
+      await s.call('POST', '/__admin/recordings/start', { targetBaseUrl: 'http://127.0.0.1:9' });
+      await s.call('POST', '/__admin/recordings/start', { targetBaseUrl: 'http://127.0.0.1:9' });
+      await s.call('GET', '/__admin/recordings/status');
+      await s.call('POST', '/__admin/recordings/stop');
+      await s.call('GET', '/__admin/recordings/status');
     });
 
     diffTest('unknown ids: GET/PUT/DELETE /__admin/mappings/{id} and GET/DELETE /__admin/requests/{id}', async (s) => {

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import type { Decoy } from '../../src/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 import { admin, binomialBounds, outcomeOf, WireClients } from '../support/wire.js';
+import { appliedFaults } from '../../src/client/index.js';
 
 const SLACK = 1_500;
 
@@ -168,9 +169,9 @@ describe('chaos (docs/faults.md)', function () {
       await clients.httpGet(decoy.port, '/chaos-status');
       await clients.httpGet(decoy.port, '/chaos-delay');
       const [status] = await serveEventsFor('/chaos-status');
-      assert.deepEqual(status.faults.map((f: any) => `${f.source}/${f.action}`), ['stub-chaos/status']);
+      assert.deepEqual(appliedFaults(status).map((f: any) => `${f.source}/${f.action}`), ['stub-chaos/status']);
       const [delay] = await serveEventsFor('/chaos-delay');
-      const kinds = delay.faults.map((f: any) => `${f.source}/${f.action}`).sort();
+      const kinds = appliedFaults(delay).map((f: any) => `${f.source}/${f.action}`).sort();
       assert.deepEqual(kinds, ['stub-chaos/delay', 'stub/delay']);
     });
   });
@@ -339,12 +340,12 @@ describe('chaos (docs/faults.md)', function () {
       await clients.httpGet(decoy.port, '/plain');
       const plain = await serveEventsFor('/plain', 3);
       // Newest first: the normal one, the delayed one, the reset one.
-      assert.equal('faults' in plain[0], false, `unexpected faults: ${JSON.stringify(plain[0].faults)}`);
-      assert.deepEqual(plain[1].faults.map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'delay', slow.id]]);
-      assert.deepEqual(plain[2].faults.map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'fault', reset.id]]);
-      assert.match(plain[2].faults[0].description, /CONNECTION_RESET_BY_PEER/);
+      assert.deepEqual(appliedFaults(plain[0]), [], `unexpected faults: ${JSON.stringify(plain[0].subEvents)}`);
+      assert.deepEqual(appliedFaults(plain[1]).map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'delay', slow.id]]);
+      assert.deepEqual(appliedFaults(plain[2]).map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'fault', reset.id]]);
+      assert.match(appliedFaults(plain[2])[0]!.description, /CONNECTION_RESET_BY_PEER/);
       const [unmatched] = await serveEventsFor('/unmatched');
-      assert.deepEqual(unmatched.faults.map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'status', down.id]]);
+      assert.deepEqual(appliedFaults(unmatched).map((f: any) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'status', down.id]]);
     });
   });
 });

@@ -3,7 +3,7 @@
  * that the rules they add act on the wire.
  */
 import assert from 'node:assert/strict';
-import { DecoyClient } from '../../src/client/index.js';
+import { appliedFaults, DecoyClient } from '../../src/client/index.js';
 import type { Decoy } from '../../src/index.js';
 import { clientError } from '../support/client.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
@@ -57,7 +57,7 @@ describe('DecoyClient: chaos rules', function () {
     const rule = await client.addChaosRule({ request: { urlPath: '/ping' }, fixedDelayMilliseconds: 10 });
     await fetch(`${decoy.url}/ping`).then((r) => r.text());
     const [event] = (await client.requests()).requests;
-    assert.deepEqual(event?.faults?.map((f) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'delay', rule.id]]);
+    assert.deepEqual(appliedFaults(event!).map((f) => [f.source, f.action, f.ruleId]), [['chaos-rule', 'delay', rule.id]]);
   });
 
   it('removeChaosRule removes one; an unknown id is a DecoyClientError with status 404', async () => {

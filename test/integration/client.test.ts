@@ -93,6 +93,17 @@ describe('DecoyClient', () => {
       assert.deepEqual((await client.listStubs()).mappings.map((m) => m.name), ['ping']);
     });
 
+    it('removeStubMapping removes the stub with the id, else every stub with an equal request pattern', async () => {
+      const a = await client.createStub({ request: { method: 'GET', url: '/twin' }, response: { body: 'a' } });
+      await client.createStub({ request: { url: '/twin', method: 'GET' }, response: { body: 'b' } });
+      const other = await client.createStub({ request: { method: 'POST', url: '/twin' }, response: { body: 'c' } });
+      await client.removeStubMapping({ id: other.id, request: { url: '/unrelated' } });
+      assert.equal((await clientError(client.getStub(other.id))).status, 404);
+      await client.removeStubMapping({ request: { method: 'GET', url: '/twin' } });
+      assert.equal((await clientError(client.getStub(a.id))).status, 404);
+      assert.deepEqual((await client.listStubs()).mappings.map((m) => m.name), ['ping']);
+    });
+
     it('saveStubs writes the API changes into the stubs folder; unsavedChanges and decoyStubs show them until then', async () => {
       const { id } = await client.createStub({ name: 'saved', request: { url: '/saved' }, response: { body: 'kept' } });
       const changes = await client.unsavedChanges();

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Decoy } from '../../src/index.js';
+import { appliedFaults } from '../../src/client/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 import { admin, timed, WireClients } from '../support/wire.js';
 
@@ -207,8 +208,8 @@ describe('faults and delays (docs/faults.md)', function () {
         event = json.requests.find((e: any) => e.request.url === '/hang');
         return event !== undefined;
       }, 2_000, 'a serve event for /hang');
-      assert.deepEqual(event.faults?.map((f: any) => `${f.source}/${f.action}`), ['stub/fault']);
-      assert.match(event.faults[0].description, /HANG/);
+      assert.deepEqual(appliedFaults(event).map((f) => `${f.source}/${f.action}`), ['stub/fault']);
+      assert.match(appliedFaults(event)[0]!.description, /HANG/);
     });
     it('STALL_BODY: the server closes the connection mid-body after maxHangMs; the client sees a truncated body', async () => {
       ({ decoy: short } = await startDecoy({ stubsDir: folder.dir, shutdownGraceMs: 200, maxHangMs: 300 } as Parameters<typeof startDecoy>[0]));
@@ -344,21 +345,21 @@ describe('faults and delays (docs/faults.md)', function () {
   });
 
   describe('the journal', () => {
-    it('a stub fault: faults [{ source: stub, action: fault }] naming the fault', async () => {
+    it('a stub fault: a decoy.fault sub-event { source: stub, action: fault } naming the fault', async () => {
       await clients.httpGet(decoy.port, '/reset');
       const event = await serveEventFor('/reset');
-      assert.ok(Array.isArray(event.faults), `faults on the serve event: ${JSON.stringify(event.faults)}`);
-      assert.equal(event.faults.length, 1);
-      assert.equal(event.faults[0].source, 'stub');
-      assert.equal(event.faults[0].action, 'fault');
-      assert.match(event.faults[0].description, /CONNECTION_RESET_BY_PEER/);
-      assert.equal(event.faults[0].ruleId, undefined);
+      const faults = appliedFaults(event);
+      assert.equal(faults.length, 1, `faults on the serve event: ${JSON.stringify(event.subEvents)}`);
+      assert.equal(faults[0]!.source, 'stub');
+      assert.equal(faults[0]!.action, 'fault');
+      assert.match(faults[0]!.description, /CONNECTION_RESET_BY_PEER/);
+      assert.equal(faults[0]!.ruleId, undefined);
     });
     it('a stub delay, a dribble and a bandwidth limit: action delay, dribble, bandwidth', async () => {
       await clients.httpGet(decoy.port, '/delay');
       await clients.httpGet(decoy.port, '/dribble', 4_000);
       await clients.httpGet(decoy.port, '/slow', 4_000);
-      const actions = async (url: string) => ((await serveEventFor(url)).faults ?? []).map((f: any) => `${f.source}/${f.action}`);
+      const actions = async (url: string) => appliedFaults(await serveEventFor(url)).map((f) => `${f.source}/${f.action}`);
       assert.deepEqual(await actions('/delay'), ['stub/delay']);
       assert.deepEqual(await actions('/dribble'), ['stub/dribble']);
       assert.deepEqual(await actions('/slow'), ['stub/bandwidth']);
@@ -368,12 +369,12 @@ describe('faults and delays (docs/faults.md)', function () {
       await clients.httpGet(decoy.port, '/ok');
       await admin(decoy.url, 'POST', '/settings', {});
       const event = await serveEventFor('/ok');
-      assert.deepEqual((event.faults ?? []).map((f: any) => `${f.source}/${f.action}`), ['settings/delay']);
+      assert.deepEqual(appliedFaults(event).map((f) => `${f.source}/${f.action}`), ['settings/delay']);
     });
-    it('no faults field when nothing was applied', async () => {
+    it('no decoy.fault sub-event when nothing was applied', async () => {
       await clients.httpGet(decoy.port, '/ok');
       const event = await serveEventFor('/ok');
-      assert.equal('faults' in event, false, `unexpected faults: ${JSON.stringify(event.faults)}`);
+      assert.deepEqual(appliedFaults(event), [], `unexpected faults: ${JSON.stringify(event.subEvents)}`);
     });
   });
 });

@@ -162,7 +162,8 @@ describe('fuzz', function () {
         const res = await fetch(`${decoy.url}/__admin${p}`, { method, body: text, headers: { 'Content-Type': 'application/json' } });
         const answer = await res.text();
         assert.ok(res.status < 500, `${route} answered ${res.status}: ${answer}\n--- body ---\n${text}`);
-        if (res.status >= 400) assert.match(answer, /"errors"/, `${route} ${res.status} is a problem document`);
+        // An unknown id is WireMock's empty 404; every other error is WireMock's errors document.
+        if (res.status >= 400 && !(res.status === 404 && answer === '')) assert.match(answer, /"errors"/, `${route} ${res.status} is a problem document`);
       }), runs(250));
       // What the fuzz added is not kept: the next suites see the fixtures only.
       await fetch(`${decoy.url}/__admin/reset`, { method: 'POST' });

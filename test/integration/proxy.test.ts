@@ -19,6 +19,7 @@ import type { Decoy, DecoyOptions } from '../../src/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 import { closedPort, echoHandler, selfSignedCert, startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream.js';
 import { admin, WireClients } from '../support/wire.js';
+import { appliedFaults } from '../../src/client/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SLACK = 1_500;
@@ -611,7 +612,7 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
       assert.ok(slow.elapsedMs >= 400 && slow.elapsedMs < 400 + SLACK, `took ${slow.elapsedMs} ms with a 400 ms delay`);
       assert.ok(fast.elapsedMs < 400, `an unruled request took ${fast.elapsedMs} ms`);
       const [event] = await serveEventsFor(decoy, '/delayed');
-      assert.ok((event.faults ?? []).some((f: any) => f.source === 'chaos-rule' && f.action === 'delay'), JSON.stringify(event.faults));
+      assert.ok(appliedFaults(event).some((f) => f.source === 'chaos-rule' && f.action === 'delay'), JSON.stringify(event.subEvents));
     });
 
     it('a chaos rule with status 503 replaces the proxied response without calling the upstream (stub proxy and proxyAll)', async () => {
@@ -628,7 +629,7 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
       assert.equal(upstream.started(), 0, 'the upstream was called');
       const [event] = await serveEventsFor(decoy, '/stubbed/1');
       assert.equal(event.response.status, 503);
-      assert.ok((event.faults ?? []).some((f: any) => f.source === 'chaos-rule' && f.action === 'status'), JSON.stringify(event.faults));
+      assert.ok(appliedFaults(event).some((f) => f.source === 'chaos-rule' && f.action === 'status'), JSON.stringify(event.subEvents));
 
       // Rule gone: proxied again.
       assert.equal((await admin(decoy.url, 'DELETE', '/decoy/chaos')).status, 200);

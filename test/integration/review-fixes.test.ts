@@ -181,7 +181,7 @@ describe('review fixes', function () {
         ['POST', '/__admin/mappings', { body: 'not gzip at all', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } }, 400],
       ];
       for (const [method, url, init, status] of cases) {
-        const res = await fetch(`${decoy.url}${url}`, { method, ...init });
+        const res = await fetch(`${decoy.url}${url}`, { method, ...init, headers: { Accept: 'application/problem+json', ...(init as { headers?: Record<string, string> }).headers } });
         const text = await res.text();
         assert.equal(res.status, status, `${method} ${url} → ${res.status} ${text}`);
         assert.equal((JSON.parse(text) as { status: number }).status, status);

@@ -3,7 +3,7 @@
  * list and the body as one Buffer, all built once when the stub loads.
  */
 import { isUtf8Text } from '../text-bytes.js';
-import { DecoyError, joinPointer } from '../errors.js';
+import { DecoyError, isDecoyError, joinPointer } from '../errors.js';
 import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
 import type { Random } from '../faults/random.js';
@@ -92,6 +92,11 @@ export interface ResponseCompileContext extends TemplateCompileContext {
    */
   readBodyFile?: (name: string, pointer: string) => Buffer;
   /**
+   * A `bodyFileName` that is not there yet is no compile error (WireMock registers such a stub): the
+   * file is read per request, and until it exists each request is answered 500, as WireMock answers.
+   */
+  bodyFileMayComeLater?: boolean;
+  /**
    * The JSON text of the value at a pointer as written in the source, when the source can tell
    * (numbers keep their written form: `1.0`, `10.50`, 9007199254740993). Falls back to JSON.stringify.
    */
@@ -149,6 +154,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     });
   }
   let body: Buffer;
+  let missingBodyFile: string | undefined;
   let kind = 'an empty body';
   let impliedContentType: string | undefined;
   if (def.body !== undefined) {
@@ -177,7 +183,13 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
         source: { pointer: joinPointer(pointer, 'bodyFileName') },
       });
     }
-    body = ctx.readBodyFile(def.bodyFileName, joinPointer(pointer, 'bodyFileName'));
+    try {
+      body = ctx.readBodyFile(def.bodyFileName, joinPointer(pointer, 'bodyFileName'));
+    } catch (e) {
+      if (!ctx.bodyFileMayComeLater || !(isDecoyError(e) && e.code === 'DECOY_ERR_BODY_FILE_NOT_FOUND')) throw e;
+      missingBodyFile = def.bodyFileName;
+      body = Buffer.alloc(0);
+    }
     kind = `the body file ${def.bodyFileName}`;
   } else {
     body = Buffer.alloc(0);
@@ -212,12 +224,28 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     render = (rc) => generate(rc.stableSeed !== undefined ? requestSeed(rc.request, rc.stableSeed) : Math.floor(rc.random() * 4294967296));
     kind = 'a body generated from its JSON Schema';
   }
-  if (!hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding')) {
-    headers.push('Content-Length', String(body.length));
-  }
+  const ownLength = !hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding');
+  const headersBeforeLength = [...headers];
+  if (ownLength) headers.push('Content-Length', String(body.length));
 
   const status = (def.status as number | undefined) ?? 200;
   const statusMessage = def.statusMessage;
+  if (missingBodyFile !== undefined && render === undefined) {
+    const name = missingBodyFile;
+    const read = ctx.readBodyFile!;
+    render = () => {
+      let file: Buffer;
+      try {
+        file = read(name, joinPointer(pointer, 'bodyFileName'));
+      } catch (e) {
+        if (!(isDecoyError(e) && e.code === 'DECOY_ERR_BODY_FILE_NOT_FOUND')) throw e;
+        // WireMock's words for it, in its 500.
+        const text = Buffer.from(`Not found in blob store: ${name}\n`);
+        return { status: 500, headers: ['Content-Type', 'text/plain', 'Content-Length', String(text.length)], body: text };
+      }
+      return { status, statusMessage, headers: ownLength ? [...headersBeforeLength, 'Content-Length', String(file.length)] : headers, body: file };
+    };
+  }
   const delay = compileDelays(def, pointer);
   const fault = def.fault === undefined ? undefined : compileFault(def.fault, joinPointer(pointer, 'fault'));
   let dribble: { chunks: number; totalMs: number } | undefined;
