@@ -29,6 +29,7 @@ import { registerOpenApiRoutes } from './openapi-routes.js';
 import { checkTimerLimits } from './timer-limits.js';
 import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
 import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
+import { parseWireMockJson, relaxWireMockRequestPattern, relaxWireMockStub } from '../sources/wiremock-leniency.js';
 import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
@@ -101,6 +102,13 @@ function parseJsonBody(req: Request): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
+    // WireMock's admin API reads bodies with the same lenient reader as its mapping files (comments,
+    // single quotes, text after the value), so scripts that post real mapping files work unchanged.
+    try {
+      return parseWireMockJson(text).value;
+    } catch {
+      // Not even WireMock's reader takes it: report the strict parser's error, which says where.
+    }
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     let where = '';
@@ -125,7 +133,12 @@ function readStubBody(req: Request): StubBody {
     return parseYamlBody(text, false)!;
   }
   try {
-    return { value: parseJsonBody(req) };
+    const value = parseJsonBody(req);
+    // WireMock's JSON leniencies (numbers as strings, basicAuth, a pattern's second operator, ...) apply
+    // to posted stubs as to mapping files; Decoy's YAML stays strict.
+    if (isPlainObject(value) && Array.isArray(value.mappings)) value.mappings.forEach((m) => relaxWireMockStub(m));
+    else relaxWireMockStub(value);
+    return { value };
   } catch (e) {
     if (isAdminProblem(e) && e.title === 'Error parsing JSON' && text.trim() !== '' && !jsonTextTooDeep(text)) {
       const yaml = parseYamlBody(text, true);
@@ -216,6 +229,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
 
   const compilePattern = (def: unknown): RequestMatcher => {
     if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
+    relaxWireMockRequestPattern(def);
     const problems = validateRequestPattern(def).map((p) => ({ pointer: p.pointer, detail: p.message }));
     if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
     return compileRequestPattern(def as RequestPatternDefinition, '');

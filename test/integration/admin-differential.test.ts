@@ -333,6 +333,8 @@ function withDeliberateDeviations(wDoc: unknown, dDoc: unknown): [unknown, unkno
   }
   // 4. Decoy's health answer also says how many stubs it serves.
   if (isRecord(d) && d.status === 'healthy') delete d.stubs;
+  // 5. Decoy's recording stop and snapshot answers also report what redaction masked (beside WireMock's mappings).
+  if (isRecord(d) && Array.isArray(d.mappings) && isRecord(d.redaction) && !('redaction' in (w ?? {}))) delete d.redaction;
   return [w, d];
 }
 
@@ -1166,6 +1168,21 @@ describe('Admin API differential: WireMock 3.13.2 and Decoy answer the same admi
     diffTest('POST /__admin/mappings/find-by-metadata: not a matcher (422)', async (s) => {
       // The same 422; Decoy's pointer names the unknown operator (/nope), WireMock's the whole body (/).
       await s.call('POST', '/__admin/mappings/find-by-metadata', { nope: 1 }, { volatileKeys: ['pointer'] });
+    });
+
+    diffTest('POST /__admin/mappings reads a body as leniently as WireMock reads mapping files (comments, single quotes, numbers as strings, basicAuth, trailing text)', async (s) => {
+      const lenient = `{
+  // a real mapping file, posted as it is
+  "id": "5c0f1e3a-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
+  "priority": "3",
+  "request": { "method": "GET", "url": "/lenient", 'basicAuth': { "username": "u", "password": "p" } },
+  /* WireMock reads these strings as numbers */
+  "response": { "status": "201", "fixedDelayMilliseconds": "1", "body": "ok" }
+}
+}`;
+      await s.call('POST', '/__admin/mappings', lenient);
+      await s.call('GET', '/__admin/mappings/5c0f1e3a-2b4d-4e6f-8a9b-0c1d2e3f4a5b');
+      await s.call('POST', '/__admin/requests/count', '{ "url": "/lenient", /* any method */ "method": "GET" }');
     });
 
     diffTest('POST /__admin/recordings/stop when not recording: 400, code 30 (the Java client\'s NotRecordingException)', async (s) => {
