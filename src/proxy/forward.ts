@@ -1,8 +1,8 @@
 /**
  * Forwarding to an upstream: WireMock's proxy responses (`proxyBaseUrl` and friends) and Decoy's
  * `--proxy-all`. The request body (already read, for matching) is sent as is; the upstream's answer is
- * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
- * and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
+ * streamed back (status, headers without hop-by-hop ones, names spelt as the upstream spelt them, body bytes
+ * untouched: a gzip body stays gzip), and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
  * each with the reason in plain text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,7 +19,11 @@ const JOURNAL_BODY_LIMIT = 64 * 1024;
 
 export interface ForwardResult {
   status: number;
-  /** Flat [name, value, ...] as sent to the client. */
+  /**
+   * Flat [name, value, ...] as the upstream sent them, names in its spelling, without Connection and
+   * Transfer-Encoding: what WireMock's proxy logs and records (Keep-Alive included). The client gets these
+   * without the hop-by-hop and Proxy-* ones.
+   */
   headers: string[];
   /** The body, when it was at most the bytes kept (else its first bytes). */
   body: Buffer;
@@ -97,12 +101,19 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         body: body.length > 0 ? body : undefined,
         dispatcher: agent,
         signal: abort.signal,
+        // Raw: the names as the upstream spelt them (a recording keeps `Content-Type`, not `content-type`).
+        responseHeaders: 'raw',
       })).then((upstream) => {
+        const raw = upstream.headers as unknown as string[];
         const headers: string[] = [];
-        for (const [name, value] of Object.entries(upstream.headers)) {
+        const sent: string[] = [];
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!;
+          const lower = name.toLowerCase();
+          if (lower === 'connection' || lower === 'transfer-encoding') continue;
+          headers.push(name, raw[i + 1]!);
           // Proxy-* headers are meant for a proxy, not for the client behind it.
-          if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith('proxy-') || value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
+          if (!HOP_BY_HOP_HEADERS.has(lower) && !lower.startsWith('proxy-')) sent.push(name, raw[i + 1]!);
         }
         const src = upstream.body;
         if (res.destroyed) {
@@ -110,7 +121,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           src.destroy();
           return;
         }
-        res.writeHead(upstream.statusCode, headers);
+        res.writeHead(upstream.statusCode, sent);
         const kept: Buffer[] = [];
         let size = 0;
         const end = (complete: boolean) => {
