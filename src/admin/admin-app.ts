@@ -551,7 +551,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // The journal's proxied entries, oldest first, whose whole body the journal kept.
     const exchanges = engine.journal.newestFirst().reverse()
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
-      .map((e) => ({ id: e.id, method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.headers, responseBody: e.response!.body }));
+      .map((e) => ({ id: e.id, method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.upstreamHeaders ?? e.response!.headers, responseBody: e.response!.body }));
     const { stubs, written, redaction } = await ctx.recorder.snapshot(exchanges, body);
     res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });
