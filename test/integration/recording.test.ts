@@ -563,7 +563,7 @@ describe('recording and replay (/__admin/recordings)', function () {
   });
 
   describe('repeats and identical requests', () => {
-    it('with repeatsAsScenarios, successive different responses replay in order and then stay in the last state (1, 2, 3, 3)', async () => {
+    for (const [label, extra] of [['by default (as WireMock 3)', {}], ['with repeatsAsScenarios: true', { repeatsAsScenarios: true }]] as const) it(`${label}, a request made again becomes a scenario: its answers replay in order and then stay in the last state (1, 2, 3, 3)`, async () => {
       let n = 0;
       const upstream = await newUpstream((_req, res) => {
         n++;
@@ -572,7 +572,7 @@ describe('recording and replay (/__admin/recordings)', function () {
       });
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url, repeatsAsScenarios: true });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, ...extra });
       const live: string[] = [];
       for (let i = 0; i < 3; i++) live.push((await send(`${decoy.url}/counter`)).text);
       assert.deepEqual(live, ['1', '2', '3']);
