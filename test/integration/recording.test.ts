@@ -917,12 +917,17 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.ok(!text.includes('<redacted>'), text);
     });
 
-    it('rejects a bad spec with 422 and a pointer: requestBodyPattern.matcher, extractBodyCriteria, format, redact lists', async () => {
+    it('rejects a bad spec with 422 and a pointer: requestBodyPattern (and the Java client\'s requestBodyPatternFactory), extractBodyCriteria, format, redact lists, filters.ids, captureHeaders flags', async () => {
       const upstream = await newUpstream();
       const decoy = await newDecoy(folder().dir);
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ requestBodyPattern: { matcher: 'fuzzy' } }, '/requestBodyPattern/matcher'],
-        [{ extractBodyCriteria: { textSizeThreshold: 'big' } }, '/extractBodyCriteria'],
+        [{ requestBodyPatternFactory: { matcher: 'fuzzy' } }, '/requestBodyPatternFactory/matcher'],
+        [{ requestBodyPattern: { matcher: 'equalToJson', ignoreArrayOrder: 'no' } }, '/requestBodyPattern/ignoreArrayOrder'],
+        [{ captureHeaders: { 'X-Cap': { caseInsensitive: 'yes' } } }, '/captureHeaders/X-Cap/caseInsensitive'],
+        [{ filters: { ids: 'abc' } }, '/filters/ids'],
+        [{ repeatsAsScenarios: 'yes' }, '/repeatsAsScenarios'],
+        [{ extractBodyCriteria: { textSizeThreshold: 'big' } }, '/extractBodyCriteria/textSizeThreshold'],
         [{ format: 'xml' }, '/format'],
         [{ redact: { headers: 'Authorization' } }, '/redact/headers'],
       ];
@@ -932,6 +937,38 @@ describe('recording and replay (/__admin/recordings)', function () {
         assert.ok((r.json?.errors ?? []).some((e: any) => String(e?.source?.pointer ?? '').startsWith(pointer)), `${JSON.stringify(extra)}: pointer ${pointer} expected: ${r.text}`);
       }
       assert.equal((await admin(decoy.url, 'GET', '/recordings/status')).json?.status, 'NeverStarted');
+    });
+  });
+
+  describe('extractBodyCriteria sizes (read as WireMock reads them)', () => {
+    it('takes numbers and sizes like "1.5 KB" or "2k"; a threshold left out extracts nothing of that kind', async () => {
+      const text = 'x'.repeat(3000);
+      const upstream = await newUpstream((req, res) => {
+        if (req.url === '/text') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end(text);
+        } else {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+          res.end(Buffer.alloc(3000, 1));
+        }
+      });
+      const cases: Array<[Record<string, unknown>, { text: boolean; bin: boolean }]> = [
+        [{ textSizeThreshold: 2048 }, { text: true, bin: false }],
+        [{ textSizeThreshold: '1.5 KB', binarySizeThreshold: '4k' }, { text: true, bin: false }],
+        [{ binarySizeThreshold: '2k' }, { text: false, bin: true }],
+        [{ textSizeThreshold: '3 Kb', binarySizeThreshold: '1 MB' }, { text: false, bin: false }],
+      ];
+      for (const [criteria, expected] of cases) {
+        const stubs = folder();
+        const decoy = await newDecoy(stubs.dir);
+        await startRecording(decoy, { targetBaseUrl: upstream.url, extractBodyCriteria: criteria });
+        await send(`${decoy.url}/text`);
+        await send(`${decoy.url}/bin`);
+        const stopped = await stopRecording(decoy);
+        const extracted = (name: string) => stopped.mappings.find((m) => m.name === name)?.response?.bodyFileName !== undefined;
+        assert.deepEqual({ text: extracted('text'), bin: extracted('bin') }, expected, JSON.stringify(criteria));
+        await stopDecoy(decoy);
+      }
     });
   });
 
