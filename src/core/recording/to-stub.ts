@@ -272,6 +272,11 @@ function requestBodyPattern(pair: RedactedPair, spec: RequestBodyPatternSpec, ma
   return undefined;
 }
 
+/** `GET /users/7`: the method and decoded path of a (redacted) exchange, a readable stub name for imports. */
+export function describeRequest(e: RecordedExchange): string {
+  return `${e.method} ${decodeSafely(e.url.split('?')[0]!)}`;
+}
+
 function decodeSafely(path: string): string {
   try {
     return decodeURIComponent(path);
