@@ -540,7 +540,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/recordings/stop', async (_req, res) => {
     if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'No recording is running', [{ detail: 'start one first: POST /__admin/recordings/start' }]);
     const { stubs, written, redaction } = await ctx.recorder.stop();
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    // WireMock lists what it recorded newest first.
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });
   router.get('/recordings/status', (_req, res) => {
     res.json({ status: ctx.recorder.status });
@@ -553,7 +554,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
       .map((e) => ({ id: e.id, method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.upstreamHeaders ?? e.response!.headers, responseBody: e.response!.body }));
     const { stubs, written, redaction } = await ctx.recorder.snapshot(exchanges, body);
-    res.json({ mappings: stubs.map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });
 
   // Run-time chaos rules (docs/faults.md).

@@ -1,8 +1,8 @@
 /**
  * Forwarding to an upstream: WireMock's proxy responses (`proxyBaseUrl` and friends) and Decoy's
  * `--proxy-all`. The request body (already read, for matching) is sent as is; the upstream's answer is
- * streamed back (status, headers without hop-by-hop ones, names spelt as the upstream spelt them, body bytes
- * untouched: a gzip body stays gzip), and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
+ * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
+ * and its first MiB is kept for the journal. An upstream that is down answers 502, one too slow 504,
  * each with the reason in plain text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -138,8 +138,7 @@ export class Recorder {
   constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined) {}
 
   start(body: Record<string, unknown>): void {
-    // As WireMock: starting while a recording runs changes nothing (the running one keeps its spec).
-    if (this.status === 'Recording') return;
+    if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
     const target = compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
     this.#spec = parseRecordingSpec(body);
     this.target = target;
@@ -166,9 +165,11 @@ export class Recorder {
   }
 
   /**
-   * Exchanges (oldest first) → redacted stub definitions, as WireMock makes them: newest first; a request
-   * made again becomes a scenario that replays its answers in the order they came (or, without
-   * `repeatsAsScenarios`, is recorded once, with its newest answer).
+   * Exchanges (oldest first) → redacted stub definitions, as WireMock makes them: a request made again
+   * becomes a scenario that replays its answers in the order they came (or, without `repeatsAsScenarios`,
+   * is recorded once, with its newest answer). The stubs are added newest first, as WireMock adds them
+   * (so a stub list shows them as WireMock's does), and returned in the order of the traffic, oldest
+   * first (WireMock's answer lists them newest first).
    */
   async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<RecordingResult> {
     const kept = exchanges.filter((e) => (spec.ids === undefined || (e.id !== undefined && spec.ids.has(e.id.toLowerCase())))
@@ -219,7 +220,7 @@ export class Recorder {
       const written = await this.folder.saveRecorded(recorded, spec.format);
       const byId = new Map(written.stubs.map((s) => [s.id, s]));
       const stubs = recorded.map((r) => byId.get(r.definition.id!)).filter((s) => s !== undefined);
-      return { stubs, written: written.files, redaction: redactor.report() };
+      return { stubs: stubs.reverse(), written: written.files, redaction: redactor.report() };
     }
     const stubs: Stub[] = [];
     for (const r of recorded) {
@@ -232,6 +233,6 @@ export class Recorder {
       this.engine.putStub(stub);
       stubs.push(stub);
     }
-    return { stubs, written: [], redaction: redactor.report() };
+    return { stubs: stubs.reverse(), written: [], redaction: redactor.report() };
   }
 }
