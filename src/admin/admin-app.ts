@@ -692,7 +692,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const exchanges = engine.journal.newestFirst().reverse()
       .filter((e) => ids === undefined || ids.has(e.id))
       .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
-      .map((e) => ({ method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.headers, responseBody: e.response!.body }));
+      .map((e) => ({ id: e.id, method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.upstreamHeaders ?? e.response!.headers, responseBody: e.response!.body }));
     const { stubs, written, redaction } = await ctx.recorder.snapshot(exchanges, body);
     res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
   });

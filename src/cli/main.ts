@@ -235,7 +235,7 @@ export function buildRecordProgram(): Command {
     .option('-H, --host <host>', 'interface to bind', '0.0.0.0')
     .addOption(new Option('--format <format>', 'stub file format').choices(['yaml', 'json']))
     .option('--capture-header <name>', 'also match on this request header on replay (repeatable)', collect, []))
-    .option('--repeats-as-scenarios', 'record successive different answers to the same request as a scenario')
+    .option('--repeats-as-scenarios', 'record a repeated request as a scenario that replays its answers in order (as WireMock does); without it, once')
     .addOption(proxyInsecureOption())
     .addOption(proxyTimeoutOption())
     .addOption(maxBodySizeOption('largest body recorded or accepted; e.g. 100m'))

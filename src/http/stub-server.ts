@@ -125,7 +125,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         finished();
         if (!recording) return;
         if (result.complete) {
-          recorder!.capture({ method: request.method, url: request.url, requestHeaders: req.rawHeaders, requestBody: body, status: result.status, responseHeaders: result.headers, responseBody: result.body });
+          recorder!.capture({ method: request.method, url: request.url, requestHeaders: req.rawHeaders, requestBody: body, status: result.status, responseHeaders: result.upstreamHeaders, responseBody: result.body });
         } else if (result.status !== 499) {
           // A log line is often kept on disk too: its URL is masked as a recording would write it.
           logger.warn(`${request.method} ${redactUrl(request.url)}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);

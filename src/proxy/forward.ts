@@ -19,8 +19,13 @@ const JOURNAL_BODY_LIMIT = 64 * 1024;
 
 export interface ForwardResult {
   status: number;
-  /** Flat [name, value, ...] as sent to the client. */
+  /** Flat [name, value, ...] as sent to the client, names as the upstream spelt them. */
   headers: string[];
+  /**
+   * Flat [name, value, ...] as the upstream sent them, without Connection and Transfer-Encoding: what
+   * WireMock's proxy passes on and its recordings keep (Keep-Alive included), for a recording to keep.
+   */
+  upstreamHeaders: string[];
   /** The body, when it was at most the bytes kept (else its first bytes). */
   body: Buffer;
   /** Whether `body` is the whole body. */
@@ -67,7 +72,8 @@ function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string,
 }
 
 function plainError(res: ServerResponse, status: number, text: string, done: (r: ForwardResult) => void): void {
-  done({ status, ...sendPlainText(res, status, text + '\n'), complete: false, error: text });
+  const sent = sendPlainText(res, status, text + '\n');
+  done({ status, ...sent, upstreamHeaders: [], complete: false, error: text });
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
@@ -97,12 +103,19 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         body: body.length > 0 ? body : undefined,
         dispatcher: agent,
         signal: abort.signal,
+        // Raw: the names as the upstream spelt them (a recording keeps `Content-Type`, not `content-type`).
+        responseHeaders: 'raw',
       })).then((upstream) => {
+        const raw = upstream.headers as unknown as string[];
         const headers: string[] = [];
-        for (const [name, value] of Object.entries(upstream.headers)) {
+        const upstreamHeaders: string[] = [];
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!;
+          const lower = name.toLowerCase();
+          if (lower === 'connection' || lower === 'transfer-encoding') continue;
+          upstreamHeaders.push(name, raw[i + 1]!);
           // Proxy-* headers are meant for a proxy, not for the client behind it.
-          if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith('proxy-') || value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
+          if (!HOP_BY_HOP_HEADERS.has(lower) && !lower.startsWith('proxy-')) headers.push(name, raw[i + 1]!);
         }
         const src = upstream.body;
         if (res.destroyed) {
@@ -116,7 +129,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const end = (complete: boolean) => {
           if (over) return;
           over = true;
-          done({ status: upstream.statusCode, headers, body: Buffer.concat(kept), complete: complete && size <= keepBytes });
+          done({ status: upstream.statusCode, headers, upstreamHeaders, body: Buffer.concat(kept), complete: complete && size <= keepBytes });
         };
         // Streamed with backpressure: a slow client pauses the upstream read, nothing piles up here.
         src.on('data', (chunk: Buffer) => {
@@ -143,7 +156,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         });
       }, (e: Error & { code?: string }) => {
         over = true;
-        if (abort.signal.aborted) return done({ status: 499, headers: [], body: Buffer.alloc(0), complete: false });
+        if (abort.signal.aborted) return done({ status: 499, headers: [], upstreamHeaders: [], body: Buffer.alloc(0), complete: false });
         const code = e.code ?? e.name;
         const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
         const reason = `${code}${e.message && !e.message.includes(code) ? `: ${e.message}` : ''}`;

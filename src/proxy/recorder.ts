@@ -5,7 +5,8 @@
  */
 import type { MockEngine } from '../core/engine.js';
 import { DecoyError } from '../core/errors.js';
-import { recordedName, requestKey, toStub, type RecordedExchange, type RecordOptions, type RecordedStub, type RedactedPair } from '../core/recording/to-stub.js';
+import { randomUUID } from 'node:crypto';
+import { recordedName, requestKey, scenarioNameFor, toStub, type RecordedExchange, type RecordOptions, type RecordedStub, type RedactedPair, type RequestBodyPatternSpec } from '../core/recording/to-stub.js';
 import { parseRedaction, Redactor, type RedactionReport } from '../core/recording/redaction.js';
 import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
 import { compileStub, type Stub } from '../core/stub.js';
@@ -29,6 +30,8 @@ export interface RecordingSpec {
   options: RecordOptions;
   /** WireMock's `filters`: only exchanges whose request matches are recorded. */
   filter: RequestMatcher | undefined;
+  /** WireMock's `filters.ids`: a snapshot of only these serve events (lower-case ids). */
+  ids: ReadonlySet<string> | undefined;
   persist: boolean;
   repeatsAsScenarios: boolean;
   format: 'yaml' | 'json' | undefined;
@@ -41,47 +44,87 @@ function invalid(message: string, pointer: string): DecoyError {
   return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { pointer } });
 }
 
+/** The body matchers WireMock's recording spec knows (`requestBodyPattern.matcher`), plus Decoy's `none`. */
+const BODY_MATCHERS = ['auto', 'equalTo', 'equalToJson', 'equalToXml', 'none'] as const;
+
+/**
+ * A size as WireMock reads one: a number of bytes, or a text like "10 Kb", "1.5 MB", "10k" (binary
+ * multiples). Not given means never (WireMock's Long.MAX_VALUE).
+ */
+function parseSize(v: unknown, pointer: string): number {
+  if (v === undefined || v === null) return Infinity;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.floor(v);
+  const m = typeof v === 'string' ? /^([\d.]+)\s*([kmg])?b?$/i.exec(v.trim().replace(/,/g, '.')) : null;
+  if (!m || Number.isNaN(Number(m[1]))) throw invalid(`a size must be a number of bytes or like "10 Kb" (got ${JSON.stringify(v)})`, pointer);
+  return Math.floor(Number(m[1]) * ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1));
+}
+
+function optionalFlag(o: Record<string, unknown>, key: string, pointer: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw invalid(`${key} must be true or false (got ${JSON.stringify(v)})`, `${pointer}/${key}`);
+  return v;
+}
+
 /** Reads WireMock's recording spec (plus Decoy's `redact` and `format`), validating as it goes. */
 export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec {
-  const captureHeaders = new Map<string, { caseInsensitive: boolean }>();
-  if (body.captureHeaders !== undefined) {
-    if (typeof body.captureHeaders !== 'object' || body.captureHeaders === null) throw invalid('captureHeaders must be an object of header names', '/captureHeaders');
+  const captureHeaders = new Map<string, { caseInsensitive?: boolean }>();
+  if (body.captureHeaders !== undefined && body.captureHeaders !== null) {
+    if (typeof body.captureHeaders !== 'object' || Array.isArray(body.captureHeaders)) throw invalid('captureHeaders must be an object of header names', '/captureHeaders');
     for (const [name, v] of Object.entries(body.captureHeaders as Record<string, unknown>)) {
-      captureHeaders.set(name.toLowerCase(), { caseInsensitive: typeof v === 'object' && v !== null && (v as { caseInsensitive?: unknown }).caseInsensitive === true });
+      const spec = typeof v === 'object' && v !== null ? v as Record<string, unknown> : {};
+      const caseInsensitive = optionalFlag(spec, 'caseInsensitive', `/captureHeaders/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      // The name as given: WireMock's stub matches the header under that spelling.
+      captureHeaders.set(name, caseInsensitive === undefined ? {} : { caseInsensitive });
     }
   }
-  const rbp = body.requestBodyPattern as { matcher?: unknown } | undefined;
-  const matcher = rbp?.matcher ?? 'auto';
-  if (!['auto', 'equalTo', 'equalToJson', 'none'].includes(String(matcher))) throw invalid(`requestBodyPattern.matcher must be one of "auto", "equalTo", "equalToJson", "none" (got ${JSON.stringify(matcher)})`, '/requestBodyPattern/matcher');
-  const size = (v: unknown, fallback: number): number => {
-    if (v === undefined) return fallback;
-    const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(String(v).trim());
-    if (!m) throw invalid(`a size must be like "10 Kb" (got ${JSON.stringify(v)})`, '/extractBodyCriteria');
-    return Number(m[1]) * ({ kb: 1024, mb: 1024 * 1024 }[(m[2] ?? 'b').toLowerCase()] ?? 1);
-  };
-  const extract = (body.extractBodyCriteria ?? {}) as { textSizeThreshold?: unknown; binarySizeThreshold?: unknown };
+  // WireMock's Java client sends it as `requestBodyPatternFactory` (its getter's name); WireMock reads both.
+  const rbpKey = body.requestBodyPattern !== undefined || body.requestBodyPatternFactory === undefined ? 'requestBodyPattern' : 'requestBodyPatternFactory';
+  const rbpValue = body[rbpKey];
+  if (rbpValue !== undefined && rbpValue !== null && (typeof rbpValue !== 'object' || Array.isArray(rbpValue))) throw invalid(`${rbpKey} must be an object like {"matcher": "auto"}`, `/${rbpKey}`);
+  const rbp = (rbpValue ?? {}) as Record<string, unknown>;
+  const matcher = rbp.matcher ?? 'auto';
+  if (!(BODY_MATCHERS as readonly unknown[]).includes(matcher)) throw invalid(`${rbpKey}.matcher must be one of ${BODY_MATCHERS.map((m) => `"${m}"`).join(', ')} (got ${JSON.stringify(matcher)})`, `/${rbpKey}/matcher`);
+  const requestBodyPattern: RequestBodyPatternSpec = { matcher: matcher as RequestBodyPatternSpec['matcher'] };
+  for (const flag of ['ignoreArrayOrder', 'ignoreExtraElements', 'caseInsensitive'] as const) {
+    const v = optionalFlag(rbp, flag, `/${rbpKey}`);
+    if (v !== undefined) requestBodyPattern[flag] = v;
+  }
+  // WireMock extracts no body without extractBodyCriteria, and a threshold left out means never; Decoy's
+  // defaults without it keep stub files readable (a body over 64 KiB of text or 16 KiB binary goes to __files).
+  const extract = body.extractBodyCriteria as Record<string, unknown> | undefined;
   const format = body.format as 'yaml' | 'json' | undefined;
   let filter: RequestMatcher | undefined;
-  if (body.filters !== undefined) {
-    if (typeof body.filters !== 'object' || body.filters === null || Array.isArray(body.filters)) throw invalid('filters must be a request pattern object', '/filters');
-    // WireMock's filters are a request pattern plus `ids` and `allowNonProxied`, which only make sense for its journal.
-    const { ids: _ids, allowNonProxied: _a, ...pattern } = body.filters as Record<string, unknown>;
-    const problems = validateRequestPattern(pattern, '/filters');
-    if (problems.length) throw invalid(problems.map((p) => p.message).join('; '), problems[0]!.pointer);
-    filter = compileRequestPattern(pattern as RequestPatternDefinition, '/filters');
+  let ids: ReadonlySet<string> | undefined;
+  if (body.filters !== undefined && body.filters !== null) {
+    if (typeof body.filters !== 'object' || Array.isArray(body.filters)) throw invalid('filters must be a request pattern object', '/filters');
+    // WireMock's filters: a request pattern, plus `ids` (serve event ids, for snapshots) and `allowNonProxied`.
+    const { ids: idList, allowNonProxied: _a, ...pattern } = body.filters as Record<string, unknown>;
+    if (idList !== undefined && idList !== null) {
+      if (!Array.isArray(idList) || idList.some((id) => typeof id !== 'string')) throw invalid('filters.ids must be a list of serve event ids', '/filters/ids');
+      ids = new Set((idList as string[]).map((id) => id.toLowerCase()));
+    }
+    if (Object.keys(pattern).length > 0) {
+      const problems = validateRequestPattern(pattern, '/filters');
+      if (problems.length) throw invalid(problems.map((p) => p.message).join('; '), problems[0]!.pointer);
+      filter = compileRequestPattern(pattern as RequestPatternDefinition, '/filters');
+    }
   }
   if (format !== undefined && format !== 'yaml' && format !== 'json') throw invalid(`format must be "yaml" or "json" (got ${JSON.stringify(format)})`, '/format');
+  if (body.repeatsAsScenarios !== undefined && body.repeatsAsScenarios !== null && typeof body.repeatsAsScenarios !== 'boolean') throw invalid('repeatsAsScenarios must be true or false', '/repeatsAsScenarios');
   return {
     options: {
       captureHeaders,
-      requestBodyPattern: matcher as RecordOptions['requestBodyPattern'],
+      requestBodyPattern,
       redaction: parseRedaction(body.redact, '/redact'),
-      extractTextOver: size(extract.textSizeThreshold, 64 * 1024),
-      extractBinaryOver: size(extract.binarySizeThreshold, 16 * 1024),
+      extractTextOver: extract === undefined || extract === null ? 64 * 1024 : parseSize(extract.textSizeThreshold, '/extractBodyCriteria/textSizeThreshold'),
+      extractBinaryOver: extract === undefined || extract === null ? 16 * 1024 : parseSize(extract.binarySizeThreshold, '/extractBodyCriteria/binarySizeThreshold'),
     },
     filter,
+    ids,
     persist: body.persist !== false,
-    repeatsAsScenarios: body.repeatsAsScenarios === true,
+    // WireMock 3 records repeats as a scenario unless told not to.
+    repeatsAsScenarios: body.repeatsAsScenarios !== false,
     format,
   };
 }
@@ -122,43 +165,63 @@ export class Recorder {
     return this.#make(exchanges, parseRecordingSpec(body));
   }
 
-  /** Exchanges → redacted stub definitions: identical requests once, or in order as a scenario. */
+  /**
+   * Exchanges (oldest first) → redacted stub definitions, as WireMock makes them: a request made again
+   * becomes a scenario that replays its answers in the order they came (or, without `repeatsAsScenarios`,
+   * is recorded once, with its newest answer). The stubs are added newest first, as WireMock adds them
+   * (so a stub list shows them as WireMock's does), and returned in the order of the traffic, oldest
+   * first (WireMock's answer lists them newest first).
+   */
   async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<RecordingResult> {
-    const kept = spec.filter ? exchanges.filter((e) => spec.filter!.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))) : exchanges;
+    const kept = exchanges.filter((e) => (spec.ids === undefined || (e.id !== undefined && spec.ids.has(e.id.toLowerCase())))
+      && (spec.filter === undefined || spec.filter.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))));
     // Two passes: every secret of every exchange is known before any exchange is written, so a token a
     // later answer hands out is masked in the earlier requests that carried it too.
     const redactor = new Redactor(spec.options.redaction);
     for (const e of kept) redactor.learn(e);
-    const groups = new Map<string, Array<RedactedPair & { counts: ReturnType<Redactor['redact']>['counts'] }>>();
-    for (const e of kept) {
+    type Pair = RedactedPair & { counts: ReturnType<Redactor['redact']>['counts']; key: string };
+    const pairs: Pair[] = kept.map((e) => {
       const { exchange, counts } = redactor.redact(e);
-      const key = requestKey(exchange, spec.options);
-      const list = groups.get(key) ?? [];
-      list.push({ original: e, redacted: exchange, counts });
-      groups.set(key, list);
+      return { original: e, redacted: exchange, counts, key: requestKey(exchange, spec.options) };
+    });
+    const groups = new Map<string, Pair[]>();
+    const chosen: Pair[] = [];
+    for (const p of pairs.reverse()) {
+      const group = groups.get(p.key);
+      if (group !== undefined && !spec.repeatsAsScenarios) continue;
+      if (group === undefined) groups.set(p.key, [p]);
+      else group.push(p);
+      chosen.push(p);
     }
-    const recorded: Array<RecordedStub & { name: string }> = [];
-    for (const [key, list] of groups) {
-      const base = recordedName(list[0]!.redacted, key);
-      // Successive different responses to the same request, as a scenario that replays them in order.
-      const distinct = spec.repeatsAsScenarios
-        ? list.filter((p, i) => i === 0 || !(p.redacted.status === list[i - 1]!.redacted.status && p.redacted.responseBody.equals(list[i - 1]!.redacted.responseBody)))
-        : [list[0]!];
-      distinct.forEach((p, i) => {
-        const name = distinct.length === 1 ? base : `${base}-${i + 1}`;
-        redactor.count(p.counts);
-        const r = toStub(p, spec.options, name);
-        if (distinct.length > 1) {
-          r.definition.scenarioName = base;
-          r.definition.requiredScenarioState = i === 0 ? 'Started' : `${base}-${i + 1}`;
-          if (i + 1 < distinct.length) r.definition.newScenarioState = `${base}-${i + 2}`;
-        }
-        recorded.push({ ...r, name });
-      });
+    // Scenarios are numbered in the order their newest request came, newest first; each starts at its oldest answer.
+    const steps = new Map<Pair, { step: number; scenario: Pick<StubDefinition, 'scenarioName' | 'requiredScenarioState' | 'newScenarioState'> }>();
+    let scenarioIndex = 0;
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      const scenarioName = scenarioNameFor(++scenarioIndex, group[0]!.redacted.url.split('?')[0]!);
+      [...group].reverse().forEach((p, i) => steps.set(p, {
+        step: i + 1,
+        scenario: {
+          scenarioName,
+          requiredScenarioState: i === 0 ? 'Started' : `${scenarioName}-${i + 1}`,
+          ...(i + 1 < group.length ? { newScenarioState: `${scenarioName}-${i + 2}` } : {}),
+        },
+      }));
     }
+    const recorded: Array<RecordedStub & { name: string }> = chosen.map((p) => {
+      const step = steps.get(p);
+      // File names stay Decoy's (method, path, hash: the same request rewrites the same file); the stub's name is WireMock's.
+      const name = recordedName(p.redacted, p.key) + (step ? `-${step.step}` : '');
+      redactor.count(p.counts);
+      const r = toStub(p, spec.options, name);
+      r.definition = { id: randomUUID(), ...r.definition, ...(spec.persist ? { persistent: true } : {}), ...step?.scenario };
+      return { ...r, name };
+    });
     if (spec.persist && this.folder) {
       const written = await this.folder.saveRecorded(recorded, spec.format);
-      return { stubs: written.stubs, written: written.files, redaction: redactor.report() };
+      const byId = new Map(written.stubs.map((s) => [s.id, s]));
+      const stubs = recorded.map((r) => byId.get(r.definition.id!)).filter((s) => s !== undefined);
+      return { stubs: stubs.reverse(), written: written.files, redaction: redactor.report() };
     }
     const stubs: Stub[] = [];
     for (const r of recorded) {
@@ -167,10 +230,10 @@ export class Recorder {
         delete r.definition.response!.bodyFileName;
         r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
       }
-      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence(), idSeed: `recorded#${r.name}` });
+      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() });
       this.engine.putStub(stub);
       stubs.push(stub);
     }
-    return { stubs, written: [], redaction: redactor.report() };
+    return { stubs: stubs.reverse(), written: [], redaction: redactor.report() };
   }
 }

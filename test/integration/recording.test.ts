@@ -248,13 +248,15 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.ok(Buffer.from(gz.response.base64Body ?? '', 'base64').equals(gzipped), 'the gzip body is stored byte for byte as base64Body');
       const gzHeaders = Object.fromEntries(Object.entries(gz.response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       assert.equal(gzHeaders['content-encoding'], 'gzip');
-      // Hop-by-hop headers, Date and Content-Length are not recorded (node's upstream sends all of them).
+      // WireMock's rule: Connection, Transfer-Encoding and Content-Length are not recorded, Date and
+      // Keep-Alive are (node's upstream sends all of them).
       for (const f of stubsWritten) {
         const names = headerNames(readStub(stubs.dir, f));
-        for (const h of ['date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']) {
+        for (const h of ['content-length', 'transfer-encoding', 'connection']) {
           assert.ok(!names.includes(h), `${f} records ${h}: ${names.join(', ')}`);
         }
       }
+      assert.deepEqual(headerNames(jsonStub).filter((h) => h === 'date' || h === 'keep-alive').sort(), ['date', 'keep-alive']);
       const redirect = byPath('api-redirect');
       assert.equal(redirect.response.status, 302);
       // Bodies over the thresholds live in __files/, byte for byte.
@@ -561,7 +563,7 @@ describe('recording and replay (/__admin/recordings)', function () {
   });
 
   describe('repeats and identical requests', () => {
-    it('with repeatsAsScenarios, successive different responses replay in order and then stay in the last state (1, 2, 3, 3)', async () => {
+    for (const [label, extra] of [['by default (as WireMock 3)', {}], ['with repeatsAsScenarios: true', { repeatsAsScenarios: true }]] as const) it(`${label}, a request made again becomes a scenario: its answers replay in order and then stay in the last state (1, 2, 3, 3)`, async () => {
       let n = 0;
       const upstream = await newUpstream((_req, res) => {
         n++;
@@ -570,7 +572,7 @@ describe('recording and replay (/__admin/recordings)', function () {
       });
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url, repeatsAsScenarios: true });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, ...extra });
       const live: string[] = [];
       for (let i = 0; i < 3; i++) live.push((await send(`${decoy.url}/counter`)).text);
       assert.deepEqual(live, ['1', '2', '3']);
@@ -593,11 +595,11 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.deepEqual(got, ['200 1', '200 2', '200 3', '200 3']);
     });
 
-    it('records identical requests once (one stub, one file)', async () => {
+    it('with repeatsAsScenarios: false, records identical requests once (one stub, one file)', async () => {
       const upstream = await newUpstream();
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, repeatsAsScenarios: false });
       for (let i = 0; i < 3; i++) assert.equal((await send(`${decoy.url}/same?q=1`)).status, 200);
       await send(`${decoy.url}/same?q=2`);
       assert.equal(upstream.requests.length, 4, 'every request went upstream while recording');
@@ -608,11 +610,11 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.ok(files.every((f) => /^get-same-[0-9a-f]{8}\.yaml$/.test(f)), files.join(', '));
     });
 
-    it('records the same request with different values of a captured, redacted header once (the stub matches any value)', async () => {
+    it('with repeatsAsScenarios: false, records the same request with different values of a captured, redacted header once (the stub matches any value)', async () => {
       const upstream = await newUpstream();
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url, captureHeaders: { Authorization: {} } });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, captureHeaders: { Authorization: {} }, repeatsAsScenarios: false });
       await send(`${decoy.url}/me`, { headers: { authorization: 'Bearer SECRET-TOKEN-AAA' } });
       await send(`${decoy.url}/me`, { headers: { authorization: 'Bearer SECRET-TOKEN-BBB' } });
       const stopped = await stopRecording(decoy);
@@ -622,11 +624,11 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.ok(!text.includes('SECRET-TOKEN-AAA') && !text.includes('SECRET-TOKEN-BBB'), text);
     });
 
-    it('records concurrent traffic: 20 requests in parallel, 10 distinct, give 10 files', async () => {
+    it('records concurrent traffic: 20 requests in parallel, 10 distinct, give 10 files (repeatsAsScenarios: false)', async () => {
       const upstream = await newUpstream();
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, repeatsAsScenarios: false });
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => send(`${decoy.url}/par/${i % 10}`)));
       assert.ok(results.every((r) => r.status === 200));
       const stopped = await stopRecording(decoy);
@@ -691,9 +693,10 @@ describe('recording and replay (/__admin/recordings)', function () {
       await send(`${decoy.url}/snap/b?x=1`);
       const r = await admin(decoy.url, 'POST', '/recordings/snapshot', {});
       assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.mappings.length, 2, `two distinct exchanges: ${r.text.slice(0, 500)}`);
+      assert.equal(r.json.mappings.length, 3, `/snap/a, and /snap/b twice as a scenario: ${r.text.slice(0, 500)}`);
+      assert.deepEqual(r.json.mappings.map((m: any) => [m.name, m.requiredScenarioState ?? null]), [['snap_b', 'scenario-1-snap-b-2'], ['snap_b', 'Started'], ['snap_a', null]]);
       const files = stubFiles(stubs.dir);
-      assert.equal(files.length, 2, files.join(', '));
+      assert.equal(files.length, 3, files.join(', '));
       for (const f of files) assert.match(f, FILE_NAME);
       await closeUpstream(upstream);
       await stopDecoy(decoy);
@@ -887,7 +890,7 @@ describe('recording and replay (/__admin/recordings)', function () {
       const upstream = await newUpstream();
       const stubs = folder();
       const decoy = await newDecoy(stubs.dir);
-      await startRecording(decoy, { targetBaseUrl: upstream.url, requestBodyPattern: { matcher: 'none' } });
+      await startRecording(decoy, { targetBaseUrl: upstream.url, requestBodyPattern: { matcher: 'none' }, repeatsAsScenarios: false });
       await send(`${decoy.url}/anybody`, { method: 'POST', body: 'first' });
       await send(`${decoy.url}/anybody`, { method: 'POST', body: 'second' });
       const stopped = await stopRecording(decoy);
@@ -911,12 +914,17 @@ describe('recording and replay (/__admin/recordings)', function () {
       assert.ok(!text.includes('<redacted>'), text);
     });
 
-    it('rejects a bad spec with 422 and a pointer: requestBodyPattern.matcher, extractBodyCriteria, format, redact lists', async () => {
+    it('rejects a bad spec with 422 and a pointer: requestBodyPattern (and the Java client\'s requestBodyPatternFactory), extractBodyCriteria, format, redact lists, filters.ids, captureHeaders flags', async () => {
       const upstream = await newUpstream();
       const decoy = await newDecoy(folder().dir);
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ requestBodyPattern: { matcher: 'fuzzy' } }, '/requestBodyPattern/matcher'],
-        [{ extractBodyCriteria: { textSizeThreshold: 'big' } }, '/extractBodyCriteria'],
+        [{ requestBodyPatternFactory: { matcher: 'fuzzy' } }, '/requestBodyPatternFactory/matcher'],
+        [{ requestBodyPattern: { matcher: 'equalToJson', ignoreArrayOrder: 'no' } }, '/requestBodyPattern/ignoreArrayOrder'],
+        [{ captureHeaders: { 'X-Cap': { caseInsensitive: 'yes' } } }, '/captureHeaders/X-Cap/caseInsensitive'],
+        [{ filters: { ids: 'abc' } }, '/filters/ids'],
+        [{ repeatsAsScenarios: 'yes' }, '/repeatsAsScenarios'],
+        [{ extractBodyCriteria: { textSizeThreshold: 'big' } }, '/extractBodyCriteria/textSizeThreshold'],
         [{ format: 'xml' }, '/format'],
         [{ redact: { headers: 'Authorization' } }, '/redact/headers'],
       ];
@@ -926,6 +934,38 @@ describe('recording and replay (/__admin/recordings)', function () {
         assert.ok((r.json?.errors ?? []).some((e: any) => String(e?.source?.pointer ?? '').startsWith(pointer)), `${JSON.stringify(extra)}: pointer ${pointer} expected: ${r.text}`);
       }
       assert.equal((await admin(decoy.url, 'GET', '/recordings/status')).json?.status, 'NeverStarted');
+    });
+  });
+
+  describe('extractBodyCriteria sizes (read as WireMock reads them)', () => {
+    it('takes numbers and sizes like "1.5 KB" or "2k"; a threshold left out extracts nothing of that kind', async () => {
+      const text = 'x'.repeat(3000);
+      const upstream = await newUpstream((req, res) => {
+        if (req.url === '/text') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end(text);
+        } else {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+          res.end(Buffer.alloc(3000, 1));
+        }
+      });
+      const cases: Array<[Record<string, unknown>, { text: boolean; bin: boolean }]> = [
+        [{ textSizeThreshold: 2048 }, { text: true, bin: false }],
+        [{ textSizeThreshold: '1.5 KB', binarySizeThreshold: '4k' }, { text: true, bin: false }],
+        [{ binarySizeThreshold: '2k' }, { text: false, bin: true }],
+        [{ textSizeThreshold: '3 Kb', binarySizeThreshold: '1 MB' }, { text: false, bin: false }],
+      ];
+      for (const [criteria, expected] of cases) {
+        const stubs = folder();
+        const decoy = await newDecoy(stubs.dir);
+        await startRecording(decoy, { targetBaseUrl: upstream.url, extractBodyCriteria: criteria });
+        await send(`${decoy.url}/text`);
+        await send(`${decoy.url}/bin`);
+        const stopped = await stopRecording(decoy);
+        const extracted = (name: string) => stopped.mappings.find((m) => m.name === name)?.response?.bodyFileName !== undefined;
+        assert.deepEqual({ text: extracted('text'), bin: extracted('bin') }, expected, JSON.stringify(criteria));
+        await stopDecoy(decoy);
+      }
     });
   });
 

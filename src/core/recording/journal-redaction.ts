@@ -25,8 +25,9 @@ export function createJournalRedaction(settings: Partial<RedactionSettings> = {}
     redactor.learn(exchange);
     const { exchange: masked } = redactor.redact(exchange);
     const proxiedTo = event.proxiedTo === undefined ? undefined : redactor.redactText(event.proxiedTo, 'header', () => {});
+    // The upstream's raw headers (kept for snapshots) stay out of the masked view.
     const view = event.withContents(masked.url, masked.requestHeaders, masked.requestBody,
-      response === undefined ? undefined : { ...response, headers: masked.responseHeaders, body: masked.responseBody }, proxiedTo);
+      response === undefined ? undefined : { ...response, upstreamHeaders: undefined, headers: masked.responseHeaders, body: masked.responseBody }, proxiedTo);
     views.set(event, { response, totalMs: event.totalMs, known: redactor.known, view });
     return view;
   };

@@ -7,14 +7,14 @@
 import { createHash } from 'node:crypto';
 import { JSONPath } from 'jsonpath-plus';
 import { parseFormEncoded } from '../request.js';
-import { HOP_BY_HOP_HEADERS } from '../hop-by-hop.js';
 import { escapeRegex } from '../matching/matcher-support.js';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
 import type { ExchangeContents, RedactionSettings } from './redaction.js';
 
 export { DEFAULT_REDACTED_HEADERS } from './redaction.js';
 
-export type RecordedExchange = ExchangeContents;
+/** One proxied exchange; `id` is its serve event's, when it comes from the journal (snapshot `filters.ids`). */
+export type RecordedExchange = ExchangeContents & { id?: string };
 
 /** An exchange as recorded, and the same exchange redacted: only the redacted one is written. */
 export interface RedactedPair {
@@ -22,22 +22,44 @@ export interface RedactedPair {
   redacted: RecordedExchange;
 }
 
+/** How recorded request bodies are matched: WireMock's `requestBodyPattern` of the recording spec. */
+export interface RequestBodyPatternSpec {
+  /**
+   * `auto` (WireMock's default) picks by the request's Content-Type: `equalToJson` for JSON, `equalToXml`
+   * for XML, `anything` for multipart, `binaryEqualTo` for other non-text types, `equalTo` otherwise.
+   */
+  matcher: 'auto' | 'equalTo' | 'equalToJson' | 'equalToXml' | 'none';
+  /** For `equalToJson` (and JSON under `auto`, where they default to true); recorded as given. */
+  ignoreArrayOrder?: boolean;
+  ignoreExtraElements?: boolean;
+  /** For `equalTo` (and text under `auto`, where it defaults to false); recorded as given. */
+  caseInsensitive?: boolean;
+}
+
 export interface RecordOptions {
-  /** Request headers to match on (lower-case name → case-insensitive?). */
-  captureHeaders: ReadonlyMap<string, { caseInsensitive: boolean }>;
-  /** How request bodies are matched: `equalToJson` for JSON, `equalTo` otherwise (WireMock's "auto"). */
-  requestBodyPattern: 'auto' | 'equalTo' | 'equalToJson' | 'none';
+  /** Request headers to match on, by name as given (the stub keeps that spelling), looked up in any case. */
+  captureHeaders: ReadonlyMap<string, { caseInsensitive?: boolean }>;
+  /** How request bodies are matched; a bare matcher name means its defaults. */
+  requestBodyPattern: RequestBodyPatternSpec | RequestBodyPatternSpec['matcher'];
   redaction: RedactionSettings;
   /** Bodies larger than this many bytes go to a body file (WireMock's extractBodyCriteria). */
   extractTextOver: number;
   extractBinaryOver: number;
 }
 
-/** Response headers that describe one transfer, not the resource: never recorded. */
-const NOT_RECORDED = new Set([...HOP_BY_HOP_HEADERS, 'date', 'content-length', 'matched-stub-id', 'matched-stub-name']);
+/**
+ * Response headers never recorded: the ones WireMock leaves out (they describe one transfer, and replay
+ * sets its own), and the upstream's own stub headers when it is a WireMock or a Decoy.
+ */
+const NOT_RECORDED = new Set(['connection', 'transfer-encoding', 'content-length', 'matched-stub-id', 'matched-stub-name']);
 /** What a redacted request value is matched with on replay: present, any value. */
 const ANY: ValuePatternDefinition = { matches: '.+' };
 const JSON_ANY = '${json-unit.ignore}';
+
+/** WireMock's test for a text media type (what `auto` matches with `equalTo` rather than `binaryEqualTo`). */
+function isTextMediaType(mimeType: string): boolean {
+  return /text|json|xml|html|yaml|csv|x-www-form-urlencoded/.test(mimeType);
+}
 
 function isTextType(contentType: string | undefined, encoding: string | undefined): boolean {
   if (encoding && encoding.toLowerCase() !== 'identity') return false;
@@ -46,7 +68,8 @@ function isTextType(contentType: string | undefined, encoding: string | undefine
 }
 
 function header(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
+  const lower = name.toLowerCase();
+  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === lower) return headers[i + 1];
   return undefined;
 }
 
@@ -108,7 +131,7 @@ export function requestKey(e: RecordedExchange, options: RecordOptions): string 
     const value = header(e.requestHeaders, name);
     h.update('\0').update(name).update('=').update(value ?? '');
   }
-  if (options.requestBodyPattern !== 'none') h.update('\0').update(e.requestBody);
+  if (bodySpec(options).matcher !== 'none') h.update('\0').update(e.requestBody);
   return h.digest('hex');
 }
 
@@ -142,8 +165,9 @@ export function toStub(pair: RedactedPair, options: RecordOptions, baseName: str
     const params: Record<string, ValuePatternDefinition> = {};
     for (const [name, list] of parseFormEncoded(e.url.slice(q + 1))) {
       const was = before.get(name);
+      // WireMock records every parameter as `hasExactly`, one value or several.
       if (list.some((v, i) => wasRedacted(was?.[i], v, mask))) params[name] = ANY;
-      else params[name] = list.length === 1 ? { equalTo: list[0]! } : { hasExactly: list.map((v) => ({ equalTo: v })) };
+      else params[name] = { hasExactly: list.map((v) => ({ equalTo: v })) };
     }
     request.queryParameters = params;
   }
@@ -152,33 +176,12 @@ export function toStub(pair: RedactedPair, options: RecordOptions, baseName: str
     const value = header(e.requestHeaders, name);
     if (value === undefined) continue;
     headers[name] = wasRedacted(header(o.requestHeaders, name), value, mask) ? ANY
-      : how.caseInsensitive ? { equalTo: value, caseInsensitive: true } : { equalTo: value };
+      : how.caseInsensitive !== undefined ? { equalTo: value, caseInsensitive: how.caseInsensitive } : { equalTo: value };
   }
   if (Object.keys(headers).length) request.headers = headers;
-  if (e.requestBody.length > 0 && options.requestBodyPattern !== 'none') {
-    const text = e.requestBody.toString('utf8');
-    const originalText = o.requestBody.toString('utf8');
-    const json = parseJson(text);
-    const changed = wasRedacted(originalText, text, mask);
-    const contentType = header(e.requestHeaders, 'content-type') ?? '';
-    if (json.ok && (options.requestBodyPattern === 'equalToJson' || options.requestBodyPattern === 'auto')) {
-      const before = parseJson(originalText);
-      const pattern = changed ? jsonPattern(before.ok ? before.value : undefined, json.value, mask) : json.value;
-      request.bodyPatterns = [{ equalToJson: JSON.stringify(pattern), ignoreArrayOrder: true, ignoreExtraElements: true }];
-    } else if (!changed) {
-      request.bodyPatterns = [{ equalTo: text }];
-    } else if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
-      // A form with a secret: each field matched on its own, the redacted ones by presence.
-      const before = parseFormEncoded(originalText);
-      const form: Record<string, ValuePatternDefinition> = {};
-      for (const [name, list] of parseFormEncoded(text)) {
-        const was = before.get(name);
-        form[name] = list.some((v, i) => wasRedacted(was?.[i], v, mask)) ? ANY : list.length === 1 ? { equalTo: list[0]! } : { hasExactly: list.map((v) => ({ equalTo: v })) };
-      }
-      request.formParameters = form;
-    }
-    // Any other body that held a secret is not matched on: replay answers whatever body the client sends.
-  }
+  const bodyPattern = e.requestBody.length > 0 ? requestBodyPattern(pair, bodySpec(options), mask) : undefined;
+  if (bodyPattern && 'formParameters' in bodyPattern) request.formParameters = bodyPattern.formParameters;
+  else if (bodyPattern) request.bodyPatterns = [bodyPattern.pattern];
 
   const response: ResponseDefinition = { status: e.status };
   const responseHeaders: Record<string, string | string[]> = {};
@@ -206,7 +209,72 @@ export function toStub(pair: RedactedPair, options: RecordOptions, baseName: str
     }
     if (bodyFile) response.bodyFileName = bodyFile.name;
   }
-  return { definition: { name: `${e.method} ${decodeSafely(path)}`, request, response }, ...(bodyFile ? { bodyFile } : {}) };
+  return { definition: { name: wireMockStubName(path), request, response }, ...(bodyFile ? { bodyFile } : {}) };
+}
+
+/** The body spec with WireMock's defaults filled in for `auto`. */
+function bodySpec(options: RecordOptions): RequestBodyPatternSpec {
+  const spec = typeof options.requestBodyPattern === 'string' ? { matcher: options.requestBodyPattern } : options.requestBodyPattern;
+  if (spec.matcher !== 'auto') return spec;
+  return { matcher: 'auto', ignoreArrayOrder: spec.ignoreArrayOrder ?? true, ignoreExtraElements: spec.ignoreExtraElements ?? true, caseInsensitive: spec.caseInsensitive ?? false };
+}
+
+/** `{ key: value }` for each flag that was given: WireMock records a flag only when it was set. */
+function given<K extends string>(flags: Partial<Record<K, boolean | undefined>>): Partial<Record<K, boolean>> {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Partial<Record<K, boolean>>;
+}
+
+type BodyPattern = { pattern: Record<string, unknown> } | { formParameters: Record<string, ValuePatternDefinition> };
+
+/**
+ * The request body pattern. A body redaction did not touch is matched as WireMock would record it; one
+ * that held a secret is matched so that replay still works: JSON with the masked members as "any value",
+ * a form field by field with the masked fields by presence, anything else not at all.
+ */
+function requestBodyPattern(pair: RedactedPair, spec: RequestBodyPatternSpec, mask: string): BodyPattern | undefined {
+  if (spec.matcher === 'none') return undefined;
+  const { original: o, redacted: e } = pair;
+  const text = e.requestBody.toString('utf8');
+  const originalText = o.requestBody.toString('utf8');
+  const mimeType = (header(e.requestHeaders, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  let kind: 'equalTo' | 'equalToJson' | 'equalToXml' | 'binaryEqualTo' | 'anything' = spec.matcher === 'auto' ? 'equalTo' : spec.matcher;
+  if (spec.matcher === 'auto' && mimeType !== '') {
+    if (mimeType.includes('json')) kind = 'equalToJson';
+    else if (mimeType.includes('xml')) kind = 'equalToXml';
+    else if (mimeType === 'multipart/form-data') kind = 'anything';
+    else if (!isTextMediaType(mimeType)) kind = 'binaryEqualTo';
+  }
+  const json = kind === 'equalToJson' || spec.matcher === 'auto' ? parseJson(text) : { ok: false as const };
+  const jsonFlags = given({ ignoreArrayOrder: spec.ignoreArrayOrder, ignoreExtraElements: spec.ignoreExtraElements });
+  if (!wasRedacted(originalText, text, mask)) {
+    switch (kind) {
+      case 'anything': return { pattern: { anything: 'anything' } };
+      case 'binaryEqualTo': return { pattern: { binaryEqualTo: e.requestBody.toString('base64') } };
+      case 'equalToXml': return { pattern: { equalToXml: text } };
+      case 'equalToJson': if (json.ok) return { pattern: { equalToJson: text, ...jsonFlags } }; break;
+    }
+    return { pattern: { equalTo: text, ...given({ caseInsensitive: spec.caseInsensitive }) } };
+  }
+  if (json.ok && (kind === 'equalToJson' || spec.matcher === 'auto')) {
+    const before = parseJson(originalText);
+    const pattern = JSON.stringify(jsonPattern(before.ok ? before.value : undefined, json.value, mask));
+    return { pattern: { equalToJson: pattern, ...(kind === 'equalToJson' ? jsonFlags : { ignoreArrayOrder: spec.ignoreArrayOrder ?? true, ignoreExtraElements: spec.ignoreExtraElements ?? true }) } };
+  }
+  if (mimeType === 'application/x-www-form-urlencoded') {
+    const before = parseFormEncoded(originalText);
+    const form: Record<string, ValuePatternDefinition> = {};
+    for (const [name, list] of parseFormEncoded(text)) {
+      const was = before.get(name);
+      form[name] = list.some((v, i) => wasRedacted(was?.[i], v, mask)) ? ANY : list.length === 1 ? { equalTo: list[0]! } : { hasExactly: list.map((v) => ({ equalTo: v })) };
+    }
+    return { formParameters: form };
+  }
+  return undefined;
+}
+
+/** `GET /users/7`: the method and decoded path of a (redacted) exchange, a readable stub name for imports. */
+export function describeRequest(e: RecordedExchange): string {
+  return `${e.method} ${decodeSafely(e.url.split('?')[0]!)}`;
 }
 
 function decodeSafely(path: string): string {
@@ -215,6 +283,26 @@ function decodeSafely(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * WireMock's name for a recorded stub: the decoded path with `/` as `_`, white space as `-`, accents
+ * dropped, anything but letters, digits, `_`, `-` and `.` removed, lower-cased, without leading or
+ * trailing `_`, at most 200 characters (`/Users/7/café` → `users_7_cafe`; `/` → ``). Give it the
+ * redacted path, so a secret in the path never reaches a name.
+ */
+export function wireMockStubName(path: string): string {
+  const slug = decodeSafely(path).replace(/\//g, '_').replace(/[ \t\n\v\f\r]/g, '-').normalize('NFD')
+    .replace(/[^A-Za-z0-9_.-]/g, '').toLowerCase().replace(/^_+|_+$/g, '');
+  return slug.slice(0, 200);
+}
+
+/**
+ * WireMock's scenario name for the repeats of one request: `scenario-<n>-<path segments joined by ->`
+ * (`scenario-1-rec-a`); `n` counts the repeated requests, newest first.
+ */
+export function scenarioNameFor(index: number, path: string): string {
+  return `scenario-${index}-${decodeSafely(path).split('/').filter((s) => s !== '').join('-')}`;
 }
 
 /** `get-users-1-3f2a9c1b`: method, path and a short hash, for stable, readable file names. Give it the redacted exchange. */

@@ -13,6 +13,8 @@ export interface JournalResponse {
   statusMessage?: string;
   /** Flat [name, value, ...] as sent. */
   headers: readonly string[];
+  /** A proxied response's headers as the upstream sent them (hop-by-hop ones included): what a snapshot records. */
+  upstreamHeaders?: readonly string[];
   body: Buffer;
 }
 

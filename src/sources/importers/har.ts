@@ -14,7 +14,7 @@
  * the same two passes over every entry, the same report.
  */
 import { DecoyError } from '../../core/errors.js';
-import { requestKey, toStub, type RecordOptions, type RecordedExchange } from '../../core/recording/to-stub.js';
+import { describeRequest, requestKey, toStub, type RecordOptions, type RecordedExchange } from '../../core/recording/to-stub.js';
 import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../../core/recording/redaction.js';
 import { readJsonFile } from './read-json.js';
 import type { ImportResult } from './import-result.js';
@@ -35,8 +35,8 @@ interface HarEntry {
 
 const STATIC_RESOURCE_TYPES = new Set(['document', 'script', 'stylesheet', 'image', 'font', 'media', 'manifest', 'ping', 'texttrack', 'websocket', 'csp_violation_report', 'prefetch']);
 const STATIC_MIME = /^(text\/(html|css|javascript)|application\/(javascript|x-javascript|ecmascript|wasm)|image\/|font\/|audio\/|video\/|application\/(font|x-font)-)/i;
-/** Per-transfer headers: HAR bodies are stored decoded, so the encoding and length no longer apply. */
-const TRANSFER_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding']);
+/** Per-transfer headers: HAR bodies are stored decoded, so the encoding and length no longer apply; Date is the browsing session's. */
+const TRANSFER_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'date']);
 
 function flat(headers: HarHeader[] | undefined, drop?: Set<string>): string[] {
   const out: string[] = [];
@@ -130,7 +130,7 @@ export async function importHar(files: string[], options: HarImportOptions = {})
     seen.add(key);
     redactor.count(counts);
     const { definition } = toStub({ original: exchange, redacted }, recordOptions, `har-${stubs.length + 1}`);
-    stubs.push({ ...definition, metadata: { importedFrom: 'har', host } });
+    stubs.push({ ...definition, name: describeRequest(redacted), metadata: { importedFrom: 'har', host } });
   }
   for (const [reason, count] of skipped) warnings.push(`skipped ${count} entr${count === 1 ? 'y' : 'ies'}: ${reason}`);
   if (hosts.size > 1) warnings.push(`the entries come from ${hosts.size} hosts (${[...hosts].join(', ')}); their stubs match on path only, so one Decoy serves them all`);

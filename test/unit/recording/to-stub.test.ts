@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { requestKey, toStub, type RecordOptions, type RecordedExchange } from '../../../src/core/recording/to-stub.js';
+import { requestKey, scenarioNameFor, toStub, wireMockStubName, type RecordOptions, type RecordedExchange, type RequestBodyPatternSpec } from '../../../src/core/recording/to-stub.js';
 import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../../../src/core/recording/redaction.js';
 
 const options = (over: Partial<RedactionSettings> = {}): RecordOptions => ({
-  captureHeaders: new Map([['authorization', { caseInsensitive: false }], ['x-client', { caseInsensitive: false }]]),
+  captureHeaders: new Map([['authorization', {}], ['x-client', {}]]),
   requestBodyPattern: 'auto',
   redaction: { ...DEFAULT_REDACTION, queryParameters: ['token'], jsonPaths: ['$.email'], ...over },
   extractTextOver: 64 * 1024,
@@ -14,7 +14,7 @@ const options = (over: Partial<RedactionSettings> = {}): RecordOptions => ({
 const exchange = (over: Partial<RecordedExchange> = {}): RecordedExchange => ({
   method: 'POST',
   url: '/users?token=SECRET-Q1&page=2',
-  requestHeaders: ['Authorization', 'Bearer SECRET-H1', 'X-Client', 'web', 'Cookie', 'sid=SECRET-C1'],
+  requestHeaders: ['Authorization', 'Bearer SECRET-H1', 'X-Client', 'web', 'Cookie', 'sid=SECRET-C1', 'Content-Type', 'application/json'],
   requestBody: Buffer.from('{"email":"secret@example.com","name":"Ada"}'),
   status: 201,
   responseHeaders: ['Content-Type', 'application/json', 'Set-Cookie', 'sid=SECRET-C1', 'Date', 'x', 'Content-Length', '99'],
@@ -35,11 +35,11 @@ describe('recording: exchanges to stubs', () => {
     const { definition } = record(exchange());
     const text = JSON.stringify(definition);
     for (const secret of ['SECRET-H1', 'SECRET-Q1', 'SECRET-C1', 'secret@example.com']) assert.ok(!text.includes(secret), `${secret} in ${text}`);
-    assert.deepEqual(definition.request!.queryParameters, { token: { matches: '.+' }, page: { equalTo: '2' } });
+    assert.deepEqual(definition.request!.queryParameters, { token: { matches: '.+' }, page: { hasExactly: [{ equalTo: '2' }] } });
     assert.deepEqual(definition.request!.headers, { authorization: { matches: '.+' }, 'x-client': { equalTo: 'web' } });
     assert.equal(definition.request!.urlPath, '/users');
-    assert.deepEqual(Object.keys(definition.response!.headers!), ['Content-Type', 'Set-Cookie']);
-    assert.equal(definition.name, 'POST /users');
+    assert.deepEqual(Object.keys(definition.response!.headers!), ['Content-Type', 'Set-Cookie', 'Date']);
+    assert.equal(definition.name, 'users');
     // The redacted JSON member matches any value on replay; the others keep theirs.
     assert.deepEqual(JSON.parse((definition.request!.bodyPatterns![0] as { equalToJson: string }).equalToJson), { email: '${json-unit.ignore}', name: 'Ada' });
   });
@@ -58,7 +58,7 @@ describe('recording: exchanges to stubs', () => {
   it('regression: a malformed percent-escape in a recorded URL does not throw (it is kept as written)', () => {
     const e = exchange({ url: '/users?token=%zz&%zz=1&q=%E0%A4%A' });
     const { definition } = record(e);
-    assert.deepEqual(definition.request!.queryParameters, { token: { matches: '.+' }, '%zz': { equalTo: '1' }, q: { equalTo: '%E0%A4%A' } });
+    assert.deepEqual(definition.request!.queryParameters, { token: { matches: '.+' }, '%zz': { hasExactly: [{ equalTo: '1' }] }, q: { hasExactly: [{ equalTo: '%E0%A4%A' }] } });
   });
 
   it('sends large and binary bodies to body files', () => {
@@ -90,5 +90,57 @@ describe('recording: exchanges to stubs', () => {
     const { definition } = record(e);
     assert.deepEqual(definition.request!.formParameters, { username: { equalTo: 'ada' }, password: { matches: '.+' } });
     assert.equal(definition.request!.bodyPatterns, undefined);
+  });
+
+  it('names a stub as WireMock does: the decoded path, / as _, accents and other characters dropped, lower case, at most 200 characters', () => {
+    const cases: Array<[string, string]> = [
+      ['/rec/a', 'rec_a'],
+      ['/', ''],
+      ['/caf%C3%A9/Some%20Path/x.y-z', 'cafe_some-path_x.y-z'],
+      ['/Users/7/', 'users_7'],
+      ['/a/%zz', 'a_zz'],
+      ['/' + 'x'.repeat(300), 'x'.repeat(200)],
+    ];
+    for (const [path, name] of cases) assert.equal(wireMockStubName(path), name, path);
+    assert.equal(record(exchange({ url: '/Orders/42?x=1' })).definition.name, 'orders_42');
+  });
+
+  it('names a scenario as WireMock does: scenario-<n>-<path segments joined by ->', () => {
+    assert.equal(scenarioNameFor(1, '/rec/a'), 'scenario-1-rec-a');
+    assert.equal(scenarioNameFor(2, '/'), 'scenario-2-');
+  });
+
+  it('keeps the spelling of a captured header name as given, and records caseInsensitive only when it was given', () => {
+    const o: RecordOptions = { ...options(), captureHeaders: new Map([['X-Cap', {}], ['x-two', { caseInsensitive: true }], ['X-Three', { caseInsensitive: false }]]) };
+    const { definition } = record(exchange({ requestHeaders: ['x-cap', 'c', 'X-TWO', 'Q', 'x-three', 't'] }), o);
+    assert.deepEqual(definition.request!.headers, { 'X-Cap': { equalTo: 'c' }, 'x-two': { equalTo: 'Q', caseInsensitive: true }, 'X-Three': { equalTo: 't', caseInsensitive: false } });
+  });
+
+  it('picks the body matcher as WireMock does: auto by Content-Type, the named matchers with their flags as given', () => {
+    const body = (contentType: string | undefined, text: string, spec: RequestBodyPatternSpec | RequestBodyPatternSpec['matcher'] = 'auto') => record(exchange({
+      url: '/b', requestHeaders: contentType === undefined ? [] : ['Content-Type', contentType], requestBody: Buffer.from(text),
+    }), { ...options(), requestBodyPattern: spec }).definition.request!.bodyPatterns;
+    assert.deepEqual(body('application/json', '{"a":[1,2]}'), [{ equalToJson: '{"a":[1,2]}', ignoreArrayOrder: true, ignoreExtraElements: true }]);
+    assert.deepEqual(body('application/json', '{"a":1}', { matcher: 'auto', ignoreArrayOrder: true, ignoreExtraElements: false, caseInsensitive: true }), [{ equalToJson: '{"a":1}', ignoreArrayOrder: true, ignoreExtraElements: false }]);
+    assert.deepEqual(body('application/xml', '<a/>'), [{ equalToXml: '<a/>' }]);
+    assert.deepEqual(body('text/plain', 'Txt'), [{ equalTo: 'Txt', caseInsensitive: false }]);
+    assert.deepEqual(body('text/plain', 'Txt', { matcher: 'auto', caseInsensitive: true }), [{ equalTo: 'Txt', caseInsensitive: true }]);
+    assert.deepEqual(body(undefined, '{"a":1}'), [{ equalTo: '{"a":1}', caseInsensitive: false }]);
+    assert.deepEqual(body('application/octet-stream', 'abc'), [{ binaryEqualTo: 'YWJj' }]);
+    assert.deepEqual(body('multipart/form-data', 'abc'), [{ anything: 'anything' }]);
+    assert.deepEqual(body('application/json', '{"a":1}', { matcher: 'equalToJson', ignoreArrayOrder: false, ignoreExtraElements: true }), [{ equalToJson: '{"a":1}', ignoreArrayOrder: false, ignoreExtraElements: true }]);
+    assert.deepEqual(body('application/json', '{"a":1}', 'equalToJson'), [{ equalToJson: '{"a":1}' }]);
+    assert.deepEqual(body('application/xml', '<a/>', 'equalToXml'), [{ equalToXml: '<a/>' }]);
+    assert.deepEqual(body('text/plain', 'Text', { matcher: 'equalTo', caseInsensitive: true }), [{ equalTo: 'Text', caseInsensitive: true }]);
+    assert.deepEqual(body('text/plain', 'Text', 'equalTo'), [{ equalTo: 'Text' }]);
+    assert.equal(body('text/plain', 'Text', 'none'), undefined);
+  });
+
+  it('records the response headers WireMock records, in the upstream\'s spelling: Keep-Alive and Date kept; Connection, Transfer-Encoding, Content-Length not', () => {
+    const { definition } = record(exchange({
+      url: '/h', requestHeaders: [], requestBody: Buffer.alloc(0), responseBody: Buffer.from('ok'),
+      responseHeaders: ['Content-Type', 'text/plain', 'X-Rec', 'a', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Content-Length', '2', 'Date', 'Mon, 01 Jan 2024 00:00:00 GMT'],
+    }));
+    assert.deepEqual(definition.response!.headers, { 'Content-Type': 'text/plain', 'X-Rec': 'a', 'Keep-Alive': 'timeout=5', Date: 'Mon, 01 Jan 2024 00:00:00 GMT' });
   });
 });
