@@ -17,6 +17,11 @@
  * - `matchResult.distance` of near misses: WireMock's own weighting of the differences (a float from its internal
  *   weights); which stubs or requests are near misses, and in what order, is compared;
  * - `timeOffsetNanos` of serve events' `subEvents`: when, after the request arrived, each server noted the sub-event.
+ * Two deliberate differences, which the README lists ("Where Decoy differs from WireMock, on purpose"), are taken out:
+ * - the text of the not-matched report (in a 404's body and in a REQUEST_NOT_MATCHED sub-event) is compared by its
+ *   title (or, with no stubs, WireMock's one sentence) only: Decoy's table says each matcher in words, names the
+ *   stub's file and suggests a stub;
+ * - serve events' `decoy.*` sub-events (faults, status messages, proxying) exist only on Decoy.
  * Nothing else: status codes, headers, bodies, exception classes and messages are compared as they are. (The Java
  * program leaves out of the stub traffic it reports only the headers that frame a message on its connection, and
  * reports Content-Type by meaning; it says why.)
@@ -84,13 +89,19 @@ const ISO_WITH_FRACTION = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+(Z|[+-]\d{2}:
 const EPOCH_MS = /\b1\d{12}\b/g;
 const CLOCK_KEYS = new Set(['loggedDate', 'loggedDateString', 'timeOffsetNanos']);
 
+/** The title every not-matched report starts with (WireMock's and Decoy's alike); what follows is compared by it only. */
+const NOT_MATCHED_TITLE = /^(\s*Request was not matched\s*\n\s*=+\s*\n|No response could be served as there are no stub mappings in this WireMock instance\.)[\s\S]*$/;
+
 function normalize(doc: unknown, port: number): unknown {
   const str = (s: string): string =>
-    s.split(`127.0.0.1:${port}`).join('<server>').split(`localhost:${port}`).join('<server>')
+    s.replace(NOT_MATCHED_TITLE, '$1<the report>').split(`127.0.0.1:${port}`).join('<server>').split(`localhost:${port}`).join('<server>')
       .replace(GENERATED_UUID, '<uuid>').replace(ISO_WITH_FRACTION, '<timestamp>').replace(EPOCH_MS, '<epoch-ms>');
   const walk = (v: unknown, parentKey: string | undefined): unknown => {
     if (typeof v === 'string') return str(v);
-    if (Array.isArray(v)) return v.map((item) => walk(item, parentKey));
+    if (Array.isArray(v)) {
+      const items = parentKey === 'subEvents' ? v.filter((e) => !String((e as { type?: unknown })?.type ?? '').startsWith('decoy.')) : v;
+      return items.map((item) => walk(item, parentKey));
+    }
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(v).sort()) {

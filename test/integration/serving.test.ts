@@ -120,13 +120,14 @@ describe('serving', () => {
       assertGolden('near-miss-post.txt', res.text);
     });
 
-    it('with no stubs at all, says so', async () => {
+    it('with no stubs at all, starts with WireMock\'s own sentence, then says so in its words', async () => {
       await decoy.stop();
       folder.cleanup();
       folder = tempStubs();
       ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
       const res = await get(`${decoy.url}/x`);
       assert.equal(res.status, 404);
+      assert.ok(res.text.startsWith('No response could be served as there are no stub mappings in this WireMock instance.\n'), res.text);
       assert.match(res.text, /No stubs are loaded, so nothing could match GET \/x\./);
     });
   });

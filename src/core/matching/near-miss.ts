@@ -68,10 +68,14 @@ export function suggestStub(req: DecoyRequest): string {
   return lines.join('\n');
 }
 
+/** WireMock's whole answer to a request when it has no stubs (its clients and users know it word for word). */
+export const NO_STUBS_SENTENCE = 'No response could be served as there are no stub mappings in this WireMock instance.';
+
 /** The plain-text body of the 404 sent for an unmatched request. */
 export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): string {
-  const out: string[] = ['', `${' '.repeat(47)}Request was not matched`, `${' '.repeat(47)}=======================`, ''];
   const closest = misses[0];
+  // With no stubs at all, WireMock sends one sentence and no table; Decoy starts with the same sentence.
+  const out: string[] = closest ? ['', `${' '.repeat(47)}Request was not matched`, `${' '.repeat(47)}=======================`, ''] : [NO_STUBS_SENTENCE, ''];
   if (!closest) {
     out.push(`No stubs are loaded, so nothing could match ${req.method} ${req.url}.`);
   } else {
