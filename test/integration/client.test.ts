@@ -299,7 +299,8 @@ describe('DecoyClient', () => {
     });
 
     it('an invalid pattern is a DecoyClientError with a pointer', async () => {
-      const e = await clientError(client.verify({ method: 'GET', url: 5 as unknown as string }));
+      // An object where a string belongs (a number would be read as text, as WireMock's reader does).
+      const e = await clientError(client.verify({ method: 'GET', url: { path: '/x' } as unknown as string }));
       assert.equal(e.status, 422);
       assert.equal(e.title, 'Invalid request pattern');
       assert.deepEqual(e.details.map((d) => d.pointer), ['/url']);
