@@ -111,6 +111,17 @@ describe('the packed npm package, installed into an empty project', function () 
     }
   });
 
+  it('decoy init writes the example stubs from the installed package (the templates are shipped), and decoy serves them', async () => {
+    await run(path.join(project, 'node_modules', '.bin', 'decoy'), ['init', 'my-stubs'], { cwd: project });
+    assert.equal(readdirSync(path.join(project, 'my-stubs')).filter((f) => f.endsWith('.yaml')).length, 5);
+    const { child, url } = await startInstalledCli(project, ['--stubs', 'my-stubs']);
+    try {
+      assert.equal((await fetch(`${url}/payments`, { method: 'POST' })).status, 503);
+    } finally {
+      await stop(child);
+    }
+  });
+
   it('import { createDecoy } from "decoy-mock" starts a Decoy that the typed client from "decoy-mock/client" drives', async () => {
     writeFileSync(path.join(project, 'use.mjs'), `
 import { createDecoy } from 'decoy-mock';
