@@ -1,5 +1,5 @@
 /**
- * `decoy/client`: the typed admin client that tests import.
+ * `decoy-mock/client`: the typed admin client that tests import.
  *
  * ```ts
  * import { DecoyClient } from 'decoy-mock/client';

@@ -4,6 +4,7 @@
  * docs/errors.md, and no entry there is stale.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,5 +97,36 @@ describe('the docs site', () => {
     assert.ok(used.size >= 15, `found ${used.size} codes in src/`);
     assert.deepEqual([...used].filter((c) => !documented.has(c)).sort(), [], 'codes without an entry in docs/errors.md');
     assert.deepEqual([...documented].filter((c) => !used.has(c)).sort(), [], 'entries in docs/errors.md that no code in src/ uses');
+  });
+
+  it('every decoy command line in a shell example names a real command and real flags', () => {
+    const bin = path.join(root, 'dist', 'cli', 'main.js');
+    const help = new Map<string, Set<string>>();
+    const flagsOf = (command: string): Set<string> => {
+      if (!help.has(command)) {
+        const out = spawnSync(process.execPath, [bin, ...(command ? [command] : []), '--help'], { encoding: 'utf8' });
+        assert.equal(out.status, 0, `decoy ${command} --help: ${out.stderr}`);
+        help.set(command, new Set([...out.stdout.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0])));
+      }
+      return help.get(command)!;
+    };
+    let checked = 0;
+    for (const page of pages) {
+      const text = readFileSync(path.join(root, page), 'utf8');
+      for (const block of text.matchAll(/^```(?:sh)?\n([\s\S]*?)^```/gm)) {
+        for (const line of block[1]!.split('\n')) {
+          const m = /(?:^|&&\s*|\s)(?:npx )?(?:decoy-mock|decoy)((?: [^#|&;]*)?)/.exec(line.replace(/^\s*\$ /, ''));
+          if (!m || /^\s*(#|\/\/)/.test(line) || /docker|image:|\.yaml|decoy\./.test(line.split('#')[0]!)) continue;
+          const args = m[1]!.trim().split(/\s+/).filter(Boolean);
+          const sub = ['init', 'record', 'import'].includes(args[0] ?? '') ? args[0]! : '';
+          const known = flagsOf(sub);
+          for (const flag of args.filter((a) => a.startsWith('--')).map((a) => a.replace(/=.*$/, ''))) {
+            assert.ok(known.has(flag), `${page}: \`${line.trim()}\`: decoy ${sub} has no ${flag}`);
+          }
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 10, `checked ${checked} command lines`);
   });
 });
