@@ -1,12 +1,12 @@
 /**
  * `decoy init [DIR]`: the example folder it writes loads without a problem and every example answers as
- * its comments say; it never overwrites a file.
+ * its comments say; it never overwrites a file. The README's one-minute tour, which starts from it, is run too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliUrl, killCliRuns, runCli } from '../support/cli.js';
+import { cliUrl, killCliRuns, ROOT, runCli } from '../support/cli.js';
 import { get } from '../support/decoy.js';
 
 const EXAMPLES = ['01-matching.yaml', '02-template.yaml', '03-fault.yaml', '04-sequence.yaml', '05-schema.yaml'];
@@ -117,5 +117,37 @@ describe('decoy init', function () {
     const p = runCli(['init', 'stubs'], { cwd });
     assert.equal(await p.exited, 1);
     assert.match(p.output(), /DECOY_ERR_STUBS_DIR stubs is a file, not a folder/);
+  });
+
+  it('the README\'s one-minute tour, run as written: init, serve, and each curl answers as its comment says', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const tour = readme.slice(readme.indexOf('## A one-minute tour'), readme.indexOf('## Read next'));
+    const [setup, curls] = [...tour.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.split('\n').filter(Boolean));
+    const commands = setup!.map((l) => l.split('#')[0]!.trim().split(/\s+/));
+    assert.deepEqual(commands.map((c) => c.slice(0, 2)), [['npx', 'decoy-mock'], ['npx', 'decoy-mock']]);
+    assert.equal(await runCli(commands[0]!.slice(2), { cwd }).exited, 0);
+    const s = runCli([...commands[1]!.slice(2), '--port', '0', '--host', '127.0.0.1'], { cwd });
+    const url = await cliUrl(s);
+    assert.ok(curls!.length >= 4);
+    for (const line of curls!) {
+      const [command, comment] = line.split(/\s+#\s+/) as [string, string];
+      const headers: Record<string, string> = {};
+      for (const h of command.matchAll(/-H "([^:]+): ([^"]+)"/g)) headers[h[1]!] = h[2]!;
+      const method = /-X (\w+)/.exec(command)?.[1] ?? 'GET';
+      const target = /localhost:8080(\S*)/.exec(command)![1]!;
+      const res = await get(`${url}${target}`, { method, headers });
+      const expectedStatus = /\b([1-5]\d\d)\b/.exec(comment.split('then')[0]!)?.[1];
+      if (comment.startsWith('{')) {
+        const expected = comment.replace(/,\.\.\.\}$/, '}');
+        const body = JSON.parse(res.text) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(JSON.parse(expected) as Record<string, unknown>)) assert.deepEqual(body[k], v, `${line}: ${res.text}`);
+        assert.equal(res.status, 200, line);
+      } else {
+        assert.ok(expectedStatus, `${line}: the comment names the status`);
+        assert.equal(res.status, Number(expectedStatus), `${line}: ${res.text.slice(0, 200)}`);
+      }
+      if (/closest stub/.test(comment)) assert.match(res.text, /closest|Closest/, line);
+      if (/"warming up"/.test(comment)) assert.equal(res.text, 'warming up');
+    }
   });
 });
