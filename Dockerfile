@@ -1,7 +1,8 @@
 # Decoy as a CI sidecar: stubs mounted at /stubs, HTTP on 8080 (and HTTPS on 8443 with DECOY_HTTPS_PORT=8443).
 # Every CLI flag is also an environment variable (--some-flag is DECOY_SOME_FLAG), so
-#   docker run -p 8080:8080 -v "$PWD/stubs:/stubs" -e DECOY_VERBOSE=true decoy
+#   docker run -p 8080:8080 -v "$PWD/stubs:/stubs" -e DECOY_VERBOSE=true ghcr.io/decoy-mock/decoy:0.1.0
 # needs no command line. The commands below are run outside Docker by test/ci/dockerfile.ci.ts (in .ci/run).
+# The image's one name, as the docs use it; until it is published, build it from this folder: docker build -t ghcr.io/decoy-mock/decoy:0.1.0 .
 
 # Build: the full install (TypeScript), the build, then the dev dependencies dropped.
 FROM node:24-slim AS build

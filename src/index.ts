@@ -2,7 +2,7 @@
  * Decoy's programmatic API: `createDecoy(options)` → `start()` / `url` / `stop()`.
  *
  * ```ts
- * import { createDecoy } from 'decoy';
+ * import { createDecoy } from 'decoy-mock';
  * const decoy = createDecoy({ stubsDir: 'test/stubs', port: 0 });
  * await decoy.start();
  * await fetch(`${decoy.url}/users/1`);

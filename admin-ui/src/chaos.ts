@@ -10,6 +10,47 @@ import type { LiveEntry } from './log';
 
 type Rule = Record<string, any> & { id: string; description: string; remainingHits?: number; expiresAt?: string };
 
+/** The URL keys of a request pattern, WireMock's and Decoy's `path` (a template), in the order they are looked for. */
+const URL_KEYS = ['url', 'urlPath', 'urlPathTemplate', 'path', 'urlPattern', 'urlPathPattern'];
+
+/** One matcher value in a few characters: `= v` for equalTo (and a plain string), otherwise the operator's name and its value. */
+function describeMatcher(m: unknown): string {
+  if (typeof m !== 'object' || m === null) return `= ${String(m)}`;
+  const entries = Object.entries(m as Record<string, unknown>).filter(([k]) => k !== 'caseInsensitive');
+  if (entries.length === 0) return 'any';
+  return entries.map(([op, v]) => (op === 'equalTo' ? `= ${typeof v === 'string' ? v : JSON.stringify(v)}` : `${op} ${typeof v === 'string' ? v : JSON.stringify(v)}`)).join(', ');
+}
+
+function describeNamed(label: string, named: unknown): string[] {
+  if (typeof named !== 'object' || named === null) return [`${label} ${String(named)}`];
+  return Object.entries(named as Record<string, unknown>).map(([name, m]) => `${label} ${name} ${describeMatcher(m)}`);
+}
+
+/**
+ * What a chaos rule's request pattern matches, in one line: the method, the URL (whichever key holds it,
+ * a path template too) and every other matcher, so that a rule made from a stub never reads as "every GET".
+ */
+export function describeRequestPattern(request: Record<string, any> | undefined): string {
+  if (!request || Object.keys(request).length === 0) return 'every request';
+  const urlKey = URL_KEYS.find((k) => request[k] !== undefined);
+  const method = request.method && request.method !== 'ANY' ? (Array.isArray(request.method) ? request.method.join('|') : String(request.method)) : '';
+  const parts = [`${method ? `${method} ` : ''}${urlKey ? String(request[urlKey]) : 'any path'}`];
+  for (const [key, value] of Object.entries(request)) {
+    if (key === 'method' || URL_KEYS.includes(key)) continue;
+    if (key === 'queryParameters' || key === 'query') parts.push(...describeNamed('query', value));
+    else if (key === 'headers') parts.push(...describeNamed('header', value));
+    else if (key === 'cookies') parts.push(...describeNamed('cookie', value));
+    else if (key === 'pathParameters') parts.push(...describeNamed('path param', value));
+    else if (key === 'formParameters') parts.push(...describeNamed('form', value));
+    else if (key === 'bodyPatterns' && Array.isArray(value)) parts.push(...value.map((b) => `body ${describeMatcher(b)}`));
+    else parts.push(`${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  return parts.join(' · ');
+}
+
+/** The recording status as WireMock's API names it, in words. */
+export const RECORDING_STATUS_WORDS: Record<string, string> = { NeverStarted: 'Not started', Recording: 'Recording', Stopped: 'Stopped' };
+
 function left(rule: Rule, now: number): string {
   const parts: string[] = [];
   if (rule.expiresAt) parts.push(`${Math.max(0, Math.ceil((Date.parse(rule.expiresAt) - now) / 1000))} s left`);
@@ -93,7 +134,7 @@ export function ChaosView(props: { version: number; active: boolean }) {
     <table class="rules" data-testid="chaos-rules">
       <thead><tr><th>matches</th><th>does</th><th>probability</th><th>left</th><th></th></tr></thead>
       <tbody>${rules.map((r) => html`<tr data-testid="chaos-rule" key=${r.id}>
-        <td class="mono">${r.request ? [r.request.method, r.request.urlPathPattern ?? r.request.urlPath ?? r.request.url ?? r.request.urlPattern].filter(Boolean).join(' ') || JSON.stringify(r.request) : 'every request'}</td>
+        <td class="mono" data-testid="chaos-rule-matches">${describeRequestPattern(r.request)}</td>
         <td>${r.description}</td><td class="num">${r.probability ?? 1}</td><td>${left(r, now)}</td>
         <td><button class="danger" onClick=${() => run(api('DELETE', `/decoy/chaos/${r.id}`))}>Remove</button></td></tr>`)}</tbody>
     </table>
@@ -157,7 +198,7 @@ export function RecordingView(props: { entries: LiveEntry[]; version: number }) 
       <button class="primary" disabled=${status === 'Recording' || !target.trim()} onClick=${start} data-testid="record-start">Start recording</button>
       <label class="muted"><input type="checkbox" checked=${maskPii} disabled=${status === 'Recording'} data-testid="record-mask-pii" onChange=${(e: Event) => setMaskPii((e.target as HTMLInputElement).checked)} /> Mask personal data</label>
       <button class="danger" disabled=${status !== 'Recording'} onClick=${stop} data-testid="record-stop">Stop</button>
-      <span data-testid="record-status" class=${`badge ${status === 'Recording' ? 's-5xx' : ''}`}>${status}</span>
+      <span data-testid="record-status" data-status=${status} class=${`badge ${status === 'Recording' ? 's-5xx' : ''}`}>${RECORDING_STATUS_WORDS[status] ?? status}</span>
     </div>
     ${error ? html`<div class="error">${error}</div>` : null}
     ${since !== undefined ? html`<h3>Captured (${captured.length})</h3>

@@ -135,6 +135,7 @@ export function buildProgram(): Command {
     .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
+      + '\nTo start a stubs folder with commented examples: decoy init [DIR]'
       + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)'
       + '\nTo write stub files from an OpenAPI document, a HAR file or a Pact contract: decoy import openapi|har|pact FILE --out DIR (see decoy import --help)');
   return program;
@@ -298,7 +299,29 @@ function exitOnSignals(logger: Logger, stop: (why: string) => Promise<void>): (w
   return shutdown;
 }
 
+/** `decoy init [DIR]`: example stub files to start from. */
+export function buildInitProgram(): Command {
+  return new Command('decoy init')
+    .description('Write a stubs folder to start from: one commented example of each main feature (a matched stub, a template, a fault, a sequence, a generated body). Never overwrites a file.')
+    .argument('[dir]', 'the folder to write (created if missing)', './stubs')
+    .showHelpAfterError('(run decoy init --help for the options)');
+}
+
+async function runInit(argv: string[]): Promise<void> {
+  const program = buildInitProgram();
+  program.parse(argv, { from: 'user' });
+  const [dir] = program.processedArgs as [string];
+  const { initStubs, nextSteps } = await import('./init.js');
+  try {
+    process.stdout.write(`${nextSteps(initStubs(dir))}\n`);
+  } catch (e) {
+    process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'init') return runInit(process.argv.slice(3));
   if (process.argv[2] === 'record') return record(process.argv.slice(3));
   if (process.argv[2] === 'import') return runImport(process.argv.slice(3));
   const program = buildProgram();

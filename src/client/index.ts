@@ -1,8 +1,8 @@
 /**
- * `decoy/client`: the typed admin client that tests import.
+ * `decoy-mock/client`: the typed admin client that tests import.
  *
  * ```ts
- * import { DecoyClient } from 'decoy/client';
+ * import { DecoyClient } from 'decoy-mock/client';
  * const decoy = new DecoyClient('http://localhost:8080');
  * await decoy.createStub({ request: { method: 'GET', url: '/ping' }, response: { body: 'pong' } });
  * await decoy.verify({ method: 'GET', url: '/ping' });

@@ -87,12 +87,12 @@ describe('Prometheus metrics at /__admin/metrics', () => {
     assert.equal(value(m, 'decoy_journal_entries', d), 12);
     assert.equal(value(m, 'decoy_stubs', d), 5);
     assert.equal(value(m, 'decoy_stub_reload_errors_total', d), 0);
-    // The README's table names what is served.
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    // The metrics reference's table names what is served.
+    const readme = readFileSync(new URL('../../docs/reference/metrics.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Metrics and logs'), readme.indexOf('**Logs**'));
     const documented = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((r) => [...r[1]!.matchAll(/`(decoy_[a-z_]+)`/g)].map((x) => x[1]!));
     assert.ok(documented.length >= 7, `found ${documented.join(', ')}`);
-    for (const name of documented) assert.ok(m.has(name), `the README's ${name} is served`);
+    for (const name of documented) assert.ok(m.has(name), `the documented ${name} is served`);
     // The process's own metrics, prefixed too.
     assert.equal(m.get('decoy_process_cpu_seconds_total')?.type, 'counter');
     assert.ok(value(m, 'decoy_process_resident_memory_bytes') > 0);

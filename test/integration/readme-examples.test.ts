@@ -1,22 +1,39 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decoy } from '../../src/index.js';
+import { STUB_SCHEMA } from '../../src/core/stub-schema.js';
+import { cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { get, startDecoy, tempStubs } from '../support/decoy.js';
 
-const readme = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
-/** Every ```yaml and ```json block in the README that looks like a stub file. */
-const blocks = [...readme.matchAll(/```(yaml|json)\n([\s\S]*?)```/g)]
-  .map((m) => ({ ext: m[1]!, text: m[2]! }))
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** README.md and every page under docs/ but the recipes (their own test runs them, with their own stubs). */
+function docPages(): string[] {
+  const pages = ['README.md'];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      if (e.isDirectory() && e.name !== 'recipes') walk(path.join(dir, e.name));
+      else if (e.name.endsWith('.md')) pages.push(path.join(dir, e.name));
+    }
+  };
+  walk('docs');
+  return pages;
+}
+const read = (page: string) => readFileSync(path.join(root, page), 'utf8');
+/** Every ```yaml and ```json block in the README and the docs that looks like a stub file. */
+const blocks = docPages().flatMap((page) => [...read(page).matchAll(/```(yaml|json)\n([\s\S]*?)```/g)]
+  .map((m) => ({ page, ext: m[1]!, text: m[2]! })))
   .filter((b) => /request/.test(b.text) && /response/.test(b.text));
 
-describe('README examples', () => {
+describe('README and docs examples', () => {
   let folder: ReturnType<typeof tempStubs>;
   let decoy: Decoy;
   before(async () => {
     const files: Record<string, string> = { '__files/user.json': '{"id":1}', '__files/invoice-7.json': '{"invoice": {{request.pathSegments.[1]}} }' };
-    blocks.forEach((b, i) => (files[`example-${i}.${b.ext}`] = b.text));
+    blocks.forEach((b, i) => (files[`${b.page.replace(/[/.]/g, '_')}-${i}.${b.ext}`] = b.text));
     folder = tempStubs(files);
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
   });
@@ -25,8 +42,11 @@ describe('README examples', () => {
     folder.cleanup();
   });
 
-  it('every stub example in the README loads without a problem', () => {
-    assert.ok(blocks.length >= 2, `found ${blocks.length} stub examples`);
+  it('every stub example in the README and the docs loads without a problem', () => {
+    assert.ok(blocks.length >= 9, `found ${blocks.length} stub examples`);
+    for (const page of ['docs/guides/stubbing.md', 'docs/guides/faults-and-chaos.md', 'docs/guides/templates-and-data.md', 'docs/getting-started.md']) {
+      assert.ok(blocks.some((b) => b.page === page), `the stub examples of ${page} are found`);
+    }
     assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
     assert.ok(decoy.loadReport!.stubs >= 3);
   });
@@ -98,5 +118,85 @@ describe('README examples', () => {
     const res = await get(`${decoy.url}/health`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
     assert.equal(res.text, '{"status":"UP"}');
+  });
+});
+
+describe('docs/getting-started.md, followed to the letter', function () {
+  this.timeout(30_000);
+  const page = read('docs/getting-started.md');
+  // Inside the repository (whose package.json says "type": "module", as step 1 does), so that
+  // `decoy-mock/client` resolves to this package by its own name, as it does from node_modules in the reader's project.
+  const work = path.join(root, 'test-output', `getting-started-${process.pid}`);
+  afterEach(() => {
+    killCliRuns();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the stub with a fault, started as the page says, passes the page\'s client check and prints what the page says', async () => {
+    const stub = /```yaml\n# (stubs\/\S+)\n([\s\S]*?)```/.exec(page);
+    const check = /```js\n\/\/ (\S+\.js)\n([\s\S]*?)```/.exec(page);
+    assert.ok(stub && check, 'the page has the stub file and the check script');
+    const start = /```sh\n(npx decoy [^\n]*)\n```/.exec(page)![1]!;
+    const printed = /It prints `([^`]+)`/.exec(page)![1]!;
+    mkdirSync(path.join(work, path.dirname(stub[1]!)), { recursive: true });
+    writeFileSync(path.join(work, stub[1]!), stub[2]!);
+    writeFileSync(path.join(work, check[1]!), check[2]!);
+    const args = start.split(/\s+/).slice(2);
+    assert.deepEqual(args, ['--stubs', 'stubs']);
+    const decoy = runCli([...args, '--port', '0', '--host', '127.0.0.1'], { cwd: work });
+    const url = await cliUrl(decoy);
+    assert.match(decoy.output(), /serving 1 stub\(s\) from 1 file\(s\) in stubs/);
+    const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, [check[1]!], { cwd: work, env: { ...process.env, DECOY_URL: url } },
+      (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
+    assert.equal(out.trim(), printed);
+  });
+});
+
+describe('the reference tables match the code', () => {
+  it('docs/reference/stub-keys.md lists every key of a stub, its request and its response, and no other', () => {
+    const page = read('docs/reference/stub-keys.md');
+    const section = (title: string) => {
+      const from = page.indexOf(`\n## ${title}`);
+      const to = page.indexOf('\n## ', from + 1);
+      const text = page.slice(from, to === -1 ? undefined : to);
+      return new Set([...text.matchAll(/^\| ([^|]+) \|/gm)].flatMap((r) => [...r[1]!.matchAll(/`([$\w]+)`/g)].map((x) => x[1]!)));
+    };
+    const schema = STUB_SCHEMA as unknown as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    assert.deepEqual([...section('The stub')].sort(), Object.keys(schema.properties).sort());
+    assert.deepEqual([...section('`request`')].sort(), Object.keys(schema.properties.request!.properties!).sort());
+    assert.deepEqual([...section('`response`')].sort(), Object.keys(schema.properties.response!.properties!).sort());
+  });
+
+  it('the runtime-dependency table names every dependency in package.json, and no other', () => {
+    const page = read('docs/reference/dependencies.md');
+    const table = page.slice(page.indexOf('Runtime dependencies'), page.indexOf('Development:'));
+    const listed = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((r) => [...r[1]!.matchAll(/`([@\w./-]+)`/g)].map((x) => x[1]!));
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    assert.deepEqual(listed.sort(), Object.keys(pkg.dependencies).sort());
+  });
+
+  it('every name a TypeScript or JavaScript example imports from decoy-mock is exported by it', async () => {
+    const modules: Record<string, Record<string, unknown>> = {
+      'decoy-mock': await import('../../src/index.js'),
+      'decoy-mock/client': await import('../../src/client/index.js'),
+    };
+    const typeOnly = new Set(Object.keys(modules)); // types are erased at run time; checked by name in the .d.ts below
+    let seen = 0;
+    for (const p of docPages()) {
+      for (const block of read(p).matchAll(/```(?:ts|js)\n([\s\S]*?)```/g)) {
+        for (const imp of block[1]!.matchAll(/import (?:type )?\{([^}]+)\} from '(decoy[^']*)'/g)) {
+          const from = imp[2]!;
+          assert.ok(from in modules, `${p} imports from '${from}', which the package does not export`);
+          for (const raw of imp[1]!.split(',').map((n) => n.trim()).filter(Boolean)) {
+            const name = raw.replace(/^type /, '').split(/\s+as\s+/)[0]!;
+            seen++;
+            if (raw.startsWith('type ')) continue;
+            const source = read(from === 'decoy-mock' ? 'src/index.ts' : 'src/client/index.ts');
+            assert.ok(name in modules[from]! || (typeOnly.has(from) && new RegExp(`\\b${name}\\b`).test(source)), `${p}: '${from}' has no export ${name}`);
+          }
+        }
+      }
+    }
+    assert.ok(seen >= 5, `found ${seen} imported names`);
   });
 });

@@ -53,6 +53,21 @@ const MOUNT = /DECOY_STUBS=(\S+)/.exec(dockerfile)![1]!;
 const HEALTH = /HEALTHCHECK[\s\S]*?(\/__admin\/[a-z]+)/.exec(dockerfile)![1]!;
 /** The image, named once in the recipes' README, tagged with the package version. */
 const IMAGE = /`(ghcr\.io\/[^`:]+:[^`]+)`/.exec(readFileSync(path.join(recipesDir, 'README.md'), 'utf8'))![1]!;
+/** The one documented image name (the registry path is a choice; the tag follows the package). */
+const IMAGE_NAME = 'ghcr.io/decoy-mock/decoy';
+
+/** README.md, every Markdown page under docs/, and the Dockerfile: every place a user reads an image name. */
+function userFacingText(): { file: string; text: string }[] {
+  const files = ['README.md', 'Dockerfile'];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (e.name.endsWith('.md')) files.push(path.join(dir, e.name));
+    }
+  };
+  walk('docs');
+  return files.map((file) => ({ file, text: readFileSync(path.join(root, file), 'utf8') }));
+}
 
 function helpFlags(args: string[]): Set<string> {
   const out = spawnSync(process.execPath, [path.join(root, pkg.bin.decoy!), ...args], { encoding: 'utf8' });
@@ -72,6 +87,26 @@ describe('docs/recipes', () => {
     assert.equal(MOUNT, '/stubs');
     assert.equal(HEALTH, '/__admin/health');
     assert.equal(IMAGE.split(':')[1], pkg.version, 'the image tag is the package version');
+  });
+
+  it('the image has one documented name, used by the README, every docs page and the Dockerfile, with no placeholder left', () => {
+    assert.equal(IMAGE, `${IMAGE_NAME}:${pkg.version}`);
+    const pages = userFacingText();
+    for (const { file, text } of pages) {
+      assert.doesNotMatch(text, /your-org|<your[- ]registry>/i, `${file} still has a placeholder image name`);
+      for (const m of text.matchAll(/\b(?:ghcr\.io|docker\.io|quay\.io)\/[^\s`'"),]+/g)) assert.equal(m[0], IMAGE, `${file} names another image: ${m[0]}`);
+      // docker build/run lines name the image by its full name, never a local alias such as `decoy`.
+      for (const m of text.matchAll(/docker (?:build|run) -[^\n`]*/g)) {
+        if (!m[0].includes('wiremock/wiremock')) assert.ok(m[0].includes(IMAGE), `${file}: ${m[0]} does not use ${IMAGE}`);
+      }
+    }
+    assert.ok(pages.find((p) => p.file === 'Dockerfile')!.text.includes(`docker build -t ${IMAGE} .`), 'the Dockerfile says how to build the image under its name');
+  });
+
+  it('every recipe that uses the image says in one line how to build it locally until it is published', () => {
+    const users = markdown.filter((m) => m.text.includes(IMAGE));
+    assert.ok(users.length >= 5, `recipes using the image: ${users.map((m) => m.file).join(', ')}`);
+    for (const m of users) assert.ok(m.text.includes(`docker build -t ${IMAGE} .`), `${m.file} uses ${IMAGE} without saying how to build it`);
   });
 
   it('every image reference is the one image, with the Dockerfile\'s port, health path and stubs mount', () => {

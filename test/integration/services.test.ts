@@ -145,11 +145,11 @@ describe('several services in one process', function () {
   });
 });
 
-describe('the README\'s service file example', () => {
+describe('the several-services guide\'s service file example', () => {
   it('is a valid service file', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/guides/several-services.md', import.meta.url), 'utf8');
     const block = /```yaml\n(# stubs\/payments\/decoy\.service\.yaml\n[\s\S]*?)```/.exec(readme);
-    assert.ok(block, 'the README has no decoy.service.yaml example');
+    assert.ok(block, 'the guide has no decoy.service.yaml example');
     const folder = tempStubs({ 'payments/decoy.service.yaml': block[1]! });
     try {
       const def = readServiceFile(`${folder.dir}/payments/decoy.service.yaml`);

@@ -52,8 +52,8 @@ describe('web admin UI (browser)', function () {
   });
 
   /** A Decoy on the stubs above and the UI open in a new page, its live stream connected. */
-  async function open(options: Partial<DecoyOptions> = {}, tab?: string): Promise<Page> {
-    folder = tempStubs({ 'orders.yaml': STUBS });
+  async function open(options: Partial<DecoyOptions> = {}, tab?: string, stubs = STUBS): Promise<Page> {
+    folder = tempStubs({ 'orders.yaml': stubs });
     ({ decoy } = await startDecoy({ stubsDir: folder.dir, ...options }));
     page = await browser.newPage();
     await page.goto(`${decoy.url}/__admin/ui/${tab ? `#${encodeURIComponent(tab)}` : ''}`);
@@ -207,6 +207,35 @@ describe('web admin UI (browser)', function () {
     await eventually(async () => (await p.getByTestId('chaos-rule').count()) === 0, 5_000, 'the spent rule to leave the page');
     await p.getByTestId('tab-live-log').click();
     await screenshot(p, 'chaos-rule');
+  });
+
+  it('a fault switched on for a path-template stub shows in the Chaos tab with its template and header, not as a bare "GET" that reads as every GET', async () => {
+    const stubs = `${STUBS}- name: one user
+  request: { method: GET, urlPathTemplate: "/users/{id}", headers: { Accept: { equalTo: application/json } } }
+  response: { status: 200, jsonBody: { id: 7 } }
+`;
+    const p = await open({}, undefined, stubs);
+    await live(p);
+    const row = p.locator('[data-testid=stub-row]', { hasText: '/users/{id}' });
+    await row.waitFor();
+    await row.getByLabel('fault switch').selectOption('503');
+    await eventually(async () => (await call('/users/7', { headers: { Accept: 'application/json' } })).status === 503, 5_000, 'the switched-on fault to answer');
+    assert.equal((await call('/orders')).status, 200, 'another GET is untouched');
+    await p.getByTestId('tab-chaos').click();
+    const matches = p.getByTestId('chaos-rule-matches');
+    await matches.waitFor();
+    const text = await matches.innerText();
+    assert.match(text, /^GET \/users\/\{id\}/, text);
+    assert.match(text, /header Accept = application\/json/, text);
+    await screenshot(p, 'chaos-rule-from-switch');
+  });
+
+  it('the Recording tab says "Not started" in words before a first recording, not the API\'s "NeverStarted"', async () => {
+    const p = await open({}, 'Recording');
+    await live(p);
+    const status = p.getByTestId('record-status');
+    await p.locator('[data-testid=record-status][data-status=NeverStarted]').waitFor();
+    assert.equal(await status.innerText(), 'Not started');
   });
 
   it('starts a recording against a real upstream, shows what it captured, and stops it into stubs', async () => {
