@@ -150,6 +150,23 @@ describe('static files too large to hold', () => {
     assert.ok(smallDone < Math.min(...largeDone), `the small file came ${smallDone - Math.min(...largeDone)} ms after the first large one`);
   });
 
+  it('a chaos rule on a large file: a delay still sends the file whole, an error status replaces it', async () => {
+    const addRule = async (rule: unknown) => assert.equal((await fetch(`${decoy.url}/__admin/decoy/chaos`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rule) })).status, 201);
+    try {
+      await addRule({ request: { urlPath: '/big.json' }, delayDistribution: { type: 'fixed', milliseconds: 50 } });
+      const slow = await get(`${decoy.url}/big.json`);
+      assert.equal(slow.status, 200);
+      assert.ok(slow.body.equals(big));
+      await fetch(`${decoy.url}/__admin/decoy/chaos`, { method: 'DELETE' });
+      await addRule({ request: { urlPath: '/big.json' }, status: 503 });
+      assert.equal((await get(`${decoy.url}/big.json`)).status, 503);
+      const logged = decoy.engine.journal.newestFirst().find((e) => e.url === '/big.json');
+      assert.equal(logged?.response?.status, 503);
+    } finally {
+      await fetch(`${decoy.url}/__admin/decoy/chaos`, { method: 'DELETE' });
+    }
+  });
+
   it('a file over 2 GB is streamed, not read into memory (which fails)', async () => {
     const huge = path.join(stubs.dir, '__files', 'huge.bin');
     writeFileSync(huge, '');
