@@ -137,7 +137,7 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
         const holder = { v: p.isArray || values.length > 1 ? [...values] : values[0] };
         // What the client sent, for the answer: ajv converts the holder's text in place.
         const sent = { v: Array.isArray(holder.v) ? [...holder.v] : holder.v };
-        if (!p.validate(holder)) out.push(...violationsOf(p.validate.errors ?? [], p.in, p.name, sent, '/v'));
+        if (!p.validate(holder)) for (const v of violationsOf(p.validate.errors ?? [], p.in, p.name, sent, '/v')) out.push(v);
       }
       if (body) {
         const type = req.header('content-type')?.[0];
@@ -162,7 +162,7 @@ export function compileRequestSchema(def: RequestSchemaDefinition, pointer: stri
             }
             if (parsed) {
               const errors = media.form ? (media.form(value) ? undefined : media.form.errors ?? []) : media.compiled.validate(value);
-              if (errors) out.push(...violationsOf(errors, 'body', undefined, value));
+              if (errors) for (const v of violationsOf(errors, 'body', undefined, value)) out.push(v);
             }
           }
         }

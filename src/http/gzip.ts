@@ -2,7 +2,7 @@
  * Response compression as WireMock's Jetty (its GzipHandler) applies it: a 2xx answer with a body,
  * to a request that accepts gzip, is sent gzipped, unless the stub already set a Content-Encoding or
  * the type is one that is compressed already (images but SVG, audio, video, archives, event streams).
- * A stub's body is compressed once and the result kept with it; a rendered body is compressed per request.
+ * A stub's response is compressed once and the result kept with it; a rendered body is compressed per request.
  */
 import { gzipSync } from 'node:zlib';
 import type { WireResponse } from '../core/faults/plan.js';
@@ -44,30 +44,78 @@ function acceptEncodingOf(rawHeaders: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Compressed bodies of stubs' responses, by the body buffer (a stub's body is one buffer for its life). */
-const compressed = new WeakMap<Buffer, Buffer>();
+/**
+ * The verdict for the last Accept-Encoding value seen: a client sends the same value on every request,
+ * so the parse runs once per distinct value in a row rather than once per request.
+ */
+let lastAcceptEncoding: string | undefined;
+let lastAcceptsGzip = false;
+
+function requestAcceptsGzip(rawHeaders: readonly string[]): boolean {
+  const value = acceptEncodingOf(rawHeaders);
+  if (value === undefined) return false;
+  if (value !== lastAcceptEncoding) {
+    lastAcceptsGzip = acceptsGzip(value);
+    lastAcceptEncoding = value;
+  }
+  return lastAcceptsGzip;
+}
 
 /**
- * The response as sent to this request: gzipped when WireMock would gzip it, else the same object.
- * Hot path: cheap when the request does not ask for gzip (a scan of the raw header names).
+ * The headers a gzipped answer is sent with (no Content-Length yet), or undefined when WireMock would
+ * send this response as it is: a Content-Encoding already set, or a type that is compressed already.
  */
-export function gzipIfAccepted(method: string | undefined, rawHeaders: readonly string[], r: WireResponse): WireResponse {
-  if (r.body.length === 0 || r.status < 200 || r.status > 299 || r.status === 204 || !acceptsGzip(acceptEncodingOf(rawHeaders))) return r;
-  if (method === 'HEAD' || method === 'OPTIONS') return r;
+function gzippedHeaders(r: WireResponse): string[] | undefined {
   let contentType: string | undefined;
   const headers: string[] = [];
   for (let i = 0; i + 1 < r.headers.length; i += 2) {
     const name = r.headers[i]!.toLowerCase();
-    if (name === 'content-encoding') return r;
+    if (name === 'content-encoding') return undefined;
     if (name === 'content-type') contentType = r.headers[i + 1];
     if (name !== 'content-length') headers.push(r.headers[i]!, r.headers[i + 1]!);
   }
-  if (!isCompressibleType(contentType)) return r;
-  let body = compressed.get(r.body);
-  if (body === undefined) {
-    body = gzipSync(r.body);
-    compressed.set(r.body, body);
+  if (!isCompressibleType(contentType)) return undefined;
+  headers.push('Content-Encoding', 'gzip');
+  return headers;
+}
+
+function isGzipCandidate(method: string | undefined, rawHeaders: readonly string[], r: WireResponse): boolean {
+  return r.body.length > 0 && r.status >= 200 && r.status <= 299 && r.status !== 204
+    && method !== 'HEAD' && method !== 'OPTIONS' && requestAcceptsGzip(rawHeaders);
+}
+
+/**
+ * Each response object's gzipped form (null: sent as it is), kept with it: a stub's response is one
+ * object for its life, so its body is compressed and its header list built once, not per request.
+ */
+const compressed = new WeakMap<WireResponse, WireResponse | null>();
+
+/**
+ * The response as sent to this request: gzipped when WireMock would gzip it, else the same object.
+ * Hot path: cheap when the request does not ask for gzip (a scan of the raw header names), and for a
+ * stub's response one WeakMap lookup when it does.
+ */
+export function gzipIfAccepted(method: string | undefined, rawHeaders: readonly string[], r: WireResponse): WireResponse {
+  if (!isGzipCandidate(method, rawHeaders, r)) return r;
+  let z = compressed.get(r);
+  if (z === undefined) {
+    const headers = gzippedHeaders(r);
+    if (headers === undefined) {
+      z = null;
+    } else {
+      const body = gzipSync(r.body);
+      headers.push('Content-Length', String(body.length));
+      z = { ...r, headers, body };
+    }
+    compressed.set(r, z);
   }
-  headers.push('Content-Encoding', 'gzip', 'Content-Length', String(body.length));
-  return { ...r, headers, body };
+  return z ?? r;
+}
+
+/**
+ * For a response whose body is streamed rather than held (`r.body` is only a part of it): the headers
+ * to send it gzipped with, chunked and compressed off the event loop, or undefined to send it as it is.
+ */
+export function gzipHeadersForStream(method: string | undefined, rawHeaders: readonly string[], r: WireResponse): string[] | undefined {
+  return isGzipCandidate(method, rawHeaders, r) ? gzippedHeaders(r) : undefined;
 }

@@ -2,7 +2,10 @@
  * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → match → write.
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
+import { closeSync, createReadStream, readSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import https from 'node:https';
 import type { MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
@@ -17,9 +20,9 @@ import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
-import { gzipIfAccepted } from './gzip.js';
+import { gzipHeadersForStream, gzipIfAccepted } from './gzip.js';
 import { plainText, sendPlainText } from './plain-text.js';
-import type { StaticAnswer } from './static-files.js';
+import type { StaticAnswer, StaticResponse } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -75,24 +78,35 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const stub = engine.match(request);
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
+    let file: StaticAnswer | undefined;
     if (stub !== undefined) {
       response = engine.responseFor(stub, request, connection);
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
     } else {
-      const found = staticFiles !== undefined && request.method === 'GET' ? staticFiles(request.path) : undefined;
-      if (found !== undefined) {
-        response = { status: found.status, headers: found.headers, body: found.body };
+      file = staticFiles !== undefined && request.method === 'GET' ? staticFiles(request.path) : undefined;
+      if (file !== undefined) {
+        response = file.response;
       } else {
         missReport = engine.explainMiss(request);
         response = { status: 404, ...plainText(missReport.report) };
       }
     }
     const plan = engine.plan(request, stub, response);
+    if (file?.stream !== undefined) {
+      if (plan === undefined) {
+        sendFile(req, res, file.response, file.stream, logger);
+      } else if (plan.response === response) {
+        // Delays and faults work on a body in memory: this one file is read whole for this request.
+        response = plan.response = { ...file.response, body: readWhole(file.stream) };
+      } else {
+        closeSync(file.stream.fd);
+      }
+    }
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
     const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
-    if (plan === undefined && proxy === undefined) {
+    if (plan === undefined && proxy === undefined && file?.stream === undefined) {
       // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
       const sent = gzipIfAccepted(req.method, req.rawHeaders, response);
       writeHead(res, sent);
@@ -101,7 +115,9 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     let event: ServeEvent | undefined;
     const listened = engine.hasServedListeners;
     if (journal.enabled || listened) {
-      const sent = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
+      const served = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
+      // A file's body is kept only in part, as a proxied one is.
+      const sent = file !== undefined && served === response ? file.journal : served;
       event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connection,
         req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
@@ -223,6 +239,42 @@ function connectionInfo(socket: Socket): ConnectionInfo {
     connections.set(socket, info);
   }
   return info;
+}
+
+/**
+ * A file too large to hold, sent from its open descriptor: gzipped (chunked, compressed off the event
+ * loop) when WireMock would gzip it, else with its Content-Length. A file cut short while it is sent
+ * ends the connection, so the client sees the body is incomplete.
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, response: StaticResponse, file: { fd: number; size: number }, logger: Logger): void {
+  const gzipHeaders = gzipHeadersForStream(req.method, req.rawHeaders, response);
+  writeHead(res, response, gzipHeaders ?? response.headers);
+  if (file.size === 0) {
+    closeSync(file.fd);
+    res.end();
+    return;
+  }
+  const source = createReadStream('', { fd: file.fd, start: 0, end: file.size - 1 });
+  let sent = 0;
+  source.on('data', (chunk) => { sent += chunk.length; });
+  const done = (e?: NodeJS.ErrnoException | null) => {
+    if (e && e.code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.warn(`${req.method} ${req.url}: file not sent whole (${e.message})`);
+    if (!e && sent < file.size) res.destroy();
+  };
+  if (gzipHeaders === undefined) pipeline(source, res, done);
+  else pipeline(source, createGzip(), res, done);
+}
+
+/** A streamed file's whole content, for the rare request whose delivery a delay or fault shapes. */
+function readWhole(file: { fd: number; size: number }): Buffer {
+  try {
+    const body = Buffer.allocUnsafe(file.size);
+    let at = 0;
+    for (let n = 1; at < body.length && n > 0; at += n) n = readSync(file.fd, body, at, body.length - at, at);
+    return body.subarray(0, at);
+  } finally {
+    closeSync(file.fd);
+  }
 }
 
 const LIVENESS = Buffer.from('{"status":"healthy","message":"Decoy is ok"}');

@@ -286,13 +286,21 @@ function applyFunction(name: string, value: unknown): unknown {
   if (name === 'last') return value[value.length - 1];
   const numbers = value.filter((item): item is number => typeof item === 'number');
   if (numbers.length === 0) return undefined;
-  const sum = numbers.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  // Loops, not Math.min(...numbers): a request's array may be longer than the call stack allows.
+  for (const n of numbers) {
+    sum += n;
+    if (n < min || Number.isNaN(n)) min = n;
+    if (n > max || Number.isNaN(n)) max = n;
+  }
   // Jayway computes these as doubles, which WireMock then writes as 6.0 rather than 6.
   switch (name) {
     case 'min':
-      return new JavaDouble(Math.min(...numbers));
+      return new JavaDouble(min);
     case 'max':
-      return new JavaDouble(Math.max(...numbers));
+      return new JavaDouble(max);
     case 'sum':
       return new JavaDouble(sum);
     case 'avg':

@@ -18,8 +18,15 @@ export function multipartBoundary(contentType: string | undefined): string | und
   return m?.[1] ?? m?.[2];
 }
 
+/**
+ * The most parts a body is read as. A body with more is not read as multipart at all (it matches no
+ * `multipartPatterns`): matching its first parts only could say "every part" of parts never looked at.
+ */
+export const MAX_PARTS = 1000;
+
 function parseHeaderBlock(block: string): Record<string, string[]> {
-  const headers: Record<string, string[]> = {};
+  // No prototype: a part may name a header `constructor` or `__proto__`.
+  const headers: Record<string, string[]> = Object.create(null);
   // Folded lines (obsolete, RFC 5322 section 2.2.3) are joined to the header they continue.
   for (const line of block.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
     const colon = line.indexOf(':');
@@ -31,7 +38,7 @@ function parseHeaderBlock(block: string): Record<string, string[]> {
 
 /**
  * The parts of a multipart body, or undefined when the body is not multipart (no boundary in the
- * Content-Type, or no delimiter in the body). A part without the blank line after its headers is
+ * Content-Type, no delimiter in the body, or more than MAX_PARTS parts). A part without the blank line after its headers is
  * read as headers only.
  */
 export function parseMultipart(body: Buffer, contentType: string | undefined): RawPart[] | undefined {
@@ -42,6 +49,11 @@ export function parseMultipart(body: Buffer, contentType: string | undefined): R
   if (at === -1) return undefined;
   const parts: RawPart[] = [];
   for (;;) {
+    if (parts.length === MAX_PARTS) {
+      // Only a closing delimiter may follow the last part allowed.
+      const close = at + delimiter.length;
+      return body[close] === 0x2d && body[close + 1] === 0x2d ? parts : undefined;
+    }
     let start = at + delimiter.length;
     // `--boundary--` closes the body.
     if (body[start] === 0x2d && body[start + 1] === 0x2d) break;
@@ -63,7 +75,7 @@ export function parseMultipart(body: Buffer, contentType: string | undefined): R
     if (content.length > 0 && (content[0] === 0x0d || content[0] === 0x0a)) {
       // No headers: the part is all body after the blank line.
       const skip = content[0] === 0x0d ? 2 : 1;
-      parts.push({ headers: {}, body: content.subarray(skip) });
+      parts.push({ headers: Object.create(null) as Record<string, string[]>, body: content.subarray(skip) });
     } else if (split === -1) {
       parts.push({ headers: parseHeaderBlock(content.toString('utf8')), body: Buffer.alloc(0) });
     } else {

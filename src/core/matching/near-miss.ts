@@ -36,16 +36,15 @@ function wrap(text: string, width: number): string[] {
   return out.length ? out : [''];
 }
 
-function row(left: string, right: string, marker?: string): string[] {
+/** Appends the table lines of one row (one by one: a request's body may make hundreds of thousands). */
+function row(lines: string[], left: string, right: string, marker?: string): void {
   const l = wrap(left, LEFT);
   const r = wrap(right, RIGHT);
-  const lines: string[] = [];
   for (let i = 0; i < Math.max(l.length, r.length); i++) {
     const rightCell = r[i] ?? '';
     const m = i === 0 && marker ? `${rightCell.padEnd(RIGHT)}<<<<< ${marker}` : rightCell;
     lines.push(`${(l[i] ?? '').padEnd(LEFT)}| ${m}`.trimEnd());
   }
-  return lines;
 }
 
 function stubTitle(stub: Stub, separator = ' '): string {
@@ -80,13 +79,16 @@ export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): str
     out.push(`No stubs are loaded, so nothing could match ${req.method} ${req.url}.`);
   } else {
     out.push(RULE, `| ${'Closest stub'.padEnd(LEFT - 2)}| ${'Request'.padEnd(RIGHT + 5)}|`, RULE);
-    out.push(...row('', ''), ...row(stubTitle(closest.stub, '\n'), ''), ...row('', ''));
-    if (!closest.fields.some((f) => f.label === 'Method')) out.push(...row('Method: ANY', req.method));
+    row(out, '', '');
+    row(out, stubTitle(closest.stub, '\n'), '');
+    row(out, '', '');
+    if (!closest.fields.some((f) => f.label === 'Method')) row(out, 'Method: ANY', req.method);
     for (const f of closest.fields) {
-      out.push(...row(`${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match${f.detail ? `: ${f.detail}` : ''}`));
+      row(out, `${f.label}: ${f.expected}`, f.actual, f.matched ? undefined : `${f.label} does not match${f.detail ? `: ${f.detail}` : ''}`);
     }
-    if (closest.fields.length === 0) out.push(...row('(matches any request)', `${req.method} ${req.url}`));
-    out.push(...row('', ''), RULE);
+    if (closest.fields.length === 0) row(out, '(matches any request)', `${req.method} ${req.url}`);
+    row(out, '', '');
+    out.push(RULE);
     if (misses.length > 1) {
       out.push('', 'Other close stubs:');
       misses.slice(1).forEach((m, i) => {

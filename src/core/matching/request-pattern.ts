@@ -303,8 +303,13 @@ function compileMultipartPattern(def: MultipartPatternDefinition, pointer: strin
     distance(req) {
       const ps = req.parts;
       if (ps === undefined || ps.length === 0) return 1;
-      const ds = ps.map(partDistance);
-      return all ? Math.max(...ds) : Math.min(...ds);
+      // A loop, not Math.max(...): spread into a call, a long list of parts overflows the stack.
+      let d = all ? 0 : 1;
+      for (const p of ps) {
+        const pd = partDistance(p);
+        d = all ? Math.max(d, pd) : Math.min(d, pd);
+      }
+      return d;
     },
     describe(req) {
       const ps = req.parts;

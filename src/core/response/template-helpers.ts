@@ -403,7 +403,7 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
       return `[ERROR: Target JSON is not a JSON array ('${str(input)}')]`;
     }
     const list = target as unknown[];
-    if (options.hash.flatten === true && Array.isArray(added)) list.push(...added);
+    if (options.hash.flatten === true && Array.isArray(added)) for (const item of added) list.push(item);
     else list.push(added);
     if (options.hash.maxItems !== undefined) {
       const max = Math.max(0, Math.trunc(num(options.hash.maxItems, 'jsonArrayAdd maxItems')));

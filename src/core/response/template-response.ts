@@ -18,7 +18,7 @@ import type { ResponseDefinition } from '../stub-definition.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { RenderContext, ResponseRenderer } from './static-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
-import { javaMultiValueMap, multiValue } from './template-values.js';
+import { fieldMap, javaMultiValueMap, multiValue } from './template-values.js';
 import { safeHeaderValue } from './header-value.js';
 
 /** WireMock's name for the transformer that turns templating on for one stub. */
@@ -186,14 +186,14 @@ function decodeSegment(s: string): string {
 }
 
 function groupValues(map: Map<string, string[]>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = fieldMap();
   for (const [k, v] of map) out[k] = multiValue(v);
   return out;
 }
 
 /** Headers by case-insensitive name, as in WireMock (`request.headers.x-foo` and `request.headers.X-Foo`). */
 function headersModel(req: DecoyRequest): Record<string, string[]> {
-  const target: Record<string, string[]> = {};
+  const target = fieldMap();
   for (const [k, v] of Object.entries(req.headers)) target[k] = multiValue(v);
   return new Proxy(target, {
     get: (t, p) => (typeof p === 'string' ? t[p.toLowerCase()] : undefined),

@@ -82,8 +82,27 @@ export function javaHashMapOrder(keys: readonly string[]): string[] {
  * printed as Java's Map.toString with each field's first value: `{a=1, b=2}`.
  */
 export function javaMultiValueMap(map: ReadonlyMap<string, readonly string[]>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const k of javaHashMapOrder([...map.keys()])) out[k] = multiValue(map.get(k)!);
-  define(out, 'toString', () => `{${Object.keys(out).map((k) => `${k}=${out[k]![0] ?? ''}`).join(', ')}}`);
+  const out = Object.create(JAVA_MAP_PROTOTYPE) as Record<string, string[]>;
+  for (const k of javaHashMapOrder([...map.keys()])) {
+    Object.defineProperty(out, k, { value: multiValue(map.get(k)!), enumerable: true, configurable: true, writable: true });
+  }
+  // handlebars-java calls the map's toString for `query.toString`, unless a parameter has that name.
+  if (!Object.hasOwn(out, 'toString')) define(out, 'toString', () => printJavaMap.call(out));
   return out;
+}
+
+function printJavaMap(this: Record<string, string[]>): string {
+  return `{${Object.keys(this).map((k) => `${k}=${this[k]![0] ?? ''}`).join(', ')}}`;
+}
+
+/**
+ * The prototype of a request's map of fields, in place of Object.prototype: a field may be named
+ * `toString`, `constructor` or `__proto__` and is then an own property like any other. Printing goes
+ * through Symbol.toPrimitive, which a field name cannot shadow.
+ */
+const JAVA_MAP_PROTOTYPE = Object.create(null, { [Symbol.toPrimitive]: { value: printJavaMap } }) as object;
+
+/** An empty map of request fields by name with no inherited names (a field may be named `__proto__` or `toString`). */
+export function fieldMap(): Record<string, string[]> {
+  return Object.create(null) as Record<string, string[]>;
 }

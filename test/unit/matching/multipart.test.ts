@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { compileRequestPattern } from '../../../src/core/matching/request-pattern.js';
-import { multipartBoundary, parseMultipart } from '../../../src/core/matching/multipart.js';
+import { MAX_PARTS, multipartBoundary, parseMultipart } from '../../../src/core/matching/multipart.js';
 import { DecoyRequest } from '../../../src/core/request.js';
 
 const CONNECTION = { scheme: 'http' as const, clientIp: '192.0.2.7', localAddress: '127.0.0.1', localPort: 8080 };
@@ -23,15 +23,26 @@ describe('multipart bodies', () => {
     const body = 'preamble\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nfirst\r\nline\r\n--b\r\nContent-Type: text/plain\r\nX-Two: 1\r\nX-Two: 2\r\n\r\n\r\n--b--\r\nepilogue';
     const parts = parseMultipart(Buffer.from(body), 'multipart/form-data; boundary=b')!;
     assert.equal(parts.length, 2);
-    assert.deepEqual(parts[0]!.headers, { 'content-disposition': ['form-data; name="a"'] });
+    assert.deepEqual({ ...parts[0]!.headers }, { 'content-disposition': ['form-data; name="a"'] });
     assert.equal(parts[0]!.body.toString(), 'first\r\nline');
-    assert.deepEqual(parts[1]!.headers, { 'content-type': ['text/plain'], 'x-two': ['1', '2'] });
+    assert.deepEqual({ ...parts[1]!.headers }, { 'content-type': ['text/plain'], 'x-two': ['1', '2'] });
     assert.equal(parts[1]!.body.toString(), '');
   });
 
   it('accepts bare LF line ends', () => {
     const parts = parseMultipart(Buffer.from('--b\nContent-Type: text/csv\n\nx,y\n--b--\n'), 'multipart/mixed; boundary=b')!;
     assert.deepEqual(parts.map((p) => [p.headers['content-type'], p.body.toString()]), [[['text/csv'], 'x,y']]);
+  });
+
+  it('a part header named constructor or __proto__ is read as any other header', () => {
+    const parts = parseMultipart(Buffer.from('--b\r\nconstructor: c\r\n__proto__: p\r\ntoString: t\r\n\r\nx\r\n--b--\r\n'), 'multipart/form-data; boundary=b')!;
+    assert.deepEqual(Object.entries(parts[0]!.headers), [['constructor', ['c']], ['__proto__', ['p']], ['tostring', ['t']]]);
+  });
+
+  it(`reads at most ${MAX_PARTS} parts: a body with more is not multipart`, () => {
+    const body = (n: number) => Buffer.from(`${'--b\r\n\r\nx\r\n'.repeat(n)}--b--\r\n`);
+    assert.equal(parseMultipart(body(MAX_PARTS), 'multipart/form-data; boundary=b')!.length, MAX_PARTS);
+    assert.equal(parseMultipart(body(MAX_PARTS + 1), 'multipart/form-data; boundary=b'), undefined);
   });
 
   it('is not multipart without a delimiter in the body', () => {
