@@ -151,7 +151,7 @@ describe('recording redaction', () => {
       assert.equal(out[0]!.requestBody.toString(), 'grant_type=password&username=ada&password=%3Credacted%3E');
       assert.ok(out[1]!.requestBody.toString().includes('name="client_secret"\r\n\r\n<redacted>\r\n'), out[1]!.requestBody.toString());
       assert.ok(out[1]!.requestBody.toString().includes('hello'));
-      assert.equal(out[2]!.responseBody.toString(), '<auth><user>ada</user><ns:Password>&lt;redacted&gt;</ns:Password><key value="plain" apiKey="&lt;redacted&gt;"/></auth>'.replace(/&lt;redacted&gt;/g, '<redacted>'));
+      assert.equal(out[2]!.responseBody.toString(), '<auth><user>ada</user><ns:Password>&lt;redacted&gt;</ns:Password><key value="plain" apiKey="&lt;redacted&gt;"/></auth>');
       assert.deepEqual(report.counts, { 'form field': 1, 'multipart field': 1, 'XML element': 1, 'XML attribute': 1 });
     });
     it('JSON members at any depth, in arrays, and whole objects under a secret name', () => {
