@@ -198,6 +198,8 @@ export function summarize(counts: Partial<Record<RedactionPlace, number>>, excha
 }
 
 const MIN_SWEPT_LENGTH = 6;
+/** A value longer than this (a whole body under a secret name) is masked where found but not hunted elsewhere: the sweep's pattern must stay small. */
+const MAX_SWEPT_LENGTH = 4096;
 
 /**
  * Whether a secret is hunted everywhere once known, or only masked where it was found: sweeping a
@@ -205,7 +207,7 @@ const MIN_SWEPT_LENGTH = 6;
  * unrelated text more than it protects.
  */
 function isSweepable(v: string): boolean {
-  if (v.length < MIN_SWEPT_LENGTH || /^(true|false|null|undefined)$/i.test(v)) return false;
+  if (v.length < MIN_SWEPT_LENGTH || v.length > MAX_SWEPT_LENGTH || /^(true|false|null|undefined)$/i.test(v)) return false;
   return v.length >= 8 || !/^([a-z]+|\d+)$/.test(v);
 }
 const MAX_DECODED_BODY = 256 * 1024 * 1024;
@@ -214,6 +216,12 @@ const normalizeName = (name: string): string => name.toLowerCase().replace(/[^a-
 const jsonEscape = (s: string): string => JSON.stringify(s).slice(1, -1);
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
+
+/** A secret as it is, URL-, form-, JSON- and XML-escaped, and in base64 (padded, unpadded, URL-safe). */
+function spellings(secret: string): string[] {
+  const base64 = Buffer.from(secret).toString('base64');
+  return [secret, encodeURIComponent(secret), formEncode(secret), jsonEscape(secret), xmlEscape(secret), base64, base64.replace(/=+$/, ''), Buffer.from(secret).toString('base64url')];
+}
 
 function headerOf(headers: readonly string[], name: string): string | undefined {
   for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
@@ -329,8 +337,10 @@ export class Redactor {
   readonly #headers: Set<string>;
   readonly #queryParameters: Set<string>;
   readonly #patterns: Array<{ pattern: RegExp; group?: number }>;
-  readonly #secrets = new Map<string, true>();
-  readonly #fakes = new Map<string, { fake: string; kind: RedactionPlace }>();
+  /** Each secret with the generation it was learnt in. */
+  readonly #secrets = new Map<string, number>();
+  readonly #fakes = new Map<string, { fake: string; kind: RedactionPlace; generation: number }>();
+  #generation = 0;
   /** The fakes handed out, so a fake seen again is not taken for a real value. */
   readonly #fakeValues = new Set<string>();
   readonly #key: Buffer;
@@ -356,6 +366,22 @@ export class Redactor {
   /** How many secrets and personal values this redactor knows (it grows as it learns). */
   get known(): number {
     return this.#secrets.size + this.#fakes.size;
+  }
+
+  /** Goes up each time a secret or personal value is learnt. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Whether any of `texts` holds a value learnt after `generation`, as it is or in an encoding the
+   * sweep knows (URL, form, JSON, XML, base64): what was masked before then needs masking again only then.
+   */
+  mentionsLearntSince(generation: number, texts: readonly string[]): boolean {
+    const fresh: string[] = [];
+    for (const [secret, g] of this.#secrets) if (g > generation) fresh.push(secret);
+    for (const [real, { generation: g }] of this.#fakes) if (g > generation) fresh.push(real);
+    return fresh.some((value) => spellings(value).some((sp) => sp.length >= 4 && texts.some((t) => t.includes(sp))));
   }
 
   /** Whether a header, parameter, field, element or member of this name holds a secret. */
@@ -425,7 +451,7 @@ export class Redactor {
     const v = value.trim();
     if (!isSweepable(v) || v.includes(this.settings.replacement)) return;
     if (this.#secrets.has(v)) return;
-    this.#secrets.set(v, true);
+    this.#secrets.set(v, ++this.#generation);
     if (this.#secrets.size > this.#maxKnown) this.#secrets.delete(this.#secrets.keys().next().value!);
     this.#sweep = undefined;
     const scheme = /^(?:Bearer|Basic|Token|Digest)\s+(\S+)$/i.exec(v);
@@ -442,7 +468,7 @@ export class Redactor {
 
   #learnFake(real: string, fake: string, kind: RedactionPlace): void {
     if (this.#fakes.has(real)) return;
-    this.#fakes.set(real, { fake, kind });
+    this.#fakes.set(real, { fake, kind, generation: ++this.#generation });
     this.#fakeValues.add(fake);
     if (this.#fakes.size > this.#maxKnown) {
       const oldest = this.#fakes.keys().next().value!;
@@ -568,14 +594,13 @@ export class Redactor {
       if (variant.length >= 4 && !table.has(variant)) table.set(variant, { replacement, place });
     };
     for (const secret of this.#secrets.keys()) {
-      add(secret, r, 'repeated occurrence');
-      add(encodeURIComponent(secret), encodeURIComponent(r), 'repeated occurrence');
-      add(formEncode(secret), formEncode(r), 'repeated occurrence');
-      add(jsonEscape(secret), jsonEscape(r), 'repeated occurrence');
-      add(xmlEscape(secret), xmlEscape(r), 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64'), r, 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64').replace(/=+$/, ''), r, 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64url'), r, 'repeated occurrence');
+      const [plain, url, form, json, xml, ...base64] = spellings(secret);
+      add(plain!, r, 'repeated occurrence');
+      add(url!, encodeURIComponent(r), 'repeated occurrence');
+      add(form!, formEncode(r), 'repeated occurrence');
+      add(json!, jsonEscape(r), 'repeated occurrence');
+      add(xml!, xmlEscape(r), 'repeated occurrence');
+      for (const b of base64) add(b, r, 'repeated occurrence');
     }
     for (const [real, { fake, kind }] of this.#fakes) {
       add(real, fake, kind);
