@@ -391,7 +391,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     res.json({});
   });
   const unmatchedStubs = (): Stub[] => {
-    const used = new Set(engine.journal.newestFirst().map((e) => e.stub?.id));
+    const used = engine.journal.servedStubIds();
     return engine.stubs.all.filter((s) => !used.has(s.id));
   };
   router.get('/mappings/unmatched', (_req, res) => {

@@ -39,6 +39,9 @@ export interface RecordingSpec {
 
 /** The most exchanges one recording keeps (oldest dropped): memory stays bounded however long it runs. */
 const MAX_EXCHANGES = 10_000;
+/** How many exchanges are redacted between two turns of the event loop. */
+const YIELD_EVERY = 50;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function invalid(message: string, pointer: string): DecoyError {
   return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { pointer } });
@@ -178,12 +181,20 @@ export class Recorder {
     // Two passes: every secret of every exchange is known before any exchange is written, so a token a
     // later answer hands out is masked in the earlier requests that carried it too.
     const redactor = new Redactor(spec.options.redaction);
-    for (const e of kept) redactor.learn(e);
+    // Redaction is CPU work per exchange: the event loop gets a turn every few exchanges, so a long
+    // recording stopping does not hold up the requests being served meanwhile.
+    for (let i = 0; i < kept.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) await turn();
+      redactor.learn(kept[i]!);
+    }
     type Pair = RedactedPair & { counts: ReturnType<Redactor['redact']>['counts']; key: string };
-    const pairs: Pair[] = kept.map((e) => {
+    const pairs: Pair[] = [];
+    for (let i = 0; i < kept.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) await turn();
+      const e = kept[i]!;
       const { exchange, counts } = redactor.redact(e);
-      return { original: e, redacted: exchange, counts, key: requestKey(exchange, spec.options) };
-    });
+      pairs.push({ original: e, redacted: exchange, counts, key: requestKey(exchange, spec.options) });
+    }
     const groups = new Map<string, Pair[]>();
     const chosen: Pair[] = [];
     for (const p of pairs.reverse()) {

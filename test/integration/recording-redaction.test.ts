@@ -284,6 +284,34 @@ describe('recordings never write a secret to disk (issue 14)', function () {
     assert.ok(!log.text().includes(S.queryAccessToken) && !log.text().includes(S.slack), log.text());
   });
 
+  it('a recorded XML answer stays well-formed (the mask XML-escaped) and a recorded JSON answer keeps every byte but the masked value; both replay', async () => {
+    await upstream!.close();
+    const xml = '<?xml version="1.0"?><Login><User>ada</User><Password>xml-Only-Pass-3141</Password><Session token="xml-Only-Token-2718" lang="en"/></Login>';
+    const json = '{ "id": 12345678901234567890, "price": 1.10, "huge": 1e999, "password": "json-Only-Pass-1618" }';
+    upstream = await startUpstream((req, res) => {
+      if (req.url === '/xml') { res.writeHead(200, { 'Content-Type': 'application/xml' }); return res.end(xml); }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(json);
+    });
+    const dir = folder();
+    const decoy = await newDecoy({ stubsDir: dir, watch: false });
+    assert.equal((await admin(decoy.url, 'POST', '/recordings/start', { targetBaseUrl: upstream.url })).status, 200);
+    await clients.send(`${decoy.url}/xml`);
+    await clients.send(`${decoy.url}/json`);
+    assert.equal((await admin(decoy.url, 'POST', '/recordings/stop')).status, 200);
+    await decoy.stop();
+    decoys.splice(decoys.indexOf(decoy), 1);
+    await upstream.close();
+    upstream = undefined;
+    const replayed = await newDecoy({ stubsDir: dir, watch: false });
+    const xmlAnswer = await clients.send(`${replayed.url}/xml`);
+    assert.equal(xmlAnswer.status, 200);
+    assert.equal(xmlAnswer.text, '<?xml version="1.0"?><Login><User>ada</User><Password>&lt;redacted&gt;</Password><Session token="&lt;redacted&gt;" lang="en"/></Login>');
+    const jsonAnswer = await clients.send(`${replayed.url}/json`);
+    assert.equal(jsonAnswer.status, 200);
+    assert.equal(jsonAnswer.text, '{ "id": 12345678901234567890, "price": 1.10, "huge": 1e999, "password": "<redacted>" }');
+  });
+
   describe('the journal', () => {
     it('stays raw by default, as WireMock\'s does', async () => {
       const decoy = await newDecoy({ proxyAll: upstream!.url });

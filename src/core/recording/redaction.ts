@@ -21,6 +21,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { JSONPath } from 'jsonpath-plus';
+import { parseTree } from 'jsonc-parser';
 import { decodeContent } from '../content-encoding.js';
 import { DecoyError } from '../errors.js';
 import { decodeFormComponent } from '../request.js';
@@ -119,24 +120,30 @@ export const SECRET_NAMES = ['pwd', 'pass', 'pin', 'otp', 'auth', 'sig', 'sid', 
 export const NOT_SECRET_SUFFIXES = ['type', 'types', 'endpoint', 'url', 'uri', 'expiresin', 'expiresat', 'expiry', 'expires', 'expiration', 'ttl',
   'timeout', 'count', 'length', 'supported', 'required', 'enabled', 'format', 'hint'];
 
-/** Values that are credentials wherever they appear, whatever their name. `secret` is the group to mask (0: the match). */
+/**
+ * Values that are credentials wherever they appear, whatever their name. `secret` is the group to mask (0: the match).
+ * Every pattern runs over whole bodies (and, with `--redact-journal`, per request), so each must take
+ * time linear in the text: a prefix that could also occur inside the run of characters that follows it
+ * (`eyJ-eyJ-...`, `a.a.a...://`) is anchored with a lookbehind so a scan starts only once per run, and
+ * lazy spans stop at the next opening marker.
+ */
 export const CREDENTIAL_PATTERNS: ReadonlyArray<{ label: string; pattern: RegExp; group?: number }> = [
-  { label: 'PEM private key', pattern: /-----BEGIN ((?:[A-Z]+ )*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g },
-  { label: 'JWT', pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
+  { label: 'PEM private key', pattern: /-----BEGIN ((?:[A-Z]+ ){0,4})PRIVATE KEY-----(?:(?!-----BEGIN )[\s\S]){0,65536}?-----END \1PRIVATE KEY-----/g },
+  { label: 'JWT', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
   { label: 'Bearer, Basic, Digest or Token credentials', pattern: /\b(?:Bearer|Basic|Token|Digest|Negotiate|NTLM)\s+([A-Za-z0-9._~+/=:-]{8,})/g, group: 1 },
   { label: 'AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g },
   { label: 'GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g },
-  { label: 'GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g },
-  { label: 'Slack token', pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}\b/g },
+  { label: 'GitLab token', pattern: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_])/g },
+  { label: 'Slack token', pattern: /(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{10,}(?![A-Za-z0-9_])/g },
   { label: 'Slack webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/g },
   { label: 'Stripe key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b|\bwhsec_[A-Za-z0-9]{24,}\b/g },
   { label: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { label: 'Google OAuth token', pattern: /\bya29\.[0-9A-Za-z_-]{20,}/g },
-  { label: 'OpenAI or Anthropic key', pattern: /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b/g },
+  { label: 'OpenAI or Anthropic key', pattern: /(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_])/g },
   { label: 'npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { label: 'SendGrid key', pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
   { label: 'Twilio key', pattern: /\bSK[0-9a-f]{32}\b/g },
-  { label: 'password in a URL', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"'<>]+:([^\s/?#@"'<>]{3,})@/gi, group: 1 },
+  { label: 'password in a URL', pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/?#@"'<>]{1,256}:([^\s/?#@"'<>]{3,256})@/gi, group: 1 },
 ];
 
 /** Where a value was masked: the report counts by these. */
@@ -191,6 +198,8 @@ export function summarize(counts: Partial<Record<RedactionPlace, number>>, excha
 }
 
 const MIN_SWEPT_LENGTH = 6;
+/** A value longer than this (a whole body under a secret name) is masked where found but not hunted elsewhere: the sweep's pattern must stay small. */
+const MAX_SWEPT_LENGTH = 4096;
 
 /**
  * Whether a secret is hunted everywhere once known, or only masked where it was found: sweeping a
@@ -198,7 +207,7 @@ const MIN_SWEPT_LENGTH = 6;
  * unrelated text more than it protects.
  */
 function isSweepable(v: string): boolean {
-  if (v.length < MIN_SWEPT_LENGTH || /^(true|false|null|undefined)$/i.test(v)) return false;
+  if (v.length < MIN_SWEPT_LENGTH || v.length > MAX_SWEPT_LENGTH || /^(true|false|null|undefined)$/i.test(v)) return false;
   return v.length >= 8 || !/^([a-z]+|\d+)$/.test(v);
 }
 const MAX_DECODED_BODY = 256 * 1024 * 1024;
@@ -207,6 +216,12 @@ const normalizeName = (name: string): string => name.toLowerCase().replace(/[^a-
 const jsonEscape = (s: string): string => JSON.stringify(s).slice(1, -1);
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
+
+/** A secret as it is, URL-, form-, JSON- and XML-escaped, and in base64 (padded, unpadded, URL-safe). */
+function spellings(secret: string): string[] {
+  const base64 = Buffer.from(secret).toString('base64');
+  return [secret, encodeURIComponent(secret), formEncode(secret), jsonEscape(secret), xmlEscape(secret), base64, base64.replace(/=+$/, ''), Buffer.from(secret).toString('base64url')];
+}
 
 function headerOf(headers: readonly string[], name: string): string | undefined {
   for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
@@ -259,7 +274,9 @@ function ibanRemainder(iban: string): number {
  * then goes on from the next character, so a failed checksum does not hide a valid value beside it).
  */
 const PII_PATTERNS: ReadonlyArray<{ kind: RedactionPlace; pattern: RegExp; take?: (m: string) => number | undefined }> = [
-  { kind: 'e-mail address', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
+    // A scan starts only at the beginning of a run of local-part characters, and the parts are bounded
+  // (RFC 5321's lengths), so a long run without an @ is read once, not once per character.
+  { kind: 'e-mail address', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z])/g },
   {
     // The longest prefix (ending at a group) that passes the mod-97 check.
     kind: 'IBAN', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
@@ -320,8 +337,10 @@ export class Redactor {
   readonly #headers: Set<string>;
   readonly #queryParameters: Set<string>;
   readonly #patterns: Array<{ pattern: RegExp; group?: number }>;
-  readonly #secrets = new Map<string, true>();
-  readonly #fakes = new Map<string, { fake: string; kind: RedactionPlace }>();
+  /** Each secret with the generation it was learnt in. */
+  readonly #secrets = new Map<string, number>();
+  readonly #fakes = new Map<string, { fake: string; kind: RedactionPlace; generation: number }>();
+  #generation = 0;
   /** The fakes handed out, so a fake seen again is not taken for a real value. */
   readonly #fakeValues = new Set<string>();
   readonly #key: Buffer;
@@ -347,6 +366,22 @@ export class Redactor {
   /** How many secrets and personal values this redactor knows (it grows as it learns). */
   get known(): number {
     return this.#secrets.size + this.#fakes.size;
+  }
+
+  /** Goes up each time a secret or personal value is learnt. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Whether any of `texts` holds a value learnt after `generation`, as it is or in an encoding the
+   * sweep knows (URL, form, JSON, XML, base64): what was masked before then needs masking again only then.
+   */
+  mentionsLearntSince(generation: number, texts: readonly string[]): boolean {
+    const fresh: string[] = [];
+    for (const [secret, g] of this.#secrets) if (g > generation) fresh.push(secret);
+    for (const [real, { generation: g }] of this.#fakes) if (g > generation) fresh.push(real);
+    return fresh.some((value) => spellings(value).some((sp) => sp.length >= 4 && texts.some((t) => t.includes(sp))));
   }
 
   /** Whether a header, parameter, field, element or member of this name holds a secret. */
@@ -416,7 +451,7 @@ export class Redactor {
     const v = value.trim();
     if (!isSweepable(v) || v.includes(this.settings.replacement)) return;
     if (this.#secrets.has(v)) return;
-    this.#secrets.set(v, true);
+    this.#secrets.set(v, ++this.#generation);
     if (this.#secrets.size > this.#maxKnown) this.#secrets.delete(this.#secrets.keys().next().value!);
     this.#sweep = undefined;
     const scheme = /^(?:Bearer|Basic|Token|Digest)\s+(\S+)$/i.exec(v);
@@ -433,7 +468,7 @@ export class Redactor {
 
   #learnFake(real: string, fake: string, kind: RedactionPlace): void {
     if (this.#fakes.has(real)) return;
-    this.#fakes.set(real, { fake, kind });
+    this.#fakes.set(real, { fake, kind, generation: ++this.#generation });
     this.#fakeValues.add(fake);
     if (this.#fakes.size > this.#maxKnown) {
       const oldest = this.#fakes.keys().next().value!;
@@ -559,14 +594,13 @@ export class Redactor {
       if (variant.length >= 4 && !table.has(variant)) table.set(variant, { replacement, place });
     };
     for (const secret of this.#secrets.keys()) {
-      add(secret, r, 'repeated occurrence');
-      add(encodeURIComponent(secret), encodeURIComponent(r), 'repeated occurrence');
-      add(formEncode(secret), formEncode(r), 'repeated occurrence');
-      add(jsonEscape(secret), jsonEscape(r), 'repeated occurrence');
-      add(xmlEscape(secret), xmlEscape(r), 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64'), r, 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64').replace(/=+$/, ''), r, 'repeated occurrence');
-      add(Buffer.from(secret).toString('base64url'), r, 'repeated occurrence');
+      const [plain, url, form, json, xml, ...base64] = spellings(secret);
+      add(plain!, r, 'repeated occurrence');
+      add(url!, encodeURIComponent(r), 'repeated occurrence');
+      add(form!, formEncode(r), 'repeated occurrence');
+      add(json!, jsonEscape(r), 'repeated occurrence');
+      add(xml!, xmlEscape(r), 'repeated occurrence');
+      for (const b of base64) add(b, r, 'repeated occurrence');
     }
     for (const [real, { fake, kind }] of this.#fakes) {
       add(real, fake, kind);
@@ -668,72 +702,100 @@ export class Redactor {
 
   /** Returns `plain` itself when nothing changed. */
   #bodyContents(plain: Buffer, rawContentType: string, count: Counter | undefined): Buffer {
-    const contentType = rawContentType.toLowerCase();
     const utf8 = isUtf8(plain);
+    // A body that is not UTF-8 is read byte for byte (latin1), so every byte it does not mask is written back as it was.
     const text = plain.toString(utf8 ? 'utf8' : 'latin1');
-    const boundary = /multipart\/[^;]*;.*boundary="?([^";]+)"?/i.exec(rawContentType)?.[1];
-    const json = utf8 && boundary === undefined && (/json/.test(contentType) || /^\s*[[{]/.test(text)) ? this.#json(text, count) : undefined;
-    let out: string;
-    if (boundary !== undefined) out = this.#multipart(text, boundary, count);
-    else if (json !== undefined) out = json;
-    else if (utf8 && /x-www-form-urlencoded/.test(contentType)) out = this.#formEncoded(text.replace(/\r?\n$/, ''), 'form field', count) + (/\r?\n$/.exec(text)?.[0] ?? '');
-    else if (utf8 && (/xml/.test(contentType) || /^\s*<[?!A-Za-z]/.test(text))) out = this.#xml(text, count);
-    else out = this.#text(text, 'body text', count);
-    // The safety net: what a structured walk re-serialized or skipped is swept as plain text too.
-    out = this.#text(out, 'body text', count);
+    let out = this.#structured(text, rawContentType, count, utf8);
+    // The safety net: what a structured walk skipped is swept as plain text too (XML is walked whole, node by node).
+    if (!isXml(text, rawContentType.toLowerCase(), boundaryOf(rawContentType))) out = this.#text(out, 'body text', count);
     return out === text ? plain : Buffer.from(out, utf8 ? 'utf8' : 'latin1');
   }
 
-  /** A JSON text with members named as secrets masked and every string inspected; undefined when not JSON. */
-  #json(text: string, count: Counter | undefined): string | undefined {
+  /** A body (or a multipart part) read by its Content-Type: multipart, JSON, form, XML or plain text. */
+  #structured(text: string, rawContentType: string, count: Counter | undefined, utf8: boolean): string {
+    const contentType = rawContentType.toLowerCase();
+    const boundary = boundaryOf(rawContentType);
+    if (boundary !== undefined) return this.#multipart(text, boundary, count, utf8);
+    if (/json/.test(contentType) || /^\uFEFF?\s*[[{]/.test(text)) {
+      const json = this.#json(text, count);
+      if (json !== undefined) return json;
+    }
+    if (/x-www-form-urlencoded/.test(contentType)) {
+      const eol = /\r?\n$/.exec(text)?.[0] ?? '';
+      return this.#formEncoded(text.slice(0, text.length - eol.length), 'form field', count) + eol;
+    }
+    if (isXml(text, contentType, undefined)) return this.#xml(text, count);
+    return this.#text(text, 'body text', count);
+  }
+
+  /**
+   * A JSON text with members named as secrets masked and every string inspected; undefined when not
+   * JSON. Only the values that change are rewritten, in place: every other byte (big integers, `1.10`,
+   * spacing, key order) stays as it was.
+   */
+  #json(source: string, count: Counter | undefined): string | undefined {
+    const bom = source.startsWith('\uFEFF') ? '\uFEFF' : '';
+    const text = source.slice(bom.length);
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch {
       return undefined;
     }
+    const root = parseTree(text);
+    if (root === undefined) return undefined;
     const named = new Set<string>();
     for (const path of this.settings.jsonPaths) {
       try {
         for (const p of JSONPath({ path, json: data as object, resultType: 'pointer', wrap: true }) as string[]) named.add(p);
       } catch { /* a bad path was reported when the spec was read */ }
     }
-    let changed = false;
-    const maskAll = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(maskAll);
-      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskAll(x)]));
-      if (v === null || v === '') return v;
-      changed = true;
-      return this.#mask(String(v), 'JSON member', count);
+    const edits: Array<{ offset: number; length: number; text: string }> = [];
+    const replace = (node: JsonNode, value: string): void => { edits.push({ offset: node.offset, length: node.length, text: JSON.stringify(value) }); };
+    const maskAll = (node: JsonNode): void => {
+      if (node.type === 'object') for (const p of node.children ?? []) { if (p.children?.[1]) maskAll(p.children[1]); }
+      else if (node.type === 'array') for (const c of node.children ?? []) maskAll(c);
+      else if (node.type !== 'null' && node.value !== '') {
+        const raw = node.type === 'string' ? String(node.value) : text.slice(node.offset, node.offset + node.length);
+        replace(node, this.#mask(raw, 'JSON member', count));
+      }
     };
-    const walk = (v: unknown, name: string | undefined, pointer: string): unknown => {
-      if ((name !== undefined && this.isSecretName(name)) || named.has(pointer)) return maskAll(v);
-      if (typeof v === 'string') {
+    const walk = (node: JsonNode, name: string | undefined, pointer: string): void => {
+      if ((name !== undefined && this.isSecretName(name)) || named.has(pointer)) return maskAll(node);
+      if (node.type === 'string') {
+        const v = String(node.value);
         const inner = /^\s*[{[]/.test(v) ? this.#json(v, count) : undefined;
         if (inner !== undefined) {
           // JSON inside a JSON string (an event payload, a JWT claim set): its members are walked too.
-          if (inner !== v) changed = true;
-          return inner;
+          if (inner !== v) replace(node, inner);
+          return;
         }
         const r = this.settings.maskPii && name !== undefined && PHONE_NAMES.has(normalizeName(name)) && /\d{6,}/.test(v.replace(/\D/g, ''))
           ? this.#phoneByName(v, count) : this.#text(v, 'JSON member', count);
-        if (r !== v) changed = true;
-        return r;
-      }
-      if (Array.isArray(v)) return v.map((x, i) => walk(x, name, `${pointer}/${i}`));
-      if (v !== null && typeof v === 'object') {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) {
+        if (r !== v) replace(node, r);
+      } else if (node.type === 'array') {
+        (node.children ?? []).forEach((c, i) => walk(c, name, `${pointer}/${i}`));
+      } else if (node.type === 'object') {
+        for (const property of node.children ?? []) {
+          const [keyNode, valueNode] = property.children ?? [];
+          if (keyNode === undefined) continue;
+          const k = String(keyNode.value);
           const key = this.#text(k, 'JSON member', count);
-          if (key !== k) changed = true;
-          out[key] = walk(x, k, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+          if (key !== k) replace(keyNode, key);
+          if (valueNode) walk(valueNode, k, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
         }
-        return out;
       }
-      return v;
     };
-    const result = walk(data, undefined, '');
-    return changed ? JSON.stringify(result) : text;
+    walk(root, undefined, '');
+    if (edits.length === 0) return source;
+    edits.sort((a, b) => a.offset - b.offset);
+    let out = bom;
+    let at = 0;
+    for (const edit of edits) {
+      out += text.slice(at, edit.offset) + edit.text;
+      at = edit.offset + edit.length;
+    }
+    return out + text.slice(at);
   }
 
   #phoneByName(value: string, count: Counter | undefined): string {
@@ -742,44 +804,140 @@ export class Redactor {
     return this.#fake(value, 'phone number');
   }
 
-  /** XML: text of elements and values of attributes named as secrets masked; the rest inspected as text. */
+  /**
+   * XML, read node by node in one pass: the text and CDATA of an element named as a secret (and of every
+   * element inside it, past comments) are masked, so are attributes named as secrets; every other text,
+   * attribute value and comment is inspected. What is written in XML is written XML-escaped, so the
+   * document stays well-formed (`&lt;redacted&gt;`).
+   */
   #xml(text: string, count: Counter | undefined): string {
-    let out = text.replace(/<((?:[\w.-]+:)?([\w.-]+))(\s[^<>]*)?>([^<]*)<\/\1\s*>/g, (m, qname: string, local: string, attrs: string | undefined, inner: string) => {
-      if (!this.isSecretName(local) || inner.trim() === '') return m;
-      return `<${qname}${attrs ?? ''}>${this.#mask(unescapeXml(inner), 'XML element', count)}</${qname}>`;
-    });
-    out = out.replace(/<((?:[\w.-]+:)?([\w.-]+))(\s[^<>]*)?>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*<\/\1\s*>/g, (m, qname: string, local: string, attrs: string | undefined, inner: string) => {
-      if (!this.isSecretName(local) || inner.trim() === '') return m;
-      return `<${qname}${attrs ?? ''}><![CDATA[${this.#mask(inner, 'XML element', count)}]]></${qname}>`;
-    });
-    out = out.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (m, inner: string) => {
-      const r = this.#text(inner, 'XML element', count);
-      return r === inner ? m : `<![CDATA[${r}]]>`;
-    });
-    out = out.replace(/(\s)((?:[\w.-]+:)?([\w.-]+))\s*=\s*(["'])([^"']*)\4/g, (m, space: string, qname: string, local: string, quote: string, value: string) => {
-      if (!this.isSecretName(local) || value === '') return m;
-      return `${space}${qname}=${quote}${this.#mask(unescapeXml(value), 'XML attribute', count)}${quote}`;
-    });
-    return this.#text(out, 'XML element', count);
+    const r = this.settings.replacement;
+    const escapedMask = xmlEscapeText(r);
+    const inXml = (s: string): string => (s.includes(r) ? s.split(r).join(escapedMask) : s);
+    const inspect = (s: string, place: RedactionPlace): string => (s.trim() === '' ? s : inXml(this.#text(s, place, count)));
+    /** Whether each open element is, or is inside, an element named as a secret. */
+    const secret: boolean[] = [];
+    /** Whether each open element is itself named as a secret (its own text is masked). */
+    const ownSecret: boolean[] = [];
+    const maskText = (raw: string): string => {
+      const lead = /^\s*/.exec(raw)![0];
+      const trail = /\s*$/.exec(raw.slice(lead.length))![0];
+      const value = raw.slice(lead.length, raw.length - trail.length);
+      return value === '' ? raw : `${lead}${inXml(this.#mask(unescapeXml(value), 'XML element', count))}${trail}`;
+    };
+    let out = '';
+    let at = 0;
+    while (at < text.length) {
+      const lt = text.indexOf('<', at);
+      const content = text.slice(at, lt === -1 ? text.length : lt);
+      if (content !== '') out += secret.at(-1) || ownSecret.at(-1) ? maskText(content) : inspect(content, 'XML element');
+      if (lt === -1) break;
+      if (text.startsWith('<!--', lt)) {
+        const end = text.indexOf('-->', lt + 4);
+        if (end === -1) { out += inspect(text.slice(lt), 'XML element'); break; }
+        out += `<!--${inspect(text.slice(lt + 4, end), 'XML element')}-->`;
+        at = end + 3;
+      } else if (text.startsWith('<![CDATA[', lt)) {
+        const end = text.indexOf(']]>', lt + 9);
+        if (end === -1) { out += inspect(text.slice(lt), 'XML element'); break; }
+        const inner = text.slice(lt + 9, end);
+        out += `<![CDATA[${(secret.at(-1) || ownSecret.at(-1)) && inner.trim() !== '' ? this.#mask(inner, 'XML element', count) : inspect(inner, 'XML element')}]]>`;
+        at = end + 3;
+      } else {
+        const end = tagEnd(text, lt);
+        if (end === -1) { out += inspect(text.slice(lt), 'XML element'); break; }
+        const tag = text.slice(lt, end + 1);
+        const name = /^<\/?([^\s/>]+)/.exec(tag)?.[1];
+        if (name === undefined || tag.startsWith('<?') || tag.startsWith('<!')) {
+          out += inspect(tag, 'XML element');
+        } else if (tag.startsWith('</')) {
+          secret.pop();
+          ownSecret.pop();
+          out += tag;
+        } else {
+          out += tag.replace(/(\s)([^\s=/>"']+)(\s*=\s*)(?:"([^"]*)"|'([^']*)')/g, (m, space: string, attr: string, eq: string, dq: string | undefined, sq: string | undefined) => {
+            const value = dq ?? sq ?? '';
+            const quote = dq !== undefined ? '"' : "'";
+            if (value === '') return m;
+            const local = attr.slice(attr.indexOf(':') + 1);
+            const masked = this.isSecretName(local) ? inXml(this.#mask(unescapeXml(value), 'XML attribute', count)) : inspect(value, 'XML attribute');
+            return masked === value ? m : `${space}${attr}${eq}${quote}${masked}${quote}`;
+          });
+          if (!tag.endsWith('/>')) {
+            // A secret element's own text is masked; the text of elements inside it too (`<password><value>`), unless
+            // its name is one of the short words that name a container as often as a value (`<auth><user>`).
+            const local = name.slice(name.indexOf(':') + 1);
+            const own = this.isSecretName(local);
+            secret.push(secret.at(-1) === true || (own && !SECRET_NAMES.includes(normalizeName(local))));
+            ownSecret.push(own);
+          }
+        }
+        at = end + 1;
+      }
+    }
+    return out;
   }
 
-  /** multipart/form-data: a part named as a secret has its content masked; the others are inspected. */
-  #multipart(text: string, boundary: string, count: Counter | undefined): string {
+  /**
+   * multipart: a part named as a secret has its content masked; the others are read by their own
+   * Content-Type (a JSON, form or XML part is walked as such a body is). Lines may end in CRLF or a bare
+   * LF, as the matcher accepts both.
+   */
+  #multipart(text: string, boundary: string, count: Counter | undefined, utf8: boolean): string {
     const delimiter = `--${boundary}`;
     const pieces = text.split(delimiter);
     return pieces.map((piece, i) => {
       if (i === 0 || piece.startsWith('--')) return piece;
-      const split = piece.indexOf('\r\n\r\n');
-      if (split === -1) return piece;
-      const head = piece.slice(0, split);
-      const content = piece.slice(split + 4);
-      const name = /\bname="([^"]*)"/i.exec(head)?.[1] ?? '';
-      const trailing = /\r\n$/.exec(content)?.[0] ?? '';
+      const blank = /\r?\n\r?\n/.exec(piece);
+      if (blank === null) return piece;
+      const head = piece.slice(0, blank.index);
+      const separator = blank[0];
+      const content = piece.slice(blank.index + separator.length);
+      const name = /\bname="([^"]*)"/i.exec(head)?.[1] ?? /\bname=([^\s;]+)/i.exec(head)?.[1] ?? '';
+      const partType = /(?:^|\n)content-type:[ \t]*([^\r\n]*)/i.exec(head)?.[1] ?? '';
+      const trailing = /\r?\n$/.exec(content)?.[0] ?? '';
       const value = content.slice(0, content.length - trailing.length);
-      const redacted = this.isSecretName(name) ? this.#mask(value, 'multipart field', count) : this.#text(value, 'multipart field', count);
-      return redacted === value ? piece : `${this.#text(head, 'multipart field', count)}\r\n\r\n${redacted}${trailing}`;
+      let redacted: string;
+      if (this.isSecretName(name)) redacted = this.#mask(value, 'multipart field', count);
+      else {
+        redacted = partType === '' ? this.#text(value, 'multipart field', count) : this.#structured(value, partType, count, utf8);
+        if (!isXml(value, partType.toLowerCase(), boundaryOf(partType))) redacted = this.#text(redacted, 'multipart field', count);
+      }
+      const newHead = this.#text(head, 'multipart field', count);
+      return redacted === value && newHead === head ? piece : `${newHead}${separator}${redacted}${trailing}`;
     }).join(delimiter);
   }
+}
+
+type JsonNode = import('jsonc-parser').Node;
+
+/** The multipart boundary of a Content-Type, when it is one. */
+function boundaryOf(rawContentType: string): string | undefined {
+  if (!/^\s*multipart\//i.test(rawContentType)) return undefined;
+  return /;\s*boundary=(?:"([^"]+)"|([^";\s]+))/i.exec(rawContentType)?.slice(1).find((b) => b !== undefined);
+}
+
+function isXml(text: string, contentType: string, boundary: string | undefined): boolean {
+  if (boundary !== undefined || /json|x-www-form-urlencoded/.test(contentType)) return false;
+  return /xml/.test(contentType) || /^\uFEFF?\s*<[?!A-Za-z]/.test(text);
+}
+
+/** Where the tag opening at `lt` ends (its `>`, quotes respected); -1 when it never does. */
+function tagEnd(text: string, lt: number): number {
+  let quote = '';
+  for (let i = lt + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== '') { if (c === quote) quote = ''; }
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') return i;
+    else if (c === '<') return -1;
+  }
+  return -1;
+}
+
+/** Escaped for XML text and attribute values alike (quotes too, so it fits in either quote). */
+function xmlEscapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 function unescapeXml(s: string): string {

@@ -97,8 +97,11 @@ function jsonPattern(original: unknown, redacted: unknown, mask: string): unknow
 
 /** Whether a request value was changed by redaction (or is a mask already): then any value matches on replay. */
 function wasRedacted(original: string | undefined, redacted: string, mask: string): boolean {
-  return original !== redacted || redacted.includes(mask) || redacted.includes(encodeURIComponent(mask)) || redacted.includes(encodeURIComponent(mask).replace(/%20/g, '+'));
+  return original !== redacted || redacted.includes(mask) || redacted.includes(xmlEscapeMask(mask)) || redacted.includes(encodeURIComponent(mask)) || redacted.includes(encodeURIComponent(mask).replace(/%20/g, '+'));
 }
+
+/** The mask as redaction writes it in XML text and attribute values. */
+const xmlEscapeMask = (mask: string): string => mask.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** Replaces the JSONPath fields of a JSON text with `replacement`; returns it unchanged when it is not JSON. */
 export function redactJson(text: string, jsonPaths: readonly string[], replacement: string): string {

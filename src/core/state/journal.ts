@@ -138,6 +138,13 @@ export class Journal {
     return view === undefined ? events : events.map(view);
   }
 
+  /** The ids of the stubs that served a kept event: read from the events as served (no masked view is made for this). */
+  servedStubIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const e of this.#newestFirst()) if (e.stub?.id !== undefined) ids.add(e.stub.id);
+    return ids;
+  }
+
   #newestFirst(): ServeEvent[] {
     const out: ServeEvent[] = [];
     for (let i = 1; i <= this.#size; i++) {

@@ -119,8 +119,14 @@ export async function importHar(files: string[], options: HarImportOptions = {})
   }
   // Every secret of every entry is known before any stub is made (a token one answer hands out is masked where later requests carry it).
   const redactor = new Redactor(redaction);
-  for (const { exchange } of kept) redactor.learn(exchange);
-  for (const { exchange, host } of kept) {
+  // Redaction is CPU work per entry: the event loop gets a turn every few entries (an import over the admin API runs inside a serving Decoy).
+  for (let i = 0; i < kept.length; i++) {
+    if (i > 0 && i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    redactor.learn(kept[i]!.exchange);
+  }
+  for (let i = 0; i < kept.length; i++) {
+    if (i > 0 && i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const { exchange, host } = kept[i]!;
     const { exchange: redacted, counts } = redactor.redact(exchange);
     const key = requestKey(redacted, recordOptions);
     if (seen.has(key)) {
