@@ -1,7 +1,7 @@
 /**
  * The body of a stub sent to the admin API (`POST /__admin/mappings`, `PUT /__admin/mappings/{id}`,
  * `POST /__admin/mappings/import`): WireMock's JSON, or Decoy's own YAML, so a sidecar can be loaded
- * with the stub files the README promotes. YAML is read when the Content-Type says so, or when the body
+ * with the stub files the documentation promotes. YAML is read when the Content-Type says so, or when the body
  * is not JSON but is a YAML mapping or list; anything else keeps WireMock's JSON error. Problems in a
  * YAML body name its line and column.
  */

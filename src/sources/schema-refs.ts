@@ -2,7 +2,7 @@
  * `$ref`s from a stub's `response.schema` to other files, resolved before the stub compiles (the core
  * reads no files). A reference names a file the way `bodyFileName` does (under `__files/`, else beside
  * the stub file), optionally with a fragment: `pet.schema.yaml`, `schemas/pet.yaml#/Pet`. Schema files
- * belong under `__files/` (the README says so): the loader reads every other .yaml/.yml/.json file of
+ * belong under `__files/` (the stubbing guide says so): the loader reads every other .yaml/.yml/.json file of
  * the stubs folder as a stub file, so one beside a stub would also be reported as a bad stub. Each file
  * is read once and bundled into the schema under `$defs` (references inside it are rewritten to
  * match), so recursive schemas stay references and the result is one self-contained schema.

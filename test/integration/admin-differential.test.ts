@@ -305,7 +305,7 @@ function diffJson(a: unknown, b: unknown, at: string, out: string[]): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deliberate deviations: where Decoy answers differently on purpose. Each rule is narrow and says why; what it does
-// not touch is still compared. They are documented for users in the README ("The admin API").
+// not touch is still compared. They are documented for users in the admin API reference ("Where Decoy differs from WireMock, on purpose").
 // ---------------------------------------------------------------------------------------------------------------
 
 function isRecord(v: unknown): v is Record<string, any> {

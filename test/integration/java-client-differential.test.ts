@@ -17,7 +17,7 @@
  * - `matchResult.distance` of near misses: WireMock's own weighting of the differences (a float from its internal
  *   weights); which stubs or requests are near misses, and in what order, is compared;
  * - `timeOffsetNanos` of serve events' `subEvents`: when, after the request arrived, each server noted the sub-event.
- * Two deliberate differences, which the README lists ("Where Decoy differs from WireMock, on purpose"), are taken out:
+ * Two deliberate differences, which the admin API reference lists ("Where Decoy differs from WireMock, on purpose"), are taken out:
  * - the text of the not-matched report (in a 404's body and in a REQUEST_NOT_MATCHED sub-event) is compared by its
  *   title (or, with no stubs, WireMock's one sentence) only: Decoy's table says each matcher in words, names the
  *   stub's file and suggests a stub;
