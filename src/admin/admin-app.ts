@@ -29,7 +29,7 @@ import { registerOpenApiRoutes } from './openapi-routes.js';
 import { checkTimerLimits } from './timer-limits.js';
 import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
 import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
-import { parseWireMockJson, relaxWireMockRequestPattern, relaxWireMockStub } from '../sources/wiremock-leniency.js';
+import { lineColumn, parseWireMockJson, relaxWireMockRequestPattern, relaxWireMockStub } from '../sources/wiremock-leniency.js';
 import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 import { addMetricsRoute } from './metrics-route.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
@@ -113,9 +113,8 @@ function parseJsonBody(req: Request): unknown {
     const pos = /position (\d+)/.exec(msg);
     let where = '';
     if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${Number(pos[1]) - before.lastIndexOf('\n')}`;
+      const { line, column } = lineColumn(text, Number(pos[1]));
+      where = ` at line ${line}, column ${column}`;
     }
     throw new AdminProblem(422, 'Error parsing JSON', [{ detail: `${msg}${where}` }], 10);
   }

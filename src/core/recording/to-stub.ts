@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { JSONPath } from 'jsonpath-plus';
+import { rawHeader as header } from '../raw-headers.js';
 import { parseFormEncoded } from '../request.js';
 import { escapeRegex } from '../matching/matcher-support.js';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
@@ -65,12 +66,6 @@ function isTextType(contentType: string | undefined, encoding: string | undefine
   if (encoding && encoding.toLowerCase() !== 'identity') return false;
   if (!contentType) return false;
   return /^text\/|[/+](json|xml|javascript|x-www-form-urlencoded|yaml|csv)\b/i.test(contentType);
-}
-
-function header(headers: readonly string[], name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === lower) return headers[i + 1];
-  return undefined;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
