@@ -23,6 +23,8 @@ import { isUtf8 } from 'node:buffer';
 import { JSONPath } from 'jsonpath-plus';
 import { parseTree } from 'jsonc-parser';
 import { decodeContent } from '../content-encoding.js';
+import { multipartBoundary } from '../matching/multipart.js';
+import { rawHeader, withoutRawHeader } from '../raw-headers.js';
 import { DecoyError } from '../errors.js';
 import { decodeFormComponent } from '../request.js';
 
@@ -221,17 +223,6 @@ const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, 
 function spellings(secret: string): string[] {
   const base64 = Buffer.from(secret).toString('base64');
   return [secret, encodeURIComponent(secret), formEncode(secret), jsonEscape(secret), xmlEscape(secret), base64, base64.replace(/=+$/, ''), Buffer.from(secret).toString('base64url')];
-}
-
-function headerOf(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
-  return undefined;
-}
-
-function withoutHeader(headers: readonly string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() !== name) out.push(headers[i]!, headers[i + 1]!);
-  return out;
 }
 
 /** Decodes every coding of a Content-Encoding list, last applied first; undefined when one cannot be decoded. */
@@ -440,7 +431,7 @@ export class Redactor {
     const requestBody = this.#body(e.requestBody, e.requestHeaders, count, true);
     let responseHeaders = this.#headerList(e.responseHeaders, count, true);
     const response = this.#body(e.responseBody, e.responseHeaders, count, false);
-    if (response.decoded) responseHeaders = withoutHeader(responseHeaders, 'content-encoding');
+    if (response.decoded) responseHeaders = withoutRawHeader(responseHeaders, 'content-encoding');
     return {
       method: e.method, url, requestHeaders, requestBody: requestBody.bytes, status: e.status, responseHeaders, responseBody: response.bytes,
     };
@@ -681,7 +672,7 @@ export class Redactor {
   /** A body, decoded to be inspected; `decoded` when it is returned decoded (it changed). */
   #body(body: Buffer, headers: readonly string[], count: Counter | undefined, isRequest: boolean): { bytes: Buffer; decoded: boolean } {
     if (body.length === 0) return { bytes: body, decoded: false };
-    const encoding = headerOf(headers, 'content-encoding');
+    const encoding = rawHeader(headers, 'content-encoding');
     let plain = body;
     let wasEncoded = false;
     if (encoding !== undefined && !/^\s*(identity)?\s*$/i.test(encoding)) {
@@ -695,7 +686,7 @@ export class Redactor {
         return { bytes: Buffer.alloc(0), decoded: true };
       }
     }
-    const redacted = this.#bodyContents(plain, headerOf(headers, 'content-type') ?? '', count);
+    const redacted = this.#bodyContents(plain, rawHeader(headers, 'content-type') ?? '', count);
     if (redacted === plain) return { bytes: body, decoded: false };
     return { bytes: redacted, decoded: wasEncoded };
   }
@@ -707,14 +698,14 @@ export class Redactor {
     const text = plain.toString(utf8 ? 'utf8' : 'latin1');
     let out = this.#structured(text, rawContentType, count, utf8);
     // The safety net: what a structured walk skipped is swept as plain text too (XML is walked whole, node by node).
-    if (!isXml(text, rawContentType.toLowerCase(), boundaryOf(rawContentType))) out = this.#text(out, 'body text', count);
+    if (!isXml(text, rawContentType.toLowerCase(), multipartBoundary(rawContentType))) out = this.#text(out, 'body text', count);
     return out === text ? plain : Buffer.from(out, utf8 ? 'utf8' : 'latin1');
   }
 
   /** A body (or a multipart part) read by its Content-Type: multipart, JSON, form, XML or plain text. */
   #structured(text: string, rawContentType: string, count: Counter | undefined, utf8: boolean): string {
     const contentType = rawContentType.toLowerCase();
-    const boundary = boundaryOf(rawContentType);
+    const boundary = multipartBoundary(rawContentType);
     if (boundary !== undefined) return this.#multipart(text, boundary, count, utf8);
     if (/json/.test(contentType) || /^\uFEFF?\s*[[{]/.test(text)) {
       const json = this.#json(text, count);
@@ -901,7 +892,7 @@ export class Redactor {
       if (this.isSecretName(name)) redacted = this.#mask(value, 'multipart field', count);
       else {
         redacted = partType === '' ? this.#text(value, 'multipart field', count) : this.#structured(value, partType, count, utf8);
-        if (!isXml(value, partType.toLowerCase(), boundaryOf(partType))) redacted = this.#text(redacted, 'multipart field', count);
+        if (!isXml(value, partType.toLowerCase(), multipartBoundary(partType))) redacted = this.#text(redacted, 'multipart field', count);
       }
       const newHead = this.#text(head, 'multipart field', count);
       return redacted === value && newHead === head ? piece : `${newHead}${separator}${redacted}${trailing}`;
@@ -910,12 +901,6 @@ export class Redactor {
 }
 
 type JsonNode = import('jsonc-parser').Node;
-
-/** The multipart boundary of a Content-Type, when it is one. */
-function boundaryOf(rawContentType: string): string | undefined {
-  if (!/^\s*multipart\//i.test(rawContentType)) return undefined;
-  return /;\s*boundary=(?:"([^"]+)"|([^";\s]+))/i.exec(rawContentType)?.slice(1).find((b) => b !== undefined);
-}
 
 function isXml(text: string, contentType: string, boundary: string | undefined): boolean {
   if (boundary !== undefined || /json|x-www-form-urlencoded/.test(contentType)) return false;

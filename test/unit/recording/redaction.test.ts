@@ -242,6 +242,11 @@ describe('recording redaction', () => {
       const { out } = run([{ requestHeaders: ['Content-Type', 'multipart/form-data; boundary="XyZ"'], requestBody: Buffer.from(body) }]);
       assert.equal(out[0]!.requestBody.toString(), body.replace(secret, '<redacted>'));
     });
+    it('a multipart boundary written with spaces around "=" is read as the matcher reads it, and its secret part masked', () => {
+      const body = `--XyZ\r\nContent-Disposition: form-data; name="password"\r\n\r\n${secret}\r\n--XyZ--\r\n`;
+      const { out } = run([{ requestHeaders: ['Content-Type', 'multipart/form-data; boundary = XyZ'], requestBody: Buffer.from(body) }]);
+      assert.equal(out[0]!.requestBody.toString(), body.replace(secret, '<redacted>'));
+    });
     it('a form body that is not UTF-8 is read as latin1: its secret fields masked, its other bytes kept', () => {
       const body = Buffer.from(`password=${secret}&name=caf\xe9`, 'latin1');
       const { out } = run([{ requestHeaders: ['Content-Type', 'application/x-www-form-urlencoded'], requestBody: body }]);
