@@ -14,7 +14,63 @@ function imports(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
 }
 
+/** The relative imports of every file under src, type-only ones included, resolved to files. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of filesUnder(src)) {
+    graph.set(file, imports(file).filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s).replace(/\.js$/, '.ts')));
+  }
+  return graph;
+}
+
+/** The cycles of a graph: its strongly connected components of more than one node (Tarjan). */
+function cyclesOf(graph: Map<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
 describe('architecture', () => {
+  it('no import cycles between modules, type-only imports included', () => {
+    const cycles = cyclesOf(importGraph()).map((c) => c.map((f) => path.relative(src, f)).join(' <-> '));
+    assert.deepEqual(cycles, []);
+  });
+
+  it('the cycle check finds a cycle when there is one', () => {
+    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    assert.deepEqual(cyclesOf(graph), [['a', 'b', 'c']]);
+  });
+
   it('the core imports no transport, file system, web framework, watcher or logger', () => {
     const forbidden = /^(node:)?(http|https|http2|net|tls|fs|fs\/promises|child_process|dgram)$|^(express|chokidar|undici|pino|commander)(\/|$)/;
     const offenders: string[] = [];

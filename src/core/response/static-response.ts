@@ -6,9 +6,7 @@ import { isUtf8Text } from '../text-bytes.js';
 import { DecoyError, isDecoyError, joinPointer } from '../errors.js';
 import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
-import type { Random } from '../faults/random.js';
-import type { WireResponse } from './wire-response.js';
-import type { DecoyRequest } from '../request.js';
+import type { RenderContext, ResponseRenderer, WireResponse } from './wire-response.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
 import { compileSchema, createSchemaRenderer, requestSeed } from './schema-response.js';
@@ -39,29 +37,6 @@ export function compileProxySpec(baseUrl: unknown, extra: { add?: unknown; remov
   const removeHeaders = ((extra.remove ?? []) as unknown[]).map((n) => String(n).toLowerCase());
   return { baseUrl: String(baseUrl), addHeaders, removeHeaders, ...(typeof extra.prefix === 'string' && extra.prefix !== '' ? { prefixToRemove: extra.prefix } : {}) };
 }
-
-/** What a dynamic response sees when it is worked out for one request. */
-export interface RenderContext {
-  readonly request: DecoyRequest;
-  /** The engine's random source: `--seed` makes generated values reproducible. */
-  readonly random: Random;
-  readonly stub: { readonly id: string; readonly name: string | undefined };
-  /**
-   * Set with `--stable-data`: generated values then depend only on the request and this number
-   * (the seed, or 0), not on the order of requests.
-   */
-  readonly stableSeed?: number | undefined;
-  /** The connection the request came on, when the transport tells (templates read `request.scheme`, `request.clientIp`). */
-  readonly connection?: { readonly scheme: string; readonly clientIp: string } | undefined;
-}
-
-/**
- * Works out status, headers and body for one request (templates, data generated from a schema).
- * Compiled at load like everything else; a renderer only fills in what depends on the request.
- * The headers it returns include Content-Length, in a list of its own made for this request, which
- * the caller may extend (the stub appends Matched-Stub-Id to it rather than copying it again).
- */
-export type ResponseRenderer = (ctx: RenderContext) => WireResponse;
 
 export interface PreparedResponse {
   readonly status: number;

@@ -16,7 +16,7 @@ import { DecoyError, joinPointer } from '../errors.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import type { WireResponse } from './wire-response.js';
-import type { RenderContext, ResponseRenderer } from './static-response.js';
+import type { RenderContext, ResponseRenderer } from './wire-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
 import { fieldMap, javaMultiValueMap, multiValue } from './template-values.js';
 import { safeHeaderValue } from './header-value.js';

@@ -4,92 +4,10 @@
  * the stub, the prepared response) and everything the admin API shows is derived when it is asked
  * for. When the buffer is full the oldest event is overwritten: memory stays flat under any load.
  */
-import { randomUUID } from 'node:crypto';
-import type { AppliedFault } from '../faults/fault.js';
-import type { RequestConnection } from '../request.js';
-import type { Stub } from '../stub.js';
+import { ServeEvent } from './serve-event.js';
 import type { JournalStore } from './state.js';
 
-export interface JournalResponse {
-  status: number;
-  statusMessage?: string;
-  /** Flat [name, value, ...] as sent. */
-  headers: readonly string[];
-  /** A proxied response's headers as the upstream sent them (hop-by-hop ones included): what a snapshot records. */
-  upstreamHeaders?: readonly string[];
-  body: Buffer;
-}
-
-/**
- * One served request. Built on the hot path, so the constructor only stores references; the id,
- * the Host and everything else the admin API shows are worked out when first asked for.
- */
-export class ServeEvent {
-  #id: string | undefined;
-  /** The upstream base URL, when the request was proxied. */
-  proxiedTo: string | undefined;
-
-  constructor(
-    /** Epoch milliseconds when the request arrived. */
-    readonly loggedAt: number,
-    readonly method: string,
-    /** Path and query as received. */
-    readonly url: string,
-    /** Node's raw header list: [name, value, name, value, ...], names as the client spelt them. */
-    readonly rawHeaders: readonly string[],
-    readonly body: Buffer,
-    /** Computed once per connection by the transport, shared by its requests. */
-    readonly connection: RequestConnection,
-    readonly httpVersion: string,
-    /** The stub that answered, or undefined when none matched. */
-    readonly stub: Stub | undefined,
-    public response: JournalResponse | undefined,
-    /** Milliseconds from arrival until the response was handed to the socket. */
-    public totalMs: number,
-    /** The delays, faults and error responses applied, if any. */
-    readonly faults?: readonly AppliedFault[],
-  ) {}
-
-  /** A UUID, made when first asked for. */
-  get id(): string {
-    return (this.#id ??= randomUUID());
-  }
-
-  get clientIp(): string {
-    return this.connection.clientIp;
-  }
-
-  get scheme(): 'http' | 'https' {
-    return this.connection.scheme;
-  }
-
-  get port(): number {
-    return this.connection.localPort;
-  }
-
-  get protocol(): string {
-    return `HTTP/${this.httpVersion}`;
-  }
-
-  /**
-   * A copy with other request and response contents and the same id (what `--redact-journal` shows
-   * instead of the event as it was served).
-   */
-  withContents(url: string, rawHeaders: readonly string[], body: Buffer, response: JournalResponse | undefined, proxiedTo: string | undefined): ServeEvent {
-    const copy = new ServeEvent(this.loggedAt, this.method, url, rawHeaders, body, this.connection, this.httpVersion, this.stub, response, this.totalMs, this.faults);
-    copy.#id = this.id;
-    copy.proxiedTo = proxiedTo;
-    return copy;
-  }
-
-  /** `Host` as the client sent it, else the address it connected to. */
-  get host(): string {
-    for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
-      if (this.rawHeaders[i]!.toLowerCase() === 'host') return this.rawHeaders[i + 1]!;
-    }
-    return `${this.connection.localAddress}:${this.connection.localPort}`;
-  }
-}
+export { ServeEvent, type JournalResponse } from './serve-event.js';
 
 /** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
 export class Journal implements JournalStore {

@@ -11,7 +11,7 @@
  * that use them wait for the store.
  */
 import type { Awaitable } from '../awaitable.js';
-import type { ServeEvent } from './journal.js';
+import type { ServeEvent } from './serve-event.js';
 
 export type { Awaitable };
 

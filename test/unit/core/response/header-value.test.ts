@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { invalidHeaderChar, safeHeaderValue } from '../../../src/core/response/header-value.js';
+import { invalidHeaderChar, safeHeaderValue } from '../../../../src/core/response/header-value.js';
 
 describe('header values', () => {
   const cases: Array<[string, string | undefined, string]> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { createBodyView } from '../../../src/core/matching/body-view.js';
+import { createBodyView } from '../../../../src/core/matching/body-view.js';
 
 describe('BodyView', () => {
   it('decodes the text once', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isUtf8Text } from '../../src/core/text-bytes.js';
+import { isUtf8Text } from '../../../src/core/text-bytes.js';
 
 describe('isUtf8Text: one answer to "is this body text?"', () => {
   it('valid UTF-8 without NUL is text; invalid UTF-8 or a NUL byte is binary', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { DecoyError } from '../../src/core/errors.js';
-import { DecoyRequest } from '../../src/core/request.js';
-import { compileRequestSchema, type RequestSchemaDefinition } from '../../src/core/request-schema.js';
+import { DecoyError } from '../../../src/core/errors.js';
+import { DecoyRequest } from '../../../src/core/request.js';
+import { compileRequestSchema, type RequestSchemaDefinition } from '../../../src/core/request-schema.js';
 
 const SCHEMA: RequestSchemaDefinition = {
   operation: 'GET /items/{id}',

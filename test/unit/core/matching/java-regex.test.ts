@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compileFindRegex, compileWholeMatchRegex, translateJavaRegex } from '../../../src/core/matching/java-regex.js';
+import { compileFindRegex, compileWholeMatchRegex, translateJavaRegex } from '../../../../src/core/matching/java-regex.js';
 
 describe('Java regex translation', () => {
   const cases: Array<[string, string, boolean]> = [

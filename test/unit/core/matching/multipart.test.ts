@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { compileRequestPattern } from '../../../src/core/matching/request-pattern.js';
-import { MAX_PARTS, multipartBoundary, parseMultipart } from '../../../src/core/matching/multipart.js';
-import { DecoyRequest } from '../../../src/core/request.js';
+import { compileRequestPattern } from '../../../../src/core/matching/request-pattern.js';
+import { MAX_PARTS, multipartBoundary, parseMultipart } from '../../../../src/core/matching/multipart.js';
+import { DecoyRequest } from '../../../../src/core/request.js';
 
 const CONNECTION = { scheme: 'http' as const, clientIp: '192.0.2.7', localAddress: '127.0.0.1', localPort: 8080 };
 

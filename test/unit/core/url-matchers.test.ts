@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DecoyRequest } from '../../src/core/request.js';
-import { compileUrlMatcher, firstSegment } from '../../src/core/matching/url-matchers.js';
+import { DecoyRequest } from '../../../src/core/request.js';
+import { compileUrlMatcher, firstSegment } from '../../../src/core/matching/url-matchers.js';
 
 const req = (url: string) => new DecoyRequest('GET', url, {});
 

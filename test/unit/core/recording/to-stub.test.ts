@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { requestKey, scenarioNameFor, toStub, wireMockStubName, type RecordOptions, type RecordedExchange, type RequestBodyPatternSpec } from '../../../src/core/recording/to-stub.js';
-import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../../../src/core/recording/redaction.js';
+import { requestKey, scenarioNameFor, toStub, wireMockStubName, type RecordOptions, type RecordedExchange, type RequestBodyPatternSpec } from '../../../../src/core/recording/to-stub.js';
+import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../../../../src/core/recording/redaction.js';
 
 const options = (over: Partial<RedactionSettings> = {}): RecordOptions => ({
   captureHeaders: new Map([['authorization', {}], ['x-client', {}]]),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { compileStub } from '../../../src/core/stub.js';
-import { bracketNumericSegments } from '../../../src/core/response/template-response.js';
-import { javaHashMapOrder, javaMultiValueMap } from '../../../src/core/response/template-values.js';
-import { formatDate, parseDate, parseDateOffset } from '../../../src/core/response/template-dates.js';
+import { compileStub } from '../../../../src/core/stub.js';
+import { bracketNumericSegments } from '../../../../src/core/response/template-response.js';
+import { javaHashMapOrder, javaMultiValueMap } from '../../../../src/core/response/template-values.js';
+import { formatDate, parseDate, parseDateOffset } from '../../../../src/core/response/template-dates.js';
 
 describe('templates: WireMock spellings', () => {
   const cases: Array<[string, string]> = [

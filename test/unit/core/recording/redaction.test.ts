@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { DecoyError } from '../../../src/core/errors.js';
-import { parseRedaction, Redactor, summarize, type ExchangeContents, type RedactionSettings } from '../../../src/core/recording/redaction.js';
+import { DecoyError } from '../../../../src/core/errors.js';
+import { parseRedaction, Redactor, summarize, type ExchangeContents, type RedactionSettings } from '../../../../src/core/recording/redaction.js';
 
 const base: ExchangeContents = { method: 'GET', url: '/', requestHeaders: [], requestBody: Buffer.alloc(0), status: 200, responseHeaders: [], responseBody: Buffer.alloc(0) };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { compileJsonPath } from '../../../src/core/matching/json-path.js';
-import { JavaDouble, javaNumber, renderJacksonPretty, renderJavaString } from '../../../src/core/matching/json-render.js';
+import { compileJsonPath } from '../../../../src/core/matching/json-path.js';
+import { JavaDouble, javaNumber, renderJacksonPretty, renderJavaString } from '../../../../src/core/matching/json-render.js';
 
 const doc = {
   store: {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { DecoyError } from '../../../src/core/errors.js';
-import { DecoyRequest } from '../../../src/core/request.js';
-import { compileSchema, loadSchemaGenerator, requestSeed, toXml } from '../../../src/core/response/schema-response.js';
+import { DecoyError } from '../../../../src/core/errors.js';
+import { DecoyRequest } from '../../../../src/core/request.js';
+import { compileSchema, loadSchemaGenerator, requestSeed, toXml } from '../../../../src/core/response/schema-response.js';
 
 describe('schema responses', () => {
   before(() => loadSchemaGenerator());

@@ -7,7 +7,7 @@ import {
   shiftWall,
   timeDistance,
   truncateZoned,
-} from '../../../src/core/matching/date-time.js';
+} from '../../../../src/core/matching/date-time.js';
 
 const utc = (iso: string) => Date.parse(iso);
 

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import { isDecoyError } from '../../../src/core/errors.js';
-import { createBodyView } from '../../../src/core/matching/body-view.js';
-import { compileUrlMatcher } from '../../../src/core/matching/url-matchers.js';
-import { compileValueMatcher } from '../../../src/core/matching/value-matchers.js';
-import { DecoyRequest } from '../../../src/core/request.js';
+import { isDecoyError } from '../../../../src/core/errors.js';
+import { createBodyView } from '../../../../src/core/matching/body-view.js';
+import { compileUrlMatcher } from '../../../../src/core/matching/url-matchers.js';
+import { compileValueMatcher } from '../../../../src/core/matching/value-matchers.js';
+import { DecoyRequest } from '../../../../src/core/request.js';
 
 /** Fixed in `npm test`; DECOY_FUZZ_SEED and DECOY_FUZZ_SCALE fuzz longer locally. */
 const RUNS = { seed: Number(process.env.DECOY_FUZZ_SEED ?? 9_2026), numRuns: Math.round(150 * Number(process.env.DECOY_FUZZ_SCALE ?? 1)) };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep, xmlTextTooDeep } from '../../src/core/json-depth.js';
+import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep, xmlTextTooDeep } from '../../../src/core/json-depth.js';
 
 describe('nesting limits', () => {
   const arrays = (n: number) => '['.repeat(n) + ']'.repeat(n);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parsePermissiveJson } from '../../../src/core/matching/permissive-json.js';
+import { parsePermissiveJson } from '../../../../src/core/matching/permissive-json.js';
 
 // What json-smart's permissive mode (Jayway JsonPath's default, as WireMock 3.13.2 uses it) reads.
 describe('permissive JSON (json-smart)', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { StubSet } from '../../src/core/matching/stub-index.js';
-import { DecoyRequest } from '../../src/core/request.js';
-import { compileStub, type Stub } from '../../src/core/stub.js';
-import type { StubDefinition } from '../../src/core/stub-definition.js';
+import { StubSet } from '../../../src/core/matching/stub-index.js';
+import { DecoyRequest } from '../../../src/core/request.js';
+import { compileStub, type Stub } from '../../../src/core/stub.js';
+import type { StubDefinition } from '../../../src/core/stub-definition.js';
 
 let seq = 0;
 const stub = (def: Partial<StubDefinition>): Stub => compileStub({ response: {}, request: {}, ...def } as StubDefinition, { sequence: ++seq });

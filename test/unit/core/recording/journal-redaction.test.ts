@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createJournalRedaction } from '../../../src/core/recording/journal-redaction.js';
-import { Journal, ServeEvent, type JournalResponse } from '../../../src/core/state/journal.js';
-import type { RequestConnection } from '../../../src/core/request.js';
-import type { Stub } from '../../../src/core/stub.js';
+import { createJournalRedaction } from '../../../../src/core/recording/journal-redaction.js';
+import { Journal, ServeEvent, type JournalResponse } from '../../../../src/core/state/journal.js';
+import type { RequestConnection } from '../../../../src/core/request.js';
+import type { Stub } from '../../../../src/core/stub.js';
 
 const connection = { clientIp: '127.0.0.1', scheme: 'http' } as unknown as RequestConnection;
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { DecoyError } from '../../../src/core/errors.js';
-import { createBodyView } from '../../../src/core/matching/body-view.js';
+import { DecoyError } from '../../../../src/core/errors.js';
+import { createBodyView } from '../../../../src/core/matching/body-view.js';
 import {
   compileMultiValueMatcher,
   compileValueMatcher,
   MULTI_VALUE_OPERATORS,
   VALUE_OPERATOR_OPTIONS,
   VALUE_OPERATORS,
-} from '../../../src/core/matching/value-matchers.js';
+} from '../../../../src/core/matching/value-matchers.js';
 
 /** 2024-05-15T10:30:00Z, a Wednesday. */
 const NOW = Date.UTC(2024, 4, 15, 10, 30, 0);
