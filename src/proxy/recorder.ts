@@ -235,10 +235,10 @@ export class Recorder {
         delete r.definition.response!.bodyFileName;
         r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
       }
-      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() });
-      this.engine.putStub(stub);
-      stubs.push(stub);
+      stubs.push(compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() }));
     }
+    // One rebuild of the stub index for the whole recording.
+    this.engine.putStubs(stubs);
     return { stubs: stubs.reverse(), written: [], redaction: redactor.report() };
   }
 }
