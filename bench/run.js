@@ -745,7 +745,7 @@ async function runThroughput({ fail }) {
     for (const x of r.rounds) delete x.latencies;
     if (r !== base && base.reqPerSec) {
       r.ratio = r.reqPerSec / base.reqPerSec;
-      r.meetsTarget = r.ratio >= r.target;
+      r.meetsTarget = r.target === null ? undefined : r.ratio >= r.target;
       if (base.rounds.length === r.rounds.length) {
         r.roundRatios = r.rounds.map((x, i) => x.reqPerSec / base.rounds[i].reqPerSec);
         r.pairedRatio = median(r.roundRatios);
