@@ -22,7 +22,7 @@ import type { Logger } from '../observability/logger.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
 import { relaxJsonText } from './wiremock-leniency.js';
-import { isServiceFile } from '../services/service-file.js';
+import { isServiceFile } from './service-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** How long to gather file events before applying them. */
