@@ -134,22 +134,12 @@ export class Service implements Decoy {
   async start(): Promise<void> {
     if (this.#run) throw new Error('Decoy is already started');
     const config = this.#config;
-    const logger = config.logger;
-    let warnedHungLimit = false;
-    const delivery: DeliveryOptions = {
-      maxHangMs: config.maxHangMs, hung: new Set<Socket>(), maxHungSockets: config.maxHungSockets,
-      onHungLimit: () => {
-        if (warnedHungLimit) return;
-        warnedHungLimit = true;
-        logger.warn(`${config.maxHungSockets} sockets are held by HANG/STALL_BODY faults (--max-hung-sockets): further ones are closed at once`);
-      },
-    };
     const run: Run = {
       children: [],
       sources: new StubSources(this.engine, config, (n) => run.observed?.reloadFailed(n)),
       servers: new ServerGroup(config.isMain ? undefined : this.name),
       forwarder: createForwarder({ timeoutMs: config.proxyTimeoutMs, insecure: config.proxyInsecure }),
-      delivery,
+      delivery: hungSocketLimits(config),
       opened: Promise.resolve(),
       closed: undefined,
     };
@@ -249,6 +239,19 @@ export class Service implements Decoy {
       adminBase: adminBaseOf(this.name),
     };
   }
+}
+
+/** How long HANG and STALL_BODY hold a socket, and how many at once; the first time the cap is hit is logged. */
+function hungSocketLimits(config: ServiceConfig): DeliveryOptions {
+  let warned = false;
+  return {
+    maxHangMs: config.maxHangMs, hung: new Set<Socket>(), maxHungSockets: config.maxHungSockets,
+    onHungLimit: () => {
+      if (warned) return;
+      warned = true;
+      config.logger.warn(`${config.maxHungSockets} sockets are held by HANG/STALL_BODY faults (--max-hung-sockets): further ones are closed at once`);
+    },
+  };
 }
 
 /** The main service of a process; it creates the others (declared in options, or discovered) when it starts. */
