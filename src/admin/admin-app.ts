@@ -16,7 +16,6 @@ import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { createBodyView } from '../core/matching/body-view.js';
 import { DecoyRequest } from '../core/request.js';
 import type { ServeEvent } from '../core/state/journal.js';
-import { ChaosRules } from '../core/state/chaos-rules.js';
 import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import { loadSchemaGenerator } from '../core/response/schema-response.js';
@@ -587,10 +586,8 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/scenarios/:name/state', setScenarioState);
 
   // ---- settings, system ----
-  // WireMock starts with proxyPassThrough on, and a settings update replaces the whole object.
-  let settings: GlobalSettings = { proxyPassThrough: true };
   router.get('/settings', (_req, res) => {
-    res.json({ settings });
+    res.json({ settings: engine.settings() });
   });
   const updateSettings = (req: Request, res: Response) => {
     const body = parseJsonBody(req);
@@ -602,22 +599,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
     try {
-      engine.setGlobalDelay(s);
+      engine.updateSettings(s);
     } catch (e) {
       if (isDecoyError(e)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
       throw e;
     }
-    settings = { proxyPassThrough: false, ...s };
     empty(res);
   };
   router.post('/settings', updateSettings);
   router.put('/settings', updateSettings);
   router.post('/reset', async (_req, res) => {
-    engine.chaosRules.clear();
-    engine.resetStubs();
-    engine.journal.clear();
-    engine.scenarios.reset();
-    engine.resetSequences();
+    engine.resetAll();
     await ctx.reloadFiles();
     empty(res);
   });
@@ -701,10 +693,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     const body = parseJsonBody(req);
     checkTimerLimits(body, 'Invalid chaos rule');
     const rule = engine.chaosRules.add(body);
-    res.status(201).json(ChaosRules.toJson(rule));
+    res.status(201).json(engine.chaosRules.toJson(rule));
   });
   router.get('/decoy/chaos', (_req, res) => {
-    res.json({ rules: engine.chaosRules.list().map((r) => ChaosRules.toJson(r)) });
+    res.json({ rules: engine.chaosRules.list().map((r) => engine.chaosRules.toJson(r)) });
   });
   router.delete('/decoy/chaos', (_req, res) => {
     engine.chaosRules.clear();

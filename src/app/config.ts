@@ -35,13 +35,12 @@ export interface ServiceConfig {
   readonly maxHungSockets: number;
   /** How long `stop()` lets in-flight requests finish. */
   readonly shutdownGraceMs: number;
-  /** `--proxy-all`, compiled: a bad URL is a start-up error, not a 502 on every request. */
-  readonly proxyAll: ProxySpec | undefined;
   readonly proxyTimeoutMs: number;
   readonly proxyInsecure: boolean;
   readonly cors: CorsPolicy | undefined;
   readonly watch: boolean;
-  readonly engine: Readonly<{ journalSize: number; seed?: number; stableData?: boolean }>;
+  /** The engine's settings; `proxyAll` is compiled, so a bad `--proxy-all` is a start-up error, not a 502 on every request. */
+  readonly engine: Readonly<{ journalSize: number; seed?: number; stableData?: boolean; proxyAll?: ProxySpec }>;
   /** Masking of what the journal shows, when asked for. */
   readonly journalRedaction: Readonly<Partial<RedactionSettings>> | undefined;
 }
@@ -54,10 +53,10 @@ function shown(host: string): string {
 /** Fills in the defaults and checks the options of one service; throws DecoyError on a combination that cannot work. */
 export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceConfig {
   const name = options.name ?? 'default';
+  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   if (options.adminHost !== undefined && options.adminPort === undefined) {
     throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
   }
-  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   if (options.tls !== undefined && options.httpsPort === undefined) {
     throw new DecoyError('DECOY_ERR_TLS', `TLS settings (tls: --tls-cert, --tls-key, --tls-ca, --mtls) need an HTTPS port${isMain ? '' : ` (service ${name})`}`, { hint: 'add httpsPort (--https-port 8443; 0 picks a free port)' });
   }
@@ -88,7 +87,6 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
     maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs,
     maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
-    proxyAll,
     proxyTimeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs,
     proxyInsecure: options.proxyInsecure ?? false,
     cors: options.cors ? createCorsPolicy(options.cors === true ? {} : options.cors) : undefined,
@@ -97,6 +95,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
       journalSize: options.journalSize ?? 10_000,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.stableData ? { stableData: true } : {}),
+      ...(proxyAll ? { proxyAll } : {}),
     }),
     journalRedaction: options.redactJournal ? Object.freeze(options.redactJournal === true ? {} : { ...options.redactJournal }) : undefined,
   });

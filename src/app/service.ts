@@ -15,12 +15,12 @@ import { createJournalRedaction } from '../core/recording/journal-redaction.js';
 import type { RedactionReport } from '../core/recording/redaction.js';
 import { schemaGeneratorReady } from '../core/response/schema-response.js';
 import type { DeliveryOptions } from '../http/deliver.js';
-import { createStaticFiles } from '../http/static-files.js';
+import { createForwarder, type Forwarder } from '../http/forward.js';
+import { createStaticFiles, type StaticAnswer } from '../http/static-files.js';
 import { createStubServer } from '../http/stub-server.js';
 import { prepareTls, type TlsSetup } from '../http/tls.js';
 import { DecoyMetrics, type ObservedService } from '../observability/metrics.js';
 import { logRequests } from '../observability/request-log.js';
-import { createForwarder, type Forwarder } from '../proxy/forward.js';
 import { Recorder } from '../proxy/recorder.js';
 import { adminBaseOf, routeServiceAdmin, type ServiceInfo } from '../services/service-admin.js';
 import type { LoadReport } from '../sources/stub-folder.js';
@@ -47,6 +47,8 @@ interface Run {
   observed?: ObservedService;
   stopLogging?: () => void;
   tls?: TlsSetup;
+  /** The files folder's lookup, for GETs no stub matches (when there is a stubs folder). */
+  staticFiles?: (rawPath: string) => StaticAnswer | undefined;
   recorder?: Recorder;
   events?: EventHub;
   /** The ports listened on, each set once that server listens. */
@@ -72,7 +74,7 @@ export class Service implements Decoy {
   constructor(options: DecoyOptions, directory: ServiceDirectory, isMain: boolean) {
     this.#config = resolveConfig(options, isMain);
     this.name = this.#config.name;
-    this.engine = new MockEngine(this.#config.engine);
+    this.engine = new MockEngine({ ...this.#config.engine, files: (rawPath) => this.#run?.staticFiles?.(rawPath) });
     // Only with the option: the journal keeps events as served, and masks them when they are read.
     if (this.#config.journalRedaction) this.engine.journal.view = createJournalRedaction({ ...this.#config.journalRedaction });
     this.metrics = options.metrics ?? new DecoyMetrics();
@@ -181,7 +183,7 @@ export class Service implements Decoy {
     await schemaGeneratorReady();
     const folder = run.sources.folder;
     const recorder = new Recorder(this.engine, folder);
-    if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
+    if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
     const ownAdmin = lazyAdmin(createAdminContext({
@@ -194,12 +196,11 @@ export class Service implements Decoy {
     const admin = routeServiceAdmin((n) => this.#directory.admin(n), ownAdmin);
     const serverOptions = {
       engine: this.engine, logger,
-      admin, delivery: run.delivery, forwarder: run.forwarder, recorder,
-      ...(config.proxyAll ? { proxyAll: config.proxyAll } : {}), ...(config.cors ? { cors: config.cors } : {}),
+      admin, delivery: run.delivery, forwarder: run.forwarder, ...(config.cors ? { cors: config.cors } : {}),
       maxBodyBytes: config.maxBodyBytes,
       limits: config.limits, serveAdmin: config.adminOnStubPort,
-      ...(folder ? { staticFiles: createStaticFiles(folder.filesRoot) } : {}),
     };
+    if (folder) run.staticFiles = createStaticFiles(folder.filesRoot);
     this.#port = await run.servers.listen(createStubServer(serverOptions) as Server, config.port, config.host);
     run.port = this.#port;
     if (run.tls !== undefined) {
