@@ -1,16 +1,15 @@
 /**
  * What the web admin UI watches live: every finished serve event as a short log row, how often each
  * stub matched, requests per second by status class over the last minutes, and a notice when the stub
- * set changes. Built on the engine's serve-event listeners; started with the server (so the counts
- * cover every request, not only those after the admin API first loaded), and free of express so that
- * start-up does not pay for it.
+ * set changes. Built on the engine's serve events and change events (nothing polls); started with the
+ * server (so the counts cover every request, not only those after the admin API first loaded), and free
+ * of express so that start-up does not pay for it.
  *
  * Each subscriber is a writer that says whether it kept up; the stream layer drops a subscriber that
  * falls behind, so a slow browser tab can never make the server buffer without limit.
  */
-import type { MockEngine } from '../core/engine.js';
+import type { EngineChange, MockEngine } from '../core/engine.js';
 import type { ServeEvent } from '../core/state/journal.js';
-import type { StubSet } from '../core/matching/stub-index.js';
 
 /** One row of the live request log. */
 export interface LiveEntry {
@@ -47,8 +46,11 @@ export type StatusClass = (typeof STATUS_CLASSES)[number];
 
 /** Seconds of traffic kept for the chart. */
 const TRAFFIC_SECONDS = 300;
-/** How often the stub set is checked for a change while anyone listens (the engine swaps in a new set on every change). */
-const STUB_CHECK_MS = 250;
+/**
+ * Most one stub-change notice per this many ms: each notice makes every open UI reload its stubs, and a
+ * script that adds stubs one request at a time would otherwise make them reload once per stub.
+ */
+const STUB_NOTICE_MS = 250;
 
 function statusClass(status: number): StatusClass {
   if (status >= 200 && status < 300) return '2xx';
@@ -81,15 +83,18 @@ export class EventHub {
   /** A ring of per-second counts: slot = second % TRAFFIC_SECONDS, with the second each slot holds. */
   readonly #slotSecond = new Float64Array(TRAFFIC_SECONDS).fill(-1);
   readonly #slotCounts = STATUS_CLASSES.map(() => new Uint32Array(TRAFFIC_SECONDS));
-  readonly #off: () => void;
-  #lastStubs: StubSet;
-  #stubTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #offServed: () => void;
+  readonly #offChange: () => void;
+  /** When the last stub-change notice went out (on the monotonic clock). */
+  #noticeAt = -Infinity;
+  /** A notice held back to keep to STUB_NOTICE_MS; it carries the stub count when it goes. */
+  #heldNotice: ReturnType<typeof setTimeout> | undefined;
 
   constructor(engine: MockEngine, now: () => number = Date.now) {
     this.#engine = engine;
     this.#now = now;
-    this.#lastStubs = engine.stubs;
-    this.#off = engine.onServed((e) => this.#served(e));
+    this.#offServed = engine.onServed((e) => this.#served(e));
+    this.#offChange = engine.onChange((c) => this.#changed(c));
   }
 
   #served(e: ServeEvent): void {
@@ -125,35 +130,33 @@ export class EventHub {
         } catch { /* already gone */ }
       }
     }
-    this.#checkTimer();
   }
 
-  #checkStubs(): void {
-    const now = this.#engine.stubs;
-    if (now === this.#lastStubs) return;
-    this.#lastStubs = now;
-    this.#publish({ type: 'stubs-changed', data: { stubs: now.size } });
-  }
-
-  /** The stub-set check runs only while someone listens. */
-  #checkTimer(): void {
-    if (this.#subscribers.size > 0 && this.#stubTimer === undefined) {
-      this.#lastStubs = this.#engine.stubs;
-      this.#stubTimer = setInterval(() => this.#checkStubs(), STUB_CHECK_MS);
-      this.#stubTimer.unref();
-    } else if (this.#subscribers.size === 0 && this.#stubTimer !== undefined) {
-      clearInterval(this.#stubTimer);
-      this.#stubTimer = undefined;
+  /** A stub-set change is told at once, unless one was told less than STUB_NOTICE_MS ago: then once, when that time is up. */
+  #changed(change: EngineChange): void {
+    if (change.kind !== 'stubs' || this.#subscribers.size === 0 || this.#heldNotice !== undefined) return;
+    const wait = this.#noticeAt + STUB_NOTICE_MS - performance.now();
+    if (wait <= 0) {
+      this.#noticeStubs();
+      return;
     }
+    this.#heldNotice = setTimeout(() => {
+      this.#heldNotice = undefined;
+      this.#noticeStubs();
+    }, wait);
+    this.#heldNotice.unref();
+  }
+
+  #noticeStubs(): void {
+    this.#noticeAt = performance.now();
+    if (this.#subscribers.size > 0) this.#publish({ type: 'stubs-changed', data: { stubs: this.#engine.stubs.size } });
   }
 
   /** Adds a subscriber; returns the unsubscribe. */
   subscribe(subscriber: Subscriber): () => void {
     this.#subscribers.add(subscriber);
-    this.#checkTimer();
     return () => {
       this.#subscribers.delete(subscriber);
-      this.#checkTimer();
     };
   }
 
@@ -188,10 +191,12 @@ export class EventHub {
 
   /** Ends every subscription (the server is stopping) and stops listening to the engine. */
   close(): void {
-    this.#off();
+    this.#offServed();
+    this.#offChange();
+    clearTimeout(this.#heldNotice);
+    this.#heldNotice = undefined;
     const subs = [...this.#subscribers];
     this.#subscribers.clear();
-    this.#checkTimer();
     for (const s of subs) {
       try {
         s.end();

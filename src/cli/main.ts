@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecoyError, isDecoyError } from '../core/errors.js';
 import { createDecoy, type ServiceOptions } from '../index.js';
-import { parseServiceFlag } from '../services/service-file.js';
+import { parseServiceFlag } from '../sources/service-file.js';
 import { createLogger, type LogFormat, type Logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';

@@ -2,7 +2,10 @@
  * Each service's admin API is also reachable from every other one, under
  * `/__admin/decoy/services/<name>/...`: one admin address for a Decoy that serves several services.
  */
-import type { AdminHandler } from '../http/stub-server.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An admin API as a plain node:http handler. */
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** One line of `GET /__admin/decoy/services`. */
 export interface ServiceInfo {

@@ -10,29 +10,22 @@
  * milliseconds (an editor's save is often unlink + add, or several writes) and applied as one swap.
  */
 import { displayPath } from './display-path.js';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import { parseDocument, stringify as stringifyYaml, type Node as YamlNode } from 'yaml';
+import type { FSWatcher } from 'chokidar';
 import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
-import { relaxJsonText } from './wiremock-leniency.js';
-import { isServiceFile } from '../services/service-file.js';
+import { FolderWatcher } from './folder-watcher.js';
+import { isInside } from './is-inside.js';
+import { applyToFile, confineWrite, stubFileName, stubFileText } from './stub-file-writer.js';
+import { isServiceFile } from './service-file.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-/** How long to gather file events before applying them. */
-const SETTLE_MS = 30;
-/**
- * chokidar drops a second `change` event for the same file within 50 ms of the first, so a file
- * written twice in quick succession could keep its first version. After each batch, the files it
- * read are checked again once that window has passed, and reloaded if they changed meanwhile.
- */
-const RECHECK_MS = 80;
 /** Temp files of atomic writes older than this, found at the first load, were left by a crash. */
 const STALE_TEMP_MS = 60_000;
 
@@ -65,12 +58,6 @@ export interface LoadReport {
   errors: DecoyError[];
 }
 
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  // `..2026_11_22_10_00_00.123/x.yaml` (a Kubernetes ConfigMap's data folder) is inside: only `..` itself is a way up.
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
-
 export class StubFolder {
   readonly root: string;
   readonly layout: 'wiremock' | 'decoy';
@@ -78,17 +65,10 @@ export class StubFolder {
   readonly filesRoot: string;
   readonly #options: StubFolderOptions;
   readonly #files = new Map<string, FileState>();
-  #watcher: FSWatcher | undefined;
-  /** Watchers of the folders that are Kubernetes ConfigMap (or Secret) volumes: they tell of the `..data` swap. */
-  #dataWatchers: DirWatcher[] = [];
-  /** The folders those watchers watch. */
-  readonly #volumeFolders = new Set<string>();
-  #pending = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #recheck: NodeJS.Timeout | undefined;
+  /** Set while watching. */
+  #watching: FolderWatcher | undefined;
   /** What each file looked like when it was last read (mtime and size), for the recheck. */
   readonly #readStats = new Map<string, string>();
-  #settled: Array<() => void> = [];
   #swept = false;
   /**
    * Each stub id's insertion sequence. A stub keeps its place when its file is reloaded or saved, as a
@@ -142,7 +122,7 @@ export class StubFolder {
     return path.relative(this.root, abs).split(path.sep).join('/');
   }
 
-  /** How a file is named in messages: relative to the working directory when inside it, else absolute. */
+  /** Whether a path is one of this folder's stub files (not a body file, a service file, hidden, or another service's). */
   #isStubFile(abs: string): boolean {
     if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
     if (!isInside(this.stubsRoot, abs)) return false;
@@ -299,10 +279,10 @@ export class StubFolder {
       taken.add(file);
       // As WireMock writes saved stubs: marked persistent.
       const def = { id: stub.id, ...stub.definition, persistent: true };
-      outputs.push({ abs: file, content: ext === '.json' ? JSON.stringify(def, null, 2) + '\n' : stringifyYaml(def) });
+      outputs.push({ abs: file, content: stubFileText(def, ext) });
     }
     // Every target is checked before anything is written: a refused save writes nothing.
-    for (const o of outputs) this.#confineWrite(o.abs);
+    for (const o of outputs) confineWrite(this.root, o.abs);
     for (const o of outputs) {
       if (o.content === undefined) await unlink(o.abs);
       else {
@@ -326,8 +306,8 @@ export class StubFolder {
     const files: string[] = [];
     const written: string[] = [];
     for (const r of recorded) {
-      if (r.bodyFile) this.#confineWrite(path.join(this.filesRoot, r.bodyFile.name));
-      this.#confineWrite(path.join(this.stubsRoot, `${r.name}${ext}`));
+      if (r.bodyFile) confineWrite(this.root, path.join(this.filesRoot, r.bodyFile.name));
+      confineWrite(this.root, path.join(this.stubsRoot, `${r.name}${ext}`));
     }
     for (const r of recorded) {
       if (r.bodyFile) {
@@ -338,7 +318,7 @@ export class StubFolder {
       }
       const file = path.join(this.stubsRoot, `${r.name}${ext}`);
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, ext === '.json' ? JSON.stringify(r.definition, null, 2) + '\n' : stringifyYaml(r.definition));
+      await writeFileAtomic(file, stubFileText(r.definition, ext));
       files.push(this.relative(file));
       written.push(file);
     }
@@ -346,26 +326,6 @@ export class StubFolder {
     this.#options.onChange(this.stubs(), true);
     const ids = new Set(written);
     return { files, stubs: this.stubs().filter((s) => s.origin.path !== undefined && ids.has(s.origin.path)) };
-  }
-
-  /**
-   * Refuses to write outside the stubs folder: the target must resolve inside it, and so must the
-   * real path of its nearest existing folder (a `__files` or `mappings` folder that is a symlink to
-   * elsewhere) and of the target itself when it exists (a stub file that is a symlink out).
-   */
-  #confineWrite(abs: string): void {
-    const refuse = (why: string) => new DecoyError('DECOY_ERR_WRITE_ESCAPE', `not written: ${displayPath(abs)} ${why}, outside the stubs folder ${displayPath(this.root)}`, {
-      hint: 'saved stubs, recordings and body files are written only inside the stubs folder; replace the symlink with a real folder',
-    });
-    if (!isInside(this.root, path.resolve(abs))) throw refuse('resolves');
-    let dir = path.dirname(abs);
-    while (!existsSync(dir) && isInside(this.root, path.dirname(dir)) && dir !== path.dirname(dir)) dir = path.dirname(dir);
-    let realDir: string;
-    try { realDir = realpathSync(dir); } catch { realDir = dir; }
-    if (!isInside(this.root, realDir)) throw refuse(`is in ${realDir} (a symlink)`);
-    let realTarget: string | undefined;
-    try { realTarget = realpathSync(abs); } catch { /* not there yet, or a dangling link that the rename replaces */ }
-    if (realTarget !== undefined && !isInside(this.root, realTarget)) throw refuse(`is a symlink to ${realTarget}`);
   }
 
   /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
@@ -436,75 +396,32 @@ export class StubFolder {
 
   /** Starts watching; resolves once the watcher is ready. */
   async watch(): Promise<void> {
-    if (this.#watcher) return;
-    const root = this.root;
-    const watcher = watch(root, {
-      ignoreInitial: true,
-      // Prompt unlink events (chokidar's atomic mode holds them ~100 ms); batching covers editors' swaps.
-      atomic: false,
-      ignored: (p: string) => p !== root && (path.basename(p).startsWith('.') || (this.#excluded.length > 0 && this.#isExcluded(path.resolve(p)))),
+    if (this.#watching) return;
+    this.#watching = new FolderWatcher({
+      root: this.root, logger: this.#options.logger,
+      isExcluded: (abs) => this.#excluded.length > 0 && this.#isExcluded(abs),
+      apply: (paths) => this.#apply(paths),
+      changedSinceRead: (file) => {
+        let stamp: string;
+        try { stamp = fileStamp(file); } catch { stamp = 'gone'; }
+        return stamp !== (this.#readStats.get(file) ?? 'gone');
+      },
     });
-    this.#watcher = watcher;
-    const onEvent = (p: string) => this.#schedule(path.resolve(p));
-    watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('unlinkDir', onEvent).on('addDir', onEvent);
-    watcher.on('error', (e) => this.#options.logger.error(`watching ${displayPath(root)} failed: ${(e as Error).message}; stubs stay as they are`));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    this.#watchVolumeSwaps();
-  }
-
-  /**
-   * A Kubernetes ConfigMap volume changes by one rename: a new `..data` symlink (to a new hidden
-   * timestamped folder) replaces the old, while the visible `name -> ..data/name` links stay as they
-   * were. The file watcher skips hidden entries (editor temp files, and those very timestamped
-   * copies, which must not load twice), so each folder holding a `..data` is also watched for that
-   * rename, and rescanned when it happens.
-   */
-  #watchVolumeSwaps(under = this.root): void {
-    for (const dir of findVolumeFolders(under)) {
-      if (this.#volumeFolders.has(dir)) continue;
-      this.#volumeFolders.add(dir);
-      try {
-        const w = watchDir(dir, (_event, name) => {
-          if (name === null || name === '..data') this.#schedule(dir);
-        });
-        w.on('error', (e) => this.#options.logger.error(`watching ${displayPath(dir)} failed: ${e.message}; stubs stay as they are`));
-        this.#dataWatchers.push(w);
-      } catch (e) {
-        this.#options.logger.error(`watching ${displayPath(dir)} failed: ${(e as Error).message}; its ConfigMap updates will not be reloaded`);
-      }
-    }
+    await this.#watching.start();
   }
 
   /** The live file watcher, once watching (for diagnostics and tests). */
   get watcher(): FSWatcher | undefined {
-    return this.#watcher;
+    return this.#watching?.watcher;
   }
 
   /** Resolves when no file events are pending (for tests and the admin API). */
   settled(): Promise<void> {
-    if (this.#pending.size === 0 && this.#timer === undefined) return Promise.resolve();
-    return new Promise((resolve) => this.#settled.push(resolve));
+    return this.#watching?.settled() ?? Promise.resolve();
   }
 
-  #schedule(abs: string): void {
-    this.#pending.add(abs);
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      try {
-        this.#apply();
-      } catch (e) {
-        this.#options.logger.error(`reloading stubs failed: ${(e as Error).stack ?? e}`);
-      }
-      const waiters = this.#settled;
-      this.#settled = [];
-      for (const w of waiters) w();
-    }, SETTLE_MS);
-  }
-
-  #apply(): void {
-    const paths = [...this.#pending];
-    this.#pending.clear();
+  /** Applies a batch of changed paths (stub files, body files, folders); returns the stub files it read. */
+  #apply(paths: string[]): string[] {
     if (paths.some((p) => !this.#isStubFile(p))) this.#filesVersion++;
     const reload = new Set<string>();
     for (const p of paths) {
@@ -521,7 +438,7 @@ export class StubFolder {
       } catch { /* gone */ }
       if (isDir) {
         // A ConfigMap volume mounted (or copied in) after watching started: watch it for its `..data` swaps too.
-        if (this.#watcher) this.#watchVolumeSwaps(p);
+        this.#watching?.watchVolumeSwaps(p);
         // A folder moved in or swapped (a ConfigMap update): chokidar reports a moved folder's files
         // too, but a quick scan costs little and is certain. Stubs whose body files are in it are reread.
         for (const f of this.#scanSync(p)) reload.add(f);
@@ -536,7 +453,7 @@ export class StubFolder {
         if (state.bodyFiles.has(p) || (isFile && state.errors.some((e) => e.code === 'DECOY_ERR_BODY_FILE_NOT_FOUND'))) reload.add(file);
       }
     }
-    if (reload.size === 0) return;
+    if (reload.size === 0) return [];
     const sorted = [...reload].sort();
     let problems = 0;
     for (const f of sorted) {
@@ -549,20 +466,7 @@ export class StubFolder {
     }
     this.#options.onChange(this.stubs(), false);
     if (problems > 0) this.#options.onReloadProblems?.(problems);
-    this.#recheckLater(sorted);
-  }
-
-  #recheckLater(files: string[]): void {
-    if (this.#recheck) clearTimeout(this.#recheck);
-    this.#recheck = setTimeout(() => {
-      this.#recheck = undefined;
-      for (const f of files) {
-        let stamp: string;
-        try { stamp = fileStamp(f); } catch { stamp = 'gone'; }
-        if (stamp !== (this.#readStats.get(f) ?? 'gone')) this.#schedule(f);
-      }
-    }, RECHECK_MS);
-    this.#recheck.unref();
+    return sorted;
   }
 
   #scanSync(dir: string): string[] {
@@ -574,108 +478,16 @@ export class StubFolder {
   }
 
   async close(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#recheck) clearTimeout(this.#recheck);
-    this.#timer = undefined;
-    for (const d of this.#dataWatchers) d.close();
-    this.#dataWatchers = [];
-    this.#volumeFolders.clear();
-    const w = this.#watcher;
-    this.#watcher = undefined;
-    if (w) await w.close();
+    const w = this.#watching;
+    this.#watching = undefined;
+    await w?.close();
   }
-}
 
-/** A readable, stable file name for a saved stub: its name or method and path, and the start of its id. */
-function stubFileName(stub: Stub): string {
-  const req = stub.definition.request ?? {};
-  const url = req.path ?? req.url ?? req.urlPath ?? req.urlPathTemplate ?? req.urlPattern ?? req.urlPathPattern ?? 'any';
-  const method = Array.isArray(req.method) ? req.method.join('-') : req.method ?? 'any';
-  const base = (stub.name ?? `${method}-${url}`).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'stub';
-  return `${base}-${stub.id.slice(0, 8)}`;
-}
-
-function pointerPath(pointer: string): Array<string | number> {
-  return pointer === '' ? [] : pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).map((t) => (/^\d+$/.test(t) ? Number(t) : t));
-}
-
-/**
- * Applies edits and deletions to a stub file's text; `undefined` means the file is left with no stubs
- * and is removed. YAML is edited through its document model, so comments and layout elsewhere stay.
- */
-function applyToFile(text: string, abs: string, edits: Array<{ pointer: string; def: unknown }>, deletions: string[]): string | undefined {
-  // Deletions from the end first, so earlier indexes stay valid.
-  const byIndexDesc = [...deletions].sort((a, b) => {
-    const ia = Number(a.split('/').pop()); const ib = Number(b.split('/').pop());
-    return ib - ia;
-  });
-  if (path.extname(abs).toLowerCase() === '.json') {
-    // Written back as plain JSON: WireMock-only comments and trailing text do not survive a save.
-    let data = JSON.parse(relaxJsonText(text).text) as unknown;
-    for (const e of edits) {
-      const p = pointerPath(e.pointer);
-      if (p.length === 0) data = e.def;
-      else setAt(data, p, e.def);
-    }
-    for (const d of byIndexDesc) {
-      const p = pointerPath(d);
-      if (p.length === 0) return undefined;
-      const parent = getAt(data, p.slice(0, -1)) as unknown[];
-      parent.splice(Number(p[p.length - 1]), 1);
-    }
-    return JSON.stringify(data, null, 2) + '\n';
-  }
-  const doc = parseDocument(text);
-  for (const e of edits) {
-    const p = pointerPath(e.pointer);
-    const old = (p.length === 0 ? doc.contents : doc.getIn(p, true)) as YamlNode | null;
-    const node = doc.createNode(e.def);
-    // The comments around the stub belong to the file, not to the stub's old content: keep them.
-    if (old && typeof old === 'object') {
-      node.commentBefore = old.commentBefore;
-      node.comment = old.comment;
-      node.spaceBefore = old.spaceBefore;
-    }
-    if (p.length === 0) doc.contents = node as typeof doc.contents;
-    else doc.setIn(p, node);
-  }
-  for (const d of byIndexDesc) {
-    const p = pointerPath(d);
-    if (p.length === 0) return undefined;
-    doc.deleteIn(p);
-  }
-  return doc.toString();
-}
-
-function getAt(data: unknown, p: Array<string | number>): unknown {
-  return p.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], data);
-}
-
-function setAt(data: unknown, p: Array<string | number>, value: unknown): void {
-  (getAt(data, p.slice(0, -1)) as Record<string | number, unknown>)[p[p.length - 1]!] = value;
 }
 
 function fileStamp(abs: string): string {
   const s = statSync(abs, { bigint: true });
   return `${s.mtimeNs}:${s.size}:${s.ino}`;
-}
-
-/** The folders under `root` (itself included) that hold a `..data` entry: mounted ConfigMap or Secret volumes. */
-function findVolumeFolders(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    if (entries.some((e) => e.name === '..data')) out.push(dir);
-    if (depth >= 8) return;
-    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
-  };
-  walk(root, 0);
-  return out;
 }
 
 function readdirSyncRecursive(dir: string): string[] {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { DecoyClient } from '../../src/client/index.js';
-import { readServiceFile } from '../../src/services/service-file.js';
+import { readServiceFile } from '../../src/sources/service-file.js';
 import type { Decoy } from '../../src/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
 

@@ -60,6 +60,27 @@ function cyclesOf(graph: Map<string, readonly string[]>): string[][] {
   return cycles;
 }
 
+/** The top-level part of src a file belongs to: its folder (`core`, `http`, ...) or, at the top, its own name. */
+function partOf(file: string): string {
+  return path.relative(src, file).split(path.sep)[0]!;
+}
+
+/** Which parts of src each part imports (type-only imports included: they tie the code together as much). */
+function partGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of filesUnder(src)) {
+    const from = partOf(file);
+    for (const spec of imports(file)) {
+      if (!spec.startsWith('.')) continue;
+      const to = partOf(path.resolve(path.dirname(file), spec));
+      if (to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Set());
+      graph.get(from)!.add(to);
+    }
+  }
+  return graph;
+}
+
 describe('architecture', () => {
   it('no import cycles between modules, type-only imports included', () => {
     const cycles = cyclesOf(importGraph()).map((c) => c.map((f) => path.relative(src, f)).join(' <-> '));
@@ -81,6 +102,38 @@ describe('architecture', () => {
       }
     }
     assert.deepEqual(offenders, []);
+  });
+
+  it('no two parts of src import each other, even through others and even for types only', () => {
+    const graph = partGraph();
+    const cycles: string[] = [];
+    // A depth-first walk from each part: reaching the part again is a cycle.
+    for (const start of graph.keys()) {
+      const seen = new Set<string>();
+      const walk = (part: string, trail: string[]): void => {
+        for (const next of graph.get(part) ?? []) {
+          if (next === start) cycles.push([...trail, next].join(' -> '));
+          else if (!seen.has(next)) {
+            seen.add(next);
+            walk(next, [...trail, next]);
+          }
+        }
+      };
+      walk(start, [start]);
+    }
+    assert.deepEqual(cycles, []);
+  });
+
+  it('the composition root is at the top: only src/index.ts imports src/app', () => {
+    const offenders: string[] = [];
+    for (const file of filesUnder(src)) {
+      if (partOf(file) === 'app' || partOf(file) === 'index.ts') continue;
+      for (const spec of imports(file)) {
+        if (spec.startsWith('.') && partOf(path.resolve(path.dirname(file), spec)) === 'app') offenders.push(`${path.relative(src, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+    assert.ok(partGraph().get('index.ts')?.has('app'), 'the check sees index.ts import app');
   });
 
   it('the check itself sees imports (it would catch a violation)', () => {

@@ -1,7 +1,7 @@
 /**
  * The UI's event hub without sockets: per-stub match counts, the per-second traffic ring (including
- * after it wraps around), the live rows it hands to subscribers, and a subscriber that falls behind
- * being dropped.
+ * after it wraps around), the live rows it hands to subscribers, a subscriber that falls behind
+ * being dropped, and stub-set changes told as the engine reports them (no polling).
  */
 import assert from 'node:assert/strict';
 import { EventHub, type HubMessage } from '../../src/admin/event-hub.js';
@@ -81,5 +81,43 @@ describe('EventHub', () => {
     assert.equal(hub.subscribers, 0);
     served(engine, Date.now(), 200, stub);
     assert.equal(got.length, 1, 'nothing after close');
+  });
+  it('tells subscribers of a stub-set change as the engine reports it, with no timer in between', () => {
+    const engine = new MockEngine();
+    const hub = new EventHub(engine);
+    const got: HubMessage[] = [];
+    hub.subscribe({ write: (m) => { got.push(m); return true; }, end: () => undefined });
+    engine.setFileStubs([stub]);
+    assert.deepEqual(got, [{ type: 'stubs-changed', data: { stubs: 1 } }]);
+    hub.close();
+  });
+
+  it('tells a burst of stub-set changes at most once per 250 ms, the held-back notice with the count after the burst', async () => {
+    const engine = new MockEngine();
+    const hub = new EventHub(engine);
+    const got: HubMessage[] = [];
+    hub.subscribe({ write: (m) => { got.push(m); return true; }, end: () => undefined });
+    const other = compileStub({ request: { urlPath: '/other' }, response: { status: 200 } }, { sequence: 2, origin: {} });
+    engine.setFileStubs([stub]);
+    engine.setFileStubs([stub, other]);
+    engine.setFileStubs([]);
+    engine.setFileStubs([stub, other]);
+    assert.equal(got.length, 1, 'the first change is told at once, the rest held back');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(got, [{ type: 'stubs-changed', data: { stubs: 1 } }, { type: 'stubs-changed', data: { stubs: 2 } }]);
+    hub.close();
+  });
+
+  it('tells nothing after close, even a notice it had held back', async () => {
+    const engine = new MockEngine();
+    const hub = new EventHub(engine);
+    const got: HubMessage[] = [];
+    hub.subscribe({ write: (m) => { got.push(m); return true; }, end: () => undefined });
+    engine.setFileStubs([stub]);
+    engine.setFileStubs([]);
+    hub.close();
+    engine.setFileStubs([stub]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(got, [{ type: 'stubs-changed', data: { stubs: 1 } }]);
   });
 });

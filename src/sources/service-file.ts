@@ -15,7 +15,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { DecoyError } from '../core/errors.js';
 import { isPlainObject } from '../core/matching/matcher-support.js';
-import { displayPath } from '../sources/display-path.js';
+import { displayPath } from './display-path.js';
 
 /** File names that declare a service (never read as stub files). */
 export const SERVICE_FILE_NAMES: readonly string[] = ['decoy.service.yaml', 'decoy.service.yml', 'decoy.service.json'];

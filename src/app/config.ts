@@ -1,0 +1,126 @@
+/**
+ * One service's options resolved once, before anything is opened: every default filled in, every
+ * combination that cannot work refused with an error that names the flag, and nothing changed afterwards.
+ */
+import { DecoyError } from '../core/errors.js';
+import type { RedactionSettings } from '../core/recording/redaction.js';
+import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
+import { createCorsPolicy, type CorsPolicy } from '../http/cors.js';
+import { DEFAULT_LIMITS, type ServerLimits } from '../http/limits.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import type { DecoyOptions, ServiceOptions } from './options.js';
+
+export interface ServiceConfig {
+  /** The options as given: the services of the main one inherit from them. */
+  readonly options: Readonly<DecoyOptions>;
+  readonly name: string;
+  /** The main service creates the others (declared and discovered) and is listed first. */
+  readonly isMain: boolean;
+  readonly logger: Logger;
+  readonly host: string;
+  /** `host` as written in URLs: a wildcard address as 127.0.0.1, IPv6 in brackets. */
+  readonly shownHost: string;
+  readonly port: number;
+  readonly httpsPort: number | undefined;
+  readonly adminPort: number | undefined;
+  readonly adminHost: string;
+  readonly shownAdminHost: string;
+  /** Whether `/__admin` is served on the stub (and HTTPS) port too. */
+  readonly adminOnStubPort: boolean;
+  readonly limits: Readonly<ServerLimits>;
+  /** The same limits with the admin port's request timeout. */
+  readonly adminLimits: Readonly<ServerLimits>;
+  readonly maxBodyBytes: number;
+  readonly maxHangMs: number;
+  readonly maxHungSockets: number;
+  /** How long `stop()` lets in-flight requests finish. */
+  readonly shutdownGraceMs: number;
+  readonly proxyTimeoutMs: number;
+  readonly proxyInsecure: boolean;
+  readonly cors: CorsPolicy | undefined;
+  readonly watch: boolean;
+  /** The engine's settings; `proxyAll` is compiled, so a bad `--proxy-all` is a start-up error, not a 502 on every request. */
+  readonly engine: Readonly<{ journalSize: number; seed?: number; stableData?: boolean; proxyAll?: ProxySpec }>;
+  /** Masking of what the journal shows, when asked for. */
+  readonly journalRedaction: Readonly<Partial<RedactionSettings>> | undefined;
+}
+
+/** `0.0.0.0` and `::` are not addresses a client can connect to: URLs show the loopback instead. */
+function shown(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+/** Fills in the defaults and checks the options of one service; throws DecoyError on a combination that cannot work. */
+export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceConfig {
+  const name = options.name ?? 'default';
+  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
+  if (options.adminHost !== undefined && options.adminPort === undefined) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
+  }
+  if (options.tls !== undefined && options.httpsPort === undefined) {
+    throw new DecoyError('DECOY_ERR_TLS', `TLS settings (tls: --tls-cert, --tls-key, --tls-ca, --mtls) need an HTTPS port${isMain ? '' : ` (service ${name})`}`, { hint: 'add httpsPort (--https-port 8443; 0 picks a free port)' });
+  }
+  const host = options.host ?? '0.0.0.0';
+  const adminHost = options.adminHost ?? host;
+  const limits: ServerLimits = Object.freeze({
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_LIMITS.maxHeaderBytes,
+    maxHeadersCount: options.maxHeadersCount ?? DEFAULT_LIMITS.maxHeadersCount,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_LIMITS.idleTimeoutMs,
+  });
+  return Object.freeze({
+    options: Object.freeze({ ...options }),
+    name,
+    isMain,
+    logger: options.logger ?? silentLogger(),
+    host,
+    shownHost: shown(host),
+    port: options.port ?? 8080,
+    httpsPort: options.httpsPort,
+    adminPort: options.adminPort,
+    adminHost,
+    shownAdminHost: shown(adminHost),
+    adminOnStubPort: options.adminOnStubPort ?? options.adminHost === undefined,
+    limits,
+    adminLimits: Object.freeze({ ...limits, requestTimeoutMs: options.adminRequestTimeoutMs ?? DEFAULT_LIMITS.adminRequestTimeoutMs }),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs,
+    maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
+    shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    proxyTimeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs,
+    proxyInsecure: options.proxyInsecure ?? false,
+    cors: options.cors ? createCorsPolicy(options.cors === true ? {} : options.cors) : undefined,
+    watch: options.watch !== false,
+    engine: Object.freeze({
+      journalSize: options.journalSize ?? 10_000,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.stableData ? { stableData: true } : {}),
+      ...(proxyAll ? { proxyAll } : {}),
+    }),
+    journalRedaction: options.redactJournal ? Object.freeze(options.redactJournal === true ? {} : { ...options.redactJournal }) : undefined,
+  });
+}
+
+/** Options a service takes from the main one unless it sets its own. */
+const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
+
+/**
+ * The options of a service beside the main one: its own settings over those it inherits from the main's.
+ * `shared` is what every service of the process has in common: one metrics registry, one shutdown.
+ */
+export function childOptions(main: DecoyOptions, def: ServiceOptions, shared: { metrics: NonNullable<DecoyOptions['metrics']>; onShutdownRequest: () => void }): DecoyOptions {
+  const inherited: DecoyOptions = {};
+  for (const key of INHERITED) if (main[key] !== undefined) (inherited as Record<string, unknown>)[key] = main[key];
+  // The TLS files serve a service's HTTPS port: a service without one serves plain HTTP only.
+  if (def.httpsPort === undefined) delete inherited.tls;
+  // One registry for the process: every service's traffic under its own `service` label.
+  inherited.metrics = shared.metrics;
+  // An admin API bound to its own interface is not reachable through any service's stub port either.
+  if (main.adminHost !== undefined && main.adminOnStubPort !== true) inherited.adminOnStubPort = false;
+  if (main.logger?.child) inherited.logger = main.logger.child({ service: def.name });
+  // A service file's `cors: true` means "with the main service's CORS origins, if it has them".
+  const ownCors = def.cors === true && typeof main.cors === 'object' ? main.cors : def.cors;
+  // POST /__admin/shutdown on any service's admin API stops the whole process, as on the main one.
+  return { ...inherited, ...def, ...(ownCors !== undefined ? { cors: ownCors } : {}), discoverServices: false, onShutdownRequest: shared.onShutdownRequest };
+}

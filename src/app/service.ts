@@ -1,0 +1,261 @@
+/**
+ * One virtual service: an engine, the stub sources that fill it, and the servers that serve it.
+ *
+ * Its state is explicit: before `start()` nothing is open; a start opens, in order, what a `Run` holds
+ * (metrics, child services, stub sources, TLS, the recorder, live events, servers, watchers); `stop()`
+ * closes that run. A start that fails half-way closes what it had opened and leaves the service as new,
+ * so that `start()` can be tried again.
+ */
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { EventHub } from '../admin/event-hub.js';
+import { MockEngine } from '../core/engine.js';
+import { createJournalRedaction } from '../core/recording/journal-redaction.js';
+import type { RedactionReport } from '../core/recording/redaction.js';
+import { schemaGeneratorReady } from '../core/response/schema-response.js';
+import type { DeliveryOptions } from '../http/deliver.js';
+import { createForwarder, type Forwarder } from '../http/forward.js';
+import { createStaticFiles, type StaticAnswer } from '../http/static-files.js';
+import { createStubServer } from '../http/stub-server.js';
+import { prepareTls, type TlsSetup } from '../http/tls.js';
+import { DecoyMetrics, type ObservedService } from '../observability/metrics.js';
+import { logRequests } from '../observability/request-log.js';
+import { Recorder } from '../proxy/recorder.js';
+import { adminBaseOf, routeServiceAdmin, type ServiceInfo } from '../services/service-admin.js';
+import type { LoadReport } from '../sources/stub-folder.js';
+import { createAdminContext, lazyAdmin } from './admin-context.js';
+import { createChildren } from './children.js';
+import { resolveConfig, type ServiceConfig } from './config.js';
+import type { Decoy } from './decoy.js';
+import { ServiceDirectory, type ServiceEntry } from './directory.js';
+import type { DecoyOptions } from './options.js';
+import { createAdminServer, ServerGroup } from './servers.js';
+import { StubSources } from './stub-sources.js';
+
+/** What one start opened. Each part is set once it is open; `close()` closes the parts that are set. */
+interface Run {
+  readonly children: Decoy[];
+  readonly sources: StubSources;
+  readonly servers: ServerGroup;
+  readonly forwarder: Forwarder;
+  /** HANG and STALL_BODY sockets: not requests in flight that stopping waits for. */
+  readonly delivery: DeliveryOptions;
+  /** Settles (never rejects) when the start is over, however it ended. */
+  opened: Promise<void>;
+  closed: Promise<void> | undefined;
+  observed?: ObservedService;
+  stopLogging?: () => void;
+  tls?: TlsSetup;
+  /** The files folder's lookup, for GETs no stub matches (when there is a stubs folder). */
+  staticFiles?: (rawPath: string) => StaticAnswer | undefined;
+  recorder?: Recorder;
+  events?: EventHub;
+  /** The ports listened on, each set once that server listens. */
+  port?: number;
+  httpsPort?: number;
+  adminPort?: number;
+}
+
+export class Service implements Decoy {
+  readonly name: string;
+  readonly engine: MockEngine;
+  readonly metrics: DecoyMetrics;
+  readonly #config: ServiceConfig;
+  readonly #directory: ServiceDirectory;
+  readonly #entry: ServiceEntry;
+  /** The current start (or the last one, once stopped); unset before the first and after a failed one. */
+  #run: Run | undefined;
+  /** Kept from the last start, successful or not. */
+  #port = 0;
+  #loadReport: LoadReport | undefined;
+
+  /** Checks the options at once (throws DecoyError), and adds the service to the process's directory. */
+  constructor(options: DecoyOptions, directory: ServiceDirectory, isMain: boolean) {
+    this.#config = resolveConfig(options, isMain);
+    this.name = this.#config.name;
+    this.engine = new MockEngine({ ...this.#config.engine, files: (rawPath) => this.#run?.staticFiles?.(rawPath) });
+    // Only with the option: the journal keeps events as served, and masks them when they are read.
+    if (this.#config.journalRedaction) this.engine.journal.view = createJournalRedaction({ ...this.#config.journalRedaction });
+    this.metrics = options.metrics ?? new DecoyMetrics();
+    this.#directory = directory;
+    this.#entry = { decoy: this, admin: undefined, info: () => this.#info() };
+    directory.add(this.name, this.#entry);
+  }
+
+  get url(): string {
+    if (this.#run?.port === undefined) throw new Error('Decoy is not started');
+    return `http://${this.#config.shownHost}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get adminUrl(): string | undefined {
+    const port = this.#run?.adminPort;
+    return port === undefined ? undefined : `http://${this.#config.shownAdminHost}:${port}`;
+  }
+
+  get httpsUrl(): string | undefined {
+    const port = this.#run?.httpsPort;
+    return port === undefined ? undefined : `https://${this.#config.shownHost}:${port}`;
+  }
+
+  get httpsPort(): number | undefined {
+    return this.#run?.httpsPort;
+  }
+
+  get certificate(): string | undefined {
+    return this.#run?.tls?.certificate;
+  }
+
+  get loadReport(): LoadReport | undefined {
+    return this.#loadReport;
+  }
+
+  services(): ServiceInfo[] {
+    return this.#directory.list();
+  }
+
+  service(name: string): Decoy | undefined {
+    return this.#directory.decoy(name);
+  }
+
+  async settled(): Promise<void> {
+    await this.#run?.sources.settled();
+  }
+
+  async stopRecording(): Promise<{ written: string[]; redaction: RedactionReport } | undefined> {
+    const recorder = this.#run?.recorder;
+    if (recorder?.status !== 'Recording') return undefined;
+    const { written, redaction } = await recorder.stop();
+    return { written, redaction };
+  }
+
+  async start(): Promise<void> {
+    if (this.#run) throw new Error('Decoy is already started');
+    const config = this.#config;
+    const run: Run = {
+      children: [],
+      sources: new StubSources(this.engine, config, (n) => run.observed?.reloadFailed(n)),
+      servers: new ServerGroup(config.isMain ? undefined : this.name),
+      forwarder: createForwarder({ timeoutMs: config.proxyTimeoutMs, insecure: config.proxyInsecure }),
+      delivery: hungSocketLimits(config),
+      opened: Promise.resolve(),
+      closed: undefined,
+    };
+    this.#run = run;
+    const opening = this.#open(run);
+    run.opened = opening.then(() => undefined, () => undefined);
+    try {
+      await opening;
+    } catch (e) {
+      await this.#close(run);
+      for (const child of run.children) this.#directory.remove(child.name);
+      this.#run = undefined;
+      throw e;
+    }
+  }
+
+  /** Stops listening, lets in-flight requests finish, closes the watchers; a stop during a start waits for it. */
+  async stop(): Promise<void> {
+    const run = this.#run;
+    if (!run) return;
+    await run.opened;
+    await this.#close(run);
+  }
+
+  /** The steps of a start, in order; the first that fails ends it. */
+  async #open(run: Run): Promise<void> {
+    const config = this.#config;
+    const { options, logger } = config;
+    const startedAt = Date.now();
+    run.observed = this.metrics.observeEngine(this.engine, this.name);
+    if (options.verbose) run.stopLogging = logRequests(this.engine, logger);
+    const childDirs = config.isMain
+      ? await createChildren({ options, name: this.name, metrics: this.metrics }, () => void this.stop(), (o) => new Service(o, this.#directory, false), run.children)
+      : [];
+    const loaded = await run.sources.load(childDirs);
+    if (loaded) this.#loadReport = loaded;
+    if (config.httpsPort !== undefined) run.tls = await prepareTls(options.tls ?? {}, config.host);
+    // Stubs with generated bodies serve once their generator is loaded.
+    await schemaGeneratorReady();
+    const folder = run.sources.folder;
+    const recorder = new Recorder(this.engine, folder);
+    if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
+    run.recorder = recorder;
+    run.events = new EventHub(this.engine);
+    const ownAdmin = lazyAdmin(createAdminContext({
+      config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder,
+      services: () => this.services(),
+      certificate: () => this.certificate,
+      shutdown: () => (options.onShutdownRequest ?? (() => void this.stop()))(),
+    }), logger);
+    this.#entry.admin = ownAdmin;
+    const admin = routeServiceAdmin((n) => this.#directory.admin(n), ownAdmin);
+    const serverOptions = {
+      engine: this.engine, logger,
+      admin, delivery: run.delivery, forwarder: run.forwarder, ...(config.cors ? { cors: config.cors } : {}),
+      maxBodyBytes: config.maxBodyBytes,
+      limits: config.limits, serveAdmin: config.adminOnStubPort,
+    };
+    if (folder) run.staticFiles = createStaticFiles(folder.filesRoot);
+    this.#port = await run.servers.listen(createStubServer(serverOptions) as Server, config.port, config.host);
+    run.port = this.#port;
+    if (run.tls !== undefined) {
+      // The same engine behind both: one journal, one set of stubs; the journal tells the schemes apart.
+      run.httpsPort = await run.servers.listen(createStubServer({ ...serverOptions, tls: run.tls.server }) as unknown as Server, config.httpsPort!, config.host);
+    }
+    if (config.adminPort !== undefined) run.adminPort = await run.servers.listen(createAdminServer(config.adminLimits, admin), config.adminPort, config.adminHost);
+    // Watching starts after the first request can be served: start-up time does not wait for it.
+    await run.sources.watch();
+    for (const child of run.children) await child.start();
+  }
+
+  /** Closes what a run opened, once however often it is asked. */
+  #close(run: Run): Promise<void> {
+    run.closed ??= (async () => {
+      // Hung sockets are not requests in flight to wait for.
+      for (const socket of run.delivery.hung) socket.destroy();
+      // Live event streams never finish on their own: end them so the servers can close.
+      run.events?.close();
+      const stoppingChildren = Promise.all(run.children.map((c) => c.stop()));
+      await run.servers.close(this.#config.shutdownGraceMs);
+      await run.sources.close();
+      await run.forwarder.close();
+      await stoppingChildren;
+      run.observed?.close();
+      run.stopLogging?.();
+    })();
+    return run.closed;
+  }
+
+  #info(): ServiceInfo {
+    const { options } = this.#config;
+    return {
+      name: this.name, port: this.#port, url: this.#run?.port !== undefined ? this.url : '',
+      ...(this.httpsUrl !== undefined ? { httpsUrl: this.httpsUrl } : {}),
+      stubsDir: this.#run?.sources.folder?.root ?? (options.stubsDir !== undefined ? path.resolve(options.stubsDir) : null),
+      adminBase: adminBaseOf(this.name),
+    };
+  }
+}
+
+/** How long HANG and STALL_BODY hold a socket, and how many at once; the first time the cap is hit is logged. */
+function hungSocketLimits(config: ServiceConfig): DeliveryOptions {
+  let warned = false;
+  return {
+    maxHangMs: config.maxHangMs, hung: new Set<Socket>(), maxHungSockets: config.maxHungSockets,
+    onHungLimit: () => {
+      if (warned) return;
+      warned = true;
+      config.logger.warn(`${config.maxHungSockets} sockets are held by HANG/STALL_BODY faults (--max-hung-sockets): further ones are closed at once`);
+    },
+  };
+}
+
+/** The main service of a process; it creates the others (declared in options, or discovered) when it starts. */
+export function createMainService(options: DecoyOptions): Decoy {
+  return new Service(options, new ServiceDirectory(), true);
+}
