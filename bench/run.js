@@ -6,7 +6,7 @@
 // Parts (BENCH_ONLY picks some, see below):
 //   throughput
 //     1. baseline: a raw node:http server returning the same bytes Decoy returns for the stub
-//     2. Decoy with 1 stub
+//     2. Decoy with 1 stub (and the same with tracing on, exporting OTLP to a sink in this process)
 //     3. Decoy with 10,000 exact-path stubs, hitting the first-added and the last-added one
 //     4. Decoy with 10,000 stubs, hitting a path-template stub (`path: /users/:id`) among them
 //   startup
@@ -658,6 +658,7 @@ async function runThroughput({ fail }) {
     { name: 'decoy: 10k stubs, first-added', server: 'many', path: '/items/0', target: TARGETS.manyStubs },
     { name: 'decoy: 10k stubs, last-added', server: 'many', path: `/items/${STUB_COUNT - 1}`, target: TARGETS.manyStubs },
     { name: 'decoy: 10k stubs, template /users/:id', server: 'many', path: '/users/42', target: TARGETS.manyStubs },
+    { name: 'decoy: 1 stub, tracing on (OTLP)', server: 'traced', path: '/items/0', target: null },
     ...(COMPARE_DIST ? [{ name: 'compare build: 1 stub', server: 'compare', path: '/items/0', target: null }] : []),
   ].map((r) => ({ ...r, rounds: [] }));
   const servers = {};
@@ -691,6 +692,11 @@ async function runThroughput({ fail }) {
     await start('baseline', () => startServer([RAW_SERVER, JSON.stringify(spec)], 'baseline'));
     await start('many', () => startDecoy(dirs.many, 'many'));
     if (COMPARE_DIST) await start('compare', () => startDecoy(dirs.one, 'compare', { dist: COMPARE_DIST }));
+    // Tracing on, exporting to a sink in this process that accepts every batch (the collector's own cost is not Decoy's).
+    const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end()); });
+    await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    sink.unref();
+    await start('traced', () => startDecoy(dirs.one, 'traced', { options: { otlpEndpoint: `http://127.0.0.1:${sink.address().port}` } }));
 
     // Each row: check the answer, warm up. Then interleaved rounds: the servers stay up (idle when not loaded),
     // so every row is measured in every round, a few seconds from its baseline slice.
@@ -787,6 +793,10 @@ async function runThroughput({ fail }) {
     }
     const one = rows.find((r) => r.server === 'one');
     const compare = rows.find((r) => r.server === 'compare');
+    const traced = rows.find((r) => r.server === 'traced');
+    if (one?.reqPerSec && traced?.reqPerSec) {
+      console.log(`tracing on / off, 1 stub: ${(traced.reqPerSec / one.reqPerSec).toFixed(2)}x req/s; server CPU per request ${fmt(traced.serverCpuUsPerReq, 1)} vs ${fmt(one.serverCpuUsPerReq, 1)} us`);
+    }
     if (one?.reqPerSec && compare?.reqPerSec) {
       const paired = one.rounds.length === compare.rounds.length ? median(one.rounds.map((x, i) => x.reqPerSec / compare.rounds[i].reqPerSec)) : undefined;
       console.log(`this build / compare build (${COMPARE_DIST}), 1 stub: ${(one.reqPerSec / compare.reqPerSec).toFixed(3)}x best, ` +

@@ -108,6 +108,12 @@ export interface DecoyOptions {
    * CORS from these options unless they set their own.
    */
   services?: ServiceOptions[];
+  /**
+   * Send traces of served requests over OTLP/HTTP to this base URL (`/v1/traces` is added), e.g.
+   * `http://localhost:4318`. Tracing is also on when the standard OTEL_EXPORTER_OTLP_ENDPOINT or
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variable is set. Default: off (nothing of it is loaded).
+   */
+  otlpEndpoint?: string;
   /** Serve each subfolder of `stubsDir` with a `decoy.service.yaml` as a service of its own. Default true. */
   discoverServices?: boolean;
 }

@@ -18,6 +18,8 @@ import type { DeliveryOptions } from '../http/deliver.js';
 import { createForwarder, type Forwarder } from '../http/forward.js';
 import { createStaticFiles, type StaticAnswer } from '../http/static-files.js';
 import { createStubServer } from '../http/stub-server.js';
+import { tracingRequested } from '../observability/tracing-request.js';
+import type { Tracing } from '../observability/tracing.js';
 import { prepareTls, type TlsSetup } from '../http/tls.js';
 import { DecoyMetrics, type ObservedService } from '../observability/metrics.js';
 import { logRequests } from '../observability/request-log.js';
@@ -51,6 +53,8 @@ interface Run {
   staticFiles?: (rawPath: string) => StaticAnswer | undefined;
   recorder?: Recorder;
   events?: EventHub;
+  /** Traces, when asked for (loaded only then). */
+  tracing?: Tracing;
   /** The ports listened on, each set once that server listens. */
   port?: number;
   httpsPort?: number;
@@ -186,6 +190,10 @@ export class Service implements Decoy {
     if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
+    if (tracingRequested(options.otlpEndpoint)) {
+      const { createTracing } = await import('../observability/tracing.js');
+      run.tracing = await createTracing({ endpoint: options.otlpEndpoint, service: this.name });
+    }
     const ownAdmin = lazyAdmin(createAdminContext({
       config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder,
       services: () => this.services(),
@@ -199,6 +207,7 @@ export class Service implements Decoy {
       admin, delivery: run.delivery, forwarder: run.forwarder, ...(config.cors ? { cors: config.cors } : {}),
       maxBodyBytes: config.maxBodyBytes,
       limits: config.limits, serveAdmin: config.adminOnStubPort,
+      ...(run.tracing ? { tracing: run.tracing } : {}),
     };
     if (folder) run.staticFiles = createStaticFiles(folder.filesRoot);
     this.#port = await run.servers.listen(createStubServer(serverOptions) as Server, config.port, config.host);
@@ -224,6 +233,7 @@ export class Service implements Decoy {
       await run.servers.close(this.#config.shutdownGraceMs);
       await run.sources.close();
       await run.forwarder.close();
+      await run.tracing?.shutdown();
       await stoppingChildren;
       run.observed?.close();
       run.stopLogging?.();

@@ -132,6 +132,7 @@ export function buildProgram(): Command {
     .option('--mtls', 'mutual TLS: refuse HTTPS clients without a certificate signed by --tls-ca')
     .option('--cors', 'answer CORS preflights and add CORS headers to every answer (for browsers calling from another origin)')
     .option('--cors-origins <origins>', 'with --cors, only these comma-separated origins (default: any); implies --cors', parseList)
+    .option('--otlp-endpoint <url>', 'send traces of served requests over OTLP/HTTP to this base URL, e.g. http://localhost:4318 (the standard OTEL_EXPORTER_OTLP_* variables work too)')
     .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
@@ -332,7 +333,7 @@ async function main(): Promise<void> {
     adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
-    httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[];
+    httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -378,6 +379,7 @@ async function main(): Promise<void> {
     ...(opts.validateRequests ? { validateRequests: true } : {}),
     maxHangMs: opts.maxHang,
     ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
+    ...(opts.otlpEndpoint !== undefined ? { otlpEndpoint: opts.otlpEndpoint } : {}),
     proxyInsecure: opts.proxyInsecure ?? false, proxyTimeoutMs: opts.proxyTimeout,
     ...(opts.globalTemplating ? { globalTemplating: true } : {}),
     ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),

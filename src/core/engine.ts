@@ -79,6 +79,14 @@ export interface Exchange {
   readonly delivery: Delivery;
   /** The serve event, when the journal or a listener wants one; `complete` journals it. */
   readonly event: ServeEvent | undefined;
+  /** What serving changed in the stub's state: its scenario's transition, its place in a response sequence (0-based). */
+  readonly steps: Steps | undefined;
+}
+
+/** How serving a stub moved its state, for traces and logs. */
+export interface Steps {
+  readonly scenario?: { readonly name: string; readonly from: string; readonly to: string };
+  readonly position?: number;
 }
 
 /** How an exchange ended, as the transport saw it. */
@@ -402,39 +410,42 @@ export class MockEngine {
     if (stub.rejectRequest !== undefined) {
       // A request the stub's requestSchema rejects gets a plain 400: none of the stub's chaos, and its scenario stays.
       const rejected = stub.rejectRequest(request);
-      if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined));
+      if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined, undefined));
     }
     const s = stub.scenario;
     if (s !== undefined && s.newState !== undefined) {
+      const from = s.requiredState ?? this.state.scenarios.get(s.name);
+      const steps: Steps = { scenario: { name: s.name, from, to: s.newState } };
       if (s.requiredState !== undefined) {
         const moved = this.state.scenarios.compareAndSet(s.name, s.requiredState, s.newState);
         // Another Decoy sharing the state moved the scenario since the match: match again in the new state.
-        if (moved !== true) return then(moved, (ok) => ok || attempt >= SCENARIO_RETRIES ? this.#respond(stub, request, receivedAt) : this.#serve(request, receivedAt, attempt + 1));
+        if (moved !== true) return then(moved, (ok) => ok || attempt >= SCENARIO_RETRIES ? this.#respond(stub, request, receivedAt, steps) : this.#serve(request, receivedAt, attempt + 1));
       } else {
         const done = this.state.scenarios.set(s.name, s.newState);
-        if (done instanceof Promise) return done.then(() => this.#respond(stub, request, receivedAt));
+        if (done instanceof Promise) return done.then(() => this.#respond(stub, request, receivedAt, steps));
       }
+      return this.#respond(stub, request, receivedAt, steps);
     }
-    return this.#respond(stub, request, receivedAt);
+    return this.#respond(stub, request, receivedAt, undefined);
   }
 
   /** The stub's response now: its only one, or the next of its sequence; rendered when dynamic. */
-  #respond(stub: Stub, request: DecoyRequest, receivedAt: number): Awaitable<Exchange> {
+  #respond(stub: Stub, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     const rs = stub.responses;
-    if (rs.length === 1) return this.#rendered(stub, rs[0]!, request, receivedAt);
+    if (rs.length === 1) return this.#rendered(stub, rs[0]!, request, receivedAt, steps);
     return then(this.state.counters.incrementAndGet(`seq:${this.#keyOf(stub)}`), (n) => {
       const i = stub.afterLastResponse === 'cycle' ? (n - 1) % rs.length : Math.min(n - 1, rs.length - 1);
-      return this.#rendered(stub, rs[i]!, request, receivedAt);
+      return this.#rendered(stub, rs[i]!, request, receivedAt, { ...steps, position: i });
     });
   }
 
-  #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number): Awaitable<Exchange> {
+  #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     let response: WireResponse & Partial<PreparedResponse> = r;
     if (r.render !== undefined) {
       const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
     }
-    return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined));
+    return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
   }
 
   /** A request no stub matches: forwarded while recording or with proxy-all, a file of the files folder, or the near-miss 404. */
@@ -455,7 +466,7 @@ export class MockEngine {
         response = notFound(miss.report);
       }
     }
-    return then(this.#plan(request, undefined, response, false), (plan) => this.#decide(request, receivedAt, undefined, response, plan, miss, file));
+    return then(this.#plan(request, undefined, response, false), (plan) => this.#decide(request, receivedAt, undefined, response, plan, miss, undefined, file));
   }
 
   /**
@@ -509,7 +520,7 @@ export class MockEngine {
 
   /** Puts the decision together: how the transport delivers it, and the serve event. */
   #decide(request: DecoyRequest, receivedAt: number, stub: Stub | undefined, response: WireResponse & Partial<PreparedResponse>,
-    plan: DeliveryPlan | undefined, miss: NotMatched | undefined, file?: FileAnswer): Exchange {
+    plan: DeliveryPlan | undefined, miss: NotMatched | undefined, steps: Steps | undefined, file?: FileAnswer): Exchange {
     // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
     const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
     let delivery: Delivery;
@@ -533,8 +544,9 @@ export class MockEngine {
       event = new ServeEvent(receivedAt, request.method, request.url, request.rawHeaders, request.body, request.connection!,
         request.httpVersion, stub, kept, 0, plan?.applied);
       if (proxy !== undefined) event.proxiedTo = proxy.baseUrl;
+      if (plan !== undefined) event.delayMs = plan.delayMs;
     }
-    return { request, stub, miss, response: plan?.response ?? response, delivery, event };
+    return { request, stub, miss, response: plan?.response ?? response, delivery, event, steps };
   }
 
   /** While a recording with a target runs: where requests no stub matches go. */

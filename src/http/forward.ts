@@ -39,7 +39,7 @@ export interface Forwarder {
    * @param keepBytes how much of the body to keep for `done` (the journal keeps 1 MiB, a recording more);
    *   `result.complete` says whether all of it was kept.
    */
-  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: ProxySpec, done: (result: ForwardResult) => void, keepBytes?: number): void;
+  forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: ProxySpec, done: (result: ForwardResult) => void, keepBytes?: number, extraHeaders?: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,8 @@ function upstreamUrl(target: ProxySpec, url: string): string {
   return target.baseUrl.replace(/\/+$/, '') + path;
 }
 
-function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string, string | string[]> {
+/** What the upstream gets: the client's headers without hop-by-hop ones, the stub's changes, then `extra` (a trace's context). */
+function requestHeaders(req: IncomingMessage, target: ProxySpec, extra: readonly string[] | undefined): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -68,6 +69,7 @@ function requestHeaders(req: IncomingMessage, target: ProxySpec): Record<string,
     out[lower] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
   }
   for (let i = 0; i + 1 < target.addHeaders.length; i += 2) out[target.addHeaders[i]!.toLowerCase()] = target.addHeaders[i + 1]!;
+  if (extra !== undefined) for (let i = 0; i + 1 < extra.length; i += 2) out[extra[i]!.toLowerCase()] = extra[i + 1]!;
   return out;
 }
 
@@ -89,7 +91,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     request,
   })));
   return {
-    forward(req, res, body, target, done, keepBytes = JOURNAL_BODY_LIMIT) {
+    forward(req, res, body, target, done, keepBytes = JOURNAL_BODY_LIMIT, extraHeaders) {
       const url = upstreamUrl(target, req.url ?? '/');
       const abort = new AbortController();
       let over = false;
@@ -99,7 +101,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       });
       load().then(({ agent, request }) => request(url, {
         method: (req.method ?? 'GET') as 'GET',
-        headers: requestHeaders(req, target),
+        headers: requestHeaders(req, target, extraHeaders),
         body: body.length > 0 ? body : undefined,
         dispatcher: agent,
         signal: abort.signal,

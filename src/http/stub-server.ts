@@ -9,7 +9,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import https from 'node:https';
-import type { Exchange, MockEngine } from '../core/engine.js';
+import type { Exchange, MockEngine, Outcome } from '../core/engine.js';
+import type { ServerSpan, Tracing } from '../observability/tracing.js';
 import { decodeContent } from '../core/content-encoding.js';
 import { redactUrl } from '../core/recording/redaction.js';
 import { DecoyRequest, type RequestConnection } from '../core/request.js';
@@ -44,6 +45,8 @@ export interface StubServerOptions {
   cors?: CorsPolicy;
   /** Header size and count, request and idle timeouts. */
   limits?: ServerLimits;
+  /** Traces of served requests, when on. */
+  tracing?: Tracing;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
   serveAdmin?: boolean;
 }
@@ -51,7 +54,7 @@ export interface StubServerOptions {
 const EMPTY = Buffer.alloc(0);
 
 export function createStubServer(options: StubServerOptions): http.Server | https.Server {
-  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, cors } = options;
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, cors, tracing } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
@@ -66,12 +69,21 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     request.httpVersion = req.httpVersion;
     const exchange = engine.serve(request, connectionInfo(req.socket), receivedAt);
     // Only a stub that waits for a shared store answers later.
-    if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => carryOut(req, res, received, x)), (e: unknown) => safely(res, logger, () => { throw e; }));
-    else carryOut(req, res, received, exchange);
+    if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => begin(req, res, received, x, receivedAt)), (e: unknown) => safely(res, logger, () => { throw e; }));
+    else begin(req, res, received, exchange, receivedAt);
   };
 
+  const begin = tracing === undefined
+    ? (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange): void => carryOut(req, res, received, x, undefined)
+    : (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, receivedAt: number): void => carryOut(req, res, received, x, tracing.serve(req, x, receivedAt));
+
+  /** What ends an exchange that is not sent at once: the engine completes it, and its span ends. */
+  const completer = (x: Exchange, span: ServerSpan | undefined) => span === undefined
+    ? (o?: Outcome) => engine.complete(x, o)
+    : (o?: Outcome) => { engine.complete(x, o); span.end(o); };
+
   /** Does what the engine decided; decides nothing. */
-  const carryOut = (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange): void => {
+  const carryOut = (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, span: ServerSpan | undefined): void => {
     const d = x.delivery;
     switch (d.kind) {
       case 'send': {
@@ -80,34 +92,37 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         writeHead(res, sent);
         res.end(sent.body);
         engine.complete(x);
+        span?.end();
         return;
       }
       case 'deliver':
-        deliver(req, res, d.plan, delivery, () => engine.complete(x));
+        deliver(req, res, d.plan, delivery, completer(x, span));
         return;
       case 'file': {
+        const complete = completer(x, span);
         const file = d.file as StaticAnswer;
         const stream = file.stream!;
         if (d.plan === undefined) {
           sendFile(req, res, file.response, stream, logger);
-          engine.complete(x);
+          complete();
           return;
         }
         // Delays and faults work on a body in memory: this one file is read whole for this request.
         if (d.plan.response === file.response) d.plan.response = { ...file.response, body: readWhole(stream) };
         else closeSync(stream.fd);
-        deliver(req, res, d.plan, delivery, () => engine.complete(x));
+        deliver(req, res, d.plan, delivery, complete);
         return;
       }
       case 'forward': {
+        const complete = completer(x, span);
         // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
         const forward = () => forwarder.forward(req, res, received, d.proxy, (result) => {
-          engine.complete(x, { kind: 'forwarded', result });
+          complete({ kind: 'forwarded', result });
           if (d.record && !result.complete && result.status !== 499) {
             // A log line is often kept on disk too: its URL is masked as a recording would write it.
             logger.warn(`${x.request.method} ${redactUrl(x.request.url)}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
           }
-        }, d.record ? recordLimit + 1 : undefined);
+        }, d.record ? recordLimit + 1 : undefined, span?.forwarding(d.proxy.baseUrl));
         if (d.delayMs > 0) {
           const timer = setTimeout(forward, Math.min(d.delayMs, MAX_TIMER_MS));
           res.once('close', () => clearTimeout(timer));

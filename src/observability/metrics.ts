@@ -33,6 +33,11 @@ interface RequestSeries {
   sumSeconds: number;
   /** Per bucket, the observations that fell in it (not cumulative; +Inf is `count`). */
   buckets: Float64Array;
+  /** The same for Decoy's own time: the duration less the injected delay. */
+  ownSumSeconds: number;
+  ownBuckets: Float64Array;
+  /** Injected delay, summed. */
+  delaySeconds: number;
 }
 
 interface FaultSeries { labels: Record<string, string>; count: number }
@@ -133,18 +138,24 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   if (byStatus === undefined) perStub.requests.set(method, byStatus = new Map());
   let series = byStatus.get(status);
   if (series === undefined) {
-    series = { labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length) };
+    series = {
+      labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length),
+      ownSumSeconds: 0, ownBuckets: new Float64Array(DURATION_BUCKETS.length), delaySeconds: 0,
+    };
     byStatus.set(status, series);
   }
   const seconds = event.totalMs / 1000;
   series.count++;
   series.sumSeconds += seconds;
-  for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-    if (seconds <= DURATION_BUCKETS[i]!) {
-      series.buckets[i]!++;
-      break;
-    }
-  }
+  const bucket = bucketOf(seconds);
+  if (bucket !== -1) series.buckets[bucket]!++;
+  // Decoy's own time: what is left once the delay the stub, the settings or a chaos rule asked for is taken out.
+  const delay = event.delayMs / 1000;
+  const own = delay === 0 ? seconds : Math.max(0, seconds - delay);
+  series.ownSumSeconds += own;
+  series.delaySeconds += delay;
+  const ownBucket = delay === 0 ? bucket : bucketOf(own);
+  if (ownBucket !== -1) series.ownBuckets[ownBucket]!++;
   if (stub === '') c.unmatched.set(method, (c.unmatched.get(method) ?? 0) + 1);
   if (faults) {
     for (const f of faults) {
@@ -155,6 +166,12 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
       else perStub.faults.set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
     }
   }
+}
+
+/** The histogram bucket a duration falls in; -1 beyond the last (counted only in +Inf). */
+function bucketOf(seconds: number): number {
+  for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= DURATION_BUCKETS[i]!) return i;
+  return -1;
 }
 
 /** Drops the series of stubs the engine no longer has. */
@@ -180,7 +197,21 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
       for (const s of requestSeries(services)) this.inc(s.labels, s.count);
     },
   });
-  registry.registerMetric(durationHistogram(services) as unknown as PromClient.Metric);
+  registry.registerMetric(durationHistogram(services, 'decoy_request_duration_seconds',
+    'Time from a request\'s arrival until its response was finished (injected delays included), by method, status, stub id and service',
+    (s) => [s.buckets, s.sumSeconds]) as unknown as PromClient.Metric);
+  registry.registerMetric(durationHistogram(services, 'decoy_request_own_duration_seconds',
+    'The same without the injected delay: Decoy\'s own time (matching, rendering, sending), by method, status, stub id and service',
+    (s) => [s.ownBuckets, s.ownSumSeconds]) as unknown as PromClient.Metric);
+  new prom.Counter({
+    name: 'decoy_injected_delay_seconds_total',
+    help: 'Delay injected before answers (the stub\'s, the global one, chaos rules\'), by method, status, stub id and service',
+    labelNames: ['service', 'method', 'status', 'stub'], registers,
+    collect() {
+      this.reset();
+      for (const s of requestSeries(services)) if (s.delaySeconds > 0) this.inc(s.labels, s.delaySeconds);
+    },
+  });
   new prom.Counter({
     name: 'decoy_faults_applied_total',
     help: 'Delays, faults and error responses applied, by stub, source (stub, stub-chaos, settings, chaos-rule), action and fault name',
@@ -225,22 +256,21 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
  * The request-duration histogram, as a metric the registry formats like its own: prom-client's
  * Histogram can only be fed one observation at a time, and the counts are already kept per request.
  */
-function durationHistogram(services: Map<string, ServiceCounts>) {
-  const name = 'decoy_request_duration_seconds';
-  const help = 'Time from a request\'s arrival until its response was finished (injected delays included), by method, status, stub id and service';
+function durationHistogram(services: Map<string, ServiceCounts>, name: string, help: string, pick: (s: RequestSeries) => [Float64Array, number]) {
   const les = DURATION_BUCKETS.map(String);
   return {
     name, help, type: 'histogram',
     get: async () => {
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
       for (const s of requestSeries(services)) {
+        const [buckets, sum] = pick(s);
         let cumulative = 0;
         for (let i = 0; i < les.length; i++) {
-          cumulative += s.buckets[i]!;
+          cumulative += buckets[i]!;
           values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: les[i]! }, value: cumulative });
         }
         values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
-        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sumSeconds });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: sum });
         values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
       }
       return { name, help, type: 'histogram', aggregator: 'sum', values };

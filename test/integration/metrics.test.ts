@@ -83,6 +83,12 @@ describe('Prometheus metrics at /__admin/metrics', () => {
     const les = samples(m, 'decoy_request_duration_seconds_bucket', slow).map((s) => s.labels.le);
     assert.deepEqual(les, ['0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '60', '+Inf']);
     assert.equal(value(m, 'decoy_request_duration_seconds_count', { ...d, method: 'GET', status: '200', stub: 'ok' }), 3);
+    // Decoy's own time leaves the injected 300 ms out: the delayed request falls in the fast buckets there.
+    assert.equal(m.get('decoy_request_own_duration_seconds')?.type, 'histogram');
+    assert.equal(value(m, 'decoy_request_own_duration_seconds_count', slow), 1);
+    assert.ok(value(m, 'decoy_request_own_duration_seconds_sum', slow) < 0.25, `own time ${value(m, 'decoy_request_own_duration_seconds_sum', slow)} s`);
+    assert.equal(value(m, 'decoy_request_own_duration_seconds_bucket', { ...slow, le: '0.25' }), 1);
+    assert.ok(Math.abs(value(m, 'decoy_injected_delay_seconds_total', slow) - 0.3) < 0.001, 'the 300 ms delay, counted apart');
 
     assert.equal(value(m, 'decoy_journal_entries', d), 12);
     assert.equal(value(m, 'decoy_stubs', d), 5);
@@ -93,6 +99,12 @@ describe('Prometheus metrics at /__admin/metrics', () => {
     const documented = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((r) => [...r[1]!.matchAll(/`(decoy_[a-z_]+)`/g)].map((x) => x[1]!));
     assert.ok(documented.length >= 7, `found ${documented.join(', ')}`);
     for (const name of documented) assert.ok(m.has(name), `the documented ${name} is served`);
+    // The shipped Grafana dashboard queries only metrics Decoy serves, in a dashboard Grafana can import.
+    const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana/decoy-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ name: string }> } };
+    assert.ok(dashboard.templating.list.some((v) => v.name === 'datasource'), 'the data source is chosen on import');
+    const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(decoy_[a-z_]+)/g)].map((x) => x[1]!.replace(/_(bucket|sum|count)$/, ''))));
+    assert.ok(queried.length >= 10, queried.join(', '));
+    for (const name of queried) assert.ok(m.has(name), `the dashboard's ${name} is served`);
     // The process's own metrics, prefixed too.
     assert.equal(m.get('decoy_process_cpu_seconds_total')?.type, 'counter');
     assert.ok(value(m, 'decoy_process_resident_memory_bytes') > 0);

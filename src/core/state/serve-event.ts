@@ -26,6 +26,8 @@ export class ServeEvent {
   #id: string | undefined;
   /** The upstream base URL, when the request was proxied. */
   proxiedTo: string | undefined;
+  /** Milliseconds of injected delay (the stub's, the global one, a chaos rule's) before the answer. */
+  delayMs = 0;
 
   constructor(
     /** Epoch milliseconds when the request arrived. */
@@ -77,6 +79,7 @@ export class ServeEvent {
     const copy = new ServeEvent(this.loggedAt, this.method, url, rawHeaders, body, this.connection, this.httpVersion, this.stub, response, this.totalMs, this.faults);
     copy.#id = this.id;
     copy.proxiedTo = proxiedTo;
+    copy.delayMs = this.delayMs;
     return copy;
   }
 
