@@ -84,6 +84,9 @@ export interface AdminContext {
   events: EventHub;
 }
 
+/** What the in-process admin itself needs (the rest of the context is the HTTP side's: token, body limit, metrics, certificate, UI events). */
+export type LocalAdminContext = Omit<AdminContext, 'token' | 'maxBodyBytes' | 'metrics' | 'certificate' | 'events'>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** WireMock answers 400 to an id that is not a UUID; Decoy also knows stubs whose files gave them other ids. */
@@ -113,12 +116,12 @@ function recordingJson({ stubs, written, redaction }: RecordingResult): Recordin
 }
 
 export class LocalAdmin implements Admin {
-  readonly #ctx: AdminContext;
+  readonly #ctx: LocalAdminContext;
   readonly #engine: MockEngine;
   /** WireMock starts with proxyPassThrough on, and a settings update replaces the whole object. */
   #settings: GlobalSettings = { proxyPassThrough: true };
 
-  constructor(ctx: AdminContext) {
+  constructor(ctx: LocalAdminContext) {
     this.#ctx = ctx;
     this.#engine = ctx.engine;
   }
