@@ -41,6 +41,9 @@
 //   BENCH_HANG_CYCLES=2    open and close the hung connections this many times (the 2nd: memory only)
 //   BENCH_PROXY_ROUNDS=6 BENCH_PROXY_DURATION=1 BENCH_PROXY_BIG_BYTES=1048576 BENCH_PROXY_SEQUENTIAL=500   proxy part
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
+//   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
+//                          same interleaved rounds: the throughput table then has a "compare build" row to read the
+//                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -99,6 +102,7 @@ function selectedParts(spec) {
   return out;
 }
 const ONLY = selectedParts(process.env.BENCH_ONLY);
+const COMPARE_DIST = process.env.BENCH_COMPARE_DIST ? path.resolve(process.env.BENCH_COMPARE_DIST) : undefined;
 
 const STUB_BODY = '{"ok":true}';
 const STUB_COUNT = 10_000;
@@ -579,14 +583,15 @@ function writeStubDir(root, name, mappings) {
  * Decoy serving `stubsDir` in a child process. `options`: more createDecoy options; `fake`: what the stand-in
  * raw server does instead (BENCH_FAKE_DECOY=1); `flags`: node flags.
  */
-async function startDecoy(stubsDir, label, { options, fake, flags = [], fdLimit } = {}) {
+async function startDecoy(stubsDir, label, { options, fake, flags = [], fdLimit, dist } = {}) {
   const port = await freePort();
   if (FAKE) {
     const spec = { port, body: Buffer.from(STUB_BODY).toString('base64'), ...fake };
     return startServer([...flags, RAW_SERVER, JSON.stringify(spec)], `fake ${label}`, { fdLimit });
   }
   const args = [...flags, ...nodeArgs(label), DECOY_SERVER, stubsDir, String(port)];
-  if (options) args.push(JSON.stringify(options));
+  if (options || dist) args.push(JSON.stringify(options ?? {}));
+  if (dist) args.push(dist);
   return startServer(args, `decoy ${label}`, { fdLimit });
 }
 
@@ -653,6 +658,7 @@ async function runThroughput({ fail }) {
     { name: 'decoy: 10k stubs, first-added', server: 'many', path: '/items/0', target: TARGETS.manyStubs },
     { name: 'decoy: 10k stubs, last-added', server: 'many', path: `/items/${STUB_COUNT - 1}`, target: TARGETS.manyStubs },
     { name: 'decoy: 10k stubs, template /users/:id', server: 'many', path: '/users/42', target: TARGETS.manyStubs },
+    ...(COMPARE_DIST ? [{ name: 'compare build: 1 stub', server: 'compare', path: '/items/0', target: null }] : []),
   ].map((r) => ({ ...r, rounds: [] }));
   const servers = {};
   const readyMs = {};
@@ -684,6 +690,7 @@ async function runThroughput({ fail }) {
     }
     await start('baseline', () => startServer([RAW_SERVER, JSON.stringify(spec)], 'baseline'));
     await start('many', () => startDecoy(dirs.many, 'many'));
+    if (COMPARE_DIST) await start('compare', () => startDecoy(dirs.one, 'compare', { dist: COMPARE_DIST }));
 
     // Each row: check the answer, warm up. Then interleaved rounds: the servers stay up (idle when not loaded),
     // so every row is measured in every round, a few seconds from its baseline slice.
@@ -777,6 +784,13 @@ async function runThroughput({ fail }) {
         `WARNING: noisy machine: the baseline ranged ${fmt(base.minReqPerSec)}-${fmt(base.maxReqPerSec)} req/s over the rounds ` +
           `(load average now ${os.loadavg()[0].toFixed(2)}); rerun when it is idle.`,
       );
+    }
+    const one = rows.find((r) => r.server === 'one');
+    const compare = rows.find((r) => r.server === 'compare');
+    if (one?.reqPerSec && compare?.reqPerSec) {
+      const paired = one.rounds.length === compare.rounds.length ? median(one.rounds.map((x, i) => x.reqPerSec / compare.rounds[i].reqPerSec)) : undefined;
+      console.log(`this build / compare build (${COMPARE_DIST}), 1 stub: ${(one.reqPerSec / compare.reqPerSec).toFixed(3)}x best, ` +
+        `${paired === undefined ? '-' : `${paired.toFixed(3)}x`} paired; server CPU per request ${fmt(one.serverCpuUsPerReq, 1)} vs ${fmt(compare.serverCpuUsPerReq, 1)} us`);
     }
     if (readyMs.many !== undefined) console.log(`10k-stub Decoy child: spawn to ready ${fmt(readyMs.many)} ms`);
     console.log(`baseline response = ${specFrom}: ${spec.status}, ${spec.headers.map(([n, v]) => `${n}: ${v}`).join('; ')}`);

@@ -27,10 +27,10 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import { DecoyMetrics, type ObservedService } from './observability/metrics.js';
 import { logRequests } from './observability/request-log.js';
 import { StubFolder, type LoadReport } from './sources/stub-folder.js';
-import { createStaticFiles } from './http/static-files.js';
+import { createStaticFiles, type StaticAnswer } from './http/static-files.js';
 import { compileProxySpec } from './core/response/static-response.js';
 import { schemaGeneratorReady } from './core/response/schema-response.js';
-import { createForwarder } from './proxy/forward.js';
+import { createForwarder } from './http/forward.js';
 import { Recorder } from './proxy/recorder.js';
 import type { RedactionReport, RedactionSettings } from './core/recording/redaction.js';
 import { createJournalRedaction } from './core/recording/journal-redaction.js';
@@ -211,9 +211,15 @@ export function createDecoy(options: DecoyOptions = {}): Decoy {
 function createService(options: DecoyOptions, directory: Map<string, ServiceEntry>, isMain: boolean): Decoy {
   const name = options.name ?? 'default';
   const logger = options.logger ?? silentLogger();
+  // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
+  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
+  /** The files folder's lookup, once the folder is loaded. */
+  let staticFiles: ((rawPath: string) => StaticAnswer | undefined) | undefined;
   const engine = new MockEngine({
     journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.stableData ? { stableData: true } : {}),
+    ...(proxyAll ? { proxyAll } : {}),
+    files: (rawPath) => staticFiles?.(rawPath),
   });
   // Only with the option: the journal keeps events as served, and masks them when they are read.
   if (options.redactJournal) engine.journal.view = createJournalRedaction(options.redactJournal === true ? {} : options.redactJournal);
@@ -238,8 +244,6 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'adminHost (--admin-host) needs adminPort (--admin-port): it binds the separate admin port', { hint: 'add --admin-port, e.g. --admin-port 9090 --admin-host 127.0.0.1' });
   }
   const adminHost = options.adminHost ?? options.host ?? '0.0.0.0';
-  // Validated at once: a bad --proxy-all is a start-up error, not a 502 on every request.
-  const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   const forwarder = createForwarder({ timeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs, insecure: options.proxyInsecure ?? false });
   const host = options.host ?? '0.0.0.0';
   const metrics = options.metrics ?? new DecoyMetrics();
@@ -400,7 +404,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       await schemaGeneratorReady();
       const f = folder;
       const recorder = new Recorder(engine, f);
-      if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
+      if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
       events = new EventHub(engine);
       const ownAdmin = lazyAdmin({
@@ -434,11 +438,11 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       const admin = routeServiceAdmin((n) => directory.get(n)?.admin, ownAdmin);
       const serverOptions = {
         engine, logger,
-        admin, delivery, forwarder, recorder, ...(proxyAll ? { proxyAll } : {}), ...(cors ? { cors } : {}),
+        admin, delivery, forwarder, ...(cors ? { cors } : {}),
         maxBodyBytes,
         limits, serveAdmin: options.adminOnStubPort ?? options.adminHost === undefined,
-        ...(folder ? { staticFiles: createStaticFiles(folder.filesRoot) } : {}),
       };
+      if (folder) staticFiles = createStaticFiles(folder.filesRoot);
       const s = createStubServer(serverOptions) as Server;
       track(s);
       await listen(s, options.port ?? 8080);
@@ -506,7 +510,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     for (const child of children) directory.delete(child.name);
     children.length = 0;
     server = adminServer = httpsServer = undefined;
-    folder = documents = events = observed = stopLogging = activeRecorder = tlsSetup = undefined;
+    folder = documents = events = observed = stopLogging = activeRecorder = tlsSetup = staticFiles = undefined;
     openApiStubs = [];
     stopping = undefined;
     throw e;

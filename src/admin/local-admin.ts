@@ -24,6 +24,7 @@ import { compileRequestPattern, type RequestMatcher } from '../core/matching/req
 import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { DecoyRequest } from '../core/request.js';
 import { loadSchemaGenerator } from '../core/response/schema-response.js';
+import type { ChaosRule } from '../core/state/chaos-rules.js';
 import type { ServeEvent } from '../core/state/journal.js';
 import { STARTED } from '../core/state/scenarios.js';
 import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
@@ -38,7 +39,7 @@ import type { EventHub } from './event-hub.js';
 import { AdminProblem, notFound } from './problem.js';
 import { checkTimerLimits } from './timer-limits.js';
 import { fileOfStub } from './ui-routes.js';
-import { chaosRuleJson, loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 
 /** What the API changed and a save would write (the engine's unsaved changes). */
 export type UnsavedChanges = ReturnType<MockEngine['unsavedChanges']>;
@@ -118,8 +119,6 @@ function recordingJson({ stubs, written, redaction }: RecordingResult): Recordin
 export class LocalAdmin implements Admin {
   readonly #ctx: LocalAdminContext;
   readonly #engine: MockEngine;
-  /** WireMock starts with proxyPassThrough on, and a settings update replaces the whole object. */
-  #settings: GlobalSettings = { proxyPassThrough: true };
 
   constructor(ctx: LocalAdminContext) {
     this.#ctx = ctx;
@@ -173,13 +172,9 @@ export class LocalAdmin implements Admin {
     const files = stubs.filter((s) => s.definition.persistent === true).map((s) => this.#fileVersionOf(s)).filter((s): s is Stub => s !== undefined);
     // The files first: when one cannot be written (it changed on disk), nothing is removed.
     if (files.length) await this.#ctx.save({ deleted: files });
+    // At once: the stub index is rebuilt once, however many there are.
     if (all) this.#engine.removeAllStubs();
-    else for (const s of stubs) this.#engine.removeStub(s.id);
-  }
-
-  /** Adds stubs at once: the stub index is rebuilt once, however many there are. */
-  #putStubs(stubs: readonly Stub[]): void {
-    for (const s of stubs) this.#engine.putStub(s);
+    else this.#engine.removeStubs(stubs.map((s) => s.id));
   }
 
   /** Writes the persistent ones of these stubs (just put in) to their files at once, as WireMock does on every change. */
@@ -239,6 +234,11 @@ export class LocalAdmin implements Admin {
       if (s.scenario?.newState) states.add(s.scenario.newState);
     }
     return [...states];
+  }
+
+  /** The core shapes a rule as the API shows it (what is left of its hits is run-time state); it has the client's `ChaosRule` members. */
+  #chaosRuleJson(rule: ChaosRule): ChaosRuleJson {
+    return this.#engine.chaosRules.toJson(rule) as ChaosRuleJson & Record<string, unknown>;
   }
 
   #fileOf(stub: Stub): string | undefined {
@@ -326,7 +326,7 @@ export class LocalAdmin implements Admin {
     }
     // WireMock deletes no file here: it looks a persistent stub's file up by the body's id only.
     const pattern = canonicalPattern(body.request);
-    for (const s of engine.stubs.all.filter((x) => canonicalPattern(x.definition.request) === pattern)) engine.removeStub(s.id);
+    engine.removeStubs(engine.stubs.all.filter((x) => canonicalPattern(x.definition.request) === pattern).map((s) => s.id));
   }
 
   async removeAllStubs(): Promise<void> {
@@ -382,7 +382,8 @@ export class LocalAdmin implements Admin {
       if (policy === 'IGNORE' && (engine.stubs.get(s.id) || added.has(s.id))) continue;
       added.set(s.id, s);
     }
-    this.#putStubs([...added.values()]);
+    // At once: the stub index is rebuilt once, however many stubs the import has.
+    this.#engine.putStubs([...added.values()]);
     await this.#persist([...added.values()]);
   }
 
@@ -521,22 +522,22 @@ export class LocalAdmin implements Admin {
     if (typeof state !== 'string' || !states.includes(state)) {
       throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, isDecoyDetail: true, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
     }
-    this.#engine.scenarios.set(name, state);
+    await this.#engine.scenarios.set(name, state);
   }
 
   async resetScenario(name: string): Promise<void> {
     this.assertScenario(name);
-    this.#engine.scenarios.reset(name);
+    await this.#engine.scenarios.reset(name);
   }
 
   async resetScenarios(): Promise<void> {
-    this.#engine.scenarios.reset();
+    await this.#engine.scenarios.reset();
   }
 
   // ---- settings and the server ----
 
   async settings(): Promise<GlobalSettings> {
-    return this.#settings;
+    return { ...this.#engine.settings() };
   }
 
   async updateSettings(body: GlobalSettings): Promise<void> {
@@ -548,21 +549,15 @@ export class LocalAdmin implements Admin {
       throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
     }
     try {
-      this.#engine.setGlobalDelay(s);
+      this.#engine.updateSettings(s);
     } catch (e) {
       if (isDecoyError(e)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
       throw e;
     }
-    this.#settings = { proxyPassThrough: false, ...s };
   }
 
   async reset(): Promise<void> {
-    const engine = this.#engine;
-    engine.chaosRules.clear();
-    engine.resetStubs();
-    engine.journal.clear();
-    engine.scenarios.reset();
-    engine.resetSequences();
+    this.#engine.resetAll();
     await this.#ctx.reloadFiles();
   }
 
@@ -588,7 +583,7 @@ export class LocalAdmin implements Admin {
     const body: unknown = spec;
     if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object (with targetBaseUrl, or none to record what proxy stubs forward)' }]);
     // As in WireMock, starting while a recording runs leaves that recording running (and is no error).
-    if (this.#ctx.recorder.status !== 'Recording') this.#ctx.recorder.start(body);
+    if (this.#ctx.recorder.status !== 'Recording') await this.#ctx.recorder.start(body);
   }
 
   async stopRecording(): Promise<RecordingResultJson> {
@@ -670,17 +665,17 @@ export class LocalAdmin implements Admin {
     }
     const { stubs, errors } = await compileImported(imported.stubs, name, this.#engine.nextSequence);
     if (errors.length) throw new AdminProblem(422, 'Invalid OpenAPI document', errors.map((e) => ({ detail: e.message, ...(e.source?.pointer ? { pointer: e.source.pointer } : {}) })));
-    this.#putStubs(stubs);
+    this.#engine.putStubs(stubs);
     return { document: name, mappings: stubs.map(mappingJson), warnings: imported.warnings };
   }
 
   async addChaosRule(rule: ChaosRuleDefinition): Promise<ChaosRuleJson> {
     checkTimerLimits(rule, 'Invalid chaos rule');
-    return chaosRuleJson(this.#engine.chaosRules.add(rule));
+    return this.#chaosRuleJson(this.#engine.chaosRules.add(rule));
   }
 
   async chaosRules(): Promise<ChaosRuleJson[]> {
-    return this.#engine.chaosRules.list().map(chaosRuleJson);
+    return this.#engine.chaosRules.list().map((r) => this.#chaosRuleJson(r));
   }
 
   async removeChaosRule(id: string): Promise<void> {

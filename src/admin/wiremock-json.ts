@@ -9,9 +9,8 @@ import { DecoyRequest, parseCookieHeader, parseFormEncoded } from '../core/reque
 import type { ServeEvent } from '../core/state/journal.js';
 import type { Stub } from '../core/stub.js';
 import { isUtf8Text } from '../core/text-bytes.js';
-import type { ChaosRule } from '../core/state/chaos-rules.js';
 import type {
-  ChaosRule as ChaosRuleJson, ChaosRuleDefinition, LoggedParameter, LoggedRequest, LoggedResponse, MatchResult, NearMiss as NearMissJson, NearMissRequest, ServeEvent as ServeEventJson, StubMapping,
+  LoggedParameter, LoggedRequest, LoggedResponse, MatchResult, NearMiss as NearMissJson, NearMissRequest, ServeEvent as ServeEventJson, StubMapping,
   SubEvent, WireMockFault,
 } from '../client/types.js';
 
@@ -213,14 +212,3 @@ export function matchResultJson(distance: number): MatchResult {
   return { subEvents: [], diffDescriptions: [], distance };
 }
 
-/** A run-time chaos rule as the admin API shows it: its definition, its id, what is left of its limits, and what it does. */
-export function chaosRuleJson(rule: ChaosRule): ChaosRuleJson {
-  return {
-    id: rule.id,
-    // Validated when the rule was added.
-    ...(rule.definition as ChaosRuleDefinition),
-    ...(rule.remainingHits !== undefined ? { remainingHits: rule.remainingHits } : {}),
-    ...(rule.expiresAt !== undefined ? { expiresAt: new Date(rule.expiresAt).toISOString() } : {}),
-    description: rule.action.explain(),
-  };
-}

@@ -1,35 +1,33 @@
 /**
- * The mock engine: the current stub set, scenario states, the journal, and the decision for one
- * request. It knows nothing of sockets or files; the HTTP layer asks it what to answer, the sources
- * tell it what the files hold, the admin API changes stubs at run time.
+ * The mock engine: the current stub set and the decision for one request. It knows nothing of
+ * sockets or files; the HTTP layer hands it a request and carries out the one value it returns
+ * (`serve` → an Exchange), the sources tell it what the files hold, the admin API changes stubs at
+ * run time. Every piece of run-time state (scenarios, sequence positions, fault counters, chaos rules,
+ * settings, the journal, recordings) lives behind the State port, so another adapter can share it
+ * between replicas or isolate it.
  *
  * Stubs come from two places. Files (owned by the folder watcher) and the admin API. An API change to
  * a stub that came from a file is kept beside it (an edit or a deletion) and shown instead of the file's
  * version until the file itself changes on disk: then the file wins, and the change is reported as
  * dropped. Nothing here writes files; saving is the sources' job.
  */
+import { createHash } from 'node:crypto';
+import { then, type Awaitable } from './awaitable.js';
 import { compileDelays, type Delay } from './faults/delay.js';
-import { applyAction, type DeliveryPlan, type WireResponse } from './faults/plan.js';
+import type { FaultName } from './faults/fault.js';
+import { applyAction, type DeliveryPlan } from './faults/plan.js';
 import { createRandom, type Random } from './faults/random.js';
 import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/near-miss.js';
 import { StubSet } from './matching/stub-index.js';
-import type { DecoyRequest } from './request.js';
-import type { PreparedResponse, RenderContext } from './response/static-response.js';
+import type { RecordedExchange } from './recording/to-stub.js';
+import type { DecoyRequest, RequestConnection } from './request.js';
+import { compileProxySpec, type PreparedResponse, type ProxySpec } from './response/static-response.js';
+import type { WireResponse } from './response/wire-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
-import { Journal, type ServeEvent } from './state/journal.js';
-import { ScenarioStates } from './state/scenarios.js';
+import { ServeEvent, type JournalResponse } from './state/journal.js';
+import { MemoryState } from './state/memory-state.js';
+import type { JournalStore, ScenarioStore, State, StateChange } from './state/state.js';
 import type { Stub } from './stub.js';
-
-/** Marks the answer to a request its stub's `requestSchema` rejected: none of the stub's chaos applies to it. */
-const REJECTED = Symbol('rejected by requestSchema');
-
-/** A rejected request's 400 as a response of its own: nothing of the stub's responses (proxy, delay, fault) comes with it. */
-function rejection(w: WireResponse): PreparedResponse {
-  return {
-    status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body, [REJECTED]: true,
-    explain: () => `${w.status}: the request breaks the stub's requestSchema`,
-  } as PreparedResponse;
-}
 
 export interface NotMatched {
   nearMisses: NearMiss[];
@@ -44,9 +42,85 @@ export interface DroppedChange {
   kind: 'edit' | 'deletion';
 }
 
+/** What changed, for the UI's live events, metrics and replication: the stub set, or a piece of run-time state. */
+export type EngineChange = StateChange | { kind: 'stubs'; stubs: number };
+
+/** A file of the files folder that answers a GET no stub matches (WireMock's `__files/`). */
+export interface FileAnswer {
+  readonly response: WireResponse;
+  /** What the journal keeps of it (a large file's body only in part). */
+  readonly journal: JournalResponse;
+  /** Whether the transport streams the body from disk (it is too large to hold). */
+  readonly streamed: boolean;
+}
+
+/**
+ * How the transport carries out an exchange:
+ * - `send`: write `response` now (the hot path);
+ * - `deliver`: carry out `plan` (a delay, a fault, a dribbled or throttled body, or a chaos response);
+ * - `forward`: after `delayMs`, forward the request to `proxy` and stream its answer back;
+ * - `file`: send the file `file`, through `plan` when one applies (a delay, a fault).
+ */
+export type Delivery =
+  | { readonly kind: 'send' }
+  | { readonly kind: 'deliver'; readonly plan: DeliveryPlan }
+  | { readonly kind: 'forward'; readonly proxy: ProxySpec; readonly delayMs: number; readonly record: boolean }
+  | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined };
+
+/** Everything about one request: what answered it, what to send and how; the serve event it makes. */
+export interface Exchange {
+  readonly request: DecoyRequest;
+  /** The stub that answered; undefined when none matched. */
+  readonly stub: Stub | undefined;
+  /** Why nothing matched, when the answer is the near-miss 404. */
+  readonly miss: NotMatched | undefined;
+  /** What the client gets (for `forward`, what it would get if the upstream gave nothing). */
+  readonly response: WireResponse;
+  readonly delivery: Delivery;
+  /** The serve event, when the journal or a listener wants one; `complete` journals it. */
+  readonly event: ServeEvent | undefined;
+}
+
+/** How an exchange ended, as the transport saw it. */
+export type Outcome =
+  | { readonly kind: 'sent' }
+  /** The upstream's answer, for a forwarded request. */
+  | { readonly kind: 'forwarded'; readonly result: ForwardedResponse };
+
+/** What an upstream answered, as the transport kept it. */
+export interface ForwardedResponse extends JournalResponse {
+  /** Headers as the upstream sent them: what a recording keeps. */
+  readonly upstreamHeaders: readonly string[];
+  /** Whether `body` is the whole body. */
+  readonly complete: boolean;
+}
+
+export interface EngineOptions {
+  journalSize?: number;
+  seed?: number;
+  now?: () => number;
+  stableData?: boolean;
+  /** Where run-time state lives. Default: in this process. */
+  state?: State;
+  /** `--proxy-all`: where requests no stub matches go. */
+  proxyAll?: ProxySpec;
+  /** The files folder, for GETs no stub matches. */
+  files?: (rawPath: string) => FileAnswer | undefined;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** How many times a request is matched again when another Decoy moved the scenario between its match and its transition. */
+const SCENARIO_RETRIES = 3;
+
+/** WireMock's settings before any change. */
+const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({ proxyPassThrough: true });
+
 export class MockEngine {
-  readonly scenarios = new ScenarioStates();
-  readonly journal: Journal;
+  readonly state: State;
+  readonly chaosRules: ChaosRules;
+  /** Every random draw (chaos, delay distributions) comes from here: one seed makes a run reproducible. */
+  readonly random: Random;
   #set = new StubSet([]);
   /** Stubs from files, as loaded; by id. */
   #fileStubs = new Map<string, Stub>();
@@ -56,76 +130,90 @@ export class MockEngine {
   readonly #edits = new Map<string, { base: Stub; stub: Stub }>();
   /** File stubs removed over the API: id → the file's version removed; `bulk` when by a delete-all. */
   readonly #deletions = new Map<string, { base: Stub; bulk: boolean }>();
-  /** Position in each response sequence. */
-  #sequencePositions = new WeakMap<Stub, number>();
   #sequence = 0;
-  /** Every random draw (chaos, delay distributions) comes from here: one seed makes a run reproducible. */
-  readonly random: Random;
-  readonly chaosRules: ChaosRules;
-  /** WireMock's global delay (`/__admin/settings` fixedDelay / delayDistribution), added to every stubbed response. */
+  /** WireMock's global delay (`/__admin/settings` fixedDelay / delayDistribution), compiled from the stored settings. */
   #globalDelay: Delay | undefined;
-  /** How many requests each stub with chaos entries has matched, for firstRequests / everyNth. */
-  #chaosCounts = new WeakMap<Stub, number>();
-
+  #globalDelayOf: Readonly<Record<string, unknown>> | undefined;
   /** With stable data on: the number generated values are derived from, with the request. */
   readonly #stableSeed: number | undefined;
+  readonly #proxyAll: ProxySpec | undefined;
+  readonly #files: ((rawPath: string) => FileAnswer | undefined) | undefined;
+  readonly #changeListeners = new Set<(change: EngineChange) => void>();
+  /** The state keys of stubs, by stub: counters of a stub that is gone are forgotten. */
+  readonly #keys = new WeakMap<Stub, string>();
+  /** The recording target last compiled, by the spec it came from. */
+  #recordTarget: { spec: Record<string, unknown>; target: ProxySpec | undefined } | undefined;
 
-  constructor(options: { journalSize?: number; seed?: number; now?: () => number; stableData?: boolean } = {}) {
-    this.journal = new Journal(options.journalSize ?? 10_000);
+  constructor(options: EngineOptions = {}) {
+    this.state = options.state ?? new MemoryState({ journalSize: options.journalSize ?? 10_000, ...(options.now ? { now: options.now } : {}) });
     this.random = createRandom(options.seed);
     this.#stableSeed = options.stableData ? (options.seed ?? 0) : undefined;
-    this.chaosRules = new ChaosRules(options.now);
+    this.chaosRules = new ChaosRules(this.state.chaosRules, this.state.counters, options.now);
+    this.#proxyAll = options.proxyAll;
+    this.#files = options.files;
+    this.state.subscribe((change) => this.#emit(change));
   }
 
-  /** Sets the global delay from WireMock's settings; throws DecoyError (with a pointer) when invalid. */
-  setGlobalDelay(settings: { fixedDelay?: unknown; delayDistribution?: unknown }): void {
-    this.#globalDelay = compileDelays({ fixedDelayMilliseconds: settings.fixedDelay, delayDistribution: settings.delayDistribution }, '');
+  get journal(): JournalStore {
+    return this.state.journal;
+  }
+
+  get scenarios(): ScenarioStore {
+    return this.state.scenarios;
+  }
+
+  // ---- change events ----
+
+  /** Calls `listener` with every change of the stub set and of run-time state; returns the unsubscribe. */
+  onChange(listener: (change: EngineChange) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => { this.#changeListeners.delete(listener); };
+  }
+
+  #emit(change: EngineChange): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener(change);
+      } catch { /* a listener's failure must not touch serving */ }
+    }
+  }
+
+  // ---- settings ----
+
+  /** WireMock's global settings, as `GET /__admin/settings` shows them. */
+  settings(): Readonly<Record<string, unknown>> {
+    return this.state.settings.get() ?? DEFAULT_SETTINGS;
   }
 
   /**
-   * What the transport does for this request: `undefined` when it just sends `response` (the hot path:
-   * no fault, delay, chaos entry or rule applies, and no random draw is spent). Otherwise the plan.
+   * Replaces the global settings (WireMock replaces the whole object, and an update turns
+   * proxyPassThrough off unless it says otherwise). Throws DecoyError (with a pointer) when the delay is
+   * invalid, changing nothing.
    */
-  plan(req: DecoyRequest, stub: Stub | undefined, response: WireResponse & Partial<PreparedResponse>): DeliveryPlan | undefined {
-    const rules = this.chaosRules.size > 0;
-    const own = response.delay !== undefined || response.fault !== undefined || response.dribble !== undefined || response.bytesPerSecond !== undefined;
-    const global = stub !== undefined && this.#globalDelay !== undefined;
-    if (!rules && !own && !global && stub?.chaos === undefined) return undefined;
-    const plan: DeliveryPlan = { response, delayMs: 0, fault: undefined, dribble: undefined, bytesPerSecond: undefined, applied: [] };
-    if (response.delay) {
-      const ms = response.delay.sample(this.random);
-      plan.delayMs += ms;
-      plan.applied.push({ source: 'stub', action: 'delay', description: `a ${Math.round(ms)} ms delay (the stub's)` });
-    }
-    if (response.fault) {
-      plan.fault = response.fault;
-      plan.applied.push({ source: 'stub', action: 'fault', fault: response.fault, description: `fault ${response.fault} (the stub's)` });
-    }
-    if (response.dribble) {
-      plan.dribble = response.dribble;
-      plan.applied.push({ source: 'stub', action: 'dribble', description: `body dribbled in ${response.dribble.chunks} chunks over ${response.dribble.totalMs} ms (the stub's)` });
-    }
-    if (response.bytesPerSecond) {
-      plan.bytesPerSecond = response.bytesPerSecond;
-      plan.applied.push({ source: 'stub', action: 'bandwidth', description: `body at ${response.bytesPerSecond} bytes/s (the stub's)` });
-    }
-    if (global) {
-      const ms = this.#globalDelay!.sample(this.random);
-      plan.delayMs += ms;
-      plan.applied.push({ source: 'settings', action: 'delay', description: `a ${Math.round(ms)} ms delay (global settings)` });
-    }
-    if (stub?.chaos && !(REJECTED in response)) {
-      const count = (this.#chaosCounts.get(stub) ?? 0) + 1;
-      this.#chaosCounts.set(stub, count);
-      const picked = stub.chaos.pick(count, this.random);
-      if (picked) applyAction(plan, picked.action, this.random, 'stub-chaos');
-    }
-    if (rules) {
-      const rule = this.chaosRules.pick(req, this.random);
-      if (rule) applyAction(plan, rule.action, this.random, 'chaos-rule', rule.id);
-    }
-    return plan.applied.length === 0 ? undefined : plan;
+  updateSettings(settings: Record<string, unknown>): void {
+    this.#compileGlobalDelay(settings);
+    void this.state.settings.set({ proxyPassThrough: false, ...settings });
   }
+
+  #compileGlobalDelay(settings: Readonly<Record<string, unknown>>): Delay | undefined {
+    return compileDelays({ fixedDelayMilliseconds: settings.fixedDelay, delayDistribution: settings.delayDistribution }, '');
+  }
+
+  /** The global delay of the settings in force, compiled once per change of them. */
+  #currentGlobalDelay(): Delay | undefined {
+    const settings = this.state.settings.get();
+    if (settings !== this.#globalDelayOf) {
+      this.#globalDelayOf = settings;
+      try {
+        this.#globalDelay = settings === undefined ? undefined : this.#compileGlobalDelay(settings);
+      } catch {
+        this.#globalDelay = undefined;
+      }
+    }
+    return this.#globalDelay;
+  }
+
+  // ---- stubs ----
 
   /** Hands out insertion order: a later stub wins over an earlier one of the same priority. */
   readonly nextSequence = (): number => ++this.#sequence;
@@ -133,7 +221,7 @@ export class MockEngine {
   /** Created once: the scenario check handed to the index (no closure per request). */
   readonly #inState = (stub: Stub): boolean => {
     const s = stub.scenario;
-    return s === undefined || s.requiredState === undefined || this.scenarios.get(s.name) === s.requiredState;
+    return s === undefined || s.requiredState === undefined || this.state.scenarios.get(s.name) === s.requiredState;
   };
 
   get stubs(): StubSet {
@@ -147,7 +235,33 @@ export class MockEngine {
       out.push(this.#edits.get(id)?.stub ?? stub);
     }
     for (const stub of this.#apiStubs.values()) out.push(stub);
+    const before = this.#set;
     this.#set = new StubSet(out);
+    this.#forgetCountersOfGone(before);
+    this.#emit({ kind: 'stubs', stubs: this.#set.size });
+  }
+
+  /** A stub that is gone (removed, edited, reloaded) starts its sequence and counts afresh if it comes back. */
+  #forgetCountersOfGone(before: StubSet): void {
+    const gone: string[] = [];
+    for (const stub of before.all) {
+      const key = this.#keys.get(stub);
+      if (key !== undefined && this.#set.get(stub.id) !== stub) gone.push(`seq:${key}`, `chaos:${key}`);
+    }
+    if (gone.length > 0) void this.state.counters.reset(gone);
+  }
+
+  /**
+   * A stub's key in the State port's counters: its id and a digest of its definition, the same in every
+   * Decoy that loaded the same stub (so replicas sharing a store count together).
+   */
+  #keyOf(stub: Stub): string {
+    let key = this.#keys.get(stub);
+    if (key === undefined) {
+      key = `${stub.id}:${createHash('sha1').update(JSON.stringify(stub.definition)).digest('base64url').slice(0, 16)}`;
+      this.#keys.set(stub, key);
+    }
+    return key;
   }
 
   /**
@@ -171,8 +285,7 @@ export class MockEngine {
     return dropped;
   }
 
-  /** Adds a stub (or replaces the one with its id) at run time. */
-  putStub(stub: Stub): void {
+  #put(stub: Stub): void {
     const fileStub = this.#fileStubs.get(stub.id);
     if (fileStub) {
       this.#deletions.delete(stub.id);
@@ -180,6 +293,18 @@ export class MockEngine {
     } else {
       this.#apiStubs.set(stub.id, stub);
     }
+  }
+
+  /** Adds a stub (or replaces the one with its id) at run time. */
+  putStub(stub: Stub): void {
+    this.#put(stub);
+    this.#rebuild();
+  }
+
+  /** Adds (or replaces) many stubs at once: the index is rebuilt once. */
+  putStubs(stubs: readonly Stub[]): void {
+    if (stubs.length === 0) return;
+    for (const stub of stubs) this.#put(stub);
     this.#rebuild();
   }
 
@@ -189,6 +314,18 @@ export class MockEngine {
     this.#forget(id, false);
     this.#rebuild();
     return true;
+  }
+
+  /** Removes many stubs by id at once (the index is rebuilt once); returns how many there were. */
+  removeStubs(ids: readonly string[]): number {
+    let n = 0;
+    for (const id of ids) {
+      if (!this.#set.get(id)) continue;
+      this.#forget(id, false);
+      n++;
+    }
+    if (n > 0) this.#rebuild();
+    return n;
   }
 
   /** Removes every stub (file stubs are hidden until a reset or a change of their file; a save keeps them). */
@@ -209,7 +346,7 @@ export class MockEngine {
     this.#apiStubs.clear();
     this.#edits.clear();
     this.#deletions.clear();
-    this.#sequencePositions = new WeakMap();
+    void this.state.counters.reset();
     this.#rebuild();
   }
 
@@ -227,37 +364,212 @@ export class MockEngine {
     return this.#fileStubs.get(stub.id) === stub;
   }
 
-  /** Finds the stub that answers this request (`responseFor` then moves its scenario on). Hot path. */
+  /** Restarts every response sequence and every count-based fault. */
+  resetSequences(): void {
+    void this.state.counters.reset();
+  }
+
+  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences. */
+  resetAll(): void {
+    this.chaosRules.clear();
+    this.resetStubs();
+    this.state.journal.clear();
+    void this.state.scenarios.reset();
+    this.resetSequences();
+  }
+
+  // ---- serving ----
+
+  /** Finds the stub that answers this request, without serving it (no state changes). */
   match(req: DecoyRequest): Stub | undefined {
     return this.#set.find(req, this.#inState);
   }
 
   /**
-   * The response a matched stub gives now: its only one, or the next of its sequence, worked out for
-   * this request when it is dynamic (templated, generated); its scenario moves to the stub's new state,
-   * unless the stub rejects the request (`requestSchema`). Hot path: a static response is returned as is.
+   * The decision for one request: which stub answers (or why none does), the response, how it is
+   * delivered (a delay, a fault, forwarding, recording), and the serve event. State changes with it: the
+   * scenario moves on, the sequence and the fault counts advance. Hot path: a plain stub touches nothing
+   * but local memory and answers at once; only stubs that use shared state may answer later.
    */
-  responseFor(stub: Stub, request: DecoyRequest, connection?: RenderContext['connection']): PreparedResponse {
+  serve(request: DecoyRequest, connection: RequestConnection, receivedAt: number = Date.now()): Awaitable<Exchange> {
+    request.connection = connection;
+    return this.#serve(request, receivedAt, 0);
+  }
+
+  #serve(request: DecoyRequest, receivedAt: number, attempt: number): Awaitable<Exchange> {
+    const stub = this.#set.find(request, this.#inState);
+    if (stub === undefined) return this.#unmatched(request, receivedAt);
     if (stub.rejectRequest !== undefined) {
+      // A request the stub's requestSchema rejects gets a plain 400: none of the stub's chaos, and its scenario stays.
       const rejected = stub.rejectRequest(request);
-      if (rejected !== undefined) return rejection(rejected);
+      if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined));
     }
-    // Only a request the stub accepts moves its scenario on.
     const s = stub.scenario;
-    if (s !== undefined && s.newState !== undefined) this.scenarios.set(s.name, s.newState);
-    const rs = stub.responses;
-    let r: PreparedResponse;
-    if (rs.length === 1) {
-      r = rs[0]!;
-    } else {
-      const i = this.#sequencePositions.get(stub) ?? 0;
-      const next = i + 1 < rs.length ? i + 1 : stub.afterLastResponse === 'cycle' ? 0 : i;
-      this.#sequencePositions.set(stub, next);
-      r = rs[i]!;
+    if (s !== undefined && s.newState !== undefined) {
+      if (s.requiredState !== undefined) {
+        const moved = this.state.scenarios.compareAndSet(s.name, s.requiredState, s.newState);
+        // Another Decoy sharing the state moved the scenario since the match: match again in the new state.
+        if (moved !== true) return then(moved, (ok) => ok || attempt >= SCENARIO_RETRIES ? this.#respond(stub, request, receivedAt) : this.#serve(request, receivedAt, attempt + 1));
+      } else {
+        const done = this.state.scenarios.set(s.name, s.newState);
+        if (done instanceof Promise) return done.then(() => this.#respond(stub, request, receivedAt));
+      }
     }
-    if (r.render === undefined) return r;
-    const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection });
-    return { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+    return this.#respond(stub, request, receivedAt);
+  }
+
+  /** The stub's response now: its only one, or the next of its sequence; rendered when dynamic. */
+  #respond(stub: Stub, request: DecoyRequest, receivedAt: number): Awaitable<Exchange> {
+    const rs = stub.responses;
+    if (rs.length === 1) return this.#rendered(stub, rs[0]!, request, receivedAt);
+    return then(this.state.counters.incrementAndGet(`seq:${this.#keyOf(stub)}`), (n) => {
+      const i = stub.afterLastResponse === 'cycle' ? (n - 1) % rs.length : Math.min(n - 1, rs.length - 1);
+      return this.#rendered(stub, rs[i]!, request, receivedAt);
+    });
+  }
+
+  #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number): Awaitable<Exchange> {
+    let response: WireResponse & Partial<PreparedResponse> = r;
+    if (r.render !== undefined) {
+      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection });
+      response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+    }
+    return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined));
+  }
+
+  /** A request no stub matches: forwarded while recording or with proxy-all, a file of the files folder, or the near-miss 404. */
+  #unmatched(request: DecoyRequest, receivedAt: number): Awaitable<Exchange> {
+    const upstream = this.#recordingTarget() ?? this.#proxyAll;
+    let response: WireResponse & Partial<PreparedResponse>;
+    let miss: NotMatched | undefined;
+    let file: FileAnswer | undefined;
+    if (upstream !== undefined) {
+      // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
+      response = { status: 502, headers: [], body: EMPTY, proxy: upstream };
+    } else {
+      file = this.#files !== undefined && request.method === 'GET' ? this.#files(request.path) : undefined;
+      if (file !== undefined) {
+        response = file.response;
+      } else {
+        miss = this.explainMiss(request);
+        response = notFound(miss.report);
+      }
+    }
+    return then(this.#plan(request, undefined, response, false), (plan) => this.#decide(request, receivedAt, undefined, response, plan, miss, file));
+  }
+
+  /**
+   * The delivery plan: `undefined` on the hot path (no fault, delay, chaos entry or rule applies, and no
+   * random draw is spent). `stubChaos` is false for a response that stands outside the stub's chaos (a
+   * rejected request).
+   */
+  #plan(req: DecoyRequest, stub: Stub | undefined, response: WireResponse & Partial<PreparedResponse>, stubChaos: boolean): Awaitable<DeliveryPlan | undefined> {
+    const rules = this.chaosRules.size > 0;
+    const own = response.delay !== undefined || response.fault !== undefined || response.dribble !== undefined || response.bytesPerSecond !== undefined;
+    const globalDelay = stub === undefined ? undefined : this.#currentGlobalDelay();
+    const chaos = stubChaos ? stub?.chaos : undefined;
+    if (!rules && !own && globalDelay === undefined && chaos === undefined) return undefined;
+    const plan: DeliveryPlan = { response, delayMs: 0, fault: undefined, dribble: undefined, bytesPerSecond: undefined, applied: [] };
+    if (response.delay) {
+      const ms = response.delay.sample(this.random);
+      plan.delayMs += ms;
+      plan.applied.push({ source: 'stub', action: 'delay', description: `a ${Math.round(ms)} ms delay (the stub's)` });
+    }
+    if (response.fault) {
+      plan.fault = response.fault;
+      plan.applied.push({ source: 'stub', action: 'fault', fault: response.fault, description: `fault ${response.fault} (the stub's)` });
+    }
+    if (response.dribble) {
+      plan.dribble = response.dribble;
+      plan.applied.push({ source: 'stub', action: 'dribble', description: `body dribbled in ${response.dribble.chunks} chunks over ${response.dribble.totalMs} ms (the stub's)` });
+    }
+    if (response.bytesPerSecond) {
+      plan.bytesPerSecond = response.bytesPerSecond;
+      plan.applied.push({ source: 'stub', action: 'bandwidth', description: `body at ${response.bytesPerSecond} bytes/s (the stub's)` });
+    }
+    if (globalDelay !== undefined) {
+      const ms = globalDelay.sample(this.random);
+      plan.delayMs += ms;
+      plan.applied.push({ source: 'settings', action: 'delay', description: `a ${Math.round(ms)} ms delay (global settings)` });
+    }
+    const withRules = (): Awaitable<DeliveryPlan | undefined> => {
+      if (!rules) return plan.applied.length === 0 ? undefined : plan;
+      return then(this.chaosRules.pick(req, this.random), (rule) => {
+        if (rule) applyAction(plan, rule.action, this.random, 'chaos-rule', rule.id);
+        return plan.applied.length === 0 ? undefined : plan;
+      });
+    };
+    if (chaos === undefined) return withRules();
+    return then(this.state.counters.incrementAndGet(`chaos:${this.#keyOf(stub!)}`), (count) => {
+      const picked = chaos.pick(count, this.random);
+      if (picked) applyAction(plan, picked.action, this.random, 'stub-chaos');
+      return withRules();
+    });
+  }
+
+  /** Puts the decision together: how the transport delivers it, and the serve event. */
+  #decide(request: DecoyRequest, receivedAt: number, stub: Stub | undefined, response: WireResponse & Partial<PreparedResponse>,
+    plan: DeliveryPlan | undefined, miss: NotMatched | undefined, file?: FileAnswer): Exchange {
+    // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
+    const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
+    let delivery: Delivery;
+    if (proxy !== undefined) {
+      const target = this.#recordingTarget();
+      const recording = this.state.recordings.current().status === 'Recording' && (target === undefined || proxy === target);
+      delivery = { kind: 'forward', proxy, delayMs: plan?.delayMs ?? 0, record: recording };
+    } else if (file !== undefined && file.streamed) {
+      delivery = { kind: 'file', file, plan };
+    } else if (plan !== undefined) {
+      delivery = { kind: 'deliver', plan };
+    } else {
+      delivery = SEND;
+    }
+    let event: ServeEvent | undefined;
+    if (this.state.journal.enabled || this.#served.size > 0) {
+      // The journal keeps the response as the client got it: none for a fault that sent none, the upstream's when forwarded.
+      const served = proxy ? undefined : plan === undefined ? response : sendsResponse(plan.fault) ? plan.response : undefined;
+      // A file's body is kept only in part, as a proxied one is.
+      const kept = file !== undefined && served === response ? file.journal : served;
+      event = new ServeEvent(receivedAt, request.method, request.url, request.rawHeaders, request.body, request.connection!,
+        request.httpVersion, stub, kept, 0, plan?.applied);
+      if (proxy !== undefined) event.proxiedTo = proxy.baseUrl;
+    }
+    return { request, stub, miss, response: plan?.response ?? response, delivery, event };
+  }
+
+  /** While a recording with a target runs: where requests no stub matches go. */
+  #recordingTarget(): ProxySpec | undefined {
+    const recording = this.state.recordings.current();
+    if (recording.status !== 'Recording' || recording.spec === undefined) return undefined;
+    if (this.#recordTarget?.spec !== recording.spec) {
+      const url = recording.spec.targetBaseUrl;
+      this.#recordTarget = { spec: recording.spec, target: url === undefined ? undefined : compileProxySpec(url, {}, '/targetBaseUrl') };
+    }
+    return this.#recordTarget.target;
+  }
+
+  /**
+   * Ends an exchange once the transport has carried it out (sent, failed, cut off by the client or a
+   * fault): its serve event is journaled and told to listeners, and a recorded upstream answer is kept.
+   */
+  complete(exchange: Exchange, outcome: Outcome = SENT): void {
+    const event = exchange.event;
+    if (outcome.kind === 'forwarded') {
+      const result = outcome.result;
+      if (event !== undefined) event.response = result;
+      if (exchange.delivery.kind === 'forward' && exchange.delivery.record && result.complete) {
+        const r = exchange.request;
+        const captured: RecordedExchange = {
+          method: r.method, url: r.url, requestHeaders: r.rawHeaders, requestBody: r.body,
+          status: result.status, responseHeaders: result.upstreamHeaders, responseBody: result.body,
+        };
+        this.state.recordings.append(captured);
+      }
+    }
+    if (event === undefined) return;
+    event.totalMs = Date.now() - event.loggedAt;
+    this.state.journal.append(event);
+    if (this.#served.size > 0) this.#emitServed(event);
   }
 
   /** Listeners told of every finished serve event (the UI's live log, metrics). */
@@ -269,13 +581,7 @@ export class MockEngine {
     return () => { this.#served.delete(listener); };
   }
 
-  /** Whether anyone listens for serve events: the transport builds events only when the journal or a listener wants them. */
-  get hasServedListeners(): boolean {
-    return this.#served.size > 0;
-  }
-
-  /** Tells the listeners of a finished serve event; a listener that throws is dropped from this call only. */
-  emitServed(event: ServeEvent): void {
+  #emitServed(event: ServeEvent): void {
     for (const listener of this.#served) {
       try {
         listener(event);
@@ -283,15 +589,27 @@ export class MockEngine {
     }
   }
 
-  /** Restarts every response sequence and every chaos entry's count. */
-  resetSequences(): void {
-    this.#sequencePositions = new WeakMap();
-    this.#chaosCounts = new WeakMap();
-  }
-
   /** The near-miss report for a request nothing matched. Not on the hot path. */
   explainMiss(req: DecoyRequest): NotMatched {
     const nearMisses = findNearMisses(this.#set, req);
     return { nearMisses, report: formatNearMissReport(req, nearMisses) };
   }
+
+  /** Releases the state adapter. */
+  close(): Promise<void> {
+    return this.state.close();
+  }
+}
+
+const SEND: Delivery = Object.freeze({ kind: 'send' });
+const SENT: Outcome = Object.freeze({ kind: 'sent' });
+
+/** Whether a fault still sends the response's status and headers (STALL_BODY does, the socket faults do not). */
+function sendsResponse(fault: FaultName | undefined): boolean {
+  return fault === undefined || fault === 'STALL_BODY';
+}
+
+function notFound(report: string): WireResponse {
+  const body = Buffer.from(report, 'utf8');
+  return { status: 404, headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)], body };
 }

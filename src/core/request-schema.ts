@@ -11,7 +11,7 @@
  */
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import { DecoyError, joinPointer, valueAtPointer } from './errors.js';
-import type { WireResponse } from './faults/plan.js';
+import type { WireResponse } from './response/wire-response.js';
 import type { DecoyRequest } from './request.js';
 import { compileSchema } from './response/schema-response.js';
 import { createSchemaAjv } from './schema-ajv.js';

@@ -99,6 +99,7 @@ export interface RequestPart {
 }
 
 const NOT_PARSED = Symbol('not parsed');
+const NO_HEADERS: readonly string[] = Object.freeze([]);
 
 export class DecoyRequest {
   /** Upper-case method. */
@@ -112,6 +113,10 @@ export class DecoyRequest {
   readonly body: Buffer;
   /** Set by the transport; a request built from a log or an admin call may have none. */
   connection: RequestConnection | undefined;
+  /** The headers as received: [name, value, ...], names as the client spelt them. */
+  rawHeaders: readonly string[] = NO_HEADERS;
+  /** The HTTP version the request came in with (`1.1`, `1.0`). */
+  httpVersion = '1.1';
 
   readonly #headersProvider: () => Record<string, string[]>;
   #headers: Record<string, string[]> | undefined;
@@ -143,6 +148,7 @@ export class DecoyRequest {
       return h;
     }, body);
     request.connection = connection;
+    request.rawHeaders = rawHeaders;
     return request;
   }
 

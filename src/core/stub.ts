@@ -14,7 +14,7 @@ import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
 import { compileRequestSchema } from './request-schema.js';
 import type { DecoyRequest } from './request.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
-import type { WireResponse } from './faults/plan.js';
+import type { WireResponse } from './response/wire-response.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */

@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
-import type { DeliveryPlan, WireResponse } from '../core/faults/plan.js';
+import type { FaultName } from '../core/faults/fault.js';
+import type { DeliveryPlan } from '../core/faults/plan.js';
+import type { WireResponse } from '../core/response/wire-response.js';
 import { gzipIfAccepted } from './gzip.js';
 
 /** What WireMock 3 writes for its RANDOM_DATA_THEN_CLOSE and MALFORMED_RESPONSE_CHUNK faults, byte for byte. */
@@ -39,6 +41,49 @@ export interface DeliveryOptions {
   onHungLimit?: () => void;
 }
 
+interface Injection {
+  req: IncomingMessage;
+  res: ServerResponse;
+  socket: Socket;
+  response: WireResponse;
+  options: DeliveryOptions;
+}
+
+/** How a fault reaches the client; `held` when the socket is kept open (and finishes when it closes). */
+type Injector = (i: Injection) => 'done' | 'held';
+
+/** One injector per fault name: the compiler refuses a fault the core names and the transport cannot inject. */
+const INJECTORS: { readonly [F in FaultName]: Injector } = {
+  CONNECTION_RESET_BY_PEER: ({ socket }) => {
+    reset(socket);
+    return 'done';
+  },
+  EMPTY_RESPONSE: ({ socket }) => {
+    socket.destroy();
+    return 'done';
+  },
+  MALFORMED_RESPONSE_CHUNK: ({ req, socket }) => {
+    // WireMock's bytes: a 200 status line (whatever the stub's status), then its garbage, then FIN.
+    socket.end(Buffer.concat([Buffer.from(malformedChunkHead(req), 'latin1'), GARBAGE]));
+    return 'done';
+  },
+  RANDOM_DATA_THEN_CLOSE: ({ socket }) => {
+    // WireMock's "random data" is a fixed string with no status line before it, then FIN.
+    socket.end(GARBAGE);
+    return 'done';
+  },
+  HANG: ({ socket, options }) => {
+    hold(socket, options);
+    return 'held';
+  },
+  STALL_BODY: ({ res, socket, response, options }) => {
+    writeHead(res, response);
+    res.write(response.body.subarray(0, Math.floor(response.body.length / 2)));
+    hold(socket, options);
+    return 'held';
+  },
+};
+
 /** Calls `done` once the response has been sent (or the connection ended by the fault or the client). */
 export function deliver(req: IncomingMessage, res: ServerResponse, plan: DeliveryPlan, options: DeliveryOptions, done: () => void): void {
   const socket = req.socket;
@@ -57,29 +102,10 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     timer = undefined;
     if (over || socket.destroyed) return finish();
     const r = plan.response;
-    switch (plan.fault) {
-      case 'CONNECTION_RESET_BY_PEER':
-        reset(socket);
-        return finish();
-      case 'EMPTY_RESPONSE':
-        socket.destroy();
-        return finish();
-      case 'MALFORMED_RESPONSE_CHUNK':
-        // WireMock's bytes: a 200 status line (whatever the stub's status), then its garbage, then FIN.
-        socket.end(Buffer.concat([Buffer.from(malformedChunkHead(req), 'latin1'), GARBAGE]));
-        return finish();
-      case 'RANDOM_DATA_THEN_CLOSE':
-        // WireMock's "random data" is a fixed string with no status line before it, then FIN.
-        socket.end(GARBAGE);
-        return finish();
-      case 'HANG':
-        hold(socket, options);
-        return;
-      case 'STALL_BODY':
-        writeHead(res, r);
-        res.write(r.body.subarray(0, Math.floor(r.body.length / 2)));
-        hold(socket, options);
-        return;
+    if (plan.fault !== undefined) {
+      // A held socket finishes when it closes (the client leaves, or the hang limit passes).
+      if (INJECTORS[plan.fault]({ req, res, socket, response: r, options }) === 'done') finish();
+      return;
     }
     if (plan.dribble && r.body.length > 0) return dribble(res, r, plan.dribble, (t) => (timer = t), finish);
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);

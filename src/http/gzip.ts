@@ -5,7 +5,7 @@
  * A stub's response is compressed once and the result kept with it; a rendered body is compressed per request.
  */
 import { gzipSync } from 'node:zlib';
-import type { WireResponse } from '../core/faults/plan.js';
+import type { WireResponse } from '../core/response/wire-response.js';
 
 const EXCLUDED_TYPES = new Set([
   'application/compress', 'application/zip', 'application/gzip', 'application/brotli', 'application/x-xz',

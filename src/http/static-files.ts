@@ -25,6 +25,8 @@ export interface StaticAnswer {
   response: StaticResponse;
   /** What the journal keeps: the response with its body cut to JOURNAL_BODY_LIMIT bytes. */
   journal: StaticResponse;
+  /** Whether it is sent from `stream`. */
+  streamed: boolean;
   /** A file too large to hold: sent from this open descriptor (the caller closes it, or a stream does). */
   stream?: { fd: number; size: number };
 }
@@ -132,7 +134,7 @@ export function createStaticFiles(filesRoot: string): (rawPath: string) => Stati
       const body = readFileSync(file);
       const response = { status: 200, headers: headersOf(contentType, stat, body.length), body };
       const journal = body.length <= JOURNAL_BODY_LIMIT ? response : { ...response, body: Buffer.from(body.subarray(0, JOURNAL_BODY_LIMIT)) };
-      const answer: StaticAnswer = { kind: 'file', response, journal };
+      const answer: StaticAnswer = { kind: 'file', response, journal, streamed: false };
       keep(file, { mtimeMs: stat.mtimeMs, size: stat.size, answer, bytes: body.length + (journal === response ? 0 : journal.body.length) });
       return answer;
     }
@@ -145,10 +147,10 @@ export function createStaticFiles(filesRoot: string): (rawPath: string) => Stati
         const start = Buffer.alloc(Math.min(JOURNAL_BODY_LIMIT, opened.size));
         const read = readSync(fd, start, 0, start.length, 0);
         const response = { status: 200, headers: headersOf(contentType, opened, opened.size), body: start.subarray(0, read) };
-        known = { kind: 'file', response, journal: response };
+        known = { kind: 'file', response, journal: response, streamed: false };
         keep(file, { mtimeMs: opened.mtimeMs, size: opened.size, answer: known, bytes: start.length });
       }
-      return { ...known, stream: { fd, size: opened.size } };
+      return { ...known, streamed: true, stream: { fd, size: opened.size } };
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -189,6 +191,6 @@ export function createStaticFiles(filesRoot: string): (rawPath: string) => Stati
     }
     const body = forbiddenPage(rawPath);
     const response = { status: 403, headers: ['Content-Type', 'text/html;charset=ISO-8859-1', 'Cache-Control', 'must-revalidate,no-cache,no-store', 'Content-Length', String(body.length)], body };
-    return { kind: 'folder', response, journal: response };
+    return { kind: 'folder', response, journal: response, streamed: false };
   };
 }

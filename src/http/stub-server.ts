@@ -1,5 +1,7 @@
 /**
- * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → match → write.
+ * The stub-serving HTTP server on Node's own `http` module: the hot path. socket → `engine.serve` →
+ * carry out the exchange it returns (write, wait, break the socket, stream a file, or forward) →
+ * `engine.complete`. It decides nothing.
  * `/__admin` is handed to the admin handler and never matched against stubs.
  */
 import { closeSync, createReadStream, readSync } from 'node:fs';
@@ -7,21 +9,16 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import https from 'node:https';
-import type { MockEngine } from '../core/engine.js';
+import type { Exchange, MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
 import { redactUrl } from '../core/recording/redaction.js';
-import { DecoyRequest } from '../core/request.js';
-import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
-import type { NotMatched } from '../core/engine.js';
-import type { WireResponse } from '../core/faults/plan.js';
-import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
-import type { Forwarder } from '../proxy/forward.js';
-import type { Recorder } from '../proxy/recorder.js';
+import { DecoyRequest, type RequestConnection } from '../core/request.js';
+import type { Forwarder } from './forward.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
 import { gzipHeadersForStream, gzipIfAccepted } from './gzip.js';
-import { plainText, sendPlainText } from './plain-text.js';
+import { sendPlainText } from './plain-text.js';
 import type { StaticAnswer, StaticResponse } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
@@ -37,12 +34,8 @@ export interface StubServerOptions {
   maxBodyBytes: number;
   /** HANG and STALL_BODY: how long a socket is held, and the set of held sockets. */
   delivery: DeliveryOptions;
-  /** Forwards proxy responses and unmatched requests (with proxyAll). */
+  /** Forwards what the engine says to forward (proxy stubs, proxy-all, recording). */
   forwarder: Forwarder;
-  /** `--proxy-all`: where requests no stub matches go. */
-  proxyAll?: ProxySpec;
-  /** While it records, requests no stub matches go to its target and are kept. */
-  recorder?: Recorder;
   /** Largest body a recording keeps per exchange. */
   maxRecordedBodyBytes?: number;
   /** Serve HTTPS with these TLS settings instead of plain HTTP. */
@@ -53,108 +46,78 @@ export interface StubServerOptions {
   limits?: ServerLimits;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
   serveAdmin?: boolean;
-  /** The files folder served to GETs no stub matches, as WireMock serves `__files/`. */
-  staticFiles?: (rawPath: string) => StaticAnswer | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 export function createStubServer(options: StubServerOptions): http.Server | https.Server {
-  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, proxyAll, recorder, cors, staticFiles } = options;
+  const { engine, logger, admin, maxBodyBytes, delivery, forwarder, cors } = options;
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
 
-  const journal = engine.journal;
-
   // Hot path: no URL object, no header copies; the request's views are built only when a matcher asks.
   const serve = (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
-    const loggedAt = Date.now();
+    const receivedAt = Date.now();
     const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
     const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
-    const connection = connectionInfo(req.socket);
-    request.connection = connection;
-    const stub = engine.match(request);
-    let response: WireResponse & Partial<PreparedResponse>;
-    let missReport: NotMatched | undefined;
-    let file: StaticAnswer | undefined;
-    if (stub !== undefined) {
-      response = engine.responseFor(stub, request, connection);
-    } else if (recorder?.target !== undefined || proxyAll !== undefined) {
-      // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
-      response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
-    } else {
-      file = staticFiles !== undefined && request.method === 'GET' ? staticFiles(request.path) : undefined;
-      if (file !== undefined) {
-        response = file.response;
-      } else {
-        missReport = engine.explainMiss(request);
-        response = { status: 404, ...plainText(missReport.report) };
+    request.rawHeaders = req.rawHeaders;
+    request.httpVersion = req.httpVersion;
+    const exchange = engine.serve(request, connectionInfo(req.socket), receivedAt);
+    // Only a stub that waits for a shared store answers later.
+    if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => carryOut(req, res, received, x)), (e: unknown) => safely(res, logger, () => { throw e; }));
+    else carryOut(req, res, received, exchange);
+  };
+
+  /** Does what the engine decided; decides nothing. */
+  const carryOut = (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange): void => {
+    const d = x.delivery;
+    switch (d.kind) {
+      case 'send': {
+        // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
+        const sent = gzipIfAccepted(req.method, req.rawHeaders, x.response);
+        writeHead(res, sent);
+        res.end(sent.body);
+        engine.complete(x);
+        return;
       }
-    }
-    const plan = engine.plan(request, stub, response);
-    if (file?.stream !== undefined) {
-      if (plan === undefined) {
-        sendFile(req, res, file.response, file.stream, logger);
-      } else if (plan.response === response) {
-        // Delays and faults work on a body in memory: this one file is read whole for this request.
-        response = plan.response = { ...file.response, body: readWhole(file.stream) };
-      } else {
-        closeSync(file.stream.fd);
-      }
-    }
-    // A fault or an error response from a chaos rule replaces the proxying; a delay comes before it.
-    const proxy = response.proxy !== undefined && (plan === undefined || (plan.fault === undefined && plan.response === response)) ? response.proxy : undefined;
-    if (plan === undefined && proxy === undefined && file?.stream === undefined) {
-      // The journal keeps the response as the stub gave it; the client may get it gzipped, as from WireMock.
-      const sent = gzipIfAccepted(req.method, req.rawHeaders, response);
-      writeHead(res, sent);
-      res.end(sent.body);
-    }
-    let event: ServeEvent | undefined;
-    const listened = engine.hasServedListeners;
-    if (journal.enabled || listened) {
-      const served = proxy ? undefined : plan === undefined ? response : plan.fault === undefined || plan.fault === 'STALL_BODY' ? plan.response : undefined;
-      // A file's body is kept only in part, as a proxied one is.
-      const sent = file !== undefined && served === response ? file.journal : served;
-      event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connection,
-        req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
-      journal.record(event);
-    }
-    // Hot path ends here for a plain stub: the rest, and its closures, only for delays, faults and proxying.
-    if (proxy === undefined && plan === undefined) {
-      if (listened) engine.emitServed(event!);
-      return;
-    }
-    const finished = () => {
-      if (!event) return;
-      event.totalMs = Date.now() - loggedAt;
-      if (listened) engine.emitServed(event);
-    };
-    if (proxy !== undefined) {
-      const recording = recorder !== undefined && recorder.status === 'Recording' && (recorder.target === undefined || proxy === recorder.target);
-      if (event) event.proxiedTo = proxy.baseUrl;
-      // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
-      const forward = () => forwarder.forward(req, res, received, proxy, (result) => {
-        if (event) event.response = result;
-        finished();
-        if (!recording) return;
-        if (result.complete) {
-          recorder!.capture({ method: request.method, url: request.url, requestHeaders: req.rawHeaders, requestBody: body, status: result.status, responseHeaders: result.upstreamHeaders, responseBody: result.body });
-        } else if (result.status !== 499) {
-          // A log line is often kept on disk too: its URL is masked as a recording would write it.
-          logger.warn(`${request.method} ${redactUrl(request.url)}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
+      case 'deliver':
+        deliver(req, res, d.plan, delivery, () => engine.complete(x));
+        return;
+      case 'file': {
+        const file = d.file as StaticAnswer;
+        const stream = file.stream!;
+        if (d.plan === undefined) {
+          sendFile(req, res, file.response, stream, logger);
+          engine.complete(x);
+          return;
         }
-      }, recording ? recordLimit + 1 : undefined);
-      if (plan !== undefined && plan.delayMs > 0) {
-        const timer = setTimeout(forward, Math.min(plan.delayMs, MAX_TIMER_MS));
-        res.once('close', () => clearTimeout(timer));
-      } else {
-        forward();
+        // Delays and faults work on a body in memory: this one file is read whole for this request.
+        if (d.plan.response === file.response) d.plan.response = { ...file.response, body: readWhole(stream) };
+        else closeSync(stream.fd);
+        deliver(req, res, d.plan, delivery, () => engine.complete(x));
+        return;
       }
-    } else if (plan !== undefined) {
-      deliver(req, res, plan, delivery, finished);
+      case 'forward': {
+        // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
+        const forward = () => forwarder.forward(req, res, received, d.proxy, (result) => {
+          engine.complete(x, { kind: 'forwarded', result });
+          if (d.record && !result.complete && result.status !== 499) {
+            // A log line is often kept on disk too: its URL is masked as a recording would write it.
+            logger.warn(`${x.request.method} ${redactUrl(x.request.url)}: not recorded (${result.error ?? `its body is larger than the recording limit of ${recordLimit} bytes, or was cut off`})`);
+          }
+        }, d.record ? recordLimit + 1 : undefined);
+        if (d.delayMs > 0) {
+          const timer = setTimeout(forward, Math.min(d.delayMs, MAX_TIMER_MS));
+          res.once('close', () => clearTimeout(timer));
+        } else {
+          forward();
+        }
+        return;
+      }
+      default:
+        throw unknownDelivery(d);
     }
   };
 
@@ -224,10 +187,15 @@ function decodeBody(body: Buffer, encoding: string, limit: number, logger: Logge
   }
 }
 
-const connections = new WeakMap<Socket, ConnectionInfo>();
+/** A delivery kind this transport does not know: a new kind must be carried out here before the engine decides it. */
+function unknownDelivery(d: never): Error {
+  return new Error(`unknown delivery ${JSON.stringify(d)}`);
+}
 
-/** The journal's view of a connection, computed once per connection (address lookups are system calls). */
-function connectionInfo(socket: Socket): ConnectionInfo {
+const connections = new WeakMap<Socket, RequestConnection>();
+
+/** The request's connection, computed once per connection (address lookups are system calls). */
+function connectionInfo(socket: Socket): RequestConnection {
   let info = connections.get(socket);
   if (info === undefined) {
     info = {

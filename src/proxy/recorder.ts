@@ -3,12 +3,13 @@
  * exchange is kept (bounded); stopping turns them into stubs (redacted first), served at once and, with
  * `persist`, written as stub files. A snapshot does the same from the journal's proxied entries.
  */
+import type { Awaitable } from '../core/awaitable.js';
 import type { MockEngine } from '../core/engine.js';
 import { DecoyError } from '../core/errors.js';
 import { randomUUID } from 'node:crypto';
 import { recordedName, requestKey, scenarioNameFor, toStub, type RecordedExchange, type RecordOptions, type RecordedStub, type RedactedPair, type RequestBodyPatternSpec } from '../core/recording/to-stub.js';
 import { parseRedaction, Redactor, type RedactionReport } from '../core/recording/redaction.js';
-import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
+import { compileProxySpec } from '../core/response/static-response.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { StubFolder } from '../sources/stub-folder.js';
@@ -37,8 +38,6 @@ export interface RecordingSpec {
   format: 'yaml' | 'json' | undefined;
 }
 
-/** The most exchanges one recording keeps (oldest dropped): memory stays bounded however long it runs. */
-const MAX_EXCHANGES = 10_000;
 /** How many exchanges are redacted between two turns of the event loop. */
 const YIELD_EVERY = 50;
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -132,36 +131,31 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
   };
 }
 
+/**
+ * Recordings over the State port: what runs and what it captured is run-time state (so every Decoy
+ * sharing the state records what it proxies); turning captures into stubs and files is this class's job.
+ */
 export class Recorder {
-  status: RecordingStatus = 'NeverStarted';
-  target: ProxySpec | undefined;
-  #spec: RecordingSpec | undefined;
-  #exchanges: RecordedExchange[] = [];
-
   constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined) {}
 
-  start(body: Record<string, unknown>): void {
-    if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
-    // As in WireMock, a recording without a target records what proxy stubs forward.
-    const target = body.targetBaseUrl === undefined ? undefined : compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
-    this.#spec = parseRecordingSpec(body);
-    this.target = target;
-    this.#exchanges = [];
-    this.status = 'Recording';
+  get status(): RecordingStatus {
+    return this.engine.state.recordings.current().status;
   }
 
-  /** Keeps one proxied exchange of the running recording. */
-  capture(e: RecordedExchange): void {
-    if (this.status !== 'Recording') return;
-    this.#exchanges.push(e);
-    if (this.#exchanges.length > MAX_EXCHANGES) this.#exchanges.shift();
+  /** Starts recording; throws DecoyError (with a pointer) for a bad spec, or when one already runs. */
+  start(body: Record<string, unknown>): Awaitable<void> {
+    if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
+    // Validated before it is stored: a bad spec starts nothing. As in WireMock, a recording without a target records what proxy stubs forward.
+    if (body.targetBaseUrl !== undefined) compileProxySpec(body.targetBaseUrl, {}, '/targetBaseUrl');
+    parseRecordingSpec(body);
+    return this.engine.state.recordings.start(body);
   }
 
   async stop(): Promise<RecordingResult> {
-    if (this.status !== 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'no recording is running');
-    this.status = 'Stopped';
-    this.target = undefined;
-    return this.#make(this.#exchanges, this.#spec!);
+    const { status, spec } = this.engine.state.recordings.current();
+    if (status !== 'Recording' || spec === undefined) throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'no recording is running');
+    const exchanges = await this.engine.state.recordings.stop() as RecordedExchange[];
+    return this.#make(exchanges, parseRecordingSpec(spec));
   }
 
   snapshot(exchanges: RecordedExchange[], body: Record<string, unknown>): Promise<RecordingResult> {
@@ -241,10 +235,10 @@ export class Recorder {
         delete r.definition.response!.bodyFileName;
         r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
       }
-      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() });
-      this.engine.putStub(stub);
-      stubs.push(stub);
+      stubs.push(compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() }));
     }
+    // All at once: the stub index is rebuilt once, however long the recording.
+    this.engine.putStubs(stubs);
     return { stubs: stubs.reverse(), written: [], redaction: redactor.report() };
   }
 }

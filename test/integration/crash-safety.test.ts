@@ -125,11 +125,11 @@ describe('crash safety', function () {
   it('an exception thrown while answering one request is a 500 for that request only; the server keeps serving', async () => {
     folder = tempStubs({ 'ok.yaml': 'request: { url: /ok }\nresponse: { status: 200, body: fine }\n' });
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
-    const original = decoy.engine.match.bind(decoy.engine);
-    decoy.engine.match = ((req: Parameters<typeof original>[0]) => {
+    const original = decoy.engine.serve.bind(decoy.engine);
+    decoy.engine.serve = ((req: Parameters<typeof original>[0], ...rest: [Parameters<typeof original>[1]]) => {
       if (req.url === '/boom') throw new Error('boom in the matcher');
-      return original(req);
-    }) as typeof decoy.engine.match;
+      return original(req, ...rest);
+    }) as typeof decoy.engine.serve;
     const boom = await fetch(`${decoy.url}/boom`);
     assert.equal(boom.status, 500);
     assert.match(await boom.text(), /boom in the matcher/);

@@ -5,15 +5,7 @@
 import type { ChaosAction } from './chaos-action.js';
 import type { AppliedFault, FaultName } from './fault.js';
 import type { Random } from './random.js';
-
-/** The bytes of a response, as the wire needs them. */
-export interface WireResponse {
-  readonly status: number;
-  readonly statusMessage?: string | undefined;
-  /** Flat [name, value, ...], including Content-Length. */
-  readonly headers: readonly string[];
-  readonly body: Buffer;
-}
+import type { WireResponse } from '../response/wire-response.js';
 
 export interface DeliveryPlan {
   response: WireResponse;

@@ -13,7 +13,7 @@
 import { safeHeaderValue } from './header-value.js';
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import { DecoyError, joinPointer } from '../errors.js';
-import type { WireResponse } from '../faults/plan.js';
+import type { WireResponse } from './wire-response.js';
 import type { DecoyRequest } from '../request.js';
 import { createSchemaAjv } from '../schema-ajv.js';
 

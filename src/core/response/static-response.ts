@@ -7,7 +7,7 @@ import { DecoyError, isDecoyError, joinPointer } from '../errors.js';
 import { compileDelays, type Delay } from '../faults/delay.js';
 import { compileFault, explainFault, type FaultName } from '../faults/fault.js';
 import type { Random } from '../faults/random.js';
-import type { WireResponse } from '../faults/plan.js';
+import type { WireResponse } from './wire-response.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';

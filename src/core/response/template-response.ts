@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { DecoyError, joinPointer } from '../errors.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
-import type { WireResponse } from '../faults/plan.js';
+import type { WireResponse } from './wire-response.js';
 import type { RenderContext, ResponseRenderer } from './static-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
 import { fieldMap, javaMultiValueMap, multiValue } from './template-values.js';

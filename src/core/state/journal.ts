@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppliedFault } from '../faults/fault.js';
+import type { RequestConnection } from '../request.js';
 import type { Stub } from '../stub.js';
+import type { JournalStore } from './state.js';
 
 export interface JournalResponse {
   status: number;
@@ -16,14 +18,6 @@ export interface JournalResponse {
   /** A proxied response's headers as the upstream sent them (hop-by-hop ones included): what a snapshot records. */
   upstreamHeaders?: readonly string[];
   body: Buffer;
-}
-
-/** What the journal keeps of a connection; computed once per connection, shared by its requests. */
-export interface ConnectionInfo {
-  readonly clientIp: string;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly scheme: 'http' | 'https';
 }
 
 /**
@@ -44,7 +38,8 @@ export class ServeEvent {
     /** Node's raw header list: [name, value, name, value, ...], names as the client spelt them. */
     readonly rawHeaders: readonly string[],
     readonly body: Buffer,
-    readonly connection: ConnectionInfo,
+    /** Computed once per connection by the transport, shared by its requests. */
+    readonly connection: RequestConnection,
     readonly httpVersion: string,
     /** The stub that answered, or undefined when none matched. */
     readonly stub: Stub | undefined,
@@ -96,7 +91,8 @@ export class ServeEvent {
   }
 }
 
-export class Journal {
+/** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
+export class Journal implements JournalStore {
   readonly capacity: number;
   /**
    * What readers see of each event, when set (`--redact-journal`: the event with secrets masked); the
@@ -108,8 +104,11 @@ export class Journal {
   #next = 0;
   #size = 0;
 
+  readonly #onCleared: () => void;
+
   /** @param capacity the most events kept; 0 disables the journal. */
-  constructor(capacity: number) {
+  constructor(capacity: number, onCleared: () => void = () => {}) {
+    this.#onCleared = onCleared;
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`journal capacity must be a whole number >= 0 (got ${capacity})`);
     this.capacity = capacity;
     this.#buffer = new Array(capacity);
@@ -124,7 +123,7 @@ export class Journal {
   }
 
   /** Hot path: one array store, no copying. */
-  record(event: ServeEvent): void {
+  append(event: ServeEvent): void {
     if (this.capacity === 0) return;
     this.#buffer[this.#next] = event;
     this.#next = (this.#next + 1) % this.capacity;
@@ -172,7 +171,7 @@ export class Journal {
     this.#buffer = new Array(this.capacity);
     this.#next = 0;
     this.#size = 0;
-    for (const e of kept) this.record(e);
+    for (const e of kept) this.append(e);
     return removed;
   }
 
@@ -180,5 +179,6 @@ export class Journal {
     this.#buffer = new Array(this.capacity);
     this.#next = 0;
     this.#size = 0;
+    this.#onCleared();
   }
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createJournalRedaction } from '../../../src/core/recording/journal-redaction.js';
-import { Journal, ServeEvent, type ConnectionInfo, type JournalResponse } from '../../../src/core/state/journal.js';
+import { Journal, ServeEvent, type JournalResponse } from '../../../src/core/state/journal.js';
+import type { RequestConnection } from '../../../src/core/request.js';
 import type { Stub } from '../../../src/core/stub.js';
 
-const connection = { clientIp: '127.0.0.1', scheme: 'http' } as unknown as ConnectionInfo;
+const connection = { clientIp: '127.0.0.1', scheme: 'http' } as unknown as RequestConnection;
 
 function event(url: string, headers: string[], response?: JournalResponse, stubId?: string): ServeEvent {
   const stub = stubId === undefined ? undefined : ({ id: stubId } as unknown as Stub);
@@ -31,8 +32,8 @@ describe('the journal\'s masked view (--redact-journal)', () => {
 
   it('the stubs that served are read from the events as served, without making any masked view', () => {
     const journal = new Journal(10);
-    journal.record(event('/a', [], undefined, 'stub-a'));
-    journal.record(event('/b', []));
+    journal.append(event('/a', [], undefined, 'stub-a'));
+    journal.append(event('/b', []));
     journal.view = () => { throw new Error('a masked view was made'); };
     assert.deepEqual([...journal.servedStubIds()], ['stub-a']);
   });

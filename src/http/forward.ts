@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
-import { sendPlainText } from '../http/plain-text.js';
+import { sendPlainText } from './plain-text.js';
 import type { ProxySpec } from '../core/response/static-response.js';
 
 /**

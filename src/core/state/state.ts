@@ -1,0 +1,125 @@
+/**
+ * The State port: every piece of run-time state a Decoy changes while it serves, behind one small
+ * interface. Scenario states, the positions of response sequences and the counts behind count-based
+ * faults, chaos rules with their expiry, global settings, the bounded journal and recordings in
+ * progress. An adapter keeps them somewhere: in this process (the default, `MemoryState`), or in a
+ * store replicas share. The engine reads through it and never keeps run-time state of its own.
+ *
+ * Reads a request needs on the hot path (a scenario's state, the chaos rules, the settings) are local
+ * and synchronous: an adapter outside the process keeps a local copy and pushes changes to it. The
+ * atomic operations (compare-and-set, increment-and-get) may answer later (`Awaitable`): only stubs
+ * that use them wait for the store.
+ */
+import type { Awaitable } from '../awaitable.js';
+import type { ServeEvent } from './journal.js';
+
+export type { Awaitable };
+
+/** What changed, as every subscriber of the state (on every replica, for a shared store) hears it. */
+export type StateChange =
+  | { kind: 'scenario'; name: string; state: string }
+  | { kind: 'scenarios-reset'; name: string | undefined }
+  | { kind: 'chaos-rules' }
+  | { kind: 'settings' }
+  | { kind: 'counters-reset' }
+  | { kind: 'journal-cleared' }
+  | { kind: 'recording'; status: RecordingState['status'] };
+
+/** Named state machines (WireMock's scenarios); a scenario never set is in `Started`. */
+export interface ScenarioStore {
+  /** The scenario's state; local, for matching. */
+  get(name: string): string;
+  /** Moves the scenario to `next` only when it is in `expected`; true when it moved. */
+  compareAndSet(name: string, expected: string, next: string): Awaitable<boolean>;
+  set(name: string, state: string): Awaitable<void>;
+  /** Back to `Started`: one scenario, or every one. */
+  reset(name?: string): Awaitable<void>;
+  /** The scenarios set since the last reset, with their states. */
+  entries(): Array<[string, string]>;
+}
+
+/** Counters by key: response-sequence positions and the counts behind count-based faults and rule hits. */
+export interface CounterStore {
+  /** Adds one and returns the new count (1 the first time). */
+  incrementAndGet(key: string): Awaitable<number>;
+  /** The count now (0 when never counted); local. */
+  get(key: string): number;
+  /** Forgets these counters, or every one. */
+  reset(keys?: readonly string[]): Awaitable<void>;
+}
+
+/** A chaos rule as kept: its definition as given and when it ends; compiling it is the reader's job. */
+export interface StoredChaosRule {
+  readonly id: string;
+  readonly definition: Record<string, unknown>;
+  /** Epoch ms after which the rule is gone, if it has a duration. */
+  readonly expiresAt: number | undefined;
+}
+
+/** Run-time chaos rules in the order they were added; expired ones are dropped when read. */
+export interface ChaosRuleStore {
+  add(rule: StoredChaosRule): Awaitable<void>;
+  remove(id: string): Awaitable<boolean>;
+  clear(): Awaitable<void>;
+  /** The rules in force now; local. */
+  list(): readonly StoredChaosRule[];
+  /** Increases whenever the rules change: a reader recompiles only then. */
+  readonly version: number;
+}
+
+/** WireMock's global settings (`/__admin/settings`), as last set. */
+export interface SettingsStore {
+  /** The settings last set; undefined before the first change. Local. */
+  get(): Readonly<Record<string, unknown>> | undefined;
+  set(settings: Record<string, unknown>): Awaitable<void>;
+}
+
+/** The request journal: bounded, oldest dropped first. */
+export interface JournalStore {
+  /** The most events kept; 0 means the journal is off. */
+  readonly capacity: number;
+  readonly enabled: boolean;
+  readonly size: number;
+  /** Hot path: keeps the event (dropping the oldest when full). */
+  append(event: ServeEvent): void;
+  /** Events, newest first, as readers see them. */
+  newestFirst(): ServeEvent[];
+  get(id: string): ServeEvent | undefined;
+  /** Removes the events the predicate selects; returns them, oldest first. */
+  remove(predicate: (e: ServeEvent) => boolean): ServeEvent[];
+  clear(): void;
+  /** The ids of the stubs that served a kept event. */
+  servedStubIds(): Set<string>;
+  /** What readers see of each event (`--redact-journal`), when set. */
+  view: ((event: ServeEvent) => ServeEvent) | undefined;
+}
+
+/** A recording in progress: its spec as given, and the exchanges it captured (bounded). */
+export interface RecordingState {
+  status: 'NeverStarted' | 'Recording' | 'Stopped';
+  /** The recording spec as posted (WireMock's, with Decoy's additions), while one runs. */
+  spec: Record<string, unknown> | undefined;
+}
+
+export interface RecordingStore<Exchange = unknown> {
+  /** Local: whether a recording runs and with what spec. */
+  current(): RecordingState;
+  start(spec: Record<string, unknown>): Awaitable<void>;
+  /** Keeps an exchange of the running recording (the oldest dropped beyond the bound); ignored when none runs. */
+  append(exchange: Exchange): void;
+  /** Ends the recording and hands over what it captured, oldest first. */
+  stop(): Awaitable<Exchange[]>;
+}
+
+export interface State {
+  readonly scenarios: ScenarioStore;
+  readonly counters: CounterStore;
+  readonly chaosRules: ChaosRuleStore;
+  readonly settings: SettingsStore;
+  readonly journal: JournalStore;
+  readonly recordings: RecordingStore;
+  /** Calls `listener` with every change; returns the unsubscribe. */
+  subscribe(listener: (change: StateChange) => void): () => void;
+  /** Releases what the adapter holds (connections, timers). */
+  close(): Promise<void>;
+}
