@@ -14,8 +14,7 @@ const ID_A = '0a000000-0000-4000-8000-00000000000a';
 const ID_B = '0b000000-0000-4000-8000-00000000000b';
 
 /** An in-process admin over a fresh engine, with no stubs folder (as a Decoy started without one). */
-function localAdmin(): LocalAdmin {
-  const engine = new MockEngine();
+function localAdmin(engine = new MockEngine()): LocalAdmin {
   return new LocalAdmin({
     engine,
     startedAt: Date.now(),
@@ -199,5 +198,66 @@ describe('the Admin interface', () => {
     await verifyRequests(client, { url: '/seen' }, 1);
     await assert.rejects(verifyRequests(client, { url: '/seen' }, 2), (e: unknown) => e instanceof AssertionError && /Expected exactly 2 requests/.test(e.message));
     await assert.rejects(verifyRequests(localAdmin(), { url: '/seen' }, 1), (e: unknown) => e instanceof AssertionError && /but received 0/.test(e.message));
+  });
+
+  describe('changes in bulk rebuild the stub index once', () => {
+    /** How many times the engine swapped in a new stub set while `fn` ran. */
+    async function rebuilds(engine: MockEngine, fn: () => Promise<unknown>): Promise<number> {
+      let n = 0;
+      const off = engine.onChange((c) => { if (c.kind === 'stubs') n++; });
+      try {
+        await fn();
+      } finally {
+        off();
+      }
+      return n;
+    }
+    const many = (n: number, team: string) => Array.from({ length: n }, (_, i) => ({ request: { url: `/${team}/${i}` }, response: { body: String(i) }, metadata: { team } }));
+
+    it('an import of 200 stubs, and removing them by metadata', async () => {
+      const engine = new MockEngine();
+      const admin = localAdmin(engine);
+      assert.equal(await rebuilds(engine, () => admin.importStubs(many(200, 'a'))), 1);
+      assert.equal(engine.stubs.size, 200);
+      assert.equal(await rebuilds(engine, () => admin.removeStubsByMetadata({ equalToJson: { team: 'a' } })), 1);
+      assert.equal(engine.stubs.size, 0);
+    });
+
+    it('an import that overwrites and deletes what is not in it', async () => {
+      const engine = new MockEngine();
+      const admin = localAdmin(engine);
+      await admin.importStubs([{ id: ID_A, request: { url: '/old' }, response: {} }, ...many(20, 'gone')]);
+      const n = await rebuilds(engine, () => admin.importStubs([{ id: ID_A, request: { url: '/new' }, response: {} }, ...many(30, 'b')], { deleteAllNotInImport: true }));
+      // One for the stubs not in the import, one for the import itself.
+      assert.equal(n, 2);
+      assert.deepEqual(engine.stubs.all.map((s) => s.definition.request?.url).filter((u) => !u!.startsWith('/b/')), ['/new']);
+      assert.equal(engine.stubs.size, 31);
+    });
+
+    it('an OpenAPI document with many operations', async () => {
+      const engine = new MockEngine();
+      const admin = localAdmin(engine);
+      const paths = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`/things${i}`, { get: { responses: { 200: { description: 'ok' } } } }]));
+      const result = await rebuilds(engine, () => admin.addOpenApi({ openapi: '3.0.3', info: { title: 'Many', version: '1' }, paths }));
+      assert.equal(result, 1);
+      assert.equal(engine.stubs.size, 40);
+    });
+
+    it("a recording's stubs, over the admin API of a running Decoy", async () => {
+      upstream = await startUpstream((req, res) => res.end(`upstream ${req.url}`));
+      await client.startRecording({ targetBaseUrl: upstream.url, persist: false, repeatsAsScenarios: false });
+      for (let i = 0; i < 25; i++) await fetch(`${decoy.url}/rec/${i}`).then((r) => r.text());
+      const n = await rebuilds(decoy.engine, () => client.stopRecording());
+      assert.equal(n, 1);
+      assert.equal(decoy.engine.stubs.size, 25);
+    });
+
+    it('removing stubs by an equal request pattern', async () => {
+      const engine = new MockEngine();
+      const admin = localAdmin(engine);
+      await admin.importStubs(Array.from({ length: 10 }, () => ({ request: { method: 'GET', url: '/same' }, response: {} })));
+      assert.equal(await rebuilds(engine, () => admin.removeStubMapping({ request: { method: 'GET', url: '/same' } })), 1);
+      assert.equal(engine.stubs.size, 0);
+    });
   });
 });
