@@ -38,7 +38,6 @@ import { VERSION } from '../version.js';
 import type { EventHub } from './event-hub.js';
 import { AdminProblem, notFound } from './problem.js';
 import { checkTimerLimits } from './timer-limits.js';
-import { fileOfStub } from './ui-routes.js';
 import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
 
 /** What the API changed and a save would write (the engine's unsaved changes). */
@@ -93,6 +92,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** WireMock answers 400 to an id that is not a UUID; Decoy also knows stubs whose files gave them other ids. */
 function checkId(id: string, known: boolean): void {
   if (!known && !UUID.test(id)) throw new AdminProblem(400, `${id} is not a valid UUID`, [{ detail: `${id} is not a valid UUID` }], 10);
+}
+
+/** The file a stub came from, as users see it (relative to the stubs folder when it can be). */
+export function fileOfStub(stub: Stub, relativeFile: ((absolutePath: string) => string) | undefined): string | undefined {
+  return stub.origin.path && relativeFile ? relativeFile(stub.origin.path) : stub.origin.file;
 }
 
 /** A request pattern as one string, for WireMock's equality of patterns: keys in any order, no method means ANY. */
