@@ -94,7 +94,6 @@ function intParam(req: Request, name: string): number | undefined {
   return n;
 }
 
-
 /** WireMock answers some calls with an empty 200; so does Decoy, for clients that expect exactly that. */
 function empty(res: Response): void {
   res.status(200).end();
