@@ -244,7 +244,7 @@ describe('the Admin interface', () => {
     });
 
     it("a recording's stubs, over the admin API of a running Decoy", async () => {
-      upstream = await startUpstream((req, res) => res.end(`upstream ${req.url}`));
+      upstream = await startUpstream((req, res) => { res.end(`upstream ${req.url}`); });
       await client.startRecording({ targetBaseUrl: upstream.url, persist: false, repeatsAsScenarios: false });
       for (let i = 0; i < 25; i++) await fetch(`${decoy.url}/rec/${i}`).then((r) => r.text());
       const n = await rebuilds(decoy.engine, () => client.stopRecording());
