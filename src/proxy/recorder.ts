@@ -237,7 +237,7 @@ export class Recorder {
       }
       stubs.push(compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() }));
     }
-    // All at once: the stub index is rebuilt once, however long the recording.
+    // One rebuild of the stub index for the whole recording.
     this.engine.putStubs(stubs);
     return { stubs: stubs.reverse(), written: [], redaction: redactor.report() };
   }
