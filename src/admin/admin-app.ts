@@ -1,88 +1,26 @@
 /**
  * The admin REST API on express 5: WireMock's `/__admin` (same paths, methods, JSON shapes and status
  * codes as WireMock 3.13), the paths older clients still call as aliases, and Decoy's extensions
- * under `/__admin/decoy/`. Handlers validate everything before changing anything, so a rejected
- * request changes nothing.
+ * under `/__admin/decoy/`. Each route reads the request (body, path and query parameters), calls one
+ * operation of the in-process admin and sends its answer; how WireMock spells a request and an answer
+ * (lenient JSON, YAML bodies, empty 200s, error documents) is this file's business, what the operation
+ * does is the admin's.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { MockEngine } from '../core/engine.js';
-import { DecoyError, isDecoyError } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH } from '../core/json-depth.js';
-import { findNearMisses } from '../core/matching/near-miss.js';
-import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
 import { isPlainObject } from '../core/matching/matcher-support.js';
-import { compileValueMatcher } from '../core/matching/value-matchers.js';
-import { createBodyView } from '../core/matching/body-view.js';
-import { DecoyRequest } from '../core/request.js';
-import type { ServeEvent } from '../core/state/journal.js';
-import { STARTED } from '../core/state/scenarios.js';
-import { compileStub, type Stub } from '../core/stub.js';
-import { loadSchemaGenerator } from '../core/response/schema-response.js';
-import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
-import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
-import type { Recorder } from '../proxy/recorder.js';
-import type { ServiceInfo } from '../services/service-admin.js';
-import { VERSION } from '../version.js';
+import type { ImportOptions, NearMissRequest, RecordingSpec } from '../client/types.js';
+import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
 import { registerOpenApiRoutes } from './openapi-routes.js';
-import { checkTimerLimits } from './timer-limits.js';
 import { parseYamlBody, saysYaml, withSourceLines, type StubBody } from './stub-body.js';
-import { AdminProblem, isAdminProblem, notFound, problemMiddleware, sendProblem } from './problem.js';
-import { lineColumn, parseWireMockJson, relaxWireMockRequestPattern, relaxWireMockStub } from '../sources/wiremock-leniency.js';
-import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { AdminProblem, isAdminProblem, problemMiddleware, sendProblem } from './problem.js';
+import { lineColumn, parseWireMockJson, relaxWireMockStub } from '../sources/wiremock-leniency.js';
 import { addMetricsRoute } from './metrics-route.js';
-import type { DecoyMetrics } from '../observability/metrics.js';
-import type { EventHub } from './event-hub.js';
-import { fileOfStub, installUiRoutes, uiHandler } from './ui-routes.js';
+import { installUiRoutes, uiHandler } from './ui-routes.js';
+import { LocalAdmin, type AdminContext } from './local-admin.js';
 
-/** What the API changed and a save would write (the engine's unsaved changes). */
-export type UnsavedChanges = ReturnType<MockEngine['unsavedChanges']>;
-
-export interface SaveResult {
-  /** Files written (created or rewritten), relative to the stubs folder. */
-  written: string[];
-}
-
-export interface AdminContext {
-  engine: MockEngine;
-  startedAt: number;
-  /** When set, every admin call needs `Authorization: Bearer <token>`. */
-  token?: string;
-  /** Reads a body file for a stub created over the API (from the stubs folder's `__files/`). */
-  readBodyFile?: (name: string, pointer: string) => Buffer;
-  /** Template every response of stubs created over the API too (`--global-templating`). */
-  globalTemplating?: boolean;
-  /**
-   * Writes what the API changed into the stubs folder; with `only`, just those changes (deleted file
-   * stubs leave their files, and a file left empty is deleted). Throws AdminProblem when it cannot.
-   */
-  save(only?: Partial<UnsavedChanges>): Promise<SaveResult>;
-  /** Re-reads the stub files (after a reset, when not watching). */
-  reloadFiles(): Promise<void>;
-  /** The current problems of stub files. */
-  loadErrors(): DecoyError[];
-  /** The recorder behind /__admin/recordings. */
-  recorder: Recorder;
-  /** A stub file's name relative to the stubs folder, for API answers (independent of the server's working directory). */
-  relativeFile?: (absolutePath: string) => string;
-  /** Stops the server (after the answer is sent). */
-  shutdown(): void;
-  /** Largest admin request body, in bytes. */
-  maxBodyBytes: number;
-  /** Served at /__admin/metrics (Prometheus text). */
-  metrics?: DecoyMetrics;
-  /** The services of this process, for `GET /__admin/decoy/services`. */
-  services?: () => ServiceInfo[];
-  /** The certificate HTTPS serves (PEM), when it does. */
-  certificate?: () => string | undefined;
-  /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
-  validateRequests?: boolean;
-  /** The server's live events for the web UI (made at start, so match counts cover every request). */
-  events: EventHub;
-}
-
-/** Global settings, as WireMock keeps them (the engine applies their delay; the rest is echoed back). */
-export type GlobalSettings = Record<string, unknown>;
+export type { AdminContext, SaveResult, UnsavedChanges } from './local-admin.js';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
@@ -156,32 +94,19 @@ function intParam(req: Request, name: string): number | undefined {
   return n;
 }
 
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** WireMock answers 400 to an id that is not a UUID; Decoy also knows stubs whose files gave them other ids. */
-function checkId(id: string, known: boolean): void {
-  if (!known && !UUID.test(id)) throw new AdminProblem(400, `${id} is not a valid UUID`, [{ detail: `${id} is not a valid UUID` }], 10);
-}
-
-/** A request pattern as one string, for WireMock's equality of patterns: keys in any order, no method means ANY. */
-function canonicalPattern(pattern: unknown): string {
-  const sorted = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (!isPlainObject(v)) return v;
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
-  };
-  const p = isPlainObject(pattern) ? pattern : {};
-  return JSON.stringify(sorted({ ...p, method: p.method ?? 'ANY' }));
-}
-
 /** WireMock answers some calls with an empty 200; so does Decoy, for clients that expect exactly that. */
 function empty(res: Response): void {
   res.status(200).end();
 }
 
+/** The body of a call that takes a request pattern, a value pattern, a logged request or a spec: JSON, WireMock's way. */
+const jsonBody = <T>(req: Request): T => parseJsonBody(req) as T;
+/** Whether the call came with no body at all (some WireMock calls mean something else then). */
+const hasNoBody = (req: Request): boolean => typeof req.body !== 'string' || req.body.trim() === '';
+const param = (req: Request, name: string): string => String(req.params[name]);
+
 export function createAdminApp(ctx: AdminContext): express.Express {
-  const { engine } = ctx;
+  const admin = new LocalAdmin(ctx);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -200,98 +125,25 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
-  // A stub with a generated body serves only once json-schema-faker is loaded: load it before such a stub goes in.
-  router.use(async (req, _res, next) => {
-    if (typeof req.body === 'string' && /"schema"|\bschema\s*:/.test(req.body)) await loadSchemaGenerator();
-    next();
-  });
-
-  /** Validates and compiles a stub definition from the API; every problem is reported at once. */
-  /** @param replacing the stub an edit replaces: the edit keeps its id and its place in the order, as in WireMock. */
-  const compile = (def: unknown, replacing?: Stub): Stub => {
-    // WireMock points at the whole document with "/".
-    if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
-    const problems = validateStubDefinition(def);
-    if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
-    const d = def as StubDefinition;
-    const id = replacing?.id ?? d.id ?? d.uuid ?? randomUUID();
-    const { uuid: _u, ...rest } = d;
-    return compileStub({ ...rest, id }, {
-      sequence: replacing?.sequence ?? engine.nextSequence(),
-      origin: {},
-      // As WireMock, a body file that is not there yet is read per request (500 until it appears).
-      ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName'), bodyFileMayComeLater: true } : {}),
-      ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
-    });
-  };
-
-  const compilePattern = (def: unknown): RequestMatcher => {
-    if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid request pattern', [{ pointer: '', detail: 'a request pattern must be a JSON object' }]);
-    relaxWireMockRequestPattern(def);
-    const problems = validateRequestPattern(def).map((p) => ({ pointer: p.pointer, detail: p.message }));
-    if (problems.length) throw new AdminProblem(422, 'Invalid request pattern', problems, 10);
-    return compileRequestPattern(def as RequestPatternDefinition, '');
-  };
-
-  /** The version of a stub its file holds, when it came from one (an API edit keeps its file's version as its base). */
-  const fileVersionOf = (stub: Stub): Stub | undefined => (engine.isFromFile(stub) ? stub : engine.unsavedChanges().edited.find((e) => e.stub.id === stub.id)?.base);
-  /**
-   * Removes stubs. As in WireMock, a persistent stub's removal is persisted: it is deleted from its
-   * file at once, so a reset or a restart does not bring it back. Other stubs from files are only
-   * hidden (until a reset or a save, as before).
-   */
-  const removeStubs = async (stubs: readonly Stub[], all = false): Promise<void> => {
-    const files = stubs.filter((s) => s.definition.persistent === true).map(fileVersionOf).filter((s): s is Stub => s !== undefined);
-    // The files first: when one cannot be written (it changed on disk), nothing is removed.
-    if (files.length) await ctx.save({ deleted: files });
-    if (all) engine.removeAllStubs();
-    else for (const s of stubs) engine.removeStub(s.id);
-  };
-  /** Writes the persistent ones of these stubs (just put in) to their files at once, as WireMock does on every change. */
-  const persist = async (stubs: readonly Stub[]): Promise<void> => {
-    const ids = new Set(stubs.filter((s) => s.definition.persistent === true).map((s) => s.id));
-    if (ids.size === 0) return;
-    const changes = engine.unsavedChanges();
-    const created = changes.created.filter((s) => ids.has(s.id));
-    const edited = changes.edited.filter((e) => ids.has(e.stub.id));
-    if (created.length || edited.length) await ctx.save({ created, edited });
-  };
-
-  const journalDisabled = () => !engine.journal.enabled;
-  const matching = (pattern: RequestMatcher) => engine.journal.newestFirst().filter((e) => pattern.test(requestOf(e)));
 
   // ---- mappings ----
-  router.get('/mappings', (req, res) => {
-    const limit = intParam(req, 'limit');
-    const offset = intParam(req, 'offset') ?? 0;
-    const all = engine.stubs.all;
-    const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
-    res.json({ mappings: page.map(mappingJson), meta: { total: all.length } });
+  router.get('/mappings', async (req, res) => {
+    res.json(await admin.listStubs({ limit: intParam(req, 'limit'), offset: intParam(req, 'offset') }));
   });
   router.post('/mappings', async (req, res) => {
     const body = readStubBody(req);
-    const stub = await withSourceLines(body, () => compile(body.value));
-    // As WireMock: creating never replaces (PUT /mappings/{id} edits, an import may overwrite).
-    if (engine.stubs.get(stub.id)) {
-      throw new AdminProblem(422, 'Duplicate stub mapping ID', [{ title: 'Duplicate stub mapping ID', detail: `ID of the provided stub mapping '${stub.id}' is already taken by another stub mapping` }], 109);
-    }
-    engine.putStub(stub);
-    await persist([stub]);
-    res.status(201).json(mappingJson(stub));
+    res.status(201).json(await withSourceLines(body, () => admin.createStub(body.value as StubDefinition)));
   });
   router.delete('/mappings', async (_req, res) => {
-    await removeStubs(engine.stubs.all, true);
+    await admin.removeAllStubs();
     res.json({});
   });
   router.post('/mappings/reset', async (_req, res) => {
-    // As in WireMock, resetting the mappings also empties the journal.
-    engine.resetStubs();
-    engine.journal.clear();
-    await ctx.reloadFiles();
+    await admin.resetStubs();
     empty(res);
   });
   router.post('/mappings/save', async (_req, res) => {
-    const result = await ctx.save();
+    const result = await admin.saveStubs();
     // WireMock answers an empty 200; Decoy adds which files it wrote, when it wrote any.
     if (result.written.length === 0) empty(res);
     else res.json(result);
@@ -301,216 +153,89 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     // Decoy's YAML may also be a plain list of stubs, as a stub file is.
     const isList = parsed.yaml !== undefined && Array.isArray(parsed.value);
     const body = isList ? { mappings: parsed.value } : parsed.value;
-    const sourcePointer = (p: string): string => (isList ? p.replace(/^\/mappings/, '') : p);
     if (!isPlainObject(body) || !Array.isArray(body.mappings)) {
       throw new AdminProblem(422, 'Invalid import', [{ pointer: '/mappings', detail: 'mappings must be a list of stubs' }]);
     }
-    const options = isPlainObject(body.importOptions) ? body.importOptions : {};
-    const policy = options.duplicatePolicy ?? 'OVERWRITE';
-    if (policy !== 'OVERWRITE' && policy !== 'IGNORE') {
-      throw new AdminProblem(422, 'Invalid import', [{ pointer: '/importOptions/duplicatePolicy', detail: `duplicatePolicy must be one of "OVERWRITE", "IGNORE" (got ${JSON.stringify(policy)})` }]);
-    }
-    // Compile everything first: one bad stub rejects the whole import.
-    const stubs: Stub[] = [];
-    const details: Array<{ pointer?: string; detail: string; code?: string }> = [];
-    // WireMock adds an import's stubs last to first, so the first in the list is the most recent; a
-    // stub that replaces one with its id keeps that one's place.
-    const mappings = body.mappings as unknown[];
-    [...mappings].reverse().forEach((m, r) => {
-      const i = mappings.length - 1 - r;
-      try {
-        const id = isPlainObject(m) ? (m.id ?? m.uuid) : undefined;
-        const existing = typeof id === 'string' ? engine.stubs.get(id) : undefined;
-        stubs.push(compile(m, policy === 'OVERWRITE' ? existing : undefined));
-      } catch (e) {
-        if (e instanceof AdminProblem) details.push(...e.details.map((d) => ({ pointer: `/mappings/${i}${d.pointer ?? ''}`, detail: d.detail })));
-        else if (isDecoyError(e)) details.push({ pointer: `/mappings/${i}${e.source?.pointer ?? ''}`, code: e.code, detail: e.message });
-        else throw e;
-      }
-    });
-    if (details.length) await withSourceLines(parsed, () => { throw new AdminProblem(422, 'Invalid import', details, 10); }, sourcePointer);
-    if (options.deleteAllNotInImport === true) {
-      const keep = new Set(stubs.map((s) => s.id));
-      await removeStubs(engine.stubs.all.filter((s) => !keep.has(s.id)));
-    }
-    const added: Stub[] = [];
-    for (const s of stubs) {
-      if (policy === 'IGNORE' && engine.stubs.get(s.id)) continue;
-      engine.putStub(s);
-      added.push(s);
-    }
-    await persist(added);
+    const sourcePointer = (p: string): string => (isList ? p.replace(/^\/mappings/, '') : p);
+    await withSourceLines(parsed, () => admin.importStubs(body.mappings as StubDefinition[], body.importOptions as ImportOptions), sourcePointer);
     empty(res);
   });
-  /**
-   * WireMock's removal by stub (`removeStub(StubMapping)`, `removeStub(MappingBuilder)`): the stub with the
-   * body's id when there is one, else every stub whose request pattern is the body's (the same keys and
-   * values, in any order; no method is `ANY`). The body is read as a stub; its response may be left out.
-   */
   router.post('/mappings/remove', async (req, res) => {
-    const body = parseJsonBody(req);
-    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'the body must be a stub (a JSON object), or at least its request pattern' }]);
-    const id = body.id ?? body.uuid;
-    const idKey = body.id !== undefined ? 'id' : 'uuid';
-    if (id !== undefined && (typeof id !== 'string' || (!UUID.test(id) && !engine.stubs.get(id)))) {
-      throw new AdminProblem(422, 'Invalid stub', [{ pointer: `/${idKey}`, detail: `${idKey} must be a UUID (got ${JSON.stringify(id)})` }]);
-    }
-    if (body.request !== undefined) {
-      const problems = validateRequestPattern(body.request, '/request').map((p) => ({ pointer: p.pointer, detail: p.message }));
-      if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems, 10);
-    }
-    const byId = typeof id === 'string' ? engine.stubs.get(id) : undefined;
-    if (byId) {
-      await removeStubs([byId]);
-    } else {
-      // WireMock deletes no file here: it looks a persistent stub's file up by the body's id only.
-      const pattern = canonicalPattern(body.request);
-      for (const s of engine.stubs.all.filter((x) => canonicalPattern(x.definition.request) === pattern)) engine.removeStub(s.id);
-    }
+    await admin.removeStubMapping(jsonBody(req));
     empty(res);
   });
-  /** WireMock's metadata search: the body is a matcher applied to a stub's metadata as JSON. */
-  const metadataMatcher = (req: Request): ((stub: Stub | undefined) => boolean) => {
-    const matcher = compileValueMatcher(parseJsonBody(req), '');
-    return (stub) => {
-      const metadata = stub?.definition.metadata;
-      if (metadata === undefined) return false;
-      const text = JSON.stringify(metadata);
-      return matcher.test(text, createBodyView(Buffer.from(text)));
-    };
-  };
-  const byMetadata = (req: Request): Stub[] => engine.stubs.all.filter(metadataMatcher(req));
-  router.post('/mappings/find-by-metadata', (req, res) => {
-    const found = byMetadata(req);
-    res.json({ mappings: found.map(mappingJson), meta: { total: found.length } });
+  router.post('/mappings/find-by-metadata', async (req, res) => {
+    const mappings = await admin.findStubsByMetadata(jsonBody<ValuePatternDefinition>(req));
+    res.json({ mappings, meta: { total: mappings.length } });
   });
   router.post('/mappings/remove-by-metadata', async (req, res) => {
-    await removeStubs(byMetadata(req));
+    await admin.removeStubsByMetadata(jsonBody<ValuePatternDefinition>(req));
     res.json({});
   });
-  const unmatchedStubs = (): Stub[] => {
-    const used = engine.journal.servedStubIds();
-    return engine.stubs.all.filter((s) => !used.has(s.id));
-  };
-  router.get('/mappings/unmatched', (_req, res) => {
-    const unmatched = unmatchedStubs();
-    res.json({ mappings: unmatched.map(mappingJson), meta: { total: unmatched.length } });
+  router.get('/mappings/unmatched', async (_req, res) => {
+    const mappings = await admin.unmatchedStubs();
+    res.json({ mappings, meta: { total: mappings.length } });
   });
   router.delete('/mappings/unmatched', async (_req, res) => {
-    await removeStubs(unmatchedStubs());
+    await admin.removeUnmatchedStubs();
     res.json({});
   });
-  router.get('/mappings/:id', (req, res) => {
-    const stub = engine.stubs.get(String(req.params.id));
-    checkId(String(req.params.id), stub !== undefined);
-    if (!stub) throw notFound(`Stub ${req.params.id}`);
-    res.json(mappingJson(stub));
+  router.get('/mappings/:id', async (req, res) => {
+    res.json(await admin.getStub(param(req, 'id')));
   });
   router.put('/mappings/:id', async (req, res) => {
-    const id = String(req.params.id);
-    const existing = engine.stubs.get(id);
-    checkId(id, existing !== undefined);
-    if (!existing) throw notFound(`Stub ${id}`);
+    // An unknown id is answered before the body is read, as WireMock does.
+    await admin.getStub(param(req, 'id'));
     const body = readStubBody(req);
-    const stub = await withSourceLines(body, () => compile(body.value, existing));
-    engine.putStub(stub);
-    await persist([stub]);
-    res.json(mappingJson(stub));
+    res.json(await withSourceLines(body, () => admin.updateStub(param(req, 'id'), body.value as StubDefinition)));
   });
   router.delete('/mappings/:id', async (req, res) => {
-    const stub = engine.stubs.get(String(req.params.id));
-    checkId(String(req.params.id), stub !== undefined);
-    if (!stub) throw notFound(`Stub ${req.params.id}`);
-    await removeStubs([stub]);
+    await admin.removeStub(param(req, 'id'));
     res.json({});
   });
 
   // ---- requests (the journal) ----
-  router.get('/requests', (req, res) => {
-    const limit = intParam(req, 'limit');
-    const since = req.query.since;
-    let sinceMs: number | undefined;
-    if (since !== undefined) {
-      sinceMs = Date.parse(String(since));
-      if (Number.isNaN(sinceMs)) throw new AdminProblem(400, `${String(since)} is not a valid ISO8601 date`, [{ pointer: 'since', detail: `${String(since)} is not a valid ISO8601 date` }], 10);
-    }
-    let events = engine.journal.newestFirst();
-    // WireMock's filters: only the unmatched events (`unmatched=true`, spelt exactly so), only the events of one stub.
-    if (req.query.unmatched === 'true') events = events.filter((e) => e.stub === undefined);
-    const matchingStub = req.query.matchingStub;
-    if (matchingStub !== undefined) {
-      const id = String(matchingStub);
-      if (!UUID.test(id) && !engine.stubs.get(id)) {
-        throw new AdminProblem(400, `Query parameter matchingStub value '${id}' is not a valid UUID`, [], 15);
-      }
-      events = events.filter((e) => e.stub?.id === id);
-    }
-    // WireMock's total counts what those two filters kept, before `since` and `limit`.
-    const total = events.length;
-    if (sinceMs !== undefined) events = events.filter((e) => e.loggedAt > sinceMs!);
-    if (limit !== undefined) events = events.slice(0, limit);
-    res.json({ requests: events.map(serveEventJson), meta: { total }, requestJournalDisabled: journalDisabled() });
+  router.get('/requests', async (req, res) => {
+    const { since, unmatched, matchingStub } = req.query;
+    res.json(await admin.requests({
+      limit: intParam(req, 'limit'),
+      ...(since !== undefined ? { since: String(since) } : {}),
+      // WireMock's filter is spelt exactly so.
+      unmatched: unmatched === 'true',
+      ...(matchingStub !== undefined ? { matchingStub: String(matchingStub) } : {}),
+    }));
   });
-  const resetRequests = (_req: Request, res: Response) => {
-    engine.journal.clear();
+  const resetRequests = async (_req: Request, res: Response) => {
+    await admin.resetRequests();
     res.json({});
   };
   router.delete('/requests', resetRequests);
   router.post('/requests/reset', resetRequests); // WireMock 2's path, still called by clients
-  router.post('/requests/count', (req, res) => {
-    const pattern = compilePattern(parseJsonBody(req));
-    res.json({ count: matching(pattern).length, requestJournalDisabled: journalDisabled() });
+  router.post('/requests/count', async (req, res) => {
+    res.json(await admin.countRequests(jsonBody<RequestPatternDefinition>(req)));
   });
-  router.post('/requests/find', (req, res) => {
-    const pattern = compilePattern(parseJsonBody(req));
-    // WireMock lists found requests oldest first (the journal listing is newest first).
-    res.json({ requests: matching(pattern).reverse().map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
+  router.post('/requests/find', async (req, res) => {
+    res.json({ requests: await admin.find(jsonBody<RequestPatternDefinition>(req)), requestJournalDisabled: admin.isJournalDisabled });
   });
-  router.post('/requests/remove', (req, res) => {
-    const pattern = compilePattern(parseJsonBody(req));
-    const removed = engine.journal.remove((e) => pattern.test(requestOf(e)));
-    res.json({ serveEvents: removed.reverse().map(serveEventJson) });
+  router.post('/requests/remove', async (req, res) => {
+    res.json({ serveEvents: await admin.removeRequests(jsonBody<RequestPatternDefinition>(req)) });
   });
-  router.post('/requests/remove-by-metadata', (req, res) => {
-    const matches = metadataMatcher(req);
-    const removed = engine.journal.remove((e) => matches(e.stub));
-    res.json({ serveEvents: removed.reverse().map(serveEventJson) });
+  router.post('/requests/remove-by-metadata', async (req, res) => {
+    res.json({ serveEvents: await admin.removeRequestsByMetadata(jsonBody<ValuePatternDefinition>(req)) });
   });
-  const unmatchedEvents = (): ServeEvent[] => engine.journal.newestFirst().filter((e) => e.stub === undefined);
-  router.get('/requests/unmatched', (_req, res) => {
-    res.json({ requests: unmatchedEvents().map(loggedRequestJson), requestJournalDisabled: journalDisabled() });
+  router.get('/requests/unmatched', async (_req, res) => {
+    res.json({ requests: await admin.unmatched(), requestJournalDisabled: admin.isJournalDisabled });
   });
-  router.get('/requests/unmatched/near-misses', (_req, res) => {
-    const nearMisses = unmatchedEvents().flatMap((e) => {
-      const json = loggedRequestJson(e);
-      return findNearMisses(engine.stubs, requestOf(e)).map((n) => nearMissJson(n, json));
-    });
-    res.json({ nearMisses });
+  router.get('/requests/unmatched/near-misses', async (_req, res) => {
+    res.json({ nearMisses: await admin.nearMissesForUnmatched() });
   });
 
   // ---- near misses ----
-  const nearMissesForRequest = (req: Request, res: Response) => {
-    const body = parseJsonBody(req);
-    if (!isPlainObject(body) || typeof body.url !== 'string') {
-      throw new AdminProblem(422, 'Invalid request', [{ pointer: '/url', detail: 'a logged request needs a url (and usually a method)' }]);
-    }
-    const headers: Record<string, string[]> = {};
-    if (isPlainObject(body.headers)) {
-      for (const [k, v] of Object.entries(body.headers)) headers[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map(String);
-    }
-    const bodyBytes = typeof body.bodyAsBase64 === 'string' ? Buffer.from(body.bodyAsBase64, 'base64') : Buffer.from(typeof body.body === 'string' ? body.body : '');
-    const request = new DecoyRequest(typeof body.method === 'string' ? body.method : 'GET', body.url, headers, bodyBytes);
-    // Echo the request as WireMock does: a LoggedRequest with the fields it fills in when absent.
-    const { body: _body, ...given } = body;
-    const echoed = { queryParams: {}, formParams: {}, browserProxyRequest: false, port: -1, ...given };
-    res.json({ nearMisses: findNearMisses(engine.stubs, request).map((n) => nearMissJson(n, echoed)) });
+  const nearMissesForRequest = async (req: Request, res: Response) => {
+    res.json({ nearMisses: await admin.nearMissesFor(jsonBody<NearMissRequest>(req)) });
   };
-  const nearMissesForPattern = (req: Request, res: Response) => {
-    const def = parseJsonBody(req);
-    const pattern = compilePattern(def);
-    const scored = engine.journal.newestFirst().map((e) => ({ e, distance: pattern.distance(requestOf(e)) }))
-      .sort((a, b) => a.distance - b.distance).slice(0, 3);
-    res.json({ nearMisses: scored.map(({ e, distance }) => ({ request: loggedRequestJson(e), requestPattern: def, matchResult: matchResultJson(distance) })) });
+  const nearMissesForPattern = async (req: Request, res: Response) => {
+    res.json({ nearMisses: await admin.nearMissesForPattern(jsonBody<RequestPatternDefinition>(req)) });
   };
   router.post('/near-misses/request', nearMissesForRequest);
   router.post('/near-misses/request-pattern', nearMissesForPattern);
@@ -518,192 +243,101 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.post('/requests/near-misses/request', nearMissesForRequest);
   router.post('/requests/near-misses/request-pattern', nearMissesForPattern);
 
-  router.get('/requests/:id', (req, res) => {
-    checkId(String(req.params.id), false);
-    const e = engine.journal.get(String(req.params.id));
-    if (!e) throw notFound(`Request ${req.params.id}`);
-    res.json(serveEventJson(e));
+  router.get('/requests/:id', async (req, res) => {
+    res.json(await admin.getRequest(param(req, 'id')));
   });
-  router.delete('/requests/:id', (req, res) => {
-    const id = String(req.params.id);
-    checkId(id, false);
-    // As in WireMock, removing an id the journal does not hold is not an error.
-    engine.journal.remove((e) => e.id === id);
+  router.delete('/requests/:id', async (req, res) => {
+    await admin.removeRequest(param(req, 'id'));
     res.json({});
   });
 
   // ---- scenarios ----
-  /** Scenarios in the order their stubs were added, each with its stubs oldest first (WireMock's order). */
-  const scenarioStubs = (): Map<string, Stub[]> => {
-    const out = new Map<string, Stub[]>();
-    for (const s of [...engine.stubs.all].sort((a, b) => a.sequence - b.sequence)) {
-      if (!s.scenario) continue;
-      const list = out.get(s.scenario.name) ?? [];
-      list.push(s);
-      out.set(s.scenario.name, list);
-    }
-    return out;
-  };
-  const possibleStates = (stubs: Stub[]): string[] => {
-    const states = new Set<string>([STARTED]);
-    for (const s of stubs) {
-      if (s.scenario?.requiredState) states.add(s.scenario.requiredState);
-      if (s.scenario?.newState) states.add(s.scenario.newState);
-    }
-    return [...states];
-  };
-  router.get('/scenarios', (_req, res) => {
-    const scenarios = [...scenarioStubs()].map(([name, stubs]) => ({
-      id: name, name, state: engine.scenarios.get(name), possibleStates: possibleStates(stubs), mappings: stubs.map(mappingJson),
-    }));
-    res.json({ scenarios });
+  router.get('/scenarios', async (_req, res) => {
+    res.json({ scenarios: await admin.scenarios() });
   });
-  router.post('/scenarios/reset', (_req, res) => {
-    engine.scenarios.reset();
+  router.post('/scenarios/reset', async (_req, res) => {
+    await admin.resetScenarios();
     res.json({});
   });
-  const setScenarioState = (req: Request, res: Response) => {
-    const name = String(req.params.name);
-    const stubs = scenarioStubs().get(name);
-    if (!stubs) throw new AdminProblem(404, `Scenario ${name} does not exist`);
+  const setScenarioState = async (req: Request, res: Response) => {
+    const name = param(req, 'name');
     // No body at all resets the scenario (WireMock's "reset one scenario", used by wiremock-rest-client);
-    // a body without a valid state is an error.
-    if (typeof req.body !== 'string' || req.body.trim() === '') {
-      engine.scenarios.reset(name);
-      res.json({});
-      return;
+    // a body without a valid state is an error. An unknown scenario is answered before the body is read.
+    admin.assertScenario(name);
+    if (hasNoBody(req)) {
+      await admin.resetScenario(name);
+    } else {
+      const body = parseJsonBody(req);
+      await admin.setScenarioState(name, (isPlainObject(body) ? body.state : undefined) as string);
     }
-    const body = parseJsonBody(req);
-    const state = isPlainObject(body) ? body.state : undefined;
-    const states = possibleStates(stubs);
-    if (typeof state !== 'string' || !states.includes(state)) {
-      throw new AdminProblem(422, `Scenario ${name} does not support state ${String(state)}`, [{ title: `Scenario ${name} does not support state ${String(state)}`, isDecoyDetail: true, detail: `state must be one of ${states.map((s) => JSON.stringify(s)).join(', ')} (got ${JSON.stringify(state)})` }], 11);
-    }
-    engine.scenarios.set(name, state);
     res.json({});
   };
   router.put('/scenarios/:name/state', setScenarioState);
   router.post('/scenarios/:name/state', setScenarioState);
 
   // ---- settings, system ----
-  router.get('/settings', (_req, res) => {
-    res.json({ settings: engine.settings() });
+  router.get('/settings', async (_req, res) => {
+    res.json({ settings: await admin.settings() });
   });
-  const updateSettings = (req: Request, res: Response) => {
-    const body = parseJsonBody(req);
-    // WireMock accepts both { "fixedDelay": 10 } and { "settings": { ... } }.
-    const s = isPlainObject(body) && isPlainObject(body.settings) ? body.settings : body;
-    if (!isPlainObject(s)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: '', detail: 'settings must be a JSON object' }]);
-    checkTimerLimits(body, 'Invalid settings');
-    if (s.fixedDelay !== undefined && (typeof s.fixedDelay !== 'number' || !Number.isInteger(s.fixedDelay) || s.fixedDelay < 0)) {
-      throw new AdminProblem(422, 'Invalid settings', [{ pointer: '/fixedDelay', detail: `fixedDelay must be a whole number of milliseconds >= 0 (got ${JSON.stringify(s.fixedDelay)})` }]);
-    }
-    try {
-      engine.updateSettings(s);
-    } catch (e) {
-      if (isDecoyError(e)) throw new AdminProblem(422, 'Invalid settings', [{ pointer: e.source?.pointer?.replace(/^\/fixedDelayMilliseconds/, '/fixedDelay') || '/', detail: e.message.replace(/^fixedDelayMilliseconds/, 'fixedDelay') }], 10);
-      throw e;
-    }
+  const updateSettings = async (req: Request, res: Response) => {
+    await admin.updateSettings(jsonBody(req));
     empty(res);
   };
   router.post('/settings', updateSettings);
   router.put('/settings', updateSettings);
   router.post('/reset', async (_req, res) => {
-    engine.resetAll();
-    await ctx.reloadFiles();
+    await admin.reset();
     empty(res);
   });
   router.post('/shutdown', (_req, res) => {
     res.json({});
-    res.on('finish', () => ctx.shutdown());
+    res.on('finish', () => void admin.shutdown());
   });
-  router.get('/health', (_req, res) => {
-    res.json({
-      status: 'healthy', message: 'Decoy is ok', version: VERSION,
-      uptimeInSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000), timestamp: new Date().toISOString(),
-      stubs: engine.stubs.size,
-    });
+  router.get('/health', async (_req, res) => {
+    res.json(await admin.health());
   });
-  router.get('/version', (_req, res) => {
-    res.json({ version: VERSION });
+  router.get('/version', async (_req, res) => {
+    res.json({ version: await admin.version() });
   });
 
-  // ---- Decoy's extensions ----
-  const fileOf = (stub: Stub): string | undefined => fileOfStub(stub, ctx.relativeFile);
-  router.get('/decoy/stubs', (_req, res) => {
-    const changes = engine.unsavedChanges();
-    const edits = new Map(changes.edited.map((e) => [e.stub.id, e.base]));
-    res.json({
-      stubs: engine.stubs.all.map((s) => ({
-        id: s.id, name: s.name, priority: s.priority,
-        source: engine.isFromFile(s) ? 'file' : edits.has(s.id) ? 'file, edited over the API (unsaved)' : 'api (unsaved)',
-        file: fileOf(edits.get(s.id) ?? s),
-        line: (edits.get(s.id) ?? s).origin.line,
-        explanation: s.explain(),
-        ignoredKeys: s.ignoredKeys,
-      })),
-    });
-  });
-  router.get('/decoy/changes', (_req, res) => {
-    const c = engine.unsavedChanges();
-    res.json({
-      created: c.created.map(mappingJson),
-      edited: c.edited.map((e) => ({ file: fileOf(e.base), mapping: mappingJson(e.stub) })),
-      deleted: c.deleted.map((s) => ({ file: fileOf(s), id: s.id })),
-    });
-  });
   // ---- recordings (WireMock's API) ----
-  router.post('/recordings/start', (req, res) => {
-    const body = parseJsonBody(req);
-    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid recording spec', [{ pointer: '/', detail: 'the recording spec must be a JSON object (with targetBaseUrl, or none to record what proxy stubs forward)' }]);
-    // As in WireMock, starting while a recording runs leaves that recording running (and is no error).
-    if (ctx.recorder.status !== 'Recording') ctx.recorder.start(body);
+  router.post('/recordings/start', async (req, res) => {
+    await admin.startRecording(jsonBody<RecordingSpec>(req));
     res.json({});
   });
   router.post('/recordings/stop', async (_req, res) => {
-    // WireMock's answer, word for word: its Java client raises NotRecordingException on code 30.
-    if (ctx.recorder.status !== 'Recording') throw new AdminProblem(400, 'Not currently recording.', [], 30);
-    const { stubs, written, redaction } = await ctx.recorder.stop();
-    // WireMock lists what it recorded newest first.
-    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    res.json(await admin.stopRecording());
   });
-  router.get('/recordings/status', (_req, res) => {
-    res.json({ status: ctx.recorder.status });
+  router.get('/recordings/status', async (_req, res) => {
+    res.json({ status: await admin.recordingStatus() });
   });
   router.post('/recordings/snapshot', async (req, res) => {
-    const body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJsonBody(req) : {};
-    if (!isPlainObject(body)) throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/', detail: 'the snapshot spec must be a JSON object' }]);
-    // WireMock's `filters.ids`: only these serve events (the rest of `filters` is a request pattern the recorder applies).
-    const filters = isPlainObject(body.filters) ? body.filters : {};
-    if (filters.ids !== undefined && (!Array.isArray(filters.ids) || filters.ids.some((id) => typeof id !== 'string'))) {
-      throw new AdminProblem(422, 'Invalid snapshot spec', [{ pointer: '/filters/ids', detail: 'filters.ids must be a list of serve event ids' }]);
-    }
-    const ids = Array.isArray(filters.ids) ? new Set(filters.ids as string[]) : undefined;
-    // The journal's proxied entries, oldest first, whose whole body the journal kept.
-    const exchanges = engine.journal.newestFirst().reverse()
-      .filter((e) => ids === undefined || ids.has(e.id))
-      .filter((e) => e.proxiedTo !== undefined && e.response !== undefined && (e.response as { complete?: boolean }).complete !== false)
-      .map((e) => ({ id: e.id, method: e.method, url: e.url, requestHeaders: e.rawHeaders, requestBody: e.body, status: e.response!.status, responseHeaders: e.response!.upstreamHeaders ?? e.response!.headers, responseBody: e.response!.body }));
-    const { stubs, written, redaction } = await ctx.recorder.snapshot(exchanges, body);
-    res.json({ mappings: [...stubs].reverse().map(mappingJson), ...(written.length ? { written } : {}), redaction });
+    res.json(await admin.snapshotRecording(hasNoBody(req) ? {} : jsonBody<RecordingSpec>(req)));
   });
 
+  // ---- Decoy's extensions ----
+  router.get('/decoy/stubs', async (_req, res) => {
+    res.json({ stubs: await admin.decoyStubs() });
+  });
+  router.get('/decoy/changes', async (_req, res) => {
+    res.json(await admin.unsavedChanges());
+  });
+  router.get('/decoy/load-errors', async (_req, res) => {
+    res.json({ errors: await admin.loadErrors() });
+  });
   // Run-time chaos rules (docs/faults.md).
-  router.post('/decoy/chaos', (req, res) => {
-    const body = parseJsonBody(req);
-    checkTimerLimits(body, 'Invalid chaos rule');
-    const rule = engine.chaosRules.add(body);
-    res.status(201).json(engine.chaosRules.toJson(rule));
+  router.post('/decoy/chaos', async (req, res) => {
+    res.status(201).json(await admin.addChaosRule(jsonBody(req)));
   });
-  router.get('/decoy/chaos', (_req, res) => {
-    res.json({ rules: engine.chaosRules.list().map((r) => engine.chaosRules.toJson(r)) });
+  router.get('/decoy/chaos', async (_req, res) => {
+    res.json({ rules: await admin.chaosRules() });
   });
-  router.delete('/decoy/chaos', (_req, res) => {
-    engine.chaosRules.clear();
+  router.delete('/decoy/chaos', async (_req, res) => {
+    await admin.clearChaosRules();
     res.json({});
   });
-  router.delete('/decoy/chaos/:id', (req, res) => {
-    if (!engine.chaosRules.remove(String(req.params.id))) throw notFound(`Chaos rule ${req.params.id}`, false);
+  router.delete('/decoy/chaos/:id', async (req, res) => {
+    await admin.removeChaosRule(param(req, 'id'));
     res.json({});
   });
   addMetricsRoute(router, ctx.metrics);
@@ -712,20 +346,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (pem === undefined) throw new AdminProblem(404, 'No HTTPS', [{ detail: 'this Decoy serves no HTTPS (start it with --https-port)' }]);
     res.type('application/x-pem-file').send(pem);
   });
-  router.get('/decoy/services', (_req, res) => {
-    res.json({ services: ctx.services?.() ?? [] });
+  router.get('/decoy/services', async (_req, res) => {
+    res.json({ services: await admin.services() });
   });
   // Known services' admin APIs are routed before this app; what reaches here names none.
-  router.all('/decoy/services/:name{/*rest}', (req) => {
-    const names = (ctx.services?.() ?? []).map((s) => s.name);
+  router.all('/decoy/services/:name{/*rest}', async (req) => {
+    const names = (await admin.services()).map((s) => s.name);
     throw new AdminProblem(404, 'No such service', [{ detail: `no service named ${req.params.name}; the services are ${names.join(', ')}` }]);
   });
-  registerOpenApiRoutes(router, ctx);
-  router.get('/decoy/load-errors', (_req, res) => {
-    res.json({ errors: ctx.loadErrors().map((e) => ({ code: e.code, message: e.message, ...e.source, formatted: e.format() })) });
-  });
+  registerOpenApiRoutes(router, admin);
 
-  installUiRoutes(router, { engine, hub: ctx.events, ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
+  installUiRoutes(router, { engine: ctx.engine, hub: ctx.events, ...(ctx.relativeFile ? { relativeFile: ctx.relativeFile } : {}) });
 
   router.use((req: Request, res: Response) => {
     // WireMock's own 404 here is empty; Decoy's paths explain.

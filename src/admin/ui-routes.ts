@@ -12,6 +12,7 @@ import type { Stub } from '../core/stub.js';
 import { findNearMisses, formatNearMissReport, suggestStub } from '../core/matching/near-miss.js';
 import { liveEntry, type EventHub, type HubMessage } from './event-hub.js';
 import { AdminProblem, notFound, sendProblem } from './problem.js';
+import { fileOfStub } from './local-admin.js';
 import { requestOf } from './wiremock-json.js';
 
 /**
@@ -34,11 +35,6 @@ export interface UiRoutesOptions {
   hub: EventHub;
   /** A stub file's name as users see it (relative to the stubs folder). */
   relativeFile?: (absolutePath: string) => string;
-}
-
-/** The file a stub came from, as users see it (relative to the stubs folder when it can be). */
-export function fileOfStub(stub: Stub, relativeFile: ((absolutePath: string) => string) | undefined): string | undefined {
-  return stub.origin.path && relativeFile ? relativeFile(stub.origin.path) : stub.origin.file;
 }
 
 /** The live routes, mounted on the admin router (behind its token check). */

@@ -1,6 +1,7 @@
 /**
  * Stubs and serve events in WireMock's JSON shapes (as WireMock 3 answers them on `/__admin`), built
- * from the journal's references only when the admin API is asked.
+ * from the journal's references only when the admin API is asked. Each returns the client's wire type,
+ * so the compiler holds what the server sends to what the client promises.
  */
 import { randomUUID } from 'node:crypto';
 import type { NearMiss } from '../core/matching/near-miss.js';
@@ -8,9 +9,13 @@ import { DecoyRequest, parseCookieHeader, parseFormEncoded } from '../core/reque
 import type { ServeEvent } from '../core/state/journal.js';
 import type { Stub } from '../core/stub.js';
 import { isUtf8Text } from '../core/text-bytes.js';
+import type {
+  LoggedParameter, LoggedRequest, LoggedResponse, MatchResult, NearMiss as NearMissJson, NearMissRequest, ServeEvent as ServeEventJson, StubMapping,
+  SubEvent, WireMockFault,
+} from '../client/types.js';
 
 /** A stub as WireMock lists it: its definition, with `id` and `uuid` both set, and `method: ANY` spelt out. */
-export function mappingJson(stub: Stub): Record<string, unknown> {
+export function mappingJson(stub: Stub): StubMapping {
   const def = stub.definition;
   const { id: _id, uuid: _uuid, request, ...rest } = def;
   const req = { ...(request ?? {}) };
@@ -44,8 +49,8 @@ function headersJson(raw: readonly string[]): Record<string, string | string[]> 
   return out;
 }
 
-function paramsJson(map: Map<string, string[]>): Record<string, { key: string; values: string[] }> {
-  const out: Record<string, { key: string; values: string[] }> = {};
+function paramsJson(map: Map<string, string[]>): Record<string, LoggedParameter> {
+  const out: Record<string, LoggedParameter> = {};
   for (const [key, values] of map) out[key] = { key, values };
   return out;
 }
@@ -57,7 +62,7 @@ export function requestOf(e: ServeEvent): DecoyRequest {
 }
 
 /** WireMock's LoggedRequest. */
-export function loggedRequestJson(e: ServeEvent): Record<string, unknown> {
+export function loggedRequestJson(e: ServeEvent): LoggedRequest {
   const q = e.url.indexOf('?');
   const cookieHeaders: string[] = [];
   let contentType = '';
@@ -92,7 +97,8 @@ export function loggedRequestJson(e: ServeEvent): Record<string, unknown> {
 }
 
 /** The faults WireMock's model knows (its `Fault` enum); Decoy's others are told in sub-events only. */
-const WIREMOCK_FAULTS = new Set(['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE']);
+const WIREMOCK_FAULTS = new Set<string>(['CONNECTION_RESET_BY_PEER', 'EMPTY_RESPONSE', 'MALFORMED_RESPONSE_CHUNK', 'RANDOM_DATA_THEN_CLOSE'] satisfies WireMockFault[]);
+const isWireMockFault = (f: string | undefined): f is WireMockFault => f !== undefined && WIREMOCK_FAULTS.has(f);
 
 /** The sub-event types Decoy adds to a serve event's `subEvents` (WireMock's list of `{type, timeOffsetNanos, data}`). */
 export const SUB_EVENT = {
@@ -122,8 +128,8 @@ function stubSetsContentLength(e: ServeEvent): boolean {
  * WireMock's Java client parses serve events strictly (an unknown member fails the whole journal), and
  * `subEvents` is the one place in its model that holds open-ended data.
  */
-function subEventsJson(e: ServeEvent): Array<Record<string, unknown>> {
-  const out: Array<Record<string, unknown>> = [];
+function subEventsJson(e: ServeEvent): SubEvent[] {
+  const out: SubEvent[] = [];
   const r = e.response;
   if (r !== undefined && isNotMatchedReport(e)) {
     let contentType = '';
@@ -143,12 +149,12 @@ const PLACEHOLDER_ID = randomUUID();
  * The stub mapping WireMock attaches to every unmatched serve event (clients dereference it): any
  * method, a 404 not from a configured stub.
  */
-function placeholderMappingJson(): Record<string, unknown> {
+function placeholderMappingJson(): StubMapping {
   return { id: PLACEHOLDER_ID, request: { method: 'ANY' }, response: { status: 404, fromConfiguredStub: false }, uuid: PLACEHOLDER_ID };
 }
 
 /** WireMock's LoggedResponse of what was (or, for a fault, would have been) sent. */
-function loggedResponseJson(raw: readonly string[], body: Buffer, status: number, fault: string | undefined, e: ServeEvent): Record<string, unknown> {
+function loggedResponseJson(raw: readonly string[], body: Buffer, status: number, fault: WireMockFault | undefined, e: ServeEvent): LoggedResponse {
   // WireMock logs a stub's own headers, not the Content-Length the server worked out (it sends chunked).
   let headers = raw;
   if (e.stub !== undefined && e.proxiedTo === undefined && !stubSetsContentLength(e)) {
@@ -166,10 +172,10 @@ function loggedResponseJson(raw: readonly string[], body: Buffer, status: number
 }
 
 /** WireMock's ServeEvent, with exactly the members of WireMock's model; Decoy's extras are in `subEvents`. */
-export function serveEventJson(e: ServeEvent): Record<string, unknown> {
+export function serveEventJson(e: ServeEvent): ServeEventJson {
   const r = e.response;
-  const fault = e.faults?.find((f) => f.action === 'fault' && f.fault !== undefined && WIREMOCK_FAULTS.has(f.fault))?.fault;
-  let response: Record<string, unknown>;
+  const fault = e.faults?.find((f) => f.action === 'fault' && isWireMockFault(f.fault))?.fault as WireMockFault | undefined;
+  let response: LoggedResponse;
   const only = e.stub?.responses.length === 1 ? e.stub.responses[0] : undefined;
   if (r === undefined && fault !== undefined && only !== undefined && only.render === undefined && e.proxiedTo === undefined) {
     // A fault cut the connection before the response went out; WireMock logs the stub's response
@@ -197,11 +203,12 @@ export function serveEventJson(e: ServeEvent): Record<string, unknown> {
   };
 }
 
-export function nearMissJson(n: NearMiss, request: Record<string, unknown>): Record<string, unknown> {
+export function nearMissJson(n: NearMiss, request: LoggedRequest | NearMissRequest): NearMissJson {
   return { request, stubMapping: mappingJson(n.stub), matchResult: matchResultJson(n.distance) };
 }
 
 /** WireMock's MatchResult as its near misses carry it: the distance, and its (here empty) diagnostic lists. */
-export function matchResultJson(distance: number): Record<string, unknown> {
+export function matchResultJson(distance: number): MatchResult {
   return { subEvents: [], diffDescriptions: [], distance };
 }
+

@@ -3,15 +3,15 @@
  * dependency. It speaks WireMock's `/__admin` API, so most of it works against WireMock too; the
  * `decoy*` methods and the ones documented as Decoy's need Decoy.
  */
-import { AssertionError } from 'node:assert';
 import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
+import type { Admin } from './admin.js';
 import { DecoyClientError, problemOf } from './client-error.js';
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
-  NearMissRequest, RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping,
-  StubPage, UnsavedChanges, VerifyTimes,
+  NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
+  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
 } from './types.js';
-import { countRange, describeRange, verificationMessage } from './verification.js';
+import { verifyRequests } from './verification.js';
 
 /** Options of `new DecoyClient(baseUrl, options)`. */
 export interface DecoyClientOptions {
@@ -52,7 +52,7 @@ function reasonOf(e: unknown): string {
  *
  * Every method throws a `DecoyClientError` when the server answers with a non-2xx status or does not answer.
  */
-export class DecoyClient {
+export class DecoyClient implements Admin {
   /** The server's base URL, without a trailing slash or `/__admin`. */
   readonly baseUrl: string;
   readonly #token: string | undefined;
@@ -212,6 +212,16 @@ export class DecoyClient {
     await this.#call('POST', '/mappings/remove-by-metadata', pattern);
   }
 
+  /** The stubs that no request in the journal was served by. */
+  async unmatchedStubs(): Promise<StubMapping[]> {
+    return (await this.#call<StubPage>('GET', '/mappings/unmatched')).mappings;
+  }
+
+  /** Removes the stubs that no request in the journal was served by. */
+  async removeUnmatchedStubs(): Promise<void> {
+    await this.#call('DELETE', '/mappings/unmatched');
+  }
+
   // ---- the request journal ----
 
   /** The journal, newest request first: at most `limit` of them, only those after `since`. */
@@ -230,19 +240,34 @@ export class DecoyClient {
     return this.#call<ServeEvent>('GET', `/requests/${encodeURIComponent(id)}`);
   }
 
-  /** The requests in the journal that match a request pattern, newest first. */
+  /** Removes one journal entry by id; an id the journal does not hold is not an error. */
+  async removeRequest(id: string): Promise<void> {
+    await this.#call('DELETE', `/requests/${encodeURIComponent(id)}`);
+  }
+
+  /** The requests in the journal that match a request pattern, oldest first. */
   async find(pattern: RequestPatternDefinition): Promise<LoggedRequest[]> {
     return (await this.#call<{ requests: LoggedRequest[] }>('POST', '/requests/find', pattern)).requests;
   }
 
   /** How many requests in the journal match a request pattern. */
   async count(pattern: RequestPatternDefinition): Promise<number> {
-    return (await this.#call<{ count: number }>('POST', '/requests/count', pattern)).count;
+    return (await this.countRequests(pattern)).count;
+  }
+
+  /** How many requests in the journal match a request pattern, and whether the server keeps a journal at all. */
+  async countRequests(pattern: RequestPatternDefinition): Promise<RequestCount> {
+    return this.#call<RequestCount>('POST', '/requests/count', pattern);
   }
 
   /** Removes the requests that match a request pattern from the journal; returns what was removed. */
   async removeRequests(pattern: RequestPatternDefinition): Promise<ServeEvent[]> {
     return (await this.#call<{ serveEvents: ServeEvent[] }>('POST', '/requests/remove', pattern)).serveEvents;
+  }
+
+  /** Removes the requests served by stubs whose `metadata` matches a value pattern; returns what was removed. */
+  async removeRequestsByMetadata(pattern: ValuePatternDefinition): Promise<ServeEvent[]> {
+    return (await this.#call<{ serveEvents: ServeEvent[] }>('POST', '/requests/remove-by-metadata', pattern)).serveEvents;
   }
 
   /** Empties the journal. */
@@ -294,27 +319,8 @@ export class DecoyClient {
    * count nothing.
    */
   async verify(pattern: RequestPatternDefinition, times?: VerifyTimes): Promise<void> {
-    const range = countRange(times);
-    const answer = await this.#call<{ count: number; requestJournalDisabled?: boolean }>('POST', '/requests/count', pattern);
-    if (answer.requestJournalDisabled === true) {
-      throw new AssertionError({
-        message: `Cannot verify ${describeRange(range)} matching\n${JSON.stringify(pattern, null, 2)}\nbecause the server keeps no request journal (journal size 0).`,
-        expected: describeRange(range),
-        actual: answer.count,
-        operator: 'verify',
-        // The stack starts at the caller's line, which is where a test runner should point.
-        stackStartFn: this.verify,
-      });
-    }
-    if (answer.count >= range.min && answer.count <= range.max) return;
-    const closest = await this.nearMissesForPattern(pattern);
-    throw new AssertionError({
-      message: verificationMessage(pattern, range, answer.count, closest),
-      expected: describeRange(range),
-      actual: answer.count,
-      operator: 'verify',
-      stackStartFn: this.verify,
-    });
+    // The stack starts at the caller's line, which is where a test runner should point.
+    await verifyRequests(this, pattern, times, this.verify);
   }
 
   // ---- scenarios ----
@@ -327,6 +333,11 @@ export class DecoyClient {
   /** Moves a scenario to a state; 404 for an unknown scenario, 422 (listing the possible states) for an unknown state. */
   async setScenarioState(name: string, state: string): Promise<void> {
     await this.#call('PUT', `/scenarios/${encodeURIComponent(name)}/state`, { state });
+  }
+
+  /** Puts one scenario back to `Started`; 404 for an unknown scenario. */
+  async resetScenario(name: string): Promise<void> {
+    await this.#call('PUT', `/scenarios/${encodeURIComponent(name)}/state`);
   }
 
   /** Puts every scenario back to `Started`. */
@@ -364,6 +375,31 @@ export class DecoyClient {
   /** Asks the server to stop (once this call is answered). */
   async shutdown(): Promise<void> {
     await this.#call('POST', '/shutdown');
+  }
+
+  // ---- recordings ----
+
+  /**
+   * Starts recording: requests no stub matches are proxied to `targetBaseUrl` (none: what proxy stubs
+   * forward is recorded) and kept; a recording already running keeps running.
+   */
+  async startRecording(spec: RecordingSpec = {}): Promise<void> {
+    await this.#call('POST', '/recordings/start', spec);
+  }
+
+  /** Stops the recording and returns the stubs it made, newest first; a `DecoyClientError` with status 400 when none runs. */
+  async stopRecording(): Promise<RecordingResult> {
+    return this.#call<RecordingResult>('POST', '/recordings/stop');
+  }
+
+  /** `NeverStarted`, `Recording` or `Stopped`. */
+  async recordingStatus(): Promise<RecordingStatus> {
+    return (await this.#call<{ status: RecordingStatus }>('GET', '/recordings/status')).status;
+  }
+
+  /** Turns the journal's proxied requests into stubs (as stopping a recording would), without a recording running. */
+  async snapshotRecording(spec: RecordingSpec = {}): Promise<RecordingResult> {
+    return this.#call<RecordingResult>('POST', '/recordings/snapshot', spec);
   }
 
   /**
@@ -418,7 +454,7 @@ export class DecoyClient {
    * every operation becomes stubs, as `--openapi` does. Returns the stubs created and any warnings; a
    * document that cannot be read is a `DecoyClientError` with status 422.
    */
-  async addOpenApi(document: Record<string, unknown>, options: { name?: string } = {}): Promise<{ document: string; mappings: StubMapping[]; warnings: string[] }> {
+  async addOpenApi(document: Record<string, unknown>, options: { name?: string } = {}): Promise<OpenApiResult> {
     const query = options.name === undefined ? '' : `?name=${encodeURIComponent(options.name)}`;
     return this.#call('POST', `/decoy/openapi${query}`, document);
   }

@@ -2,7 +2,20 @@
  * What the admin API answers, typed: WireMock's JSON shapes for `/__admin`, and Decoy's own for
  * `/__admin/decoy/`. Types only, so the client stays free of runtime dependencies.
  */
-import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
+import type { RequestPatternDefinition, ResponseDefinition, StubDefinition } from '../core/stub-definition.js';
+import type { AppliedFault, FaultName } from '../core/faults/fault.js';
+import type { RedactionReport } from '../core/recording/redaction.js';
+
+export type { AppliedFault, RedactionReport };
+
+/**
+ * How a connection is broken: WireMock's four faults, and Decoy's `HANG` (never answered) and
+ * `STALL_BODY` (headers and half the body, then nothing).
+ */
+export type Fault = FaultName;
+
+/** The faults of WireMock's own model, the ones a `LoggedResponse` can name. */
+export type WireMockFault = 'CONNECTION_RESET_BY_PEER' | 'EMPTY_RESPONSE' | 'MALFORMED_RESPONSE_CHUNK' | 'RANDOM_DATA_THEN_CLOSE';
 
 /** A stub as the server holds it: the definition as sent, with `id` and `uuid` (the same value) always set. */
 export type StubMapping = StubDefinition & {
@@ -84,7 +97,7 @@ export interface LoggedResponse {
   bodyAsBase64?: string;
   body?: string;
   /** WireMock's fault that broke the connection (one of its four), when one did; Decoy's others are in `subEvents`. */
-  fault?: 'CONNECTION_RESET_BY_PEER' | 'EMPTY_RESPONSE' | 'MALFORMED_RESPONSE_CHUNK' | 'RANDOM_DATA_THEN_CLOSE';
+  fault?: WireMockFault;
 }
 
 /**
@@ -105,7 +118,8 @@ export interface ServeEvent {
   request: LoggedRequest;
   /** The stub that matched; for an unmatched request, WireMock's placeholder (any method, a 404 `fromConfiguredStub: false`). */
   stubMapping: StubMapping;
-  responseDefinition: Record<string, unknown> & { fromConfiguredStub: boolean };
+  /** The stub's response definition; for an unmatched request, WireMock's `{ status: 404, fromConfiguredStub: false }`. */
+  responseDefinition: ResponseDefinition & { fromConfiguredStub?: boolean };
   response: LoggedResponse;
   wasMatched: boolean;
   timing: { addedDelay: number; processTime: number; responseSendTime: number; serveTime: number; totalTime: number };
@@ -146,18 +160,33 @@ export interface NearMissRequest {
   bodyAsBase64?: string;
 }
 
+/** How far a request is from a pattern (WireMock's MatchResult); the lower the distance, the closer (0 is a match). */
+export interface MatchResult {
+  distance: number;
+  /** WireMock's diagnostic lists (Decoy leaves them empty; its explanation is the near-miss report). */
+  subEvents?: SubEvent[];
+  diffDescriptions?: unknown[];
+}
+
 /** A stub that almost matched a request; the lower the distance, the closer (0 is a match). */
 export interface NearMiss {
   request: LoggedRequest | NearMissRequest;
   stubMapping: StubMapping;
-  matchResult: { distance: number };
+  matchResult: MatchResult;
 }
 
 /** A journal request that almost matched a request pattern; the lower the distance, the closer (0 is a match). */
 export interface RequestNearMiss {
   request: LoggedRequest;
   requestPattern: RequestPatternDefinition;
-  matchResult: { distance: number };
+  matchResult: MatchResult;
+}
+
+/** What `POST /__admin/requests/count` answers (WireMock's VerificationResult). */
+export interface RequestCount {
+  count: number;
+  /** True when the server keeps no journal (journal size 0): then nothing can be counted. */
+  requestJournalDisabled: boolean;
 }
 
 /** How many times `verify()` expects a request: a number means exactly that many. */
@@ -268,18 +297,6 @@ export type DelayDistribution =
   };
 
 /**
- * How a connection is broken: WireMock's four faults, and Decoy's `HANG` (never answered) and
- * `STALL_BODY` (headers and half the body, then nothing).
- */
-export type Fault =
-  | 'CONNECTION_RESET_BY_PEER'
-  | 'EMPTY_RESPONSE'
-  | 'MALFORMED_RESPONSE_CHUNK'
-  | 'RANDOM_DATA_THEN_CLOSE'
-  | 'HANG'
-  | 'STALL_BODY';
-
-/**
  * A run-time chaos rule as sent to `POST /__admin/decoy/chaos` (Decoy's extension): which requests,
  * how often, one action, and when it expires. Give exactly one action: `fixedDelayMilliseconds`,
  * `delayDistribution`, `fault`, or `status` (with optional `body` or `jsonBody`, and `headers`).
@@ -317,21 +334,49 @@ export type ChaosRule = ChaosRuleDefinition & {
   remainingHits?: number;
   /** When it expires (ISO 8601); present when it was added with `durationMs`. */
   expiresAt?: string;
+  /** What it does, in one sentence. */
+  description: string;
 };
 
-/** A delay, fault, error response or chaos rule applied to a request, as the journal records it. */
-export interface AppliedFault {
-  /** Where it came from: the stub's own keys, an entry of its `chaos` list, the global settings, or a run-time rule. */
-  source: 'stub' | 'stub-chaos' | 'settings' | 'chaos-rule';
-  /** What it did. */
-  action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
-  /** The chaos rule's id, when `source` is `chaos-rule`. */
-  ruleId?: string;
-  /** Which fault, when `action` is `fault`. */
-  fault?: Fault;
-  /** What was applied, in one sentence. */
-  description: string;
+/** Where a recording stands: never started, running, or stopped. */
+export type RecordingStatus = 'NeverStarted' | 'Recording' | 'Stopped';
+
+/**
+ * A recording or snapshot spec, as WireMock's `POST /__admin/recordings/start` and `/snapshot` take it
+ * (`targetBaseUrl`, `filters`, `captureHeaders`, `requestBodyPattern`, `extractBodyCriteria`, `persist`,
+ * `repeatsAsScenarios`), plus Decoy's `redact` and `format` (`yaml` or `json`); see the recording guide.
+ */
+export interface RecordingSpec {
+  /** Where to proxy unmatched requests while recording; none records what proxy stubs forward. */
+  targetBaseUrl?: string;
+  /** Only exchanges whose request matches this pattern (and, for a snapshot, `ids`: only these serve events). */
+  filters?: RequestPatternDefinition & { ids?: string[]; allowNonProxied?: boolean };
+  /** Write the stubs into the stubs folder (default true). */
+  persist?: boolean;
+  /** A request made again becomes a scenario replaying its answers in order (default true). */
+  repeatsAsScenarios?: boolean;
+  /** The stub files' format. */
+  format?: 'yaml' | 'json';
+  [key: string]: unknown;
 }
+
+/** What stopping a recording or taking a snapshot made: the stubs (newest first), the files written, what was redacted. */
+export interface RecordingResult {
+  mappings: StubMapping[];
+  /** Files written into the stubs folder, when any were. */
+  written?: string[];
+  redaction: RedactionReport;
+}
+
+/** What `addOpenApi()` made of a document. */
+export interface OpenApiResult {
+  /** The document's name in the stubs' metadata: the `name` given, else its title. */
+  document: string;
+  mappings: StubMapping[];
+  /** What of the document could not be mocked as written. */
+  warnings: string[];
+}
+
 
 
 /** One service of a Decoy, as `GET /__admin/decoy/services` lists it (the server's own type). */

@@ -3,7 +3,9 @@
  * message. The message is what a developer reads in a red test run, so it carries everything needed
  * to see why without opening the journal: the pattern, both counts, and the closest requests.
  */
+import { AssertionError } from 'node:assert';
 import type { RequestPatternDefinition } from '../core/stub-definition.js';
+import type { Admin } from './admin.js';
 import type { RequestNearMiss, VerifyTimes } from './types.js';
 
 /** The expected count as a closed range; `max` is Infinity when there is no upper bound. */
@@ -85,4 +87,35 @@ export function verificationMessage(pattern: RequestPatternDefinition, range: Co
     for (const n of closest) lines.push(`  ${n.request.method} ${n.request.url} (distance ${formatDistance(n.matchResult.distance)})`);
   }
   return lines.join('\n');
+}
+
+/**
+ * `verify()` on any admin, over HTTP or in-process: asserts how many journal requests match `pattern`,
+ * and throws node's `AssertionError` with `verificationMessage` when the count is off (or when the
+ * server keeps no journal, since it can count nothing). `stackStartFn`: where the reported stack starts.
+ */
+export async function verifyRequests(
+  admin: Pick<Admin, 'countRequests' | 'nearMissesForPattern'>, pattern: RequestPatternDefinition, times: VerifyTimes | undefined,
+  stackStartFn: (...args: never[]) => unknown = verifyRequests,
+): Promise<void> {
+  const range = countRange(times);
+  const answer = await admin.countRequests(pattern);
+  if (answer.requestJournalDisabled === true) {
+    throw new AssertionError({
+      message: `Cannot verify ${describeRange(range)} matching\n${JSON.stringify(pattern, null, 2)}\nbecause the server keeps no request journal (journal size 0).`,
+      expected: describeRange(range),
+      actual: answer.count,
+      operator: 'verify',
+      stackStartFn,
+    });
+  }
+  if (answer.count >= range.min && answer.count <= range.max) return;
+  const closest = await admin.nearMissesForPattern(pattern);
+  throw new AssertionError({
+    message: verificationMessage(pattern, range, answer.count, closest),
+    expected: describeRange(range),
+    actual: answer.count,
+    operator: 'verify',
+    stackStartFn,
+  });
 }

@@ -27,12 +27,19 @@ export function explainFault(f: FaultName): string {
   return EXPLANATIONS[f];
 }
 
-/** What a serve event records of a fault, delay or error response applied to it. */
+/**
+ * A delay, fault, error response or chaos rule applied to a request, as the journal records it (the
+ * admin API sends it as the data of a `decoy.fault` sub-event; the client's type is this one).
+ */
 export interface AppliedFault {
+  /** Where it came from: the stub's own keys, an entry of its `chaos` list, the global settings, or a run-time rule. */
   source: 'stub' | 'stub-chaos' | 'settings' | 'chaos-rule';
+  /** The chaos rule's id, when `source` is `chaos-rule`. */
   ruleId?: string;
+  /** What it did. */
   action: 'delay' | 'fault' | 'status' | 'dribble' | 'bandwidth';
   /** Which fault, when the action is `fault`. */
   fault?: FaultName;
+  /** What was applied, in one sentence. */
   description: string;
 }
