@@ -40,7 +40,7 @@ export interface ServiceConfig {
   readonly cors: CorsPolicy | undefined;
   readonly watch: boolean;
   /** The engine's settings; `proxyAll` is compiled, so a bad `--proxy-all` is a start-up error, not a 502 on every request. */
-  readonly engine: Readonly<{ journalSize: number; seed?: number; stableData?: boolean; proxyAll?: ProxySpec }>;
+  readonly engine: Readonly<{ journalSize: number; journalMaxBytes?: number; seed?: number; stableData?: boolean; proxyAll?: ProxySpec }>;
   /** Masking of what the journal shows, when asked for. */
   readonly journalRedaction: Readonly<Partial<RedactionSettings>> | undefined;
 }
@@ -59,6 +59,9 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
   }
   if (options.tls !== undefined && options.httpsPort === undefined) {
     throw new DecoyError('DECOY_ERR_TLS', `TLS settings (tls: --tls-cert, --tls-key, --tls-ca, --mtls) need an HTTPS port${isMain ? '' : ` (service ${name})`}`, { hint: 'add httpsPort (--https-port 8443; 0 picks a free port)' });
+  }
+  if (options.journalMaxBytes !== undefined && !(Number.isFinite(options.journalMaxBytes) && options.journalMaxBytes >= 1024)) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', `journalMaxBytes (--journal-max-bytes) must be at least 1k (got ${options.journalMaxBytes})`, { hint: 'e.g. --journal-max-bytes 64m; to keep no journal, use --no-journal' });
   }
   const host = options.host ?? '0.0.0.0';
   const adminHost = options.adminHost ?? host;
@@ -93,6 +96,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
     watch: options.watch !== false,
     engine: Object.freeze({
       journalSize: options.journalSize ?? 10_000,
+      ...(options.journalMaxBytes !== undefined ? { journalMaxBytes: options.journalMaxBytes } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.stableData ? { stableData: true } : {}),
       ...(proxyAll ? { proxyAll } : {}),
@@ -102,7 +106,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
 }
 
 /** Options a service takes from the main one unless it sets its own. */
-const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
+const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'journalMaxBytes', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
   'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
 
 /**

@@ -55,6 +55,11 @@ export interface DecoyOptions {
   adminToken?: string;
   /** How many requests the journal keeps (oldest dropped first). 0 disables it. Default 10,000. */
   journalSize?: number;
+  /**
+   * The journal's byte budget: the request and response bodies it keeps, plus about 1 KB per entry; beyond
+   * it the oldest entries go first, so large bodies cannot grow it past a bound. Default 256 MiB.
+   */
+  journalMaxBytes?: number;
   /** What `POST /__admin/shutdown` does. Default: `stop()`. The CLI exits the process. */
   onShutdownRequest?: () => void;
   /** Seed for every random draw (chaos entries and rules, delay distributions): the same seed, the same faults. */

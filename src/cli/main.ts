@@ -108,6 +108,7 @@ export function buildProgram(): Command {
     .option('--admin-host <host>', 'interface the --admin-port binds (e.g. 127.0.0.1); /__admin is then no longer served on the stub port')
     .option('--admin-token <token>', 'require Authorization: Bearer <token> on every admin call (stub traffic is unaffected)')
     .option('--journal-size <n>', 'how many requests the journal keeps; the oldest are dropped first', parseCount, 10_000)
+    .option('--journal-max-bytes <bytes>', 'byte budget of the journal: the bodies it keeps plus about 1 KB per entry; the oldest entries go first beyond it; e.g. 64m', parseBytes, 256 * 1024 * 1024)
     .option('--no-journal', 'keep no journal of requests')
     .option('--redact-journal', 'mask secrets in the journal (GET /__admin/requests), the UI and the request log, as recordings mask them (the journal is raw otherwise, as WireMock\'s is)')
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions, generated bodies): the same seed gives the same faults and data', parseCount)
@@ -330,7 +331,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journalMaxBytes: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
@@ -371,7 +372,7 @@ async function main(): Promise<void> {
     ...(opts.adminHost !== undefined ? { adminHost: opts.adminHost } : {}),
     maxHungSockets: opts.maxHungSockets, maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
     requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
-    journalSize: opts.journal ? opts.journalSize : 0,
+    journalSize: opts.journal ? opts.journalSize : 0, journalMaxBytes: opts.journalMaxBytes,
     ...(opts.redactJournal ? { redactJournal: true } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.stableData ? { stableData: true } : {}),

@@ -105,6 +105,8 @@ export interface ForwardedResponse extends JournalResponse {
 
 export interface EngineOptions {
   journalSize?: number;
+  /** The journal's byte budget (bodies plus a fixed allowance per event). */
+  journalMaxBytes?: number;
   seed?: number;
   now?: () => number;
   stableData?: boolean;
@@ -153,7 +155,10 @@ export class MockEngine {
   #recordTarget: { spec: Record<string, unknown>; target: ProxySpec | undefined } | undefined;
 
   constructor(options: EngineOptions = {}) {
-    this.state = options.state ?? new MemoryState({ journalSize: options.journalSize ?? 10_000, ...(options.now ? { now: options.now } : {}) });
+    this.state = options.state ?? new MemoryState({
+      journalSize: options.journalSize ?? 10_000, ...(options.journalMaxBytes !== undefined ? { journalMaxBytes: options.journalMaxBytes } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.random = createRandom(options.seed);
     this.#stableSeed = options.stableData ? (options.seed ?? 0) : undefined;
     this.chaosRules = new ChaosRules(this.state.chaosRules, this.state.counters, options.now);

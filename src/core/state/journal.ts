@@ -9,6 +9,15 @@ import type { JournalStore } from './state.js';
 
 export { ServeEvent, type JournalResponse } from './serve-event.js';
 
+/**
+ * What an event counts against the byte budget beyond its bodies: the event object, its header list and
+ * URL strings, measured at about 1 KB for a small request (see the memory test).
+ */
+export const EVENT_OVERHEAD_BYTES = 1024;
+
+/** The default byte budget of the journal (`--journal-max-bytes`). */
+export const DEFAULT_JOURNAL_MAX_BYTES = 256 * 1024 * 1024;
+
 /** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
 export class Journal implements JournalStore {
   readonly capacity: number;
@@ -17,19 +26,35 @@ export class Journal implements JournalStore {
    * journal keeps the event as served, so recording stays cheap and the view is made only when read.
    */
   view: ((event: ServeEvent) => ServeEvent) | undefined;
+  /** The most bytes of bodies (and a fixed allowance per event) kept; the oldest events go first beyond it. */
+  readonly maxBytes: number;
   #buffer: Array<ServeEvent | undefined>;
+  /** What each kept event counts against `maxBytes`, by slot. */
+  #sizes: Float64Array;
+  #bytes = 0;
   /** Index where the next event goes. */
   #next = 0;
   #size = 0;
 
   readonly #onCleared: () => void;
 
-  /** @param capacity the most events kept; 0 disables the journal. */
-  constructor(capacity: number, onCleared: () => void = () => {}) {
+  /**
+   * @param capacity the most events kept; 0 disables the journal.
+   * @param maxBytes the byte budget: bodies kept (request and response) plus EVENT_OVERHEAD_BYTES per event.
+   */
+  constructor(capacity: number, onCleared: () => void = () => {}, maxBytes = Infinity) {
     this.#onCleared = onCleared;
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`journal capacity must be a whole number >= 0 (got ${capacity})`);
+    if (!(maxBytes > 0)) throw new RangeError(`journal byte budget must be > 0 (got ${maxBytes})`);
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
     this.#buffer = new Array(capacity);
+    this.#sizes = new Float64Array(capacity);
+  }
+
+  /** The bytes the kept events count against the budget. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   get enabled(): boolean {
@@ -40,12 +65,26 @@ export class Journal implements JournalStore {
     return this.#size;
   }
 
-  /** Hot path: one array store, no copying. */
+  /** Hot path: one array store and a few additions, no copying. */
   append(event: ServeEvent): void {
     if (this.capacity === 0) return;
-    this.#buffer[this.#next] = event;
-    this.#next = (this.#next + 1) % this.capacity;
+    const size = event.body.length + (event.response?.body.length ?? 0) + EVENT_OVERHEAD_BYTES;
+    const slot = this.#next;
+    // A full ring overwrites its oldest event.
+    if (this.#size === this.capacity) this.#bytes -= this.#sizes[slot]!;
+    this.#buffer[slot] = event;
+    this.#sizes[slot] = size;
+    this.#bytes += size;
+    this.#next = (slot + 1) % this.capacity;
     if (this.#size < this.capacity) this.#size++;
+    // Large bodies: the oldest events go until the rest fits the budget (the newest is always kept).
+    while (this.#bytes > this.maxBytes && this.#size > 1) {
+      const oldest = (this.#next - this.#size + this.capacity) % this.capacity;
+      this.#bytes -= this.#sizes[oldest]!;
+      this.#buffer[oldest] = undefined;
+      this.#sizes[oldest] = 0;
+      this.#size--;
+    }
   }
 
   /** Events, newest first (WireMock's order). */
@@ -87,6 +126,8 @@ export class Journal implements JournalStore {
       else kept.push(e);
     }
     this.#buffer = new Array(this.capacity);
+    this.#sizes = new Float64Array(this.capacity);
+    this.#bytes = 0;
     this.#next = 0;
     this.#size = 0;
     for (const e of kept) this.append(e);
@@ -95,6 +136,8 @@ export class Journal implements JournalStore {
 
   clear(): void {
     this.#buffer = new Array(this.capacity);
+    this.#sizes = new Float64Array(this.capacity);
+    this.#bytes = 0;
     this.#next = 0;
     this.#size = 0;
     this.#onCleared();

@@ -2,7 +2,7 @@
  * The in-memory State adapter: the default, for a Decoy on its own. Every operation is a plain
  * synchronous change of a Map or an array, so the hot path costs what it cost before there was a port.
  */
-import { Journal } from './journal.js';
+import { DEFAULT_JOURNAL_MAX_BYTES, Journal } from './journal.js';
 import { STARTED } from './scenarios.js';
 import type { ChaosRuleStore, CounterStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, State, StateChange, StoredChaosRule } from './state.js';
 
@@ -162,7 +162,7 @@ export class MemoryState implements State {
   readonly recordings: MemoryRecordings;
   readonly #listeners = new Set<(change: StateChange) => void>();
 
-  constructor(options: { journalSize?: number; now?: () => number } = {}) {
+  constructor(options: { journalSize?: number; journalMaxBytes?: number; now?: () => number } = {}) {
     const publish: Publish = (change) => {
       for (const listener of this.#listeners) {
         try {
@@ -174,7 +174,7 @@ export class MemoryState implements State {
     this.counters = new MemoryCounters(publish);
     this.chaosRules = new MemoryChaosRules(publish, options.now ?? Date.now);
     this.settings = new MemorySettings(publish);
-    this.journal = new Journal(options.journalSize ?? 10_000, () => publish({ kind: 'journal-cleared' }));
+    this.journal = new Journal(options.journalSize ?? 10_000, () => publish({ kind: 'journal-cleared' }), options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES);
     this.recordings = new MemoryRecordings(publish);
   }
 

@@ -1,0 +1,56 @@
+// Measures Decoy's heap in a process of its own (node --expose-gc), for the memory test:
+//   node --expose-gc test/support/memory-probe.mjs <stubs|journal|budget> <count>
+// Prints one JSON line: the heap used (with Buffers' bytes) after a full GC before and after, and what was counted.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const [what, countText] = process.argv.slice(2);
+const count = Number(countText);
+const dist = new URL('../../dist/', import.meta.url);
+const heap = () => {
+  for (let i = 0; i < 4; i++) globalThis.gc();
+  const m = process.memoryUsage();
+  // Bodies are Buffers: their bytes live outside the JavaScript heap.
+  return m.heapUsed + m.arrayBuffers;
+};
+
+if (what === 'stubs') {
+  const { MockEngine } = await import(new URL('core/engine.js', dist).href);
+  const { compileStub } = await import(new URL('core/stub.js', dist).href);
+  const engine = new MockEngine();
+  // A first stub loads and compiles what every stub shares (schemas, caches): not counted per stub.
+  engine.putStubs([compileStub({ request: { method: 'GET', url: '/warm' }, response: { status: 200, body: 'x' } }, { sequence: 0 })]);
+  const before = heap();
+  const stubs = [];
+  for (let i = 0; i < count; i++) {
+    stubs.push(compileStub({ request: { method: 'GET', url: `/items/${i}` }, response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: `{"id":${i}}` } }, { sequence: i + 1 }));
+  }
+  engine.putStubs(stubs);
+  const after = heap();
+  console.log(JSON.stringify({ before, after, count: engine.stubs.size - 1 }));
+} else {
+  const { createDecoy } = await import(new URL('index.js', dist).href);
+  const dir = mkdtempSync(path.join(tmpdir(), 'decoy-memory-'));
+  writeFileSync(path.join(dir, 'item.yaml'), 'request: { method: GET, urlPath: /items }\nresponse: { status: 200, body: ok }\n');
+  const budget = what === 'budget' ? { journalMaxBytes: 2 * 1024 * 1024 } : {};
+  const decoy = createDecoy({ stubsDir: dir, port: 0, host: '127.0.0.1', watch: false, journalSize: count, ...budget });
+  await decoy.start();
+  const body = what === 'budget' ? Buffer.alloc(100 * 1024, 'x') : undefined;
+  // Warm up: the first requests load what every request shares.
+  for (let i = 0; i < 50; i++) await (await fetch(`${decoy.url}/items?n=${i}`)).text();
+  decoy.engine.journal.clear();
+  const before = heap();
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+      const res = await fetch(`${decoy.url}/items?n=${i + j}`, body ? { method: 'GET', headers: { 'X-Big': 'y' } } : {});
+      await res.text();
+    }));
+  }
+  if (body) {
+    for (let i = 0; i < 100; i++) await (await fetch(`${decoy.url}/items?big=${i}`, { method: 'POST', body })).text();
+  }
+  const after = heap();
+  console.log(JSON.stringify({ before, after, count: decoy.engine.journal.size, bytes: decoy.engine.journal.bytes }));
+  await decoy.stop();
+}
