@@ -40,13 +40,15 @@
 //   BENCH_HANG_RAW=0       skip the raw node:http reference in the hang part
 //   BENCH_HANG_CYCLES=2    open and close the hung connections this many times (the 2nd: memory only)
 //   BENCH_PROXY_ROUNDS=6 BENCH_PROXY_DURATION=1 BENCH_PROXY_BIG_BYTES=1048576 BENCH_PROXY_SEQUENTIAL=500   proxy part
+//   BENCH_LOAD=autocannon  use autocannon for the throughput part even where wrk is installed (default: wrk pinned
+//                          to core 1 with the servers on core 0, when wrk and taskset are there)
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
 //                          same interleaved rounds: the throughput table then has a "compare build" row to read the
 //                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -102,6 +104,22 @@ function selectedParts(spec) {
   return out;
 }
 const ONLY = selectedParts(process.env.BENCH_ONLY);
+
+/**
+ * The load generator of the throughput part: wrk pinned to its own core (the servers on the other) where
+ * Debian's wrk and taskset are installed and there are two cores or more; autocannon in this process
+ * otherwise (it then shares the cores with the server, which flatters ratios). BENCH_LOAD=autocannon forces it.
+ */
+/** Set while the throughput part starts its servers: only they are pinned to a core. */
+let pinServers = false;
+
+const LOAD = (() => {
+  const has = (cmd) => { try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+  if (process.env.BENCH_LOAD !== 'autocannon' && os.cpus().length >= 2 && has('wrk') && has('taskset')) {
+    return { name: 'wrk', pinned: true, describe: 'wrk (1 thread, pinned to core 1; servers pinned to core 0)' };
+  }
+  return { name: 'autocannon', pinned: false, describe: 'autocannon (in this process)' };
+})();
 const COMPARE_DIST = process.env.BENCH_COMPARE_DIST ? path.resolve(process.env.BENCH_COMPARE_DIST) : undefined;
 
 const STUB_BODY = '{"ok":true}';
@@ -183,9 +201,11 @@ function fdLimits() {
  * (the shell execs node, so the pid is node's).
  */
 function spawnNode(args, { label, onLine, stdin = 'ignore', fdLimit } = {}) {
+  // With wrk, servers run on the first core and wrk on the second (taskset execs node: the pid is node's).
+  const [cmd, cmdArgs] = LOAD.pinned && pinServers ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
   const proc = fdLimit
-    ? spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, process.execPath, ...args], { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] })
-    : spawn(process.execPath, args, { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] });
+    ? spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, cmd, ...cmdArgs], { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] })
+    : spawn(cmd, cmdArgs, { cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] });
   children.add(proc);
   proc.tail = '';
   const keep = (chunk) => {
@@ -321,6 +341,35 @@ function median(xs) {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** A wrk run pinned to the second core: its summary, with latency percentiles. */
+function wrk(url, seconds, connections) {
+  return new Promise((resolve, reject) => {
+    // wrk takes whole seconds only.
+    const args = ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', url];
+    execFile('taskset', args, { timeout: (seconds + 30) * 1000 }, (err, stdout) => (err ? reject(err) : resolve(parseWrk(stdout))));
+  });
+}
+
+/** wrk's text: requests, duration, non-2xx/3xx responses, socket errors, the 50% and 99% latencies (in ms). */
+function parseWrk(text) {
+  const ms = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit] ?? 1);
+  const lat = (p) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(text);
+    return m ? ms(m[1], m[2]) : NaN;
+  };
+  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(text);
+  if (!total) throw new Error(`wrk: no summary in its output:\n${text}`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const durationS = ms(total[2], total[3]) / 1000;
+  return {
+    requests: Number(total[1]), durationS, non2xx,
+    errors: errors ? Number(errors[1]) + Number(errors[2]) + Number(errors[3]) : 0,
+    timeouts: errors ? Number(errors[4]) : 0,
+    p50Ms: lat(50), p99Ms: lat(99),
+  };
+}
+
 /** An autocannon run; `record(client, ms)` sees every 2xx response. */
 function cannon(url, seconds, record, connections = CONNECTIONS) {
   return new Promise((resolve, reject) => {
@@ -352,6 +401,17 @@ function cpuMs(pid) {
  * connect, all connections at once) is left out of the latencies.
  */
 async function measure(url, pid, { seconds = DURATION, connections = CONNECTIONS, skipFirst = false } = {}) {
+  if (LOAD.name === 'wrk' && !skipFirst) {
+    const cpu0 = cpuMs(pid);
+    const w = await wrk(url, seconds, connections);
+    const cpu1 = cpuMs(pid);
+    const ok = w.requests - w.non2xx;
+    return {
+      latencies: new Float64Array(0), reqPerSec: ok / w.durationS,
+      serverCpuUsPerReq: cpu0 === undefined || cpu1 === undefined || ok === 0 ? undefined : ((cpu1 - cpu0) * 1000) / ok,
+      p50Ms: w.p50Ms, p99Ms: w.p99Ms, minMs: NaN, maxMs: NaN, requests: w.requests, ok, non2xx: w.non2xx, errors: w.errors, timeouts: w.timeouts, durationS: w.durationS,
+    };
+  }
   const cpu0 = cpuMs(pid);
   let latencies = new Float64Array(1 << 18);
   let n = 0;
@@ -651,6 +711,7 @@ function printTable(rows, header) {
 // part: throughput
 
 async function runThroughput({ fail }) {
+  pinServers = true;
   const dirs = writeThroughputDirs(tmpRoot);
   const rows = [
     { name: 'baseline: raw node:http', server: 'baseline', path: '/items/0', target: null },
@@ -725,6 +786,7 @@ async function runThroughput({ fail }) {
       }
     }
   } finally {
+    pinServers = false;
     for (const { proc } of Object.values(servers)) if (proc) await stopServer(proc);
   }
 
@@ -761,7 +823,7 @@ async function runThroughput({ fail }) {
 
   const print = () => {
     console.log(
-      `throughput: autocannon, ${CONNECTIONS} connections, pipelining 1; each server loaded one at a time: ` +
+      `throughput: ${LOAD.describe}, ${CONNECTIONS} connections, pipelining 1; each server loaded one at a time: ` +
         `${WARMUP} s warm-up per row,\nthen ${ROUNDS} rounds of ${DURATION} s per row, baseline first\n`,
     );
     printTable(
@@ -1484,7 +1546,7 @@ async function main() {
   };
   console.log(`Decoy ${env.decoy} benchmark${FAKE ? ' (FAKE Decoy: harness test only)' : ''}: ${[...ONLY].join(', ')}`);
   console.log(`date ${env.date}  node ${env.node}  ${env.platform}  load average ${env.loadAverage.toFixed(2)}`);
-  console.log(`cpu ${env.cpu} x ${env.cores}; autocannon in this process, each server in its own child process, loopback\n`);
+  console.log(`cpu ${env.cpu} x ${env.cores}; throughput load: ${LOAD.describe}; other parts: autocannon in this process; each server in its own child process, loopback\n`);
 
   tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'decoy-bench-'));
   const failures = [];
