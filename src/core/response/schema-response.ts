@@ -1,5 +1,6 @@
 /**
- * Decoy's `response.schema`: a body generated per request from a JSON Schema by json-schema-faker.
+ * Decoy's `response.schema`: a body generated per request from a JSON Schema (realistic values through
+ * faker, see schema-generator's header).
  *
  * At load the schema is checked (it must be a JSON Schema ajv can compile, every `$ref` resolvable)
  * and compiled into a validator; per request a value is generated from a seed and checked against
@@ -7,7 +8,7 @@
  * reproducible) or, with stable data, from the request itself (so the same request always gets the
  * same body, in this process or the next).
  *
- * json-schema-faker is imported on first need, not at start-up: compiling a schema response starts
+ * faker and randexp are imported on first need, not at start-up: compiling a schema response starts
  * the import, and the sources await `schemaGeneratorReady()` before they hand stubs to the engine.
  */
 import { safeHeaderValue } from './header-value.js';
@@ -16,22 +17,25 @@ import { DecoyError, joinPointer } from '../errors.js';
 import type { WireResponse } from '../faults/plan.js';
 import type { DecoyRequest } from '../request.js';
 import { createSchemaAjv } from '../schema-ajv.js';
+import { generateValue, type GenerateOptions, type GeneratorLibraries } from './schema-generator.js';
 
-type GenerateSync = (schema: unknown, options: Record<string, unknown>) => unknown;
-
-let generateSync: GenerateSync | undefined;
+let libraries: GeneratorLibraries | undefined;
 let loading: Promise<void> | undefined;
 
-/** Starts importing json-schema-faker (once); resolves when it can be used. */
+/**
+ * Starts importing the generator's libraries (once); resolves when they can be used. faker's English
+ * locale alone: the whole package, with every locale, takes ten times as long to import.
+ */
 export function loadSchemaGenerator(): Promise<void> {
-  loading ??= import('json-schema-faker').then((m) => {
-    generateSync = m.generateSync as GenerateSync;
+  loading ??= Promise.all([import('@faker-js/faker/locale/en'), import('randexp')]).then(([f, r]) => {
+    const RandExp = ((r as { default?: unknown }).default ?? r) as GeneratorLibraries['RandExp'];
+    libraries = { faker: f.faker, RandExp };
   });
   return loading;
 }
 
 export function isSchemaGeneratorLoaded(): boolean {
-  return generateSync !== undefined;
+  return libraries !== undefined;
 }
 
 /** Resolves once the generator is loaded, or at once when no schema response asked for it. */
@@ -58,7 +62,7 @@ export function schemaAjv(schema: unknown): Ajv {
 export interface CompiledSchema {
   readonly schema: unknown;
   validate(value: unknown): ErrorObject[] | undefined;
-  generate(seed: number): unknown;
+  generate(seed: number, options?: GenerateOptions): unknown;
 }
 
 /** Where each `$ref` of a schema sits, to point at the one ajv could not resolve. */
@@ -94,9 +98,9 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
   return {
     schema,
     validate: (value) => (validate(value) ? undefined : [...(validate.errors ?? [])]),
-    generate: (seed) => {
-      if (!generateSync) throw new Error('the data generator is still loading');
-      return generateSync(schema, GENERATE_OPTIONS(seed));
+    generate: (seed, options) => {
+      if (!libraries) throw new Error('the data generator is still loading');
+      return generateValue(schema, seed, libraries, options);
     },
   };
 }
@@ -138,22 +142,18 @@ function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateF
 }
 
 /**
- * How values are generated: every optional property filled (a mock that leaves fields out at random
- * surprises more than it helps), recursion cut after two levels, arrays of one to three items.
+ * How many seeds to try for a full value the schema accepts, then for a minimal one (required
+ * properties only, fewest items), before serving what there is.
  */
-const GENERATE_OPTIONS = (seed: number): Record<string, unknown> => ({
-  seed, alwaysFakeOptionals: true, refDepthMax: 6, maxDefaultItems: 3, failOnInvalidTypes: false,
-});
-
-/** How many seeds to try for a value the schema accepts before serving what there is. */
-const ATTEMPTS = 8;
+const ATTEMPTS = 4;
+const MINIMAL_ATTEMPTS = 4;
 
 /** Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was not. */
 export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string } {
   let value: unknown;
   let errors: ErrorObject[] | undefined;
-  for (let i = 0; i < ATTEMPTS; i++) {
-    value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0);
+  for (let i = 0; i < ATTEMPTS + MINIMAL_ATTEMPTS; i++) {
+    value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0, { minimal: i >= ATTEMPTS });
     errors = compiled.validate(value);
     if (!errors) return { value };
   }
