@@ -113,6 +113,10 @@ export interface DecoyOptions {
   openapi?: string[];
   /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
   validateRequests?: boolean;
+  /** API contracts (OpenAPI documents) every stub from files and the admin API is checked against (docs/guides/openapi.md). */
+  contract?: string[];
+  /** Refuse stubs that break a contract (default: load them with a warning, marked). */
+  contractStrict?: boolean;
   /**
    * Mask secrets (and, with `maskPii`, personal data) in what the journal (`GET /__admin/requests`), the
    * UI's live log and the `verbose` request log show, as a recording masks them: `true` for the defaults,
@@ -390,8 +394,14 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         openApiStubs = documents.stubs();
         engine.setFileStubs(openApiStubs);
       }
+      let contract: import('./core/contract/check-stub.js').ContractChecker | undefined;
+      if (options.contract?.length) {
+        const loaded = await (await import('./sources/contract-source.js')).loadContractChecker(options.contract, { strict: options.contractStrict ?? false, warn: (m) => logger.warn(m) });
+        for (const w of loaded.warnings) logger.warn(w);
+        contract = loaded.checker;
+      }
       if (options.stubsDir !== undefined) {
-        folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
+        folder = new StubFolder({ ...(contract ? { contract } : {}), dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
           onReloadProblems: (n) => observed?.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
       }
@@ -411,6 +421,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         maxBodyBytes,
         ...(options.globalTemplating ? { globalTemplating: true } : {}),
         validateRequests: options.validateRequests ?? false,
+        ...(contract ? { contract } : {}),
         ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
         save: async (only?: Partial<UnsavedChanges>) => {
           if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);

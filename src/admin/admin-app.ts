@@ -19,6 +19,7 @@ import type { ServeEvent } from '../core/state/journal.js';
 import { ChaosRules } from '../core/state/chaos-rules.js';
 import { STARTED } from '../core/state/scenarios.js';
 import { compileStub, type Stub } from '../core/stub.js';
+import { applyContract, fieldPointer, formatViolation, type ContractChecker } from '../core/contract/check-stub.js';
 import { loadSchemaGenerator } from '../core/response/schema-response.js';
 import type { RequestPatternDefinition, StubDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
@@ -78,6 +79,8 @@ export interface AdminContext {
   certificate?: () => string | undefined;
   /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
   validateRequests?: boolean;
+  /** API contracts stubs are checked against (`--contract`): strict refuses with a 422, else the stub is marked. */
+  contract?: ContractChecker;
   /** The server's live events for the web UI (made at start, so match counts cover every request). */
   events: EventHub;
 }
@@ -214,7 +217,10 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
     if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
-    const d = def as StubDefinition;
+    const checked = ctx.contract ? applyContract(def as StubDefinition, ctx.contract) : undefined;
+    if (checked?.refused) throw new AdminProblem(422, 'Stub breaks the API contract', checked.violations.map((v) => ({ pointer: fieldPointer(v.field), detail: formatViolation(def as StubDefinition, v) })), 10);
+    for (const v of checked?.violations ?? []) ctx.contract!.warn?.(formatViolation(def as StubDefinition, v));
+    const d = checked?.definition ?? def as StubDefinition;
     const id = replacing?.id ?? d.id ?? d.uuid ?? randomUUID();
     const { uuid: _u, ...rest } = d;
     return compileStub({ ...rest, id }, {

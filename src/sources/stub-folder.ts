@@ -23,6 +23,7 @@ import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import { parseStubFile } from './stub-file.js';
 import { relaxJsonText } from './wiremock-leniency.js';
 import { isServiceFile } from '../services/service-file.js';
+import type { ContractChecker } from '../core/contract/check-stub.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** How long to gather file events before applying them. */
@@ -51,6 +52,8 @@ export interface StubFolderOptions {
   globalTemplating?: boolean;
   /** Folders inside `dir` that are not part of it (other services' stub folders). */
   exclude?: readonly string[];
+  /** API contracts every stub is checked against (`--contract`). */
+  contract?: ContractChecker;
 }
 
 interface FileState {
@@ -395,6 +398,7 @@ export class StubFolder {
       readBodyFileAtRequest: (name) => this.#readBodyFileAtRequest(name),
       bodyFilesVersion: () => this.#filesVersion,
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
+      ...(this.#options.contract ? { contract: this.#options.contract } : {}),
     });
     const previous = this.#files.get(abs);
     for (const w of parsed.warnings) this.#options.logger.warn(w.format());

@@ -87,17 +87,20 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
   }
   const ajv = schemaAjv(schema);
   const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
-  let validateFn = compiledCache.get(key);
-  if (validateFn === undefined) {
-    validateFn = compileValidator(ajv, schema, pointer);
+  let validator = compiledCache.get(key);
+  if (validator === undefined) {
+    validator = checkedValidator(ajv, schema, pointer);
     if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
-    compiledCache.set(key, validateFn);
+    compiledCache.set(key, validator);
   }
   void loadSchemaGenerator();
-  const validate = validateFn;
+  const lazy = validator;
   return {
     schema,
-    validate: (value) => (validate(value) ? undefined : [...(validate.errors ?? [])]),
+    validate: (value) => {
+      const validate = lazy();
+      return validate(value) ? undefined : [...(validate.errors ?? [])];
+    },
     generate: (seed, options) => {
       if (!libraries) throw new Error('the data generator is still loading');
       return generateValue(schema, seed, libraries, options);
@@ -109,16 +112,94 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
  * Validators of schemas compiled before, by their text: an OpenAPI document's operations share their
  * error responses, and a reload recompiles what did not change. Bounded: the oldest goes first.
  */
-const compiledCache = new Map<string, ValidateFunction>();
+const compiledCache = new Map<string, () => ValidateFunction>();
 const COMPILED_CACHE_SIZE = 2000;
 
-function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
+/**
+ * A schema checked now and compiled on first use. ajv takes about 10 ms to compile one of an OpenAPI
+ * document's response schemas (each carries the named schemas it reaches): compiling all of them at
+ * load would make a document of a hundred operations start in seconds (issue 20 asks for under one).
+ * What a compile could refuse is checked here instead: the schema against the meta-schema, every
+ * local `$ref` resolving, every `pattern` compiling. A schema with other references (`$id`s, anchors,
+ * `$dynamicRef`) is compiled at once, as its references cannot be checked by a walk.
+ */
+function checkedValidator(ajv: Ajv, schema: unknown, pointer: string): () => ValidateFunction {
+  const walk = walkSchema(schema, pointer);
+  if (walk.problem) throw walk.problem;
+  if (!walk.lazy) {
+    const compiled = compileValidator(ajv, schema, pointer);
+    return () => compiled;
+  }
+  checkMeta(ajv, schema, pointer);
+  let compiled: ValidateFunction | undefined;
+  return () => (compiled ??= compileValidator(ajv, schema, pointer));
+}
+
+/** Finds what ajv's compile would refuse: a local `$ref` to nothing, a pattern that is not a regex. */
+function walkSchema(schema: unknown, pointer: string): { lazy: boolean; problem?: DecoyError } {
+  let lazy = true;
+  let problem: DecoyError | undefined;
+  const visit = (node: unknown, at: string): void => {
+    if (problem || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, joinPointer(at, String(i)))); return; }
+    const n = node as Record<string, unknown>;
+    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && at !== pointer)) lazy = false;
+    if (typeof n.$ref === 'string') {
+      if (!n.$ref.startsWith('#')) lazy = false;
+      else if (resolvePointer(schema, n.$ref.slice(1)) === undefined) {
+        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(n.$ref)} points at nothing in the schema`, {
+          source: { pointer: joinPointer(at, '$ref') },
+          hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+        });
+        return;
+      }
+    }
+    if (typeof n.pattern === 'string') {
+      try {
+        new RegExp(n.pattern, 'u');
+      } catch (e) {
+        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: pattern ${JSON.stringify(n.pattern)}: ${(e as Error).message}`, { source: { pointer: joinPointer(at, 'pattern') } });
+        return;
+      }
+    }
+    for (const [k, v] of Object.entries(n)) {
+      // Values, not schemas: their `$ref`-looking members mean nothing.
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'example') continue;
+      visit(v, joinPointer(at, k));
+    }
+  };
+  visit(schema, pointer);
+  return { lazy, problem };
+}
+
+function resolvePointer(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  if (pointer === '') return root;
+  if (!pointer.startsWith('/')) return undefined;
+  for (const raw of pointer.split('/').slice(1)) {
+    let token: string;
+    try {
+      token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined;
+    }
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, token)) return undefined;
+    cur = (cur as Record<string, unknown>)[token];
+  }
+  return cur;
+}
+
+function checkMeta(ajv: Ajv, schema: unknown, pointer: string): void {
   if (!ajv.validateSchema(schema as AnySchema)) {
     const e = ajv.errors?.[0];
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
       source: { pointer: pointer + (e?.instancePath ?? '') },
     });
   }
+}
+
+function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
+  checkMeta(ajv, schema, pointer);
   let validateFn: ValidateFunction;
   try {
     // Compiled without registering it: two stubs may use the same $id, and reloads must not pile up.
