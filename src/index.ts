@@ -409,7 +409,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
       // Stubs with generated bodies serve once their generator is loaded.
       await schemaGeneratorReady();
       const f = folder;
-      const recorder = new Recorder(engine, f);
+      const recorder = new Recorder(engine, f, contract);
       if (options.recordTarget !== undefined) recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
       activeRecorder = recorder;
       events = new EventHub(engine);

@@ -10,6 +10,7 @@ import { recordedName, requestKey, scenarioNameFor, toStub, type RecordedExchang
 import { parseRedaction, Redactor, type RedactionReport } from '../core/recording/redaction.js';
 import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
 import { compileStub, type Stub } from '../core/stub.js';
+import { formatViolation, markViolations, type ContractChecker } from '../core/contract/check-stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { StubFolder } from '../sources/stub-folder.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
@@ -138,7 +139,7 @@ export class Recorder {
   #spec: RecordingSpec | undefined;
   #exchanges: RecordedExchange[] = [];
 
-  constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined) {}
+  constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined, private readonly contract?: ContractChecker) {}
 
   start(body: Record<string, unknown>): void {
     if (this.status === 'Recording') throw new DecoyError('DECOY_ERR_OPTION_INVALID', 'a recording is already running; stop it first');
@@ -241,7 +242,11 @@ export class Recorder {
         delete r.definition.response!.bodyFileName;
         r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
       }
-      const stub = compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() });
+      // A recording is what the real API answered: never refused by a contract, only marked and reported (drift).
+      const violations = this.contract?.check(r.definition as StubDefinition) ?? [];
+      for (const v of violations) this.contract!.warn?.(`recorded ${formatViolation(r.definition as StubDefinition, v)}`);
+      const definition = violations.length ? markViolations(r.definition as StubDefinition, violations) : r.definition as StubDefinition;
+      const stub = compileStub(definition, { sequence: this.engine.nextSequence() });
       this.engine.putStub(stub);
       stubs.push(stub);
     }
