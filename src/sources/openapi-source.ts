@@ -36,7 +36,7 @@ export async function compileImported(defs: StubDefinition[], document: string, 
 }
 
 /** How long after a document is imported its check against the OpenAPI specification runs. */
-const CONFORMANCE_DELAY_MS = 1000;
+const CONFORMANCE_DELAY_MS = 5000;
 
 /** How long to gather file events before re-importing (an editor's save is often several events). */
 const SETTLE_MS = 50;

@@ -83,7 +83,8 @@ export function checkExchangeAgainstContract(ex: ContractExchange, contracts: Co
     return out;
   }
   if (!ex.responseBody || documented.media.length === 0) return out;
-  const type = header(ex.responseHeaders, 'content-type') ?? 'application/octet-stream';
+  // A journal logs a stub's own headers only: a JSON body without a Content-Type is read as JSON.
+  const type = header(ex.responseHeaders, 'content-type') ?? (parseJson(ex.responseBody) ? 'application/json' : 'application/octet-stream');
   const media = documentedMedia(documented.media, type);
   if (!media) {
     out.push({ ...base, rule: 'media-type', field: 'response.headers.Content-Type', message: `response Content-Type ${type} is not documented for response ${documented.code} of ${op.label} (documented: ${documented.media.map((m) => m.type).join(', ')})` });

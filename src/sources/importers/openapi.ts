@@ -140,7 +140,8 @@ export async function importOpenApiDocument(source: string | Json, options: Open
       throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${(e as Error).message}`, { source: { file: name } });
     }
     try {
-      const parsed: unknown = parseYaml(text, { prettyErrors: true });
+      // JSON is YAML, but JSON.parse reads a large document ten times as fast as the YAML parser.
+      const parsed: unknown = parseJsonFast(text) ?? parseYaml(text, { prettyErrors: true });
       if (!versionOf(parsed)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
       requireMembers(parsed as Json, name);
       parsedFile = parsed as Json;
@@ -202,6 +203,16 @@ function requireMembers(doc: Json, name: string): void {
   if (needsPaths ? d.paths === undefined : d.paths === undefined && d.webhooks === undefined && d.components === undefined) missing.push(needsPaths ? 'paths' : 'paths (or webhooks or components)');
   if (missing.length > 0) {
     throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `the document lacks required member${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, { source: { file: name } });
+  }
+}
+
+/** The document as JSON, or undefined when it is not JSON (then the YAML parser reads it, and reports where it is wrong). */
+function parseJsonFast(text: string): unknown {
+  if (!/^\s*\{/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
