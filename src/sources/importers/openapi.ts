@@ -364,7 +364,7 @@ class Converter {
         if (!isPlainObject(op)) continue;
         const label = `${method.toUpperCase()} ${openApiPath}`;
         this.#operationDropped = new Set();
-        const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: this.schema(m.schema) } : {}) })) }));
+        const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
         const rs = this.#requestSchema(op, item, label);
         out.push({
           method: method.toUpperCase(), path: openApiPath, fullPath: base + openApiPath,
@@ -499,7 +499,7 @@ class Converter {
         if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
         else def.body = ex.value;
       } else if (media.schema !== undefined && !isBinary(media.schema)) {
-        def.schema = this.schema(media.schema);
+        def.schema = forDirection(this.schema(media.schema), 'response');
       }
     }
     if (Object.keys(headers).length) def.headers = headers;
@@ -510,7 +510,7 @@ class Converter {
   #exampleProblem(schema: unknown, value: unknown): string | undefined {
     let errors;
     try {
-      errors = compileSchema(this.schema(schema), '/schema').validate(value);
+      errors = compileSchema(forDirection(this.schema(schema), 'response'), '/schema').validate(value);
     } catch {
       // A schema that does not compile is reported when its stub is compiled.
       return undefined;
@@ -531,7 +531,7 @@ class Converter {
     for (const p of params.values()) {
       const where = p.in as string;
       if (where === 'body') {
-        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, this.schema(p.schema ?? {})])) };
+        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, forDirection(this.schema(p.schema ?? {}), 'request')])) };
         continue;
       }
       if (where === 'formData') {
@@ -555,7 +555,7 @@ class Converter {
     const rb = this.#resolve(op.requestBody);
     if (isPlainObject(rb) && isPlainObject(rb.content)) {
       const content: Record<string, unknown> = {};
-      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? this.schema(m.schema) : true;
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? forDirection(this.schema(m.schema), 'request') : true;
       body = { required: rb.required === true, content };
     }
     return { operation, parameters, ...(body ? { body } : {}) };
@@ -686,6 +686,45 @@ class Converter {
     // OpenAPI 3.0 says readOnly properties are not sent in requests; as a response they are. Nothing to drop.
     return out;
   }
+}
+
+/**
+ * A converted schema as one direction sees it: OpenAPI's `readOnly` properties are not sent in requests
+ * and `writeOnly` ones not in responses, so where they are `required` they are required only the other
+ * way. The schema (self-contained, with its `$defs`) is copied only where something changes.
+ */
+function forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+  const flag = direction === 'request' ? 'readOnly' : 'writeOnly';
+  const root = schema;
+  const target = (s: unknown): unknown => {
+    if (isPlainObject(s) && typeof s.$ref === 'string') {
+      const m = /^#\/\$defs\/([^/]+)$/.exec(s.$ref);
+      const defs = isPlainObject(root) && isPlainObject(root.$defs) ? root.$defs : {};
+      return m ? defs[m[1]!] : s;
+    }
+    return s;
+  };
+  const walk = (node: unknown, depth: number): unknown => {
+    if (depth > 200 || node === null || typeof node !== 'object') return node;
+    if (Array.isArray(node)) {
+      const mapped = node.map((n) => walk(n, depth + 1));
+      return mapped.some((m, i) => m !== node[i]) ? mapped : node;
+    }
+    const n = node as Json;
+    let out: Json | undefined;
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue;
+      const w = walk(v, depth + 1);
+      if (w !== v) (out ??= { ...n })[k] = w;
+    }
+    if (Array.isArray(n.required) && isPlainObject(n.properties)) {
+      const props = n.properties;
+      const kept = (n.required as string[]).filter((name) => { const t = target(props[name]); return !(isPlainObject(t) && t[flag] === true); });
+      if (kept.length !== n.required.length) (out ??= { ...n }).required = kept;
+    }
+    return out ?? n;
+  };
+  return walk(schema, 0);
 }
 
 function compilesAsUnicode(pattern: string): boolean {

@@ -50,3 +50,28 @@ describe('OpenAPI import: what real documents need', () => {
     assert.ok(priority('comments') < priority('node'));
   });
 });
+
+describe('OpenAPI import: readOnly and writeOnly', () => {
+  const doc = {
+    openapi: '3.0.3', info: { title: 'users', version: '1' },
+    paths: {
+      '/users': {
+        post: {
+          operationId: 'createUser',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } } },
+          responses: { 201: { description: 'created', content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } } } },
+        },
+      },
+    },
+    components: { schemas: { User: { type: 'object', required: ['id', 'name', 'password'], properties: { id: { type: 'integer', readOnly: true }, name: { type: 'string' }, password: { type: 'string', writeOnly: true } } } } },
+  };
+
+  it('a required readOnly property is not required in a request, a required writeOnly one not in a response (nor generated)', async () => {
+    const { stubs } = await importOpenApiDocument(structuredClone(doc), { documentName: 'users', validateRequests: true });
+    const create = stubs.find((s) => s.name === 'createUser')!;
+    const requestUser = (create.requestSchema!.body!.content as Record<string, { $defs: { User: { required: string[] } } }>)['application/json']!.$defs.User;
+    assert.deepEqual(requestUser.required, ['name', 'password']);
+    const responseUser = (create.response!.schema as { $defs: { User: { required: string[] } } }).$defs.User;
+    assert.deepEqual(responseUser.required, ['id', 'name']);
+  });
+});
