@@ -24,6 +24,7 @@ import { compileRequestPattern, type RequestMatcher } from '../core/matching/req
 import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { DecoyRequest } from '../core/request.js';
 import { loadSchemaGenerator } from '../core/response/schema-response.js';
+import { applyContract, fieldPointer, formatViolation, type ContractChecker } from '../core/contract/check-stub.js';
 import type { ChaosRule } from '../core/state/chaos-rules.js';
 import type { ServeEvent } from '../core/state/journal.js';
 import { STARTED } from '../core/state/scenarios.js';
@@ -80,6 +81,8 @@ export interface AdminContext {
   certificate?: () => string | undefined;
   /** Whether stubs from OpenAPI documents posted at run time validate requests (`--validate-requests`). */
   validateRequests?: boolean;
+  /** API contracts stubs are checked against (`--contract`): strict refuses with a 422, else the stub is marked. */
+  contract?: ContractChecker;
   /** The server's live events for the web UI (made at start, so match counts cover every request). */
   events: EventHub;
 }
@@ -110,7 +113,7 @@ function canonicalPattern(pattern: unknown): string {
   return JSON.stringify(sorted({ ...p, method: p.method ?? 'ANY' }));
 }
 
-/** A stub with a generated body serves only once json-schema-faker is loaded: load it before such a stub goes in. */
+/** A stub with a generated body serves only once the generator's libraries are loaded: load them before such a stub goes in. */
 async function schemaGeneratorFor(value: unknown): Promise<void> {
   if (JSON.stringify(value ?? null).includes('"schema"')) await loadSchemaGenerator();
 }
@@ -140,7 +143,10 @@ export class LocalAdmin implements Admin {
     if (!isPlainObject(def)) throw new AdminProblem(422, 'Invalid stub', [{ pointer: '/', detail: 'a stub must be a JSON object with request and response' }]);
     const problems = validateStubDefinition(def);
     if (problems.length) throw new AdminProblem(422, 'Invalid stub', problems.map((p) => ({ pointer: p.pointer, detail: p.message })), 10);
-    const d = def as StubDefinition;
+    const checked = this.#ctx.contract ? applyContract(def as StubDefinition, this.#ctx.contract) : undefined;
+    if (checked?.refused) throw new AdminProblem(422, 'Stub breaks the API contract', checked.violations.map((v) => ({ pointer: fieldPointer(v.field), detail: formatViolation(def as StubDefinition, v) })), 10);
+    for (const v of checked?.violations ?? []) this.#ctx.contract!.warn?.(formatViolation(def as StubDefinition, v));
+    const d = checked?.definition ?? def as StubDefinition;
     const id = replacing?.id ?? d.id ?? d.uuid ?? randomUUID();
     const { uuid: _u, ...rest } = d;
     const ctx = this.#ctx;

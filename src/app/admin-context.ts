@@ -13,6 +13,7 @@ import type { Recorder } from '../proxy/recorder.js';
 import type { AdminHandler, ServiceInfo } from '../services/service-admin.js';
 import type { StubFolder } from '../sources/stub-folder.js';
 import type { ServiceConfig } from './config.js';
+import type { ContractChecker } from '../core/contract/check-stub.js';
 
 export interface AdminParts {
   config: ServiceConfig;
@@ -27,6 +28,8 @@ export interface AdminParts {
   certificate(): string | undefined;
   /** What `POST /__admin/shutdown` does. */
   shutdown(): void;
+  /** The contracts stubs posted over the API are checked against. */
+  contract?: ContractChecker | undefined;
 }
 
 export function createAdminContext(parts: AdminParts): AdminContext {
@@ -40,6 +43,7 @@ export function createAdminContext(parts: AdminParts): AdminContext {
     maxBodyBytes: config.maxBodyBytes,
     ...(options.globalTemplating ? { globalTemplating: true } : {}),
     validateRequests: options.validateRequests ?? false,
+    ...(parts.contract ? { contract: parts.contract } : {}),
     ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
     save: async (only?: Partial<UnsavedChanges>) => {
       if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);

@@ -77,6 +77,10 @@ export interface DecoyOptions {
   openapi?: string[];
   /** Requests to an operation of an OpenAPI document that break it get a 400 listing every violation. */
   validateRequests?: boolean;
+  /** API contracts (OpenAPI documents) every stub from files, the admin API and recordings is checked against (docs/guides/openapi.md). */
+  contract?: string[];
+  /** Refuse stubs that break a contract (default: load them with a warning, marked). */
+  contractStrict?: boolean;
   /**
    * Mask secrets (and, with `maskPii`, personal data) in what the journal (`GET /__admin/requests`), the
    * UI's live log and the `verbose` request log show, as a recording masks them: `true` for the defaults,

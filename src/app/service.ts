@@ -186,7 +186,7 @@ export class Service implements Decoy {
     // Stubs with generated bodies serve once their generator is loaded.
     await schemaGeneratorReady();
     const folder = run.sources.folder;
-    const recorder = new Recorder(this.engine, folder);
+    const recorder = new Recorder(this.engine, folder, run.sources.contract);
     if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
@@ -195,7 +195,7 @@ export class Service implements Decoy {
       run.tracing = await createTracing({ endpoint: options.otlpEndpoint, service: this.name });
     }
     const ownAdmin = lazyAdmin(createAdminContext({
-      config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder,
+      config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder, contract: run.sources.contract,
       services: () => this.services(),
       certificate: () => this.certificate,
       shutdown: () => (options.onShutdownRequest ?? (() => void this.stop()))(),

@@ -7,6 +7,7 @@ import type { Stub } from '../core/stub.js';
 import type { OpenApiDocuments } from '../sources/openapi-source.js';
 import { StubFolder, type LoadReport } from '../sources/stub-folder.js';
 import type { ServiceConfig } from './config.js';
+import type { ContractChecker } from '../core/contract/check-stub.js';
 
 export class StubSources {
   readonly #engine: MockEngine;
@@ -15,6 +16,7 @@ export class StubSources {
   #folder: StubFolder | undefined;
   #documents: OpenApiDocuments | undefined;
   #openApiStubs: Stub[] = [];
+  #contract: ContractChecker | undefined;
 
   constructor(engine: MockEngine, config: ServiceConfig, onReloadProblems: (problems: number) => void) {
     this.#engine = engine;
@@ -25,6 +27,11 @@ export class StubSources {
   /** The stubs folder, when the service has one (saving, body files and static files need it). */
   get folder(): StubFolder | undefined {
     return this.#folder;
+  }
+
+  /** The contracts stubs are checked against (`--contract`), once loaded. */
+  get contract(): ContractChecker | undefined {
+    return this.#contract;
   }
 
   /**
@@ -48,8 +55,16 @@ export class StubSources {
       this.#openApiStubs = this.#documents.stubs();
       this.#engine.setFileStubs(this.#openApiStubs);
     }
+    if (options.contract?.length) {
+      // Loaded only when asked for, before the stub files that are checked against it.
+      const { loadContractChecker } = await import('../sources/contract-source.js');
+      const loaded = await loadContractChecker(options.contract, { strict: options.contractStrict ?? false, warn: (m) => logger.warn(m) });
+      for (const w of loaded.warnings) logger.warn(w);
+      this.#contract = loaded.checker;
+    }
     if (options.stubsDir === undefined) return undefined;
     this.#folder = new StubFolder({
+      ...(this.#contract ? { contract: this.#contract } : {}),
       dir: options.stubsDir, logger, nextSequence: this.#engine.nextSequence, onChange: (stubs, saved) => this.#apply(stubs, saved), exclude,
       onReloadProblems: this.#onReloadProblems, ...(options.globalTemplating ? { globalTemplating: true } : {}),
     });

@@ -114,6 +114,8 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for every random draw (chaos, delay distributions, generated bodies): the same seed gives the same faults and data', parseCount)
     .option('--openapi <file>', 'mock an OpenAPI document (Swagger 2.0, OpenAPI 3.0/3.1): every operation becomes stubs (repeatable)', collect, [])
     .option('--validate-requests', 'a request to an operation of an --openapi document that breaks it gets a 400 listing every violation')
+    .option('--contract <file>', 'an OpenAPI document every stub (files, admin API) is checked against: a stub that breaks it is logged and marked (repeatable)', collect, [])
+    .option('--contract-strict', 'refuse stubs that break a --contract document, with an error naming the stub, the field and the schema rule')
     .option('--stable-data', 'generated bodies (response.schema) depend only on the request and --seed: the same request always gets the same data')
     .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, DEFAULT_LIMITS.maxHangMs)
     .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, DEFAULT_LIMITS.maxHungSockets)
@@ -139,7 +141,8 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
       + '\nTo start a stubs folder with commented examples: decoy init [DIR]'
       + '\nTo record a real service into stub files: decoy record --target URL --stubs DIR (see decoy record --help)'
-      + '\nTo write stub files from an OpenAPI document, a HAR file or a Pact contract: decoy import openapi|har|pact FILE --out DIR (see decoy import --help)');
+      + '\nTo write stub files from an OpenAPI document, a HAR file or a Pact contract: decoy import openapi|har|pact FILE --out DIR (see decoy import --help)'
+      + '\nTo check stubs or real exchanges against an OpenAPI contract: decoy validate --contract FILE DIR, decoy drift --contract FILE RECORDING|JOURNAL');
   return program;
 }
 
@@ -326,12 +329,14 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'init') return runInit(process.argv.slice(3));
   if (process.argv[2] === 'record') return record(process.argv.slice(3));
   if (process.argv[2] === 'import') return runImport(process.argv.slice(3));
+  if (process.argv[2] === 'validate') return (await import('./contract-commands.js')).runValidate(process.argv.slice(3));
+  if (process.argv[2] === 'drift') return (await import('./contract-commands.js')).runDrift(process.argv.slice(3));
   const program = buildProgram();
   dropFalseSwitches(program, process.env);
   program.parse();
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
-    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journalMaxBytes: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean;
+    adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journalMaxBytes: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean; contract: string[]; contractStrict?: boolean;
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
@@ -378,6 +383,8 @@ async function main(): Promise<void> {
     ...(opts.stableData ? { stableData: true } : {}),
     ...(opts.openapi.length ? { openapi: opts.openapi } : {}),
     ...(opts.validateRequests ? { validateRequests: true } : {}),
+    ...(opts.contract.length ? { contract: opts.contract } : {}),
+    ...(opts.contractStrict ? { contractStrict: true } : {}),
     maxHangMs: opts.maxHang,
     ...(opts.proxyAll !== undefined ? { proxyAll: opts.proxyAll } : {}),
     ...(opts.otlpEndpoint !== undefined ? { otlpEndpoint: opts.otlpEndpoint } : {}),

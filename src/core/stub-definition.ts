@@ -59,7 +59,7 @@ export interface ResponseDefinition {
   delayDistribution?: Record<string, unknown>;
   chunkedDribbleDelay?: { numberOfChunks: number; totalDuration: number };
   fault?: string;
-  /** Decoy: a JSON Schema; the body is generated from it per request (json-schema-faker). */
+  /** Decoy: a JSON Schema; the body is generated from it per request (realistic values, checked against it). */
   schema?: unknown;
   /** Decoy: a bandwidth limit for the body. */
   bytesPerSecond?: number;

@@ -11,6 +11,7 @@ import { recordedName, requestKey, scenarioNameFor, toStub, type RecordedExchang
 import { parseRedaction, Redactor, type RedactionReport } from '../core/recording/redaction.js';
 import { compileProxySpec } from '../core/response/static-response.js';
 import { compileStub, type Stub } from '../core/stub.js';
+import { formatViolation, markViolations, type ContractChecker } from '../core/contract/check-stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { StubFolder } from '../sources/stub-folder.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
@@ -136,7 +137,7 @@ export function parseRecordingSpec(body: Record<string, unknown>): RecordingSpec
  * sharing the state records what it proxies); turning captures into stubs and files is this class's job.
  */
 export class Recorder {
-  constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined) {}
+  constructor(private readonly engine: MockEngine, private readonly folder: StubFolder | undefined, private readonly contract?: ContractChecker) {}
 
   get status(): RecordingStatus {
     return this.engine.state.recordings.current().status;
@@ -235,7 +236,11 @@ export class Recorder {
         delete r.definition.response!.bodyFileName;
         r.definition.response!.base64Body = r.bodyFile.bytes.toString('base64');
       }
-      stubs.push(compileStub(r.definition as StubDefinition, { sequence: this.engine.nextSequence() }));
+      // A recording is what the real API answered: never refused by a contract, only marked and reported (drift).
+      const violations = this.contract?.check(r.definition as StubDefinition) ?? [];
+      for (const v of violations) this.contract!.warn?.(`recorded ${formatViolation(r.definition as StubDefinition, v)}`);
+      const definition = violations.length ? markViolations(r.definition as StubDefinition, violations) : r.definition as StubDefinition;
+      stubs.push(compileStub(definition, { sequence: this.engine.nextSequence() }));
     }
     // One rebuild of the stub index for the whole recording.
     this.engine.putStubs(stubs);

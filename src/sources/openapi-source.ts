@@ -35,6 +35,9 @@ export async function compileImported(defs: StubDefinition[], document: string, 
   return { stubs, errors };
 }
 
+/** How long after a document is imported its check against the OpenAPI specification runs. */
+const CONFORMANCE_DELAY_MS = 5000;
+
 /** How long to gather file events before re-importing (an editor's save is often several events). */
 const SETTLE_MS = 50;
 
@@ -71,8 +74,17 @@ export class OpenApiDocuments {
   }
 
   async #import(file: string): Promise<LoadedDocument> {
-    const imported = await importOpenApiDocument(file, { ...this.#options, documentName: file });
+    const imported = await importOpenApiDocument(file, { ...this.#options, documentName: file, deferConformance: true });
     for (const w of imported.warnings) this.#logger.warn(w);
+    // Checked once the server is up, not before: it takes seconds on a large document and changes
+    // nothing that is served (the delay keeps it off start-up's own work).
+    const check = imported.conformance;
+    if (check) {
+      setTimeout(() => {
+        if (this.#closed) return;
+        void check().then((problem) => { if (problem && !this.#closed) this.#logger.warn(problem); });
+      }, CONFORMANCE_DELAY_MS).unref();
+    }
     const { stubs, errors } = await compileImported(imported.stubs, file, this.#nextSequence);
     for (const e of errors) this.#logger.error(e.format());
     return { stubs, files: imported.files.length ? imported.files : [path.resolve(file)] };

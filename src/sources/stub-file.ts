@@ -7,9 +7,10 @@
  * with a warning for each leniency used; YAML is read strictly.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
-import { DecoyError, type ErrorSource } from '../core/errors.js';
+import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
+import { applyContract, fieldPointer, stubLabel, type ContractChecker } from '../core/contract/check-stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
 import { nodeAt, nodeToJson } from './json-source.js';
@@ -44,6 +45,8 @@ export interface StubFileContext {
   bodyFilesVersion?: () => number;
   /** Template every response (`--global-templating`). */
   globalTemplating?: boolean;
+  /** Check every stub against API contracts (`--contract`): refused in strict mode, else loaded with warnings and marked. */
+  contract?: ContractChecker;
 }
 
 type Position = { line: number; column: number };
@@ -196,9 +199,9 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
   const errors: DecoyError[] = [];
   const warnings = [...textWarnings];
   const bodyFiles = new Set<string>();
-  const fileError = (pointer: string, message: string, atKey = false): DecoyError => {
-    const pos = source.position(pointer, atKey);
-    return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer } });
+  const fileError = (pointer: string, message: string, atKey = false, code: DecoyErrorCode = 'DECOY_ERR_STUB_INVALID'): DecoyError => {
+    const pos = source.position(pointer, atKey) ?? source.position(pointer.replace(/\/[^/]*$/, ''), atKey);
+    return new DecoyError(code, message, { source: { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer } });
   };
 
   const entries: Array<{ def: unknown; pointer: string }> = [];
@@ -244,7 +247,13 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         bodyFiles.add(path);
         return bytes;
       };
-      const d = resolveSchemaFiles(def as StubDefinition, readFile);
+      const resolved = resolveSchemaFiles(def as StubDefinition, readFile);
+      const checked = ctx.contract ? applyContract(resolved, ctx.contract) : undefined;
+      if (checked?.refused) {
+        for (const v of checked.violations) errors.push(fileError(pointer + fieldPointer(v.field), `${stubLabel(resolved)} breaks the contract (${v.rule}): ${v.message} [${v.contract}]`, false, 'DECOY_ERR_CONTRACT_VIOLATION'));
+        continue;
+      }
+      const d = checked?.definition ?? resolved;
       const idSeed = `${ctx.idSeed}#${pointer}`;
       const compiled = compileStub(d, {
         sequence: ctx.sequenceFor(d.id ?? d.uuid ?? deriveStubId(idSeed)),
@@ -257,8 +266,10 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
         readBodyFile: readFile,
       });
+      const contractWarnings = checked?.violations.map((v) => `breaks the contract (${v.rule}): ${v.message} [${v.contract}]`) ?? [];
+      const withWarnings = contractWarnings.length ? { ...compiled, warnings: [...compiled.warnings, ...contractWarnings] } : compiled;
       // Shown and saved as written: file references stay references.
-      stubs.push(d === def ? compiled : { ...compiled, definition: def as StubDefinition });
+      stubs.push(resolved === def ? withWarnings : { ...withWarnings, definition: def as StubDefinition });
     } catch (e) {
       if (!(e instanceof DecoyError)) throw e;
       const at = e.source?.pointer ?? pointer;

@@ -24,6 +24,7 @@ import { FolderWatcher } from './folder-watcher.js';
 import { isInside } from './is-inside.js';
 import { applyToFile, confineWrite, stubFileName, stubFileText } from './stub-file-writer.js';
 import { isServiceFile } from './service-file.js';
+import type { ContractChecker } from '../core/contract/check-stub.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** Temp files of atomic writes older than this, found at the first load, were left by a crash. */
@@ -44,6 +45,8 @@ export interface StubFolderOptions {
   globalTemplating?: boolean;
   /** Folders inside `dir` that are not part of it (other services' stub folders). */
   exclude?: readonly string[];
+  /** API contracts every stub is checked against (`--contract`). */
+  contract?: ContractChecker;
 }
 
 interface FileState {
@@ -355,6 +358,7 @@ export class StubFolder {
       readBodyFileAtRequest: (name) => this.#readBodyFileAtRequest(name),
       bodyFilesVersion: () => this.#filesVersion,
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
+      ...(this.#options.contract ? { contract: this.#options.contract } : {}),
     });
     const previous = this.#files.get(abs);
     for (const w of parsed.warnings) this.#options.logger.warn(w.format());

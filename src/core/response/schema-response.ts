@@ -1,5 +1,6 @@
 /**
- * Decoy's `response.schema`: a body generated per request from a JSON Schema by json-schema-faker.
+ * Decoy's `response.schema`: a body generated per request from a JSON Schema (realistic values through
+ * faker, see schema-generator's header).
  *
  * At load the schema is checked (it must be a JSON Schema ajv can compile, every `$ref` resolvable)
  * and compiled into a validator; per request a value is generated from a seed and checked against
@@ -7,7 +8,7 @@
  * reproducible) or, with stable data, from the request itself (so the same request always gets the
  * same body, in this process or the next).
  *
- * json-schema-faker is imported on first need, not at start-up: compiling a schema response starts
+ * faker and randexp are imported on first need, not at start-up: compiling a schema response starts
  * the import, and the sources await `schemaGeneratorReady()` before they hand stubs to the engine.
  */
 import { safeHeaderValue } from './header-value.js';
@@ -16,22 +17,25 @@ import { DecoyError, joinPointer } from '../errors.js';
 import type { WireResponse } from './wire-response.js';
 import type { DecoyRequest } from '../request.js';
 import { createSchemaAjv } from '../schema-ajv.js';
+import { generateValue, type GenerateOptions, type GeneratorLibraries } from './schema-generator.js';
 
-type GenerateSync = (schema: unknown, options: Record<string, unknown>) => unknown;
-
-let generateSync: GenerateSync | undefined;
+let libraries: GeneratorLibraries | undefined;
 let loading: Promise<void> | undefined;
 
-/** Starts importing json-schema-faker (once); resolves when it can be used. */
+/**
+ * Starts importing the generator's libraries (once); resolves when they can be used. faker's English
+ * locale alone: the whole package, with every locale, takes ten times as long to import.
+ */
 export function loadSchemaGenerator(): Promise<void> {
-  loading ??= import('json-schema-faker').then((m) => {
-    generateSync = m.generateSync as GenerateSync;
+  loading ??= Promise.all([import('@faker-js/faker/locale/en'), import('randexp')]).then(([f, r]) => {
+    const RandExp = ((r as { default?: unknown }).default ?? r) as GeneratorLibraries['RandExp'];
+    libraries = { faker: f.faker, RandExp };
   });
   return loading;
 }
 
 export function isSchemaGeneratorLoaded(): boolean {
-  return generateSync !== undefined;
+  return libraries !== undefined;
 }
 
 /** Resolves once the generator is loaded, or at once when no schema response asked for it. */
@@ -58,7 +62,7 @@ export function schemaAjv(schema: unknown): Ajv {
 export interface CompiledSchema {
   readonly schema: unknown;
   validate(value: unknown): ErrorObject[] | undefined;
-  generate(seed: number): unknown;
+  generate(seed: number, options?: GenerateOptions): unknown;
 }
 
 /** Where each `$ref` of a schema sits, to point at the one ajv could not resolve. */
@@ -83,20 +87,23 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
   }
   const ajv = schemaAjv(schema);
   const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
-  let validateFn = compiledCache.get(key);
-  if (validateFn === undefined) {
-    validateFn = compileValidator(ajv, schema, pointer);
+  let validator = compiledCache.get(key);
+  if (validator === undefined) {
+    validator = checkedValidator(ajv, schema, pointer);
     if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
-    compiledCache.set(key, validateFn);
+    compiledCache.set(key, validator);
   }
   void loadSchemaGenerator();
-  const validate = validateFn;
+  const lazy = validator;
   return {
     schema,
-    validate: (value) => (validate(value) ? undefined : [...(validate.errors ?? [])]),
-    generate: (seed) => {
-      if (!generateSync) throw new Error('the data generator is still loading');
-      return generateSync(schema, GENERATE_OPTIONS(seed));
+    validate: (value) => {
+      const validate = lazy();
+      return validate(value) ? undefined : [...(validate.errors ?? [])];
+    },
+    generate: (seed, options) => {
+      if (!libraries) throw new Error('the data generator is still loading');
+      return generateValue(schema, seed, libraries, options);
     },
   };
 }
@@ -105,16 +112,94 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
  * Validators of schemas compiled before, by their text: an OpenAPI document's operations share their
  * error responses, and a reload recompiles what did not change. Bounded: the oldest goes first.
  */
-const compiledCache = new Map<string, ValidateFunction>();
+const compiledCache = new Map<string, () => ValidateFunction>();
 const COMPILED_CACHE_SIZE = 2000;
 
-function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
+/**
+ * A schema checked now and compiled on first use. ajv takes about 10 ms to compile one of an OpenAPI
+ * document's response schemas (each carries the named schemas it reaches): compiling all of them at
+ * load would make a document of a hundred operations start in seconds (issue 20 asks for under one).
+ * What a compile could refuse is checked here instead: the schema against the meta-schema, every
+ * local `$ref` resolving, every `pattern` compiling. A schema with other references (`$id`s, anchors,
+ * `$dynamicRef`) is compiled at once, as its references cannot be checked by a walk.
+ */
+function checkedValidator(ajv: Ajv, schema: unknown, pointer: string): () => ValidateFunction {
+  const walk = walkSchema(schema, pointer);
+  if (walk.problem) throw walk.problem;
+  if (!walk.lazy) {
+    const compiled = compileValidator(ajv, schema, pointer);
+    return () => compiled;
+  }
+  checkMeta(ajv, schema, pointer);
+  let compiled: ValidateFunction | undefined;
+  return () => (compiled ??= compileValidator(ajv, schema, pointer));
+}
+
+/** Finds what ajv's compile would refuse: a local `$ref` to nothing, a pattern that is not a regex. */
+function walkSchema(schema: unknown, pointer: string): { lazy: boolean; problem?: DecoyError } {
+  let lazy = true;
+  let problem: DecoyError | undefined;
+  const visit = (node: unknown, at: string): void => {
+    if (problem || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, joinPointer(at, String(i)))); return; }
+    const n = node as Record<string, unknown>;
+    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && at !== pointer)) lazy = false;
+    if (typeof n.$ref === 'string') {
+      if (!n.$ref.startsWith('#')) lazy = false;
+      else if (resolvePointer(schema, n.$ref.slice(1)) === undefined) {
+        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(n.$ref)} points at nothing in the schema`, {
+          source: { pointer: joinPointer(at, '$ref') },
+          hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+        });
+        return;
+      }
+    }
+    if (typeof n.pattern === 'string') {
+      try {
+        new RegExp(n.pattern, 'u');
+      } catch (e) {
+        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: pattern ${JSON.stringify(n.pattern)}: ${(e as Error).message}`, { source: { pointer: joinPointer(at, 'pattern') } });
+        return;
+      }
+    }
+    for (const [k, v] of Object.entries(n)) {
+      // Values, not schemas: their `$ref`-looking members mean nothing.
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'example') continue;
+      visit(v, joinPointer(at, k));
+    }
+  };
+  visit(schema, pointer);
+  return { lazy, problem };
+}
+
+function resolvePointer(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  if (pointer === '') return root;
+  if (!pointer.startsWith('/')) return undefined;
+  for (const raw of pointer.split('/').slice(1)) {
+    let token: string;
+    try {
+      token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined;
+    }
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, token)) return undefined;
+    cur = (cur as Record<string, unknown>)[token];
+  }
+  return cur;
+}
+
+function checkMeta(ajv: Ajv, schema: unknown, pointer: string): void {
   if (!ajv.validateSchema(schema as AnySchema)) {
     const e = ajv.errors?.[0];
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
       source: { pointer: pointer + (e?.instancePath ?? '') },
     });
   }
+}
+
+function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateFunction {
+  checkMeta(ajv, schema, pointer);
   let validateFn: ValidateFunction;
   try {
     // Compiled without registering it: two stubs may use the same $id, and reloads must not pile up.
@@ -138,22 +223,18 @@ function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateF
 }
 
 /**
- * How values are generated: every optional property filled (a mock that leaves fields out at random
- * surprises more than it helps), recursion cut after two levels, arrays of one to three items.
+ * How many seeds to try for a full value the schema accepts, then for a minimal one (required
+ * properties only, fewest items), before serving what there is.
  */
-const GENERATE_OPTIONS = (seed: number): Record<string, unknown> => ({
-  seed, alwaysFakeOptionals: true, refDepthMax: 6, maxDefaultItems: 3, failOnInvalidTypes: false,
-});
-
-/** How many seeds to try for a value the schema accepts before serving what there is. */
-const ATTEMPTS = 8;
+const ATTEMPTS = 4;
+const MINIMAL_ATTEMPTS = 4;
 
 /** Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was not. */
 export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string } {
   let value: unknown;
   let errors: ErrorObject[] | undefined;
-  for (let i = 0; i < ATTEMPTS; i++) {
-    value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0);
+  for (let i = 0; i < ATTEMPTS + MINIMAL_ATTEMPTS; i++) {
+    value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0, { minimal: i >= ATTEMPTS });
     errors = compiled.validate(value);
     if (!errors) return { value };
   }

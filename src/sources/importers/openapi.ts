@@ -21,11 +21,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { DecoyError } from '../../core/errors.js';
+import { translateJavaRegex } from '../../core/matching/java-regex.js';
+import { compileSchema } from '../../core/response/schema-response.js';
 import { isPlainObject } from '../../core/matching/matcher-support.js';
 import { deriveStubId } from '../../core/stub.js';
 import type { ResponseDefinition, StubDefinition } from '../../core/stub-definition.js';
 import type { RequestSchemaDefinition, RequestParameterDefinition } from '../../core/request-schema.js';
 import type { ImportResult } from './import-result.js';
+import type { ContractDefinition, ContractOperationDefinition } from '../../core/contract/contract.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,12 +39,23 @@ export interface OpenApiImportOptions {
   basePath?: string;
   /** How the document is named in stub metadata and messages (default: the file as given). */
   documentName?: string;
+  /**
+   * Leave the check against the OpenAPI specification to the caller (`conformance()` in the result):
+   * on a large document it takes seconds, and a server need not wait for it to serve.
+   */
+  deferConformance?: boolean;
+  /** Read the document as a contract to check stubs and exchanges against (`contract` in the result), not as stubs. */
+  contractOnly?: boolean;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** Priorities: a literal path before a template, and within each, a named example, a code, a media type, the default. */
-const PRIORITY = { literal: 10, template: 20 } as const;
+/**
+ * Priorities: a literal path before a template, a template with fewer parameters before one with more
+ * (`/snippets/{id}/comments` before `/snippets/{id}/{node}`), and within each, a named example, a
+ * code, a media type, the default. Each parameter more moves a path a band of four down.
+ */
+const PRIORITY = { literal: 10, template: 20, perParameter: 4 } as const;
 const OFFSET = { example: -3, code: -2, accept: -1, default: 0 } as const;
 
 /** Reads and bundles each document file; see `importOpenApiDocument`. */
@@ -58,6 +72,7 @@ export async function importOpenApi(files: string[], options: OpenApiImportOptio
 /** Loads a swagger-parser only when a document is imported: it and its dependencies cost ~100 ms to import. */
 interface Parser {
   bundle(api: unknown, options?: unknown): Promise<unknown>;
+  bundle(path: string, api: unknown, options: unknown): Promise<unknown>;
   validate(api: unknown, options?: unknown): Promise<unknown>;
   $refs: { paths(...types: string[]): string[] };
 }
@@ -110,11 +125,12 @@ function parserOptions(document: string | undefined): { options: Record<string, 
  * document itself (parsed JSON or YAML; then only local `$ref`s). Throws DECOY_ERR_OPENAPI_INVALID
  * when it is not an OpenAPI document Decoy can read.
  */
-export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[] }> {
+export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[]; conformance?: () => Promise<string | undefined>; contract?: ContractDefinition }> {
   const name = options.documentName ?? (typeof source === 'string' ? source : 'document');
   const P = await parser();
   const p = new P();
   let input: unknown = source;
+  let parsedFile: Json | undefined;
   if (typeof source === 'string') {
     // swagger-parser reads YAML itself, but its message for a syntax error names no line: read it here.
     let text: string;
@@ -124,9 +140,11 @@ export async function importOpenApiDocument(source: string | Json, options: Open
       throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${(e as Error).message}`, { source: { file: name } });
     }
     try {
-      const parsed: unknown = parseYaml(text, { prettyErrors: true });
+      // JSON is YAML, but JSON.parse reads a large document ten times as fast as the YAML parser.
+      const parsed: unknown = parseJsonFast(text) ?? parseYaml(text, { prettyErrors: true });
       if (!versionOf(parsed)) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
       requireMembers(parsed as Json, name);
+      parsedFile = parsed as Json;
     } catch (e) {
       if (e instanceof DecoyError) throw e;
       const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
@@ -141,7 +159,9 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.resolve(source) : undefined);
   let doc: Json;
   try {
-    doc = (await p.bundle(input, parsing)) as Json;
+    // The file was parsed above: the parser gets that value (parsing a large YAML document twice costs
+    // hundreds of milliseconds) and the path, for the `$ref`s to other files.
+    doc = (await (parsedFile ? p.bundle(input as string, parsedFile, parsing) : p.bundle(input, parsing))) as Json;
   } catch (e) {
     throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
   }
@@ -150,14 +170,20 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const warnings: string[] = [];
   // Every file the document is made of, to watch for changes.
   const files = typeof source === 'string' ? p.$refs.paths('file') : [];
-  try {
-    await P.validate(structuredClone(doc), parsing);
-  } catch (e) {
-    // A document that breaks the specification in places is still worth mocking; say where.
-    warnings.push(`${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`);
+  const bundled = doc;
+  // A document that breaks the specification in places is still worth mocking; say where.
+  const conformance = (): Promise<string | undefined> => P.validate(structuredClone(bundled), parsing).then(
+    () => undefined,
+    (e: unknown) => `${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`,
+  );
+  if (!options.deferConformance) {
+    const problem = await conformance();
+    if (problem) warnings.push(problem);
   }
-  const stubs = new Converter(doc, version, name, options, warnings).stubs();
-  return { stubs, warnings, files };
+  const converter = new Converter(doc, version, name, options, warnings);
+  const stubs = options.contractOnly ? [] : converter.stubs();
+  const contract = options.contractOnly ? { name, operations: converter.contract() } : undefined;
+  return { stubs, warnings, files, ...(options.deferConformance ? { conformance } : {}), ...(contract ? { contract } : {}) };
 }
 
 const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
@@ -177,6 +203,16 @@ function requireMembers(doc: Json, name: string): void {
   if (needsPaths ? d.paths === undefined : d.paths === undefined && d.webhooks === undefined && d.components === undefined) missing.push(needsPaths ? 'paths' : 'paths (or webhooks or components)');
   if (missing.length > 0) {
     throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `the document lacks required member${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, { source: { file: name } });
+  }
+}
+
+/** The document as JSON, or undefined when it is not JSON (then the YAML parser reads it, and reports where it is wrong). */
+function parseJsonFast(text: string): unknown {
+  if (!/^\s*\{/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
@@ -233,6 +269,14 @@ class Converter {
   readonly #defs = new Map<string, unknown>();
   /** Which `$defs` keys each converted named schema refers to. */
   readonly #defRefs = new Map<string, Set<string>>();
+  /** Patterns that compile neither as JavaScript nor as Java, dropped while converting (see `#pattern`). */
+  #dropped: string[] = [];
+  /** The patterns each converted named schema dropped, to name them for every operation that uses it. */
+  readonly #defDropped = new Map<string, string[]>();
+  /** The patterns dropped from the schemas of the operation being converted. */
+  #operationDropped = new Set<string>();
+  /** Examples already reported as breaking their schema (a response's example serves several variants). */
+  readonly #reportedExamples = new Set<string>();
 
   constructor(doc: Json, version: Version, name: string, options: OpenApiImportOptions, warnings: string[]) {
     this.#doc = doc;
@@ -293,7 +337,12 @@ class Converter {
         const op = item[method];
         if (!isPlainObject(op)) continue;
         try {
+          this.#operationDropped = new Set();
           out.push(...this.#operation(base + openApiPath, openApiPath, method, op, item));
+          if (this.#operationDropped.size) {
+            const list = [...this.#operationDropped].map((p) => JSON.stringify(p)).join(', ');
+            this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath}: pattern${this.#operationDropped.size > 1 ? 's' : ''} ${list} compile${this.#operationDropped.size > 1 ? '' : 's'} neither as a JavaScript nor as a Java regular expression; ignored for generation and validation`);
+          }
         } catch (e) {
           this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} skipped: ${(e as Error).message}`);
         }
@@ -302,13 +351,42 @@ class Converter {
     return out;
   }
 
+  /** Every operation as a contract: its responses with their schemas, its parameters and body. */
+  contract(): ContractOperationDefinition[] {
+    const out: ContractOperationDefinition[] = [];
+    const paths = isPlainObject(this.#doc.paths) ? this.#doc.paths : {};
+    const base = this.#basePath();
+    for (const [openApiPath, rawItem] of Object.entries(paths)) {
+      const item = this.#resolve(rawItem);
+      if (!isPlainObject(item)) continue;
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!isPlainObject(op)) continue;
+        const label = `${method.toUpperCase()} ${openApiPath}`;
+        this.#operationDropped = new Set();
+        const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
+        const rs = this.#requestSchema(op, item, label);
+        out.push({
+          method: method.toUpperCase(), path: openApiPath, fullPath: base + openApiPath,
+          ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
+          responses,
+          parameters: (rs.parameters ?? []).map((p) => ({ in: p.in as 'path' | 'query' | 'header', name: p.name, required: p.required === true, schema: p.schema })),
+          ...(rs.body ? { requestBody: { required: rs.body.required === true, content: rs.body.content as Record<string, unknown> } } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
   #operation(fullPath: string, openApiPath: string, method: string, op: Json, item: Json): StubDefinition[] {
     const operationId = typeof op.operationId === 'string' ? op.operationId : `${method.toUpperCase()} ${openApiPath}`;
     const templated = /\{[^}]+\}/.test(fullPath);
-    const base = templated ? PRIORITY.template : PRIORITY.literal;
+    const parameters = fullPath.match(/\{[^}]+\}/g)?.length ?? 0;
+    const base = templated ? PRIORITY.template + PRIORITY.perParameter * (parameters - 1) : PRIORITY.literal;
     const request = { method: method.toUpperCase(), path: toPathTemplate(fullPath) };
     const responses = this.#responses(op);
     const primary = responses.find((r) => /^2/.test(r.code)) ?? responses.find((r) => r.code === 'default') ?? responses[0];
+    const label = `${method.toUpperCase()} ${openApiPath}${typeof op.operationId === 'string' ? ` (${op.operationId})` : ''}`;
     const requestSchema = this.#options.validateRequests ? this.#requestSchema(op, item, `${method.toUpperCase()} ${openApiPath} (${operationId})`) : undefined;
     const stub = (variant: string, priority: number, headers: Record<string, unknown> | undefined, response: ResponseDefinition): StubDefinition => ({
       id: deriveStubId(`openapi#${this.#name}#${method}#${openApiPath}#${variant}`),
@@ -323,13 +401,13 @@ class Converter {
       this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} has no responses; it answers 200 with no body`);
       return [stub('default', base, undefined, { status: 200 })];
     }
-    const out: StubDefinition[] = [stub('default', base + OFFSET.default, undefined, this.#response(primary, primary.media[0], undefined))];
+    const out: StubDefinition[] = [stub('default', base + OFFSET.default, undefined, this.#response(primary, primary.media[0], undefined, label))];
     for (const m of primary.media.slice(1)) {
-      out.push(stub(`accept=${m.mediaType}`, base + OFFSET.accept, { Accept: { matches: acceptPattern(m.mediaType) } }, this.#response(primary, m, undefined)));
+      out.push(stub(`accept=${m.mediaType}`, base + OFFSET.accept, { Accept: { matches: acceptPattern(m.mediaType) } }, this.#response(primary, m, undefined, label)));
     }
     for (const r of responses) {
       if (r === primary || !/^\d{3}$/.test(r.code)) continue;
-      out.push(stub(`code=${r.code}`, base + OFFSET.code, { Prefer: { matches: preferPattern('code', r.code) } }, this.#response(r, r.media[0], undefined)));
+      out.push(stub(`code=${r.code}`, base + OFFSET.code, { Prefer: { matches: preferPattern('code', r.code) } }, this.#response(r, r.media[0], undefined, label)));
     }
     const seen = new Set<string>();
     for (const r of responses) {
@@ -338,7 +416,7 @@ class Converter {
           // Prefer: example=NAME picks among named examples (Prism's behaviour); an unnamed one has no name to ask for.
           if (!ex.named || seen.has(ex.name)) continue;
           seen.add(ex.name);
-          out.push(stub(`example=${ex.name}`, base + OFFSET.example, { Prefer: { matches: preferPattern('example', ex.name) } }, this.#response(r, m, ex)));
+          out.push(stub(`example=${ex.name}`, base + OFFSET.example, { Prefer: { matches: preferPattern('example', ex.name) } }, this.#response(r, m, ex, label)));
         }
       }
     }
@@ -398,22 +476,47 @@ class Converter {
     return out;
   }
 
-  #response(r: ResponseChoice, media: MediaChoice | undefined, example: { value: unknown } | undefined): ResponseDefinition {
+  #response(r: ResponseChoice, media: MediaChoice | undefined, example: { name: string; value: unknown } | undefined, label: string): ResponseDefinition {
     const headers: Record<string, string> = { ...r.headers };
     const def: ResponseDefinition = { status: r.status };
     if (media) {
       // A range (`*/*`, `application/*`) is what the document allows, not a type to send: JSON, as most clients expect.
       headers['Content-Type'] = media.mediaType.includes('*') ? 'application/json' : media.mediaType;
-      const ex = example ?? media.examples[0];
+      let ex: { name: string; value: unknown } | undefined = example ?? media.examples[0];
+      if (ex !== undefined && media.schema !== undefined && isJsonType(media.mediaType)) {
+        const problem = this.#exampleProblem(media.schema, ex.value);
+        if (problem !== undefined) {
+          // An example that breaks its own schema would teach clients what the API never sends.
+          const key = `${label} ${r.code} ${media.mediaType} ${ex.name}`;
+          if (!this.#reportedExamples.has(key)) {
+            this.#reportedExamples.add(key);
+            this.#warnings.push(`${this.#name}: ${label}: the example ${JSON.stringify(ex.name)} of response ${r.code} (${media.mediaType}) breaks its schema (${problem}); a generated body is served instead`);
+          }
+          ex = undefined;
+        }
+      }
       if (ex !== undefined) {
         if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
         else def.body = ex.value;
       } else if (media.schema !== undefined && !isBinary(media.schema)) {
-        def.schema = this.schema(media.schema);
+        def.schema = forDirection(this.schema(media.schema), 'response');
       }
     }
     if (Object.keys(headers).length) def.headers = headers;
     return def;
+  }
+
+  /** Why `value` breaks `schema` (the document's), or undefined when it does not (or the schema cannot be checked here). */
+  #exampleProblem(schema: unknown, value: unknown): string | undefined {
+    let errors;
+    try {
+      errors = compileSchema(forDirection(this.schema(schema), 'response'), '/schema').validate(value);
+    } catch {
+      // A schema that does not compile is reported when its stub is compiled.
+      return undefined;
+    }
+    const e = errors?.[0];
+    return e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : undefined;
   }
 
   #requestSchema(op: Json, item: Json, operation: string): RequestSchemaDefinition {
@@ -428,7 +531,7 @@ class Converter {
     for (const p of params.values()) {
       const where = p.in as string;
       if (where === 'body') {
-        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, this.schema(p.schema ?? {})])) };
+        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, forDirection(this.schema(p.schema ?? {}), 'request')])) };
         continue;
       }
       if (where === 'formData') {
@@ -452,7 +555,7 @@ class Converter {
     const rb = this.#resolve(op.requestBody);
     if (isPlainObject(rb) && isPlainObject(rb.content)) {
       const content: Record<string, unknown> = {};
-      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? this.schema(m.schema) : true;
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? forDirection(this.schema(m.schema), 'request') : true;
       body = { required: rb.required === true, content };
     }
     return { operation, parameters, ...(body ? { body } : {}) };
@@ -482,7 +585,9 @@ class Converter {
    */
   schema(schema: unknown): unknown {
     const refs = new Set<string>();
+    const before = this.#dropped.length;
     const converted = this.#convert(schema, refs, 0);
+    for (const p of this.#dropped.slice(before)) this.#operationDropped.add(p);
     if (refs.size === 0) return converted;
     const all = new Set<string>();
     const queue = [...refs];
@@ -491,6 +596,7 @@ class Converter {
       if (all.has(k)) continue;
       all.add(k);
       this.#named(k);
+      for (const p of this.#defDropped.get(k) ?? []) this.#operationDropped.add(p);
       for (const r of this.#defRefs.get(k) ?? []) queue.push(r);
     }
     const $defs = Object.fromEntries([...all].sort().map((k) => [k, this.#defs.get(k)]));
@@ -510,8 +616,29 @@ class Converter {
     this.#defs.set(key, {});
     const source = this.#version === '2.0' ? this.#at(`/definitions/${key}`) : this.#at(`/components/schemas/${key}`) ?? this.#at(`/definitions/${key}`);
     const refs = new Set<string>();
+    const before = this.#dropped.length;
     this.#defs.set(key, this.#convert(source ?? {}, refs, 0));
     this.#defRefs.set(key, refs);
+    if (this.#dropped.length > before) this.#defDropped.set(key, this.#dropped.slice(before));
+  }
+
+  /**
+   * A `pattern` as JSON Schema means it (a JavaScript regex with the `u` flag, as ajv compiles it).
+   * Documents are often written for Java or other engines: a pattern JavaScript refuses is translated
+   * from Java's syntax (`\p{Alpha}`, `\p{all}`, possessive quantifiers...); one that does not translate
+   * either is left out (and named in one warning per operation), never the operation.
+   */
+  #pattern(pattern: string): string | undefined {
+    if (compilesAsUnicode(pattern)) return pattern;
+    try {
+      // Java's `\p{all}` (any character) has no JavaScript property: a class of everything instead.
+      const { source, flags } = translateJavaRegex(pattern.replace(/\\p\{all\}/g, '[\\s\\S]'), 'u');
+      if (flags === 'u' && compilesAsUnicode(source)) return source;
+    } catch {
+      // Not Java either.
+    }
+    this.#dropped.push(pattern);
+    return undefined;
   }
 
   /** OpenAPI's schema dialect → JSON Schema 2020-12, recursively. */
@@ -536,6 +663,9 @@ class Converter {
         out[k] = isPlainObject(v) ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, this.#convert(pv, refs, depth + 1)])) : v;
       } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'required') {
         out[k] = v;
+      } else if (k === 'pattern' && typeof v === 'string') {
+        const pattern = this.#pattern(v);
+        if (pattern !== undefined) out[k] = pattern;
       } else {
         out[k] = this.#convert(v, refs, depth + 1);
       }
@@ -555,6 +685,54 @@ class Converter {
     }
     // OpenAPI 3.0 says readOnly properties are not sent in requests; as a response they are. Nothing to drop.
     return out;
+  }
+}
+
+/**
+ * A converted schema as one direction sees it: OpenAPI's `readOnly` properties are not sent in requests
+ * and `writeOnly` ones not in responses, so where they are `required` they are required only the other
+ * way. The schema (self-contained, with its `$defs`) is copied only where something changes.
+ */
+function forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+  const flag = direction === 'request' ? 'readOnly' : 'writeOnly';
+  const root = schema;
+  const target = (s: unknown): unknown => {
+    if (isPlainObject(s) && typeof s.$ref === 'string') {
+      const m = /^#\/\$defs\/([^/]+)$/.exec(s.$ref);
+      const defs = isPlainObject(root) && isPlainObject(root.$defs) ? root.$defs : {};
+      return m ? defs[m[1]!] : s;
+    }
+    return s;
+  };
+  const walk = (node: unknown, depth: number): unknown => {
+    if (depth > 200 || node === null || typeof node !== 'object') return node;
+    if (Array.isArray(node)) {
+      const mapped = node.map((n) => walk(n, depth + 1));
+      return mapped.some((m, i) => m !== node[i]) ? mapped : node;
+    }
+    const n = node as Json;
+    let out: Json | undefined;
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue;
+      const w = walk(v, depth + 1);
+      if (w !== v) (out ??= { ...n })[k] = w;
+    }
+    if (Array.isArray(n.required) && isPlainObject(n.properties)) {
+      const props = n.properties;
+      const kept = (n.required as string[]).filter((name) => { const t = target(props[name]); return !(isPlainObject(t) && t[flag] === true); });
+      if (kept.length !== n.required.length) (out ??= { ...n }).required = kept;
+    }
+    return out ?? n;
+  };
+  return walk(schema, 0);
+}
+
+function compilesAsUnicode(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,122 @@
+/**
+ * `--contract FILE` / `--contract-strict`: stubs from files, the admin API and recordings checked
+ * against an OpenAPI document, on a real Decoy, with what a client and an operator see.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Decoy } from '../../src/index.js';
+import { get, startDecoy, tempStubs } from '../support/decoy.js';
+
+const ORDERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/openapi/contract/orders.yaml');
+
+const STUBS = {
+  'orders.yaml': `
+- name: one order
+  request: { method: GET, urlPath: /api/orders/1 }
+  response: { status: 200, jsonBody: { id: 1, status: paid, total: 9.5 } }
+- name: lost order
+  request: { method: GET, urlPath: /api/orders/2 }
+  response: { status: 200, jsonBody: { id: 2, status: lost, total: 1 } }
+- name: teapot
+  request: { method: GET, urlPath: /api/orders/3 }
+  response: { status: 418 }
+`,
+};
+
+const BAD_OVER_API = { name: 'refunds', request: { method: 'GET', urlPath: '/api/refunds' }, response: { status: 200, jsonBody: [] } };
+const GOOD_OVER_API = { name: 'mine', request: { method: 'GET', urlPath: '/api/orders/mine' }, response: { status: 200, jsonBody: [] } };
+
+describe('contract-checked stubs (--contract)', function () {
+  this.timeout(30_000);
+  let folder: ReturnType<typeof tempStubs>;
+  let decoy: Decoy | undefined;
+  beforeEach(() => { folder = tempStubs(STUBS); });
+  afterEach(async () => {
+    await decoy?.stop();
+    decoy = undefined;
+    folder.cleanup();
+  });
+
+  describe('soft mode (default)', () => {
+    it('loads a stub that breaks the contract with a warning naming the file, line, stub and rule; its answers carry X-Decoy-Contract: violated', async () => {
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS] });
+      decoy = started.decoy;
+      const log = started.log.text();
+      assert.match(log, /orders\.yaml:5 stub lost order: breaks the contract \(response-body\): response\.jsonBody at \/status must be equal to one of the allowed values \(schema rule enum at [^)]+\)/);
+      assert.match(log, /orders\.yaml:8 stub teapot: breaks the contract \(status\): response\.status 418 is not a documented response of GET \/orders\/\{orderId\} \(getOrder\) \(documented: 200, 404\)/);
+      assert.doesNotMatch(log, /one order: breaks/);
+      const good = await get(`${decoy.url}/api/orders/1`);
+      assert.equal(good.status, 200);
+      assert.equal(good.headers.get('x-decoy-contract'), null);
+      const lost = await get(`${decoy.url}/api/orders/2`);
+      assert.equal(lost.status, 200);
+      assert.equal(lost.headers.get('x-decoy-contract'), 'violated');
+      assert.equal((await get(`${decoy.url}/api/orders/3`)).headers.get('x-decoy-contract'), 'violated');
+    });
+
+    it('marks the stub in the admin API (metadata.decoy.contract.violations, what the UI shows)', async () => {
+      decoy = (await startDecoy({ stubsDir: folder.dir, contract: [ORDERS] })).decoy;
+      const { mappings } = await (await fetch(`${decoy.url}/__admin/mappings`)).json() as { mappings: Array<{ name: string; metadata?: { decoy?: { contract?: { violations: Array<{ rule: string; field: string }> } } } }> };
+      const byName = new Map(mappings.map((m) => [m.name, m]));
+      assert.deepEqual(byName.get('lost order')!.metadata!.decoy!.contract!.violations.map((v) => [v.rule, v.field]), [['response-body', 'response.jsonBody/status']]);
+      assert.equal(byName.get('one order')!.metadata, undefined);
+    });
+
+    it('a stub posted over the admin API that breaks the contract is created (201), logged and marked', async () => {
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS] });
+      decoy = started.decoy;
+      const res = await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify(BAD_OVER_API) });
+      assert.equal(res.status, 201);
+      assert.match(started.log.text(), /stub "refunds" breaks the contract \(path\): request\.urlPath "\/api\/refunds" is not a path of the contract/);
+      assert.equal((await get(`${decoy.url}/api/refunds`)).headers.get('x-decoy-contract'), 'violated');
+    });
+
+    it('a recording that breaks the contract is kept (what the real API said), marked and reported', async () => {
+      const upstream = http.createServer((_req, res) => { res.setHeader('Content-Type', 'application/json'); res.end('{"id":5,"state":"paid"}'); });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      try {
+        const started = await startDecoy({ contract: [ORDERS] });
+        decoy = started.decoy;
+        const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+        assert.equal((await fetch(`${decoy.url}/__admin/recordings/start`, { method: 'POST', body: JSON.stringify({ targetBaseUrl: target }) })).status, 200);
+        assert.equal((await get(`${decoy.url}/api/orders/5`)).status, 200);
+        const stop = await fetch(`${decoy.url}/__admin/recordings/stop`, { method: 'POST' });
+        assert.equal(stop.status, 200);
+        assert.match(started.log.text(), /recorded stub [^ ]+ breaks the contract \(response-body\): response\.(?:jsonBody|body) must have required property 'status'/);
+        const replay = await get(`${decoy.url}/api/orders/5`);
+        assert.equal(replay.headers.get('x-decoy-contract'), 'violated');
+      } finally {
+        upstream.close();
+      }
+    });
+  });
+
+  describe('strict mode (--contract-strict)', () => {
+    it('refuses a file stub that breaks the contract with DECOY_ERR_CONTRACT_VIOLATION at its file and line; the good stubs serve', async () => {
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true });
+      decoy = started.decoy;
+      const log = started.log.text();
+      assert.match(log, /orders\.yaml:7:\d+ DECOY_ERR_CONTRACT_VIOLATION stub "lost order" breaks the contract \(response-body\): response\.jsonBody at \/status must be equal to one of the allowed values \(schema rule enum/);
+      assert.match(log, /orders\.yaml:10:\d+ DECOY_ERR_CONTRACT_VIOLATION stub "teapot" breaks the contract \(status\)/);
+      assert.equal((await get(`${decoy.url}/api/orders/1`)).status, 200);
+      assert.equal((await get(`${decoy.url}/api/orders/2`)).status, 404);
+      assert.equal((await get(`${decoy.url}/api/orders/3`)).status, 404);
+    });
+
+    it('the admin API answers 422 in WireMock\'s error shape naming the stub, the field and the rule; a stub that keeps the contract is created', async () => {
+      decoy = (await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true })).decoy;
+      const res = await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify(BAD_OVER_API) });
+      assert.equal(res.status, 422);
+      const body = await res.json() as { errors: Array<{ code: number; source: { pointer: string }; title: string; detail?: string }> };
+      assert.equal(body.errors.length, 1);
+      assert.equal(body.errors[0]!.source.pointer, '/request/urlPath');
+      assert.match(JSON.stringify(body.errors[0]), /stub \\"refunds\\" breaks the contract \(path\): request\.urlPath \\"\/api\/refunds\\" is not a path of the contract/);
+      assert.equal((await get(`${decoy.url}/api/refunds`)).status, 404);
+      assert.equal((await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify(GOOD_OVER_API) })).status, 201);
+      assert.equal((await get(`${decoy.url}/api/orders/mine`)).status, 200);
+    });
+  });
+});
