@@ -9,6 +9,7 @@ import { createGzip } from 'node:zlib';
 import https from 'node:https';
 import type { MockEngine } from '../core/engine.js';
 import { decodeContent } from '../core/content-encoding.js';
+import { answerGraphqlBatch } from '../core/graphql/batch.js';
 import { redactUrl } from '../core/recording/redaction.js';
 import { DecoyRequest } from '../core/request.js';
 import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
@@ -79,8 +80,11 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
     let file: StaticAnswer | undefined;
+    let batch: WireResponse | undefined;
     if (stub !== undefined) {
       response = engine.responseFor(stub, request, connection);
+    } else if ((batch = answerGraphqlBatch(request, (r) => engine.match(r), (s, r) => engine.responseFor(s, r, connection))) !== undefined) {
+      response = batch;
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };

@@ -23,7 +23,7 @@ export interface ChaosRule {
   remainingHits: number | undefined;
 }
 
-const RULE_KEYS = ['request', 'probability', 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers', 'durationMs', 'hits'];
+const RULE_KEYS = ['request', 'probability', 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers', 'graphql', 'durationMs', 'hits'];
 
 function invalid(message: string, pointer: string): DecoyError {
   return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { pointer } });
