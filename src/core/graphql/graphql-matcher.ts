@@ -5,6 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { DecoyError, joinPointer } from '../errors.js';
+import { normalizedLevenshtein } from '../matching/levenshtein.js';
 import { isPlainObject, quote } from '../matching/matcher-support.js';
 import type { ValueMatcher } from '../matching/types.js';
 import { compileValueMatcher, VALUE_OPERATORS, VALUE_OPERATOR_OPTIONS } from '../matching/value-matchers.js';
@@ -148,16 +149,20 @@ function build(e: Expected): GraphqlMatcher {
     distance(req) {
       const call = single(req);
       if (call === undefined) return 1;
+      // Another operation is furthest, another selection next, other variable values nearest.
       let d = 0;
-      if (e.operationName !== undefined && call.name !== e.operationName) d += 0.4;
+      if (e.operationName !== undefined && call.name !== e.operationName) d += 0.1 + 0.3 * normalizedLevenshtein(call.name ?? '', e.operationName);
       if (e.operationType !== undefined && call.type !== e.operationType) d += 0.1;
       if (expectedQuery !== undefined && call.normalized() !== expectedQuery) {
         const got = new Set(call.fieldPaths());
         const all = new Set([...expectedPaths, ...got]);
         const shared = expectedPaths.filter((p) => got.has(p)).length;
-        d += 0.3 * (all.size === 0 ? 1 : Math.max(0.1, 1 - shared / all.size));
+        d += 0.15 + 0.25 * (all.size === 0 ? 1 : 1 - shared / all.size);
       }
-      if (!variablesFit(call)) d += 0.2;
+      if (!variablesFit(call)) {
+        const failing = e.variables.filter((v) => !v.test(call.variables[v.name])).length;
+        d += 0.05 + 0.05 * (e.variables.length === 0 ? 1 : failing / e.variables.length);
+      }
       return Math.min(1, d);
     },
     actual(req) {

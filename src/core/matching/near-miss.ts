@@ -63,6 +63,21 @@ export function suggestStub(req: DecoyRequest): string {
     lines.push('  queryParameters:');
     for (const [name, values] of req.query) lines.push(`    ${yamlScalar(name)}: ${yamlScalar(values[0] ?? '')}`);
   }
+  const graphql = req.graphql;
+  const call = graphql !== undefined && !graphql.batch ? graphql.calls[0] : undefined;
+  if (call !== undefined) {
+    // A GraphQL operation is matched by its name and variables, not by its body's text.
+    lines.push('  graphql:');
+    if (call.name !== undefined) lines.push(`    operationName: ${yamlScalar(call.name)}`);
+    else if (call.query !== undefined) lines.push(`    query: ${JSON.stringify(call.query)}`);
+    const vars = Object.entries(call.variables);
+    if (vars.length) {
+      lines.push('    variables:');
+      for (const [name, value] of vars) lines.push(`      ${yamlScalar(name)}: ${JSON.stringify(value)}`);
+    }
+    lines.push('response:', '  status: 200', '  body: { data: {} }');
+    return lines.join('\n');
+  }
   lines.push('response:', '  status: 200', '  body: ""');
   return lines.join('\n');
 }
