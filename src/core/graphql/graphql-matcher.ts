@@ -3,14 +3,13 @@
  * `graphql-body-matcher`): a request matches by what its operation means, not by its text. The
  * stub's query is parsed and normalized when the stub loads; the request's once, on first need.
  */
-import { GraphQLError } from 'graphql';
 import { DecoyError, joinPointer } from '../errors.js';
 import { normalizedLevenshtein } from '../matching/levenshtein.js';
 import { isPlainObject, quote } from '../matching/matcher-support.js';
 import type { ValueMatcher } from '../matching/types.js';
 import { compileValueMatcher, VALUE_OPERATORS, VALUE_OPERATOR_OPTIONS } from '../matching/value-matchers.js';
 import type { DecoyRequest } from '../request.js';
-import { graphqlCall, type GraphqlCall } from './operation.js';
+import { graphqlCall, isGraphqlError, type GraphqlCall } from './operation.js';
 
 /** The `graphql:` request key as written. */
 export interface GraphqlPatternDefinition {
@@ -100,7 +99,7 @@ interface Expected {
 function compileQuery(query: string, operationName: string | undefined, pointer: string): GraphqlCall {
   const call = graphqlCall({ query, ...(operationName !== undefined ? { operationName } : {}) });
   const doc = call.document();
-  if (doc instanceof GraphQLError) {
+  if (isGraphqlError(doc)) {
     const at = doc.locations?.[0];
     throw invalid(`the GraphQL query does not parse${at ? ` (line ${at.line}, column ${at.column} of the query)` : ''}: ${doc.message.replace(/^Syntax Error: /, '')}`, pointer);
   }
@@ -186,7 +185,7 @@ function build(e: Expected): GraphqlMatcher {
       if (e.operationType !== undefined && call.type !== e.operationType) return `the operation is a ${call.type ?? '(unparsable query)'}, not a ${e.operationType}`;
       if (expectedQuery !== undefined && call.normalized() !== expectedQuery) {
         const doc = call.document();
-        if (doc instanceof GraphQLError) return `the request's query does not parse: ${doc.message}`;
+        if (isGraphqlError(doc)) return `the request's query does not parse: ${doc.message}`;
         const got = call.fieldPaths();
         const missing = expectedPaths.filter((f) => !got.includes(f));
         const extra = got.filter((f) => !expectedPaths.includes(f));
@@ -232,7 +231,7 @@ export function compileGraphqlPattern(def: unknown, pointer: string): GraphqlMat
 
 function countOperations(call: GraphqlCall): number {
   const doc = call.document();
-  return doc instanceof GraphQLError ? 0 : doc.definitions.filter((x) => x.kind === 'OperationDefinition').length;
+  return isGraphqlError(doc) ? 0 : doc.definitions.filter((x) => x.kind === 'OperationDefinition').length;
 }
 
 /**

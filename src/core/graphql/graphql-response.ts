@@ -7,19 +7,17 @@
  * resolver would: it becomes null (and the null goes up to the nearest nullable parent) and the error
  * carries its path. Without a schema, `data` and `errors` are served as written.
  */
-import {
-  buildClientSchema, buildSchema, executeSync, getNamedType, GraphQLError, isEnumType,
-  isListType, isNonNullType, isObjectType, isInterfaceType, isScalarType, validate,
-  type ExecutionResult, type GraphQLFieldResolver, type GraphQLOutputType, type GraphQLSchema,
-  type GraphQLTypeResolver, type IntrospectionQuery, type ResponsePath,
+import type {
+  ExecutionResult, GraphQLFieldResolver, GraphQLOutputType, GraphQLSchema, GraphQLTypeResolver, IntrospectionQuery, ResponsePath,
 } from 'graphql';
+import { graphqlLib } from './graphql-lib.js';
 import { DecoyError, joinPointer } from '../errors.js';
 import type { WireResponse } from '../faults/plan.js';
 import { isPlainObject } from '../matching/matcher-support.js';
 import type { DecoyRequest } from '../request.js';
 import { fakerFunction, fakerRuntime } from '../response/template-helpers.js';
 import { closestWord } from '../stub-schema.js';
-import type { GraphqlCall, GraphqlPayload } from './operation.js';
+import { isGraphqlError, type GraphqlCall, type GraphqlPayload } from './operation.js';
 
 /** One GraphQL error as written in a stub: on a field (`path` or `field`), or on the whole operation. */
 export interface GraphqlErrorDefinition {
@@ -133,6 +131,7 @@ export function buildGraphqlSchema(source: { sdl: string } | { introspection: un
   const cached = schemaCache.get(key);
   if (cached) return cached;
   let schema: GraphQLSchema;
+  const { buildSchema, buildClientSchema } = graphqlLib();
   try {
     if ('sdl' in source) {
       schema = buildSchema(source.sdl);
@@ -143,7 +142,7 @@ export function buildGraphqlSchema(source: { sdl: string } | { introspection: un
       schema = buildClientSchema(root as unknown as IntrospectionQuery);
     }
   } catch (e) {
-    const at = e instanceof GraphQLError ? e.locations?.[0] : undefined;
+    const at = e instanceof graphqlLib().GraphQLError ? e.locations?.[0] : undefined;
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the GraphQL schema ${name} is not valid${at ? ` (line ${at.line}, column ${at.column})` : ''}: ${(e as Error).message}`, { source: { pointer } });
   }
   if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value!);
@@ -193,6 +192,7 @@ function compileOverrides(defs: unknown, schema: GraphQLSchema, pointer: string)
 
 /** Checks that `Type` or `Type.field` names something in the schema; the error suggests the closest name. */
 function checkCoordinate(schema: GraphQLSchema, key: string, pointer: string, typeAllowed: boolean): void {
+  const { isObjectType, isInterfaceType } = graphqlLib();
   const [typeName, fieldName, ...rest] = key.split('.');
   const type = schema.getType(typeName!);
   if (type === undefined || rest.length > 0 || (fieldName === undefined && !typeAllowed)) {
@@ -310,6 +310,7 @@ export interface GraphqlAnswer {
 
 /** Compiles `response.graphql` with a schema. `readFile` reads `schemaFile` (the files folder). */
 export function compileGraphqlAnswer(def: GraphqlResponseDefinition, pointer: string, readFile: ((name: string, pointer: string) => Buffer) | undefined): GraphqlAnswer {
+  const { executeSync, getNamedType, isEnumType, isListType, isNonNullType, isScalarType, validate } = graphqlLib();
   let schema: GraphQLSchema;
   let name: string;
   if (def.schemaFile !== undefined) {
@@ -376,7 +377,7 @@ export function compileGraphqlAnswer(def: GraphqlResponseDefinition, pointer: st
       const coordinate = `${info.parentType.name}.${info.fieldName}`;
       const at = pathArray(info.path);
       const failure = fieldErrors.find((e) => (e.field !== undefined ? e.field === coordinate : pathMatches(e.path!, at)));
-      if (failure) throw new GraphQLError(failure.message, { ...(failure.extensions ? { extensions: failure.extensions } : {}) });
+      if (failure) throw new (graphqlLib().GraphQLError)(failure.message, { ...(failure.extensions ? { extensions: failure.extensions } : {}) });
     }
     // A fixed object (an override) gives its own fields; the rest are generated.
     if (isPlainObject(source) && Object.hasOwn(source, info.fieldName)) return source[info.fieldName];
@@ -393,11 +394,11 @@ export function compileGraphqlAnswer(def: GraphqlResponseDefinition, pointer: st
   const run = (call: GraphqlCall, seed: number): ExecutionResult | Record<string, unknown> => {
     if (call.query === undefined) return { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] };
     const doc = call.document();
-    if (doc instanceof GraphQLError) return { errors: [doc] };
+    if (isGraphqlError(doc)) return { errors: [doc] };
     const problems = validate(schema, doc);
     if (problems.length) return { errors: problems };
     if (call.operationName === undefined && call.operation() === undefined) {
-      return { errors: [new GraphQLError('Must provide operation name if query contains multiple operations.')] };
+      return { errors: [new (graphqlLib().GraphQLError)('Must provide operation name if query contains multiple operations.')] };
     }
     if (requestErrors.length) return { errors: requestErrors.map((e) => errorJson(e)) };
     return executeSync({

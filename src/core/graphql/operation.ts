@@ -5,11 +5,25 @@
  * the normal form of an operation that matching compares, so that whitespace, the order of fields and
  * arguments, and fragments do not count.
  */
-import {
-  Kind, parse, print, GraphQLError,
-  type ArgumentNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type InlineFragmentNode,
-  type OperationDefinitionNode, type SelectionNode, type SelectionSetNode, type ValueNode,
+import type {
+  GraphQLError,
+  ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, InlineFragmentNode,
+  OperationDefinitionNode, SelectionNode, SelectionSetNode, ValueNode,
 } from 'graphql';
+import { graphqlLib } from './graphql-lib.js';
+
+/** The kinds of AST nodes this module builds and reads (the values of graphql's `Kind`). */
+const Kind = {
+  OPERATION_DEFINITION: 'OperationDefinition', FRAGMENT_DEFINITION: 'FragmentDefinition', SELECTION_SET: 'SelectionSet',
+  FIELD: 'Field', FRAGMENT_SPREAD: 'FragmentSpread', INLINE_FRAGMENT: 'InlineFragment', OBJECT: 'ObjectValue', LIST: 'ListValue',
+} as unknown as typeof import('graphql').Kind;
+
+const print = (node: Parameters<typeof import('graphql').print>[0]): string => graphqlLib().print(node);
+
+/** Whether a parse result is the syntax error. */
+export function isGraphqlError(v: unknown): v is GraphQLError {
+  return v instanceof graphqlLib().GraphQLError;
+}
 
 /** One operation as sent: its text, its name and its variables; parsed and normalized on first use. */
 export interface GraphqlCall {
@@ -70,7 +84,7 @@ class Call implements GraphqlCall {
   operation(): OperationDefinitionNode | undefined {
     if (this.#operation === NOT_PARSED) {
       const doc = this.document();
-      this.#operation = doc instanceof GraphQLError ? undefined : selectOperation(doc, this.operationName);
+      this.#operation = isGraphqlError(doc) ? undefined : selectOperation(doc, this.operationName);
     }
     return this.#operation;
   }
@@ -88,7 +102,7 @@ class Call implements GraphqlCall {
     if (this.#normalized === NOT_PARSED) {
       const doc = this.document();
       const op = this.operation();
-      this.#normalized = doc instanceof GraphQLError || op === undefined ? undefined : normalizeOperation(doc, op);
+      this.#normalized = isGraphqlError(doc) || op === undefined ? undefined : normalizeOperation(doc, op);
     }
     return this.#normalized;
   }
@@ -97,7 +111,7 @@ class Call implements GraphqlCall {
     if (this.#paths === undefined) {
       const doc = this.document();
       const op = this.operation();
-      this.#paths = doc instanceof GraphQLError || op === undefined ? [] : fieldPathsOf(doc, op);
+      this.#paths = isGraphqlError(doc) || op === undefined ? [] : fieldPathsOf(doc, op);
     }
     return this.#paths;
   }
@@ -106,10 +120,10 @@ class Call implements GraphqlCall {
 /** Parses query text; a syntax error is returned (with its location), not thrown. */
 export function parseQuery(text: string): DocumentNode | GraphQLError {
   try {
-    return parse(text, { maxTokens: 50_000 });
+    return graphqlLib().parse(text, { maxTokens: 50_000 });
   } catch (e) {
-    if (e instanceof GraphQLError) return e;
-    return new GraphQLError(String((e as Error).message ?? e));
+    if (isGraphqlError(e)) return e;
+    return new (graphqlLib().GraphQLError)(String((e as Error).message ?? e));
   }
 }
 
