@@ -389,3 +389,39 @@ describe('recording GraphQL traffic', function () {
     assert.equal(upstream.requests.length, before, 'the replay came from the recorded stub');
   });
 });
+
+describe('the GraphQL examples of the README and the cookbook, run for real', function () {
+  const root = path.join(FIXTURES, '..', '..', '..');
+  const yamlBlocks = (file: string) => [...readFileSync(path.join(root, file), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  let decoy: Decoy;
+  let folder: ReturnType<typeof tempStubs>;
+  before(async () => {
+    const cookbook = yamlBlocks('docs/recipes/fault-injection.md').find((b) => b.startsWith('# stubs/graphql.yaml'));
+    const readme = yamlBlocks('README.md').find((b) => b.includes('graphql:'));
+    assert.ok(cookbook && readme, 'the examples are where the test looks');
+    folder = tempStubs({ 'cookbook.yaml': cookbook, 'readme.yaml': readme.replace('urlPath: /graphql', 'urlPath: /readme/graphql') });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+    assert.deepEqual(decoy.loadReport!.errors.map((e) => e.format()), []);
+  });
+  after(async () => {
+    await decoy.stop();
+    folder.cleanup();
+  });
+
+  it('make one field of a query fail: the field is null with its error, the rest is there', async () => {
+    const res = await new GraphQLClient(`${decoy.url}/graphql`, { errorPolicy: 'all' })
+      .rawRequest<{ user: { name: string; email: null; plan: string } }>(gql`query Profile { user(id: "1") { name email plan } }`);
+    assert.equal(res.status, 200);
+    assert.equal(res.data.user.name, 'Ada');
+    assert.equal(res.data.user.email, null);
+    assert.equal(typeof res.data.user.plan, 'string');
+    assert.deepEqual(res.errors?.map((e) => [e.message, e.path, e.extensions?.code]), [['email is private', ['user', 'email'], 'FORBIDDEN']]);
+  });
+
+  it('the README example', async () => {
+    const res = await new GraphQLClient(`${decoy.url}/readme/graphql`, { errorPolicy: 'all' })
+      .rawRequest<{ user: { name: string; email: null } }>(GET_USER, { id: '1' });
+    assert.deepEqual(res.data, { user: { name: 'Ada', email: null } });
+    assert.equal(res.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+});
