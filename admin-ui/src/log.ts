@@ -127,7 +127,7 @@ export function TrafficChart(props: { entries: LiveEntry[]; version: number }) {
 }
 
 interface NearMissAnswer {
-  nearMisses: Array<{ stub: { id: string; name?: string; file?: string }; distance: number; fields: Array<{ label: string; expected: string; actual: string; matched: boolean }> }>;
+  nearMisses: Array<{ stub: { id: string; name?: string; file?: string }; distance: number; fields: Array<{ label: string; expected: string; actual: string; matched: boolean; detail?: string }> }>;
   suggestion: string;
 }
 
@@ -177,7 +177,7 @@ export function RequestDetail(props: { entry: LiveEntry; onClose(): void; onSugg
         : html`<div>Closest: <b>${closest.stub.name ?? closest.stub.id}</b> ${closest.stub.file ? html`<span class="muted">(${closest.stub.file})</span>` : null}</div>
         <table class="diff" data-testid="near-miss-diff">
           <tr><th></th><th>stub expects</th><th>request has</th></tr>
-          ${closest.fields.map((f) => html`<tr class=${f.matched ? 'ok' : 'miss'}><th>${f.label}</th><td>${f.expected}</td><td>${f.actual}${f.matched ? '' : html` <b class="marker">✗ does not match</b>`}</td></tr>`)}
+          ${closest.fields.map((f) => html`<tr class=${f.matched ? 'ok' : 'miss'}><th>${f.label}</th><td>${f.expected}</td><td>${f.actual}${f.matched ? '' : html` <b class="marker">✗ ${f.detail ?? 'does not match'}</b>`}</td></tr>`)}
         </table>
         ${misses.nearMisses.length > 1 ? html`<div class="muted">Also close: ${misses.nearMisses.slice(1).map((m) => `${m.stub.name ?? m.stub.id} (differs in ${m.fields.filter((f) => !f.matched).map((f) => f.label).join(', ') || 'scenario state'})`).join('; ')}</div>` : null}`}
       ${misses ? html`<details><summary>A stub that would match</summary><pre class="body">${misses.suggestion}</pre>

@@ -183,6 +183,24 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'near-miss');
   });
 
+  it('shows which part of the closest GraphQL stub a GraphQL request missed: the field, in GraphQL terms', async () => {
+    const stubs = `- name: get user
+  request: { method: POST, urlPath: /graphql, graphql: { query: "query GetUser { user { name email } }" } }
+  response: { status: 200, body: { data: { user: { name: Ada, email: a@example.com } } } }
+`;
+    const p = await open({}, 'Live log', stubs);
+    await live(p);
+    const res = await fetch(`${decoy!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query GetUser { user { name avatar } }' }) });
+    assert.equal(res.status, 404);
+    const row = p.locator('[data-testid=log-row][data-url="/graphql"]');
+    await row.waitFor();
+    await row.click();
+    const miss = p.getByTestId('near-miss-diff').locator('tr.miss');
+    await miss.waitFor();
+    assert.match(await miss.innerText(), /GraphQL[\s\S]*query GetUser[\s\S]*field user\.email is not in the request's query \(it asks for user\.avatar instead\)/);
+    await screenshot(p, 'near-miss-graphql');
+  });
+
   it('adds a chaos rule from the page, and the next matching request fails as the rule says', async () => {
     const p = await open({}, 'Chaos');
     await live(p);
