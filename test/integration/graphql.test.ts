@@ -306,6 +306,33 @@ describe('GraphQL (docs/guides/graphql.md)', function () {
       assert.equal(other.user.name, 'Two');
     });
 
+    it('a chaos rule fails one field of the answer the operation gets anyway (written data)', async () => {
+      const rule = await admin(decoy.url, 'POST', '/decoy/chaos', {
+        request: { graphql: { operationName: 'GetUser' } },
+        graphql: { errors: [{ path: 'user.email', message: 'email is private', code: 'FORBIDDEN' }] },
+        hits: 1,
+      });
+      assert.equal(rule.status, 201, rule.text);
+      const client = new GraphQLClient(graphqlUrl, { errorPolicy: 'all' });
+      const failed = await client.rawRequest<{ user: { name: string; email: string | null } }>(GET_USER, { id: '1' });
+      assert.deepEqual(failed.data, { user: { name: 'Ada', email: null } });
+      assert.deepEqual(failed.errors?.map((e) => [e.message, e.path, e.extensions?.code]), [['email is private', ['user', 'email'], 'FORBIDDEN']]);
+      const next = await client.rawRequest<{ user: { email: string } }>(GET_USER, { id: '1' });
+      assert.equal(next.data.user.email, 'ada@example.com', 'hits: 1, so the next answer is whole again');
+    });
+
+    it('a chaos rule fails a field in every item of a generated list', async () => {
+      const rule = await admin(decoy.url, 'POST', '/decoy/chaos', {
+        request: { urlPath: '/shop', graphql: { operationName: 'Team' } },
+        graphql: { errors: [{ path: 'users.email', message: 'mail server down', code: 'UNAVAILABLE' }] },
+      });
+      assert.equal(rule.status, 201, rule.text);
+      const res = await new GraphQLClient(shopUrl, { errorPolicy: 'all' }).rawRequest<{ users: Array<{ name: string; email: string | null }> }>(gql`query Team { users { name email } }`);
+      assert.equal(res.data.users.length, 3);
+      assert.ok(res.data.users.every((u) => u.name === 'Ada Lovelace' && u.email === null));
+      assert.deepEqual(res.errors?.map((e) => e.path), [['users', 0, 'email'], ['users', 1, 'email'], ['users', 2, 'email']]);
+    });
+
     it('a chaos rule per operation can break the connection (every HTTP fault applies)', async () => {
       const rule = await admin(decoy.url, 'POST', '/decoy/chaos', { request: { graphql: { operationName: 'GetUser' } }, fault: 'CONNECTION_RESET_BY_PEER' });
       assert.equal(rule.status, 201, rule.text);

@@ -3,7 +3,7 @@
  * fault, or replace it with an error response. Compiled once; shared by both.
  */
 import { DecoyError, joinPointer } from '../errors.js';
-import { staticGraphqlBody } from '../graphql/graphql-response.js';
+import { compileFieldFailures, staticGraphqlBody, type FieldFailures } from '../graphql/graphql-response.js';
 import { compileResponse, type PreparedResponse } from '../response/static-response.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import { compileDelays, type Delay } from './delay.js';
@@ -12,7 +12,9 @@ import { compileFault, explainFault, type FaultName } from './fault.js';
 export type ChaosAction =
   | { kind: 'delay'; delay: Delay; explain(): string }
   | { kind: 'fault'; fault: FaultName; explain(): string }
-  | { kind: 'status'; response: PreparedResponse; explain(): string };
+  | { kind: 'status'; response: PreparedResponse; explain(): string }
+  /** Decoy: GraphQL errors on fields of the answer the request gets anyway (the stub's, generated or written). */
+  | { kind: 'graphql-fields'; failures: FieldFailures; fallback: PreparedResponse; explain(): string };
 
 export const ACTION_KEYS = ['fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status'] as const;
 
@@ -69,5 +71,11 @@ function compileGraphqlAction(def: Record<string, unknown>, pointer: string): Ch
   const headers = { 'Content-Type': 'application/json', ...(def.headers as Record<string, string> | undefined) };
   const response = compileResponse({ status, body, headers } as ResponseDefinition, {}, pointer);
   const count = ((g as { errors: unknown[] }).errors ?? []).length;
+  // Errors that all name a path, without data: they fail those fields of the real answer.
+  const failures = (g as { data?: unknown }).data === undefined && def.status === undefined
+    ? compileFieldFailures((g as { errors: unknown }).errors, joinPointer(pointer, 'graphql', 'errors')) : undefined;
+  if (failures) {
+    return { kind: 'graphql-fields', failures, fallback: response, explain: () => `GraphQL errors on ${failures.paths.join(', ')} of the answer` };
+  }
   return { kind: 'status', response, explain: () => `a GraphQL error answer (${count} error${count === 1 ? '' : 's'}, HTTP ${status})` };
 }

@@ -122,6 +122,64 @@ export function staticGraphqlBody(def: { data?: unknown; errors?: unknown }, poi
   return JSON.stringify({ ...(out.length ? { errors: out } : {}), ...(def.data !== undefined || data !== undefined ? { data: data ?? null } : {}) });
 }
 
+/** Errors that fail fields of an answer already made: each `path` set to null in `data`, its error added. */
+export interface FieldFailures {
+  /** The paths, for explain(). */
+  readonly paths: readonly string[];
+  /** The answer with the fields failed; undefined when the body is not a GraphQL answer with data. */
+  apply(body: Buffer): Buffer | undefined;
+}
+
+/**
+ * Compiles errors that all name a response `path` (and no `data`), for a chaos action: they fail those
+ * fields of whatever the stub answered (written or generated), as a failing resolver would, except that
+ * without the schema a non-null field's null is not carried up to its parent. A path without list indexes
+ * fails the field in every item; an error whose path is not in the answer is added all the same.
+ */
+export function compileFieldFailures(defs: unknown, pointer: string): FieldFailures | undefined {
+  const errors = compileErrors(defs, pointer);
+  if (errors.length === 0 || errors.some((e) => e.path === undefined)) return undefined;
+  return {
+    paths: errors.map((e) => e.path!.join('.')),
+    apply(body) {
+      let answer: unknown;
+      try {
+        answer = JSON.parse(body.toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      if (!isPlainObject(answer) || !isPlainObject(answer.data)) return undefined;
+      const data = structuredClone(answer.data);
+      const out: Record<string, unknown>[] = Array.isArray(answer.errors) ? [...answer.errors as Record<string, unknown>[]] : [];
+      for (const e of errors) {
+        const hit: Array<Array<string | number>> = [];
+        nullAt(data, e.path!, [], hit);
+        if (hit.length === 0) out.push(errorJson(e, e.path));
+        for (const p of hit) out.push(errorJson(e, p));
+      }
+      return Buffer.from(JSON.stringify({ errors: out, data }), 'utf8');
+    },
+  };
+}
+
+/** Sets the field at a written path to null in `node`, in every list item where the path leaves the index out. */
+function nullAt(node: unknown, path: ReadonlyArray<string | number>, at: Array<string | number>, hit: Array<Array<string | number>>): void {
+  if (path.length === 0) return;
+  const [head, ...rest] = path;
+  if (Array.isArray(node) && typeof head !== 'number') {
+    node.forEach((item, i) => nullAt(item, path, [...at, i], hit));
+    return;
+  }
+  if (node === null || typeof node !== 'object' || !Object.hasOwn(node, head!)) return;
+  const container = node as Record<string | number, unknown>;
+  if (rest.length === 0) {
+    container[head!] = null;
+    hit.push([...at, head!]);
+  } else {
+    nullAt(container[head!], rest, [...at, head!], hit);
+  }
+}
+
 const schemaCache = new Map<string, GraphQLSchema>();
 const SCHEMA_CACHE_SIZE = 200;
 
