@@ -355,7 +355,7 @@ describe('WireMock GraphQL extension stub files (graphql-body-matcher)', functio
     assert.equal(data.hero.name, 'R2-D2');
   });
 
-  it('query, variables and operationName parameters (the extension from 0.7 on)', async () => {
+  it('query, variables and operationName parameters (the extension from 0.8 on)', async () => {
     const data = await new GraphQLClient(`${decoy.url}/graphql`).request<{ hero: { name: string } }>(gql`query HeroInfo($id: Int) { hero(id: $id) { name } }`, { id: 2 });
     assert.equal(data.hero.name, 'C-3PO');
   });
@@ -365,6 +365,18 @@ describe('WireMock GraphQL extension stub files (graphql-body-matcher)', functio
     const data = await client.request<{ demo: unknown[] }>(gql`{ demo { name id } }`);
     assert.equal(data.demo.length, 1);
     await assert.rejects(client.request(gql`{ demo { name id } }`, { extra: 1 }), (e: unknown) => e instanceof ClientError && e.response.status === 404);
+  });
+
+  it('query parameters without variables or operationName (0.8 on): the request must send neither, and name its operation as the stub does', async () => {
+    const post = (body: unknown) => fetch(`${decoy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await post({ query: 'query Villain {\n  villain { name }\n}' });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).data.villain.name, 'Vader');
+    assert.equal((await post({ query: 'query Villain { villain { name } }', variables: {} })).status, 404, 'variables: {} is sending variables');
+    const named = await post({ query: 'query Villain { villain { name } }', operationName: 'Villain' });
+    assert.equal(named.status, 404, 'an operationName the stub does not name');
+    assert.match(await named.text(), /a graphql-body-matcher without operationName matches only requests that send none/);
+    assert.equal((await post({ query: 'query Baddie { villain { name } }' })).status, 404, 'another name in the query');
   });
 
   it('different variables do not match', async () => {

@@ -93,6 +93,15 @@ interface Expected {
   query: GraphqlCall | undefined;
   variables: VariableCheck[];
   exactVariables: boolean;
+  /** More conditions on the request's operation (WireMock's GraphQL extension has a few of its own). */
+  conditions?: Condition[];
+}
+
+interface Condition {
+  test(call: GraphqlCall): boolean;
+  explain: string;
+  /** Why the request does not fit, for the near-miss report. */
+  mismatch(call: GraphqlCall): string;
 }
 
 /** Parses a stub's query at load: a syntax error is a load error with the line and column in the query. */
@@ -122,6 +131,11 @@ function build(e: Expected): GraphqlMatcher {
     const p = req.graphql;
     return p !== undefined && !p.batch ? p.calls[0] : undefined;
   };
+  const conditions = e.conditions ?? [];
+  const conditionsFit = (call: GraphqlCall): boolean => {
+    for (const c of conditions) if (!c.test(call)) return false;
+    return true;
+  };
   const variablesFit = (call: GraphqlCall): boolean => {
     for (const v of e.variables) if (!v.test(call.variables[v.name])) return false;
     if (e.exactVariables) for (const k of Object.keys(call.variables)) if (!listed.has(k) && call.variables[k] !== undefined) return false;
@@ -132,6 +146,7 @@ function build(e: Expected): GraphqlMatcher {
     expectedQuery !== undefined ? `selecting ${quote(expectedQuery.replace(/\s+/g, ' '))}` : undefined,
     ...e.variables.map((v) => `variable $${v.name} ${v.explain}`),
     e.exactVariables ? 'no other variables' : undefined,
+    ...conditions.map((c) => c.explain),
   ].filter(Boolean);
   return {
     operationName: e.operationName,
@@ -143,7 +158,7 @@ function build(e: Expected): GraphqlMatcher {
       if (e.operationName !== undefined && call.name !== e.operationName) return false;
       if (e.operationType !== undefined && call.type !== e.operationType) return false;
       if (expectedQuery !== undefined && call.normalized() !== expectedQuery) return false;
-      return variablesFit(call);
+      return variablesFit(call) && conditionsFit(call);
     },
     distance(req) {
       const call = single(req);
@@ -162,6 +177,7 @@ function build(e: Expected): GraphqlMatcher {
         const failing = e.variables.filter((v) => !v.test(call.variables[v.name])).length;
         d += 0.05 + 0.05 * (e.variables.length === 0 ? 1 : failing / e.variables.length);
       }
+      if (!conditionsFit(call)) d += 0.1;
       return Math.min(1, d);
     },
     actual(req) {
@@ -200,6 +216,7 @@ function build(e: Expected): GraphqlMatcher {
         const other = Object.keys(call.variables).find((k) => !listed.has(k) && call.variables[k] !== undefined);
         if (other !== undefined) return `variable $${other} is sent, but the stub expects no other variables`;
       }
+      for (const c of conditions) if (!c.test(call)) return c.mismatch(call);
       return undefined;
     },
   };
@@ -235,17 +252,21 @@ function countOperations(call: GraphqlCall): number {
 }
 
 /**
- * WireMock's GraphQL extension (`customMatcher: { name: graphql-body-matcher, parameters }`), in the
- * spellings its versions used: `expectedJson` (a JSON text or object holding query and variables; up to
- * 0.6) or `query`, `variables` and `operationName` (0.7 on). As the extension does, the query is compared
- * after normalizing, and the variables as JSON (array order counts), all of them: a stub without
- * variables matches a request without any.
+ * WireMock's GraphQL extension (`customMatcher: { name: graphql-body-matcher, parameters }`), as each of
+ * its versions matched:
+ * - `expectedJson` (a JSON text, or the object; versions up to 0.7): the query compared after normalizing,
+ *   the variables as JSON, a missing `variables` being `{}` on either side; the operation name is not looked at.
+ * - `query`, `variables`, `operationName` (0.8 on): the query compared after normalizing, its operation's
+ *   name included; the variables as JSON (array order counts); and what the stub leaves out, the request
+ *   must leave out too: without `variables` a request that sends any (even `{}`) does not match, without
+ *   `operationName` one that sends an operationName does not.
  */
 export function compileGraphqlCustomMatcher(parameters: unknown, pointer: string): GraphqlMatcher {
   if (!isPlainObject(parameters)) throw invalid('customMatcher graphql-body-matcher needs parameters (query, variables, operationName; or expectedJson)', pointer);
+  const legacy = parameters.expectedJson !== undefined;
   let source: Record<string, unknown> = parameters;
   let at = pointer;
-  if (parameters.expectedJson !== undefined) {
+  if (legacy) {
     at = joinPointer(pointer, 'expectedJson');
     let v = parameters.expectedJson;
     if (typeof v === 'string') {
@@ -259,16 +280,41 @@ export function compileGraphqlCustomMatcher(parameters: unknown, pointer: string
     source = v;
   }
   if (typeof source.query !== 'string') throw invalid('graphql-body-matcher needs a query (a string)', joinPointer(at, 'query'));
-  const name = typeof source.operationName === 'string' && source.operationName !== '' ? source.operationName : undefined;
+  const name = !legacy && typeof source.operationName === 'string' ? source.operationName : undefined;
   const vars = source.variables;
   if (vars !== undefined && vars !== null && !isPlainObject(vars)) throw invalid('graphql-body-matcher variables must be a JSON object', joinPointer(at, 'variables'));
   const query = compileQuery(source.query, name, joinPointer(at, 'query'));
+  const expectedVars = (vars ?? {}) as Record<string, unknown>;
+  const conditions: Condition[] = [];
+  if (!legacy) {
+    const queryName = query.operation()?.name?.value;
+    conditions.push({
+      test: (call) => call.operation()?.name?.value === queryName,
+      explain: queryName === undefined ? 'an anonymous operation' : `its query naming the operation ${queryName}`,
+      mismatch: (call) => `the request's query names its operation ${JSON.stringify(call.operation()?.name?.value ?? '(anonymous)')}, the stub's ${JSON.stringify(queryName ?? '(anonymous)')} (graphql-body-matcher compares the names in the queries)`,
+    });
+    if (name === undefined) {
+      conditions.push({
+        test: (call) => call.operationName === undefined,
+        explain: 'no operationName sent',
+        mismatch: (call) => `the request sends operationName ${JSON.stringify(call.operationName)}; a graphql-body-matcher without operationName matches only requests that send none`,
+      });
+    }
+    if (vars === undefined || vars === null) {
+      conditions.push({
+        test: (call) => call.raw.variables === undefined || call.raw.variables === null,
+        explain: 'no variables sent',
+        mismatch: () => 'the request sends variables; a graphql-body-matcher without variables matches only requests that send none',
+      });
+    }
+  }
   return build({
     operationName: name,
     operationType: undefined,
     query,
     // Compared as JSON values, never as value patterns: the extension's variables are plain data.
-    variables: Object.entries((vars ?? {}) as Record<string, unknown>).map(([k, v]) => ({ name: k, test: (x: unknown) => jsonEqual(v, x), explain: `is ${JSON.stringify(v)}` })),
+    variables: Object.entries(expectedVars).map(([k, v]) => ({ name: k, test: (x: unknown) => jsonEqual(v, x), explain: `is ${JSON.stringify(v)}` })),
     exactVariables: true,
+    conditions,
   });
 }
