@@ -11,7 +11,7 @@
  *      thousand REST stubs' lookup, not a scan (the request's operation name is read once, and only
  *      when its path is one such a stub could match).
  * Each bucket is sorted once, at build time, in WireMock's order (priority ascending, then most
- * recently added first), and the three are merged on the fly.
+ * recently added first), and the four are merged on the fly.
  */
 import type { DecoyRequest } from '../request.js';
 import type { Stub } from '../stub.js';
