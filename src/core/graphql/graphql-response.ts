@@ -409,16 +409,23 @@ export function compileGraphqlAnswer(def: GraphqlResponseDefinition, pointer: st
   // Loads faker now rather than on the first request.
   fakerRuntime();
 
-  const generate = (type: GraphQLOutputType, h: number, override: Override | undefined, fieldName: string): unknown => {
-    if (override?.kind === 'value') return override.value;
-    if (isNonNullType(type)) return generate(type.ofType, h, override, fieldName);
+  /**
+   * A value of `type`. A field's override (`User.email`) applies to the field's value, a list's items
+   * included; a type's override (`DateTime`, `User`) applies wherever a value of that type is made, so
+   * inside a list it gives each item, not the list.
+   */
+  const generate = (type: GraphQLOutputType, h: number, field: Override | undefined, named: Override | undefined, fieldName: string): unknown => {
+    if (field?.kind === 'value') return field.value;
+    if (isNonNullType(type)) return generate(type.ofType, h, field, named, fieldName);
     if (isListType(type)) {
-      const n = override?.kind === 'length' || override?.kind === 'faker' ? override.length ?? listLength : listLength;
-      return Array.from({ length: n }, (_, i) => generate(type.ofType, hash(h, String(i)), override?.kind === 'faker' ? override : undefined, fieldName));
+      const n = field?.kind === 'length' || field?.kind === 'faker' ? field.length ?? listLength : listLength;
+      return Array.from({ length: n }, (_, i) => generate(type.ofType, hash(h, String(i)), field?.kind === 'faker' ? field : undefined, named, fieldName));
     }
-    if (override?.kind === 'faker') {
+    const own = field?.kind === 'faker' ? field : named;
+    if (own?.kind === 'value') return own.value;
+    if (own?.kind === 'faker') {
       fakerRuntime().seed(h);
-      const v = override.fn();
+      const v = own.fn();
       return v instanceof Date ? v.toISOString() : v;
     }
     if (isEnumType(type)) {
@@ -439,8 +446,9 @@ export function compileGraphqlAnswer(def: GraphqlResponseDefinition, pointer: st
     }
     // A fixed object (an override) gives its own fields; the rest are generated.
     if (isPlainObject(source) && Object.hasOwn(source, info.fieldName)) return source[info.fieldName];
-    const override = overrides.get(`${info.parentType.name}.${info.fieldName}`) ?? overrides.get(getNamedType(info.returnType).name);
-    return generate(info.returnType, hash(ctx.seed, pathKey(info.path)), override, info.fieldName);
+    const field = overrides.get(`${info.parentType.name}.${info.fieldName}`);
+    const named = overrides.get(getNamedType(info.returnType).name);
+    return generate(info.returnType, hash(ctx.seed, pathKey(info.path)), field, named, info.fieldName);
   };
 
   const typeResolver: GraphQLTypeResolver<unknown, Context> = (value, ctx, info, abstractType) => {

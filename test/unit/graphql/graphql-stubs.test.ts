@@ -76,6 +76,32 @@ describe('GraphQL stubs', () => {
     assert.equal(other.warnings.length, 1);
   });
 
+  describe('answers from a schema', () => {
+    const answer = (def: StubDefinition['response'], query: string): any => {
+      const stub = compileStub({ request: {}, response: def }, { sequence: 1 });
+      const w = stub.responses[0]!.render!({ request: post({ query }), random: () => 0.5, stub, stableSeed: 7 });
+      return JSON.parse(w.body.toString('utf8'));
+    };
+    const SHOP = 'scalar DateTime type Query { users: [User!]!, me: User } type User { name: String!, tags: [String!]!, seen: [DateTime!]!, best: User }';
+
+    it('a type\'s override gives each item of a list of that type, not the list', () => {
+      const out = answer({ graphql: { schema: SHOP, overrides: { DateTime: '2024-01-01T00:00:00Z', User: { name: 'Ada' } }, listLength: 2 } }, '{ users { name seen } me { name } }');
+      assert.deepEqual(out.data.users, [{ name: 'Ada', seen: ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z'] }, { name: 'Ada', seen: ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z'] }]);
+      assert.equal(out.data.me.name, 'Ada');
+    });
+
+    it('a field\'s override gives the field: a whole list, a list\'s length, a faker value for each item', () => {
+      const out = answer({ graphql: { schema: SHOP, overrides: { 'User.tags': ['a', 'b', 'c'], 'Query.users': { length: 4 }, 'User.name': { faker: 'person.firstName' } } } }, '{ users { name tags } }');
+      assert.equal(out.data.users.length, 4);
+      assert.ok(out.data.users.every((u: { name: string; tags: string[] }) => typeof u.name === 'string' && u.name.length > 0 && u.tags.join() === 'a,b,c'));
+    });
+
+    it('the same request and seed give the same answer', () => {
+      const def = { graphql: { schema: SHOP } };
+      assert.deepEqual(answer(def, '{ users { name tags best { name } } }'), answer(def, '{ users { name tags best { name } } }'));
+    });
+  });
+
   describe('the index by operation name', () => {
     const opStub = (name: string, sequence: number, priority?: number) => compileStub({
       id: `op-${name}`, ...(priority ? { priority } : {}),
