@@ -185,6 +185,21 @@ describe('GraphQL (docs/guides/graphql.md)', function () {
       assert.deepEqual(results.map((r) => r.data?.user.name ?? r.errors?.[0]?.extensions.code), ['Nine', 'Two', 'SERVICE_UNAVAILABLE']);
     });
 
+    it('a batch with an operation nothing matches is a 404 whose report is about that operation', async () => {
+      const res = await fetch(graphqlUrl, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          { query: '{ user(id: "2") { name email } }' },
+          { query: 'query GetUser($id: ID!) { user(id: $id) { name email } }', variables: { id: '42' } },
+        ]),
+      });
+      assert.equal(res.status, 404);
+      const report = await res.text();
+      assert.match(report, /Operation 2 of the batch of 2 \(GetUser\) was not matched; the others were\./);
+      assert.match(report, /GraphQL does not match: variable \$id is "42"/);
+      assert.match(report, /    graphql:\n      operationName: GetUser\n      variables:\n        id: "42"\n/, 'the suggested stub is for that operation');
+    });
+
     it('the near-miss report names the operation and the part that differed', async () => {
       const field = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ user(id: "2") { name avatar } }' }) });
       assert.equal(field.status, 404);

@@ -6,6 +6,17 @@
 import type { WireResponse } from '../faults/plan.js';
 import { DecoyRequest } from '../request.js';
 
+/** The operations of a batch as requests of their own (same method, URL and headers; the element as the body), or undefined. */
+export function batchOperations(request: DecoyRequest): DecoyRequest[] | undefined {
+  const payload = request.graphql;
+  if (payload === undefined || !payload.batch) return undefined;
+  return payload.calls.map((call) => {
+    const r = new DecoyRequest(request.method, request.url, () => request.headers, Buffer.from(JSON.stringify(call.raw), 'utf8'));
+    r.connection = request.connection;
+    return r;
+  });
+}
+
 /**
  * The answer to a batch whose every operation a stub matches, or undefined (not a batch, or some
  * operation is matched by nothing: the batch is then a miss as a whole). Each operation is a request
@@ -16,13 +27,8 @@ export function answerGraphqlBatch<S>(
   match: (operation: DecoyRequest) => S | undefined,
   respond: (stub: S, operation: DecoyRequest) => WireResponse,
 ): WireResponse | undefined {
-  const payload = request.graphql;
-  if (payload === undefined || !payload.batch) return undefined;
-  const operations = payload.calls.map((call) => {
-    const r = new DecoyRequest(request.method, request.url, () => request.headers, Buffer.from(JSON.stringify(call.raw), 'utf8'));
-    r.connection = request.connection;
-    return r;
-  });
+  const operations = batchOperations(request);
+  if (operations === undefined) return undefined;
   const stubs: S[] = [];
   for (const op of operations) {
     const stub = match(op);
