@@ -16,6 +16,7 @@ import { ServeEvent, type ConnectionInfo } from '../core/state/journal.js';
 import type { NotMatched } from '../core/engine.js';
 import type { WireResponse } from '../core/faults/plan.js';
 import type { PreparedResponse, ProxySpec } from '../core/response/static-response.js';
+import type { Stub } from '../core/stub.js';
 import type { Forwarder } from '../proxy/forward.js';
 import type { Recorder } from '../proxy/recorder.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
@@ -80,11 +81,11 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     let response: WireResponse & Partial<PreparedResponse>;
     let missReport: NotMatched | undefined;
     let file: StaticAnswer | undefined;
-    let batch: WireResponse | undefined;
+    let batch: { response: WireResponse; stubs: Stub[] } | undefined;
     if (stub !== undefined) {
       response = engine.responseFor(stub, request, connection);
     } else if ((batch = answerGraphqlBatch(request, (r) => engine.match(r), (s, r) => engine.responseFor(s, r, connection))) !== undefined) {
-      response = batch;
+      response = batch.response;
     } else if (recorder?.target !== undefined || proxyAll !== undefined) {
       // Recording, or partial mocking: what no stub answers goes upstream, so no near-miss report is needed.
       response = { status: 502, headers: [], body: EMPTY, proxy: recorder?.target ?? proxyAll };
@@ -123,7 +124,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       // A file's body is kept only in part, as a proxied one is.
       const sent = file !== undefined && served === response ? file.journal : served;
       event = new ServeEvent(loggedAt, request.method, request.url, req.rawHeaders, body, connection,
-        req.httpVersion, stub, sent, Date.now() - loggedAt, plan?.applied);
+        req.httpVersion, stub ?? batch?.stubs[0], sent, Date.now() - loggedAt, plan?.applied);
       journal.record(event);
     }
     // Hot path ends here for a plain stub: the rest, and its closures, only for delays, faults and proxying.

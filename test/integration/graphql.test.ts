@@ -183,6 +183,12 @@ describe('GraphQL (docs/guides/graphql.md)', function () {
       assert.equal(res.status, 200);
       const results = await res.json() as Array<{ data?: { user: { name: string } }; errors?: Array<{ extensions: { code: string } }> }>;
       assert.deepEqual(results.map((r) => r.data?.user.name ?? r.errors?.[0]?.extensions.code), ['Nine', 'Two', 'SERVICE_UNAVAILABLE']);
+      // The journal counts the batch as served (by its first operation's stub), not as an unmatched request.
+      const unmatched = await admin(decoy.url, 'GET', '/requests/unmatched');
+      assert.ok(!(unmatched.json.requests as Array<{ body?: string }>).some((r) => r.body?.includes('query Down')), 'the batch is not unmatched');
+      const served = await admin(decoy.url, 'GET', '/requests');
+      const entry = (served.json.requests as Array<{ request: { body?: string }; stubMapping?: { name?: string } }>).find((r) => r.request.body?.includes('query Down'));
+      assert.equal(entry?.stubMapping?.name, 'GetUser in the nineties');
     });
 
     it('a batch with an operation nothing matches is a 404 whose report is about that operation', async () => {

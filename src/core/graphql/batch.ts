@@ -18,15 +18,16 @@ export function batchOperations(request: DecoyRequest): DecoyRequest[] | undefin
 }
 
 /**
- * The answer to a batch whose every operation a stub matches, or undefined (not a batch, or some
- * operation is matched by nothing: the batch is then a miss as a whole). Each operation is a request
- * of its own: same method, URL and headers, its element of the array as the body.
+ * The answer to a batch whose every operation a stub matches, with the stubs that matched (the journal
+ * shows the batch as served by the first), or undefined (not a batch, or some operation is matched by
+ * nothing: the batch is then a miss as a whole). Each operation is a request of its own: same method,
+ * URL and headers, its element of the array as the body.
  */
 export function answerGraphqlBatch<S>(
   request: DecoyRequest,
   match: (operation: DecoyRequest) => S | undefined,
   respond: (stub: S, operation: DecoyRequest) => WireResponse,
-): WireResponse | undefined {
+): { response: WireResponse; stubs: S[] } | undefined {
   const operations = batchOperations(request);
   if (operations === undefined) return undefined;
   const stubs: S[] = [];
@@ -44,5 +45,5 @@ export function answerGraphqlBatch<S>(
   });
   parts.push(Buffer.from(']'));
   const body = Buffer.concat(parts);
-  return { status: 200, headers: ['Content-Type', 'application/json', 'Content-Length', String(body.length)], body };
+  return { response: { status: 200, headers: ['Content-Type', 'application/json', 'Content-Length', String(body.length)], body }, stubs };
 }
