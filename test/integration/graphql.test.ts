@@ -414,13 +414,14 @@ describe('recording GraphQL traffic', function () {
   before(async () => {
     // A real GraphQL server: graphql executes each query against the shop schema.
     upstream = await startUpstream((_req, res, body) => {
-      const { query, variables, operationName } = JSON.parse(body.toString('utf8')) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-      const result = graphqlSync({
+      type Operation = { query: string; variables?: Record<string, unknown>; operationName?: string };
+      const run = ({ query, variables, operationName }: Operation) => graphqlSync({
         schema, source: query, variableValues: variables, operationName,
         rootValue: { user: ({ id }: { id: string }) => ({ id, name: `user ${id}`, email: `u${id}@example.com`, role: 'GUEST' }) },
       });
+      const sent = JSON.parse(body.toString('utf8')) as Operation | Operation[];
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(result));
+      res.end(JSON.stringify(Array.isArray(sent) ? sent.map(run) : run(sent)));
     });
     folder = tempStubs();
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
@@ -447,6 +448,24 @@ describe('recording GraphQL traffic', function () {
     const replay = await client.request<{ user: { name: string; email: string } }>(gql`query GetUser($id: ID!) { user(id: $id) { email name } }`, { id: '5' });
     assert.deepEqual(replay.user, { name: 'user 5', email: 'u5@example.com' });
     assert.equal(upstream.requests.length, before, 'the replay came from the recorded stub');
+  });
+
+  it('records a batch as one graphql: stub per operation, and replays a batch (in any order) from them', async () => {
+    const started = await admin(decoy.url, 'POST', '/recordings/start', { targetBaseUrl: upstream.url });
+    assert.equal(started.status, 200, started.text);
+    const batch = (ops: unknown[]) => fetch(`${decoy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ops) });
+    const a = { query: 'query A($id: ID!) { user(id: $id) { name } }', operationName: 'A', variables: { id: '7' } };
+    const b = { query: 'query B { user(id: "8") { email } }', operationName: 'B' };
+    const live = await (await batch([a, b])).json() as unknown[];
+    assert.deepEqual(live, [{ data: { user: { name: 'user 7' } } }, { data: { user: { email: 'u8@example.com' } } }]);
+    const stopped = await admin(decoy.url, 'POST', '/recordings/stop');
+    assert.equal(stopped.status, 200, stopped.text);
+    const operations = (stopped.json.mappings as Array<{ request: { graphql?: { operationName?: string } } }>).map((m) => m.request.graphql?.operationName).sort();
+    assert.deepEqual(operations, ['A', 'B']);
+    const before = upstream.requests.length;
+    const replay = await (await batch([b, a])).json() as unknown[];
+    assert.deepEqual(replay, [live[1], live[0]]);
+    assert.equal(upstream.requests.length, before, 'the replay came from the recorded stubs');
   });
 });
 

@@ -9,6 +9,39 @@ import { createBodyView } from '../matching/body-view.js';
 import type { GraphqlPatternDefinition } from './graphql-matcher.js';
 import { readGraphqlPayload, type GraphqlPayload } from './operation.js';
 
+/** A recorded exchange, as far as splitting a batch needs it. */
+export interface BatchExchange extends RecordedRequest {
+  status: number;
+  responseHeaders: readonly string[];
+  responseBody: Buffer;
+}
+
+/**
+ * A recorded GraphQL batch as one exchange per operation (the operation as the request body, its answer
+ * from the response array as the response body), so that each operation becomes a `graphql:` stub and
+ * a batch replays per operation. Anything else, and a batch whose answer is not a JSON array of one
+ * answer per operation (compressed, or an error for the whole batch), is kept as it is.
+ */
+export function splitGraphqlBatch<E extends BatchExchange>(e: E): E[] {
+  if (e.requestBody.length === 0 || e.responseBody.length === 0) return [e];
+  const encoding = rawHeader(e.responseHeaders, 'content-encoding');
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return [e];
+  const payload = payloadOf(e);
+  if (payload === undefined || !payload.batch) return [e];
+  let answers: unknown;
+  try {
+    answers = JSON.parse(e.responseBody.toString('utf8'));
+  } catch {
+    return [e];
+  }
+  if (!Array.isArray(answers) || answers.length !== payload.calls.length) return [e];
+  return payload.calls.map((call, i) => ({
+    ...e,
+    requestBody: Buffer.from(JSON.stringify(call.raw), 'utf8'),
+    responseBody: Buffer.from(JSON.stringify(answers[i]), 'utf8'),
+  }));
+}
+
 /** The parts of a recorded exchange a GraphQL pattern is made from. */
 export interface RecordedRequest {
   method: string;
@@ -32,7 +65,7 @@ export const GRAPHQL_QUERY_PARAMETERS = ['query', 'variables', 'operationName'];
 
 /**
  * The `graphql:` pattern for a recorded request, or undefined when it is not a single GraphQL operation
- * (a batch is recorded as it was sent). `original` is the exchange before redaction: a variable that
+ * (a batch is split first). `original` is the exchange before redaction: a variable that
  * redaction changed matches any value on replay.
  */
 export function recordGraphqlPattern(redacted: RecordedRequest, original: RecordedRequest, mask: string): GraphqlPatternDefinition | undefined {
