@@ -275,6 +275,15 @@ describe('GraphQL (docs/guides/graphql.md)', function () {
       assert.deepEqual(body.errors[0]!.locations, [{ line: 1, column: 25 }]);
     });
 
+    it('refuses a mutation sent with GET with a 405, as GraphQL over HTTP says', async () => {
+      const res = await fetch(`${shopUrl}?${new URLSearchParams({ query: 'mutation { renameUser(id: "1", name: "X") { id } }' })}`);
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.get('allow'), 'POST');
+      assert.match((await res.json()).errors[0].message, /mutation/);
+      const query = await fetch(`${shopUrl}?${new URLSearchParams({ query: '{ users { id } }' })}`);
+      assert.equal(query.status, 200, 'a query may be sent with GET');
+    });
+
     it('runs a mutation against the schema', async () => {
       const data = await new GraphQLClient(shopUrl).request<{ renameUser: { id: string; name: string } }>(gql`mutation { renameUser(id: "1", name: "X") { id name } }`);
       assert.equal(data.renameUser.name, 'Ada Lovelace');

@@ -503,7 +503,13 @@ export function checkGraphqlResponseKeys(def: unknown, pointer: string): Graphql
 
 /** A GraphQL answer for one request, as a renderer hands it to the transport. */
 export function graphqlWireResponse(answer: GraphqlAnswer, request: DecoyRequest, seed: number, base: { status: number; statusMessage: string | undefined; headers: readonly string[] }): WireResponse {
-  const { status, body } = answer.answer(request.graphql, seed);
+  const payload = request.graphql;
+  if (request.method === 'GET' && payload?.calls.some((c) => c.type === 'mutation')) {
+    // GraphQL over HTTP: a GET must not run a mutation, and the server says so with a 405.
+    const bytes = Buffer.from(JSON.stringify({ errors: [{ message: 'Can only perform a mutation operation from a POST request.' }] }), 'utf8');
+    return { status: 405, headers: ['Allow', 'POST', 'Content-Type', 'application/json', 'Content-Length', String(bytes.length)], body: bytes };
+  }
+  const { status, body } = answer.answer(payload, seed);
   const bytes = Buffer.from(body, 'utf8');
   return { status: status ?? base.status, statusMessage: status === undefined ? base.statusMessage : undefined, headers: [...base.headers, 'Content-Length', String(bytes.length)], body: bytes };
 }
