@@ -236,10 +236,10 @@ export function compileGraphqlPattern(def: unknown, pointer: string): GraphqlMat
   if (d.exactVariables !== undefined && typeof d.exactVariables !== 'boolean') throw invalid('request.graphql.exactVariables must be true or false', joinPointer(pointer, 'exactVariables'));
   const query = d.query === undefined ? undefined : compileQuery(d.query, d.operationName, joinPointer(pointer, 'query'));
   // A named query fixes the operation name even when the stub does not repeat it: the index uses it.
-  const operationName = d.operationName ?? (query !== undefined && query.document() && countOperations(query) === 1 ? query.operation()?.name?.value : undefined);
+  const operationName = d.operationName ?? (query !== undefined && countOperations(query) === 1 ? query.operation()?.name?.value : undefined);
   return build({
     operationName,
-    operationType: d.operationType ?? (query?.type !== undefined && d.query !== undefined ? query.type : undefined),
+    operationType: d.operationType ?? query?.type,
     query,
     variables: Object.entries(d.variables ?? {}).map(([k, v]) => compileVariable(k, v, joinPointer(pointer, 'variables', k))),
     exactVariables: d.exactVariables ?? false,
