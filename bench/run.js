@@ -24,6 +24,10 @@
 //        (no stubs, proxyAll to the upstream), interleaved rounds: req/s, p50, p99 of each, the latency Decoy adds
 //        (p50 and p99, same-round differences), the req/s ratio, Decoy's CPU per request; the same with a 1 MiB
 //        body; and the latency a lone client sees (sequential requests), direct and through Decoy.
+//   graphql (docs/guides/graphql.md)
+//     9. POSTs with a GraphQL body against 1,000 GraphQL stubs (one per operation name, all on /graphql), side by
+//        side with the same POSTs against 1,000 REST stubs (one per exact path): interleaved rounds, req/s of
+//        each and the ratio GraphQL / REST (target: >= 0.9x, the query parsed once and the stubs indexed by name)
 //
 // The machine (2 shared vCPUs) switches between a fast and a slow regime, often 2x apart, from one second to the
 // next, so after a warm-up each row is measured in ROUNDS short interleaved rounds (baseline, 1 stub, 10k first,
@@ -32,7 +36,7 @@
 // parts' figures from the previous run; `parts` says when and where each part was measured).
 //
 // Environment knobs:
-//   BENCH_ONLY=throughput,startup,delay,hang,proxy   run only these parts; `faults` = delay,hang; `core` = throughput,startup
+//   BENCH_ONLY=throughput,startup,delay,hang,proxy,graphql   run only these parts; `faults` = delay,hang; `core` = throughput,startup
 //   BENCH_ROUNDS=9 BENCH_DURATION=1.5 BENCH_WARMUP=1 BENCH_CONNECTIONS=50   rounds, seconds, connections
 //   BENCH_STARTUP_RUNS=5   startup repetitions
 //   BENCH_DELAY_MS=100 BENCH_DELAY_CONNECTIONS=500 BENCH_DELAY_ROUNDS=5 BENCH_DELAY_DURATION=2   delay part
@@ -90,7 +94,7 @@ const PROXY_BIG_BYTES = Number(process.env.BENCH_PROXY_BIG_BYTES ?? 1024 * 1024)
 const PROXY_SEQUENTIAL = Number(process.env.BENCH_PROXY_SEQUENTIAL ?? 500);
 const PROXY_SMALL_BODY = JSON.stringify({ id: 42, name: 'upstream item', tags: ['a', 'b'], price: 9.99, ok: true });
 
-const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy'];
+const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql'];
 const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], all: PARTS };
 
 function selectedParts(spec) {
@@ -1518,6 +1522,73 @@ async function runProxy({ fail }) {
 // ---------------------------------------------------------------------------------------------------------
 // main
 
+// ---------------------------------------------------------------------------------------------------------
+// part: graphql
+
+const GRAPHQL_STUBS = 1_000;
+const GRAPHQL_ROUNDS = Number(process.env.BENCH_GRAPHQL_ROUNDS ?? 5);
+
+/** Loads `url` with POSTs of `body` for `seconds`; req/s and the server's CPU per request. */
+async function measurePost(url, body, pid, seconds = DURATION) {
+  const cpu0 = cpuMs(pid);
+  const result = await new Promise((resolve, reject) => {
+    autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, pipelining: 1, duration: seconds },
+      (err, r) => (err ? reject(err) : resolve(r)));
+  });
+  const cpu1 = cpuMs(pid);
+  const ok = result['2xx'];
+  return { reqPerSec: ok / result.duration, serverCpuUsPerReq: cpu0 === undefined || cpu1 === undefined || ok === 0 ? undefined : ((cpu1 - cpu0) * 1000) / ok, bad: result.non2xx + result.errors + result.timeouts };
+}
+
+async function runGraphql({ fail }) {
+  const last = GRAPHQL_STUBS - 1;
+  const response = { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"data":{"ok":true}}' };
+  const restDir = writeStubDir(tmpRoot, 'rest-1k', Array.from({ length: GRAPHQL_STUBS }, (_, i) => ({ request: { method: 'POST', url: `/items/${i}` }, response })));
+  const graphqlDir = writeStubDir(tmpRoot, 'graphql-1k', Array.from({ length: GRAPHQL_STUBS }, (_, i) => ({
+    request: { method: 'POST', urlPath: '/graphql', graphql: { operationName: `Item${i}`, variables: { id: String(i) } } }, response,
+  })));
+  // The same body for both: the REST stub does not read it, the GraphQL stub parses it once.
+  const body = JSON.stringify({ query: `query Item${last}($id: ID!) { item(id: $id) { id name price tags } }`, operationName: `Item${last}`, variables: { id: String(last) } });
+  const rows = [
+    { name: `rest: ${GRAPHQL_STUBS} stubs, POST /items/${last}`, server: 'rest', path: `/items/${last}`, rounds: [] },
+    { name: `graphql: ${GRAPHQL_STUBS} stubs, operation Item${last}`, server: 'graphql', path: '/graphql', rounds: [] },
+  ];
+  const servers = {};
+  try {
+    servers.rest = await startDecoy(restDir, 'rest-1k');
+    servers.graphql = await startDecoy(graphqlDir, 'graphql-1k');
+    for (const r of rows) {
+      const res = await fetch(`${servers[r.server].url}${r.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (res.status !== 200) throw new Error(`${r.name}: expected 200, got ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      if (WARMUP > 0) await measurePost(`${servers[r.server].url}${r.path}`, body, servers[r.server].proc.pid, WARMUP);
+    }
+    for (let round = 1; round <= GRAPHQL_ROUNDS; round++) {
+      process.stderr.write(`bench: graphql round ${round}/${GRAPHQL_ROUNDS}\n`);
+      for (const r of rows) r.rounds.push(await measurePost(`${servers[r.server].url}${r.path}`, body, servers[r.server].proc.pid));
+    }
+  } catch (err) {
+    fail('graphql', err);
+  } finally {
+    for (const s of Object.values(servers)) if (s?.proc) await stopServer(s.proc);
+  }
+  for (const r of rows) {
+    if (r.rounds.length === 0) continue;
+    r.reqPerSec = Math.max(...r.rounds.map((x) => x.reqPerSec));
+    const cpu = r.rounds.map((x) => x.serverCpuUsPerReq).filter((v) => v !== undefined);
+    r.serverCpuUsPerReq = cpu.length ? Math.min(...cpu) : undefined;
+    r.bad = r.rounds.reduce((n, x) => n + x.bad, 0);
+  }
+  const [rest, graphql] = rows;
+  const ratio = rest.reqPerSec && graphql.reqPerSec ? graphql.reqPerSec / rest.reqPerSec : undefined;
+  const print = () => {
+    console.log(`graphql: ${GRAPHQL_ROUNDS} interleaved rounds of ${DURATION} s, ${CONNECTIONS} connections, the same JSON POST body to both\n`);
+    printTable(rows.map((r) => [r.name, r.reqPerSec === undefined ? 'FAILED' : fmt(r.reqPerSec), fmt(r.serverCpuUsPerReq, 1), r.bad ? `${r.bad} non-2xx/errors` : '']),
+      ['scenario', 'req/s', 'srv CPU us/req', '']);
+    if (ratio !== undefined) console.log(`GraphQL / REST: ${ratio.toFixed(2)}x (target >= 0.9x: ${ratio >= 0.9 ? 'ok' : 'MISS'})`);
+  };
+  return { results: { graphql: { rows, ratio } }, print };
+}
+
 async function main() {
   if (!FAKE && !fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
     throw new Error('dist/index.js is missing: run `npm run build` (or `npm run bench`)');
@@ -1555,7 +1626,7 @@ async function main() {
     process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
   };
 
-  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy };
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql };
   const done = [];
   const t0 = performance.now();
   for (const part of PARTS) {

@@ -46,7 +46,7 @@ function VirtualList(props: { items: LiveEntry[]; selected?: string; onOpen(e: L
         class=${`log-row ${statusClass(e)} ${props.selected === e.id ? 'selected' : ''}`} style=${`top:${i * ROW}px`} onClick=${() => props.onOpen(e)}>
       <span class="c-time">${clock(e.time)}</span>
       <span class="c-method">${e.method}</span>
-      <span class="c-path" title=${e.url}>${e.url}</span>
+      <span class="c-path" title=${e.url}>${e.url}${e.operation ? html` <b class="operation" data-testid="log-operation">${e.operation}</b>` : null}</span>
       <span class="c-status">${e.status || '—'}</span>
       <span class="c-dur">${e.durationMs} ms</span>
       <span class="c-stub">${e.stub ? e.stub.name ?? e.stub.id.slice(0, 8) : e.proxiedTo ? `proxied → ${e.proxiedTo}` : 'no match'}</span>
@@ -127,7 +127,7 @@ export function TrafficChart(props: { entries: LiveEntry[]; version: number }) {
 }
 
 interface NearMissAnswer {
-  nearMisses: Array<{ stub: { id: string; name?: string; file?: string }; distance: number; fields: Array<{ label: string; expected: string; actual: string; matched: boolean }> }>;
+  nearMisses: Array<{ stub: { id: string; name?: string; file?: string }; distance: number; fields: Array<{ label: string; expected: string; actual: string; matched: boolean; detail?: string }> }>;
   suggestion: string;
 }
 
@@ -177,7 +177,7 @@ export function RequestDetail(props: { entry: LiveEntry; onClose(): void; onSugg
         : html`<div>Closest: <b>${closest.stub.name ?? closest.stub.id}</b> ${closest.stub.file ? html`<span class="muted">(${closest.stub.file})</span>` : null}</div>
         <table class="diff" data-testid="near-miss-diff">
           <tr><th></th><th>stub expects</th><th>request has</th></tr>
-          ${closest.fields.map((f) => html`<tr class=${f.matched ? 'ok' : 'miss'}><th>${f.label}</th><td>${f.expected}</td><td>${f.actual}${f.matched ? '' : html` <b class="marker">✗ does not match</b>`}</td></tr>`)}
+          ${closest.fields.map((f) => html`<tr class=${f.matched ? 'ok' : 'miss'}><th>${f.label}</th><td>${f.expected}</td><td>${f.actual}${f.matched ? '' : html` <b class="marker">✗ ${f.detail ?? 'does not match'}</b>`}</td></tr>`)}
         </table>
         ${misses.nearMisses.length > 1 ? html`<div class="muted">Also close: ${misses.nearMisses.slice(1).map((m) => `${m.stub.name ?? m.stub.id} (differs in ${m.fields.filter((f) => !f.matched).map((f) => f.label).join(', ') || 'scenario state'})`).join('; ')}</div>` : null}`}
       ${misses ? html`<details><summary>A stub that would match</summary><pre class="body">${misses.suggestion}</pre>
@@ -197,12 +197,12 @@ export function LogView(props: { entries: LiveEntry[]; version: number; onSugges
     const q = query.trim().toLowerCase();
     if (!q && !onlyUnmatched) return props.entries;
     return props.entries.filter((e) => (!onlyUnmatched || (!e.matched && !e.proxiedTo))
-      && (!q || `${e.method} ${e.url} ${e.status} ${e.stub?.name ?? ''}`.toLowerCase().includes(q)));
+      && (!q || `${e.method} ${e.url} ${e.operation ?? ''} ${e.status} ${e.stub?.name ?? ''}`.toLowerCase().includes(q)));
   }, [props.version, query, onlyUnmatched]);
   return html`<div class="log-view">
     <${TrafficChart} entries=${props.entries} version=${props.version} />
     <div class="toolbar">
-      <input type="search" placeholder="filter: method, path, status, stub" value=${query} onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
+      <input type="search" placeholder="filter: method, path, operation, status, stub" value=${query} onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
       <label><input type="checkbox" checked=${onlyUnmatched} data-testid="only-unmatched" onChange=${(e: Event) => setOnlyUnmatched((e.target as HTMLInputElement).checked)} /> unmatched only</label>
       <span class="muted" data-testid="log-count">${shown.length} of ${props.entries.length}</span>
       <button onClick=${props.onClear}>Clear journal</button>

@@ -24,6 +24,8 @@ export interface LiveEntry {
   durationMs: number;
   matched: boolean;
   stub?: { id: string; name?: string };
+  /** The GraphQL operation, when a `graphql:` stub with an operation name matched (read from the stub: nothing is parsed). */
+  operation?: string;
   /** What the fault layer applied, one sentence each. */
   faults?: string[];
   proxiedTo?: string;
@@ -70,6 +72,7 @@ export function liveEntry(e: ServeEvent): LiveEntry {
     durationMs: e.totalMs,
     matched: e.stub !== undefined,
     ...(e.stub ? { stub: { id: e.stub.id, ...(e.stub.name ? { name: e.stub.name } : {}) } } : {}),
+    ...(e.stub?.request.graphqlOperation !== undefined ? { operation: e.stub.request.graphqlOperation } : {}),
     ...(e.faults && e.faults.length ? { faults: e.faults.map((f) => f.description) } : {}),
     ...(e.proxiedTo ? { proxiedTo: e.proxiedTo } : {}),
   };

@@ -320,6 +320,8 @@ export interface ChaosRuleDefinition {
   jsonBody?: unknown;
   /** The headers of a `status` answer. */
   headers?: Record<string, string | string[]>;
+  /** Action: answer with these GraphQL errors (and partial `data`), HTTP 200 unless `status` is given. */
+  graphql?: { errors: Array<string | { message?: string; path?: string | Array<string | number>; code?: string; extensions?: Record<string, unknown> }>; data?: unknown };
   /** The rule expires this many ms after it was added. */
   durationMs?: number;
   /** The rule expires after it was applied this many times. */

@@ -8,3 +8,8 @@ export type Awaitable<T> = T | Promise<T>;
 export function then<T, R>(value: Awaitable<T>, f: (value: T) => Awaitable<R>): Awaitable<R> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
+
+/** All the values, now when every one is there, else once they all come. */
+export function allOf<T>(values: readonly Awaitable<T>[]): Awaitable<T[]> {
+  return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as T[]);
+}

@@ -12,7 +12,8 @@
  * dropped. Nothing here writes files; saving is the sources' job.
  */
 import { createHash } from 'node:crypto';
-import { then, type Awaitable } from './awaitable.js';
+import { allOf, then, type Awaitable } from './awaitable.js';
+import { batchOperations, batchResponse } from './graphql/batch.js';
 import { compileDelays, type Delay } from './faults/delay.js';
 import type { FaultName } from './faults/fault.js';
 import { applyAction, type DeliveryPlan } from './faults/plan.js';
@@ -411,7 +412,7 @@ export class MockEngine {
 
   #serve(request: DecoyRequest, receivedAt: number, attempt: number): Awaitable<Exchange> {
     const stub = this.#set.find(request, this.#inState);
-    if (stub === undefined) return this.#unmatched(request, receivedAt);
+    if (stub === undefined) return this.#batch(request, receivedAt) ?? this.#unmatched(request, receivedAt);
     if (stub.rejectRequest !== undefined) {
       // A request the stub's requestSchema rejects gets a plain 400: none of the stub's chaos, and its scenario stays.
       const rejected = stub.rejectRequest(request);
@@ -451,6 +452,21 @@ export class MockEngine {
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
     }
     return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
+  }
+
+  /**
+   * A batch of GraphQL operations (a JSON array) whose every operation a stub matches: each is served as
+   * if it had come alone, and the answers go back as one array; the journal shows the batch as served by
+   * the first operation's stub. Undefined when the request is not such a batch.
+   */
+  #batch(request: DecoyRequest, receivedAt: number): Awaitable<Exchange> | undefined {
+    const operations = batchOperations(request);
+    if (operations === undefined || operations.some((op) => this.#set.find(op, this.#inState) === undefined)) return undefined;
+    const first = this.#set.find(operations[0]!, this.#inState)!;
+    return then(allOf(operations.map((op) => this.#serve(op, receivedAt, 0))), (answers) => {
+      const response = batchResponse(answers.map((x) => x.response));
+      return then(this.#plan(request, undefined, response, false), (plan) => this.#decide(request, receivedAt, first, response, plan, undefined, undefined));
+    });
   }
 
   /** A request no stub matches: forwarded while recording or with proxy-all, a file of the files folder, or the near-miss 404. */

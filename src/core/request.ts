@@ -3,6 +3,7 @@
  * and at most once: most stubs look only at method and path, so the common request never splits its
  * query, cookies or form body.
  */
+import { readGraphqlPayload, type GraphqlPayload } from './graphql/operation.js';
 import { createBodyView } from './matching/body-view.js';
 import { parseMultipart } from './matching/multipart.js';
 import type { BodyView } from './matching/types.js';
@@ -125,6 +126,7 @@ export class DecoyRequest {
   #form: Map<string, string[]> | undefined;
   #bodyView: BodyView | undefined;
   #parts: RequestPart[] | undefined | typeof NOT_PARSED = NOT_PARSED;
+  #graphql: GraphqlPayload | undefined | typeof NOT_PARSED = NOT_PARSED;
 
   /**
    * @param headers lower-cased header name → values, or a function that computes it on first use
@@ -223,6 +225,16 @@ export class DecoyRequest {
       };
     });
     return this.#parts;
+  }
+
+  /** The GraphQL operations the request carries, or undefined when it is not GraphQL. Read at most once. */
+  get graphql(): GraphqlPayload | undefined {
+    if (this.#graphql !== NOT_PARSED) return this.#graphql;
+    this.#graphql = readGraphqlPayload({
+      method: this.method, contentType: this.header('content-type')?.[0], bodyLength: this.body.length,
+      query: (name) => this.query.get(name)?.[0], bodyText: () => this.bodyView.text, bodyJson: () => this.bodyView.json(),
+    });
+    return this.#graphql;
   }
 
   get bodyView(): BodyView {

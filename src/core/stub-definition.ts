@@ -3,6 +3,8 @@
  * plus Decoy's additions. These are plain data; `compileStub()` turns one into a runtime `Stub`.
  */
 
+import type { GraphqlPatternDefinition } from './graphql/graphql-matcher.js';
+import type { GraphqlResponseDefinition } from './graphql/graphql-response.js';
 import type { RequestSchemaDefinition } from './request-schema.js';
 
 /** A value pattern as written: a WireMock StringValuePattern object, or a plain string (Decoy: means equalTo). */
@@ -32,7 +34,12 @@ export interface RequestPatternDefinition {
   /** The client's address (X-Forwarded-For when sent, else the socket's peer). */
   clientIp?: ValuePatternDefinition;
   multipartPatterns?: MultipartPatternDefinition[];
-  /** A WireMock Java extension's matcher, by name: Decoy cannot run one, so the stub never matches. */
+  /** Decoy: a GraphQL operation, matched by meaning (see docs/guides/graphql.md). */
+  graphql?: GraphqlPatternDefinition;
+  /**
+   * A WireMock Java extension's matcher, by name: Decoy cannot run one, so the stub never matches; except
+   * `graphql-body-matcher` (WireMock's GraphQL extension), which Decoy matches as that extension does.
+   */
   customMatcher?: { name?: string; parameters?: Record<string, unknown> };
 }
 
@@ -61,6 +68,8 @@ export interface ResponseDefinition {
   fault?: string;
   /** Decoy: a JSON Schema; the body is generated from it per request (realistic values, checked against it). */
   schema?: unknown;
+  /** Decoy: a GraphQL answer: data generated from a schema, or GraphQL-shaped errors (see docs/guides/graphql.md). */
+  graphql?: GraphqlResponseDefinition;
   /** Decoy: a bandwidth limit for the body. */
   bytesPerSecond?: number;
   /** WireMock: `['response-template']` renders this response as a Handlebars template. */

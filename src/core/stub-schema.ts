@@ -39,6 +39,8 @@ const requestKeys = {
   port: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^[0-9]+$' }] },
   scheme: { type: 'string', minLength: 1 },
   clientIp: valuePattern,
+  // Checked key by key when the stub compiles (the GraphQL pattern's own messages name the bad key).
+  graphql: { type: 'object' },
   customMatcher: { type: 'object', properties: { name: { type: 'string' }, parameters: { type: 'object' } } },
   multipartPatterns: {
     type: 'array',
@@ -60,6 +62,7 @@ const responseKeys = {
   base64Body: { type: 'string' },
   bodyFileName: { type: 'string', minLength: 1 },
   schema: { type: ['object', 'boolean'] },
+  graphql: { type: 'object' },
   fixedDelayMilliseconds: { type: 'integer', minimum: 0 },
   delayDistribution: { type: 'object' },
   chunkedDribbleDelay: { type: 'object' },

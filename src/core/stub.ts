@@ -142,7 +142,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
   const custom = def.request?.customMatcher;
-  if (custom !== undefined) {
+  if (custom !== undefined && custom.name !== 'graphql-body-matcher') {
     warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
   }
   const ignoredKeys = [

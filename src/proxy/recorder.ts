@@ -16,6 +16,7 @@ import type { StubDefinition } from '../core/stub-definition.js';
 import type { StubFolder } from '../sources/stub-folder.js';
 import { compileRequestPattern, type RequestMatcher } from '../core/matching/request-pattern.js';
 import { DecoyRequest } from '../core/request.js';
+import { splitGraphqlBatch } from '../core/graphql/record.js';
 import type { RequestPatternDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern } from '../core/stub-schema.js';
 
@@ -172,7 +173,9 @@ export class Recorder {
    */
   async #make(exchanges: RecordedExchange[], spec: RecordingSpec): Promise<RecordingResult> {
     const kept = exchanges.filter((e) => (spec.ids === undefined || (e.id !== undefined && spec.ids.has(e.id.toLowerCase())))
-      && (spec.filter === undefined || spec.filter.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))));
+      && (spec.filter === undefined || spec.filter.test(DecoyRequest.fromRaw(e.method, e.url, e.requestHeaders, e.requestBody))))
+      // A GraphQL batch is recorded as one stub per operation, matched by operation.
+      .flatMap(splitGraphqlBatch);
     // Two passes: every secret of every exchange is known before any exchange is written, so a token a
     // later answer hands out is masked in the earlier requests that carried it too.
     const redactor = new Redactor(spec.options.redaction);

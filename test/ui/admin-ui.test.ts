@@ -183,6 +183,46 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'near-miss');
   });
 
+  it('shows which part of the closest GraphQL stub a GraphQL request missed: the field, in GraphQL terms', async () => {
+    const stubs = `- name: get user
+  request: { method: POST, urlPath: /graphql, graphql: { query: "query GetUser { user { name email } }" } }
+  response: { status: 200, body: { data: { user: { name: Ada, email: a@example.com } } } }
+`;
+    const p = await open({}, 'Live log', stubs);
+    await live(p);
+    const res = await fetch(`${decoy!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query GetUser { user { name avatar } }' }) });
+    assert.equal(res.status, 404);
+    const row = p.locator('[data-testid=log-row][data-url="/graphql"]');
+    await row.waitFor();
+    await row.click();
+    const miss = p.getByTestId('near-miss-diff').locator('tr.miss');
+    await miss.waitFor();
+    assert.match(await miss.innerText(), /GraphQL[\s\S]*query GetUser[\s\S]*field user\.email is not in the request's query \(it asks for user\.avatar instead\)/);
+    await screenshot(p, 'near-miss-graphql');
+  });
+
+  it('names the GraphQL operation of each matched GraphQL request in the log, and filters by it', async () => {
+    const stubs = `- name: graphql users
+  request: { method: POST, urlPath: /graphql, graphql: { operationName: GetUser } }
+  response: { status: 200, body: { data: { user: null } } }
+- name: graphql orders
+  request: { method: POST, urlPath: /graphql, graphql: { operationName: ListOrders } }
+  response: { status: 200, body: { data: { orders: [] } } }
+`;
+    const p = await open({}, 'Live log', stubs);
+    await live(p);
+    for (const query of ['query GetUser { user { id } }', 'query ListOrders { orders { id } }']) {
+      const res = await fetch(`${decoy!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      assert.equal(res.status, 200);
+    }
+    await eventually(async () => (await p.getByTestId('log-operation').count()) === 2, 5000, 'both rows');
+    assert.deepEqual((await p.getByTestId('log-operation').allInnerTexts()).sort(), ['GetUser', 'ListOrders']);
+    await p.getByPlaceholder('filter: method, path, operation, status, stub').fill('listorders');
+    await eventually(async () => (await p.locator('[data-testid=log-row]').count()) === 1, 5000, 'the filter');
+    assert.equal(await p.getByTestId('log-operation').innerText(), 'ListOrders');
+    await screenshot(p, 'log-graphql-operations');
+  });
+
   it('adds a chaos rule from the page, and the next matching request fails as the rule says', async () => {
     const p = await open({}, 'Chaos');
     await live(p);

@@ -32,6 +32,19 @@ export function applyAction(plan: DeliveryPlan, action: ChaosAction, random: Ran
       plan.fault = action.fault;
       plan.applied.push({ ...base, action: 'fault', fault: action.fault, description: `fault ${action.fault} ${tag}` });
       return;
+    case 'graphql-fields': {
+      // The fields fail in the answer the request gets; an answer that is not GraphQL data is replaced whole.
+      const body = action.failures.apply(plan.response.body);
+      if (body === undefined) {
+        plan.response = action.fallback;
+      } else {
+        const headers = [...plan.response.headers];
+        for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'content-length') headers[i + 1] = String(body.length);
+        plan.response = { ...plan.response, headers, body };
+      }
+      plan.applied.push({ ...base, action: 'status', description: `GraphQL errors on ${action.failures.paths.join(', ')} ${tag}` });
+      return;
+    }
     case 'status':
       // An error response replaces the stub's, and what the stub would have done to its body.
       plan.response = action.response;

@@ -32,8 +32,8 @@ export function compileStubChaos(list: unknown, pointer: string): StubChaos | un
     const at = joinPointer(pointer, index);
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DecoyError('DECOY_ERR_STUB_INVALID', 'a chaos entry must be an object', { source: { pointer: at } });
     const def = raw as Record<string, unknown>;
-    const unknown = Object.keys(def).filter((k) => !([...WHEN, 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers'] as string[]).includes(k));
-    if (unknown.length) throw new DecoyError('DECOY_ERR_STUB_INVALID', `a chaos entry has an unknown key "${unknown[0]}"; valid keys: firstRequests, everyNth, probability, fixedDelayMilliseconds, delayDistribution, fault, status, body, jsonBody, headers`, { source: { pointer: joinPointer(at, unknown[0]!) } });
+    const unknown = Object.keys(def).filter((k) => !([...WHEN, 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers', 'graphql'] as string[]).includes(k));
+    if (unknown.length) throw new DecoyError('DECOY_ERR_STUB_INVALID', `a chaos entry has an unknown key "${unknown[0]}"; valid keys: firstRequests, everyNth, probability, fixedDelayMilliseconds, delayDistribution, fault, status, body, jsonBody, headers, graphql`, { source: { pointer: joinPointer(at, unknown[0]!) } });
     const when = WHEN.filter((k) => def[k] !== undefined);
     if (when.length !== 1) throw new DecoyError('DECOY_ERR_STUB_INVALID', `a chaos entry needs exactly one of firstRequests, everyNth or probability${when.length ? ` (it has ${when.join(', ')})` : ''}`, { source: { pointer: at } });
     const action = compileChaosAction(def, at);

@@ -3,6 +3,7 @@
  * ones field by field, in the side-by-side layout WireMock users know from its 404 page. Computed
  * only for unmatched requests, never on the hot path.
  */
+import { batchOperations } from '../graphql/batch.js';
 import type { DecoyRequest } from '../request.js';
 import type { Stub } from '../stub.js';
 import type { FieldReport } from './request-pattern.js';
@@ -12,15 +13,24 @@ export interface NearMiss {
   stub: Stub;
   distance: number;
   fields: FieldReport[];
+  /** For a GraphQL batch: the operation nothing matched, which the stub is compared with instead of the whole batch. */
+  operation?: { index: number; of: number; name: string | undefined; request: DecoyRequest };
 }
 
-/** The `limit` stubs closest to the request, closest first (ties: matching order). */
+/**
+ * The `limit` stubs closest to the request, closest first (ties: matching order). For a GraphQL batch,
+ * whose operations are matched one by one, the closest stubs to the first operation nothing matched.
+ */
 export function findNearMisses(stubs: StubSet, req: DecoyRequest, limit = 3): NearMiss[] {
+  const ops = batchOperations(req);
+  const index = ops === undefined ? -1 : ops.findIndex((op) => stubs.find(op) === undefined);
+  const target = index === -1 ? req : ops![index]!;
+  const operation = index === -1 ? undefined : { index, of: ops!.length, name: req.graphql!.calls[index]!.name, request: target };
   const scored: Array<{ stub: Stub; distance: number }> = [];
-  for (const stub of stubs.all) scored.push({ stub, distance: stub.request.distance(req) });
+  for (const stub of stubs.all) scored.push({ stub, distance: stub.request.distance(target) });
   // A stable sort keeps matching order among equal distances.
   scored.sort((x, y) => x.distance - y.distance);
-  return scored.slice(0, limit).map(({ stub, distance }) => ({ stub, distance, fields: stub.request.report(req) }));
+  return scored.slice(0, limit).map(({ stub, distance }) => ({ stub, distance, fields: stub.request.report(target), ...(operation ? { operation } : {}) }));
 }
 
 const LEFT = 59;
@@ -63,6 +73,21 @@ export function suggestStub(req: DecoyRequest): string {
     lines.push('  queryParameters:');
     for (const [name, values] of req.query) lines.push(`    ${yamlScalar(name)}: ${yamlScalar(values[0] ?? '')}`);
   }
+  const graphql = req.graphql;
+  const call = graphql !== undefined && !graphql.batch ? graphql.calls[0] : undefined;
+  if (call !== undefined) {
+    // A GraphQL operation is matched by its name and variables, not by its body's text.
+    lines.push('  graphql:');
+    if (call.name !== undefined) lines.push(`    operationName: ${yamlScalar(call.name)}`);
+    else if (call.query !== undefined) lines.push(`    query: ${JSON.stringify(call.query)}`);
+    const vars = Object.entries(call.variables);
+    if (vars.length) {
+      lines.push('    variables:');
+      for (const [name, value] of vars) lines.push(`      ${yamlScalar(name)}: ${JSON.stringify(value)}`);
+    }
+    lines.push('response:', '  status: 200', '  body: { data: {} }');
+    return lines.join('\n');
+  }
   lines.push('response:', '  status: 200', '  body: ""');
   return lines.join('\n');
 }
@@ -71,13 +96,17 @@ export function suggestStub(req: DecoyRequest): string {
 export const NO_STUBS_SENTENCE = 'No response could be served as there are no stub mappings in this WireMock instance.';
 
 /** The plain-text body of the 404 sent for an unmatched request. */
-export function formatNearMissReport(req: DecoyRequest, misses: NearMiss[]): string {
+export function formatNearMissReport(batch: DecoyRequest, misses: NearMiss[]): string {
   const closest = misses[0];
+  const operation = closest?.operation;
+  // A batch is reported by its operation that nothing matched.
+  const req = operation?.request ?? batch;
   // With no stubs at all, WireMock sends one sentence and no table; Decoy starts with the same sentence.
   const out: string[] = closest ? ['', `${' '.repeat(47)}Request was not matched`, `${' '.repeat(47)}=======================`, ''] : [NO_STUBS_SENTENCE, ''];
   if (!closest) {
     out.push(`No stubs are loaded, so nothing could match ${req.method} ${req.url}.`);
   } else {
+    if (operation) out.push(`Operation ${operation.index + 1} of the batch of ${operation.of}${operation.name ? ` (${operation.name})` : ''} was not matched; the others were.`, '');
     out.push(RULE, `| ${'Closest stub'.padEnd(LEFT - 2)}| ${'Request'.padEnd(RIGHT + 5)}|`, RULE);
     row(out, '', '');
     row(out, stubTitle(closest.stub, '\n'), '');

@@ -4,6 +4,7 @@
  * path is turned away before anything is parsed.
  */
 import { DecoyError, joinPointer } from '../errors.js';
+import { compileGraphqlCustomMatcher, compileGraphqlPattern, GRAPHQL_CUSTOM_MATCHER, type GraphqlMatcher } from '../graphql/graphql-matcher.js';
 import type { DecoyRequest, RequestPart } from '../request.js';
 import type { MultipartPatternDefinition, RequestPatternDefinition } from '../stub-definition.js';
 import { partName } from './multipart.js';
@@ -36,6 +37,8 @@ interface Part {
 export interface RequestMatcher {
   readonly indexKey: IndexKey;
   readonly url: UrlMatcher | undefined;
+  /** The GraphQL operation name every matching request has (`graphql:` key), for the stub index. */
+  readonly graphqlOperation: string | undefined;
   /** Hot path: does the request match? Synchronous, no allocation beyond lazy request views. */
   test(req: DecoyRequest): boolean;
   /** 0..1, for ranking near misses. */
@@ -198,6 +201,16 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
 
   multi('formParameters', 'Form', (req, n) => req.formParameters.get(n));
 
+  let graphql: GraphqlMatcher | undefined;
+  const addGraphql = (m: GraphqlMatcher): void => {
+    graphql ??= m;
+    parts.push({
+      label: 'GraphQL', weight: 5, expected: m.expected,
+      test: (req) => m.test(req), distance: (req) => m.distance(req), actual: (req) => m.actual(req), detail: (req) => m.detail(req),
+    });
+  };
+  if (def.graphql !== undefined) addGraphql(compileGraphqlPattern(def.graphql, joinPointer(pointer, 'graphql')));
+
   (def.bodyPatterns ?? []).forEach((pdef, i) => {
     const m = compileValueMatcher(pdef, joinPointer(pointer, 'bodyPatterns', i));
     parts.push({
@@ -210,7 +223,10 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
     });
   });
 
-  if (def.customMatcher !== undefined) {
+  if (def.customMatcher !== undefined && def.customMatcher.name === GRAPHQL_CUSTOM_MATCHER) {
+    // WireMock's GraphQL extension: Decoy matches what it matches, without the extension.
+    addGraphql(compileGraphqlCustomMatcher(def.customMatcher.parameters, joinPointer(pointer, 'customMatcher', 'parameters')));
+  } else if (def.customMatcher !== undefined) {
     // A WireMock without the extension that defines the matcher registers the stub and never matches it.
     const name = def.customMatcher.name ?? '(unnamed)';
     parts.push({
@@ -232,6 +248,7 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
   return {
     indexKey: url?.indexKey ?? { kind: 'any' },
     url,
+    graphqlOperation: (graphql as GraphqlMatcher | undefined)?.operationName,
     // Hot path: a plain indexed loop over precompiled parts; no closures or arrays are created per request.
     test(req) {
       for (let i = 0; i < n; i++) if (!parts[i]!.test(req)) return false;

@@ -9,6 +9,7 @@ import { JSONPath } from 'jsonpath-plus';
 import { rawHeader as header } from '../raw-headers.js';
 import { parseFormEncoded } from '../request.js';
 import { escapeRegex } from '../matching/matcher-support.js';
+import { GRAPHQL_QUERY_PARAMETERS, recordGraphqlPattern } from '../graphql/record.js';
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
 import type { ExchangeContents, RedactionSettings } from './redaction.js';
 
@@ -177,7 +178,16 @@ export function toStub(pair: RedactedPair, options: RecordOptions, baseName: str
       : how.caseInsensitive !== undefined ? { equalTo: value, caseInsensitive: how.caseInsensitive } : { equalTo: value };
   }
   if (Object.keys(headers).length) request.headers = headers;
-  const bodyPattern = e.requestBody.length > 0 ? requestBodyPattern(pair, bodySpec(options), mask) : undefined;
+  // A GraphQL operation is matched by what it asks for, not by the exact text of its body or query string.
+  const graphql = bodySpec(options).matcher === 'auto' ? recordGraphqlPattern(e, o, mask) : undefined;
+  if (graphql !== undefined) {
+    request.graphql = graphql;
+    if (request.queryParameters) {
+      for (const name of GRAPHQL_QUERY_PARAMETERS) delete request.queryParameters[name];
+      if (Object.keys(request.queryParameters).length === 0) delete request.queryParameters;
+    }
+  }
+  const bodyPattern = e.requestBody.length > 0 && graphql === undefined ? requestBodyPattern(pair, bodySpec(options), mask) : undefined;
   if (bodyPattern && 'formParameters' in bodyPattern) request.formParameters = bodyPattern.formParameters;
   else if (bodyPattern) request.bodyPatterns = [bodyPattern.pattern];
 

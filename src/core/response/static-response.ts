@@ -11,6 +11,7 @@ import type { ResponseDefinition } from '../stub-definition.js';
 import { compileTemplatedResponse, isTemplated, type TemplateCompileContext } from './template-response.js';
 import { compileSchema, createSchemaRenderer, requestSeed } from './schema-response.js';
 import { invalidHeaderChar } from './header-value.js';
+import { checkGraphqlResponseKeys, compileGraphqlAnswer, graphqlWireResponse, hasGraphqlSchema, staticGraphqlBody, type GraphqlAnswer } from '../graphql/graphql-response.js';
 
 /** Where and how a proxy response forwards (WireMock's proxyBaseUrl and friends). */
 export interface ProxySpec {
@@ -122,7 +123,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
       source: { pointer: joinPointer(pointer, 'status') }, hint: 'add transformers: [response-template] to the response, or start Decoy with --global-templating',
     });
   }
-  const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName', 'schema'] as const).filter((k) => def[k] !== undefined);
+  const bodyKeys = (['body', 'jsonBody', 'base64Body', 'bodyFileName', 'schema', 'graphql'] as const).filter((k) => def[k] !== undefined);
   if (bodyKeys.length > 1) {
     throw new DecoyError('DECOY_ERR_STUB_INVALID', `response has more than one body (${bodyKeys.join(', ')}); use exactly one`, {
       source: { pointer: joinPointer(pointer, bodyKeys[1]!) },
@@ -132,7 +133,21 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
   let missingBodyFile: string | undefined;
   let kind = 'an empty body';
   let impliedContentType: string | undefined;
-  if (def.body !== undefined) {
+  let graphqlAnswer: GraphqlAnswer | undefined;
+  if (def.graphql !== undefined) {
+    // Decoy: a GraphQL answer, generated from a schema per request, or written data and errors.
+    const at = joinPointer(pointer, 'graphql');
+    const g = checkGraphqlResponseKeys(def.graphql, at);
+    impliedContentType = 'application/json';
+    if (hasGraphqlSchema(g)) {
+      graphqlAnswer = compileGraphqlAnswer(g, at, ctx.readBodyFile);
+      body = Buffer.alloc(0);
+      kind = graphqlAnswer.explain();
+    } else {
+      body = Buffer.from(staticGraphqlBody(g, at), 'utf8');
+      kind = 'a GraphQL answer';
+    }
+  } else if (def.body !== undefined) {
     if (typeof def.body === 'string') {
       body = Buffer.from(def.body, 'utf8');
       kind = 'a text body';
@@ -198,6 +213,11 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     const generate = createSchemaRenderer(compiled, { status: def.status ?? 200, statusMessage: def.statusMessage, headers });
     render = (rc) => generate(rc.stableSeed !== undefined ? requestSeed(rc.request, rc.stableSeed) : Math.floor(rc.random() * 4294967296));
     kind = 'a body generated from its JSON Schema';
+  }
+  if (graphqlAnswer !== undefined) {
+    const answer = graphqlAnswer;
+    const base = { status: (def.status as number | undefined) ?? 200, statusMessage: def.statusMessage, headers: [...headers] };
+    render = (rc) => graphqlWireResponse(answer, rc.request, rc.stableSeed !== undefined ? requestSeed(rc.request, rc.stableSeed) : Math.floor(rc.random() * 4294967296), base);
   }
   const ownLength = !hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding');
   const headersBeforeLength = [...headers];

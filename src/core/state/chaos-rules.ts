@@ -26,7 +26,7 @@ export interface ChaosRule {
   readonly hits: number | undefined;
 }
 
-const RULE_KEYS = ['request', 'probability', 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers', 'durationMs', 'hits'];
+const RULE_KEYS = ['request', 'probability', 'fixedDelayMilliseconds', 'delayDistribution', 'fault', 'status', 'body', 'jsonBody', 'headers', 'graphql', 'durationMs', 'hits'];
 
 function invalid(message: string, pointer: string): DecoyError {
   return new DecoyError('DECOY_ERR_STUB_INVALID', message, { source: { pointer } });
