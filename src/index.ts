@@ -39,6 +39,7 @@ import { createCorsPolicy, type CorsOptions } from './http/cors.js';
 import { prepareTls, type TlsOptions, type TlsSetup } from './http/tls.js';
 import { adminBaseOf, routeServiceAdmin, type ServiceInfo } from './services/service-admin.js';
 import { checkServiceNames, discoverServices } from './services/service-file.js';
+import { createStoreState, sharedStubCompiler, type StoreOptions } from './store/store-options.js';
 
 export { DecoyError } from './core/errors.js';
 export type { StubDefinition, RequestPatternDefinition, ResponseDefinition } from './core/stub-definition.js';
@@ -48,6 +49,7 @@ export { DecoyMetrics } from './observability/metrics.js';
 export type { TlsOptions } from './http/tls.js';
 export type { CorsOptions } from './http/cors.js';
 export type { ServiceInfo } from './services/service-admin.js';
+export type { StoreOptions } from './store/store-options.js';
 
 export interface DecoyOptions {
   /** Folder of stub files (Decoy YAML/JSON, or a WireMock root). Without it, Decoy starts with no stubs. */
@@ -151,6 +153,12 @@ export interface DecoyOptions {
   services?: ServiceOptions[];
   /** Serve each subfolder of `stubsDir` with a `decoy.service.yaml` as a service of its own. Default true. */
   discoverServices?: boolean;
+  /**
+   * Share run-time state (scenarios, sequences, counts, chaos rules, settings, the journal, recordings, API
+   * stub changes) with the other replicas using the same Redis: a `redis://` URL, or it with a key prefix and
+   * `optional`. Default: in this process. The main service only.
+   */
+  store?: string | StoreOptions;
 }
 
 /** One more service of a Decoy (see `DecoyOptions.services`). */
@@ -215,7 +223,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
   const proxyAll = options.proxyAll === undefined ? undefined : compileProxySpec(options.proxyAll, {}, '--proxy-all');
   /** The files folder's lookup, once the folder is loaded. */
   let staticFiles: ((rawPath: string) => StaticAnswer | undefined) | undefined;
+  const store = isMain && options.store !== undefined
+    ? createStoreState(options.store, { journalSize: options.journalSize ?? 10_000, logger, resolveStub: (id) => engine.stubs.get(id) }) : undefined;
   const engine = new MockEngine({
+    ...(store ? { state: store } : {}),
     journalSize: options.journalSize ?? 10_000, ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.stableData ? { stableData: true } : {}),
     ...(proxyAll ? { proxyAll } : {}),
@@ -377,6 +388,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
     async start() {
       if (server) throw new Error('Decoy is already started');
       const startedAt = Date.now();
+      await store?.connect();
       observed = metrics.observeEngine(engine, name);
       if (options.verbose) stopLogging = logRequests(engine, logger);
       const childDirs = isMain ? await createChildren() : [];
@@ -398,6 +410,10 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         folder = new StubFolder({ dir: options.stubsDir, logger, nextSequence: engine.nextSequence, onChange: onFileChange, exclude: childDirs,
           onReloadProblems: (n) => observed?.reloadFailed(n), ...(options.globalTemplating ? { globalTemplating: true } : {}) });
         loadReport = await folder.load();
+      }
+      if (store) {
+        await engine.followSharedStubs(sharedStubCompiler(engine, { ...(folder ? { readBodyFile: (n: string, p: string) => folder!.readApiBodyFile(n, p) } : {}), ...(options.globalTemplating ? { globalTemplating: true } : {}) }),
+          (id, e) => logger.warn(`stub ${String(id)} from another replica does not compile here: ${(e as Error).message}`));
       }
       if (options.httpsPort !== undefined) tlsSetup = await prepareTls(options.tls ?? {}, host);
       // Stubs with generated bodies serve once their generator is loaded.
@@ -498,6 +514,7 @@ function createService(options: DecoyOptions, directory: Map<string, ServiceEntr
         await stoppingChildren;
         observed?.close();
         stopLogging?.();
+        await store?.close();
       })();
       return stopping;
     },

@@ -622,6 +622,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
       status: 'healthy', message: 'Decoy is ok', version: VERSION,
       uptimeInSeconds: Math.floor((Date.now() - ctx.startedAt) / 1000), timestamp: new Date().toISOString(),
       stubs: engine.stubs.size,
+      ...(engine.state.health ? { store: engine.state.health() } : {}),
     });
   });
   router.get('/version', (_req, res) => {

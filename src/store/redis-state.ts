@@ -198,6 +198,9 @@ export class RedisState implements State {
   #closed = false;
   /** Whether the shared state was read once (then a reconnection reads it again). */
   #joined = false;
+  #rejoining = false;
+  /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
+  #loadedIds = new Set<string>();
 
   // local copies
   readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
@@ -257,6 +260,8 @@ export class RedisState implements State {
    * `optional`, a warning, and the replica serves alone until Redis answers.
    */
   async connect(): Promise<void> {
+    this.#closed = false;
+    this.#joined = false;
     const { createClient } = await import('redis');
     const client = createClient({
       url: this.#url,
@@ -269,7 +274,9 @@ export class RedisState implements State {
     this.#sub = sub;
     client.on('error', (e: Error) => this.#lost(e));
     sub.on('error', (e: Error) => this.#lost(e));
+    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica rejoins.
     client.on('ready', () => { if (this.#joined) void this.#rejoin(); });
+    sub.on('ready', () => { if (this.#joined) void this.#rejoin(); });
     const connected = Promise.all([client.connect(), sub.connect()]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#connectTimeoutMs); });
@@ -302,7 +309,8 @@ export class RedisState implements State {
 
   /** After a reconnection: reads the shared state again, then writes the journal events kept meanwhile. */
   async #rejoin(): Promise<void> {
-    if (this.#closed || !this.#client?.isReady || !this.#sub?.isReady) return;
+    if (this.#closed || !this.#client?.isReady || !this.#sub?.isReady || this.#rejoining) return;
+    this.#rejoining = true;
     try {
       this.#lostSince = undefined;
       this.#shas.clear();
@@ -312,6 +320,8 @@ export class RedisState implements State {
       this.#scheduleFlush();
     } catch (e) {
       this.#lost(e as Error);
+    } finally {
+      this.#rejoining = false;
     }
   }
 
@@ -337,6 +347,7 @@ export class RedisState implements State {
     // The fleet's journal, then what this replica has not written yet (its own newest events).
     const pending = this.#pending;
     this.#mirror.clear();
+    this.#loadedIds = new Set(journal.map((entry) => entry.slice(0, entry.indexOf(' '))));
     for (const entry of journal) this.#mirror.append(this.#event(entry.slice(entry.indexOf(' ') + 1)));
     for (const e of pending) this.#mirror.append(e);
   }
@@ -419,7 +430,7 @@ export class RedisState implements State {
         this.#emit({ kind: 'settings' });
         return;
       case 'journal':
-        for (const e of m.events as unknown[]) this.#mirror.append(this.#event(e));
+        for (const e of m.events as Array<{ id: string }>) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
         return;
       case 'journal-removed': {
         const ids = new Set(m.ids as string[]);
@@ -633,25 +644,25 @@ export class RedisState implements State {
 
   /** Writes this replica's new journal events to Redis and to the other replicas, in batches. */
   #flush(): Promise<void> {
-    this.#flushing ??= (async () => {
-      try {
-        while (this.#pending.length > 0 && this.#up) {
-          const batch = this.#pending.slice(0, BATCH);
-          const stored = batch.map((e) => encodeJson(storedEvent(e)));
-          const message = `{"o":${JSON.stringify(this.#origin)},"k":"journal","events":[${stored.join(',')}]}`;
-          try {
-            await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, message, String(this.#mirror.capacity), ...batch.map((e, i) => `${e.id} ${stored[i]}`)]);
-          } catch (e) {
-            this.#lost(e as Error);
-            return;
-          }
-          // Only what was written leaves the queue: events appended (or removed) meanwhile stay as they are.
-          this.#pending = this.#pending.filter((e) => !batch.includes(e));
+    if (this.#flushing !== undefined) return this.#flushing;
+    if (this.#pending.length === 0 || !this.#up) return Promise.resolve();
+    // Set before the loop runs, and cleared once it has (never while it could still be running).
+    this.#flushing = (async () => {
+      while (this.#pending.length > 0 && this.#up) {
+        const batch = this.#pending.slice(0, BATCH);
+        const stored = batch.map((e) => encodeJson(storedEvent(e)));
+        const message = `{"o":${JSON.stringify(this.#origin)},"k":"journal","events":[${stored.join(',')}]}`;
+        try {
+          await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, message, String(this.#mirror.capacity), ...batch.map((e, i) => `${e.id} ${stored[i]}`)]);
+        } catch (e) {
+          this.#lost(e as Error);
+          return;
         }
-      } finally {
-        this.#flushing = undefined;
+        // Only what was written leaves the queue: events appended (or removed) meanwhile stay as they are.
+        const written = new Set(batch);
+        this.#pending = this.#pending.filter((e) => !written.has(e));
       }
-    })();
+    })().finally(() => { this.#flushing = undefined; });
     return this.#flushing;
   }
 
