@@ -512,6 +512,12 @@ export class RedisState implements State {
         this.#emit({ kind: 'scenarios-reset', name });
       }),
       entries: () => [...this.#scenarioStates].filter(([, s]) => s.state !== undefined).map(([n, s]) => [n, s.state!]),
+      read: (name) => this.#shared(async () => {
+        // One round trip: the state and the version it is as of, read together.
+        const [state, v] = await this.#client!.multi().hGet(this.#key('scenarios'), name).get(this.#key('version')).exec() as unknown as [string | null, string | null];
+        this.#applyScenario(name, state ?? undefined, Number(v ?? 0));
+        return local(name);
+      }, () => local(name)),
     };
   }
 

@@ -36,6 +36,12 @@ export interface ScenarioStore {
   reset(name?: string): Awaitable<void>;
   /** The scenarios set since the last reset, with their states. */
   entries(): Array<[string, string]>;
+  /**
+   * A shared store only: the scenario's state as the store has it now (the local copy is updated with
+   * it). A stub that requires a state without moving it is confirmed this way: another replica may have
+   * moved the scenario a moment before its change reached this one.
+   */
+  read?(name: string): Promise<string>;
 }
 
 /** Counters by key: response-sequence positions and the counts behind count-based faults and rule hits. */

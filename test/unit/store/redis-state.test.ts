@@ -63,6 +63,12 @@ describe('Redis store: replicas sharing one prefix', () => {
     assert.equal(b.scenarios.get('s'), 'Elsewhere');
   });
 
+  it('read gives the state the store has now, before the change has reached the replica', async () => {
+    await a.scenarios.set('s', 'Moved');
+    assert.equal(await b.scenarios.read!('s'), 'Moved');
+    assert.equal(b.scenarios.get('s'), 'Moved', 'and the local copy has it');
+  });
+
   it('counters count for the fleet: "2 hits" is 2 across replicas', async () => {
     const values = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).counters.incrementAndGet('k')));
     assert.deepEqual([...values].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
