@@ -102,6 +102,10 @@ if ARGV[3] == '1' then redis.call('SET', KEYS[2], '1') else redis.call('DEL', KE
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. v .. '}')
 return v`;
 
+/** KEYS: scenarios hash, version counter. ARGV: name. → {state or false, version}: one command, one round trip. */
+const READ_SCENARIO = `
+return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
+
 /** KEYS: journal list. ARGV: channel, message, bound, entries... */
 const APPEND_JOURNAL = `
 for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
@@ -151,13 +155,27 @@ export function decodeJson(text: string): unknown {
   return JSON.parse(text, (_key, v) => (v !== null && typeof v === 'object' && typeof v.$b64 === 'string' && Object.keys(v).length === 1 ? Buffer.from(v.$b64, 'base64') : v));
 }
 
+/** A serve event as Redis and the other replicas get it: plain JSON, bodies in base64, the stub by its id. */
 interface StoredEvent {
-  id: string; t: number; m: string; u: string; h: string[]; b: Buffer; c: ServeEvent['connection']; v: string;
-  s: string | undefined; r: JournalResponse | undefined; ms: number; f: AppliedFault[] | undefined; p: string | undefined;
+  id: string; t: number; m: string; u: string; h: readonly string[]; b: string; c: ServeEvent['connection']; v: string;
+  s: string | undefined; r: StoredResponse | undefined; ms: number; f: readonly AppliedFault[] | undefined; p: string | undefined;
 }
 
-function storedEvent(e: ServeEvent): StoredEvent {
-  return { id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: [...e.rawHeaders], b: e.body, c: e.connection, v: e.httpVersion, s: e.stub?.id, r: e.response, ms: e.totalMs, f: e.faults ? [...e.faults] : undefined, p: e.proxiedTo };
+type StoredResponse = Omit<JournalResponse, 'body'> & { body: string; complete?: boolean };
+
+const EMPTY = Buffer.alloc(0);
+const base64 = (b: Buffer): string => (b.length === 0 ? '' : b.toString('base64'));
+const unbase64 = (s: string): Buffer => (s === '' ? EMPTY : Buffer.from(s, 'base64'));
+
+/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer. */
+function encodeEvent(e: ServeEvent): string {
+  const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
+  const stored: StoredEvent = {
+    id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: e.rawHeaders, b: base64(e.body), c: e.connection, v: e.httpVersion, s: e.stub?.id,
+    r: r === undefined ? undefined : { status: r.status, statusMessage: r.statusMessage, headers: r.headers, upstreamHeaders: r.upstreamHeaders, body: base64(r.body), complete: r.complete },
+    ms: e.totalMs, f: e.faults, p: e.proxiedTo,
+  };
+  return JSON.stringify(stored);
 }
 
 /** `url` without its password, for logs and health. */
@@ -182,6 +200,7 @@ export class RedisState implements State {
 
   /** This replica, in every message it publishes: its own messages come back to it and are skipped. */
   readonly #origin = randomUUID();
+  readonly #ownJournalPrefix = `{"o":"${this.#origin}","k":"journal","events":[`;
   readonly #url: string;
   readonly #prefix: string;
   readonly #optional: boolean;
@@ -398,6 +417,8 @@ export class RedisState implements State {
 
   /** A change another replica made (or, for versioned ones, this one: the version sorts it out). */
   #onMessage(text: string): void {
+    // This replica's own journal batch comes back too: recognised by its first bytes, it is not parsed.
+    if (text.startsWith(this.#ownJournalPrefix)) return;
     let m: Record<string, unknown>;
     try {
       m = JSON.parse(text) as Record<string, unknown>;
@@ -430,7 +451,7 @@ export class RedisState implements State {
         this.#emit({ kind: 'settings' });
         return;
       case 'journal':
-        for (const e of m.events as Array<{ id: string }>) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+        for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
         return;
       case 'journal-removed': {
         const ids = new Set(m.ids as string[]);
@@ -454,9 +475,10 @@ export class RedisState implements State {
   }
 
   /** A serve event from its stored form (an object, or its JSON text). */
-  #event(stored: unknown): ServeEvent {
-    const s = (typeof stored === 'string' ? decodeJson(stored) : reviveBuffers(stored)) as StoredEvent;
-    const event = new ServeEvent(s.t, s.m, s.u, s.h, s.b, s.c, s.v, s.s === undefined ? undefined : this.resolveStub(s.s), s.r, s.ms, s.f);
+  #event(stored: string | StoredEvent): ServeEvent {
+    const s = typeof stored === 'string' ? JSON.parse(stored) as StoredEvent : stored;
+    const r = s.r === undefined ? undefined : { ...s.r, body: unbase64(s.r.body) };
+    const event = new ServeEvent(s.t, s.m, s.u, s.h, unbase64(s.b), s.c, s.v, s.s === undefined ? undefined : this.resolveStub(s.s), r, s.ms, s.f);
     event.proxiedTo = s.p;
     return ServeEvent.withId(event, s.id);
   }
@@ -514,8 +536,8 @@ export class RedisState implements State {
       entries: () => [...this.#scenarioStates].filter(([, s]) => s.state !== undefined).map(([n, s]) => [n, s.state!]),
       read: (name) => this.#shared(async () => {
         // One round trip: the state and the version it is as of, read together.
-        const [state, v] = await this.#client!.multi().hGet(this.#key('scenarios'), name).get(this.#key('version')).exec() as unknown as [string | null, string | null];
-        this.#applyScenario(name, state ?? undefined, Number(v ?? 0));
+        const [state, v] = await this.#run(READ_SCENARIO, keys(), [name]) as [string | null, number];
+        this.#applyScenario(name, state ?? undefined, v);
         return local(name);
       }, () => local(name)),
     };
@@ -656,8 +678,8 @@ export class RedisState implements State {
     this.#flushing = (async () => {
       while (this.#pending.length > 0 && this.#up) {
         const batch = this.#pending.slice(0, BATCH);
-        const stored = batch.map((e) => encodeJson(storedEvent(e)));
-        const message = `{"o":${JSON.stringify(this.#origin)},"k":"journal","events":[${stored.join(',')}]}`;
+        const stored = batch.map(encodeEvent);
+        const message = `${this.#ownJournalPrefix}${stored.join(',')}]}`;
         try {
           await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, message, String(this.#mirror.capacity), ...batch.map((e, i) => `${e.id} ${stored[i]}`)]);
         } catch (e) {
@@ -869,14 +891,4 @@ export class RedisState implements State {
       }
     }
   }
-}
-
-/** A message's events were parsed as plain JSON: their `{"$b64"}` objects become Buffers again. */
-function reviveBuffers(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(reviveBuffers);
-  const o = value as Record<string, unknown>;
-  if (typeof o.$b64 === 'string' && Object.keys(o).length === 1) return Buffer.from(o.$b64, 'base64');
-  for (const k of Object.keys(o)) o[k] = reviveBuffers(o[k]);
-  return o;
 }
