@@ -220,6 +220,9 @@ export class RedisState implements State {
   #rejoining = false;
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
+  /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
+  #journalHeld: StoredEvent[] | undefined;
+  #journalHeldLast: StoredEvent[] = [];
 
   // local copies
   readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
@@ -337,6 +340,9 @@ export class RedisState implements State {
       if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
       this.#logger.info(`the store ${safeUrl(this.#url)} is back: shared state read again`);
       this.#scheduleFlush();
+      // The other replicas rejoin at about the same time, and a batch one of them wrote before this replica's
+      // subscription was back reached neither the read above nor this replica: read the journal once more a little later.
+      setTimeout(() => { if (this.#up) this.#load().catch((e: Error) => this.#lost(e)); }, 500).unref();
     } catch (e) {
       this.#lost(e as Error);
     } finally {
@@ -347,11 +353,21 @@ export class RedisState implements State {
   /** Reads every shared piece of state into the local copies. */
   async #load(): Promise<void> {
     const c = this.#client!;
-    const [scenarios, counts, rules, settings, recording, recordingId, version, journal] = await Promise.all([
-      c.hGetAll(this.#key('scenarios')), c.hGetAll(this.#key('counters')), c.hGetAll(this.#key('chaos')), c.get(this.#key('settings')),
-      c.get(this.#key('recording')), c.get(this.#key('recording:id')), c.get(this.#key('version')),
-      this.#mirror.capacity > 0 ? c.lRange(this.#key('journal'), -this.#mirror.capacity, -1) : Promise.resolve([] as string[]),
-    ]);
+    // Journal batches heard while the snapshot is read wait, and are added after it unless it has them.
+    this.#journalHeld = [];
+    const pendingBefore = this.#pending;
+    let snapshot: [Record<string, string>, Record<string, string>, Record<string, string>, string | null, string | null, string | null, string | null, string[]];
+    try {
+      // One transaction: every piece as of the same moment, and the version that moment has.
+      snapshot = await c.multi().hGetAll(this.#key('scenarios')).hGetAll(this.#key('counters')).hGetAll(this.#key('chaos')).get(this.#key('settings'))
+        .get(this.#key('recording')).get(this.#key('recording:id')).get(this.#key('version'))
+        .lRange(this.#key('journal'), -Math.max(this.#mirror.capacity, 1), -1).exec() as unknown as typeof snapshot;
+    } finally {
+      this.#journalHeldLast = this.#journalHeld ?? [];
+      this.#journalHeld = undefined;
+    }
+    const [scenarios, counts, rules, settings, recording, recordingId, version, stored] = snapshot;
+    const journal = this.#mirror.capacity > 0 ? stored : [];
     const v = Number(version ?? 0);
     this.#scenarioStates.clear();
     this.#scenariosResetAt = v;
@@ -364,11 +380,14 @@ export class RedisState implements State {
     this.#recording = rec === undefined ? { status: 'NeverStarted', spec: undefined } : { status: rec.status, spec: rec.spec };
     this.#recordingId = recordingId ?? undefined;
     // The fleet's journal, then what this replica has not written yet (its own newest events).
-    const pending = this.#pending;
+    // This replica's events not in the snapshot: those written meanwhile left the queue, but not the snapshot's list.
+    const pending = [...new Set([...pendingBefore, ...this.#pending])];
+    const held = this.#journalHeldLast;
     this.#mirror.clear();
     this.#loadedIds = new Set(journal.map((entry) => entry.slice(0, entry.indexOf(' '))));
     for (const entry of journal) this.#mirror.append(this.#event(entry.slice(entry.indexOf(' ') + 1)));
-    for (const e of pending) this.#mirror.append(e);
+    for (const e of pending) if (!this.#loadedIds.has(e.id)) this.#mirror.append(e);
+    for (const e of held) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
   }
 
   /** Runs a script by its digest (loaded once per connection). */
@@ -451,7 +470,8 @@ export class RedisState implements State {
         this.#emit({ kind: 'settings' });
         return;
       case 'journal':
-        for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+        if (this.#journalHeld !== undefined) this.#journalHeld.push(...m.events as StoredEvent[]);
+        else for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
         return;
       case 'journal-removed': {
         const ids = new Set(m.ids as string[]);
