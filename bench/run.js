@@ -26,7 +26,8 @@
 //        body; and the latency a lone client sees (sequential requests), direct and through Decoy.
 //   store (docs/guides/replicas.md)
 //     9. a real redis-server (Debian's, its own child): a Decoy with the in-memory store, one with the Redis store,
-//        and three Redis-store replicas behind a round-robin TCP balancer (its own child), interleaved rounds: a
+//        and three Redis-store replicas behind a round-robin TCP balancer (its own child; also measured alone in front
+//        of the in-memory Decoy, for its own cost), interleaved rounds: a
 //        plain stub on each (req/s ratios to in-memory; target: Redis store >= 0.8x), a scenario stub that requires
 //        a state (one Redis read per request) and a response sequence (one INCR per request) on in-memory and
 //        Redis: the latency and server CPU each costs per request, and Redis's CPU per request.
@@ -1489,6 +1490,7 @@ async function runStore({ fail }) {
   const rows = [
     { name: 'in-memory store: plain stub', server: 'mem', path: '/items/0' },
     { name: 'Redis store: plain stub', server: 'redis', path: '/items/0', vs: 'in-memory store: plain stub', target: TARGETS.oneStub },
+    { name: 'balancer + 1 in-memory Decoy: plain stub', server: 'lbmem', path: '/items/0', vs: 'in-memory store: plain stub' },
     { name: '3 replicas + balancer: plain stub', server: 'fleet', path: '/items/0', vs: 'in-memory store: plain stub' },
     { name: 'in-memory store: scenario stub', server: 'mem', path: '/scenario' },
     { name: 'Redis store: scenario stub', server: 'redis', path: '/scenario', vs: 'in-memory store: scenario stub' },
@@ -1506,6 +1508,9 @@ async function runStore({ fail }) {
     const lbPort = await freePort();
     const lb = await startServer([BALANCER, String(lbPort), replicas.map((r) => new URL(r.url).port).join(',')], 'balancer');
     servers.fleet = { url: lb.url, procs: [...replicas.map((r) => r.proc), lb.proc] };
+    // The balancer alone in front of the in-memory Decoy: what the fleet row's balancer costs by itself.
+    const lbMem = await startServer([BALANCER, String(await freePort()), new URL(servers.mem.url).port], 'balancer-mem');
+    servers.lbmem = { url: lbMem.url, procs: [servers.mem.proc, lbMem.proc] };
     for (const k of ['mem', 'redis']) servers[k].procs = [servers[k].proc];
     const cpuOf = (procs) => procs.reduce((n, p) => n + (cpuMs(p.pid) ?? NaN), 0);
     for (const r of rows) {

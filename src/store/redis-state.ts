@@ -106,22 +106,24 @@ return v`;
 const READ_SCENARIO = `
 return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 
-/** KEYS: journal list. ARGV: channel, message, bound, entries... */
+/**
+ * KEYS: journal list. ARGV: channel, the message's start, bound, entries (events as JSON)... The message is
+ * the start, the entries joined by commas, and "]}": the entries cross the wire once.
+ */
 const APPEND_JOURNAL = `
 for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(ARGV, ',', 4) .. ']}')
 return 1`;
 
-/** KEYS: journal list. ARGV: channel, message, ids... (an entry starts with its event's id and a space). */
+/** KEYS: journal list. ARGV: channel, message, ids... (an entry is JSON that starts with {"id":"<36-character id>"). */
 const REMOVE_JOURNAL = `
 local ids = {}
 for i = 3, #ARGV do ids[ARGV[i]] = true end
 local all = redis.call('LRANGE', KEYS[1], 0, -1)
 local kept = {}
 for _, e in ipairs(all) do
-  local sp = string.find(e, ' ', 1, true)
-  if not (sp and ids[string.sub(e, 1, sp - 1)]) then kept[#kept + 1] = e end
+  if not ids[string.sub(e, 8, 43)] then kept[#kept + 1] = e end
 end
 redis.call('DEL', KEYS[1])
 for i = 1, #kept, 1000 do redis.call('RPUSH', KEYS[1], unpack(kept, i, math.min(i + 999, #kept))) end
@@ -167,7 +169,10 @@ const EMPTY = Buffer.alloc(0);
 const base64 = (b: Buffer): string => (b.length === 0 ? '' : b.toString('base64'));
 const unbase64 = (s: string): Buffer => (s === '' ? EMPTY : Buffer.from(s, 'base64'));
 
-/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer. */
+/** A stored event's id: its JSON starts with `{"id":"` and a 36-character UUID (what the journal scripts read too). */
+const idOfEntry = (entry: string): string => (entry[43] === '"' ? entry.slice(7, 43) : (JSON.parse(entry) as { id: string }).id);
+
+/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer; the id first. */
 function encodeEvent(e: ServeEvent): string {
   const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
   const stored: StoredEvent = {
@@ -384,8 +389,8 @@ export class RedisState implements State {
     const pending = [...new Set([...pendingBefore, ...this.#pending])];
     const held = this.#journalHeldLast;
     this.#mirror.clear();
-    this.#loadedIds = new Set(journal.map((entry) => entry.slice(0, entry.indexOf(' '))));
-    for (const entry of journal) this.#mirror.append(this.#event(entry.slice(entry.indexOf(' ') + 1)));
+    this.#loadedIds = new Set(journal.map(idOfEntry));
+    for (const entry of journal) this.#mirror.append(this.#event(entry));
     for (const e of pending) if (!this.#loadedIds.has(e.id)) this.#mirror.append(e);
     for (const e of held) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
   }
@@ -698,10 +703,8 @@ export class RedisState implements State {
     this.#flushing = (async () => {
       while (this.#pending.length > 0 && this.#up) {
         const batch = this.#pending.slice(0, BATCH);
-        const stored = batch.map(encodeEvent);
-        const message = `${this.#ownJournalPrefix}${stored.join(',')}]}`;
         try {
-          await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, message, String(this.#mirror.capacity), ...batch.map((e, i) => `${e.id} ${stored[i]}`)]);
+          await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.map(encodeEvent)]);
         } catch (e) {
           this.#lost(e as Error);
           return;
