@@ -20,7 +20,7 @@
  * with backoff, and on reconnection the replica reads the shared state again (Redis wins) and writes the
  * journal events it kept meanwhile.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { DecoyError } from '../core/errors.js';
 import { Journal } from '../core/state/journal.js';
@@ -395,13 +395,15 @@ export class RedisState implements State {
     for (const e of held) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
   }
 
-  /** Runs a script by its digest (loaded once per connection). */
+  /** Runs a script: by its digest once Redis has it. */
   async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
     const c = this.#client!;
-    let sha = this.#shas.get(script);
+    const sha = this.#shas.get(script);
     if (sha === undefined) {
-      sha = await c.scriptLoad(script);
-      this.#shas.set(script, sha);
+      // The first call sends the script itself (Redis keeps it): no round trip of its own, so commands stay in
+      // the order they were made (a rule added then removed at once is removed in Redis too).
+      this.#shas.set(script, createHash('sha1').update(script).digest('hex'));
+      return c.eval(script, { keys, arguments: args });
     }
     try {
       return await c.evalSha(sha, { keys, arguments: args });
@@ -640,10 +642,11 @@ export class RedisState implements State {
         this.#rules = this.#rules.filter((r) => r.id !== id);
         const removed = this.#rules.length !== before;
         if (removed) changed();
-        return this.#shared(async () => {
-          const [n] = await this.#client!.multi().hDel(this.#key('chaos'), id).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec() as unknown as [number];
-          return removed || n > 0;
-        }, () => removed);
+        // The local copy says whether the rule was there (the admin API answers 404 at once when not); Redis follows.
+        void this.#shared(async () => {
+          await this.#client!.multi().hDel(this.#key('chaos'), id).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+        }, () => {});
+        return removed;
       },
       clear: () => {
         if (this.#rules.length > 0) {

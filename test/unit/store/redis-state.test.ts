@@ -63,6 +63,18 @@ describe('Redis store: replicas sharing one prefix', () => {
     assert.equal(b.scenarios.get('s'), 'Elsewhere');
   });
 
+  it('a chaos rule added and removed at once is gone in Redis too; removing one that is not there answers false', async () => {
+    void a.chaosRules.add({ id: 'brief', definition: {}, expiresAt: undefined });
+    assert.equal(await a.chaosRules.remove('brief'), true);
+    assert.equal(await a.chaosRules.remove('never-added'), false);
+    const joining = await connected(prefix);
+    try {
+      assert.deepEqual(joining.chaosRules.list(), []);
+    } finally {
+      await joining.close();
+    }
+  });
+
   it('read gives the state the store has now, before the change has reached the replica', async () => {
     await a.scenarios.set('s', 'Moved');
     assert.equal(await b.scenarios.read!('s'), 'Moved');
