@@ -223,6 +223,7 @@ export class RedisState implements State {
   /** Whether the shared state was read once (then a reconnection reads it again). */
   #joined = false;
   #rejoining = false;
+  #subscribed = false;
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
   /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
@@ -289,6 +290,7 @@ export class RedisState implements State {
   async connect(): Promise<void> {
     this.#closed = false;
     this.#joined = false;
+    this.#subscribed = false;
     const { createClient } = await import('redis');
     const client = createClient({
       url: this.#url,
@@ -322,9 +324,16 @@ export class RedisState implements State {
       this.#joined = true;
       return;
     }
-    await sub.subscribe(this.#channel, (message: string) => this.#onMessage(message));
+    await this.#subscribe();
     await this.#load();
     this.#joined = true;
+  }
+
+  /** Once per connection's life: node-redis subscribes again by itself after a reconnection. */
+  async #subscribe(): Promise<void> {
+    if (this.#subscribed) return;
+    await this.#sub!.subscribe(this.#channel, (message: string) => this.#onMessage(message));
+    this.#subscribed = true;
   }
 
   #lost(e: Error): void {
@@ -339,6 +348,7 @@ export class RedisState implements State {
     if (this.#closed || !this.#client?.isReady || !this.#sub?.isReady || this.#rejoining) return;
     this.#rejoining = true;
     try {
+      await this.#subscribe();
       this.#lostSince = undefined;
       this.#shas.clear();
       await this.#load();

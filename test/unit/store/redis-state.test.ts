@@ -152,6 +152,29 @@ describe('Redis store: faults of Redis', () => {
     await assert.rejects(state.connect(), (e: unknown) => isDecoyError(e) && e.code === 'DECOY_ERR_STORE' && /127\.0\.0\.1:1/.test(e.message) && !/secret/.test(e.message));
   });
 
+  it('optional, and Redis comes later: the replica joins the fleet and hears its changes', async function () {
+    this.timeout(15_000);
+    const late = await startRedis();
+    await late.kill();
+    const warnings: string[] = [];
+    const alone = new RedisState({ url: late.url, prefix: 'late', optional: true, connectTimeoutMs: 300, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    await alone.connect();
+    try {
+      assert.equal(alone.health().connected, false);
+      await late.revive();
+      await eventually(() => alone.health().connected, 'joined once Redis answers', 10_000);
+      const other = new RedisState({ url: late.url, prefix: 'late' });
+      await other.connect();
+      await other.scenarios.set('s', 'Moved');
+      await eventually(() => alone.scenarios.get('s') === 'Moved', 'a change made by another replica');
+      await other.close();
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+    } finally {
+      await alone.close();
+      await late.stop();
+    }
+  });
+
   it('optional and unreachable at start: serves alone, and reports it', async () => {
     const warnings: string[] = [];
     const state = new RedisState({ url: 'redis://127.0.0.1:1', optional: true, connectTimeoutMs: 300, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
