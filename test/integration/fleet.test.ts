@@ -170,3 +170,21 @@ describe('a fleet of three replicas sharing Redis, behind a round-robin balancer
     assert.ok(counted <= ok + failed && counted >= ok - 20, `counted ${counted} of ${ok} answered (lost ${ok - counted}: the killed replica's last batch)`);
   });
 });
+
+describe('--store at start', function () {
+  this.timeout(20_000);
+  afterEach(() => killCliRuns());
+
+  it('Redis unreachable: the CLI exits 1 with an error that names the URL, without its password', async () => {
+    const run = runCli(['--port', '0', '--stubs', 'stubs', '--store', 'redis://:hunter2@127.0.0.1:1/0']);
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /DECOY_ERR_STORE the store redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0 is unreachable/);
+    assert.doesNotMatch(run.output(), /hunter2/);
+  });
+
+  it('not a Redis URL: the CLI exits 1 saying what a store URL looks like', async () => {
+    const run = runCli(['--port', '0', '--stubs', 'stubs', '--store', 'http://127.0.0.1:6379']);
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /DECOY_ERR_STORE --store http:\/\/127\.0\.0\.1:6379\/ is not a Redis URL/);
+  });
+});
