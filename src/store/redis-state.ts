@@ -107,10 +107,12 @@ const READ_SCENARIO = `
 return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 
 /**
- * KEYS: journal list. ARGV: channel, the message's start, bound, entries (events as JSON)... The message is
- * the start, the entries joined by commas, and "]}": the entries cross the wire once.
+ * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, entries (events as
+ * JSON)... The message is the start, the entries joined by commas, and "]}": the entries cross the wire once.
+ * A batch sent again (its answer was lost with the connection, but Redis had run it) is not written twice.
  */
 const APPEND_JOURNAL = `
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 600000) then return 0 end
 for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(ARGV, ',', 4) .. ']}')
@@ -245,6 +247,8 @@ export class RedisState implements State {
   #pending: ServeEvent[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  /** The batch last sent, until Redis answers for it. */
+  #unanswered: { id: string; events: ServeEvent[] } | undefined;
   #stubFollower: ((change: StubChange) => void) | undefined;
   #stubVersion = 0;
   /** Stub changes heard while the compacted list is read. */
@@ -711,19 +715,23 @@ export class RedisState implements State {
   /** Writes this replica's new journal events to Redis and to the other replicas, in batches. */
   #flush(): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
-    if (this.#pending.length === 0 || !this.#up) return Promise.resolve();
+    if ((this.#pending.length === 0 && this.#unanswered === undefined) || !this.#up) return Promise.resolve();
     // Set before the loop runs, and cleared once it has (never while it could still be running).
     this.#flushing = (async () => {
-      while (this.#pending.length > 0 && this.#up) {
-        const batch = this.#pending.slice(0, BATCH);
+      while ((this.#pending.length > 0 || this.#unanswered !== undefined) && this.#up) {
+        // A batch whose answer never came is sent again as it was, under its id: Redis writes it at most once.
+        const batch = this.#unanswered ?? { id: randomUUID(), events: this.#pending.slice(0, BATCH) };
+        this.#unanswered = batch;
         try {
-          await this.#run(APPEND_JOURNAL, [this.#key('journal')], [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.map(encodeEvent)]);
+          await this.#run(APPEND_JOURNAL, [this.#key('journal'), this.#key(`journal:batch:${batch.id}`)],
+            [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.events.map(encodeEvent)]);
         } catch (e) {
           this.#lost(e as Error);
           return;
         }
+        this.#unanswered = undefined;
         // Only what was written leaves the queue: events appended (or removed) meanwhile stay as they are.
-        const written = new Set(batch);
+        const written = new Set(batch.events);
         this.#pending = this.#pending.filter((e) => !written.has(e));
       }
     })().finally(() => { this.#flushing = undefined; });
@@ -757,12 +765,15 @@ export class RedisState implements State {
         const ids = removed.map((e) => e.id);
         const gone = new Set(ids);
         this.#pending = this.#pending.filter((e) => !gone.has(e.id));
+        // Sent again, a batch Redis already has is skipped whole; one it lacks must not bring these back.
+        if (this.#unanswered !== undefined) this.#unanswered.events = this.#unanswered.events.filter((e) => !gone.has(e.id));
         void this.#shared(() => this.#run(REMOVE_JOURNAL, [this.#key('journal')], [this.#channel, this.#message({ k: 'journal-removed', ids }), ...ids]), () => 0);
         return removed;
       },
       clear: () => {
         mirror.clear();
         this.#pending = [];
+        if (this.#unanswered !== undefined) this.#unanswered.events = [];
         this.#emit({ kind: 'journal-cleared' });
         void state.#shared(async () => {
           await this.#client!.multi().del(this.#key('journal')).publish(this.#channel, this.#message({ k: 'journal-cleared' })).exec();

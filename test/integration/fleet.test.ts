@@ -128,6 +128,13 @@ describe('a fleet of three replicas sharing Redis, behind a round-robin balancer
     for (const r of replicas) assert.equal(await count(r, '/counted/a-.*'), 60);
     const verify = await send(replicas[1]!, 'POST', '/__admin/requests/find', { method: 'GET', url: '/counted/a-7' });
     assert.equal((JSON.parse(verify.body) as { requests: unknown[] }).requests.length, 1);
+    // Events another replica served name the stub that answered them, as this replica's own do.
+    for (const r of replicas) {
+      const journal = JSON.parse((await send(r, 'GET', '/__admin/requests')).body) as { requests: Array<{ request: { url: string }; wasMatched: boolean; stubMapping: { request: { urlPathPattern?: string } } }> };
+      const counted = journal.requests.filter((e) => e.request.url.startsWith('/counted/a-'));
+      assert.equal(counted.length, 60);
+      assert.ok(counted.every((e) => e.wasMatched && e.stubMapping.request.urlPathPattern === '/counted/.*'), `on ${r}`);
+    }
   });
 
   it('a recording started on one replica holds the traffic proxied by all', async () => {
@@ -148,7 +155,13 @@ describe('a fleet of three replicas sharing Redis, behind a round-robin balancer
     await redis.restart(300);
     const answers = await loading;
     assert.ok(answers.every((a) => !(a instanceof Error) && a.status === 200), 'every request was served while Redis was away');
-    for (const r of replicas) await eventually(async () => (await count(r, '/counted/b-.*')) === 300, 8000, `count 300 on ${r} after the restart`);
+    try {
+      for (const r of replicas) await eventually(async () => (await count(r, '/counted/b-.*')) === 300, 8000, `count 300 on ${r} after the restart`);
+    } catch (e) {
+      // Say what each replica counted (more than 300: a batch written twice; fewer: one lost) and what they logged.
+      const counts = await Promise.all(replicas.map((r) => count(r, '/counted/b-.*')));
+      assert.fail(`${(e as Error).message}: counts ${counts.join(', ')}\n${runs.map((r) => r.output()).join('\n')}`);
+    }
     // What was written before the restart is still there: the scenario is still Full.
     for (const r of replicas) assert.equal((await send(r, 'GET', '/cart')).body, 'full');
     const health = JSON.parse((await send(replicas[0]!, 'GET', '/__admin/health')).body) as { store: { connected: boolean } };
