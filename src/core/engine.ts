@@ -473,11 +473,10 @@ export class MockEngine {
       if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined));
     }
     const s = stub.scenario;
-    const read = this.state.scenarios.read;
-    if (s !== undefined && s.newState === undefined && s.requiredState !== undefined && read !== undefined && attempt < SCENARIO_RETRIES) {
+    if (s !== undefined && s.newState === undefined && s.requiredState !== undefined && this.state.scenarios.read !== undefined && attempt < SCENARIO_RETRIES) {
       // Shared state: the local copy may lag a change another replica made; confirm, else match again in the state the store has.
       const required = s.requiredState;
-      return read.call(this.state.scenarios, s.name).then((state) => (state === required ? this.#respond(stub, request, receivedAt) : this.#serve(request, receivedAt, attempt + 1)));
+      return this.state.scenarios.read(s.name).then((state) => (state === required ? this.#respond(stub, request, receivedAt) : this.#serve(request, receivedAt, attempt + 1)));
     }
     if (s !== undefined && s.newState !== undefined) {
       if (s.requiredState !== undefined) {
