@@ -226,6 +226,8 @@ export class RedisState implements State {
   #joined = false;
   #rejoining = false;
   #subscribed = false;
+  /** Refusals already logged. */
+  readonly #refused = new Set<string>();
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
   /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
@@ -361,9 +363,9 @@ export class RedisState implements State {
       this.#scheduleFlush();
       // The other replicas rejoin at about the same time, and a batch one of them wrote before this replica's
       // subscription was back reached neither the read above nor this replica: read the journal once more a little later.
-      setTimeout(() => { if (this.#up) this.#load().catch((e: Error) => this.#lost(e)); }, 500).unref();
+      setTimeout(() => { if (this.#up) this.#load().catch((e: Error) => this.#failed(e)); }, 500).unref();
     } catch (e) {
-      this.#lost(e as Error);
+      this.#failed(e as Error);
     } finally {
       this.#rejoining = false;
     }
@@ -398,8 +400,8 @@ export class RedisState implements State {
     const rec = recording === null ? undefined : JSON.parse(recording) as RecordingState;
     this.#recording = rec === undefined ? { status: 'NeverStarted', spec: undefined } : { status: rec.status, spec: rec.spec };
     this.#recordingId = recordingId ?? undefined;
-    // The fleet's journal, then what this replica has not written yet (its own newest events).
-    // This replica's events not in the snapshot: those written meanwhile left the queue, but not the snapshot's list.
+    // The fleet's journal, then this replica's events the snapshot lacks (those written while it was read have
+    // left the queue but may not be in it), then batches heard meanwhile.
     const pending = [...new Set([...pendingBefore, ...this.#pending])];
     const held = this.#journalHeldLast;
     this.#mirror.clear();
@@ -433,9 +435,23 @@ export class RedisState implements State {
     try {
       return await op();
     } catch (e) {
-      this.#lost(e as Error);
+      this.#failed(e as Error);
       return alone();
     }
+  }
+
+  /**
+   * A command failed. With the connection up it is that command's failure (Redis refused it): logged once, the
+   * replica stays in the fleet. Otherwise the connection is lost, and the client is reconnecting.
+   */
+  #failed(e: Error): void {
+    if (this.#client?.isReady !== true) {
+      this.#lost(e);
+      return;
+    }
+    if (this.#refused.has(e.message)) return;
+    this.#refused.add(e.message);
+    this.#logger.warn(`the store ${safeUrl(this.#url)} refused a command (${e.message}): this change stays on this replica`);
   }
 
   #emit(change: StateChange): void {
@@ -632,7 +648,7 @@ export class RedisState implements State {
       this.#setRules(await this.#client!.hGetAll(this.#key('chaos')));
       this.#emit({ kind: 'chaos-rules' });
     } catch (e) {
-      this.#lost(e as Error);
+      this.#failed(e as Error);
     }
   }
 
@@ -678,7 +694,7 @@ export class RedisState implements State {
           this.#rules = this.#rules.filter((r) => !expired.includes(r));
           changed();
           // Every replica drops an expired rule by itself; Redis forgets it too.
-          if (this.#up) this.#client!.hDel(this.#key('chaos'), expired.map((r) => r.id)).catch((e: Error) => this.#lost(e));
+          if (this.#up) this.#client!.hDel(this.#key('chaos'), expired.map((r) => r.id)).catch((e: Error) => this.#failed(e));
         }
         return this.#rules;
       },
@@ -726,7 +742,7 @@ export class RedisState implements State {
           await this.#run(APPEND_JOURNAL, [this.#key('journal'), this.#key(`journal:batch:${batch.id}`)],
             [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.events.map(encodeEvent)]);
         } catch (e) {
-          this.#lost(e as Error);
+          this.#failed(e as Error);
           return;
         }
         this.#unanswered = undefined;
@@ -809,7 +825,7 @@ export class RedisState implements State {
           return;
         }
         const write = this.#run(APPEND_RECORDING, [keys[1]!, keys[2]!], [id, String(MAX_RECORDED_EXCHANGES), encodeJson(exchange)])
-          .catch((e: Error) => { this.#lost(e); local.push(exchange); })
+          .catch((e: Error) => { this.#failed(e); local.push(exchange); })
           .finally(() => this.#recordingWrites.delete(write));
         this.#recordingWrites.add(write);
       },

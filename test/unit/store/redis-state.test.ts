@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
 import { RedisState } from '../../../src/store/redis-state.js';
 import { ServeEvent } from '../../../src/core/state/journal.js';
 import type { StubChange } from '../../../src/core/state/state.js';
@@ -147,6 +148,28 @@ describe('Redis store: replicas sharing one prefix', () => {
 });
 
 describe('Redis store: faults of Redis', () => {
+  it('a command Redis refuses is counted on this replica alone, and the replica stays in the fleet', async () => {
+    const prefix = `refused-${randomUUID()}`;
+    const warnings: string[] = [];
+    const state = await connected(prefix, { logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      // Someone else's string where the counters' hash should be: HINCRBY answers WRONGTYPE.
+      await raw.set(`${prefix}:counters`, 'not a hash');
+      assert.equal(await state.counters.incrementAndGet('k'), 1);
+      assert.equal(await state.counters.incrementAndGet('k'), 2);
+      assert.equal(state.health().connected, true);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /refused a command \(WRONGTYPE/);
+      await state.scenarios.set('s', 'Still shared');
+      assert.equal(await raw.hGet(`${prefix}:scenarios`, 's'), 'Still shared');
+    } finally {
+      await raw.close();
+      await state.close();
+    }
+  });
+
   it('unreachable at start: an error naming the URL (without its password)', async () => {
     const state = new RedisState({ url: 'redis://:secret@127.0.0.1:1/0', connectTimeoutMs: 500 });
     await assert.rejects(state.connect(), (e: unknown) => isDecoyError(e) && e.code === 'DECOY_ERR_STORE' && /127\.0\.0\.1:1/.test(e.message) && !/secret/.test(e.message));
