@@ -28,6 +28,13 @@
 //     9. POSTs with a GraphQL body against 1,000 GraphQL stubs (one per operation name, all on /graphql), side by
 //        side with the same POSTs against 1,000 REST stubs (one per exact path): interleaved rounds, req/s of
 //        each and the ratio GraphQL / REST (target: >= 0.9x, the query parsed once and the stubs indexed by name)
+//   store (docs/guides/replicas.md)
+//     10. a real redis-server (Debian's, its own child): a Decoy with the in-memory store, one with the Redis store,
+//        and three Redis-store replicas behind a round-robin TCP balancer (its own child; also measured alone in front
+//        of the in-memory Decoy, for its own cost), interleaved rounds: a
+//        plain stub on each (req/s ratios to in-memory; target: Redis store >= 0.8x), a scenario stub that requires
+//        a state (one Redis read per request) and a response sequence (one INCR per request) on in-memory and
+//        Redis: the latency and server CPU each costs per request, and Redis's CPU per request.
 //
 // The machine (2 shared vCPUs) switches between a fast and a slow regime, often 2x apart, from one second to the
 // next, so after a warm-up each row is measured in ROUNDS short interleaved rounds (baseline, 1 stub, 10k first,
@@ -46,6 +53,7 @@
 //   BENCH_PROXY_ROUNDS=6 BENCH_PROXY_DURATION=1 BENCH_PROXY_BIG_BYTES=1048576 BENCH_PROXY_SEQUENTIAL=500   proxy part
 //   BENCH_LOAD=autocannon  use autocannon for the throughput part even where wrk is installed (default: wrk pinned
 //                          to core 1 with the servers on core 0, when wrk and taskset are there)
+//   BENCH_STORE_ROUNDS=3 BENCH_STORE_DURATION=1   store part
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
 //                          same interleaved rounds: the throughput table then has a "compare build" row to read the
@@ -95,7 +103,11 @@ const PROXY_BIG_BYTES = Number(process.env.BENCH_PROXY_BIG_BYTES ?? 1024 * 1024)
 const PROXY_SEQUENTIAL = Number(process.env.BENCH_PROXY_SEQUENTIAL ?? 500);
 const PROXY_SMALL_BODY = JSON.stringify({ id: 42, name: 'upstream item', tags: ['a', 'b'], price: 9.99, ok: true });
 
-const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql'];
+const STORE_ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
+const STORE_DURATION = Number(process.env.BENCH_STORE_DURATION ?? 1);
+const BALANCER = path.join(ROOT, 'bench', 'servers', 'balancer.js');
+
+const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql', 'store'];
 const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], all: PARTS };
 
 function selectedParts(spec) {
@@ -1481,6 +1493,118 @@ async function runProxy({ fail }) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// part: store
+
+/** Debian's redis-server on a free port in a temp folder (no persistence: the rows measure serving, not disks). */
+async function startRedis() {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(tmpRoot, 'redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  children.add(proc);
+  proc.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  proc.on('error', () => {});
+  for (let i = 0; ; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (i > 250 || proc.exitCode !== null) throw new Error('redis-server did not start (is Debian\'s redis-server installed?)');
+    await sleep(20);
+  }
+  return { proc, url: `redis://127.0.0.1:${port}` };
+}
+
+async function runStore({ fail }) {
+  const dir = path.join(tmpRoot, 'store');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'stubs.json'), JSON.stringify({ mappings: [
+    stub('/items/0'),
+    { ...stub('/scenario'), scenarioName: 'bench', requiredScenarioState: 'Started' },
+    { request: { method: 'GET', url: '/sequence' }, responses: [stub('/x').response, stub('/x').response], afterLastResponse: 'cycle' },
+  ] }, null, 2));
+  const servers = {};
+  const rows = [
+    { name: 'in-memory store: plain stub', server: 'mem', path: '/items/0' },
+    { name: 'Redis store: plain stub', server: 'redis', path: '/items/0', vs: 'in-memory store: plain stub', target: TARGETS.oneStub },
+    { name: 'balancer + 1 in-memory Decoy: plain stub', server: 'lbmem', path: '/items/0', vs: 'in-memory store: plain stub' },
+    { name: '3 replicas + balancer: plain stub', server: 'fleet', path: '/items/0', vs: 'in-memory store: plain stub' },
+    { name: 'in-memory store: scenario stub', server: 'mem', path: '/scenario' },
+    { name: 'Redis store: scenario stub', server: 'redis', path: '/scenario', vs: 'in-memory store: scenario stub' },
+    { name: 'in-memory store: sequence stub', server: 'mem', path: '/sequence' },
+    { name: 'Redis store: sequence stub', server: 'redis', path: '/sequence', vs: 'in-memory store: sequence stub' },
+  ].map((r) => ({ ...r, rounds: [] }));
+  let redis;
+  try {
+    redis = await startRedis();
+    const store = (prefix) => ({ options: { store: { url: redis.url, prefix } } });
+    servers.mem = await startDecoy(dir, 'store-mem');
+    servers.redis = await startDecoy(dir, 'store-redis', store('bench-one'));
+    const replicas = [];
+    for (let i = 0; i < 3; i++) replicas.push(await startDecoy(dir, `store-replica-${i}`, store('bench-fleet')));
+    const lbPort = await freePort();
+    const lb = await startServer([BALANCER, String(lbPort), replicas.map((r) => new URL(r.url).port).join(',')], 'balancer');
+    servers.fleet = { url: lb.url, procs: [...replicas.map((r) => r.proc), lb.proc] };
+    // The balancer alone in front of the in-memory Decoy: what the fleet row's balancer costs by itself.
+    const lbMem = await startServer([BALANCER, String(await freePort()), new URL(servers.mem.url).port], 'balancer-mem');
+    servers.lbmem = { url: lbMem.url, procs: [servers.mem.proc, lbMem.proc] };
+    for (const k of ['mem', 'redis']) servers[k].procs = [servers[k].proc];
+    const cpuOf = (procs) => procs.reduce((n, p) => n + (cpuMs(p.pid) ?? NaN), 0);
+    for (const r of rows) {
+      await get(`${servers[r.server].url}${r.path}`).then((res) => { if (res.status !== 200) throw new Error(`${r.name}: GET ${r.path} answered ${res.status}`); });
+      if (WARMUP > 0) await cannon(`${servers[r.server].url}${r.path}`, WARMUP);
+    }
+    for (let round = 1; round <= STORE_ROUNDS; round++) {
+      process.stderr.write(`bench: store round ${round}/${STORE_ROUNDS}\n`);
+      for (const r of rows) {
+        const procs = servers[r.server].procs;
+        const cpu0 = cpuOf(procs);
+        const redis0 = cpuMs(redis.proc.pid);
+        const m = await measure(`${servers[r.server].url}${r.path}`, undefined, { seconds: STORE_DURATION });
+        m.serverCpuUsPerReq = m.ok ? ((cpuOf(procs) - cpu0) * 1000) / m.ok : undefined;
+        m.redisCpuUsPerReq = m.ok ? ((cpuMs(redis.proc.pid) - redis0) * 1000) / m.ok : undefined;
+        delete m.latencies;
+        r.rounds.push(m);
+      }
+    }
+  } catch (err) {
+    fail('store', err);
+  } finally {
+    for (const s of Object.values(servers)) for (const p of s.procs ?? [s.proc]) if (p) await stopServer(p);
+    if (redis) await stopServer(redis.proc);
+  }
+  for (const r of rows) {
+    if (r.rounds.length === 0) continue;
+    const best = r.rounds.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
+    const least = (k) => Math.min(...r.rounds.map((x) => x[k]).filter(Number.isFinite));
+    Object.assign(r, { reqPerSec: best.reqPerSec, p50Ms: best.p50Ms, p99Ms: best.p99Ms, serverCpuUsPerReq: least('serverCpuUsPerReq'), redisCpuUsPerReq: least('redisCpuUsPerReq'),
+      bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0) });
+  }
+  for (const r of rows) {
+    const vs = rows.find((x) => x.name === r.vs);
+    if (vs?.reqPerSec && r.reqPerSec) {
+      r.ratio = r.reqPerSec / vs.reqPerSec;
+      r.addedP50Ms = r.p50Ms - vs.p50Ms;
+      r.addedCpuUsPerReq = r.serverCpuUsPerReq - vs.serverCpuUsPerReq;
+      if (r.target !== undefined) r.meetsTarget = r.ratio >= r.target;
+    }
+  }
+  const print = () => {
+    console.log(`store: autocannon, ${CONNECTIONS} connections; ${WARMUP} s warm-up per row, then ${STORE_ROUNDS} interleaved rounds of ${STORE_DURATION} s; ` +
+      'a real redis-server on loopback; the fleet: three replicas behind a round-robin TCP balancer, all on this machine\n');
+    printTable(rows.map((r) => [
+      r.name, r.reqPerSec === undefined ? 'FAILED' : fmt(r.reqPerSec), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2),
+      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`, r.target === undefined ? '' : `>= ${r.target.toFixed(1)}x ${r.meetsTarget ? 'ok' : 'MISS'}`,
+      r.addedP50Ms === undefined ? '' : signed(r.addedP50Ms, 2), fmt(r.serverCpuUsPerReq, 1), r.addedCpuUsPerReq === undefined ? '' : signed(r.addedCpuUsPerReq, 1), fmt(r.redisCpuUsPerReq, 1),
+      r.bad ? `${r.bad} non-2xx/errors` : '',
+    ]), ['row', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '+p50 ms', 'Decoy CPU us/req', '+CPU us/req', 'Redis CPU us/req', '']);
+    console.log('ratio, +p50, +CPU: against the same stub with the in-memory store; Decoy CPU: all Decoy processes of the row (and the\n' +
+      'balancer, for the fleet); Redis CPU: redis-server\'s CPU per request (journal batches, pub/sub, the scenario read or INCR).');
+  };
+  return { results: { store: rows }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // main
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1587,7 +1711,7 @@ async function main() {
     process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
   };
 
-  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql };
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql, store: runStore };
   const done = [];
   const t0 = performance.now();
   for (const part of PARTS) {

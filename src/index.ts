@@ -30,3 +30,4 @@ export type { ServiceInfo } from './services/service-admin.js';
 export function createDecoy(options: DecoyOptions = {}): Decoy {
   return createMainService(options);
 }
+export type { StoreOptions } from './store/store-options.js';

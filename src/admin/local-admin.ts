@@ -576,6 +576,7 @@ export class LocalAdmin implements Admin {
       status: 'healthy', message: 'Decoy is ok', version: VERSION,
       uptimeInSeconds: Math.floor((Date.now() - this.#ctx.startedAt) / 1000), timestamp: new Date().toISOString(),
       stubs: this.#engine.stubs.size,
+      ...(this.#engine.state.health ? { store: this.#engine.state.health() } : {}),
     };
   }
 

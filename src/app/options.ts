@@ -2,6 +2,7 @@
  * What a user passes to `createDecoy`: the options of the main service and of the services beside it.
  * Defaults and checks live in the configuration that is resolved from them.
  */
+import type { StoreOptions } from '../store/store-options.js';
 import type { Logger } from '../observability/logger.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
 import type { RedactionSettings } from '../core/recording/redaction.js';
@@ -123,6 +124,12 @@ export interface DecoyOptions {
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variable is set. Default: off (nothing of it is loaded).
    */
   otlpEndpoint?: string;
+  /**
+   * Share run-time state (scenarios, sequences, counts, chaos rules, settings, the journal, recordings, API
+   * stub changes) with the other replicas using the same Redis: a `redis://` URL, or it with a key prefix and
+   * `optional`. Default: in this process. The main service only.
+   */
+  store?: string | StoreOptions;
   /** Serve each subfolder of `stubsDir` with a `decoy.service.yaml` as a service of its own. Default true. */
   discoverServices?: boolean;
 }

@@ -18,6 +18,8 @@ import type { DeliveryOptions } from '../http/deliver.js';
 import { createForwarder, type Forwarder } from '../http/forward.js';
 import { createStaticFiles, type StaticAnswer } from '../http/static-files.js';
 import { createStubServer } from '../http/stub-server.js';
+import type { RedisState } from '../store/redis-state.js';
+import { createStoreState, sharedStubCompiler } from '../store/store-options.js';
 import { tracingRequested } from '../observability/tracing-request.js';
 import type { Tracing } from '../observability/tracing.js';
 import { prepareTls, type TlsSetup } from '../http/tls.js';
@@ -68,6 +70,8 @@ export class Service implements Decoy {
   readonly #config: ServiceConfig;
   readonly #directory: ServiceDirectory;
   readonly #entry: ServiceEntry;
+  /** The shared store (`--store`), when the state is not in this process. */
+  readonly #store: RedisState | undefined;
   /** The current start (or the last one, once stopped); unset before the first and after a failed one. */
   #run: Run | undefined;
   /** Kept from the last start, successful or not. */
@@ -78,7 +82,11 @@ export class Service implements Decoy {
   constructor(options: DecoyOptions, directory: ServiceDirectory, isMain: boolean) {
     this.#config = resolveConfig(options, isMain);
     this.name = this.#config.name;
-    this.engine = new MockEngine({ ...this.#config.engine, files: (rawPath) => this.#run?.staticFiles?.(rawPath) });
+    const { options: o, logger } = this.#config;
+    // With --store, run-time state lives in Redis, shared with the other replicas (the main service only).
+    this.#store = isMain && o.store !== undefined
+      ? createStoreState(o.store, { journalSize: this.#config.engine.journalSize, logger, resolveStub: (id) => this.engine.stubs.get(id) }) : undefined;
+    this.engine = new MockEngine({ ...this.#config.engine, ...(this.#store ? { state: this.#store } : {}), files: (rawPath) => this.#run?.staticFiles?.(rawPath) });
     // Only with the option: the journal keeps events as served, and masks them when they are read.
     if (this.#config.journalRedaction) this.engine.journal.view = createJournalRedaction({ ...this.#config.journalRedaction });
     this.metrics = options.metrics ?? new DecoyMetrics();
@@ -180,8 +188,16 @@ export class Service implements Decoy {
     const childDirs = config.isMain
       ? await createChildren({ options, name: this.name, metrics: this.metrics }, () => void this.stop(), (o) => new Service(o, this.#directory, false), run.children)
       : [];
+    await this.#store?.connect();
     const loaded = await run.sources.load(childDirs);
     if (loaded) this.#loadReport = loaded;
+    if (this.#store !== undefined) {
+      // API stub changes made on other replicas are compiled here as this replica's admin API would compile them.
+      const folder = run.sources.folder;
+      await this.engine.followSharedStubs(sharedStubCompiler(this.engine, {
+        ...(folder ? { readBodyFile: (n: string, p: string) => folder.readApiBodyFile(n, p) } : {}), ...(options.globalTemplating ? { globalTemplating: true } : {}),
+      }), (id, e) => logger.warn(`stub ${String(id)} from another replica does not compile here: ${(e as Error).message}`));
+    }
     if (config.httpsPort !== undefined) run.tls = await prepareTls(options.tls ?? {}, config.host);
     // Stubs with generated bodies serve once their generator is loaded.
     await schemaGeneratorReady();
@@ -234,6 +250,7 @@ export class Service implements Decoy {
       await run.sources.close();
       await run.forwarder.close();
       await run.tracing?.shutdown();
+      await this.#store?.close();
       await stoppingChildren;
       run.observed?.close();
       run.stopLogging?.();

@@ -136,6 +136,9 @@ export function buildProgram(): Command {
     .option('--cors', 'answer CORS preflights and add CORS headers to every answer (for browsers calling from another origin)')
     .option('--cors-origins <origins>', 'with --cors, only these comma-separated origins (default: any); implies --cors', parseList)
     .option('--otlp-endpoint <url>', 'send traces of served requests over OTLP/HTTP to this base URL, e.g. http://localhost:4318 (the standard OTEL_EXPORTER_OTLP_* variables work too)')
+    .option('--store <url>', 'share state with the other replicas using this Redis (redis://[user:pass@]host:6379[/db], rediss:// for TLS): scenarios, counts, chaos rules, settings, the journal, recordings, API stubs')
+    .option('--store-prefix <prefix>', 'prefix of the store\'s keys: fleets with different prefixes share one Redis apart', 'decoy')
+    .option('--store-optional', 'start alone when the --store is unreachable, and join once it answers (default: exit with an error)')
     .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
@@ -340,6 +343,7 @@ async function main(): Promise<void> {
     maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
+    store?: string; storePrefix: string; storeOptional?: boolean;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -394,6 +398,7 @@ async function main(): Promise<void> {
     ...(tls ? { tls } : {}),
     ...(opts.corsOrigins ? { cors: { origins: opts.corsOrigins } } : opts.cors ? { cors: true } : {}),
     services: opts.service ?? [],
+    ...(opts.store !== undefined ? { store: { url: opts.store, prefix: opts.storePrefix, optional: opts.storeOptional ?? false } } : {}),
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {
@@ -407,7 +412,8 @@ async function main(): Promise<void> {
     + (report?.errors.length ? ` (${report.errors.length} problem(s) above; the stubs they name were not loaded)` : '')
     + (opts.watch ? '; watching for changes' : '')
     + (decoy.httpsUrl ? `; HTTPS on ${decoy.httpsUrl}` : '')
-    + (decoy.adminUrl ? `; admin API also on ${decoy.adminUrl}` : ''));
+    + (decoy.adminUrl ? `; admin API also on ${decoy.adminUrl}` : '')
+    + (opts.store !== undefined ? `; sharing state through ${decoy.engine.state.health?.().url} (prefix ${opts.storePrefix})` : ''));
   if (decoy.httpsUrl && !opts.tlsCert) logger.info('HTTPS uses a self-signed certificate generated at start (GET /__admin/decoy/tls/certificate gives it; or tell clients not to verify, e.g. curl -k)');
   for (const s of decoy.services().slice(1)) {
     const r = decoy.service(s.name)?.loadReport;

@@ -228,6 +228,17 @@ export interface Health {
   timestamp: string;
   /** How many stubs are loaded. */
   stubs: number;
+  /** With `--store`: the shared store's state (a replica that lost it keeps serving from its own copy). */
+  store?: {
+    kind: string;
+    /** Where it is, without any password. */
+    url: string;
+    connected: boolean;
+    /** Since when it is unreachable (ISO 8601), while it is. */
+    lostSince: string | undefined;
+    /** Journal events made here and not yet written to the store. */
+    pendingJournalEvents: number;
+  };
 }
 
 /** A stub as Decoy explains it: where it comes from and what it matches. */

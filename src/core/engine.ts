@@ -27,8 +27,9 @@ import type { WireResponse } from './response/wire-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
 import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
-import type { JournalStore, ScenarioStore, State, StateChange } from './state/state.js';
+import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
 import type { Stub } from './stub.js';
+import type { StubDefinition } from './stub-definition.js';
 
 export interface NotMatched {
   nearMisses: NearMiss[];
@@ -152,6 +153,8 @@ export class MockEngine {
   readonly #changeListeners = new Set<(change: EngineChange) => void>();
   /** The state keys of stubs, by stub: counters of a stub that is gone are forgotten. */
   readonly #keys = new WeakMap<Stub, string>();
+  /** True while a change another replica made is applied: it is not told back to the fleet. */
+  #applyingShared = false;
   /** The recording target last compiled, by the spec it came from. */
   #recordTarget: { spec: Record<string, unknown>; target: ProxySpec | undefined } | undefined;
 
@@ -313,6 +316,7 @@ export class MockEngine {
   putStub(stub: Stub): void {
     this.#put(stub);
     this.#rebuild();
+    this.#share(() => ({ kind: 'put', definitions: [sharedDefinition(stub)] }));
   }
 
   /** Adds (or replaces) many stubs at once: the index is rebuilt once. */
@@ -320,6 +324,7 @@ export class MockEngine {
     if (stubs.length === 0) return;
     for (const stub of stubs) this.#put(stub);
     this.#rebuild();
+    this.#share(() => ({ kind: 'put', definitions: stubs.map(sharedDefinition) }));
   }
 
   /** Removes a stub by id; false when there is none. */
@@ -327,25 +332,30 @@ export class MockEngine {
     if (!this.#set.get(id)) return false;
     this.#forget(id, false);
     this.#rebuild();
+    this.#share(() => ({ kind: 'remove', ids: [id] }));
     return true;
   }
 
   /** Removes many stubs by id at once (the index is rebuilt once); returns how many there were. */
   removeStubs(ids: readonly string[]): number {
-    let n = 0;
+    const removed: string[] = [];
     for (const id of ids) {
       if (!this.#set.get(id)) continue;
       this.#forget(id, false);
-      n++;
+      removed.push(id);
     }
-    if (n > 0) this.#rebuild();
-    return n;
+    if (removed.length > 0) {
+      this.#rebuild();
+      this.#share(() => ({ kind: 'remove', ids: removed }));
+    }
+    return removed.length;
   }
 
   /** Removes every stub (file stubs are hidden until a reset or a change of their file; a save keeps them). */
   removeAllStubs(): void {
     for (const stub of this.#set.all) this.#forget(stub.id, true);
     this.#rebuild();
+    this.#share(() => ({ kind: 'remove-all' }));
   }
 
   #forget(id: string, bulk: boolean): void {
@@ -362,6 +372,64 @@ export class MockEngine {
     this.#deletions.clear();
     void this.state.counters.reset();
     this.#rebuild();
+    this.#share(() => ({ kind: 'reset' }));
+  }
+
+  // ---- API stub changes shared between replicas ----
+
+  /** Tells the replicas sharing the state of an API change made here (built only when someone listens). */
+  #share(change: () => StubChange): void {
+    if (this.state.stubs.shared && !this.#applyingShared) this.state.stubs.publish(change());
+  }
+
+  /**
+   * Follows the API stub changes of the replicas sharing the state: applies those made so far, then
+   * each one as it comes. Call it once the files are loaded (an API edit of a file stub needs the file's
+   * version). `compile` turns a definition into a stub as the admin API does (`replacing`: the stub of the
+   * same id it replaces, whose place in the order it keeps); a definition that does not compile here is
+   * skipped and reported to `onError`.
+   */
+  followSharedStubs(compile: (definition: StubDefinition, replacing: Stub | undefined) => Stub, onError: (id: unknown, e: unknown) => void = () => {}): Awaitable<void> {
+    if (!this.state.stubs.shared) return undefined;
+    const compileAll = (defs: Array<Record<string, unknown>>): Stub[] => {
+      const out: Stub[] = [];
+      for (const def of defs) {
+        const current = this.#set.get(String(def.id));
+        // An unchanged stub stays the same object: its sequence position and counts carry on.
+        if (current !== undefined && JSON.stringify(sharedDefinition(current)) === JSON.stringify(def)) { out.push(current); continue; }
+        try {
+          out.push(compile(def as StubDefinition, current));
+        } catch (e) {
+          onError(def.id, e);
+        }
+      }
+      return out;
+    };
+    const apply = (change: StubChange): void => {
+      this.#applyingShared = true;
+      try {
+        switch (change.kind) {
+          case 'put': this.putStubs(compileAll(change.definitions)); break;
+          case 'remove': this.removeStubs(change.ids); break;
+          case 'remove-all': this.removeAllStubs(); break;
+          case 'reset': this.resetStubs(); break;
+          case 'sync': {
+            const stubs = compileAll(change.definitions);
+            this.#apiStubs.clear();
+            this.#edits.clear();
+            this.#deletions.clear();
+            if (change.removedAll) for (const [id, base] of this.#fileStubs) this.#deletions.set(id, { base, bulk: true });
+            for (const stub of stubs) this.#put(stub);
+            for (const id of change.removedIds) this.#forget(id, false);
+            this.#rebuild();
+            break;
+          }
+        }
+      } finally {
+        this.#applyingShared = false;
+      }
+    };
+    return then(this.state.stubs.follow(apply), () => undefined);
   }
 
   /** What the API changed and a save would persist: created stubs, edits and single deletions of file stubs. */
@@ -419,6 +487,11 @@ export class MockEngine {
       if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined, undefined));
     }
     const s = stub.scenario;
+    if (s !== undefined && s.newState === undefined && s.requiredState !== undefined && this.state.scenarios.read !== undefined && attempt < SCENARIO_RETRIES) {
+      // Shared state: the local copy may lag a change another replica made; confirm, else match again in the state the store has.
+      const required = s.requiredState;
+      return this.state.scenarios.read(s.name).then((state) => (state === required ? this.#respond(stub, request, receivedAt, undefined) : this.#serve(request, receivedAt, attempt + 1)));
+    }
     if (s !== undefined && s.newState !== undefined) {
       const from = s.requiredState ?? this.state.scenarios.get(s.name);
       const steps: Steps = { scenario: { name: s.name, from, to: s.newState } };
@@ -632,6 +705,11 @@ export class MockEngine {
   close(): Promise<void> {
     return this.state.close();
   }
+}
+
+/** A stub's definition as shared with other replicas: as written, with the id it was given. */
+function sharedDefinition(stub: Stub): Record<string, unknown> {
+  return { ...stub.definition, id: stub.id };
 }
 
 const SEND: Delivery = Object.freeze({ kind: 'send' });

@@ -249,6 +249,15 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
       for (const [service, c] of services) this.set({ service }, c.engine.stubs.size);
     },
   });
+  new prom.Gauge({
+    name: 'decoy_store_connected', help: 'With --store: 1 while the shared store (Redis) answers, 0 while this replica serves from its own copy', labelNames: ['service'], registers,
+    collect() {
+      for (const [service, c] of services) {
+        const health = c.engine.state.health?.();
+        if (health !== undefined) this.set({ service }, health.connected ? 1 : 0);
+      }
+    },
+  });
   return registry;
 }
 

@@ -114,13 +114,15 @@ describe('docs/recipes', () => {
     assert.ok(images.length >= 6);
     for (const i of images) assert.equal(i, IMAGE);
 
+    // Every Deployment runs Decoy (the replicas recipe's Redis is a StatefulSet).
     const containers = manifests.filter((m) => m.kind === 'Deployment').flatMap((d) => d.spec.template.spec.containers);
-    assert.equal(containers.length, 1);
-    const c = containers[0]!;
-    assert.equal(c.image, IMAGE);
-    assert.deepEqual(c.ports.map((p: any) => p.containerPort), [EXPOSED]);
-    for (const probe of [c.readinessProbe, c.livenessProbe]) assert.equal(probe.httpGet.path, HEALTH);
-    assert.deepEqual(c.volumeMounts.map((v: any) => v.mountPath), [MOUNT]);
+    assert.ok(containers.length >= 1);
+    for (const c of containers) {
+      assert.equal(c.image, IMAGE);
+      assert.deepEqual(c.ports.map((p: any) => p.containerPort), [EXPOSED]);
+      for (const probe of [c.readinessProbe, c.livenessProbe]) assert.equal(probe.httpGet.path, HEALTH);
+      assert.deepEqual(c.volumeMounts.map((v: any) => v.mountPath), [MOUNT]);
+    }
 
     const payments = compose.services.payments;
     assert.equal(payments.image, IMAGE);
@@ -178,6 +180,23 @@ describe('docs/recipes', () => {
     const portNames = pod.spec.containers[0].ports.map((p: any) => p.name);
     assert.ok(portNames.includes(service.spec.ports[0].targetPort));
     assert.ok(portNames.includes(pod.spec.containers[0].readinessProbe.httpGet.port));
+  });
+
+  it('the replicas recipe: N Decoy replicas share the Redis its StatefulSet runs (with persistence) and mount the ConfigMap of the Kubernetes recipe', () => {
+    const own = docs.filter((d) => d.file === 'replicas-kubernetes.md' && isObject(d.doc) && 'kind' in d.doc).map((d) => d.doc as Record<string, any>);
+    const redis = own.find((m) => m.kind === 'StatefulSet')!;
+    const redisService = own.find((m) => m.kind === 'Service' && m.metadata.name === redis.spec.serviceName)!;
+    assert.deepEqual(redisService.spec.selector, redis.spec.template.metadata.labels);
+    assert.ok(redis.spec.template.spec.containers[0].args.join(' ').includes('--appendonly yes'), 'Redis persists what the fleet writes');
+    const fleet = own.find((m) => m.kind === 'Deployment')!;
+    assert.ok(fleet.spec.replicas > 1);
+    const env = Object.fromEntries(fleet.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    assert.equal(new URL(env.DECOY_STORE).hostname, redisService.metadata.name);
+    assert.equal(Number(new URL(env.DECOY_STORE).port), redisService.spec.ports[0].port);
+    const volume = fleet.spec.template.spec.volumes[0];
+    assert.equal(volume.configMap.name, configMap.metadata.name);
+    const service = own.find((m) => m.kind === 'Service' && m !== redisService)!;
+    assert.deepEqual(service.spec.selector, fleet.spec.template.metadata.labels);
   });
 
   describe('against a real Decoy', () => {

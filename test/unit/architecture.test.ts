@@ -93,7 +93,7 @@ describe('architecture', () => {
   });
 
   it('the core imports no transport, file system, web framework, watcher or logger', () => {
-    const forbidden = /^(node:)?(http|https|http2|net|tls|fs|fs\/promises|child_process|dgram)$|^(express|chokidar|undici|pino|commander)(\/|$)/;
+    const forbidden = /^(node:)?(http|https|http2|net|tls|fs|fs\/promises|child_process|dgram)$|^(express|chokidar|undici|pino|commander|redis)(\/|$)/;
     const offenders: string[] = [];
     for (const file of filesUnder(path.join(src, 'core'))) {
       for (const spec of imports(file)) {

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_JOURNAL_MAX_BYTES, Journal } from './journal.js';
 import { STARTED } from './scenarios.js';
-import type { ChaosRuleStore, CounterStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, State, StateChange, StoredChaosRule } from './state.js';
+import type { ChaosRuleStore, SharedStubStore, CounterStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, State, StateChange, StoredChaosRule } from './state.js';
 
 /** The most exchanges one recording keeps (oldest dropped): memory stays bounded however long it runs. */
 export const MAX_RECORDED_EXCHANGES = 10_000;
@@ -153,6 +153,9 @@ class MemoryRecordings implements RecordingStore {
   }
 }
 
+/** Alone, there is no one to share API stub changes with. */
+const UNSHARED_STUBS: SharedStubStore = Object.freeze({ shared: false, publish: () => {}, follow: () => () => {} });
+
 export class MemoryState implements State {
   readonly scenarios: MemoryScenarios;
   readonly counters: MemoryCounters;
@@ -160,6 +163,7 @@ export class MemoryState implements State {
   readonly settings: MemorySettings;
   readonly journal: Journal;
   readonly recordings: MemoryRecordings;
+  readonly stubs = UNSHARED_STUBS;
   readonly #listeners = new Set<(change: StateChange) => void>();
 
   constructor(options: { journalSize?: number; journalMaxBytes?: number; now?: () => number } = {}) {

@@ -50,6 +50,12 @@ export class ServeEvent {
     readonly faults?: readonly AppliedFault[],
   ) {}
 
+  /** The event with a known id: one another replica served, read back from a shared journal. */
+  static withId(event: ServeEvent, id: string): ServeEvent {
+    event.#id = id;
+    return event;
+  }
+
   /** A UUID, made when first asked for. */
   get id(): string {
     return (this.#id ??= randomUUID());

@@ -36,6 +36,12 @@ export interface ScenarioStore {
   reset(name?: string): Awaitable<void>;
   /** The scenarios set since the last reset, with their states. */
   entries(): Array<[string, string]>;
+  /**
+   * A shared store only: the scenario's state as the store has it now (the local copy is updated with
+   * it). A stub that requires a state without moving it is confirmed this way: another replica may have
+   * moved the scenario a moment before its change reached this one.
+   */
+  read?(name: string): Promise<string>;
 }
 
 /** Counters by key: response-sequence positions and the counts behind count-based faults and rule hits. */
@@ -111,6 +117,44 @@ export interface RecordingStore<Exchange = unknown> {
   stop(): Awaitable<Exchange[]>;
 }
 
+/**
+ * A change of the stubs made through the admin API, as replicas sharing a store tell each other: stub
+ * definitions as JSON (each replica compiles its own). `sync` is the whole API state at once: what a
+ * replica applies when it joins the fleet, or after it lost the store for a while.
+ */
+export type StubChange =
+  | { kind: 'put'; definitions: Array<Record<string, unknown>> }
+  | { kind: 'remove'; ids: string[] }
+  | { kind: 'remove-all' }
+  | { kind: 'reset' }
+  | { kind: 'sync'; removedAll: boolean; definitions: Array<Record<string, unknown>>; removedIds: string[] };
+
+/** The admin API's stub changes, shared with the other replicas (file stubs come from each replica's own folder). */
+export interface SharedStubStore {
+  /** False for a store no other replica sees (in memory): the engine then skips building changes. */
+  readonly shared: boolean;
+  /** Tells the other replicas of a change made here. */
+  publish(change: StubChange): void;
+  /**
+   * Calls `apply` with the changes made so far (one `sync`), then with each change another replica makes;
+   * resolves once the first `sync` is applied. Returns the unsubscribe.
+   */
+  follow(apply: (change: StubChange) => void): Awaitable<() => void>;
+}
+
+/** How the store is doing, for `/__admin/health` and metrics (a store outside the process only). */
+export interface StoreHealth {
+  /** `redis`. */
+  readonly kind: string;
+  /** Where it is, without any password. */
+  readonly url: string;
+  readonly connected: boolean;
+  /** Since when it is unreachable (ISO 8601), while it is. */
+  readonly lostSince: string | undefined;
+  /** Journal events made here and not yet written to the store. */
+  readonly pendingJournalEvents: number;
+}
+
 export interface State {
   readonly scenarios: ScenarioStore;
   readonly counters: CounterStore;
@@ -118,6 +162,9 @@ export interface State {
   readonly settings: SettingsStore;
   readonly journal: JournalStore;
   readonly recordings: RecordingStore;
+  readonly stubs: SharedStubStore;
+  /** How a store outside the process is doing; absent in memory. */
+  health?(): StoreHealth;
   /** Calls `listener` with every change; returns the unsubscribe. */
   subscribe(listener: (change: StateChange) => void): () => void;
   /** Releases what the adapter holds (connections, timers). */

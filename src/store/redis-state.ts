@@ -1,0 +1,957 @@
+/**
+ * The Redis State adapter: replicas of Decoy behind a load balancer share one Redis and behave as one
+ * Decoy (`--store redis://host:port/db`).
+ *
+ * Reads on the hot path stay local. Each replica keeps its own copy of the scenario states, chaos rules,
+ * settings, the recording in progress and the fleet's journal, and Redis pushes every change to every
+ * copy over one pub/sub channel. Only operations that must be atomic for the fleet (a scenario's
+ * compare-and-set, a counter's increment) wait for Redis: one round trip, a Lua script or an INCR.
+ *
+ * Versions: every scenario change takes a number from one Redis counter, inside the script that makes it,
+ * and a replica applies a change only when it is newer than what it holds. A command's answer and a
+ * message arrive on two connections in either order; the numbers put them back in order.
+ *
+ * The journal: each replica keeps the fleet's journal in a local ring (the same bound as Redis's list).
+ * Its own events go in at once and to Redis in batches, every few milliseconds, off the hot path; each
+ * batch is published to the other replicas, which add it to their rings.
+ *
+ * When Redis goes away, every operation falls back to the local copy (a scenario advances, a counter
+ * counts, on this replica alone), the loss is logged once and shown by `health()`, the client reconnects
+ * with backoff, and on reconnection the replica reads the shared state again (Redis wins) and writes the
+ * journal events it kept meanwhile.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { RedisClientType } from 'redis';
+import { DecoyError } from '../core/errors.js';
+import { Journal } from '../core/state/journal.js';
+import { ServeEvent, type JournalResponse } from '../core/state/serve-event.js';
+import { STARTED } from '../core/state/scenarios.js';
+import { MAX_RECORDED_EXCHANGES } from '../core/state/memory-state.js';
+import type {
+  ChaosRuleStore, CounterStore, JournalStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, SharedStubStore,
+  State, StateChange, StoreHealth, StoredChaosRule, StubChange,
+} from '../core/state/state.js';
+import type { Stub } from '../core/stub.js';
+import type { AppliedFault } from '../core/faults/fault.js';
+
+export interface RedisStateOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and of the channel: fleets with different prefixes share one Redis without meeting. Default `decoy`. */
+  prefix?: string;
+  /** Start alone when Redis is unreachable, and join once it answers. Default false: a start-up error. */
+  optional?: boolean;
+  /** The fleet's journal bound (each replica's copy and Redis's list). 0: no journal. Default 10,000. */
+  journalSize?: number;
+  /** The clock for chaos rule expiry. */
+  now?: () => number;
+  /** The stub of a given id, for events another replica served (journal entries keep the stub's id). */
+  resolveStub?: (id: string) => Stub | undefined;
+  /** How often this replica's journal events are written to Redis, in ms. Default 10. */
+  flushMs?: number;
+  /** How long the first connection may take before start-up fails (or, optional, goes on alone), in ms. Default 3000. */
+  connectTimeoutMs?: number;
+  logger?: { info(message: string): void; warn(message: string): void };
+}
+
+type Client = RedisClientType;
+
+/** The most events written to Redis in one command. */
+const BATCH = 500;
+
+// ---- Lua scripts: each runs atomically in Redis, and publishes its change in the same step ----
+
+/** KEYS: scenarios hash, version counter. ARGV: name, expected, next, channel, origin. → {moved 0/1, state, version}. */
+const CAS = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1]) or '${STARTED}'
+if cur ~= ARGV[2] then return {0, cur, tonumber(redis.call('GET', KEYS[2]) or '0')} end
+local v = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], cjson.encode({o = ARGV[5], k = 'scenario', name = ARGV[1], state = ARGV[3], v = v}))
+return {1, ARGV[3], v}`;
+
+/** KEYS: scenarios hash, version counter. ARGV: name, state, channel, origin. → version. */
+const SET_SCENARIO = `
+local v = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], cjson.encode({o = ARGV[4], k = 'scenario', name = ARGV[1], state = ARGV[2], v = v}))
+return v`;
+
+/** KEYS: scenarios hash, version counter. ARGV: channel, origin, name (none: every scenario). → version. */
+const RESET_SCENARIOS = `
+local v = redis.call('INCR', KEYS[2])
+if ARGV[3] then redis.call('HDEL', KEYS[1], ARGV[3]) else redis.call('DEL', KEYS[1]) end
+redis.call('PUBLISH', ARGV[1], cjson.encode({o = ARGV[2], k = 'scenarios-reset', name = ARGV[3], v = v}))
+return v`;
+
+/**
+ * KEYS: a hash, version counter. ARGV: channel, the message up to its version (`{...,"v":`), then field,
+ * value pairs (stored as "version value"). The message ends with the version the script took. → version.
+ */
+const PUT_ORDERED = `
+local v = redis.call('INCR', KEYS[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], v .. ' ' .. ARGV[i + 1]) end
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. v .. '}')
+return v`;
+
+/** KEYS: stubs hash, removed-all flag, version counter. ARGV: channel, message up to its version, '1' to set the flag. */
+const CLEAR_STUBS = `
+local v = redis.call('INCR', KEYS[3])
+redis.call('DEL', KEYS[1])
+if ARGV[3] == '1' then redis.call('SET', KEYS[2], '1') else redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. v .. '}')
+return v`;
+
+/** KEYS: scenarios hash, version counter. ARGV: name. → {state or false, version}: one command, one round trip. */
+const READ_SCENARIO = `
+return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
+
+/**
+ * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, entries (events as
+ * JSON)... The message is the start, the entries joined by commas, and "]}": the entries cross the wire once.
+ * A batch sent again (its answer was lost with the connection, but Redis had run it) is not written twice.
+ */
+const APPEND_JOURNAL = `
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 600000) then return 0 end
+for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(ARGV, ',', 4) .. ']}')
+return 1`;
+
+/** KEYS: journal list. ARGV: channel, message, ids... (an entry is JSON that starts with {"id":"<36-character id>"). */
+const REMOVE_JOURNAL = `
+local ids = {}
+for i = 3, #ARGV do ids[ARGV[i]] = true end
+local all = redis.call('LRANGE', KEYS[1], 0, -1)
+local kept = {}
+for _, e in ipairs(all) do
+  if not ids[string.sub(e, 8, 43)] then kept[#kept + 1] = e end
+end
+redis.call('DEL', KEYS[1])
+for i = 1, #kept, 1000 do redis.call('RPUSH', KEYS[1], unpack(kept, i, math.min(i + 999, #kept))) end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return #all - #kept`;
+
+/** KEYS: recording id, exchanges list. ARGV: recording id, bound, exchange. Kept only while that recording runs. */
+const APPEND_RECORDING = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+return 1`;
+
+/** KEYS: recording state, recording id, exchanges list. ARGV: channel, message, stopped state. → the exchanges. */
+const STOP_RECORDING = `
+local all = redis.call('LRANGE', KEYS[3], 0, -1)
+redis.call('DEL', KEYS[3], KEYS[2])
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return all`;
+
+/** Buffers survive JSON as `{"$b64": ...}`. */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = this[key];
+    return Buffer.isBuffer(raw) ? { $b64: raw.toString('base64') } : v;
+  });
+}
+
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, v) => (v !== null && typeof v === 'object' && typeof v.$b64 === 'string' && Object.keys(v).length === 1 ? Buffer.from(v.$b64, 'base64') : v));
+}
+
+/** A serve event as Redis and the other replicas get it: plain JSON, bodies in base64, the stub by its id. */
+interface StoredEvent {
+  id: string; t: number; m: string; u: string; h: readonly string[]; b: string; c: ServeEvent['connection']; v: string;
+  s: string | undefined; r: StoredResponse | undefined; ms: number; f: readonly AppliedFault[] | undefined; p: string | undefined;
+}
+
+type StoredResponse = Omit<JournalResponse, 'body'> & { body: string; complete?: boolean };
+
+const EMPTY = Buffer.alloc(0);
+const base64 = (b: Buffer): string => (b.length === 0 ? '' : b.toString('base64'));
+const unbase64 = (s: string): Buffer => (s === '' ? EMPTY : Buffer.from(s, 'base64'));
+
+/** A stored event's id: its JSON starts with `{"id":"` and a 36-character UUID (what the journal scripts read too). */
+const idOfEntry = (entry: string): string => (entry[43] === '"' ? entry.slice(7, 43) : (JSON.parse(entry) as { id: string }).id);
+
+/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer; the id first. */
+function encodeEvent(e: ServeEvent): string {
+  const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
+  const stored: StoredEvent = {
+    id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: e.rawHeaders, b: base64(e.body), c: e.connection, v: e.httpVersion, s: e.stub?.id,
+    r: r === undefined ? undefined : { status: r.status, statusMessage: r.statusMessage, headers: r.headers, upstreamHeaders: r.upstreamHeaders, body: base64(r.body), complete: r.complete },
+    ms: e.totalMs, f: e.faults, p: e.proxiedTo,
+  };
+  return JSON.stringify(stored);
+}
+
+/** `url` without its password, for logs and health. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+export class RedisState implements State {
+  readonly scenarios: ScenarioStore;
+  readonly counters: CounterStore;
+  readonly chaosRules: ChaosRuleStore;
+  readonly settings: SettingsStore;
+  readonly journal: JournalStore;
+  readonly recordings: RecordingStore;
+  readonly stubs: SharedStubStore;
+
+  /** This replica, in every message it publishes: its own messages come back to it and are skipped. */
+  readonly #origin = randomUUID();
+  readonly #ownJournalPrefix = `{"o":"${this.#origin}","k":"journal","events":[`;
+  readonly #url: string;
+  readonly #prefix: string;
+  readonly #optional: boolean;
+  readonly #now: () => number;
+  readonly #flushMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #logger: NonNullable<RedisStateOptions['logger']>;
+  resolveStub: (id: string) => Stub | undefined;
+  #client: Client | undefined;
+  #sub: Client | undefined;
+  readonly #shas = new Map<string, string>();
+  readonly #listeners = new Set<(change: StateChange) => void>();
+  #lostSince: number | undefined;
+  #closed = false;
+  /** Whether the shared state was read once (then a reconnection reads it again). */
+  #joined = false;
+  #rejoining = false;
+  #subscribed = false;
+  /** Refusals already logged. */
+  readonly #refused = new Set<string>();
+  /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
+  #loadedIds = new Set<string>();
+  /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
+  #journalHeld: StoredEvent[] | undefined;
+  #journalHeldLast: StoredEvent[] = [];
+
+  // local copies
+  readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
+  #scenariosResetAt = 0;
+  readonly #counts = new Map<string, number>();
+  #rules: StoredChaosRule[] = [];
+  #rulesVersion = 0;
+  #settings: Record<string, unknown> | undefined;
+  #recording: RecordingState = { status: 'NeverStarted', spec: undefined };
+  /** The recording in progress: captures of an earlier one that come late are not kept. */
+  #recordingId: string | undefined;
+  readonly #recordingWrites = new Set<Promise<unknown>>();
+  readonly #mirror: Journal;
+  #pending: ServeEvent[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  /** The batch last sent, until Redis answers for it. */
+  #unanswered: { id: string; events: ServeEvent[] } | undefined;
+  #stubFollower: ((change: StubChange) => void) | undefined;
+  #stubVersion = 0;
+  /** Stub changes heard while the compacted list is read. */
+  #stubsHeld: Array<Record<string, unknown>> | undefined;
+
+  constructor(options: RedisStateOptions) {
+    this.#url = options.url;
+    this.#prefix = options.prefix ?? 'decoy';
+    this.#optional = options.optional ?? false;
+    this.#now = options.now ?? Date.now;
+    this.#flushMs = options.flushMs ?? 10;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+    this.#logger = options.logger ?? { info: () => {}, warn: () => {} };
+    this.resolveStub = options.resolveStub ?? (() => undefined);
+    this.#mirror = new Journal(options.journalSize ?? 10_000);
+    this.scenarios = this.#scenarioStore();
+    this.counters = this.#counterStore();
+    this.chaosRules = this.#chaosStore();
+    this.settings = this.#settingsStore();
+    this.journal = this.#journalStore();
+    this.recordings = this.#recordingStore();
+    this.stubs = this.#stubStore();
+  }
+
+  #key(name: string): string {
+    return `${this.#prefix}:${name}`;
+  }
+
+  get #channel(): string {
+    return this.#key('changes');
+  }
+
+  get #up(): boolean {
+    return this.#client?.isReady === true && this.#lostSince === undefined;
+  }
+
+  // ---- connection ----
+
+  /**
+   * Connects and reads the shared state. Redis unreachable: a DecoyError naming the URL, or, with
+   * `optional`, a warning, and the replica serves alone until Redis answers.
+   */
+  async connect(): Promise<void> {
+    this.#closed = false;
+    this.#joined = false;
+    this.#subscribed = false;
+    const { createClient } = await import('redis');
+    const client = createClient({
+      url: this.#url,
+      // Without Redis a command fails at once, and the replica carries on with its local copy.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: this.#connectTimeoutMs, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000) },
+    }) as unknown as Client;
+    const sub = client.duplicate();
+    this.#client = client;
+    this.#sub = sub;
+    client.on('error', (e: Error) => this.#lost(e));
+    sub.on('error', (e: Error) => this.#lost(e));
+    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica rejoins.
+    client.on('ready', () => { if (this.#joined) void this.#rejoin(); });
+    sub.on('ready', () => { if (this.#joined) void this.#rejoin(); });
+    const connected = Promise.all([client.connect(), sub.connect()]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#connectTimeoutMs); });
+    const first = await Promise.race([connected.then(() => 'ok' as const, (e: unknown) => e as Error), timeout]);
+    clearTimeout(timer);
+    if (first !== 'ok') {
+      const why = first === 'timeout' ? `no answer within ${this.#connectTimeoutMs} ms` : first.message;
+      if (!this.#optional) {
+        await this.#destroy();
+        throw new DecoyError('DECOY_ERR_STORE', `the store ${safeUrl(this.#url)} is unreachable: ${why}`,
+          { hint: 'start Redis there, fix --store, or pass --store-optional to start alone and join once it answers' });
+      }
+      this.#lostSince ??= Date.now();
+      this.#logger.warn(`the store ${safeUrl(this.#url)} is unreachable (${why}): serving alone from this replica's state until it answers (--store-optional)`);
+      connected.then(() => void this.#rejoin(), () => {});
+      this.#joined = true;
+      return;
+    }
+    await this.#subscribe();
+    await this.#load();
+    this.#joined = true;
+  }
+
+  /** Once per connection's life: node-redis subscribes again by itself after a reconnection. */
+  async #subscribe(): Promise<void> {
+    if (this.#subscribed) return;
+    await this.#sub!.subscribe(this.#channel, (message: string) => this.#onMessage(message));
+    this.#subscribed = true;
+  }
+
+  #lost(e: Error): void {
+    // Before the first connection, connect() reports (once) what went wrong.
+    if (this.#closed || this.#lostSince !== undefined || !this.#joined) return;
+    this.#lostSince = Date.now();
+    this.#logger.warn(`lost the store ${safeUrl(this.#url)} (${e.message}): serving from this replica's copy; reconnecting`);
+  }
+
+  /** After a reconnection: reads the shared state again, then writes the journal events kept meanwhile. */
+  async #rejoin(): Promise<void> {
+    if (this.#closed || !this.#client?.isReady || !this.#sub?.isReady || this.#rejoining) return;
+    this.#rejoining = true;
+    try {
+      await this.#subscribe();
+      this.#lostSince = undefined;
+      this.#shas.clear();
+      await this.#load();
+      if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
+      this.#logger.info(`the store ${safeUrl(this.#url)} is back: shared state read again`);
+      this.#scheduleFlush();
+      // The other replicas rejoin at about the same time, and a batch one of them wrote before this replica's
+      // subscription was back reached neither the read above nor this replica: read the journal once more a little later.
+      setTimeout(() => { if (this.#up) this.#load().catch((e: Error) => this.#failed(e)); }, 500).unref();
+    } catch (e) {
+      this.#failed(e as Error);
+    } finally {
+      this.#rejoining = false;
+    }
+  }
+
+  /** Reads every shared piece of state into the local copies. */
+  async #load(): Promise<void> {
+    const c = this.#client!;
+    // Journal batches heard while the snapshot is read wait, and are added after it unless it has them.
+    this.#journalHeld = [];
+    const pendingBefore = this.#pending;
+    let snapshot: [Record<string, string>, Record<string, string>, Record<string, string>, string | null, string | null, string | null, string | null, string[]];
+    try {
+      // One transaction: every piece as of the same moment, and the version that moment has.
+      snapshot = await c.multi().hGetAll(this.#key('scenarios')).hGetAll(this.#key('counters')).hGetAll(this.#key('chaos')).get(this.#key('settings'))
+        .get(this.#key('recording')).get(this.#key('recording:id')).get(this.#key('version'))
+        .lRange(this.#key('journal'), -Math.max(this.#mirror.capacity, 1), -1).exec() as unknown as typeof snapshot;
+    } finally {
+      this.#journalHeldLast = this.#journalHeld ?? [];
+      this.#journalHeld = undefined;
+    }
+    const [scenarios, counts, rules, settings, recording, recordingId, version, stored] = snapshot;
+    const journal = this.#mirror.capacity > 0 ? stored : [];
+    const v = Number(version ?? 0);
+    this.#scenarioStates.clear();
+    this.#scenariosResetAt = v;
+    for (const [name, state] of Object.entries(scenarios)) this.#scenarioStates.set(name, { state, v });
+    this.#counts.clear();
+    for (const [k, n] of Object.entries(counts)) this.#counts.set(k, Number(n));
+    this.#setRules(rules);
+    this.#settings = settings === null ? undefined : JSON.parse(settings) as Record<string, unknown>;
+    const rec = recording === null ? undefined : JSON.parse(recording) as RecordingState;
+    this.#recording = rec === undefined ? { status: 'NeverStarted', spec: undefined } : { status: rec.status, spec: rec.spec };
+    this.#recordingId = recordingId ?? undefined;
+    // The fleet's journal, then this replica's events the snapshot lacks (those written while it was read have
+    // left the queue but may not be in it), then batches heard meanwhile.
+    const pending = [...new Set([...pendingBefore, ...this.#pending])];
+    const held = this.#journalHeldLast;
+    this.#mirror.clear();
+    this.#loadedIds = new Set(journal.map(idOfEntry));
+    for (const entry of journal) this.#mirror.append(this.#event(entry));
+    for (const e of pending) if (!this.#loadedIds.has(e.id)) this.#mirror.append(e);
+    for (const e of held) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+  }
+
+  /** Runs a script: by its digest once Redis has it. */
+  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    const c = this.#client!;
+    const sha = this.#shas.get(script);
+    if (sha === undefined) {
+      // The first call sends the script itself (Redis keeps it): no round trip of its own, so commands stay in
+      // the order they were made (a rule added then removed at once is removed in Redis too).
+      this.#shas.set(script, createHash('sha1').update(script).digest('hex'));
+      return c.eval(script, { keys, arguments: args });
+    }
+    try {
+      return await c.evalSha(sha, { keys, arguments: args });
+    } catch (e) {
+      if (!/NOSCRIPT/.test((e as Error).message)) throw e;
+      return c.eval(script, { keys, arguments: args });
+    }
+  }
+
+  /** `op` against Redis; when Redis is not there (or fails), `alone` on the local copy. */
+  async #shared<T>(op: () => Promise<T>, alone: () => T): Promise<T> {
+    if (!this.#up) return alone();
+    try {
+      return await op();
+    } catch (e) {
+      this.#failed(e as Error);
+      return alone();
+    }
+  }
+
+  /**
+   * A command failed. With the connection up it is that command's failure (Redis refused it): logged once, the
+   * replica stays in the fleet. Otherwise the connection is lost, and the client is reconnecting.
+   */
+  #failed(e: Error): void {
+    if (this.#client?.isReady !== true) {
+      this.#lost(e);
+      return;
+    }
+    if (this.#refused.has(e.message)) return;
+    this.#refused.add(e.message);
+    this.#logger.warn(`the store ${safeUrl(this.#url)} refused a command (${e.message}): this change stays on this replica`);
+  }
+
+  #emit(change: StateChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch { /* a listener's failure must not undo or block a change */ }
+    }
+  }
+
+  #message(fields: Record<string, unknown>): string {
+    return JSON.stringify({ o: this.#origin, ...fields });
+  }
+
+  /** A message a script completes with the version it takes: `{..., "v":` then the version and `}`. */
+  #versioned(fields: Record<string, unknown>): string {
+    return `${this.#message(fields).slice(0, -1)},"v":`;
+  }
+
+  /** A change another replica made (or, for versioned ones, this one: the version sorts it out). */
+  #onMessage(text: string): void {
+    // This replica's own journal batch comes back too: recognised by its first bytes, it is not parsed.
+    if (text.startsWith(this.#ownJournalPrefix)) return;
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const own = m.o === this.#origin;
+    switch (m.k) {
+      case 'scenario':
+        if (this.#applyScenario(m.name as string, m.state as string, m.v as number) && !own) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
+        return;
+      case 'scenarios-reset':
+        if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number) && !own) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
+        return;
+    }
+    if (own) return;
+    switch (m.k) {
+      case 'counters-reset':
+        if (Array.isArray(m.keys)) for (const k of m.keys as string[]) this.#counts.delete(k);
+        else {
+          this.#counts.clear();
+          this.#emit({ kind: 'counters-reset' });
+        }
+        return;
+      case 'chaos-rules':
+        void this.#reloadRules();
+        return;
+      case 'settings':
+        this.#settings = m.value as Record<string, unknown> | undefined;
+        this.#emit({ kind: 'settings' });
+        return;
+      case 'journal':
+        if (this.#journalHeld !== undefined) this.#journalHeld.push(...m.events as StoredEvent[]);
+        else for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+        return;
+      case 'journal-removed': {
+        const ids = new Set(m.ids as string[]);
+        this.#mirror.remove((e) => ids.has(e.id));
+        return;
+      }
+      case 'journal-cleared':
+        this.#mirror.clear();
+        this.#emit({ kind: 'journal-cleared' });
+        return;
+      case 'recording':
+        this.#recording = { status: (m.state as RecordingState).status, spec: (m.state as RecordingState).spec };
+        this.#recordingId = m.id as string | undefined;
+        this.#emit({ kind: 'recording', status: this.#recording.status });
+        return;
+      case 'stubs':
+        if (this.#stubsHeld !== undefined) this.#stubsHeld.push(m);
+        else this.#applyStubMessage(m);
+        return;
+    }
+  }
+
+  /** A serve event from its stored form (an object, or its JSON text). */
+  #event(stored: string | StoredEvent): ServeEvent {
+    const s = typeof stored === 'string' ? JSON.parse(stored) as StoredEvent : stored;
+    const r = s.r === undefined ? undefined : { ...s.r, body: unbase64(s.r.body) };
+    const event = new ServeEvent(s.t, s.m, s.u, s.h, unbase64(s.b), s.c, s.v, s.s === undefined ? undefined : this.resolveStub(s.s), r, s.ms, s.f);
+    event.proxiedTo = s.p;
+    return ServeEvent.withId(event, s.id);
+  }
+
+  // ---- scenarios ----
+
+  #applyScenario(name: string, state: string | undefined, v: number): boolean {
+    if (v <= this.#scenariosResetAt || v <= (this.#scenarioStates.get(name)?.v ?? 0)) return false;
+    this.#scenarioStates.set(name, { state, v });
+    return true;
+  }
+
+  #applyScenarioReset(name: string | undefined, v: number): boolean {
+    if (name !== undefined) return this.#applyScenario(name, undefined, v);
+    if (v <= this.#scenariosResetAt) return false;
+    this.#scenariosResetAt = v;
+    for (const [n, s] of this.#scenarioStates) if (s.v <= v) this.#scenarioStates.delete(n);
+    return true;
+  }
+
+  #scenarioStore(): ScenarioStore {
+    const local = (name: string): string => this.#scenarioStates.get(name)?.state ?? STARTED;
+    const keys = (): string[] => [this.#key('scenarios'), this.#key('version')];
+    /** Alone: versions go on from the last one seen, so the shared state read again on reconnection wins. */
+    const aloneVersion = (name: string): number => (this.#scenarioStates.get(name)?.v ?? this.#scenariosResetAt) + 1e-6;
+    return {
+      get: local,
+      compareAndSet: (name, expected, next) => this.#shared(async () => {
+        const [moved, state, v] = await this.#run(CAS, keys(), [name, expected, next, this.#channel, this.#origin]) as [number, string, number];
+        // Lost: the state is someone else's, and now known here, so the engine matches again in it.
+        if (this.#applyScenario(name, state, v) && moved === 1) this.#emit({ kind: 'scenario', name, state });
+        return moved === 1;
+      }, () => {
+        if (local(name) !== expected) return false;
+        this.#applyScenario(name, next, aloneVersion(name));
+        this.#emit({ kind: 'scenario', name, state: next });
+        return true;
+      }),
+      set: (name, state) => this.#shared(async () => {
+        const v = await this.#run(SET_SCENARIO, keys(), [name, state, this.#channel, this.#origin]) as number;
+        if (this.#applyScenario(name, state, v)) this.#emit({ kind: 'scenario', name, state });
+      }, () => {
+        this.#applyScenario(name, state, aloneVersion(name));
+        this.#emit({ kind: 'scenario', name, state });
+      }),
+      reset: (name) => this.#shared(async () => {
+        const v = await this.#run(RESET_SCENARIOS, keys(), [this.#channel, this.#origin, ...(name === undefined ? [] : [name])]) as number;
+        this.#applyScenarioReset(name, v);
+        this.#emit({ kind: 'scenarios-reset', name });
+      }, () => {
+        if (name === undefined) this.#scenarioStates.clear();
+        else this.#scenarioStates.delete(name);
+        this.#emit({ kind: 'scenarios-reset', name });
+      }),
+      entries: () => [...this.#scenarioStates].filter(([, s]) => s.state !== undefined).map(([n, s]) => [n, s.state!]),
+      read: (name) => this.#shared(async () => {
+        // One round trip: the state and the version it is as of, read together.
+        const [state, v] = await this.#run(READ_SCENARIO, keys(), [name]) as [string | null, number];
+        this.#applyScenario(name, state ?? undefined, v);
+        return local(name);
+      }, () => local(name)),
+    };
+  }
+
+  // ---- counters ----
+
+  #counterStore(): CounterStore {
+    const alone = (key: string): number => {
+      const n = (this.#counts.get(key) ?? 0) + 1;
+      this.#counts.set(key, n);
+      return n;
+    };
+    return {
+      incrementAndGet: (key) => this.#shared(async () => {
+        const n = await this.#client!.hIncrBy(this.#key('counters'), key, 1);
+        this.#counts.set(key, n);
+        return n;
+      }, () => alone(key)),
+      get: (key) => this.#counts.get(key) ?? 0,
+      reset: (keys) => {
+        if (keys !== undefined && keys.length === 0) return;
+        if (keys === undefined) this.#counts.clear();
+        else for (const k of keys) this.#counts.delete(k);
+        return this.#shared(async () => {
+          const m = this.#client!.multi();
+          if (keys === undefined) m.del(this.#key('counters'));
+          else m.hDel(this.#key('counters'), [...keys]);
+          await m.publish(this.#channel, this.#message({ k: 'counters-reset', ...(keys ? { keys } : {}) })).exec();
+          if (keys === undefined) this.#emit({ kind: 'counters-reset' });
+        }, () => { if (keys === undefined) this.#emit({ kind: 'counters-reset' }); });
+      },
+    };
+  }
+
+  // ---- chaos rules ----
+
+  #setRules(stored: Record<string, string>): void {
+    const rules: Array<StoredChaosRule & { order: number }> = [];
+    for (const value of Object.values(stored)) {
+      const sp = value.indexOf(' ');
+      const r = JSON.parse(value.slice(sp + 1)) as StoredChaosRule;
+      rules.push({ id: r.id, definition: r.definition, expiresAt: r.expiresAt ?? undefined, order: Number(value.slice(0, sp)) });
+    }
+    this.#rules = rules.sort((a, b) => a.order - b.order).map(({ order: _o, ...r }) => r);
+    this.#rulesVersion++;
+  }
+
+  async #reloadRules(): Promise<void> {
+    try {
+      this.#setRules(await this.#client!.hGetAll(this.#key('chaos')));
+      this.#emit({ kind: 'chaos-rules' });
+    } catch (e) {
+      this.#failed(e as Error);
+    }
+  }
+
+  #chaosStore(): ChaosRuleStore {
+    const changed = (): void => {
+      this.#rulesVersion++;
+      this.#emit({ kind: 'chaos-rules' });
+    };
+    const state = this;
+    return {
+      get version() { return state.#rulesVersion; },
+      add: (rule) => {
+        this.#rules = [...this.#rules, rule];
+        changed();
+        return this.#shared(async () => {
+          await this.#run(PUT_ORDERED, [this.#key('chaos'), this.#key('version')], [this.#channel, this.#versioned({ k: 'chaos-rules' }), rule.id, JSON.stringify(rule)]);
+        }, () => {});
+      },
+      remove: (id) => {
+        const before = this.#rules.length;
+        this.#rules = this.#rules.filter((r) => r.id !== id);
+        const removed = this.#rules.length !== before;
+        if (removed) changed();
+        // The local copy says whether the rule was there (the admin API answers 404 at once when not); Redis follows.
+        void this.#shared(async () => {
+          await this.#client!.multi().hDel(this.#key('chaos'), id).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+        }, () => {});
+        return removed;
+      },
+      clear: () => {
+        if (this.#rules.length > 0) {
+          this.#rules = [];
+          changed();
+        }
+        return this.#shared(async () => {
+          await this.#client!.multi().del(this.#key('chaos')).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+        }, () => {});
+      },
+      list: () => {
+        const now = this.#now();
+        const expired = this.#rules.filter((r) => r.expiresAt !== undefined && now >= r.expiresAt);
+        if (expired.length > 0) {
+          this.#rules = this.#rules.filter((r) => !expired.includes(r));
+          changed();
+          // Every replica drops an expired rule by itself; Redis forgets it too.
+          if (this.#up) this.#client!.hDel(this.#key('chaos'), expired.map((r) => r.id)).catch((e: Error) => this.#failed(e));
+        }
+        return this.#rules;
+      },
+    };
+  }
+
+  // ---- settings ----
+
+  #settingsStore(): SettingsStore {
+    return {
+      get: () => this.#settings,
+      set: (settings) => {
+        this.#settings = settings;
+        this.#emit({ kind: 'settings' });
+        return this.#shared(async () => {
+          await this.#client!.multi().set(this.#key('settings'), JSON.stringify(settings))
+            .publish(this.#channel, this.#message({ k: 'settings', value: settings })).exec();
+        }, () => {});
+      },
+    };
+  }
+
+  // ---- journal ----
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined || this.#pending.length === 0) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.#flush();
+    }, this.#flushMs);
+    this.#flushTimer.unref();
+  }
+
+  /** Writes this replica's new journal events to Redis and to the other replicas, in batches. */
+  #flush(): Promise<void> {
+    if (this.#flushing !== undefined) return this.#flushing;
+    if ((this.#pending.length === 0 && this.#unanswered === undefined) || !this.#up) return Promise.resolve();
+    // Set before the loop runs, and cleared once it has (never while it could still be running).
+    this.#flushing = (async () => {
+      while ((this.#pending.length > 0 || this.#unanswered !== undefined) && this.#up) {
+        // A batch whose answer never came is sent again as it was, under its id: Redis writes it at most once.
+        const batch = this.#unanswered ?? { id: randomUUID(), events: this.#pending.slice(0, BATCH) };
+        this.#unanswered = batch;
+        try {
+          await this.#run(APPEND_JOURNAL, [this.#key('journal'), this.#key(`journal:batch:${batch.id}`)],
+            [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.events.map(encodeEvent)]);
+        } catch (e) {
+          this.#failed(e as Error);
+          return;
+        }
+        this.#unanswered = undefined;
+        // Only what was written leaves the queue: events appended (or removed) meanwhile stay as they are.
+        const written = new Set(batch.events);
+        this.#pending = this.#pending.filter((e) => !written.has(e));
+      }
+    })().finally(() => { this.#flushing = undefined; });
+    return this.#flushing;
+  }
+
+  #journalStore(): JournalStore {
+    const mirror = this.#mirror;
+    const state = this;
+    return {
+      capacity: mirror.capacity,
+      get enabled() { return mirror.enabled; },
+      get size() { return mirror.size; },
+      get view() { return mirror.view; },
+      set view(v) { mirror.view = v; },
+      append: (event) => {
+        if (!mirror.enabled) return;
+        mirror.append(event);
+        this.#pending.push(event);
+        // While Redis is away the queue keeps the newest events up to the journal's bound.
+        if (this.#pending.length > mirror.capacity) this.#pending.shift();
+        if (this.#pending.length >= BATCH) void this.#flush();
+        else this.#scheduleFlush();
+      },
+      newestFirst: () => mirror.newestFirst(),
+      get: (id) => mirror.get(id),
+      servedStubIds: () => mirror.servedStubIds(),
+      remove: (predicate) => {
+        const removed = mirror.remove(predicate);
+        if (removed.length === 0) return removed;
+        const ids = removed.map((e) => e.id);
+        const gone = new Set(ids);
+        this.#pending = this.#pending.filter((e) => !gone.has(e.id));
+        // Sent again, a batch Redis already has is skipped whole; one it lacks must not bring these back.
+        if (this.#unanswered !== undefined) this.#unanswered.events = this.#unanswered.events.filter((e) => !gone.has(e.id));
+        void this.#shared(() => this.#run(REMOVE_JOURNAL, [this.#key('journal')], [this.#channel, this.#message({ k: 'journal-removed', ids }), ...ids]), () => 0);
+        return removed;
+      },
+      clear: () => {
+        mirror.clear();
+        this.#pending = [];
+        if (this.#unanswered !== undefined) this.#unanswered.events = [];
+        this.#emit({ kind: 'journal-cleared' });
+        void state.#shared(async () => {
+          await this.#client!.multi().del(this.#key('journal')).publish(this.#channel, this.#message({ k: 'journal-cleared' })).exec();
+        }, () => {});
+      },
+    };
+  }
+
+  // ---- recordings ----
+
+  #recordingStore(): RecordingStore {
+    const keys = [this.#key('recording'), this.#key('recording:id'), this.#key('recording:exchanges')];
+    const local: unknown[] = [];
+    return {
+      current: () => this.#recording,
+      start: (spec) => {
+        const id = randomUUID();
+        this.#recording = { status: 'Recording', spec };
+        this.#recordingId = id;
+        local.length = 0;
+        this.#emit({ kind: 'recording', status: 'Recording' });
+        return this.#shared(async () => {
+          await this.#client!.multi().del(keys[2]!).set(keys[1]!, id).set(keys[0]!, JSON.stringify(this.#recording))
+            .publish(this.#channel, this.#message({ k: 'recording', state: this.#recording, id })).exec();
+        }, () => {});
+      },
+      append: (exchange) => {
+        const id = this.#recordingId;
+        if (this.#recording.status !== 'Recording' || id === undefined) return;
+        if (!this.#up) {
+          local.push(exchange);
+          if (local.length > MAX_RECORDED_EXCHANGES) local.shift();
+          return;
+        }
+        const write = this.#run(APPEND_RECORDING, [keys[1]!, keys[2]!], [id, String(MAX_RECORDED_EXCHANGES), encodeJson(exchange)])
+          .catch((e: Error) => { this.#failed(e); local.push(exchange); })
+          .finally(() => this.#recordingWrites.delete(write));
+        this.#recordingWrites.add(write);
+      },
+      stop: async () => {
+        await Promise.all([...this.#recordingWrites]);
+        const stopped: RecordingState = { status: 'Stopped', spec: undefined };
+        this.#recording = stopped;
+        this.#recordingId = undefined;
+        const kept = local.splice(0);
+        this.#emit({ kind: 'recording', status: 'Stopped' });
+        const shared = await this.#shared(async () => {
+          const all = await this.#run(STOP_RECORDING, keys, [this.#channel, this.#message({ k: 'recording', state: stopped }), JSON.stringify(stopped)]) as string[];
+          return all.map(decodeJson);
+        }, () => [] as unknown[]);
+        return [...shared, ...kept];
+      },
+    };
+  }
+
+  // ---- API stub changes ----
+
+  #stubStore(): SharedStubStore {
+    return {
+      shared: true,
+      publish: (change) => {
+        void this.#shared(() => this.#publishStubs(change), () => undefined);
+      },
+      follow: async (apply) => {
+        this.#stubFollower = apply;
+        await this.#syncStubs(apply);
+        return () => { this.#stubFollower = undefined; };
+      },
+    };
+  }
+
+  /**
+   * Redis keeps the API's stub changes compacted: a hash of id → the newest definition (or a tombstone
+   * for a removed file stub), and whether every stub was removed; a joining replica reads that.
+   */
+  async #publishStubs(change: StubChange): Promise<void> {
+    const hash = this.#key('stubs');
+    // The message carries the version the script takes: each replica applies each change once, in order.
+    const message = this.#versioned({ k: 'stubs', change });
+    if (change.kind === 'put' || change.kind === 'remove') {
+      const fields = change.kind === 'put'
+        ? change.definitions.flatMap((d) => [String(d.id), JSON.stringify({ put: d })])
+        : change.ids.flatMap((id) => [id, '{"removed":true}']);
+      await this.#run(PUT_ORDERED, [hash, this.#key('version')], [this.#channel, message, ...fields]);
+    } else if (change.kind === 'remove-all' || change.kind === 'reset') {
+      await this.#run(CLEAR_STUBS, [hash, this.#key('stubs:removed-all'), this.#key('version')], [this.#channel, message, change.kind === 'remove-all' ? '1' : '0']);
+    }
+  }
+
+  #applyStubMessage(m: Record<string, unknown>): void {
+    if ((m.v as number) <= this.#stubVersion) return;
+    this.#stubVersion = m.v as number;
+    this.#stubFollower?.(m.change as StubChange);
+  }
+
+  async #syncStubs(apply: (change: StubChange) => void): Promise<void> {
+    if (!this.#up) return;
+    const c = this.#client!;
+    // Changes that come while the compacted list is read wait, and apply after it if they are newer.
+    this.#stubsHeld = [];
+    let entries: Record<string, string>;
+    let removedAll: string | null;
+    let version: string | null;
+    try {
+      [entries, removedAll, version] = await c.multi().hGetAll(this.#key('stubs')).get(this.#key('stubs:removed-all')).get(this.#key('version')).exec() as unknown as [Record<string, string>, string | null, string | null];
+    } catch (e) {
+      this.#stubsHeld = undefined;
+      throw e;
+    }
+    const ordered = Object.entries(entries).map(([id, value]) => {
+      const sp = value.indexOf(' ');
+      return { id, order: Number(value.slice(0, sp)), entry: JSON.parse(value.slice(sp + 1)) as { put?: Record<string, unknown>; removed?: true } };
+    }).sort((a, b) => a.order - b.order);
+    this.#stubVersion = Math.max(this.#stubVersion, Number(version ?? 0));
+    apply({
+      kind: 'sync', removedAll: removedAll === '1',
+      definitions: ordered.filter((o) => o.entry.put !== undefined).map((o) => o.entry.put!),
+      removedIds: ordered.filter((o) => o.entry.removed).map((o) => o.id),
+    });
+    const held = this.#stubsHeld;
+    this.#stubsHeld = undefined;
+    for (const m of held) this.#applyStubMessage(m);
+  }
+
+  // ---- the rest of the port ----
+
+  health(): StoreHealth {
+    return {
+      kind: 'redis', url: safeUrl(this.#url), connected: this.#up,
+      lostSince: this.#lostSince === undefined ? undefined : new Date(this.#lostSince).toISOString(),
+      pendingJournalEvents: this.#pending.length,
+    };
+  }
+
+  subscribe(listener: (change: StateChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  /** Writes the journal events not yet written, then disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    await this.#flushing;
+    await this.#flush();
+    await Promise.all([...this.#recordingWrites]);
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.#destroy();
+  }
+
+  async #destroy(): Promise<void> {
+    this.#closed = true;
+    for (const c of [this.#sub, this.#client]) {
+      if (c === undefined) continue;
+      try {
+        if (c.isOpen) await c.close();
+        else c.destroy();
+      } catch {
+        c.destroy();
+      }
+    }
+  }
+}

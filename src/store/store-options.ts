@@ -1,0 +1,42 @@
+/**
+ * `--store` for the composition root: the URL checked, the Redis adapter made, and the compiler that
+ * turns stub definitions other replicas created over the admin API into stubs here, as the admin API does.
+ */
+import { DecoyError } from '../core/errors.js';
+import type { MockEngine } from '../core/engine.js';
+import { compileStub, type Stub } from '../core/stub.js';
+import type { StubDefinition } from '../core/stub-definition.js';
+import { RedisState, safeUrl } from './redis-state.js';
+
+/** Where replicas share their state: a Redis URL, or the URL with options. */
+export interface StoreOptions {
+  /** `redis://[user:password@]host:port[/db]` (`rediss://` for TLS). */
+  url: string;
+  /** Prefix of every key: fleets with different prefixes share one Redis apart. Default `decoy`. */
+  prefix?: string;
+  /** Start alone when Redis is unreachable, and join once it answers. Default false: a start-up error. */
+  optional?: boolean;
+}
+
+export function createStoreState(store: string | StoreOptions, options: {
+  journalSize: number; logger: { info(m: string): void; warn(m: string): void }; resolveStub: (id: string) => Stub | undefined;
+}): RedisState {
+  const o = typeof store === 'string' ? { url: store } : store;
+  if (!/^rediss?:\/\//.test(o.url)) {
+    throw new DecoyError('DECOY_ERR_STORE', `--store ${safeUrl(o.url)} is not a Redis URL`, { hint: 'give redis://host:6379 (or rediss:// for TLS; user, password and database number in the URL: redis://user:pass@host:6379/0)' });
+  }
+  if (o.prefix !== undefined && !/^[\w.:-]+$/.test(o.prefix)) {
+    throw new DecoyError('DECOY_ERR_STORE', `--store-prefix ${JSON.stringify(o.prefix)} must be letters, digits and . _ : -`);
+  }
+  return new RedisState({ url: o.url, prefix: o.prefix ?? 'decoy', optional: o.optional ?? false, journalSize: options.journalSize, logger: options.logger, resolveStub: options.resolveStub });
+}
+
+/** Compiles another replica's API stub as the admin API compiled it there (an edit keeps its place in the order). */
+export function sharedStubCompiler(engine: MockEngine, options: { readBodyFile?: (name: string, pointer: string) => Buffer; globalTemplating?: boolean }) {
+  return (def: StubDefinition, replacing: Stub | undefined): Stub => compileStub(def, {
+    sequence: replacing?.sequence ?? engine.nextSequence(),
+    origin: {},
+    ...(options.readBodyFile ? { readBodyFile: options.readBodyFile, readBodyFileAtRequest: (name: string) => options.readBodyFile!(name, '/response/bodyFileName'), bodyFileMayComeLater: true } : {}),
+    ...(options.globalTemplating ? { globalTemplating: true } : {}),
+  });
+}
