@@ -28,6 +28,8 @@ import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange } from './state/state.js';
 import type { Stub } from './stub.js';
+import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
+import { WebhookLog } from './webhooks/webhook-log.js';
 
 export interface NotMatched {
   nearMisses: NearMiss[];
@@ -114,6 +116,8 @@ export interface EngineOptions {
   proxyAll?: ProxySpec;
   /** The files folder, for GETs no stub matches. */
   files?: (rawPath: string) => FileAnswer | undefined;
+  /** How many webhook attempts the webhook journal keeps (default 1,000). */
+  webhookLogSize?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -160,6 +164,7 @@ export class MockEngine {
     this.#proxyAll = options.proxyAll;
     this.#files = options.files;
     this.state.subscribe((change) => this.#emit(change));
+    this.webhookLog = new WebhookLog(options.webhookLogSize ?? 1000);
   }
 
   get journal(): JournalStore {
@@ -382,6 +387,7 @@ export class MockEngine {
     this.chaosRules.clear();
     this.resetStubs();
     this.state.journal.clear();
+    this.webhookLog.clear();
     void this.state.scenarios.reset();
     this.resetSequences();
   }
@@ -578,10 +584,32 @@ export class MockEngine {
         this.state.recordings.append(captured);
       }
     }
+    if (exchange.stub?.webhooks !== undefined && this.#webhookSenders.size > 0) this.#planWebhooks(exchange, outcome);
     if (event === undefined) return;
     event.totalMs = Date.now() - event.loggedAt;
     this.state.journal.append(event);
     if (this.#served.size > 0) this.#emitServed(event);
+  }
+
+  /** Every outbound webhook attempt (bounded); the sender writes it, the admin API reads it. */
+  readonly webhookLog: WebhookLog;
+  readonly #webhookSenders = new Set<(job: WebhookJob) => void>();
+
+  /** Calls `sender` with the callbacks of each served request whose stub has webhooks; returns the unsubscribe. */
+  onWebhooks(sender: (job: WebhookJob) => void): () => void {
+    this.#webhookSenders.add(sender);
+    return () => { this.#webhookSenders.delete(sender); };
+  }
+
+  /** The plan of a stub's callbacks, once its response is finished; off the hot path (only stubs with webhooks get here). */
+  #planWebhooks(exchange: Exchange, outcome: Outcome): void {
+    const stub = exchange.stub!;
+    const sent = outcome.kind === 'forwarded' ? outcome.result : exchange.response;
+    try {
+      const calls = planWebhooks(stub.webhooks!, exchange.request, sent, this.random, Date.now(), stub.request.pathParams(exchange.request));
+      const job: WebhookJob = { stubId: stub.id, stubName: stub.name, requestId: exchange.event?.id, calls };
+      for (const sender of this.#webhookSenders) sender(job);
+    } catch { /* a callback's failure must not touch serving; the sender journals render errors */ }
   }
 
   /** Listeners told of every finished serve event (the UI's live log, metrics). */

@@ -7,10 +7,11 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { valueAtPointer } from './errors.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
-export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
+export const UNSUPPORTED_STUB_KEYS: readonly string[] = [];
 export const UNSUPPORTED_REQUEST_KEYS: readonly string[] = [];
 export const UNSUPPORTED_RESPONSE_KEYS: readonly string[] = [];
 
+const listener = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, parameters: { type: 'object' } } };
 const valuePattern = { type: ['string', 'object'] };
 const patternMap = { type: 'object', additionalProperties: valuePattern };
 const headerValue = { type: ['string', 'number', 'boolean'] };
@@ -91,6 +92,10 @@ const stubKeys = {
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },
   metadata: { type: 'object' },
+  // Webhooks: WireMock's listener lists (and WireMock 2's map by name), Decoy's list; the parameters are checked when the stub compiles.
+  serveEventListeners: { type: 'array', items: listener },
+  postServeActions: { anyOf: [{ type: 'array', items: listener }, { type: 'object', additionalProperties: { type: 'object' } }] },
+  webhooks: { type: 'array', items: { type: 'object' } },
   // A hint for editors (`"$schema": "https://.../stub-mapping.json"`); WireMock skips it, and so does Decoy.
   $schema: { type: 'string' },
   requestSchema: {
