@@ -193,7 +193,7 @@ export class Service implements Decoy {
     if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
-    run.webhooks = new WebhookSender(this.engine);
+    run.webhooks = new WebhookSender(this.engine, config.webhooks);
     if (tracingRequested(options.otlpEndpoint)) {
       const { createTracing } = await import('../observability/tracing.js');
       run.tracing = await createTracing({ endpoint: options.otlpEndpoint, service: this.name });

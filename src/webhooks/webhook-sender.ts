@@ -5,6 +5,7 @@
  * such), at most `maxConcurrent` requests are in flight, each attempt has a timeout, and redirects
  * are not followed. `close()` cancels every wait and aborts every request in flight.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import type { MockEngine } from '../core/engine.js';
 import { backoffBefore, isRetryableStatus, type WebhookCall, type WebhookJob } from '../core/webhooks/webhook.js';
@@ -38,6 +39,8 @@ export class WebhookSender {
     this.#engine = engine;
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_WEBHOOKS;
     this.#maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_WEBHOOKS;
+    // Every pending job and request in flight listens for the stop; the caps bound how many do.
+    setMaxListeners(this.#maxPending + 2 * this.#maxConcurrent + 10, this.#abort.signal);
     this.#unsubscribe = engine.onWebhooks((job) => this.#enqueue(job));
   }
 
