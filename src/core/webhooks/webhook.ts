@@ -197,6 +197,7 @@ function compileWebhook(p: Record<string, unknown>, pointer: string, index: numb
     // Decoy: an object or a list is written as JSON, as a response body is.
     const source = typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
     body = part(source, 'webhook body', joinPointer(pointer, 'body'));
+    if (typeof p.body !== 'string' && !headers.some((h) => h.name.toLowerCase() === 'content-type')) headers.push({ name: 'Content-Type', value: () => 'application/json' });
   }
   const delay = p.delay === undefined ? undefined : compileDelayDistribution(p.delay, joinPointer(pointer, 'delay'));
   const retry = p.retry === undefined ? undefined : compileRetry(p.retry, joinPointer(pointer, 'retry'));
