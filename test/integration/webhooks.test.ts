@@ -239,6 +239,18 @@ describe('webhooks', function () {
     assert.equal(got!.body, 'made');
   });
 
+  it('saving a stub keeps its webhooks: the saved file, loaded by a new Decoy, calls the receiver', async () => {
+    const r = await start(() => '[]');
+    await client.createStub({ name: 'saved hook', request: { url: '/saved' }, response: { status: 200 }, webhooks: [{ method: 'POST', url: `${r.url}/saved`, body: 'kept', duplicate: { gapMs: 10 } }] });
+    const saved = await client.saveStubs();
+    assert.equal(saved.written.length, 1);
+    await decoy!.stop();
+    ({ decoy } = await startDecoy({ stubsDir: folder!.dir, shutdownGraceMs: 100 }));
+    await fetch(`${decoy.url}/saved`).then((x) => x.text());
+    const got = await r.waitFor(2);
+    assert.deepEqual(got.map((g) => [g.url, g.body]), [['/saved', 'kept'], ['/saved', 'kept']]);
+  });
+
   it('a bad webhook is a load error that points at it', async () => {
     await assert.rejects(async () => {
       const c = new DecoyClient((await start(() => '[]'), decoy!.url));
@@ -266,6 +278,35 @@ describe('webhooks', function () {
     const outcomes = engine.webhookLog.list().map((a) => a.outcome);
     assert.equal(outcomes.length, 20);
     assert.ok(outcomes.every((o) => o === 'cancelled'), outcomes.join());
+    decoy = undefined;
+  });
+
+  it('1,000 callbacks pending with long delays hold bounded memory; beyond --max-pending-webhooks they are refused; stop cancels them at once', async () => {
+    receiver = await startReceiver([200]);
+    folder = tempStubs({ 'hooks.yaml': `
+- request: { url: /many }
+  response: { status: 200 }
+  webhooks: [{ method: POST, url: "${receiver.url}/many", body: "{{randomValue length=200 type='ALPHANUMERIC'}}", delay: { type: fixed, milliseconds: 60000 } }]
+` });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, shutdownGraceMs: 100, maxPendingWebhooks: 1000, journalSize: 0 }));
+    const engine = (decoy as unknown as { engine: { webhookLog: { list(): Array<{ outcome: string; error?: string }> } } }).engine;
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let batch = 0; batch < 21; batch++) {
+      await Promise.all(Array.from({ length: 50 }, () => fetch(`${decoy!.url}/many`).then((x) => x.text())));
+    }
+    const grown = process.memoryUsage().heapUsed - heapBefore;
+    assert.ok(grown < 64 * 1024 * 1024, `the heap grew by ${Math.round(grown / 1024 / 1024)} MB for 1,000 pending callbacks`);
+    const refused = engine.webhookLog.list().filter((a) => a.outcome === 'refused');
+    assert.equal(refused.length, 50, 'the 50 beyond the cap of 1,000 are refused');
+    assert.match(refused[0]!.error ?? '', /1000 callbacks are pending/);
+    const stopping = Date.now();
+    await decoy.stop();
+    assert.ok(Date.now() - stopping < 2_000, `stop took ${Date.now() - stopping} ms`);
+    const outcomes = engine.webhookLog.list().map((a) => a.outcome);
+    // The journal keeps the newest 1,000 attempts: the cancellations.
+    assert.equal(outcomes.filter((o) => o === 'cancelled').length, 1000);
+    assert.equal(receiver.received.length, 0);
     decoy = undefined;
   });
 });
