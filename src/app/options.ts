@@ -55,6 +55,8 @@ export interface DecoyOptions {
   maxPendingWebhooks?: number;
   /** Most webhook requests in flight at once. Default 16. */
   maxConcurrentWebhooks?: number;
+  /** Where callbacks may go: host names (`hooks.test`, `*.test`), addresses or CIDR networks. Default: anywhere. */
+  webhookAllow?: string[];
   /** Require `Authorization: Bearer <token>` on every admin call. */
   adminToken?: string;
   /** How many requests the journal keeps (oldest dropped first). 0 disables it. Default 10,000. */

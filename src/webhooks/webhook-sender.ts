@@ -10,12 +10,15 @@ import { Agent, request } from 'undici';
 import type { MockEngine } from '../core/engine.js';
 import { backoffBefore, isRetryableStatus, type WebhookCall, type WebhookJob } from '../core/webhooks/webhook.js';
 import type { WebhookOutcome } from '../core/webhooks/webhook-log.js';
+import type { WebhookAllow } from './webhook-allow.js';
 
 export interface WebhookSenderOptions {
   /** Jobs (the callbacks of one served request) waiting or running at once; more are refused. Default 1,000. */
   maxPending?: number;
   /** Requests in flight at once. Default 16. */
   maxConcurrent?: number;
+  /** `--webhook-allow`: where callbacks may go; a callback elsewhere is journaled as refused. Default: anywhere. */
+  allow?: WebhookAllow;
 }
 
 export const DEFAULT_MAX_PENDING_WEBHOOKS = 1000;
@@ -27,6 +30,7 @@ export class WebhookSender {
   readonly #engine: MockEngine;
   readonly #maxPending: number;
   readonly #maxConcurrent: number;
+  readonly #allow: WebhookAllow | undefined;
   readonly #agent = new Agent({ connections: 8, keepAliveTimeout: 2_000 });
   readonly #abort = new AbortController();
   readonly #unsubscribe: () => void;
@@ -39,6 +43,7 @@ export class WebhookSender {
     this.#engine = engine;
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_WEBHOOKS;
     this.#maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_WEBHOOKS;
+    this.#allow = options.allow;
     // Every pending job and request in flight listens for the stop; the caps bound how many do.
     setMaxListeners(this.#maxPending + 2 * this.#maxConcurrent + 10, this.#abort.signal);
     this.#unsubscribe = engine.onWebhooks((job) => this.#enqueue(job));
@@ -86,6 +91,13 @@ export class WebhookSender {
   }
 
   async #deliver(job: WebhookJob, call: WebhookCall): Promise<void> {
+    if (this.#allow !== undefined) {
+      const refused = await this.#allow(call.url);
+      if (refused !== undefined) {
+        this.#log(job, call, 1, 'refused', Date.now(), { error: `refused: ${refused}` });
+        return;
+      }
+    }
     const max = call.retry?.maxAttempts ?? 1;
     for (let attempt = 1; attempt <= max; attempt++) {
       if (attempt > 1) await this.#sleep(backoffBefore(call.retry!, attempt));

@@ -309,4 +309,28 @@ describe('webhooks', function () {
     assert.equal(receiver.received.length, 0);
     decoy = undefined;
   });
+
+  it('--webhook-allow: a callback to a host outside it is journaled as refused and never sent; one inside is sent', async () => {
+    receiver = await startReceiver([200]);
+    folder = tempStubs({ 'hooks.yaml': `
+- request: { url: /guarded }
+  response: { status: 200 }
+  webhooks:
+    - { method: POST, url: "${receiver.url.replace('127.0.0.1', '127.0.0.2')}/outside" }
+    - { method: POST, url: "${receiver.url}/inside" }
+` });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, shutdownGraceMs: 100, webhookAllow: ['127.0.0.1/32', 'hooks.test'] }));
+    client = new DecoyClient(decoy.url);
+    await fetch(`${decoy.url}/guarded`).then((x) => x.text());
+    await receiver.waitFor(1);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(receiver.received.map((g) => g.url), ['/inside']);
+    const attempts = await client.webhooks();
+    assert.deepEqual(attempts.map((a) => [new URL(a.url).pathname, a.outcome]), [['/outside', 'refused'], ['/inside', 'delivered']]);
+    assert.match(attempts[0]!.error ?? '', /refused: 127\.0\.0\.2 is not in --webhook-allow/);
+  });
+
+  it('--webhook-allow with something that is neither a host nor a network is refused at start, naming the flag', async () => {
+    await assert.rejects(startDecoy({ webhookAllow: ['10.0.0.0/40'] }), /--webhook-allow "10\.0\.0\.0\/40" is not a network/);
+  });
 });
