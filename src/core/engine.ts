@@ -21,6 +21,7 @@ import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/
 import { StubSet } from './matching/stub-index.js';
 import type { RecordedExchange } from './recording/to-stub.js';
 import type { DecoyRequest, RequestConnection } from './request.js';
+import type { StreamPlan } from './response/event-stream.js';
 import { compileProxySpec, type PreparedResponse, type ProxySpec } from './response/static-response.js';
 import type { WireResponse } from './response/wire-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
@@ -67,7 +68,9 @@ export type Delivery =
   | { readonly kind: 'send' }
   | { readonly kind: 'deliver'; readonly plan: DeliveryPlan }
   | { readonly kind: 'forward'; readonly proxy: ProxySpec; readonly delayMs: number; readonly record: boolean }
-  | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined };
+  | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined }
+  /** Decoy's server-sent events: write `response`'s head, then the planned chunks, then end as planned. */
+  | { readonly kind: 'stream'; readonly stream: StreamPlan };
 
 /** Everything about one request: what answered it, what to send and how; the serve event it makes. */
 export interface Exchange {
@@ -536,6 +539,8 @@ export class MockEngine {
       delivery = { kind: 'forward', proxy, delayMs: plan?.delayMs ?? 0, record: recording };
     } else if (file !== undefined && file.streamed) {
       delivery = { kind: 'file', file, plan };
+    } else if (plan === undefined && stub?.stream !== undefined && response === stub.responses[0]) {
+      delivery = { kind: 'stream', stream: stub.stream.plan(request, this.random, Date.now(), stub.request.pathParams(request)) };
     } else if (plan !== undefined) {
       delivery = { kind: 'deliver', plan };
     } else {

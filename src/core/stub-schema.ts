@@ -73,6 +73,8 @@ const responseKeys = {
   // WireMock's response transformers: `response-template` turns templating on; others are accepted and ignored.
   transformers: { type: 'array', items: { type: 'string' } },
   transformerParameters: { type: 'object' },
+  // Decoy: server-sent events; checked when the stub compiles.
+  stream: { type: 'object' },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 

@@ -18,6 +18,7 @@ import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import type { WireResponse } from './response/wire-response.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 import { compileWebhooks, foreignListeners, type CompiledWebhook } from './webhooks/webhook.js';
+import { compileEventStream, type CompiledEventStream } from './response/event-stream.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
 export interface StubOrigin {
@@ -57,6 +58,8 @@ export interface Stub {
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
   /** The callbacks made after each response (WireMock's webhooks and Decoy's `webhooks`); undefined when none. */
   readonly webhooks?: readonly CompiledWebhook[];
+  /** Decoy: the response is a stream of server-sent events (`response.stream`). */
+  readonly stream?: CompiledEventStream;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
   /** What is wrong with the stub but loads anyway, as in WireMock (a template that does not parse answers 500). */
@@ -108,8 +111,12 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   let chaos: StubChaos | undefined;
   let rejectRequest: Stub['rejectRequest'];
   let webhooks: readonly CompiledWebhook[] | undefined;
+  let stream: CompiledEventStream | undefined;
   try {
     webhooks = compileWebhooks(def);
+    if (def.response?.stream !== undefined) stream = compileEventStream(def.response.stream, '/response/stream');
+    const inSequence = def.responses?.findIndex((r) => r.stream !== undefined) ?? -1;
+    if (inSequence >= 0) throw new DecoyError('DECOY_ERR_STUB_INVALID', 'stream works in response, not in a responses sequence', { source: { pointer: `/responses/${inSequence}/stream` } });
     chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
     const requestSchema = def.requestSchema === undefined ? undefined : compileRequestSchema(def.requestSchema, '/requestSchema');
@@ -167,6 +174,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys, warnings,
     ...(rejectRequest ? { rejectRequest } : {}),
     ...(webhooks ? { webhooks } : {}),
+    ...(stream ? { stream } : {}),
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,

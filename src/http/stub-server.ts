@@ -18,6 +18,7 @@ import type { Forwarder } from './forward.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { streamEvents } from './event-stream.js';
 import { gzipHeadersForStream, gzipIfAccepted } from './gzip.js';
 import { sendPlainText } from './plain-text.js';
 import type { StaticAnswer, StaticResponse } from './static-files.js';
@@ -97,6 +98,9 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       }
       case 'deliver':
         deliver(req, res, d.plan, delivery, completer(x, span));
+        return;
+      case 'stream':
+        streamEvents(res, x.response, d.stream, delivery, completer(x, span));
         return;
       case 'file': {
         const complete = completer(x, span);
