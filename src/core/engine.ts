@@ -609,6 +609,8 @@ export class MockEngine {
   /** The plan of a stub's callbacks, once its response is finished; off the hot path (only stubs with webhooks get here). */
   #planWebhooks(exchange: Exchange, outcome: Outcome): void {
     const stub = exchange.stub!;
+    // A request the stub's requestSchema rejected got a 400, not the stub's answer: it makes no callbacks.
+    if (stub.rejectRequest !== undefined && stub.rejectRequest(exchange.request) !== undefined) return;
     const sent = outcome.kind === 'forwarded' ? outcome.result : exchange.response;
     try {
       const calls = planWebhooks(stub.webhooks!, exchange.request, sent, this.random, Date.now(), stub.request.pathParams(exchange.request));

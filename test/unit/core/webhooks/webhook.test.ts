@@ -159,6 +159,28 @@ describe('webhooks (core)', () => {
     assert.equal(jobs[0]!.requestId, x.event!.id);
   });
 
+  it('a request the stub\'s requestSchema rejects (a 400) makes no callbacks; one it accepts does', () => {
+    const engine = new MockEngine({ seed: 1 });
+    engine.setFileStubs([compileStub({
+      request: { method: 'POST', url: '/pay' }, response: { status: 200 }, webhooks: [{ url: 'http://h/x' }],
+      requestSchema: { body: { required: true, content: { 'application/json': { type: 'object', required: ['id'] } } } },
+    }, { sequence: 1 })]);
+    const jobs: WebhookJob[] = [];
+    engine.onWebhooks((job) => jobs.push(job));
+    const send = (body: string) => {
+      const r = DecoyRequest.fromRaw('POST', '/pay', ['Host', 'localhost', 'Content-Type', 'application/json'], Buffer.from(body));
+      r.httpVersion = '1.1';
+      const x = engine.serve(r, CONNECTION);
+      assert.ok(!(x instanceof Promise));
+      engine.complete(x);
+      return x.response.status;
+    };
+    assert.equal(send('{}'), 400);
+    assert.equal(jobs.length, 0);
+    assert.equal(send('{"id":"p"}'), 200);
+    assert.equal(jobs.length, 1);
+  });
+
   it('the webhook journal keeps the newest entries up to its cap, and filters by path and method', () => {
     const log = new WebhookLog(3);
     for (let i = 1; i <= 5; i++) {
