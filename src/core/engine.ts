@@ -70,7 +70,7 @@ export type Delivery =
   | { readonly kind: 'forward'; readonly proxy: ProxySpec; readonly delayMs: number; readonly record: boolean }
   | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined }
   /** Decoy's server-sent events: write `response`'s head, then the planned chunks, then end as planned. */
-  | { readonly kind: 'stream'; readonly stream: StreamPlan };
+  | { readonly kind: 'stream'; readonly stream: StreamPlan; readonly delayMs: number };
 
 /** Everything about one request: what answered it, what to send and how; the serve event it makes. */
 export interface Exchange {
@@ -539,8 +539,9 @@ export class MockEngine {
       delivery = { kind: 'forward', proxy, delayMs: plan?.delayMs ?? 0, record: recording };
     } else if (file !== undefined && file.streamed) {
       delivery = { kind: 'file', file, plan };
-    } else if (plan === undefined && stub?.stream !== undefined && response === stub.responses[0]) {
-      delivery = { kind: 'stream', stream: stub.stream.plan(request, this.random, Date.now(), stub.request.pathParams(request)) };
+    } else if (stub?.stream !== undefined && response === stub.responses[0] && (plan === undefined || isDelayOnly(plan, response))) {
+      // A delay (the stub's, the global one, a chaos rule's) comes before the stream; any other fault replaces it.
+      delivery = { kind: 'stream', stream: stub.stream.plan(request, this.random, Date.now(), stub.request.pathParams(request)), delayMs: plan?.delayMs ?? 0 };
     } else if (plan !== undefined) {
       delivery = { kind: 'deliver', plan };
     } else {
@@ -650,6 +651,11 @@ export class MockEngine {
 
 const SEND: Delivery = Object.freeze({ kind: 'send' });
 const SENT: Outcome = Object.freeze({ kind: 'sent' });
+
+/** Whether a plan only waits before sending the response as it is. */
+function isDelayOnly(plan: DeliveryPlan, response: WireResponse): boolean {
+  return plan.response === response && plan.fault === undefined && plan.dribble === undefined && plan.bytesPerSecond === undefined;
+}
 
 /** Whether a fault still sends the response's status and headers (STALL_BODY does, the socket faults do not). */
 function sendsResponse(fault: FaultName | undefined): boolean {

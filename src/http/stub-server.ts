@@ -99,9 +99,16 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       case 'deliver':
         deliver(req, res, d.plan, delivery, completer(x, span));
         return;
-      case 'stream':
-        streamEvents(res, x.response, d.stream, delivery, completer(x, span));
+      case 'stream': {
+        const complete = completer(x, span);
+        if (d.delayMs <= 0) {
+          streamEvents(res, x.response, d.stream, delivery, complete);
+          return;
+        }
+        const timer = setTimeout(() => { if (!res.destroyed) streamEvents(res, x.response, d.stream, delivery, complete); }, Math.min(d.delayMs, MAX_TIMER_MS));
+        res.once('close', () => { if (!res.headersSent) { clearTimeout(timer); complete(); } });
         return;
+      }
       case 'file': {
         const complete = completer(x, span);
         const file = d.file as StaticAnswer;

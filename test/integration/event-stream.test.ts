@@ -33,6 +33,8 @@ const STUBS = `
   response: { status: 200, stream: { events: [{ data: { ok: true } }, { data: { amount: 10, currency: EUR } }], malformedAt: 2 } }
 - request: { url: /unfinished }
   response: { status: 200, stream: { events: [{ data: first }, { data: last }], noFinalBlankLine: true } }
+- request: { url: /late-stream }
+  response: { status: 200, fixedDelayMilliseconds: 300, stream: { events: [{ data: late }] } }
 - request: { url: /open }
   response: { status: 200, stream: { events: [{ data: hello }], repeat: 2, keepOpen: true } }
 `;
@@ -143,5 +145,12 @@ describe('streamed responses (server-sent events)', function () {
     decoy = undefined;
     const r = await reading.catch((e: { text: string }) => ({ text: e.text, ended: true }));
     assert.equal(r.text, 'data: hello\n\ndata: hello\n\n');
+  });
+
+  it('a fixedDelayMilliseconds holds the whole stream back, its head included', async () => {
+    const started = Date.now();
+    const res = await fetch(`${decoy!.url}/late-stream`);
+    assert.ok(Date.now() - started >= 290, `the head came after ${Date.now() - started} ms`);
+    assert.equal(await res.text(), 'data: late\n\n');
   });
 });
