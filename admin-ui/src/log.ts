@@ -146,6 +146,36 @@ function Body(props: { body?: string; base64?: string }) {
   return html`<pre class="body">${text}</pre>`;
 }
 
+/** What the UI shows of one webhook attempt (the API's `WebhookAttempt`). */
+interface WebhookAttempt {
+  method: string; url: string; headers: Record<string, string[]>; body: string; bodyAsBase64: string;
+  outcome: string; status?: number; error?: string; attempt: number; copy: number; sentAt: string; durationMs: number; faults: string[];
+}
+
+/**
+ * The callbacks a request's stub made, beside it: fetched when the detail opens and again each second
+ * while it stays open (callbacks come after the response, some after a long delay or retries).
+ */
+function Webhooks(props: { requestId: string }) {
+  const [attempts, setAttempts] = useState<WebhookAttempt[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = () => api<{ webhooks: WebhookAttempt[] }>('GET', `/decoy/webhooks?requestId=${encodeURIComponent(props.requestId)}`)
+      .then((r) => { if (live) setAttempts(r.webhooks); }, () => undefined);
+    void load();
+    const timer = setInterval(load, 1000);
+    return () => { live = false; clearInterval(timer); };
+  }, [props.requestId]);
+  if (attempts.length === 0) return null;
+  return html`<section data-testid="webhooks"><h3>Webhooks</h3>
+    ${attempts.map((a) => html`<details data-testid="webhook-attempt" data-outcome=${a.outcome}>
+      <summary><b>${a.method} ${a.url}</b> · ${a.status ?? a.error ?? a.outcome} · ${a.outcome}${a.attempt > 1 ? ` · attempt ${a.attempt}` : ''}${a.copy > 1 ? ` · delivery ${a.copy}` : ''} · ${a.durationMs} ms</summary>
+      <div class="muted">${a.sentAt}${a.faults.length > 0 ? ` · ${a.faults.join('; ')}` : ''}</div>
+      <${Headers} headers=${a.headers} /><${Body} body=${a.body} base64=${a.bodyAsBase64} />
+    </details>`)}
+  </section>`;
+}
+
 /** One request and its response; for an unmatched request, the near-miss diff against the closest stubs. */
 /** The near-miss report an unmatched request got: the journal keeps it as WireMock's REQUEST_NOT_MATCHED sub-event. */
 function notMatchedReport(event: { subEvents?: Array<{ type: string; data?: { report?: string } }> }): string | undefined {
@@ -186,6 +216,7 @@ export function RequestDetail(props: { entry: LiveEntry; onClose(): void; onSugg
     ${error ? html`<div class="error">${error}</div>` : null}
     ${event ? html`<section><h3>Request</h3><${Headers} headers=${event.request.headers} /><${Body} body=${event.request.body} base64=${event.request.bodyAsBase64} /></section>
       <section><h3>Response</h3>${event.response?.status !== undefined ? html`<div>Status ${event.response.status}</div><${Headers} headers=${event.response.headers} /><${Body} body=${event.response.body || notMatchedReport(event)} base64=${event.response.bodyAsBase64} />` : html`<div class="muted">no response was sent (a fault, or the connection was cut)</div>`}</section>` : null}
+    ${entry.stub ? html`<${Webhooks} requestId=${entry.id} />` : null}
   </aside>`;
 }
 

@@ -340,6 +340,17 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     await admin.removeChaosRule(param(req, 'id'));
     res.json({});
   });
+  // The webhook journal (docs/guides/webhooks.md).
+  router.get('/decoy/webhooks', async (req, res) => {
+    res.json({ webhooks: await admin.webhooks(req.query as Record<string, string>) });
+  });
+  router.post('/decoy/webhooks/count', async (req, res) => {
+    res.json(await admin.countWebhooks(hasNoBody(req) ? {} : jsonBody(req)));
+  });
+  router.delete('/decoy/webhooks', async (_req, res) => {
+    await admin.resetWebhooks();
+    res.json({});
+  });
   addMetricsRoute(router, ctx.metrics);
   router.get('/decoy/tls/certificate', (_req, res) => {
     const pem = ctx.certificate?.();

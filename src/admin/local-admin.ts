@@ -13,7 +13,7 @@ import type {
   ChaosRule as ChaosRuleJson, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest,
   NearMiss as NearMissJson, NearMissRequest, OpenApiResult, RecordingResult as RecordingResultJson, RecordingSpec, RecordingStatus, RequestCount,
   RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent as ServeEventJson, ServiceInfo, StubMapping, StubPage,
-  UnsavedChanges as UnsavedChangesJson,
+  UnsavedChanges as UnsavedChangesJson, WebhookAttempt as WebhookAttemptJson, WebhookCount, WebhookQuery,
 } from '../client/types.js';
 import type { MockEngine } from '../core/engine.js';
 import { isDecoyError, type DecoyError } from '../core/errors.js';
@@ -31,6 +31,7 @@ import { STARTED } from '../core/state/scenarios.js';
 import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';
 import { validateRequestPattern, validateStubDefinition } from '../core/stub-schema.js';
 import { compileStub, type Stub } from '../core/stub.js';
+import { countDelivered, type WebhookFilter } from '../core/webhooks/webhook-log.js';
 import type { DecoyMetrics } from '../observability/metrics.js';
 import type { RecordingResult, Recorder } from '../proxy/recorder.js';
 import type { ServiceInfo as ServerServiceInfo } from '../services/service-admin.js';
@@ -39,7 +40,7 @@ import { VERSION } from '../version.js';
 import type { EventHub } from './event-hub.js';
 import { AdminProblem, notFound } from './problem.js';
 import { checkTimerLimits } from './timer-limits.js';
-import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson } from './wiremock-json.js';
+import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson, webhookAttemptJson } from './wiremock-json.js';
 
 /** What the API changed and a save would write (the engine's unsaved changes). */
 export type UnsavedChanges = ReturnType<MockEngine['unsavedChanges']>;
@@ -696,4 +697,39 @@ export class LocalAdmin implements Admin {
   async clearChaosRules(): Promise<void> {
     this.#engine.chaosRules.clear();
   }
+
+  async webhooks(query: WebhookQuery = {}): Promise<WebhookAttemptJson[]> {
+    return this.#engine.webhookLog.list(webhookFilter(query)).map(webhookAttemptJson);
+  }
+
+  async countWebhooks(query: WebhookQuery = {}): Promise<WebhookCount> {
+    const attempts = this.#engine.webhookLog.list(webhookFilter(query));
+    return { delivered: countDelivered(attempts), attempts: attempts.length };
+  }
+
+  async resetWebhooks(): Promise<void> {
+    this.#engine.webhookLog.clear();
+  }
+}
+
+const WEBHOOK_QUERY_KEYS = ['method', 'url', 'urlPattern', 'urlPath', 'stubId', 'requestId'] as const;
+
+/** A webhook query checked as it came off the wire: known keys, strings, a urlPattern that compiles. */
+function webhookFilter(query: unknown): WebhookFilter {
+  if (!isPlainObject(query)) throw new AdminProblem(400, 'Invalid webhook query', [{ detail: 'the query must be an object of method, url, urlPattern, urlPath, stubId, requestId' }]);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (!(WEBHOOK_QUERY_KEYS as readonly string[]).includes(key)) throw new AdminProblem(400, 'Invalid webhook query', [{ pointer: `/${key}`, detail: `unknown key ${key}; the keys are ${WEBHOOK_QUERY_KEYS.join(', ')}` }]);
+    if (typeof value !== 'string') throw new AdminProblem(400, 'Invalid webhook query', [{ pointer: `/${key}`, detail: `${key} must be a string` }]);
+    out[key] = value;
+  }
+  if (out.urlPattern !== undefined) {
+    try {
+      new RegExp(out.urlPattern);
+    } catch (e) {
+      throw new AdminProblem(400, 'Invalid webhook query', [{ pointer: '/urlPattern', detail: `urlPattern is not a valid regular expression: ${(e as Error).message}` }]);
+    }
+  }
+  return out;
 }

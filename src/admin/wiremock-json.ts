@@ -11,8 +11,9 @@ import type { Stub } from '../core/stub.js';
 import { isUtf8Text } from '../core/text-bytes.js';
 import type {
   LoggedParameter, LoggedRequest, LoggedResponse, MatchResult, NearMiss as NearMissJson, NearMissRequest, ServeEvent as ServeEventJson, StubMapping,
-  SubEvent, WireMockFault,
+  SubEvent, WebhookAttempt as WebhookAttemptJson, WireMockFault,
 } from '../client/types.js';
+import type { WebhookAttempt } from '../core/webhooks/webhook-log.js';
 
 /** A stub as WireMock lists it: its definition, with `id` and `uuid` both set, and `method: ANY` spelt out. */
 export function mappingJson(stub: Stub): StubMapping {
@@ -212,3 +213,16 @@ export function matchResultJson(distance: number): MatchResult {
   return { subEvents: [], diffDescriptions: [], distance };
 }
 
+
+/** One webhook attempt as the API shows it: headers by name, the body as text and base64, the time as ISO-8601. */
+export function webhookAttemptJson(a: WebhookAttempt): WebhookAttemptJson {
+  const headers: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < a.headers.length; i += 2) (headers[a.headers[i]!] ??= []).push(a.headers[i + 1]!);
+  return {
+    seq: a.seq, ...(a.requestId !== undefined ? { requestId: a.requestId } : {}), stubId: a.stubId, ...(a.stubName !== undefined ? { stubName: a.stubName } : {}),
+    webhook: a.webhook, copy: a.copy, attempt: a.attempt, method: a.method, url: a.url, headers,
+    body: a.body.toString('utf8'), bodyAsBase64: a.body.toString('base64'), outcome: a.outcome,
+    ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error !== undefined ? { error: a.error } : {}),
+    sentAt: new Date(a.sentAt).toISOString(), durationMs: a.durationMs, faults: [...a.faults],
+  };
+}

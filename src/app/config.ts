@@ -7,6 +7,8 @@ import type { RedactionSettings } from '../core/recording/redaction.js';
 import { compileProxySpec, type ProxySpec } from '../core/response/static-response.js';
 import { createCorsPolicy, type CorsPolicy } from '../http/cors.js';
 import { DEFAULT_LIMITS, type ServerLimits } from '../http/limits.js';
+import { compileWebhookAllow, type WebhookAllow } from '../webhooks/webhook-allow.js';
+import { DEFAULT_MAX_CONCURRENT_WEBHOOKS, DEFAULT_MAX_PENDING_WEBHOOKS } from '../webhooks/webhook-sender.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import type { DecoyOptions, ServiceOptions } from './options.js';
 
@@ -33,6 +35,7 @@ export interface ServiceConfig {
   readonly maxBodyBytes: number;
   readonly maxHangMs: number;
   readonly maxHungSockets: number;
+  readonly webhooks: Readonly<{ maxPending: number; maxConcurrent: number; allow?: WebhookAllow }>;
   /** How long `stop()` lets in-flight requests finish. */
   readonly shutdownGraceMs: number;
   readonly proxyTimeoutMs: number;
@@ -89,6 +92,10 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     maxHangMs: options.maxHangMs ?? DEFAULT_LIMITS.maxHangMs,
     maxHungSockets: options.maxHungSockets ?? DEFAULT_LIMITS.maxHungSockets,
+    webhooks: Object.freeze({
+      maxPending: options.maxPendingWebhooks ?? DEFAULT_MAX_PENDING_WEBHOOKS, maxConcurrent: options.maxConcurrentWebhooks ?? DEFAULT_MAX_CONCURRENT_WEBHOOKS,
+      ...(options.webhookAllow !== undefined ? { allow: compileWebhookAllow(options.webhookAllow) } : {}),
+    }),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     proxyTimeoutMs: options.proxyTimeoutMs ?? DEFAULT_LIMITS.proxyTimeoutMs,
     proxyInsecure: options.proxyInsecure ?? false,
@@ -107,7 +114,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
 
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'journalMaxBytes', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
-  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
 
 /**
  * The options of a service beside the main one: its own settings over those it inherits from the main's.

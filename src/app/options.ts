@@ -52,6 +52,12 @@ export interface DecoyOptions {
   idleTimeoutMs?: number;
   /** Most sockets held at once by HANG and STALL_BODY faults; beyond it such a fault closes the connection at once. Default 10,000. */
   maxHungSockets?: number;
+  /** Most stub callbacks (the webhooks of one served request) waiting or being sent at once; beyond it they are refused and journaled as such. Default 1,000. */
+  maxPendingWebhooks?: number;
+  /** Most webhook requests in flight at once. Default 16. */
+  maxConcurrentWebhooks?: number;
+  /** Where callbacks may go: host names (`hooks.test`, `*.test`), addresses or CIDR networks. Default: anywhere. */
+  webhookAllow?: string[];
   /** Require `Authorization: Bearer <token>` on every admin call. */
   adminToken?: string;
   /** How many requests the journal keeps (oldest dropped first). 0 disables it. Default 10,000. */

@@ -26,6 +26,7 @@ import { prepareTls, type TlsSetup } from '../http/tls.js';
 import { DecoyMetrics, type ObservedService } from '../observability/metrics.js';
 import { logRequests } from '../observability/request-log.js';
 import { Recorder } from '../proxy/recorder.js';
+import { WebhookSender } from '../webhooks/webhook-sender.js';
 import { adminBaseOf, routeServiceAdmin, type ServiceInfo } from '../services/service-admin.js';
 import type { LoadReport } from '../sources/stub-folder.js';
 import { createAdminContext, lazyAdmin } from './admin-context.js';
@@ -55,6 +56,8 @@ interface Run {
   staticFiles?: (rawPath: string) => StaticAnswer | undefined;
   recorder?: Recorder;
   events?: EventHub;
+  /** Sends the stubs' callbacks; closing it cancels those still pending. */
+  webhooks?: WebhookSender;
   /** Traces, when asked for (loaded only then). */
   tracing?: Tracing;
   /** The ports listened on, each set once that server listens. */
@@ -206,6 +209,7 @@ export class Service implements Decoy {
     if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
+    run.webhooks = new WebhookSender(this.engine, config.webhooks);
     if (tracingRequested(options.otlpEndpoint)) {
       const { createTracing } = await import('../observability/tracing.js');
       run.tracing = await createTracing({ endpoint: options.otlpEndpoint, service: this.name });
@@ -245,6 +249,7 @@ export class Service implements Decoy {
       for (const socket of run.delivery.hung) socket.destroy();
       // Live event streams never finish on their own: end them so the servers can close.
       run.events?.close();
+      const stoppingWebhooks = run.webhooks?.close();
       const stoppingChildren = Promise.all(run.children.map((c) => c.stop()));
       await run.servers.close(this.#config.shutdownGraceMs);
       await run.sources.close();
@@ -252,6 +257,7 @@ export class Service implements Decoy {
       await run.tracing?.shutdown();
       await this.#store?.close();
       await stoppingChildren;
+      await stoppingWebhooks;
       run.observed?.close();
       run.stopLogging?.();
     })();

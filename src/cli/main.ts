@@ -12,6 +12,7 @@ import { parseServiceFlag } from '../sources/service-file.js';
 import { createLogger, type LogFormat, type Logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
+import { DEFAULT_MAX_CONCURRENT_WEBHOOKS, DEFAULT_MAX_PENDING_WEBHOOKS } from '../webhooks/webhook-sender.js';
 
 /** The example stubs shipped in the package: served when no `--stubs` is given and `./stubs` is missing. */
 const BUNDLED_STUBS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stubs');
@@ -119,6 +120,9 @@ export function buildProgram(): Command {
     .option('--stable-data', 'generated bodies (response.schema) depend only on the request and --seed: the same request always gets the same data')
     .option('--max-hang <ms>', 'longest a HANG or STALL_BODY socket is held open', parseCount, DEFAULT_LIMITS.maxHangMs)
     .option('--max-hung-sockets <n>', 'most sockets held by HANG/STALL_BODY faults at once; beyond it such a fault closes the connection at once', parseCount, DEFAULT_LIMITS.maxHungSockets)
+    .option('--max-pending-webhooks <n>', 'most stub callbacks waiting or being sent at once; beyond it they are refused (and journaled as refused)', parseCount, DEFAULT_MAX_PENDING_WEBHOOKS)
+    .option('--max-concurrent-webhooks <n>', 'most webhook requests in flight at once', parseCount, DEFAULT_MAX_CONCURRENT_WEBHOOKS)
+    .option('--webhook-allow <host-or-cidr>', 'where stub callbacks may go: a host name (hooks.test, *.test), an address or a CIDR network (repeatable); callbacks elsewhere are refused', (v: string, prev: string[] | undefined) => collect(v, prev ?? []))
     .option('--max-header-size <bytes>', 'largest request line plus headers (431 beyond); e.g. 16k', parseBytes, DEFAULT_LIMITS.maxHeaderBytes)
     .option('--max-headers-count <n>', 'most header lines in one request (431 beyond)', parseCount, DEFAULT_LIMITS.maxHeadersCount)
     .option('--request-timeout <ms>', 'longest a request (line, headers, body) may take to arrive (408, then the connection is closed); 0 for none', parseCount, DEFAULT_LIMITS.requestTimeoutMs)
@@ -340,7 +344,7 @@ async function main(): Promise<void> {
   const opts = program.opts<{
     port: number; host: string; stubs: string; watch: boolean; verbose?: boolean; logFormat: LogFormat; maxBodySize: number;
     adminPort?: number; adminHost?: string; adminToken?: string; journalSize: number; journalMaxBytes: number; journal: boolean; redactJournal?: boolean; seed?: number; maxHang: number; stableData?: boolean; openapi: string[]; validateRequests?: boolean; contract: string[]; contractStrict?: boolean;
-    maxHungSockets: number; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
+    maxHungSockets: number; maxPendingWebhooks: number; maxConcurrentWebhooks: number; webhookAllow?: string[]; maxHeaderSize: number; maxHeadersCount: number; requestTimeout: number; adminRequestTimeout: number; idleTimeout: number;
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
     store?: string; storePrefix: string; storeOptional?: boolean;
@@ -379,7 +383,8 @@ async function main(): Promise<void> {
     maxBodyBytes: opts.maxBodySize, logger,
     adminPort: opts.adminPort, adminToken: opts.adminToken,
     ...(opts.adminHost !== undefined ? { adminHost: opts.adminHost } : {}),
-    maxHungSockets: opts.maxHungSockets, maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
+    maxHungSockets: opts.maxHungSockets, maxPendingWebhooks: opts.maxPendingWebhooks, maxConcurrentWebhooks: opts.maxConcurrentWebhooks,
+    ...(opts.webhookAllow !== undefined ? { webhookAllow: opts.webhookAllow } : {}), maxHeaderBytes: opts.maxHeaderSize, maxHeadersCount: opts.maxHeadersCount,
     requestTimeoutMs: opts.requestTimeout, adminRequestTimeoutMs: opts.adminRequestTimeout, idleTimeoutMs: opts.idleTimeout,
     journalSize: opts.journal ? opts.journalSize : 0, journalMaxBytes: opts.journalMaxBytes,
     ...(opts.redactJournal ? { redactJournal: true } : {}),

@@ -11,7 +11,7 @@ import type { RequestPatternDefinition, StubDefinition, ValuePatternDefinition }
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
-  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges,
+  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, WebhookAttempt, WebhookCount, WebhookQuery,
 } from './types.js';
 
 export interface Admin {
@@ -135,4 +135,10 @@ export interface Admin {
   removeChaosRule(id: string): Promise<void>;
   /** Removes every chaos rule. */
   clearChaosRules(): Promise<void>;
+  /** The webhook journal: every outbound callback attempt kept (bounded), oldest first, filtered by `query`. */
+  webhooks(query?: WebhookQuery): Promise<WebhookAttempt[]>;
+  /** How many callbacks matching `query` were delivered, and attempted (to verify "delivered exactly twice"). */
+  countWebhooks(query?: WebhookQuery): Promise<WebhookCount>;
+  /** Empties the webhook journal. */
+  resetWebhooks(): Promise<void>;
 }

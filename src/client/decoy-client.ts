@@ -9,7 +9,7 @@ import { DecoyClientError, problemOf } from './client-error.js';
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
-  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes,
+  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes, WebhookAttempt, WebhookCount, WebhookQuery,
 } from './types.js';
 import { verifyRequests } from './verification.js';
 
@@ -490,5 +490,33 @@ export class DecoyClient implements Admin {
   /** Removes every chaos rule. */
   async clearChaosRules(): Promise<void> {
     await this.#call('DELETE', '/decoy/chaos');
+  }
+
+  // ---- Decoy's extensions: webhooks ----
+
+  /**
+   * The webhook journal: every outbound callback attempt Decoy made (the newest 1,000), oldest first,
+   * with what was sent, the receiver's status or error, the attempt number and the timing.
+   */
+  async webhooks(query: WebhookQuery = {}): Promise<WebhookAttempt[]> {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
+    return (await this.#call<{ webhooks: WebhookAttempt[] }>('GET', `/decoy/webhooks${params ? `?${params}` : ''}`)).webhooks;
+  }
+
+  /**
+   * How many callbacks matching `query` were delivered (the receiver answered and no retry followed)
+   * and attempted, e.g. to check that the webhook to `/hooks/payment` was delivered exactly twice:
+   *
+   * ```ts
+   * assert.equal((await decoy.countWebhooks({ urlPath: '/hooks/payment' })).delivered, 2);
+   * ```
+   */
+  async countWebhooks(query: WebhookQuery = {}): Promise<WebhookCount> {
+    return this.#call<WebhookCount>('POST', '/decoy/webhooks/count', query);
+  }
+
+  /** Empties the webhook journal. */
+  async resetWebhooks(): Promise<void> {
+    await this.#call('DELETE', '/decoy/webhooks');
   }
 }

@@ -394,3 +394,57 @@ export interface OpenApiResult {
 
 /** One service of a Decoy, as `GET /__admin/decoy/services` lists it (the server's own type). */
 export type { ServiceInfo } from '../services/service-admin.js';
+
+/** Which webhook attempts a query or a count is about (`GET /__admin/decoy/webhooks`); every field given must hold. */
+export interface WebhookQuery {
+  /** The method, any case. */
+  method?: string;
+  /** The whole URL, exactly. */
+  url?: string;
+  /** A regular expression the whole URL must match. */
+  urlPattern?: string;
+  /** The URL's path, exactly (`/hooks/payment`). */
+  urlPath?: string;
+  /** The stub that made the callback. */
+  stubId?: string;
+  /** The journal id of the request that caused it. */
+  requestId?: string;
+}
+
+/** One outbound webhook attempt, as the webhook journal keeps it. */
+export interface WebhookAttempt {
+  /** Increasing: the order the attempts were journaled in. */
+  seq: number;
+  /** The journal id of the request that caused the callback. */
+  requestId?: string;
+  stubId: string;
+  stubName?: string;
+  /** Which webhook of the stub (0-based), and which delivery of it (2.. for the `duplicate` fault). */
+  webhook: number;
+  copy: number;
+  /** 1 for the first try, 2.. for retries. */
+  attempt: number;
+  method: string;
+  url: string;
+  headers: Record<string, string[]>;
+  /** The body as text (UTF-8), and as base64 for binary bodies. */
+  body: string;
+  bodyAsBase64: string;
+  /** delivered (the receiver answered, no retry follows), retrying, failed, dropped, refused or cancelled. */
+  outcome: 'delivered' | 'retrying' | 'failed' | 'dropped' | 'refused' | 'cancelled';
+  /** The receiver's status, when it answered. */
+  status?: number;
+  /** Why there is no status. */
+  error?: string;
+  /** ISO-8601 time the attempt started. */
+  sentAt: string;
+  durationMs: number;
+  /** The faults applied, in words. */
+  faults: string[];
+}
+
+/** How many callbacks matching a query were delivered (the receiver answered, no retry followed), and attempts in all. */
+export interface WebhookCount {
+  delivered: number;
+  attempts: number;
+}

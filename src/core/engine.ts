@@ -22,6 +22,7 @@ import { findNearMisses, formatNearMissReport, type NearMiss } from './matching/
 import { StubSet } from './matching/stub-index.js';
 import type { RecordedExchange } from './recording/to-stub.js';
 import type { DecoyRequest, RequestConnection } from './request.js';
+import type { StreamPlan } from './response/event-stream.js';
 import { compileProxySpec, type PreparedResponse, type ProxySpec } from './response/static-response.js';
 import type { WireResponse } from './response/wire-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
@@ -30,6 +31,8 @@ import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
 import type { Stub } from './stub.js';
 import type { StubDefinition } from './stub-definition.js';
+import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
+import { WebhookLog } from './webhooks/webhook-log.js';
 
 export interface NotMatched {
   nearMisses: NearMiss[];
@@ -67,7 +70,9 @@ export type Delivery =
   | { readonly kind: 'send' }
   | { readonly kind: 'deliver'; readonly plan: DeliveryPlan }
   | { readonly kind: 'forward'; readonly proxy: ProxySpec; readonly delayMs: number; readonly record: boolean }
-  | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined };
+  | { readonly kind: 'file'; readonly file: FileAnswer; readonly plan: DeliveryPlan | undefined }
+  /** Decoy's server-sent events: write `response`'s head, then the planned chunks, then end as planned. */
+  | { readonly kind: 'stream'; readonly stream: StreamPlan; readonly delayMs: number };
 
 /** Everything about one request: what answered it, what to send and how; the serve event it makes. */
 export interface Exchange {
@@ -118,6 +123,8 @@ export interface EngineOptions {
   proxyAll?: ProxySpec;
   /** The files folder, for GETs no stub matches. */
   files?: (rawPath: string) => FileAnswer | undefined;
+  /** How many webhook attempts the webhook journal keeps (default 1,000). */
+  webhookLogSize?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -169,6 +176,7 @@ export class MockEngine {
     this.#proxyAll = options.proxyAll;
     this.#files = options.files;
     this.state.subscribe((change) => this.#emit(change));
+    this.webhookLog = new WebhookLog(options.webhookLogSize ?? 1000);
   }
 
   get journal(): JournalStore {
@@ -456,6 +464,7 @@ export class MockEngine {
     this.chaosRules.clear();
     this.resetStubs();
     this.state.journal.clear();
+    this.webhookLog.clear();
     void this.state.scenarios.reset();
     this.resetSequences();
   }
@@ -624,6 +633,9 @@ export class MockEngine {
       delivery = { kind: 'forward', proxy, delayMs: plan?.delayMs ?? 0, record: recording };
     } else if (file !== undefined && file.streamed) {
       delivery = { kind: 'file', file, plan };
+    } else if (stub?.stream !== undefined && response === stub.responses[0] && (plan === undefined || isDelayOnly(plan, response))) {
+      // A delay (the stub's, the global one, a chaos rule's) comes before the stream; any other fault replaces it.
+      delivery = { kind: 'stream', stream: stub.stream.plan(request, this.random, Date.now(), stub.request.pathParams(request)), delayMs: plan?.delayMs ?? 0 };
     } else if (plan !== undefined) {
       delivery = { kind: 'deliver', plan };
     } else {
@@ -672,10 +684,34 @@ export class MockEngine {
         this.state.recordings.append(captured);
       }
     }
+    if (exchange.stub?.webhooks !== undefined && this.#webhookSenders.size > 0) this.#planWebhooks(exchange, outcome);
     if (event === undefined) return;
     event.totalMs = Date.now() - event.loggedAt;
     this.state.journal.append(event);
     if (this.#served.size > 0) this.#emitServed(event);
+  }
+
+  /** Every outbound webhook attempt (bounded); the sender writes it, the admin API reads it. */
+  readonly webhookLog: WebhookLog;
+  readonly #webhookSenders = new Set<(job: WebhookJob) => void>();
+
+  /** Calls `sender` with the callbacks of each served request whose stub has webhooks; returns the unsubscribe. */
+  onWebhooks(sender: (job: WebhookJob) => void): () => void {
+    this.#webhookSenders.add(sender);
+    return () => { this.#webhookSenders.delete(sender); };
+  }
+
+  /** The plan of a stub's callbacks, once its response is finished; off the hot path (only stubs with webhooks get here). */
+  #planWebhooks(exchange: Exchange, outcome: Outcome): void {
+    const stub = exchange.stub!;
+    // A request the stub's requestSchema rejected got a 400, not the stub's answer: it makes no callbacks.
+    if (stub.rejectRequest !== undefined && stub.rejectRequest(exchange.request) !== undefined) return;
+    const sent = outcome.kind === 'forwarded' ? outcome.result : exchange.response;
+    try {
+      const calls = planWebhooks(stub.webhooks!, exchange.request, sent, this.random, Date.now(), stub.request.pathParams(exchange.request));
+      const job: WebhookJob = { stubId: stub.id, stubName: stub.name, requestId: exchange.event?.id, calls };
+      for (const sender of this.#webhookSenders) sender(job);
+    } catch { /* a callback's failure must not touch serving; the sender journals render errors */ }
   }
 
   /** Listeners told of every finished serve event (the UI's live log, metrics). */
@@ -714,6 +750,11 @@ function sharedDefinition(stub: Stub): Record<string, unknown> {
 
 const SEND: Delivery = Object.freeze({ kind: 'send' });
 const SENT: Outcome = Object.freeze({ kind: 'sent' });
+
+/** Whether a plan only waits before sending the response as it is. */
+function isDelayOnly(plan: DeliveryPlan, response: WireResponse): boolean {
+  return plan.response === response && plan.fault === undefined && plan.dribble === undefined && plan.bytesPerSecond === undefined;
+}
 
 /** Whether a fault still sends the response's status and headers (STALL_BODY does, the socket faults do not). */
 function sendsResponse(fault: FaultName | undefined): boolean {

@@ -7,10 +7,11 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { valueAtPointer } from './errors.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
-export const UNSUPPORTED_STUB_KEYS = ['postServeActions', 'serveEventListeners'] as const;
+export const UNSUPPORTED_STUB_KEYS: readonly string[] = [];
 export const UNSUPPORTED_REQUEST_KEYS: readonly string[] = [];
 export const UNSUPPORTED_RESPONSE_KEYS: readonly string[] = [];
 
+const listener = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, parameters: { type: 'object' } } };
 const valuePattern = { type: ['string', 'object'] };
 const patternMap = { type: 'object', additionalProperties: valuePattern };
 const headerValue = { type: ['string', 'number', 'boolean'] };
@@ -75,6 +76,8 @@ const responseKeys = {
   // WireMock's response transformers: `response-template` turns templating on; others are accepted and ignored.
   transformers: { type: 'array', items: { type: 'string' } },
   transformerParameters: { type: 'object' },
+  // Decoy: server-sent events; checked when the stub compiles.
+  stream: { type: 'object' },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 
@@ -94,6 +97,10 @@ const stubKeys = {
   requiredScenarioState: { type: 'string', minLength: 1 },
   newScenarioState: { type: 'string', minLength: 1 },
   metadata: { type: 'object' },
+  // Webhooks: WireMock's listener lists (and WireMock 2's map by name), Decoy's list; the parameters are checked when the stub compiles.
+  serveEventListeners: { type: 'array', items: listener },
+  postServeActions: { anyOf: [{ type: 'array', items: listener }, { type: 'object', additionalProperties: { type: 'object' } }] },
+  webhooks: { type: 'array', items: { type: 'object' } },
   // A hint for editors (`"$schema": "https://.../stub-mapping.json"`); WireMock skips it, and so does Decoy.
   $schema: { type: 'string' },
   requestSchema: {

@@ -17,6 +17,8 @@ import type { DecoyRequest } from './request.js';
 import { DEFAULT_PRIORITY, type StubDefinition } from './stub-definition.js';
 import type { WireResponse } from './response/wire-response.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
+import { compileWebhooks, foreignListeners, type CompiledWebhook } from './webhooks/webhook.js';
+import { compileEventStream, type CompiledEventStream } from './response/event-stream.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
 export interface StubOrigin {
@@ -54,6 +56,10 @@ export interface Stub {
    */
   readonly rejectRequest?: (request: DecoyRequest) => WireResponse | undefined;
   readonly scenario: { name: string; requiredState: string | undefined; newState: string | undefined } | undefined;
+  /** The callbacks made after each response (WireMock's webhooks and Decoy's `webhooks`); undefined when none. */
+  readonly webhooks?: readonly CompiledWebhook[];
+  /** Decoy: the response is a stream of server-sent events (`response.stream`). */
+  readonly stream?: CompiledEventStream;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
   /** What is wrong with the stub but loads anyway, as in WireMock (a template that does not parse answers 500). */
@@ -104,7 +110,13 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (name !== undefined) stubHeaders.push('Matched-Stub-Name', safeHeaderValue(name));
   let chaos: StubChaos | undefined;
   let rejectRequest: Stub['rejectRequest'];
+  let webhooks: readonly CompiledWebhook[] | undefined;
+  let stream: CompiledEventStream | undefined;
   try {
+    webhooks = compileWebhooks(def);
+    if (def.response?.stream !== undefined) stream = compileEventStream(def.response.stream, '/response/stream');
+    const inSequence = def.responses?.findIndex((r) => r.stream !== undefined) ?? -1;
+    if (inSequence >= 0) throw new DecoyError('DECOY_ERR_STUB_INVALID', 'stream works in response, not in a responses sequence', { source: { pointer: `/responses/${inSequence}/stream` } });
     chaos = compileStubChaos(def.chaos, '/chaos');
     request = compileRequestPattern(def.request ?? {}, '/request');
     const requestSchema = def.requestSchema === undefined ? undefined : compileRequestSchema(def.requestSchema, '/requestSchema');
@@ -147,6 +159,8 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   }
   const ignoredKeys = [
     ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
+    // Listeners other than the webhook are WireMock Java extensions.
+    ...foreignListeners(def),
     ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
     ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => UNSUPPORTED_RESPONSE_KEYS.filter((k) => r?.[k] !== undefined)
       .map((k) => (def.responses ? `responses[${i - 1}].${k}` : `response.${k}`))),
@@ -159,6 +173,8 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
     request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys, warnings,
     ...(rejectRequest ? { rejectRequest } : {}),
+    ...(webhooks ? { webhooks } : {}),
+    ...(stream ? { stream } : {}),
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,

@@ -18,6 +18,7 @@ import type { Forwarder } from './forward.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
 import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { streamEvents } from './event-stream.js';
 import { gzipHeadersForStream, gzipIfAccepted } from './gzip.js';
 import { sendPlainText } from './plain-text.js';
 import type { StaticAnswer, StaticResponse } from './static-files.js';
@@ -98,6 +99,16 @@ export function createStubServer(options: StubServerOptions): http.Server | http
       case 'deliver':
         deliver(req, res, d.plan, delivery, completer(x, span));
         return;
+      case 'stream': {
+        const complete = completer(x, span);
+        if (d.delayMs <= 0) {
+          streamEvents(res, x.response, d.stream, delivery, complete);
+          return;
+        }
+        const timer = setTimeout(() => { if (!res.destroyed) streamEvents(res, x.response, d.stream, delivery, complete); }, Math.min(d.delayMs, MAX_TIMER_MS));
+        res.once('close', () => { if (!res.headersSent) { clearTimeout(timer); complete(); } });
+        return;
+      }
       case 'file': {
         const complete = completer(x, span);
         const file = d.file as StaticAnswer;

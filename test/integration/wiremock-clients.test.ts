@@ -501,7 +501,7 @@ for (const kind of TARGETS) {
         assert.equal(r.text, 'Hello ann, excited: yes');
       });
 
-      pendingOn(kind, 'postServeActions webhooks (not planned in any issue yet)')('webhook calls the given URL after serving', async () => {
+      it('webhook calls the given URL after serving', async () => {
         const received: Array<{ method: string; url: string; body: string; header: string | undefined }> = [];
         const hook = http.createServer((req, res) => {
           let body = '';

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Decoy, DecoyOptions } from '../../src/index.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
+import { startReceiver } from '../support/receiver.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import autocannon from 'autocannon';
 import { hasChromium, launchBrowser, screenshot, type Browser } from './browser.js';
@@ -221,6 +222,33 @@ describe('web admin UI (browser)', function () {
     await eventually(async () => (await p.locator('[data-testid=log-row]').count()) === 1, 5000, 'the filter');
     assert.equal(await p.getByTestId('log-operation').innerText(), 'ListOrders');
     await screenshot(p, 'log-graphql-operations');
+  });
+
+  it('shows the webhooks a request caused beside it: the retry after a 503 and the delivery, with the body sent', async () => {
+    const receiver = await startReceiver([503, 200]);
+    try {
+      const p = await open({}, 'Live log', `${STUBS}- name: pay
+  request: { method: POST, urlPath: /pay }
+  response: { status: 202 }
+  webhooks:
+    - { method: POST, url: "${receiver.url}/hooks/payment", body: { paid: true }, retry: { maxAttempts: 3, backoffMs: 50 } }
+`);
+      await live(p);
+      assert.equal((await call('/pay', { method: 'POST' })).status, 202);
+      await receiver.waitFor(2);
+      const row = p.locator('[data-testid=log-row][data-url="/pay"]');
+      await row.waitFor();
+      await row.click();
+      const attempts = p.getByTestId('webhook-attempt');
+      await eventually(async () => (await attempts.count()) === 2, 5_000, 'two webhook attempts in the detail');
+      assert.match(await attempts.nth(0).innerText(), /POST http:\/\/127\.0\.0\.1:\d+\/hooks\/payment · 503 · retrying/);
+      assert.match(await attempts.nth(1).innerText(), /200 · delivered · attempt 2/);
+      await attempts.nth(1).locator('summary').click();
+      assert.match(await attempts.nth(1).innerText(), /"paid": true/);
+      await screenshot(p, 'webhooks');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('adds a chaos rule from the page, and the next matching request fails as the rule says', async () => {
