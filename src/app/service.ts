@@ -209,11 +209,11 @@ export class Service implements Decoy {
     if (options.recordTarget !== undefined) await recorder.start({ targetBaseUrl: options.recordTarget, ...(options.recordSpec ?? {}) });
     run.recorder = recorder;
     run.events = new EventHub(this.engine);
-    run.webhooks = new WebhookSender(this.engine, config.webhooks);
     if (tracingRequested(options.otlpEndpoint)) {
       const { createTracing } = await import('../observability/tracing.js');
       run.tracing = await createTracing({ endpoint: options.otlpEndpoint, service: this.name });
     }
+    run.webhooks = new WebhookSender(this.engine, { ...config.webhooks, ...(run.tracing ? { tracing: run.tracing } : {}) });
     const ownAdmin = lazyAdmin(createAdminContext({
       config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder, contract: run.sources.contract,
       services: () => this.services(),

@@ -709,7 +709,7 @@ export class MockEngine {
     const sent = outcome.kind === 'forwarded' ? outcome.result : exchange.response;
     try {
       const calls = planWebhooks(stub.webhooks!, exchange.request, sent, this.random, Date.now(), stub.request.pathParams(exchange.request));
-      const job: WebhookJob = { stubId: stub.id, stubName: stub.name, requestId: exchange.event?.id, calls };
+      const job: WebhookJob = { stubId: stub.id, stubName: stub.name, requestId: exchange.event?.id, cause: exchange, calls };
       for (const sender of this.#webhookSenders) sender(job);
     } catch { /* a callback's failure must not touch serving; the sender journals render errors */ }
   }

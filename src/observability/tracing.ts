@@ -12,7 +12,7 @@
  * for it.
  */
 import type { IncomingMessage } from 'node:http';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanContext, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -20,6 +20,7 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
 import type { Exchange, ForwardedResponse, Outcome } from '../core/engine.js';
 import { redactUrl } from '../core/recording/redaction.js';
 import { VERSION } from '../version.js';
+import type { WebhookTracing } from '../webhooks/webhook-sender.js';
 
 export interface TracingOptions {
   /** `--otlp-endpoint`: the OTLP/HTTP base URL (`/v1/traces` is added), as OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -38,7 +39,7 @@ export interface ServerSpan {
   end(outcome?: Outcome): void;
 }
 
-export interface Tracing {
+export interface Tracing extends WebhookTracing {
   /** The SERVER span of a decided exchange, continuing the caller's trace. */
   serve(req: IncomingMessage, exchange: Exchange, receivedAt: number): ServerSpan;
   /** Exports what is pending and stops. */
@@ -85,6 +86,8 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
   const w3c = new W3CTraceContextPropagator();
   const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
   const extractor = new CompositePropagator({ propagators: [w3c, b3] });
+  /** The SERVER span of each exchange in flight or recently served, for the callbacks it causes to link to. */
+  const spanOf = new WeakMap<object, SpanContext>();
 
   return {
     serve(req, x, receivedAt) {
@@ -92,6 +95,7 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
       // B3 in, B3 out: an upstream in a B3 shop reads the context as it came.
       const usesB3 = req.headers.b3 !== undefined || req.headers['x-b3-traceid'] !== undefined;
       const span = tracer.startSpan(spanName(x), { kind: SpanKind.SERVER, startTime: receivedAt, attributes: serverAttributes(req, x, options.service) }, parent);
+      spanOf.set(x, span.spanContext());
       let upstream: Span | undefined;
       let ended = false;
       return {
@@ -119,6 +123,28 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
             span.setStatus({ code: SpanStatusCode.ERROR, message: fault !== undefined ? `injected fault ${fault}` : `HTTP ${status}` });
             if (fault === undefined) span.setAttribute('error.type', String(status));
             else span.setAttribute('error.type', fault);
+          }
+          span.end();
+        },
+      };
+    },
+    webhookAttempt(cause, call, attempt) {
+      // A callback is a request of its own, later: a trace of its own, linked to the request that caused it.
+      const link = spanOf.get(cause);
+      const span = tracer.startSpan(`webhook ${call.method}`, {
+        kind: SpanKind.CLIENT, root: true,
+        links: link === undefined ? [] : [{ context: link }],
+        attributes: {
+          'http.request.method': call.method, 'url.full': redactUrl(call.url), 'server.address': hostOf(call.url),
+          'decoy.webhook.index': call.index, 'decoy.webhook.copy': call.copy, 'decoy.webhook.attempt': attempt, 'decoy.service': options.service,
+        },
+      });
+      return {
+        end(status, error) {
+          if (status !== undefined) span.setAttribute('http.response.status_code', status);
+          if (error !== undefined || (status !== undefined && status >= 500)) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? `HTTP ${status}` });
+            span.setAttribute('error.type', error !== undefined ? 'no answer' : String(status));
           }
           span.end();
         },

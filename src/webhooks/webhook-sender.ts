@@ -19,6 +19,13 @@ export interface WebhookSenderOptions {
   maxConcurrent?: number;
   /** `--webhook-allow`: where callbacks may go; a callback elsewhere is journaled as refused. Default: anywhere. */
   allow?: WebhookAllow;
+  /** Traces, when on: each attempt gets a span linked to the request that caused it. */
+  tracing?: WebhookTracing;
+}
+
+/** What the sender needs of tracing: a span per attempt, linked to the request that caused the callback. */
+export interface WebhookTracing {
+  webhookAttempt(cause: object, call: { method: string; url: string; index: number; copy: number }, attempt: number): { end(status: number | undefined, error: string | undefined): void };
 }
 
 export const DEFAULT_MAX_PENDING_WEBHOOKS = 1000;
@@ -31,6 +38,7 @@ export class WebhookSender {
   readonly #maxPending: number;
   readonly #maxConcurrent: number;
   readonly #allow: WebhookAllow | undefined;
+  readonly #tracing: WebhookTracing | undefined;
   readonly #agent = new Agent({ connections: 8, keepAliveTimeout: 2_000 });
   readonly #abort = new AbortController();
   readonly #unsubscribe: () => void;
@@ -44,6 +52,7 @@ export class WebhookSender {
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_WEBHOOKS;
     this.#maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_WEBHOOKS;
     this.#allow = options.allow;
+    this.#tracing = options.tracing;
     // Every pending job and request in flight listens for the stop; the caps bound how many do.
     setMaxListeners(this.#maxPending + 2 * this.#maxConcurrent + 10, this.#abort.signal);
     this.#unsubscribe = engine.onWebhooks((job) => this.#enqueue(job));
@@ -103,6 +112,7 @@ export class WebhookSender {
       if (attempt > 1) await this.#sleep(backoffBefore(call.retry!, attempt));
       await this.#slot();
       const started = Date.now();
+      const span = this.#tracing?.webhookAttempt(job.cause, call, attempt);
       let status: number | undefined;
       let error: string | undefined;
       try {
@@ -115,6 +125,7 @@ export class WebhookSender {
         await res.body.dump();
       } catch (e) {
         if (this.#abort.signal.aborted) {
+          span?.end(undefined, 'cancelled: Decoy stopped');
           this.#release();
           this.#log(job, call, attempt, 'cancelled', started, { error: 'Decoy stopped while the callback was in flight' });
           throw new Cancelled();
@@ -122,6 +133,7 @@ export class WebhookSender {
         error = describe(e, call.timeoutMs);
       }
       this.#release();
+      span?.end(status, error);
       const retryable = status === undefined || isRetryableStatus(status);
       const again = retryable && attempt < max;
       const outcome: WebhookOutcome = !retryable ? 'delivered' : again ? 'retrying' : 'failed';

@@ -27,6 +27,7 @@ interface ReceivedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   status: number;
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 const SERVER = 2;
@@ -53,6 +54,7 @@ function spansOf(request: { resourceSpans?: unknown[] }): ReceivedSpan[] {
         out.push({
           traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: s.parentSpanId ? hex(s.parentSpanId) : '',
           name: String(s.name), kind: Number(s.kind), attributes, status: Number((s.status as { code?: number } | undefined)?.code ?? 0),
+          links: ((s.links ?? []) as Array<{ traceId: unknown; spanId: unknown }>).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
         });
       }
     }
@@ -208,6 +210,22 @@ describe('traces (OTLP)', function () {
     const sent = upstream.requests[0]!.headers.traceparent as string;
     assert.equal(sent.split('-')[1], span.spanContext().traceId, 'the upstream gets the trace');
     assert.equal(sent.split('-')[2], upstreamSpan.spanId, 'with the CLIENT span as its parent');
+  });
+
+  it('a webhook the request caused gets a span of its own, linked to the request\'s span', async () => {
+    folder.write('hook.yaml', `name: pay\nrequest: { method: POST, url: /pay }\nresponse: { status: 202 }\nwebhooks:\n  - { method: POST, url: '${upstream.url}/hooks/paid', body: { paid: true } }\n`);
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir, otlpEndpoint: receiver.url }));
+    const { span, status } = await instrumentedClient().call(`${decoy.url}/pay`, { method: 'POST' });
+    assert.equal(status, 202);
+    await eventually(() => receiver.spans.some((s) => s.name === 'webhook POST'), 5000, 'the webhook span');
+    const server = serverSpans().find((s) => s.attributes['url.path'] === '/pay')!;
+    const hook = receiver.spans.find((s) => s.name === 'webhook POST')!;
+    assert.equal(server.traceId, span.spanContext().traceId);
+    assert.equal(hook.kind, CLIENT);
+    assert.deepEqual(hook.links, [{ traceId: server.traceId, spanId: server.spanId }], 'linked to the request that caused it');
+    assert.equal(hook.attributes['http.response.status_code'], 200);
+    assert.match(String(hook.attributes['url.full']), /\/hooks\/paid$/);
+    assert.equal(upstream.requests[0]!.url, '/hooks/paid');
   });
 
   it('B3 headers are continued too, and passed on upstream as B3', async () => {

@@ -92,6 +92,8 @@ export interface WebhookJob {
   readonly stubName: string | undefined;
   /** The serve event (journal id) that caused them. */
   readonly requestId: string | undefined;
+  /** The exchange that caused them: the key under which the transport finds what it keeps of it (its trace span). */
+  readonly cause: object;
   readonly calls: readonly WebhookCall[];
 }
 
