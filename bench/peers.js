@@ -1,4 +1,4 @@
-// Peers benchmark: `npm run bench:peers` (optional, not in CI). Decoy side by side with the real WireMock
+// Peers benchmark: `npm run bench:peers` (optional, not in CI; it installs mockttp without saving it when missing). Decoy side by side with the real WireMock
 // (the jar the differential tests use), mockttp from npm and a raw node:http server returning the same bytes,
 // on the same stubs, in one run:
 //   - 1 stub; 1,000 and 10,000 stubs, hitting the first-added and the last-added one;
