@@ -55,9 +55,14 @@ export function streamEvents(res: ServerResponse, response: WireResponse, plan: 
         res.end();
         return;
       case 'cut':
-        // Let what was written reach the client, then close the connection mid-response.
-        socket.end();
-        socket.destroySoon();
+        // Let what was written reach the client (flushed, and a moment for it to be read: a client that
+        // gets the events and the close in one read may drop the events), then close mid-response.
+        res.write('', () => {
+          timer = setTimeout(() => {
+            socket.end();
+            socket.destroySoon();
+          }, CUT_GAP_MS);
+        });
         return;
       case 'keep-open':
       case 'stall':
@@ -67,6 +72,9 @@ export function streamEvents(res: ServerResponse, response: WireResponse, plan: 
   };
   next();
 }
+
+/** How long after the last event a cut stream's connection is closed. */
+const CUT_GAP_MS = 20;
 
 /** Keeps the connection open until the client leaves, the hang limit passes or Decoy stops. */
 function hold(socket: Socket, options: DeliveryOptions): void {
