@@ -29,6 +29,7 @@ import { ChaosRules } from './state/chaos-rules.js';
 import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
+import type { CompiledResourceOperation } from './resources/resource-operation.js';
 import type { Stub } from './stub.js';
 import type { StubDefinition } from './stub-definition.js';
 import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
@@ -459,7 +460,7 @@ export class MockEngine {
     void this.state.counters.reset();
   }
 
-  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences. */
+  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences, resources (back to their seed). */
   resetAll(): void {
     this.chaosRules.clear();
     this.resetStubs();
@@ -467,6 +468,7 @@ export class MockEngine {
     this.webhookLog.clear();
     void this.state.scenarios.reset();
     this.resetSequences();
+    void this.state.resources.reset();
   }
 
   // ---- serving ----
@@ -529,12 +531,45 @@ export class MockEngine {
 
   #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     let response: WireResponse & Partial<PreparedResponse> = r;
+    if (stub.resource !== undefined) {
+      // A resource operation reads and writes items through the State port: it may answer later (a shared store).
+      return then(stub.resource.respond({ request, random: this.random, resources: this.state.resources, nextNumber: this.#nextNumber, pathParams: stub.request.pathParams(request) }),
+        (w) => this.#planned(stub, { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body }, request, receivedAt, steps));
+    }
     if (r.render !== undefined) {
-      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection });
+      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
     }
+    return this.#planned(stub, response, request, receivedAt, steps);
+  }
+
+  #planned(stub: Stub, response: WireResponse & Partial<PreparedResponse>, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
   }
+
+  // ---- resources ----
+
+  readonly #nextNumber = (key: string): Awaitable<number> => this.state.counters.incrementAndGet(key);
+
+  /** The resources the stubs serve, by collection path (from the stub set in force). */
+  resources(): Map<string, CompiledResourceOperation> {
+    if (this.#resourcesOf !== this.#set) {
+      const out = new Map<string, CompiledResourceOperation>();
+      for (const stub of this.#set.all) if (stub.resource !== undefined && !out.has(stub.resource.collection.name)) out.set(stub.resource.collection.name, stub.resource);
+      this.#resources = out;
+      this.#resourcesOf = this.#set;
+    }
+    return this.#resources;
+  }
+
+  #resources = new Map<string, CompiledResourceOperation>();
+  #resourcesOf: StubSet | undefined;
+
+  /** What templates read of a resource (`{{resource '/orders'}}`): its items as this Decoy last saw them, else its seed. */
+  readonly #resourceItems = (name: string): readonly unknown[] => {
+    const items = this.state.resources.peek(name) ?? this.resources().get(name)?.collection.seed ?? [];
+    return items.map((i) => i.value);
+  };
 
   /**
    * A batch of GraphQL operations (a JSON array) whose every operation a stub matches: each is served as

@@ -27,6 +27,8 @@ export interface TemplateRenderData {
   readonly root: Record<string, unknown>;
   /** A seed for faker, drawn from `random` once per rendering that uses faker. */
   readonly fakerSeed: number | undefined;
+  /** A resource's items by collection path (Decoy's resources), when the engine renders. */
+  readonly resourceItems?: ((name: string) => readonly unknown[]) | undefined;
 }
 
 /** Handlebars' options argument; `fn` is there only for block calls. */
@@ -342,6 +344,17 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
       return '';
     }
     return value;
+  },
+  /**
+   * Decoy: a resource's items (`{{#each (resource '/orders')}}`, `{{toJson (resource '/orders')}}`), or one
+   * item by id (`{{resource '/orders' id=request.path.[1]}}`; `idField=` when it is not `id`).
+   */
+  resource(...args: unknown[]) {
+    const [[name], options] = split(args);
+    const items = decoyData(options).resourceItems?.(str(name)) ?? [];
+    if (options.hash.id === undefined) return items;
+    const field = options.hash.idField === undefined ? 'id' : str(options.hash.idField);
+    return items.find((i) => str((i as Record<string, unknown>)[field]) === str(options.hash.id));
   },
   toJson(...args: unknown[]) {
     const [[value]] = split(args);
