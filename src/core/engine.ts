@@ -532,18 +532,22 @@ export class MockEngine {
   #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     let response: WireResponse & Partial<PreparedResponse> = r;
     if (stub.resource !== undefined) {
-      // A resource operation reads and writes items through the State port: it may answer later (a shared store).
-      return then(stub.resource.respond({ request, random: this.random, resources: this.state.resources, nextNumber: this.#nextNumber, pathParams: stub.request.pathParams(request) }),
-        (w) => this.#planned(stub, { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body }, request, receivedAt, steps));
+      const op = stub.resource;
+      // Planned first: a request whose answer a fault or chaos takes over changes no item (the client never
+      // learns of the change). The operation reads and writes items through the State port: it may answer later.
+      return then(this.#plan(request, stub, r, true), (plan) => {
+        if (plan !== undefined && (plan.response !== r || !sendsResponse(plan.fault))) return this.#decide(request, receivedAt, stub, r, plan, undefined, steps);
+        return then(op.respond({ request, random: this.random, resources: this.state.resources, nextNumber: this.#nextNumber, pathParams: stub.request.pathParams(request) }), (w) => {
+          const response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+          if (plan !== undefined) plan.response = response;
+          return this.#decide(request, receivedAt, stub, response, plan, undefined, steps);
+        });
+      });
     }
     if (r.render !== undefined) {
       const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
     }
-    return this.#planned(stub, response, request, receivedAt, steps);
-  }
-
-  #planned(stub: Stub, response: WireResponse & Partial<PreparedResponse>, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
   }
 

@@ -323,7 +323,11 @@ function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubF
         compiled = compileStub(definition, { sequence: ctx.sequenceFor(deriveStubId(idSeed)), idSeed, origin, readBodyFile: readFile });
       } catch (e) {
         // Generated stubs hold the declaration under response.resource: point into the declaration itself.
-        if (e instanceof DecoyError) e.source = { ...e.source, pointer: pointer + (e.source?.pointer ?? '').replace(/^\/response\/resource/, '') };
+        if (e instanceof DecoyError) {
+          const inner = (e.source?.pointer ?? '').replace(/^\/response\/resource/, '');
+          // An item read from the seed file: the message names the file and the item; the position is the seed key.
+          e.source = { ...e.source, pointer: pointer + (def.seed !== undefined && inner.startsWith('/items') ? '/seed' : inner) };
+        }
         throw e;
       }
       // Shown as written: a seed file stays a file name, not its items.
