@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
@@ -256,3 +259,54 @@ describe('resources shared by two Decoys on one Redis (--store)', function () {
   });
 });
 
+
+describe('the stateful-mocks guide: its examples load and do what it says', function () {
+  this.timeout(20_000);
+  const guide = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../docs/guides/stateful-mocks.md'), 'utf8');
+  const blocks = [...guide.matchAll(/```(yaml|json)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, text: m[2]! }));
+  const cookbook = [...guide.slice(guide.indexOf('## Cookbook')).matchAll(/```(yaml|json)\n([\s\S]*?)```/g)].map((m) => m[2]!);
+  let folder: ReturnType<typeof tempStubs>;
+  let decoy: Decoy;
+
+  before(async () => {
+    const byName = (name: string) => blocks.find((b) => b.text.startsWith(`# stubs/${name}`))!.text;
+    folder = tempStubs({
+      'orders.yaml': byName('orders.yaml'),
+      '__files/orders-seed.yaml': byName('__files/orders-seed.yaml'),
+      'summary.yaml': blocks.find((b) => b.text.includes('/orders/summary'))!.text,
+      'payments.yaml': cookbook[0]!,
+      '__files/payments-seed.json': cookbook[1]!,
+      'refund.yaml': cookbook[2]!,
+    });
+    ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
+  });
+  after(async () => {
+    await decoy?.stop();
+    folder?.cleanup();
+  });
+
+  it('the orders declaration and its summary template', async () => {
+    assert.deepEqual(((await call(decoy.url, 'GET', '/orders')).body as Array<{ id: number }>).map((o) => o.id), [1, 2]);
+    assert.equal((await call(decoy.url, 'POST', '/orders', { customer: 'cy', total: 3 })).headers.get('location'), '/orders/3');
+    assert.equal(((await call(decoy.url, 'GET', '/orders/summary')).body as { count: number }).count, 3, 'a hand-written stub beside the resource reads it');
+  });
+
+  it('a sandbox of a payments API that remembers what you created', async () => {
+    const base = decoy.url;
+    const created = await call(base, 'POST', '/v1/payments', { amount: 4200, currency: 'EUR', status: 'pending' });
+    assert.equal(created.status, 201);
+    const id = (created.body as { id: string }).id;
+    assert.equal(created.headers.get('location'), `/v1/payments/${id}`);
+    assert.equal((await call(base, 'PATCH', `/v1/payments/${id}`, { status: 'succeeded' })).status, 200);
+    const succeeded = (await call(base, 'GET', '/v1/payments?status=succeeded')).body as Array<{ id: string }>;
+    assert.deepEqual(succeeded.map((p) => p.id), ['pay_seed_1', id]);
+    assert.equal((await call(base, 'POST', '/v1/payments', { amount: 0, currency: 'JPY' })).status, 422);
+    assert.deepEqual((await call(base, 'POST', `/v1/payments/${id}/refund`)).body, { payment: id, refunded: 4200 });
+    assert.deepEqual((await call(base, 'POST', '/v1/payments/nope/refund')).body, { error: 'no such payment' });
+    const rule = await call(base, 'POST', '/__admin/decoy/chaos', { request: { method: 'POST', urlPath: '/v1/payments' }, status: 503, probability: 1 });
+    assert.equal(rule.status, 201);
+    assert.equal((await call(base, 'POST', '/v1/payments', { amount: 1, currency: 'EUR' })).status, 503);
+    await call(base, 'POST', '/__admin/reset');
+    assert.deepEqual(((await call(base, 'GET', '/v1/payments')).body as Array<{ id: string }>).map((p) => p.id), ['pay_seed_1']);
+  });
+});
