@@ -30,6 +30,7 @@ import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
 import type { CompiledResourceOperation } from './resources/resource-operation.js';
+import { runStateListeners } from './wiremock-state/state-extension.js';
 import type { Stub } from './stub.js';
 import type { StubDefinition } from './stub-definition.js';
 import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
@@ -486,6 +487,7 @@ export class MockEngine {
    */
   serve(request: DecoyRequest, connection: RequestConnection, receivedAt: number = Date.now()): Awaitable<Exchange> {
     request.connection = connection;
+    request.resourceItems = this.#resourceItems;
     return this.#serve(request, receivedAt, 0);
   }
 
@@ -547,6 +549,13 @@ export class MockEngine {
     if (r.render !== undefined) {
       const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+    }
+    if (stub.stateListeners !== undefined) {
+      // WireMock's state extension: the listeners record what the response says before it is sent.
+      const done = runStateListeners(stub.stateListeners, {
+        request, pathParams: stub.request.pathParams(request), response, random: this.random, store: this.state.resources, resourceItems: this.#resourceItems,
+      });
+      if (done instanceof Promise) return done.then(() => then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps)));
     }
     return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
   }

@@ -20,6 +20,7 @@ import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_K
 import { compileWebhooks, foreignListeners, type CompiledWebhook } from './webhooks/webhook.js';
 import { compileEventStream, type CompiledEventStream } from './response/event-stream.js';
 import { checkOperationSpec } from './resources/resource.js';
+import { compileStateListeners, STATE_MATCHER } from './wiremock-state/state-extension.js';
 import { compileResourceOperation, type CompiledResourceOperation } from './resources/resource-operation.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
@@ -64,6 +65,8 @@ export interface Stub {
   readonly stream?: CompiledEventStream;
   /** Decoy: an operation of a resource (`response.resource`, generated from a resource declaration); its answer comes from here. */
   readonly resource?: CompiledResourceOperation;
+  /** WireMock's state extension: the recordState and deleteState listeners, run once the response is worked out. */
+  readonly stateListeners?: ReturnType<typeof compileStateListeners>;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
   /** What is wrong with the stub but loads anyway, as in WireMock (a template that does not parse answers 500). */
@@ -117,7 +120,9 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   let webhooks: readonly CompiledWebhook[] | undefined;
   let stream: CompiledEventStream | undefined;
   let resource: CompiledResourceOperation | undefined;
+  let stateListeners: ReturnType<typeof compileStateListeners>;
   try {
+    stateListeners = compileStateListeners(def);
     if (def.response?.resource !== undefined) {
       if (def.responses !== undefined) throw new DecoyError('DECOY_ERR_STUB_INVALID', 'a resource operation works in response, not in a responses sequence', { source: { pointer: '/responses' } });
       resource = compileResourceOperation(checkOperationSpec(def.response.resource, '/response/resource'), '/response/resource', stubHeaders);
@@ -164,7 +169,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
   const custom = def.request?.customMatcher;
-  if (custom !== undefined && custom.name !== 'graphql-body-matcher') {
+  if (custom !== undefined && custom.name !== 'graphql-body-matcher' && custom.name !== STATE_MATCHER) {
     warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
   }
   const ignoredKeys = [
@@ -186,6 +191,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     ...(webhooks ? { webhooks } : {}),
     ...(stream ? { stream } : {}),
     ...(resource ? { resource } : {}),
+    ...(stateListeners ? { stateListeners } : {}),
     explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${resource ? resource.explain() : responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,

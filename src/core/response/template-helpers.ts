@@ -18,6 +18,7 @@ import { parseXml, renderXPathNode } from '../matching/xml-document.js';
 import { xpathRuntime } from '../matching/xml-matchers.js';
 import { formatDate, parseDate, parseDateOffset, TemplateDate, truncateDate } from './template-dates.js';
 import { asText, javaList, jsonValue } from './template-values.js';
+import { contextIn, STATE_CONTEXTS, stateHelperValue } from '../wiremock-state/state-contexts.js';
 
 /** What every helper of one rendering can reach. */
 export interface TemplateRenderData {
@@ -355,6 +356,12 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     if (options.hash.id === undefined) return items;
     const field = options.hash.idField === undefined ? 'id' : str(options.hash.idField);
     return items.find((i) => str((i as Record<string, unknown>)[field]) === str(options.hash.id));
+  },
+  /** WireMock's state extension: `{{state context=... property=...}}` or `list='[0].name'`, with an optional `default`. */
+  state(...args: unknown[]) {
+    const [, options] = split(args);
+    const items = decoyData(options).resourceItems?.(STATE_CONTEXTS.name) ?? [];
+    return stateHelperValue(contextIn(items, str(options.hash.context ?? '')), options.hash);
   },
   toJson(...args: unknown[]) {
     const [[value]] = split(args);
