@@ -30,7 +30,7 @@ import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
 import type { CompiledResourceOperation } from './resources/resource-operation.js';
-import { runStateListeners } from './wiremock-state/state-extension.js';
+import { runStateListeners, STATE_CONTEXTS } from './wiremock-state/state-extension.js';
 import type { Stub } from './stub.js';
 import type { StubDefinition } from './stub-definition.js';
 import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
@@ -488,8 +488,23 @@ export class MockEngine {
   serve(request: DecoyRequest, connection: RequestConnection, receivedAt: number = Date.now()): Awaitable<Exchange> {
     request.connection = connection;
     request.resourceItems = this.#resourceItems;
+    // WireMock's state extension with a shared store: its contexts are matched on, so they are read first.
+    const sync = this.state.resources.sync;
+    if (sync !== undefined && this.#usesStateContexts()) return sync.call(this.state.resources, STATE_CONTEXTS.name).then(() => this.#serve(request, receivedAt, 0));
     return this.#serve(request, receivedAt, 0);
   }
+
+  /** Whether a stub of the set in force reads or writes the state extension's contexts. */
+  #usesStateContexts(): boolean {
+    if (this.#stateContextsOf !== this.#set) {
+      this.#stateContextsOf = this.#set;
+      this.#stateContexts = this.#set.all.some((s) => s.stateListeners !== undefined || /state-matcher|[{(]\s*state\s/.test(JSON.stringify(s.definition)));
+    }
+    return this.#stateContexts;
+  }
+
+  #stateContexts = false;
+  #stateContextsOf: StubSet | undefined;
 
   #serve(request: DecoyRequest, receivedAt: number, attempt: number): Awaitable<Exchange> {
     const stub = this.#set.find(request, this.#inState);

@@ -1039,6 +1039,7 @@ export class RedisState implements State {
         await this.#run(RESET_RESOURCES, [this.#key('res:seeded')], [this.#key('res:items:'), this.#channel, this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) }), ...(name === undefined ? [] : [name])]);
       }, () => local.reset(name)),
       peek: (name) => local.peek(name),
+      sync: (name) => (this.#up ? this.#refreshResource(name) : Promise.resolve()),
     };
   }
 

@@ -48,4 +48,9 @@ export interface ResourceStore {
    * collection holds its seed. Local; a shared store refreshes it after every change.
    */
   peek(name: string): readonly ResourceItem[] | undefined;
+  /**
+   * A shared store only: reads the collection into the local copy now, for a request that must see every
+   * replica's changes when it is matched (WireMock's state extension reads its contexts there).
+   */
+  sync?(name: string): Promise<void>;
 }
