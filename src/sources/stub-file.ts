@@ -315,7 +315,8 @@ function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubF
       if (!Array.isArray(parsed)) throw new DecoyError('DECOY_ERR_STUB_INVALID', `seed file ${def.seed} must hold a list of items`, { source: { pointer: `${pointer}/seed` } });
       items = parsed;
     }
-    const origin: StubOrigin = { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer, line: source.position(pointer)?.line };
+    // No `path`: a save never writes an API edit of a generated stub over the declaration it came from.
+    const origin: StubOrigin = { file: ctx.displayPath, pointer, line: source.position(pointer)?.line };
     for (const { operation, definition } of expandResource(def, items)) {
       const idSeed = `${ctx.idSeed}#${pointer}#${operation}`;
       let compiled: Stub;
@@ -330,17 +331,12 @@ function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubF
         }
         throw e;
       }
-      // Shown as written: a seed file stays a file name, not its items.
-      stubs.push(def.seed === undefined ? compiled : { ...compiled, definition: withoutSeedItems(definition) });
+      // Shown with the seed's items beside the file's name: an edit over the admin API (the UI's editor) compiles without the file.
+      stubs.push(compiled);
     }
   } catch (e) {
     if (!(e instanceof DecoyError)) throw e;
     return { stubs: [], errors: [fileError(e.source?.pointer ?? pointer, e.message, false, e.code)] };
   }
   return { stubs, errors: [] };
-}
-
-function withoutSeedItems(definition: StubDefinition): StubDefinition {
-  const { items: _items, ...resource } = definition.response!.resource as Record<string, unknown>;
-  return { ...definition, response: { ...definition.response, resource } };
 }

@@ -139,8 +139,8 @@ describe('resources: a collection declared in a stub file', function () {
     const stubs = (await call(base, 'GET', '/__admin/mappings')).body as { mappings: Array<{ name: string; response: { resource?: { operation: string; seed?: string; items?: unknown } } }> };
     const ops = stubs.mappings.filter((m) => m.response.resource !== undefined);
     assert.deepEqual(ops.map((m) => m.response.resource!.operation).sort(), ['create', 'delete', 'list', 'patch', 'read', 'replace']);
-    assert.equal(ops[0]!.response.resource!.seed, 'orders-seed.yaml', 'shown as written: the seed file, not its items');
-    assert.equal(ops[0]!.response.resource!.items, undefined);
+    assert.equal(ops[0]!.response.resource!.seed, 'orders-seed.yaml', 'the seed file by name');
+    assert.equal((ops[0]!.response.resource!.items as unknown[]).length, 2, 'and its items, so the definition compiles as it is shown');
 
     await call(base, 'GET', '/orders/1');
     const served = (await call(base, 'GET', '/__admin/requests')).body as { requests: Array<{ request: { url: string }; stubMapping?: { name: string } }> };
@@ -160,6 +160,17 @@ describe('resources: a collection declared in a stub file', function () {
     // A socket fault on a resource operation, as a client sees it on the wire.
     await call(base, 'POST', '/__admin/mappings', { priority: 1, request: { method: 'DELETE', urlPathPattern: '/orders/.*' }, response: { fault: 'CONNECTION_RESET_BY_PEER' } });
     await assert.rejects(fetch(`${base}/orders/1`, { method: 'DELETE' }));
+  });
+
+  it('an API edit of a generated stub serves at once, and a save leaves the declaration file as written', async () => {
+    const base = decoy.url;
+    const mappings = (await call(base, 'GET', '/__admin/mappings')).body as { mappings: Array<{ id: string; name: string; request: unknown; response: Record<string, unknown> }> };
+    const read = mappings.mappings.find((m) => m.name === '/orders read')!;
+    const edited = await call(base, 'PUT', `/__admin/mappings/${read.id}`, { ...read, response: { ...read.response, fixedDelayMilliseconds: 1 } });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal((await call(base, 'GET', '/orders/1')).status, 200, 'the edited read serves the same collection');
+    assert.equal((await call(base, 'POST', '/__admin/mappings/save')).status, 200);
+    assert.equal(readFileSync(path.join(folder.dir, 'orders.yaml'), 'utf8'), ORDERS);
   });
 
   it('a declaration with delays and stub chaos applies them to every operation', async () => {
