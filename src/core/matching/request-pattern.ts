@@ -233,7 +233,7 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
     const params = (req: DecoyRequest): Record<string, string> => (url ? url.params(req) : {});
     parts.push({
       label: 'State', weight: 1, expected: m.expected,
-      test: (req) => m.test(req, params(req)), distance: (req) => (m.test(req, params(req)) ? 0 : 1), actual: (req) => (m.test(req, params(req)) ? m.expected : 'not so'),
+      test: (req) => m.test(req, params(req)), distance: (req) => (m.test(req, params(req)) ? 0 : 1), actual: (req) => (m.test(req, params(req)) ? m.expected : 'the state extension\'s contexts do not fit'),
     });
   } else if (def.customMatcher !== undefined) {
     // A WireMock without the extension that defines the matcher registers the stub and never matches it.
