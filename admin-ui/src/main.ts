@@ -7,12 +7,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { adminBase, api, follow, onTokenNeeded, services, setAdminBase, type Service, type StreamState } from './api';
 import { ChaosView, RecordingView } from './chaos';
 import { LogView, type LiveEntry } from './log';
+import { ResourcesView } from './resources';
 import { StubsView } from './stubs';
 import './styles.css';
 
 /** The log keeps this many rows in the browser (the journal's default size). */
 const MAX_ROWS = 10_000;
-const TABS = ['Stubs', 'Live log', 'Chaos', 'Recording'] as const;
+const TABS = ['Stubs', 'Live log', 'Chaos', 'Resources', 'Recording'] as const;
 type Tab = (typeof TABS)[number];
 
 function TokenDialog(props: { message: string; onToken(t: string): void }) {
@@ -88,6 +89,7 @@ function Admin(props: { base: string }) {
       <div hidden=${tab !== 'Stubs'}><${StubsView} version=${stubsVersion} active=${tab === 'Stubs'} seed=${seed} onSeedUsed=${() => setSeed(undefined)} /></div>
       <div hidden=${tab !== 'Live log'}><${LogView} entries=${entries.current} version=${version} onClear=${clear} onSuggest=${(y: string) => { setSeed(y); go('Stubs'); }} /></div>
       <div hidden=${tab !== 'Chaos'}><${ChaosView} version=${stubsVersion} active=${tab === 'Chaos'} /></div>
+      <div hidden=${tab !== 'Resources'}><${ResourcesView} version=${stubsVersion} active=${tab === 'Resources'} /></div>
       <div hidden=${tab !== 'Recording'}><${RecordingView} entries=${entries.current} version=${version} /></div>
     </main>
   </div>`;

@@ -351,6 +351,12 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     await admin.resetWebhooks();
     res.json({});
   });
+  // Resources' items (docs/guides/stateful-mocks.md); the name is the collection path without its first slash, as one segment.
+  router.get('/decoy/resources', async (_req, res) => { res.json({ resources: await admin.resources() }); });
+  router.get('/decoy/resources/:name/items', async (req, res) => { res.json({ items: await admin.resourceItems(param(req, 'name')) }); });
+  router.put('/decoy/resources/:name/items', async (req, res) => { await admin.setResourceItems(param(req, 'name'), jsonBody(req)); res.json({}); });
+  router.delete('/decoy/resources/:name/items', async (req, res) => { await admin.clearResourceItems(param(req, 'name')); res.json({}); });
+  router.post('/decoy/resources/:name/reset', async (req, res) => { await admin.resetResource(param(req, 'name')); res.json({}); });
   addMetricsRoute(router, ctx.metrics);
   router.get('/decoy/tls/certificate', (_req, res) => {
     const pem = ctx.certificate?.();

@@ -13,7 +13,7 @@ import type {
   ChaosRule as ChaosRuleJson, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest,
   NearMiss as NearMissJson, NearMissRequest, OpenApiResult, RecordingResult as RecordingResultJson, RecordingSpec, RecordingStatus, RequestCount,
   RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent as ServeEventJson, ServiceInfo, StubMapping, StubPage,
-  UnsavedChanges as UnsavedChangesJson, WebhookAttempt as WebhookAttemptJson, WebhookCount, WebhookQuery,
+  UnsavedChanges as UnsavedChangesJson, WebhookAttempt as WebhookAttemptJson, WebhookCount, WebhookQuery, ResourceInfo,
 } from '../client/types.js';
 import type { MockEngine } from '../core/engine.js';
 import { isDecoyError, type DecoyError } from '../core/errors.js';
@@ -39,6 +39,7 @@ import { relaxWireMockRequestPattern } from '../sources/wiremock-leniency.js';
 import { VERSION } from '../version.js';
 import type { EventHub } from './event-hub.js';
 import { AdminProblem, notFound } from './problem.js';
+import type { CompiledResourceOperation } from '../core/resources/resource-operation.js';
 import { checkTimerLimits } from './timer-limits.js';
 import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson, webhookAttemptJson } from './wiremock-json.js';
 
@@ -709,6 +710,49 @@ export class LocalAdmin implements Admin {
 
   async resetWebhooks(): Promise<void> {
     this.#engine.webhookLog.clear();
+  }
+
+  async resources(): Promise<ResourceInfo[]> {
+    const out: ResourceInfo[] = [];
+    for (const op of this.#engine.resources().values()) {
+      const items = await this.#engine.state.resources.list(op.collection);
+      out.push({ name: op.collection.name, idField: op.idField, items: items.length, maxItems: op.collection.maxItems });
+    }
+    return out;
+  }
+
+  async resourceItems(name: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.#engine.state.resources.list(this.#resource(name).collection)).map((i) => i.value);
+  }
+
+  async setResourceItems(name: string, items: Array<Record<string, unknown>>): Promise<void> {
+    const op = this.#resource(name);
+    let checked;
+    try {
+      checked = op.toItems(items, '');
+    } catch (e) {
+      if (!isDecoyError(e)) throw e;
+      throw new AdminProblem(422, 'Invalid resource items', [{ pointer: e.source?.pointer ?? '', detail: e.message }]);
+    }
+    await this.#engine.state.resources.setAll(op.collection, checked);
+  }
+
+  async clearResourceItems(name: string): Promise<void> {
+    await this.#engine.state.resources.setAll(this.#resource(name).collection, []);
+  }
+
+  async resetResource(name: string): Promise<void> {
+    await this.#engine.state.resources.reset(this.#resource(name).collection.name);
+  }
+
+  /** A resource by its path (with or without the first slash); 404 naming the ones there are. */
+  #resource(name: string): CompiledResourceOperation {
+    const all = this.#engine.resources();
+    const op = all.get(name.startsWith('/') ? name : `/${name}`);
+    if (op === undefined) {
+      throw new AdminProblem(404, 'No such resource', [{ detail: `no resource ${name}; the stubs serve ${all.size === 0 ? 'none' : [...all.keys()].join(', ')}` }]);
+    }
+    return op;
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
   SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, WebhookAttempt, WebhookCount, WebhookQuery,
+  ResourceInfo,
 } from './types.js';
 
 export interface Admin {
@@ -141,4 +142,14 @@ export interface Admin {
   countWebhooks(query?: WebhookQuery): Promise<WebhookCount>;
   /** Empties the webhook journal. */
   resetWebhooks(): Promise<void>;
+  /** The resources the stubs serve, with how many items each holds. */
+  resources(): Promise<ResourceInfo[]>;
+  /** A resource's items, oldest first (`name`: its path, `/orders`, or without the first slash); 404 for an unknown one. */
+  resourceItems(name: string): Promise<Array<Record<string, unknown>>>;
+  /** Replaces a resource's items (each checked against its schema, within its maxItems). */
+  setResourceItems(name: string, items: Array<Record<string, unknown>>): Promise<void>;
+  /** Empties a resource (it stays empty until a reset or a create). */
+  clearResourceItems(name: string): Promise<void>;
+  /** Puts a resource back to its seed. */
+  resetResource(name: string): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { DecoyClientError, problemOf } from './client-error.js';
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
-  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes, WebhookAttempt, WebhookCount, WebhookQuery,
+  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes, WebhookAttempt, WebhookCount, WebhookQuery, ResourceInfo,
 } from './types.js';
 import { verifyRequests } from './verification.js';
 
@@ -519,4 +519,36 @@ export class DecoyClient implements Admin {
   async resetWebhooks(): Promise<void> {
     await this.#call('DELETE', '/decoy/webhooks');
   }
+
+  // ---- Decoy's extensions: resources ----
+
+  /** The resources the stubs serve (docs/guides/stateful-mocks.md), with how many items each holds. */
+  async resources(): Promise<ResourceInfo[]> {
+    return (await this.#call<{ resources: ResourceInfo[] }>('GET', '/decoy/resources')).resources;
+  }
+
+  /** A resource's items, oldest first; `name` is its path (`/orders` or `orders`). */
+  async resourceItems(name: string): Promise<Array<Record<string, unknown>>> {
+    return (await this.#call<{ items: Array<Record<string, unknown>> }>('GET', `/decoy/resources/${resourcePath(name)}/items`)).items;
+  }
+
+  /** Replaces a resource's items; a `DecoyClientError` (422) when one breaks its schema. */
+  async setResourceItems(name: string, items: Array<Record<string, unknown>>): Promise<void> {
+    await this.#call('PUT', `/decoy/resources/${resourcePath(name)}/items`, items);
+  }
+
+  /** Empties a resource. */
+  async clearResourceItems(name: string): Promise<void> {
+    await this.#call('DELETE', `/decoy/resources/${resourcePath(name)}/items`);
+  }
+
+  /** Puts a resource back to its seed. */
+  async resetResource(name: string): Promise<void> {
+    await this.#call('POST', `/decoy/resources/${resourcePath(name)}/reset`);
+  }
+}
+
+/** A resource's name in an admin path: its collection path without the first slash, as one segment. */
+function resourcePath(name: string): string {
+  return encodeURIComponent(name.replace(/^\//, ''));
 }

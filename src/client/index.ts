@@ -16,7 +16,7 @@ export { appliedFaults, proxiedTo, statusMessage } from './serve-events.js';
 export type {
   AppliedFault, ChaosRule, ChaosRuleDefinition, DecoyStubInfo, DelayDistribution, Fault, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedParameter, LoggedRequest,
   LoggedResponse, MatchResult, NearMiss, NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RedactionReport, RequestCount,
-  RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, SubEvent, UnsavedChanges,
+  RequestNearMiss, RequestPage, RequestsOptions, ResourceInfo, SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, SubEvent, UnsavedChanges,
   VerifyTimes, WireMockFault,
 } from './types.js';
 export type { RequestPatternDefinition, ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../core/stub-definition.js';

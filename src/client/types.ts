@@ -448,3 +448,13 @@ export interface WebhookCount {
   delivered: number;
   attempts: number;
 }
+
+/** A resource the stubs serve (docs/guides/stateful-mocks.md): its collection path and how many items it holds now. */
+export interface ResourceInfo {
+  /** The collection's path, `/orders`. */
+  name: string;
+  idField: string;
+  /** How many items it holds now. */
+  items: number;
+  maxItems: number;
+}

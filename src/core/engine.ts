@@ -29,6 +29,8 @@ import { ChaosRules } from './state/chaos-rules.js';
 import { ServeEvent, type JournalResponse } from './state/journal.js';
 import { MemoryState } from './state/memory-state.js';
 import type { JournalStore, ScenarioStore, State, StateChange, StubChange } from './state/state.js';
+import type { CompiledResourceOperation } from './resources/resource-operation.js';
+import { runStateListeners, STATE_CONTEXTS } from './wiremock-state/state-extension.js';
 import type { Stub } from './stub.js';
 import type { StubDefinition } from './stub-definition.js';
 import { planWebhooks, type WebhookJob } from './webhooks/webhook.js';
@@ -459,7 +461,7 @@ export class MockEngine {
     void this.state.counters.reset();
   }
 
-  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences. */
+  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences, resources (back to their seed). */
   resetAll(): void {
     this.chaosRules.clear();
     this.resetStubs();
@@ -467,6 +469,7 @@ export class MockEngine {
     this.webhookLog.clear();
     void this.state.scenarios.reset();
     this.resetSequences();
+    void this.state.resources.reset();
   }
 
   // ---- serving ----
@@ -484,8 +487,24 @@ export class MockEngine {
    */
   serve(request: DecoyRequest, connection: RequestConnection, receivedAt: number = Date.now()): Awaitable<Exchange> {
     request.connection = connection;
+    request.resourceItems = this.#resourceItems;
+    // WireMock's state extension with a shared store: its contexts are matched on, so they are read first.
+    const sync = this.state.resources.sync;
+    if (sync !== undefined && this.#usesStateContexts()) return sync.call(this.state.resources, STATE_CONTEXTS.name).then(() => this.#serve(request, receivedAt, 0));
     return this.#serve(request, receivedAt, 0);
   }
+
+  /** Whether a stub of the set in force reads or writes the state extension's contexts. */
+  #usesStateContexts(): boolean {
+    if (this.#stateContextsOf !== this.#set) {
+      this.#stateContextsOf = this.#set;
+      this.#stateContexts = this.#set.all.some((s) => s.stateListeners !== undefined || /state-matcher|[{(]\s*state\s/.test(JSON.stringify(s.definition)));
+    }
+    return this.#stateContexts;
+  }
+
+  #stateContexts = false;
+  #stateContextsOf: StubSet | undefined;
 
   #serve(request: DecoyRequest, receivedAt: number, attempt: number): Awaitable<Exchange> {
     const stub = this.#set.find(request, this.#inState);
@@ -529,12 +548,56 @@ export class MockEngine {
 
   #rendered(stub: Stub, r: PreparedResponse, request: DecoyRequest, receivedAt: number, steps: Steps | undefined): Awaitable<Exchange> {
     let response: WireResponse & Partial<PreparedResponse> = r;
+    if (stub.resource !== undefined) {
+      const op = stub.resource;
+      // Planned first: a request whose answer a fault or chaos takes over changes no item (the client never
+      // learns of the change). The operation reads and writes items through the State port: it may answer later.
+      return then(this.#plan(request, stub, r, true), (plan) => {
+        if (plan !== undefined && (plan.response !== r || !sendsResponse(plan.fault))) return this.#decide(request, receivedAt, stub, r, plan, undefined, steps);
+        return then(op.respond({ request, random: this.random, resources: this.state.resources, nextNumber: this.#nextNumber, pathParams: stub.request.pathParams(request) }), (w) => {
+          const response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+          if (plan !== undefined) plan.response = response;
+          return this.#decide(request, receivedAt, stub, response, plan, undefined, steps);
+        });
+      });
+    }
     if (r.render !== undefined) {
-      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection });
+      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
+    }
+    if (stub.stateListeners !== undefined) {
+      // WireMock's state extension: the listeners record what the response says before it is sent.
+      const done = runStateListeners(stub.stateListeners, {
+        request, pathParams: stub.request.pathParams(request), response, random: this.random, store: this.state.resources, resourceItems: this.#resourceItems,
+      });
+      if (done instanceof Promise) return done.then(() => then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps)));
     }
     return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
   }
+
+  // ---- resources ----
+
+  readonly #nextNumber = (key: string): Awaitable<number> => this.state.counters.incrementAndGet(key);
+
+  /** The resources the stubs serve, by collection path (from the stub set in force). */
+  resources(): Map<string, CompiledResourceOperation> {
+    if (this.#resourcesOf !== this.#set) {
+      const out = new Map<string, CompiledResourceOperation>();
+      for (const stub of this.#set.all) if (stub.resource !== undefined && !out.has(stub.resource.collection.name)) out.set(stub.resource.collection.name, stub.resource);
+      this.#resources = out;
+      this.#resourcesOf = this.#set;
+    }
+    return this.#resources;
+  }
+
+  #resources = new Map<string, CompiledResourceOperation>();
+  #resourcesOf: StubSet | undefined;
+
+  /** What templates read of a resource (`{{resource '/orders'}}`): its items as this Decoy last saw them, else its seed. */
+  readonly #resourceItems = (name: string): readonly unknown[] => {
+    const items = this.state.resources.peek(name) ?? this.resources().get(name)?.collection.seed ?? [];
+    return items.map((i) => i.value);
+  };
 
   /**
    * A batch of GraphQL operations (a JSON array) whose every operation a stub matches: each is served as

@@ -64,7 +64,7 @@ function describe(v: unknown): unknown {
   return v;
 }
 
-function violationsOf(errors: ErrorObject[], where: Violation['in'], name: string | undefined, value: unknown, strip = ''): Violation[] {
+export function violationsOf(errors: ErrorObject[], where: Violation['in'], name: string | undefined, value: unknown, strip = ''): Violation[] {
   return errors.filter((e) => !(e.keyword === 'anyOf' || e.keyword === 'oneOf') || errors.length === 1).map((e) => {
     const pointer = e.instancePath.startsWith(strip) ? e.instancePath.slice(strip.length) : e.instancePath;
     const got = valueAtPointer(value, e.instancePath);

@@ -114,6 +114,8 @@ export class DecoyRequest {
   readonly body: Buffer;
   /** Set by the transport; a request built from a log or an admin call may have none. */
   connection: RequestConnection | undefined;
+  /** Set by the engine: run-time items by collection, for matchers on state (WireMock's state-matcher). */
+  resourceItems: ((name: string) => readonly unknown[]) | undefined;
   /** The headers as received: [name, value, ...], names as the client spelt them. */
   rawHeaders: readonly string[] = NO_HEADERS;
   /** The HTTP version the request came in with (`1.1`, `1.0`). */

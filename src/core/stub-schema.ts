@@ -78,6 +78,7 @@ const responseKeys = {
   transformerParameters: { type: 'object' },
   // Decoy: server-sent events; checked when the stub compiles.
   stream: { type: 'object' },
+  resource: { type: 'object' },
 } as Record<string, unknown>;
 for (const k of UNSUPPORTED_RESPONSE_KEYS) responseKeys[k] = {};
 

@@ -19,6 +19,9 @@ import type { WireResponse } from './response/wire-response.js';
 import { UNSUPPORTED_REQUEST_KEYS, UNSUPPORTED_RESPONSE_KEYS, UNSUPPORTED_STUB_KEYS } from './stub-schema.js';
 import { compileWebhooks, foreignListeners, type CompiledWebhook } from './webhooks/webhook.js';
 import { compileEventStream, type CompiledEventStream } from './response/event-stream.js';
+import { checkOperationSpec } from './resources/resource.js';
+import { compileStateListeners, STATE_MATCHER } from './wiremock-state/state-extension.js';
+import { compileResourceOperation, type CompiledResourceOperation } from './resources/resource-operation.js';
 
 /** Where a stub came from: a file (with its position) or the admin API. */
 export interface StubOrigin {
@@ -60,6 +63,10 @@ export interface Stub {
   readonly webhooks?: readonly CompiledWebhook[];
   /** Decoy: the response is a stream of server-sent events (`response.stream`). */
   readonly stream?: CompiledEventStream;
+  /** Decoy: an operation of a resource (`response.resource`, generated from a resource declaration); its answer comes from here. */
+  readonly resource?: CompiledResourceOperation;
+  /** WireMock's state extension: the recordState and deleteState listeners, run once the response is worked out. */
+  readonly stateListeners?: ReturnType<typeof compileStateListeners>;
   /** Keys the stub uses that this version of Decoy accepts but does not act on. */
   readonly ignoredKeys: readonly string[];
   /** What is wrong with the stub but loads anyway, as in WireMock (a template that does not parse answers 500). */
@@ -112,7 +119,14 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   let rejectRequest: Stub['rejectRequest'];
   let webhooks: readonly CompiledWebhook[] | undefined;
   let stream: CompiledEventStream | undefined;
+  let resource: CompiledResourceOperation | undefined;
+  let stateListeners: ReturnType<typeof compileStateListeners>;
   try {
+    stateListeners = compileStateListeners(def);
+    if (def.response?.resource !== undefined) {
+      if (def.responses !== undefined) throw new DecoyError('DECOY_ERR_STUB_INVALID', 'a resource operation works in response, not in a responses sequence', { source: { pointer: '/responses' } });
+      resource = compileResourceOperation(checkOperationSpec(def.response.resource, '/response/resource'), '/response/resource', stubHeaders);
+    }
     webhooks = compileWebhooks(def);
     if (def.response?.stream !== undefined) stream = compileEventStream(def.response.stream, '/response/stream');
     const inSequence = def.responses?.findIndex((r) => r.stream !== undefined) ?? -1;
@@ -129,7 +143,8 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
         return { ...w, headers: [...w.headers, ...stubHeaders] };
       };
     }
-    const defs = def.responses ?? [def.response ?? {}];
+    // A resource operation's delays and faults are its response's; the answer itself comes from the operation.
+    const defs = def.responses ?? [resource ? withoutKey(def.response!, 'resource') : def.response ?? {}];
     responses = defs.map((r, i) => {
       const prepared = compileResponse(r, { ...options, pathParams: request.pathParams, warn: (m) => warnings.push(m) }, def.responses ? `/responses/${i}` : '/response');
       const { render } = prepared;
@@ -154,7 +169,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'requiredScenarioState and newScenarioState need a scenarioName', { source: { pointer: def.requiredScenarioState !== undefined ? '/requiredScenarioState' : '/newScenarioState' } }));
   }
   const custom = def.request?.customMatcher;
-  if (custom !== undefined && custom.name !== 'graphql-body-matcher') {
+  if (custom !== undefined && custom.name !== 'graphql-body-matcher' && custom.name !== STATE_MATCHER) {
     warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
   }
   const ignoredKeys = [
@@ -175,8 +190,15 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     ...(rejectRequest ? { rejectRequest } : {}),
     ...(webhooks ? { webhooks } : {}),
     ...(stream ? { stream } : {}),
-    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${responses.length === 1
+    ...(resource ? { resource } : {}),
+    ...(stateListeners ? { stateListeners } : {}),
+    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${resource ? resource.explain() : responses.length === 1
       ? responses[0]!.explain()
       : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,
   };
+}
+
+function withoutKey<T extends Record<string, unknown>>(value: T, key: string): T {
+  const { [key]: _omitted, ...rest } = value;
+  return rest as T;
 }

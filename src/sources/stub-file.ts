@@ -6,13 +6,14 @@
  * previous version. A `.json` file is read as WireMock reads it (comments, numbers as strings, ...),
  * with a warning for each leniency used; YAML is read strictly.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
 import { applyContract, fieldPointer, stubLabel, type ContractChecker } from '../core/contract/check-stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
+import { expandResource, isResourceDefinition, validateResourceDefinition, type ResourceDefinition } from '../core/resources/resource.js';
 import { nodeAt, nodeToJson } from './json-source.js';
 import { resolveSchemaFiles } from './schema-refs.js';
 import { lineColumn, LoadWarning, relaxJsonText, relaxWireMockStub } from './wiremock-leniency.js';
@@ -227,6 +228,16 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         warnings.push(new LoadWarning(l.message, { file: ctx.displayPath, line: pos?.line, column: pos?.column, pointer: pointer + l.pointer }));
       }
     }
+    if (isResourceDefinition(def)) {
+      const built = buildResourceStubs(def, pointer, ctx, source, fileError, (name, at) => {
+        const { bytes, path } = ctx.readBodyFile(name, at);
+        bodyFiles.add(path);
+        return bytes;
+      });
+      stubs.push(...built.stubs);
+      errors.push(...built.errors);
+      continue;
+    }
     const problems = typeof def === 'object' && def !== null && !Array.isArray(def)
       ? validateStubDefinition(def)
       : [{ pointer: '', message: 'a stub must be an object with request and response' }];
@@ -279,4 +290,53 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
     }
   }
   return { stubs, errors, warnings, definitions: entries.length, bodyFiles };
+}
+
+/**
+ * A resource declaration (`resource: /orders`): its seed file read here (JSON or YAML, found as body files
+ * are), then one ordinary stub per operation. A problem inside the generated stubs is reported at the
+ * declaration's own key.
+ */
+function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubFileContext, source: SourceMap,
+  fileError: (pointer: string, message: string, atKey?: boolean, code?: DecoyErrorCode) => DecoyError, readFile: (name: string, pointer: string) => Buffer): { stubs: Stub[]; errors: DecoyError[] } {
+  const problems = validateResourceDefinition(def as unknown as Record<string, unknown>);
+  if (problems.length > 0) return { stubs: [], errors: problems.map((p) => fileError(pointer + p.pointer, p.message, true)) };
+  const stubs: Stub[] = [];
+  try {
+    let items = def.items;
+    if (def.seed !== undefined) {
+      let parsed: unknown;
+      try {
+        parsed = parseYaml(readFile(def.seed, `${pointer}/seed`).toString('utf8'));
+      } catch (e) {
+        if (e instanceof DecoyError) throw e;
+        throw new DecoyError('DECOY_ERR_STUB_INVALID', `seed file ${def.seed} is not JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { source: { pointer: `${pointer}/seed` } });
+      }
+      if (!Array.isArray(parsed)) throw new DecoyError('DECOY_ERR_STUB_INVALID', `seed file ${def.seed} must hold a list of items`, { source: { pointer: `${pointer}/seed` } });
+      items = parsed;
+    }
+    // No `path`: a save never writes an API edit of a generated stub over the declaration it came from.
+    const origin: StubOrigin = { file: ctx.displayPath, pointer, line: source.position(pointer)?.line };
+    for (const { operation, definition } of expandResource(def, items)) {
+      const idSeed = `${ctx.idSeed}#${pointer}#${operation}`;
+      let compiled: Stub;
+      try {
+        compiled = compileStub(definition, { sequence: ctx.sequenceFor(deriveStubId(idSeed)), idSeed, origin, readBodyFile: readFile });
+      } catch (e) {
+        // Generated stubs hold the declaration under response.resource: point into the declaration itself.
+        if (e instanceof DecoyError) {
+          const inner = (e.source?.pointer ?? '').replace(/^\/response\/resource/, '');
+          // An item read from the seed file: the message names the file and the item; the position is the seed key.
+          e.source = { ...e.source, pointer: pointer + (def.seed !== undefined && inner.startsWith('/items') ? '/seed' : inner) };
+        }
+        throw e;
+      }
+      // Shown with the seed's items beside the file's name: an edit over the admin API (the UI's editor) compiles without the file.
+      stubs.push(compiled);
+    }
+  } catch (e) {
+    if (!(e instanceof DecoyError)) throw e;
+    return { stubs: [], errors: [fileError(e.source?.pointer ?? pointer, e.message, false, e.code)] };
+  }
+  return { stubs, errors: [] };
 }

@@ -26,9 +26,10 @@ import { DecoyError } from '../core/errors.js';
 import { Journal } from '../core/state/journal.js';
 import { ServeEvent, type JournalResponse } from '../core/state/serve-event.js';
 import { STARTED } from '../core/state/scenarios.js';
-import { MAX_RECORDED_EXCHANGES } from '../core/state/memory-state.js';
+import { MAX_RECORDED_EXCHANGES, MemoryResources } from '../core/state/memory-state.js';
 import type {
-  ChaosRuleStore, CounterStore, JournalStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, SharedStubStore,
+  ChaosRuleStore, CounterStore, InsertOutcome, JournalStore, RecordingState, RecordingStore, ResourceCollection, ResourceItem, ResourceStore,
+  ScenarioStore, SettingsStore, SharedStubStore,
   State, StateChange, StoreHealth, StoredChaosRule, StubChange,
 } from '../core/state/state.js';
 import type { Stub } from '../core/stub.js';
@@ -148,6 +149,73 @@ redis.call('PUBLISH', ARGV[1], ARGV[2])
 return all`;
 
 /** Buffers survive JSON as `{"$b64": ...}`. */
+// Resources: one hash per collection (id → "<order> <item as JSON>", the order from one counter), and a set
+// of the collections written since the last reset (the others hold their seed). -1: not seeded yet.
+
+/** KEYS: items hash, seeded set, order counter. ARGV: name, then id, item pairs. Seeds an unseeded collection. */
+const SEED_RESOURCE = `if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], redis.call('INCR', KEYS[3]) .. ' ' .. ARGV[i + 1]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`;
+
+/** KEYS: items hash, seeded set. ARGV: name, id (none: every item). → -1, or {items...}. */
+const READ_RESOURCE = `if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return -1 end
+if #ARGV == 1 then return redis.call('HVALS', KEYS[1]) end
+local v = redis.call('HGET', KEYS[1], ARGV[2])
+if v then return {v} end
+return {}`;
+
+/**
+ * KEYS: items hash, seeded set, order counter. ARGV: name, op (insert, replace, delete), id, item, bound,
+ * channel, message. → -1, or what it did (created, exists, full, replaced, deleted, absent).
+ */
+const CHANGE_RESOURCE = `if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return -1 end
+local op, id = ARGV[2], ARGV[3]
+local r
+if op == 'insert' then
+  if redis.call('HEXISTS', KEYS[1], id) == 1 then return 'exists' end
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 'full' end
+  redis.call('HSET', KEYS[1], id, redis.call('INCR', KEYS[3]) .. ' ' .. ARGV[4])
+  r = 'created'
+elseif op == 'replace' then
+  local old = redis.call('HGET', KEYS[1], id)
+  if not old then return 'absent' end
+  redis.call('HSET', KEYS[1], id, string.sub(old, 1, string.find(old, ' ')) .. ARGV[4])
+  r = 'replaced'
+else
+  if redis.call('HDEL', KEYS[1], id) == 0 then return 'absent' end
+  r = 'deleted'
+end
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return r`;
+
+/** KEYS: items hash, seeded set, order counter. ARGV: name, channel, message, then id, item pairs. */
+const SET_RESOURCE = `redis.call('DEL', KEYS[1])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], redis.call('INCR', KEYS[3]) .. ' ' .. ARGV[i + 1]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+/** KEYS: seeded set. ARGV: the hashes' key prefix, channel, message, name (none: every collection). */
+const RESET_RESOURCES = `local names = ARGV[4] and {ARGV[4]} or redis.call('SMEMBERS', KEYS[1])
+for _, n in ipairs(names) do
+  redis.call('DEL', ARGV[1] .. n)
+  redis.call('SREM', KEYS[1], n)
+end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+/** An item as a resource hash keeps it, without its order: JSON of {id, value}. */
+function decodeItem(stored: string): { order: number; item: ResourceItem } {
+  const sp = stored.indexOf(' ');
+  return { order: Number(stored.slice(0, sp)), item: JSON.parse(stored.slice(sp + 1)) as ResourceItem };
+}
+
+function itemsInOrder(stored: readonly string[]): ResourceItem[] {
+  return stored.map(decodeItem).sort((a, b) => a.order - b.order).map((x) => x.item);
+}
+
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
     const raw = this[key];
@@ -204,6 +272,7 @@ export class RedisState implements State {
   readonly journal: JournalStore;
   readonly recordings: RecordingStore;
   readonly stubs: SharedStubStore;
+  readonly resources: ResourceStore;
 
   /** This replica, in every message it publishes: its own messages come back to it and are skipped. */
   readonly #origin = randomUUID();
@@ -237,6 +306,8 @@ export class RedisState implements State {
   // local copies
   readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
   #scenariosResetAt = 0;
+  /** Resources' items as last read, for templates, and to serve on alone while Redis is away. */
+  readonly #resources = new MemoryResources(() => {});
   readonly #counts = new Map<string, number>();
   #rules: StoredChaosRule[] = [];
   #rulesVersion = 0;
@@ -273,6 +344,7 @@ export class RedisState implements State {
     this.journal = this.#journalStore();
     this.recordings = this.#recordingStore();
     this.stubs = this.#stubStore();
+    this.resources = this.#resourceStore();
   }
 
   #key(name: string): string {
@@ -485,6 +557,10 @@ export class RedisState implements State {
     switch (m.k) {
       case 'scenario':
         if (this.#applyScenario(m.name as string, m.state as string, m.v as number) && !own) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
+        return;
+      case 'resource':
+        // Every replica, this one too, reads the collection again: the local copy follows Redis's order of changes.
+        void this.#refreshResource(typeof m.name === 'string' ? m.name : undefined);
         return;
       case 'scenarios-reset':
         if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number) && !own) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
@@ -912,6 +988,59 @@ export class RedisState implements State {
     const held = this.#stubsHeld;
     this.#stubsHeld = undefined;
     for (const m of held) this.#applyStubMessage(m);
+  }
+
+  // ---- resources ----
+
+  #resourceKeys(name: string): string[] {
+    return [this.#key(`res:items:${name}`), this.#key('res:seeded'), this.#key('res:order')];
+  }
+
+  /** Runs a resource script, seeding the collection first when Redis says it is not. */
+  async #onResource(c: ResourceCollection, script: string, args: string[]): Promise<unknown> {
+    const keys = this.#resourceKeys(c.name);
+    const first = await this.#run(script, keys, [c.name, ...args]);
+    if (first !== -1) return first;
+    await this.#run(SEED_RESOURCE, keys, [c.name, ...c.seed.flatMap((i) => [i.id, JSON.stringify(i)])]);
+    return this.#run(script, keys, [c.name, ...args]);
+  }
+
+  /** Reads a collection into the local copy (after a change anyone made); forgotten when it holds its seed. */
+  async #refreshResource(name: string | undefined): Promise<void> {
+    if (name === undefined) {
+      this.#resources.reset();
+    } else {
+      try {
+        const stored = await this.#run(READ_RESOURCE, this.#resourceKeys(name), [name]);
+        if (stored === -1) this.#resources.reset(name);
+        else this.#resources.setAll({ name, seed: [], maxItems: Infinity }, itemsInOrder(stored as string[]));
+      } catch { /* the next change reads it again */ }
+    }
+    this.#emit({ kind: 'resource', name });
+  }
+
+  #resourceStore(): ResourceStore {
+    const local = this.#resources;
+    const change = (c: ResourceCollection, op: string, id: string, item: ResourceItem | undefined): Promise<unknown> =>
+      this.#onResource(c, CHANGE_RESOURCE, [op, id, item === undefined ? '' : JSON.stringify(item), String(c.maxItems), this.#channel, this.#message({ k: 'resource', name: c.name })]);
+    return {
+      list: (c) => this.#shared(async () => itemsInOrder(await this.#onResource(c, READ_RESOURCE, []) as string[]), () => local.list(c)),
+      get: (c, id) => this.#shared(async () => {
+        const [stored] = await this.#onResource(c, READ_RESOURCE, [id]) as string[];
+        return stored === undefined ? undefined : decodeItem(stored).item;
+      }, () => local.get(c, id)),
+      insert: (c, item) => this.#shared(async () => await change(c, 'insert', item.id, item) as InsertOutcome, () => local.insert(c, item)),
+      replace: (c, item) => this.#shared(async () => await change(c, 'replace', item.id, item) === 'replaced', () => local.replace(c, item)),
+      delete: (c, id) => this.#shared(async () => await change(c, 'delete', id, undefined) === 'deleted', () => local.delete(c, id)),
+      setAll: (c, items) => this.#shared(async () => {
+        await this.#run(SET_RESOURCE, this.#resourceKeys(c.name), [c.name, this.#channel, this.#message({ k: 'resource', name: c.name }), ...items.flatMap((i) => [i.id, JSON.stringify(i)])]);
+      }, () => local.setAll(c, items)),
+      reset: (name) => this.#shared(async () => {
+        await this.#run(RESET_RESOURCES, [this.#key('res:seeded')], [this.#key('res:items:'), this.#channel, this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) }), ...(name === undefined ? [] : [name])]);
+      }, () => local.reset(name)),
+      peek: (name) => local.peek(name),
+      sync: (name) => (this.#up ? this.#refreshResource(name) : Promise.resolve()),
+    };
   }
 
   // ---- the rest of the port ----

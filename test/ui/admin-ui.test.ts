@@ -277,6 +277,22 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'chaos-rule');
   });
 
+  it('the Resources tab shows what clients created, and resets a resource to its seed', async () => {
+    const p = await open({}, 'Resources', 'resource: /carts\nids: sequential\nitems:\n  - { id: 1, owner: ada }\n');
+    await live(p);
+    const row = p.getByTestId('resource-row');
+    await row.getByText('/carts').waitFor();
+    assert.equal(await p.getByTestId('resource-count').innerText(), '1');
+    assert.equal((await call('/carts', { method: 'POST', body: JSON.stringify({ owner: 'bob' }) })).status, 201);
+    await eventually(async () => (await p.getByTestId('resource-count').innerText()) === '2', 5_000, 'the new item to be counted');
+    await eventually(async () => /"owner": "bob"/.test(await p.getByTestId('resource-items').innerText()), 5_000, 'the new item to show');
+    await screenshot(p, 'resources');
+    await p.getByTestId('resource-reset').click();
+    await eventually(async () => (await p.getByTestId('resource-count').innerText()) === '1', 5_000, 'the reset to show');
+    await eventually(async () => !/bob/.test(await p.getByTestId('resource-items').innerText()), 5_000, 'the items to show the seed again');
+    assert.equal((await (await call('/carts')).json() as unknown[]).length, 1);
+  });
+
   it('a fault switched on for a path-template stub shows in the Chaos tab with its template and header, not as a bare "GET" that reads as every GET', async () => {
     const stubs = `${STUBS}- name: one user
   request: { method: GET, urlPathTemplate: "/users/{id}", headers: { Accept: { equalTo: application/json } } }

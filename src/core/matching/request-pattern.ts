@@ -11,6 +11,7 @@ import { partName } from './multipart.js';
 import type { MultiValueMatcher, ValueMatcher } from './types.js';
 import { compileMultiValueMatcher, compileValueMatcher } from './value-matchers.js';
 import { compileUrlMatcher, type IndexKey, type UrlMatcher } from './url-matchers.js';
+import { compileStateMatcher, STATE_MATCHER } from '../wiremock-state/state-extension.js';
 
 /** One line of a near-miss report: what the stub wanted and what the request had. */
 export interface FieldReport {
@@ -226,6 +227,14 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
   if (def.customMatcher !== undefined && def.customMatcher.name === GRAPHQL_CUSTOM_MATCHER) {
     // WireMock's GraphQL extension: Decoy matches what it matches, without the extension.
     addGraphql(compileGraphqlCustomMatcher(def.customMatcher.parameters, joinPointer(pointer, 'customMatcher', 'parameters')));
+  } else if (def.customMatcher !== undefined && def.customMatcher.name === STATE_MATCHER) {
+    // WireMock's state extension: matched on the contexts as this Decoy last saw them.
+    const m = compileStateMatcher(def.customMatcher.parameters, joinPointer(pointer, 'customMatcher', 'parameters'));
+    const params = (req: DecoyRequest): Record<string, string> => (url ? url.params(req) : {});
+    parts.push({
+      label: 'State', weight: 1, expected: m.expected,
+      test: (req) => m.test(req, params(req)), distance: (req) => (m.test(req, params(req)) ? 0 : 1), actual: (req) => (m.test(req, params(req)) ? m.expected : 'the state extension\'s contexts do not fit'),
+    });
   } else if (def.customMatcher !== undefined) {
     // A WireMock without the extension that defines the matcher registers the stub and never matches it.
     const name = def.customMatcher.name ?? '(unnamed)';

@@ -18,6 +18,7 @@ import { parseXml, renderXPathNode } from '../matching/xml-document.js';
 import { xpathRuntime } from '../matching/xml-matchers.js';
 import { formatDate, parseDate, parseDateOffset, TemplateDate, truncateDate } from './template-dates.js';
 import { asText, javaList, jsonValue } from './template-values.js';
+import { contextIn, STATE_CONTEXTS, stateHelperValue } from '../wiremock-state/state-contexts.js';
 
 /** What every helper of one rendering can reach. */
 export interface TemplateRenderData {
@@ -27,6 +28,8 @@ export interface TemplateRenderData {
   readonly root: Record<string, unknown>;
   /** A seed for faker, drawn from `random` once per rendering that uses faker. */
   readonly fakerSeed: number | undefined;
+  /** A resource's items by collection path (Decoy's resources), when the engine renders. */
+  readonly resourceItems?: ((name: string) => readonly unknown[]) | undefined;
 }
 
 /** Handlebars' options argument; `fn` is there only for block calls. */
@@ -342,6 +345,23 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
       return '';
     }
     return value;
+  },
+  /**
+   * Decoy: a resource's items (`{{#each (resource '/orders')}}`, `{{toJson (resource '/orders')}}`), or one
+   * item by id (`{{resource '/orders' id=request.path.[1]}}`; `idField=` when it is not `id`).
+   */
+  resource(...args: unknown[]) {
+    const [[name], options] = split(args);
+    const items = decoyData(options).resourceItems?.(str(name)) ?? [];
+    if (options.hash.id === undefined) return items;
+    const field = options.hash.idField === undefined ? 'id' : str(options.hash.idField);
+    return items.find((i) => str((i as Record<string, unknown>)[field]) === str(options.hash.id));
+  },
+  /** WireMock's state extension: `{{state context=... property=...}}` or `list='[0].name'`, with an optional `default`. */
+  state(...args: unknown[]) {
+    const [, options] = split(args);
+    const items = decoyData(options).resourceItems?.(STATE_CONTEXTS.name) ?? [];
+    return stateHelperValue(contextIn(items, str(options.hash.context ?? '')), options.hash);
   },
   toJson(...args: unknown[]) {
     const [[value]] = split(args);

@@ -23,6 +23,8 @@ export interface RenderContext {
   readonly stableSeed?: number | undefined;
   /** The connection the request came on, when the transport tells (templates read `request.scheme`, `request.clientIp`). */
   readonly connection?: { readonly scheme: string; readonly clientIp: string } | undefined;
+  /** A resource's items by collection path, as templates read them (`{{resource '/orders'}}`); set by the engine. */
+  readonly resourceItems?: ((name: string) => readonly unknown[]) | undefined;
 }
 
 /**

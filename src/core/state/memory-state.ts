@@ -4,7 +4,10 @@
  */
 import { DEFAULT_JOURNAL_MAX_BYTES, Journal } from './journal.js';
 import { STARTED } from './scenarios.js';
-import type { ChaosRuleStore, SharedStubStore, CounterStore, RecordingState, RecordingStore, ScenarioStore, SettingsStore, State, StateChange, StoredChaosRule } from './state.js';
+import type {
+  ChaosRuleStore, SharedStubStore, CounterStore, InsertOutcome, RecordingState, RecordingStore, ResourceCollection, ResourceItem, ResourceStore,
+  ScenarioStore, SettingsStore, State, StateChange, StoredChaosRule,
+} from './state.js';
 
 /** The most exchanges one recording keeps (oldest dropped): memory stays bounded however long it runs. */
 export const MAX_RECORDED_EXCHANGES = 10_000;
@@ -153,6 +156,72 @@ class MemoryRecordings implements RecordingStore {
   }
 }
 
+/**
+ * Resources' items in Maps (insertion order is the list order). Also the local copy a shared store keeps
+ * for templates and for serving on while the store is away.
+ */
+export class MemoryResources implements ResourceStore {
+  readonly #collections = new Map<string, Map<string, ResourceItem>>();
+  constructor(readonly publish: Publish) {}
+
+  /** The collection's items, seeded when nobody wrote it since the last reset. */
+  #items(c: ResourceCollection): Map<string, ResourceItem> {
+    let items = this.#collections.get(c.name);
+    if (items === undefined) {
+      items = new Map(c.seed.map((i) => [i.id, i]));
+      this.#collections.set(c.name, items);
+    }
+    return items;
+  }
+
+  list(c: ResourceCollection): ResourceItem[] {
+    return [...this.#items(c).values()];
+  }
+
+  get(c: ResourceCollection, id: string): ResourceItem | undefined {
+    return this.#items(c).get(id);
+  }
+
+  insert(c: ResourceCollection, item: ResourceItem): InsertOutcome {
+    const items = this.#items(c);
+    if (items.has(item.id)) return 'exists';
+    if (items.size >= c.maxItems) return 'full';
+    items.set(item.id, item);
+    this.publish({ kind: 'resource', name: c.name });
+    return 'created';
+  }
+
+  replace(c: ResourceCollection, item: ResourceItem): boolean {
+    const items = this.#items(c);
+    if (!items.has(item.id)) return false;
+    items.set(item.id, item);
+    this.publish({ kind: 'resource', name: c.name });
+    return true;
+  }
+
+  delete(c: ResourceCollection, id: string): boolean {
+    if (!this.#items(c).delete(id)) return false;
+    this.publish({ kind: 'resource', name: c.name });
+    return true;
+  }
+
+  setAll(c: ResourceCollection, items: readonly ResourceItem[]): void {
+    this.#collections.set(c.name, new Map(items.map((i) => [i.id, i])));
+    this.publish({ kind: 'resource', name: c.name });
+  }
+
+  reset(name?: string): void {
+    if (name === undefined) this.#collections.clear();
+    else this.#collections.delete(name);
+    this.publish({ kind: 'resource', name });
+  }
+
+  peek(name: string): readonly ResourceItem[] | undefined {
+    const items = this.#collections.get(name);
+    return items === undefined ? undefined : [...items.values()];
+  }
+}
+
 /** Alone, there is no one to share API stub changes with. */
 const UNSHARED_STUBS: SharedStubStore = Object.freeze({ shared: false, publish: () => {}, follow: () => () => {} });
 
@@ -164,6 +233,7 @@ export class MemoryState implements State {
   readonly journal: Journal;
   readonly recordings: MemoryRecordings;
   readonly stubs = UNSHARED_STUBS;
+  readonly resources: MemoryResources;
   readonly #listeners = new Set<(change: StateChange) => void>();
 
   constructor(options: { journalSize?: number; journalMaxBytes?: number; now?: () => number } = {}) {
@@ -180,6 +250,7 @@ export class MemoryState implements State {
     this.settings = new MemorySettings(publish);
     this.journal = new Journal(options.journalSize ?? 10_000, () => publish({ kind: 'journal-cleared' }), options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES);
     this.recordings = new MemoryRecordings(publish);
+    this.resources = new MemoryResources(publish);
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {

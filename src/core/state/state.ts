@@ -11,9 +11,11 @@
  * that use them wait for the store.
  */
 import type { Awaitable } from '../awaitable.js';
+import type { ResourceStore } from './resource-store.js';
 import type { ServeEvent } from './serve-event.js';
 
 export type { Awaitable };
+export type { InsertOutcome, ResourceCollection, ResourceItem, ResourceStore } from './resource-store.js';
 
 /** What changed, as every subscriber of the state (on every replica, for a shared store) hears it. */
 export type StateChange =
@@ -23,7 +25,9 @@ export type StateChange =
   | { kind: 'settings' }
   | { kind: 'counters-reset' }
   | { kind: 'journal-cleared' }
-  | { kind: 'recording'; status: RecordingState['status'] };
+  | { kind: 'recording'; status: RecordingState['status'] }
+  /** A resource's items changed (`name` undefined: every resource was reset to its seed). */
+  | { kind: 'resource'; name: string | undefined };
 
 /** Named state machines (WireMock's scenarios); a scenario never set is in `Started`. */
 export interface ScenarioStore {
@@ -163,6 +167,7 @@ export interface State {
   readonly journal: JournalStore;
   readonly recordings: RecordingStore;
   readonly stubs: SharedStubStore;
+  readonly resources: ResourceStore;
   /** How a store outside the process is doing; absent in memory. */
   health?(): StoreHealth;
   /** Calls `listener` with every change; returns the unsubscribe. */

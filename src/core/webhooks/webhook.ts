@@ -139,7 +139,8 @@ export function foreignListeners(def: StubDefinition): string[] {
     if (Array.isArray(value)) {
       for (const l of value) {
         const name = (l as { name?: unknown })?.name;
-        if (name !== WEBHOOK_LISTENER) names.push(`${key} "${String(name)}"`);
+        // recordState and deleteState are WireMock's state extension, which Decoy runs itself.
+        if (name !== WEBHOOK_LISTENER && name !== 'recordState' && name !== 'deleteState') names.push(`${key} "${String(name)}"`);
       }
     } else if (typeof value === 'object' && value !== null) {
       for (const name of Object.keys(value)) if (name !== WEBHOOK_LISTENER) names.push(`${key} "${name}"`);

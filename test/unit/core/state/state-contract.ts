@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { ServeEvent } from '../../../../src/core/state/journal.js';
-import type { State, StateChange } from '../../../../src/core/state/state.js';
+import type { ResourceCollection, ResourceItem, State, StateChange } from '../../../../src/core/state/state.js';
 
 export interface ContractSetup {
   journalSize: number;
@@ -171,6 +171,65 @@ export function stateContract(name: string, make: (setup: ContractSetup) => Prom
         state.recordings.append({ n: 3 });
         await state.recordings.start({});
         assert.deepEqual(await state.recordings.stop(), [], 'a new recording starts empty');
+      });
+    });
+
+    describe('resources', () => {
+      const item = (id: string, extra: Record<string, unknown> = {}): ResourceItem => ({ id, value: { id, ...extra } });
+      const orders: ResourceCollection = { name: '/orders', seed: [item('s1'), item('s2')], maxItems: 4 };
+
+      it('a collection nobody wrote holds its seed; insert, get, replace in place, delete', async () => {
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['s1', 's2']);
+        assert.equal(await state.resources.insert(orders, item('a', { total: 1 })), 'created');
+        assert.deepEqual(await state.resources.get(orders, 'a'), item('a', { total: 1 }));
+        assert.equal(await state.resources.get(orders, 'nope'), undefined);
+        assert.equal(await state.resources.replace(orders, item('s1', { total: 9 })), true);
+        assert.equal(await state.resources.replace(orders, item('nope')), false);
+        assert.deepEqual(await state.resources.list(orders), [item('s1', { total: 9 }), item('s2'), item('a', { total: 1 })], 'a replaced item keeps its place');
+        assert.equal(await state.resources.delete(orders, 's2'), true);
+        assert.equal(await state.resources.delete(orders, 's2'), false);
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['s1', 'a']);
+      });
+
+      it('an insert refuses a taken id and a full collection', async () => {
+        assert.equal(await state.resources.insert(orders, item('s1')), 'exists');
+        assert.equal(await state.resources.insert(orders, item('a')), 'created');
+        assert.equal(await state.resources.insert(orders, item('b')), 'created');
+        assert.equal(await state.resources.insert(orders, item('c')), 'full');
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['s1', 's2', 'a', 'b']);
+      });
+
+      it('of many inserts at once up to the bound, exactly the bound succeed', async () => {
+        const big: ResourceCollection = { name: '/big', seed: [], maxItems: 10 };
+        const outcomes = await Promise.all(Array.from({ length: 25 }, (_, i) => state.resources.insert(big, item(`i${i}`))));
+        assert.equal(outcomes.filter((o) => o === 'created').length, 10);
+        assert.equal((await state.resources.list(big)).length, 10);
+      });
+
+      it('setAll replaces every item; reset goes back to the seed, for one collection or all', async () => {
+        const users: ResourceCollection = { name: '/users', seed: [item('u1')], maxItems: 10 };
+        await state.resources.setAll(orders, [item('x')]);
+        await state.resources.insert(users, item('u2'));
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['x']);
+        await state.resources.reset('/orders');
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['s1', 's2']);
+        assert.deepEqual((await state.resources.list(users)).map((i) => i.id), ['u1', 'u2'], 'another collection keeps its items');
+        await state.resources.setAll(orders, []);
+        assert.deepEqual(await state.resources.list(orders), [], 'emptied, not back to the seed');
+        await state.resources.reset();
+        assert.deepEqual((await state.resources.list(orders)).map((i) => i.id), ['s1', 's2']);
+        assert.deepEqual((await state.resources.list(users)).map((i) => i.id), ['u1']);
+      });
+
+      it('peek shows the items written (for templates), none for a collection on its seed, and a change is told', async () => {
+        const seen: StateChange[] = [];
+        state.subscribe((c) => seen.push(c));
+        assert.equal(state.resources.peek('/orders'), undefined);
+        await state.resources.insert(orders, item('a'));
+        await eventually(() => state.resources.peek('/orders')?.length === 3, 'the local copy has the new item');
+        await eventually(() => seen.some((c) => c.kind === 'resource' && c.name === '/orders'), 'a resource change');
+        await state.resources.reset();
+        await eventually(() => state.resources.peek('/orders') === undefined, 'the local copy forgets on a reset');
       });
     });
 
