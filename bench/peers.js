@@ -7,7 +7,8 @@
 // installed (the servers on the other), autocannon otherwise (named in the output). Rows are measured in
 // interleaved rounds and each keeps its best round (this VM's speed swings from one second to the next).
 //
-// Knobs: PEERS_ROUNDS=3 PEERS_DURATION=2 PEERS_CONNECTIONS=50 PEERS_ONLY=decoy,wiremock (servers)
+// Knobs: PEERS_ROUNDS=3 PEERS_DURATION=2 PEERS_CONNECTIONS=50 PEERS_WARMUP=3 (seconds per server and scenario, before
+// the rounds) PEERS_ONLY=decoy,wiremock (servers)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -21,6 +22,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
 const DURATION = Number(process.env.PEERS_DURATION ?? 2);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 50);
+/** Seconds of load each server gets on a scenario before it is measured: the JVM compiles WireMock's hot code. */
+const WARMUP = Number(process.env.PEERS_WARMUP ?? 3);
 const DELAY_MS = 100;
 const DELAY_CONNECTIONS = 500;
 const BODY = '{"id":1,"name":"item"}';
@@ -120,7 +123,7 @@ const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toLocale
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: npm run build first');
   console.log(`Decoy peers benchmark  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0].model} x ${os.cpus().length}`);
-  console.log(`load: ${LOAD.describe}; ${ROUNDS} rounds of ${DURATION} s, ${CONNECTIONS} connections (the delay row: ${DELAY_CONNECTIONS}); WireMock ${JAR}\n`);
+  console.log(`load: ${LOAD.describe}; ${WARMUP} s warm-up, then ${ROUNDS} rounds of ${DURATION} s, ${CONNECTIONS} connections (the delay row: ${DELAY_CONNECTIONS}); WireMock ${JAR}\n`);
   const results = [];
   for (const count of [1, 1000, 10000]) {
     const root = writeRoot(count);
@@ -142,6 +145,11 @@ async function main() {
         : [{ label: `${count.toLocaleString('en-US')} stubs, first-added`, path: '/items/0' }, { label: `${count.toLocaleString('en-US')} stubs, last-added`, path: `/items/${count - 1}` }];
       for (const sc of scenarios) {
         const rows = SERVERS.filter((n) => servers[n]?.url).map((n) => ({ server: n, rounds: [] }));
+        for (const row of rows) {
+          const s = servers[row.server];
+          const base = sc.delay && row.server === 'raw' ? s.slowUrl : s.url;
+          if (WARMUP > 0) await measure(`${base}${sc.path}`, sc.delay ? DELAY_CONNECTIONS : CONNECTIONS, WARMUP).catch(() => undefined);
+        }
         for (let round = 0; round < ROUNDS; round++) {
           for (const row of rows) {
             const s = servers[row.server];
@@ -177,7 +185,7 @@ async function main() {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const t of table) console.log(line(t));
-  console.log('\nx raw: req/s over the raw node:http server\'s in the same scenario (with stubs: over its 1-stub figure, as it has no stubs); ready ms: spawn to the first answer.');
+  console.log('\nx raw: req/s over the raw node:http server\'s in the same scenario (it has no stubs: the same answer whatever the path); ready ms: spawn to the first answer.');
   fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, '.bench/peers.json'), JSON.stringify({ date: new Date().toISOString(), load: LOAD.describe, results }, null, 2));
 }
