@@ -1,5 +1,7 @@
-// The load generator the benchmarks share: wrk pinned to its own core where it is installed, else autocannon.
+// What the benchmarks share: the load generator (wrk pinned to its own core where it is installed, else
+// autocannon) and a free port for each server under test.
 import { execFile, execFileSync } from 'node:child_process';
+import net from 'node:net';
 import os from 'node:os';
 
 /**
@@ -44,3 +46,15 @@ export function parseWrk(text) {
   };
 }
 
+/** A port on 127.0.0.1 free a moment ago, for a server under test. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -11,12 +11,11 @@
 // the rounds) PEERS_ONLY=decoy,wiremock (servers)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { loadGenerator, wrk } from './load.js';
+import { freePort, loadGenerator, wrk } from './load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
@@ -33,15 +32,6 @@ const SERVERS = (process.env.PEERS_ONLY ?? 'raw,decoy,wiremock,mockttp').split('
 const children = new Set();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A WireMock root with `count` stubs (and the delayed one): Decoy reads the same folder. */
 function writeRoot(count) {

@@ -69,7 +69,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { loadGenerator, wrk } from './load.js';
+import { freePort, loadGenerator, wrk } from './load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RAW_SERVER = path.join(ROOT, 'bench', 'servers', 'raw-server.js');
@@ -171,17 +171,6 @@ function sleep(ms, { unref = false } = {}) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function nodeArgs(label) {
   if (!CPU_PROF) return [];

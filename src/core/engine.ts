@@ -24,6 +24,7 @@ import type { RecordedExchange } from './recording/to-stub.js';
 import type { DecoyRequest, RequestConnection } from './request.js';
 import type { StreamPlan } from './response/event-stream.js';
 import { compileProxySpec, type PreparedResponse, type ProxySpec } from './response/static-response.js';
+import { plainText } from './response/plain-text.js';
 import type { WireResponse } from './response/wire-response.js';
 import { ChaosRules } from './state/chaos-rules.js';
 import { ServeEvent, type JournalResponse } from './state/journal.js';
@@ -96,7 +97,11 @@ export interface Exchange {
 export interface Steps {
   readonly scenario?: { readonly name: string; readonly from: string; readonly to: string };
   readonly position?: number;
+  /** The stub's requestSchema rejected the request: the answer is the plain 400, and nothing of the stub moved. */
+  readonly rejected?: true;
 }
+
+const REJECTED: Steps = Object.freeze({ rejected: true });
 
 /** How an exchange ended, as the transport saw it. */
 export type Outcome =
@@ -512,7 +517,7 @@ export class MockEngine {
     if (stub.rejectRequest !== undefined) {
       // A request the stub's requestSchema rejects gets a plain 400: none of the stub's chaos, and its scenario stays.
       const rejected = stub.rejectRequest(request);
-      if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined, undefined));
+      if (rejected !== undefined) return then(this.#plan(request, stub, rejected, false), (plan) => this.#decide(request, receivedAt, stub, rejected, plan, undefined, REJECTED));
     }
     const s = stub.scenario;
     if (s !== undefined && s.newState === undefined && s.requiredState !== undefined && this.state.scenarios.read !== undefined && attempt < SCENARIO_RETRIES) {
@@ -768,7 +773,7 @@ export class MockEngine {
   #planWebhooks(exchange: Exchange, outcome: Outcome): void {
     const stub = exchange.stub!;
     // A request the stub's requestSchema rejected got a 400, not the stub's answer: it makes no callbacks.
-    if (stub.rejectRequest !== undefined && stub.rejectRequest(exchange.request) !== undefined) return;
+    if (exchange.steps?.rejected) return;
     const sent = outcome.kind === 'forwarded' ? outcome.result : exchange.response;
     try {
       const calls = planWebhooks(stub.webhooks!, exchange.request, sent, this.random, Date.now(), stub.request.pathParams(exchange.request));
@@ -825,6 +830,5 @@ function sendsResponse(fault: FaultName | undefined): boolean {
 }
 
 function notFound(report: string): WireResponse {
-  const body = Buffer.from(report, 'utf8');
-  return { status: 404, headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)], body };
+  return { status: 404, ...plainText(report) };
 }

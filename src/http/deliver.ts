@@ -139,8 +139,8 @@ function reset(socket: Socket): void {
   if (tcp !== socket) socket.destroy();
 }
 
-/** Holds a socket open without answering, until the client leaves or the hang limit passes. */
-function hold(socket: Socket, options: DeliveryOptions): void {
+/** Holds a socket open without answering, until the client leaves, the hang limit passes or Decoy stops. */
+export function hold(socket: Socket, options: DeliveryOptions): void {
   if (options.maxHungSockets !== undefined && options.hung.size >= options.maxHungSockets) {
     options.onHungLimit?.();
     socket.destroy();

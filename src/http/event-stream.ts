@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { StreamPlan } from '../core/response/event-stream.js';
 import { EVENT_STREAM_HEADERS } from '../core/response/event-stream.js';
 import type { WireResponse } from '../core/response/wire-response.js';
-import { writeHead, type DeliveryOptions } from './deliver.js';
+import { hold, writeHead, type DeliveryOptions } from './deliver.js';
 
 export function streamEvents(res: ServerResponse, response: WireResponse, plan: StreamPlan, options: DeliveryOptions, done: () => void): void {
   const headers: string[] = [];
@@ -75,18 +75,3 @@ export function streamEvents(res: ServerResponse, response: WireResponse, plan: 
 
 /** How long after the last event a cut stream's connection is closed. */
 const CUT_GAP_MS = 20;
-
-/** Keeps the connection open until the client leaves, the hang limit passes or Decoy stops. */
-function hold(socket: Socket, options: DeliveryOptions): void {
-  if (options.maxHungSockets !== undefined && options.hung.size >= options.maxHungSockets) {
-    options.onHungLimit?.();
-    socket.destroy();
-    return;
-  }
-  options.hung.add(socket);
-  const release = setTimeout(() => socket.destroy(), options.maxHangMs);
-  socket.once('close', () => {
-    clearTimeout(release);
-    options.hung.delete(socket);
-  });
-}

@@ -18,6 +18,7 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Exchange, ForwardedResponse, Outcome } from '../core/engine.js';
+import type { DeliveryPlan } from '../core/faults/plan.js';
 import { redactUrl } from '../core/recording/redaction.js';
 import { VERSION } from '../version.js';
 import type { WebhookTracing } from '../webhooks/webhook-sender.js';
@@ -118,7 +119,7 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
           if (upstream !== undefined) endUpstream(upstream, forwarded);
           const status = forwarded?.status ?? x.event?.response?.status ?? (sendsNothing(x) ? undefined : x.response.status);
           if (status !== undefined) span.setAttribute('http.response.status_code', status);
-          const fault = faultOf(x);
+          const fault = planOf(x)?.fault;
           if (fault !== undefined || (status !== undefined && status >= 500)) {
             span.setStatus({ code: SpanStatusCode.ERROR, message: fault !== undefined ? `injected fault ${fault}` : `HTTP ${status}` });
             if (fault === undefined) span.setAttribute('error.type', String(status));
@@ -184,15 +185,15 @@ function hostOf(url: string): string {
   }
 }
 
-/** Whether the exchange's fault sends no response at all (a reset, an empty response, a hang). */
-function sendsNothing(x: Exchange): boolean {
-  const plan = x.delivery.kind === 'deliver' || x.delivery.kind === 'file' ? x.delivery.plan : undefined;
-  return plan?.fault !== undefined && plan.fault !== 'STALL_BODY';
+/** The delivery plan (delay, fault, dribble), when the exchange has one. */
+function planOf(x: Exchange): DeliveryPlan | undefined {
+  return x.delivery.kind === 'deliver' || x.delivery.kind === 'file' ? x.delivery.plan : undefined;
 }
 
-function faultOf(x: Exchange): string | undefined {
-  const plan = x.delivery.kind === 'deliver' || x.delivery.kind === 'file' ? x.delivery.plan : undefined;
-  return plan?.fault;
+/** Whether the exchange's fault sends no response at all (a reset, an empty response, a hang). */
+function sendsNothing(x: Exchange): boolean {
+  const fault = planOf(x)?.fault;
+  return fault !== undefined && fault !== 'STALL_BODY';
 }
 
 function serverAttributes(req: IncomingMessage, x: Exchange, service: string): Attributes {
@@ -231,7 +232,7 @@ function serverAttributes(req: IncomingMessage, x: Exchange, service: string): A
       if (closest.name !== undefined) a['decoy.closest_stub.name'] = closest.name;
     }
   }
-  const plan = x.delivery.kind === 'deliver' || x.delivery.kind === 'file' ? x.delivery.plan : undefined;
+  const plan = planOf(x);
   const delayMs = x.delivery.kind === 'forward' ? x.delivery.delayMs : plan?.delayMs ?? 0;
   if (delayMs > 0) a['decoy.delay_ms'] = Math.round(delayMs);
   if (plan?.fault !== undefined) a['decoy.fault'] = plan.fault;

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { closedPort } from './upstream.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -19,17 +20,6 @@ export interface RedisServer {
   /** Starts it again after kill(). */
   revive(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -47,7 +37,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
 export async function startRedis(): Promise<RedisServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'decoy-redis-'));
-  const port = await freePort();
+  const port = await closedPort();
   let child: ChildProcess | undefined;
   let stderr = '';
   const launch = async (): Promise<void> => {

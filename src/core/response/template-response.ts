@@ -16,6 +16,7 @@ import { DecoyError, joinPointer } from '../errors.js';
 import type { DecoyRequest } from '../request.js';
 import type { ResponseDefinition } from '../stub-definition.js';
 import type { WireResponse } from './wire-response.js';
+import { plainText } from './plain-text.js';
 import type { RenderContext, ResponseRenderer } from './wire-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
 import { fieldMap, javaMultiValueMap, multiValue } from './template-values.js';
@@ -290,8 +291,7 @@ export function requestModel(req: DecoyRequest, pathParams: Record<string, strin
 
 /** A 500 that says which stub's template failed and why (WireMock answers 500 too). */
 function renderFailure(ctx: RenderContext, e: unknown): WireResponse {
-  const body = Buffer.from(`DECOY_ERR_TEMPLATE_RENDER the response template of stub ${ctx.stub.name ?? ctx.stub.id} failed: ${(e as Error)?.message ?? String(e)}\n`, 'utf8');
-  return { status: 500, statusMessage: undefined, headers: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)], body };
+  return { status: 500, statusMessage: undefined, ...plainText(`DECOY_ERR_TEMPLATE_RENDER the response template of stub ${ctx.stub.name ?? ctx.stub.id} failed: ${(e as Error)?.message ?? String(e)}\n`) };
 }
 
 /** What the static compilation of the same response produced, to fill in what is not templated. */

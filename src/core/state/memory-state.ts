@@ -103,6 +103,8 @@ class MemoryChaosRules implements ChaosRuleStore {
   }
 
   list(): readonly StoredChaosRule[] {
+    // Read on every request: with no rules, not even the clock.
+    if (this.#rules.length === 0) return this.#rules;
     const now = this.now();
     if (this.#rules.some((r) => r.expiresAt !== undefined && now >= r.expiresAt)) {
       this.#rules = this.#rules.filter((r) => !(r.expiresAt !== undefined && now >= r.expiresAt));

@@ -340,8 +340,8 @@ class Converter {
     }
   }
 
-  stubs(): StubDefinition[] {
-    const out: StubDefinition[] = [];
+  /** Every operation of the document, in its order: its path (as written, and with the base path), method, object and path item. */
+  *#operations(): Generator<{ fullPath: string; openApiPath: string; method: string; op: Json; item: Json }> {
     const paths = isPlainObject(this.#doc.paths) ? this.#doc.paths : {};
     const base = this.#basePath();
     for (const [openApiPath, rawItem] of Object.entries(paths)) {
@@ -349,17 +349,23 @@ class Converter {
       if (!isPlainObject(item)) continue;
       for (const method of METHODS) {
         const op = item[method];
-        if (!isPlainObject(op)) continue;
-        try {
-          this.#operationDropped = new Set();
-          out.push(...this.#operation(base + openApiPath, openApiPath, method, op, item));
-          if (this.#operationDropped.size) {
-            const list = [...this.#operationDropped].map((p) => JSON.stringify(p)).join(', ');
-            this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath}: pattern${this.#operationDropped.size > 1 ? 's' : ''} ${list} compile${this.#operationDropped.size > 1 ? '' : 's'} neither as a JavaScript nor as a Java regular expression; ignored for generation and validation`);
-          }
-        } catch (e) {
-          this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} skipped: ${(e as Error).message}`);
+        if (isPlainObject(op)) yield { fullPath: base + openApiPath, openApiPath, method, op, item };
+      }
+    }
+  }
+
+  stubs(): StubDefinition[] {
+    const out: StubDefinition[] = [];
+    for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
+      try {
+        this.#operationDropped = new Set();
+        out.push(...this.#operation(fullPath, openApiPath, method, op, item));
+        if (this.#operationDropped.size) {
+          const list = [...this.#operationDropped].map((p) => JSON.stringify(p)).join(', ');
+          this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath}: pattern${this.#operationDropped.size > 1 ? 's' : ''} ${list} compile${this.#operationDropped.size > 1 ? '' : 's'} neither as a JavaScript nor as a Java regular expression; ignored for generation and validation`);
         }
+      } catch (e) {
+        this.#warnings.push(`${this.#name}: ${method.toUpperCase()} ${openApiPath} skipped: ${(e as Error).message}`);
       }
     }
     return out;
@@ -368,26 +374,18 @@ class Converter {
   /** Every operation as a contract: its responses with their schemas, its parameters and body. */
   contract(): ContractOperationDefinition[] {
     const out: ContractOperationDefinition[] = [];
-    const paths = isPlainObject(this.#doc.paths) ? this.#doc.paths : {};
-    const base = this.#basePath();
-    for (const [openApiPath, rawItem] of Object.entries(paths)) {
-      const item = this.#resolve(rawItem);
-      if (!isPlainObject(item)) continue;
-      for (const method of METHODS) {
-        const op = item[method];
-        if (!isPlainObject(op)) continue;
-        const label = `${method.toUpperCase()} ${openApiPath}`;
-        this.#operationDropped = new Set();
-        const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
-        const rs = this.#requestSchema(op, item, label);
-        out.push({
-          method: method.toUpperCase(), path: openApiPath, fullPath: base + openApiPath,
-          ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
-          responses,
-          parameters: (rs.parameters ?? []).map((p) => ({ in: p.in as 'path' | 'query' | 'header', name: p.name, required: p.required === true, schema: p.schema })),
-          ...(rs.body ? { requestBody: { required: rs.body.required === true, content: rs.body.content as Record<string, unknown> } } : {}),
-        });
-      }
+    for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
+      const label = `${method.toUpperCase()} ${openApiPath}`;
+      this.#operationDropped = new Set();
+      const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
+      const rs = this.#requestSchema(op, item, label);
+      out.push({
+        method: method.toUpperCase(), path: openApiPath, fullPath,
+        ...(typeof op.operationId === 'string' ? { operationId: op.operationId } : {}),
+        responses,
+        parameters: (rs.parameters ?? []).map((p) => ({ in: p.in as 'path' | 'query' | 'header', name: p.name, required: p.required === true, schema: p.schema })),
+        ...(rs.body ? { requestBody: { required: rs.body.required === true, content: rs.body.content as Record<string, unknown> } } : {}),
+      });
     }
     return out;
   }
