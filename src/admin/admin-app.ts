@@ -19,6 +19,7 @@ import { lineColumn, parseWireMockJson, relaxWireMockStub } from '../sources/wir
 import { addMetricsRoute } from './metrics-route.js';
 import { installUiRoutes, uiHandler } from './ui-routes.js';
 import { LocalAdmin, type AdminContext } from './local-admin.js';
+import { namespaceScope } from './namespace-scope.js';
 
 export type { AdminContext, SaveResult, UnsavedChanges } from './local-admin.js';
 
@@ -125,6 +126,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   });
   // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
+  if (ctx.namespaces !== undefined) router.use(namespaceScope(ctx.namespaces, ctx.namespaceHeader ?? 'x-decoy-namespace'));
 
   // ---- mappings ----
   router.get('/mappings', async (req, res) => {
@@ -357,6 +359,11 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   router.put('/decoy/resources/:name/items', async (req, res) => { await admin.setResourceItems(param(req, 'name'), jsonBody(req)); res.json({}); });
   router.delete('/decoy/resources/:name/items', async (req, res) => { await admin.clearResourceItems(param(req, 'name')); res.json({}); });
   router.post('/decoy/resources/:name/reset', async (req, res) => { await admin.resetResource(param(req, 'name')); res.json({}); });
+  // Namespaces (docs/guides/stateful-mocks.md#isolation-namespaces): listed, reset and dropped in one call each.
+  router.get('/decoy/namespaces', async (_req, res) => { res.json(await admin.namespaces()); });
+  router.delete('/decoy/namespaces', async (_req, res) => { res.json({ dropped: await admin.dropNamespaces() }); });
+  router.post('/decoy/namespaces/:name/reset', async (req, res) => { await admin.resetNamespace(param(req, 'name')); res.json({}); });
+  router.delete('/decoy/namespaces/:name', async (req, res) => { await admin.dropNamespace(param(req, 'name')); res.json({}); });
   addMetricsRoute(router, ctx.metrics);
   router.get('/decoy/tls/certificate', (_req, res) => {
     const pem = ctx.certificate?.();

@@ -13,7 +13,7 @@ import type {
   ChaosRule as ChaosRuleJson, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest,
   NearMiss as NearMissJson, NearMissRequest, OpenApiResult, RecordingResult as RecordingResultJson, RecordingSpec, RecordingStatus, RequestCount,
   RequestNearMiss, RequestPage, RequestsOptions, SaveResult, Scenario, ServeEvent as ServeEventJson, ServiceInfo, StubMapping, StubPage,
-  UnsavedChanges as UnsavedChangesJson, WebhookAttempt as WebhookAttemptJson, WebhookCount, WebhookQuery, ResourceInfo,
+  UnsavedChanges as UnsavedChangesJson, WebhookAttempt as WebhookAttemptJson, WebhookCount, WebhookQuery, ResourceInfo, NamespaceList,
 } from '../client/types.js';
 import type { MockEngine } from '../core/engine.js';
 import { isDecoyError, type DecoyError } from '../core/errors.js';
@@ -41,6 +41,9 @@ import type { EventHub } from './event-hub.js';
 import { AdminProblem, notFound } from './problem.js';
 import type { CompiledResourceOperation } from '../core/resources/resource-operation.js';
 import { checkTimerLimits } from './timer-limits.js';
+import { namespaceEngine, namespaceProblem } from './namespace-scope.js';
+import type { Namespaces } from '../core/namespaces/namespaces.js';
+import { namespaceNameProblem } from '../core/namespaces/namespace-name.js';
 import { loggedRequestJson, mappingJson, matchResultJson, nearMissJson, requestOf, serveEventJson, webhookAttemptJson } from './wiremock-json.js';
 
 /** What the API changed and a save would write (the engine's unsaved changes). */
@@ -87,6 +90,10 @@ export interface AdminContext {
   contract?: ContractChecker;
   /** The server's live events for the web UI (made at start, so match counts cover every request). */
   events: EventHub;
+  /** The namespaces beside the default one; an admin call names one with `namespaceHeader`. */
+  namespaces?: Namespaces;
+  /** The header that names a call's namespace, lower-case. */
+  namespaceHeader?: string;
 }
 
 /** What the in-process admin itself needs (the rest of the context is the HTTP side's: token, body limit, metrics, certificate, UI events). */
@@ -127,11 +134,14 @@ function recordingJson({ stubs, written, redaction }: RecordingResult): Recordin
 
 export class LocalAdmin implements Admin {
   readonly #ctx: LocalAdminContext;
-  readonly #engine: MockEngine;
 
   constructor(ctx: LocalAdminContext) {
     this.#ctx = ctx;
-    this.#engine = ctx.engine;
+  }
+
+  /** The engine of the namespace the call names, else the default one. */
+  get #engine(): MockEngine {
+    return namespaceEngine() ?? this.#ctx.engine;
   }
 
   // ---- helpers ----
@@ -743,6 +753,46 @@ export class LocalAdmin implements Admin {
 
   async resetResource(name: string): Promise<void> {
     await this.#engine.state.resources.reset(this.#resource(name).collection.name);
+  }
+
+  // ---- namespaces ----
+
+  async namespaces(): Promise<NamespaceList> {
+    const ns = this.#ctx.namespaces;
+    if (ns === undefined) return { namespaces: [], maxNamespaces: 0, idleTimeoutMs: 0 };
+    const all = await ns.list();
+    return {
+      namespaces: all.map((n) => ({ name: n.name, lastUsed: new Date(n.lastUsedAt).toISOString(), stubs: n.stubs ?? null, requests: n.requests ?? null })),
+      maxNamespaces: ns.maxNamespaces, idleTimeoutMs: ns.idleTimeoutMs,
+    };
+  }
+
+  async resetNamespace(name: string): Promise<void> {
+    if (!await this.#namespaceCall(name, (ns) => ns.reset(name))) throw this.#noNamespace(name);
+  }
+
+  async dropNamespace(name: string): Promise<void> {
+    if (!await this.#namespaceCall(name, (ns) => ns.drop(name))) throw this.#noNamespace(name);
+  }
+
+  async dropNamespaces(): Promise<number> {
+    return await this.#ctx.namespaces?.dropAll() ?? 0;
+  }
+
+  async #namespaceCall(name: string, op: (ns: Namespaces) => boolean | Promise<boolean>): Promise<boolean> {
+    const problem = namespaceNameProblem(name);
+    if (problem !== undefined) throw new AdminProblem(400, 'Invalid namespace', [{ pointer: '/name', detail: problem }]);
+    const ns = this.#ctx.namespaces;
+    if (ns === undefined) return false;
+    try {
+      return await op(ns);
+    } catch (e) {
+      throw namespaceProblem(e);
+    }
+  }
+
+  #noNamespace(name: string): AdminProblem {
+    return new AdminProblem(404, 'Namespace not found', [{ detail: `there is no namespace ${name} (GET /__admin/decoy/namespaces lists them; one exists from its first request or admin call until it is dropped or expires)` }]);
   }
 
   /** A resource by its path (with or without the first slash); 404 naming the ones there are. */

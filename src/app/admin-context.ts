@@ -5,6 +5,7 @@
 import type { AdminContext, UnsavedChanges } from '../admin/admin-app.js';
 import type { EventHub } from '../admin/event-hub.js';
 import { AdminProblem } from '../admin/problem.js';
+import { namespaceEngine } from '../admin/namespace-scope.js';
 import type { MockEngine } from '../core/engine.js';
 import { isDecoyError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,6 +15,7 @@ import type { AdminHandler, ServiceInfo } from '../services/service-admin.js';
 import type { StubFolder } from '../sources/stub-folder.js';
 import type { ServiceConfig } from './config.js';
 import type { ContractChecker } from '../core/contract/check-stub.js';
+import type { Namespaces } from '../core/namespaces/namespaces.js';
 
 export interface AdminParts {
   config: ServiceConfig;
@@ -30,6 +32,8 @@ export interface AdminParts {
   shutdown(): void;
   /** The contracts stubs posted over the API are checked against. */
   contract?: ContractChecker | undefined;
+  /** The service's namespaces: admin calls that name one work on its engine. */
+  namespaces?: Namespaces;
 }
 
 export function createAdminContext(parts: AdminParts): AdminContext {
@@ -40,12 +44,15 @@ export function createAdminContext(parts: AdminParts): AdminContext {
     certificate: parts.certificate,
     recorder: parts.recorder, events: parts.events,
     engine, startedAt: parts.startedAt, token: options.adminToken,
+    ...(parts.namespaces ? { namespaces: parts.namespaces, namespaceHeader: config.namespaces.header } : {}),
     maxBodyBytes: config.maxBodyBytes,
     ...(options.globalTemplating ? { globalTemplating: true } : {}),
     validateRequests: options.validateRequests ?? false,
     ...(parts.contract ? { contract: parts.contract } : {}),
     ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
     save: async (only?: Partial<UnsavedChanges>) => {
+      // A namespace's stubs are its own: written to the shared folder they would become every namespace's.
+      if (namespaceEngine() !== undefined) throw new AdminProblem(409, 'Not saved in a namespace', [{ detail: 'stubs made in a namespace live only in it and are not saved to the stubs folder (persistent stubs included): make them without the namespace header to save them' }]);
       if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
       try {
         return await f.save(only ? { created: only.created ?? [], edited: only.edited ?? [], deleted: only.deleted ?? [] } : engine.unsavedChanges());

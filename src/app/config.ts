@@ -11,6 +11,8 @@ import { compileWebhookAllow, type WebhookAllow } from '../webhooks/webhook-allo
 import { DEFAULT_MAX_CONCURRENT_WEBHOOKS, DEFAULT_MAX_PENDING_WEBHOOKS } from '../webhooks/webhook-sender.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import type { DecoyOptions, ServiceOptions } from './options.js';
+import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS } from '../core/namespaces/namespaces.js';
+import { DEFAULT_NAMESPACE_HEADER } from '../http/namespace-route.js';
 
 export interface ServiceConfig {
   /** The options as given: the services of the main one inherit from them. */
@@ -46,6 +48,8 @@ export interface ServiceConfig {
   readonly engine: Readonly<{ journalSize: number; journalMaxBytes?: number; seed?: number; stableData?: boolean; proxyAll?: ProxySpec }>;
   /** Masking of what the journal shows, when asked for. */
   readonly journalRedaction: Readonly<Partial<RedactionSettings>> | undefined;
+  /** Namespaces: the header (lower-case) and path prefix that name one, the idle timeout and the cap. */
+  readonly namespaces: Readonly<{ header: string; pathPrefix: string | undefined; idleTimeoutMs: number; max: number }>;
 }
 
 /** `0.0.0.0` and `::` are not addresses a client can connect to: URLs show the loopback instead. */
@@ -66,6 +70,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
   if (options.journalMaxBytes !== undefined && !(Number.isFinite(options.journalMaxBytes) && options.journalMaxBytes >= 1024)) {
     throw new DecoyError('DECOY_ERR_OPTION_INVALID', `journalMaxBytes (--journal-max-bytes) must be at least 1k (got ${options.journalMaxBytes})`, { hint: 'e.g. --journal-max-bytes 64m; to keep no journal, use --no-journal' });
   }
+  const namespaces = resolveNamespaces(options);
   const host = options.host ?? '0.0.0.0';
   const adminHost = options.adminHost ?? host;
   const limits: ServerLimits = Object.freeze({
@@ -109,12 +114,35 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
       ...(proxyAll ? { proxyAll } : {}),
     }),
     journalRedaction: options.redactJournal ? Object.freeze(options.redactJournal === true ? {} : { ...options.redactJournal }) : undefined,
+    namespaces,
   });
+}
+
+/** The namespace options checked: a header name that is a token, a path prefix `/word`, a positive timeout, a whole cap. */
+function resolveNamespaces(options: DecoyOptions): ServiceConfig['namespaces'] {
+  const header = options.namespaceHeader ?? DEFAULT_NAMESPACE_HEADER;
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', `namespaceHeader (--namespace-header) ${JSON.stringify(header)} is not a header name`, { hint: 'e.g. --namespace-header X-Test-Run' });
+  }
+  const prefix = options.namespacePathPrefix;
+  if (prefix !== undefined && (!/^(\/[\w.~-]+)+$/.test(prefix) || prefix === '/__admin' || prefix.startsWith('/__admin/'))) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', `namespacePathPrefix (--namespace-path-prefix) ${JSON.stringify(prefix)} must be a path such as /ns (no trailing slash, not under /__admin)`, { hint: 'with --namespace-path-prefix /ns, /ns/run-42/orders is served as /orders in namespace run-42' });
+  }
+  const idle = options.namespaceIdleTimeoutMs ?? DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS;
+  if (!(Number.isSafeInteger(idle) && idle > 0)) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', `namespaceIdleTimeoutMs (--namespace-idle-timeout) must be a positive number of ms (got ${idle})`, { hint: 'e.g. --namespace-idle-timeout 30m' });
+  }
+  const max = options.maxNamespaces ?? DEFAULT_MAX_NAMESPACES;
+  if (!(Number.isSafeInteger(max) && max >= 0)) {
+    throw new DecoyError('DECOY_ERR_OPTION_INVALID', `maxNamespaces (--max-namespaces) must be a whole number >= 0 (got ${max})`, { hint: '0 turns namespaces off' });
+  }
+  return Object.freeze({ header: header.toLowerCase(), pathPrefix: prefix, idleTimeoutMs: idle, max });
 }
 
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'journalMaxBytes', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
-  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal',
+  'namespaceHeader', 'namespacePathPrefix', 'namespaceIdleTimeoutMs', 'maxNamespaces'] as const;
 
 /**
  * The options of a service beside the main one: its own settings over those it inherits from the main's.

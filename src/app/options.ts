@@ -136,6 +136,20 @@ export interface DecoyOptions {
    * `optional`. Default: in this process. The main service only.
    */
   store?: string | StoreOptions;
+  /**
+   * The header that names a request's namespace (its own API stubs, scenarios, counters, resource items and
+   * journal, over the shared file stubs). Admin calls name theirs with it too. Default `X-Decoy-Namespace`.
+   */
+  namespaceHeader?: string;
+  /**
+   * A path prefix that names the namespace too: with `/ns`, `/ns/<name>/orders` is served as `/orders` in
+   * namespace `<name>` (for a service under test that can be given only a base URL). Default: none.
+   */
+  namespacePathPrefix?: string;
+  /** How long a namespace may go unused before it is dropped, in ms. Default 30 minutes. */
+  namespaceIdleTimeoutMs?: number;
+  /** The most namespaces at once; a request that would create one more gets a 429. 0 turns namespaces off. Default 1,000. */
+  maxNamespaces?: number;
   /** Serve each subfolder of `stubsDir` with a `decoy.service.yaml` as a service of its own. Default true. */
   discoverServices?: boolean;
 }

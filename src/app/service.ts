@@ -11,6 +11,8 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { EventHub } from '../admin/event-hub.js';
 import { MockEngine } from '../core/engine.js';
+import { MemoryNamespaceStore } from '../core/namespaces/memory-namespaces.js';
+import { Namespaces } from '../core/namespaces/namespaces.js';
 import { createJournalRedaction } from '../core/recording/journal-redaction.js';
 import type { RedactionReport } from '../core/recording/redaction.js';
 import { schemaGeneratorReady } from '../core/response/schema-response.js';
@@ -60,6 +62,8 @@ interface Run {
   webhooks?: WebhookSender;
   /** Traces, when asked for (loaded only then). */
   tracing?: Tracing;
+  /** Drops idle namespaces now and then. */
+  namespaceSweep?: NodeJS.Timeout;
   /** The ports listened on, each set once that server listens. */
   port?: number;
   httpsPort?: number;
@@ -69,6 +73,8 @@ interface Run {
 export class Service implements Decoy {
   readonly name: string;
   readonly engine: MockEngine;
+  /** The namespaces beside the default one (the engine): one per test run that names one. */
+  readonly namespaces: Namespaces;
   readonly metrics: DecoyMetrics;
   readonly #config: ServiceConfig;
   readonly #directory: ServiceDirectory;
@@ -92,10 +98,23 @@ export class Service implements Decoy {
     this.engine = new MockEngine({ ...this.#config.engine, ...(this.#store ? { state: this.#store } : {}), files: (rawPath) => this.#run?.staticFiles?.(rawPath) });
     // Only with the option: the journal keeps events as served, and masks them when they are read.
     if (this.#config.journalRedaction) this.engine.journal.view = createJournalRedaction({ ...this.#config.journalRedaction });
+    this.namespaces = this.#createNamespaces();
     this.metrics = options.metrics ?? new DecoyMetrics();
     this.#directory = directory;
     this.#entry = { decoy: this, admin: undefined, info: () => this.#info() };
     directory.add(this.name, this.#entry);
+  }
+
+  #createNamespaces(): Namespaces {
+    const { engine: e, namespaces: n } = this.#config;
+    return new Namespaces(this.engine, {
+      maxNamespaces: n.max, idleTimeoutMs: n.idleTimeoutMs,
+      store: new MemoryNamespaceStore(this.engine.state, { journalSize: e.journalSize }),
+      engineOptions: {
+        ...(e.proxyAll ? { proxyAll: e.proxyAll } : {}), ...(e.stableData ? { stableData: true } : {}), ...(e.seed !== undefined ? { seed: e.seed } : {}),
+        files: (rawPath) => this.#run?.staticFiles?.(rawPath),
+      },
+    });
   }
 
   get url(): string {
@@ -217,6 +236,7 @@ export class Service implements Decoy {
     const ownAdmin = lazyAdmin(createAdminContext({
       config, engine: this.engine, startedAt, recorder, events: run.events, metrics: this.metrics, folder, contract: run.sources.contract,
       services: () => this.services(),
+      namespaces: this.namespaces,
       certificate: () => this.certificate,
       shutdown: () => (options.onShutdownRequest ?? (() => void this.stop()))(),
     }), logger);
@@ -227,6 +247,7 @@ export class Service implements Decoy {
       admin, delivery: run.delivery, forwarder: run.forwarder, ...(config.cors ? { cors: config.cors } : {}),
       maxBodyBytes: config.maxBodyBytes,
       limits: config.limits, serveAdmin: config.adminOnStubPort,
+      namespaces: { namespaces: this.namespaces, header: config.namespaces.header, pathPrefix: config.namespaces.pathPrefix },
       ...(run.tracing ? { tracing: run.tracing } : {}),
     };
     if (folder) run.staticFiles = createStaticFiles(folder.filesRoot);
@@ -237,6 +258,9 @@ export class Service implements Decoy {
       run.httpsPort = await run.servers.listen(createStubServer({ ...serverOptions, tls: run.tls.server }) as unknown as Server, config.httpsPort!, config.host);
     }
     if (config.adminPort !== undefined) run.adminPort = await run.servers.listen(createAdminServer(config.adminLimits, admin), config.adminPort, config.adminHost);
+    // Often enough that a namespace outlives its idle timeout by a quarter of it at most (a minute at most).
+    run.namespaceSweep = setInterval(() => void Promise.resolve().then(() => this.namespaces.sweep())
+      .catch((e: Error) => logger.warn(`dropping idle namespaces failed: ${e.message}`)), Math.min(Math.max(config.namespaces.idleTimeoutMs / 4, 50), 60_000)).unref();
     // Watching starts after the first request can be served: start-up time does not wait for it.
     await run.sources.watch();
     for (const child of run.children) await child.start();
@@ -255,6 +279,9 @@ export class Service implements Decoy {
       await run.sources.close();
       await run.forwarder.close();
       await run.tracing?.shutdown();
+      clearInterval(run.namespaceSweep);
+      // A shared store's namespaces use its connections: they are let go first (the store keeps their state).
+      if (this.#store !== undefined) await this.namespaces.close();
       await this.#store?.close();
       await stoppingChildren;
       await stoppingWebhooks;

@@ -13,6 +13,8 @@ import { createLogger, type LogFormat, type Logger } from '../observability/logg
 import { VERSION } from '../version.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { DEFAULT_MAX_CONCURRENT_WEBHOOKS, DEFAULT_MAX_PENDING_WEBHOOKS } from '../webhooks/webhook-sender.js';
+import { DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS } from '../core/namespaces/namespaces.js';
+import { DEFAULT_NAMESPACE_HEADER } from '../http/namespace-route.js';
 
 /** The example stubs shipped in the package: served when no `--stubs` is given and `./stubs` is missing. */
 const BUNDLED_STUBS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../stubs');
@@ -26,6 +28,13 @@ function parsePort(value: string): number {
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a whole number >= 0');
   return Number(value);
+}
+
+/** A duration: ms, or with a unit (500ms, 90s, 30m, 2h). */
+function parseDuration(value: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a duration in ms, or with a unit: 500ms, 90s, 30m, 2h');
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 'ms']!;
 }
 
 function parseBytes(value: string): number {
@@ -143,6 +152,10 @@ export function buildProgram(): Command {
     .option('--store <url>', 'share state with the other replicas using this Redis (redis://[user:pass@]host:6379[/db], rediss:// for TLS): scenarios, counts, chaos rules, settings, the journal, recordings, API stubs')
     .option('--store-prefix <prefix>', 'prefix of the store\'s keys: fleets with different prefixes share one Redis apart', 'decoy')
     .option('--store-optional', 'start alone when the --store is unreachable, and join once it answers (default: exit with an error)')
+    .option('--namespace-header <name>', 'the header that names a request\'s namespace (its own API stubs, scenarios, counters, resource items and journal; admin calls too)', DEFAULT_NAMESPACE_HEADER)
+    .option('--namespace-path-prefix <path>', 'also name the namespace by path: with /ns, /ns/<name>/orders is served as /orders in namespace <name>')
+    .option('--namespace-idle-timeout <duration>', 'drop a namespace unused for this long (ms, or 90s, 30m, 2h)', parseDuration, DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS)
+    .option('--max-namespaces <n>', 'most namespaces at once; a request creating one more gets a 429 (0 turns namespaces off)', parseCount, DEFAULT_MAX_NAMESPACES)
     .option('--service <name=port:dir>', 'serve another folder of stubs as its own service on its own port, e.g. payments=8081:stubs/payments (repeatable; see also decoy.service.yaml)', parseService)
     .showHelpAfterError('(run decoy --help for the options)')
     .addHelpText('after', '\nEvery option can also be set by an environment variable, shown as (env: ...): on/off options are on unless the value is false, 0, no, off or empty.'
@@ -348,6 +361,7 @@ async function main(): Promise<void> {
     proxyAll?: string; proxyInsecure?: boolean; proxyTimeout: number; globalTemplating?: boolean;
     httpsPort?: number; tlsCert?: string; tlsKey?: string; tlsCa?: string; mtls?: boolean; cors?: boolean; corsOrigins?: string[]; service?: ServiceOptions[]; otlpEndpoint?: string;
     store?: string; storePrefix: string; storeOptional?: boolean;
+    namespaceHeader: string; namespacePathPrefix?: string; namespaceIdleTimeout: number; maxNamespaces: number;
   }>();
   const logger = createLogger({ format: opts.logFormat });
 
@@ -404,6 +418,8 @@ async function main(): Promise<void> {
     ...(opts.corsOrigins ? { cors: { origins: opts.corsOrigins } } : opts.cors ? { cors: true } : {}),
     services: opts.service ?? [],
     ...(opts.store !== undefined ? { store: { url: opts.store, prefix: opts.storePrefix, optional: opts.storeOptional ?? false } } : {}),
+    namespaceHeader: opts.namespaceHeader, namespaceIdleTimeoutMs: opts.namespaceIdleTimeout, maxNamespaces: opts.maxNamespaces,
+    ...(opts.namespacePathPrefix !== undefined ? { namespacePathPrefix: opts.namespacePathPrefix } : {}),
     onShutdownRequest: () => shutdown('POST /__admin/shutdown'),
   });
   try {

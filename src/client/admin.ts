@@ -13,6 +13,7 @@ import type {
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
   SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, WebhookAttempt, WebhookCount, WebhookQuery,
   ResourceInfo,
+  NamespaceList,
 } from './types.js';
 
 export interface Admin {
@@ -152,4 +153,12 @@ export interface Admin {
   clearResourceItems(name: string): Promise<void>;
   /** Puts a resource back to its seed. */
   resetResource(name: string): Promise<void>;
+  /** Every namespace (of the fleet, with a shared store) with its last use and counts, and the limits. */
+  namespaces(): Promise<NamespaceList>;
+  /** Puts a namespace back to new: its API stubs, scenarios, counters, resource items (their seeds), journal; 404 for an unknown one. */
+  resetNamespace(name: string): Promise<void>;
+  /** Forgets a namespace and everything in it; 404 for an unknown one. */
+  dropNamespace(name: string): Promise<void>;
+  /** Forgets every namespace; returns how many there were. */
+  dropNamespaces(): Promise<number>;
 }

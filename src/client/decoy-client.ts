@@ -9,7 +9,7 @@ import { DecoyClientError, problemOf } from './client-error.js';
 import type {
   ChaosRule, ChaosRuleDefinition, DecoyStubInfo, GlobalSettings, Health, ImportOptions, ListStubsOptions, LoadError, LoggedRequest, NearMiss,
   NearMissRequest, OpenApiResult, RecordingResult, RecordingSpec, RecordingStatus, RequestCount, RequestNearMiss, RequestPage, RequestsOptions,
-  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes, WebhookAttempt, WebhookCount, WebhookQuery, ResourceInfo,
+  SaveResult, Scenario, ServeEvent, ServiceInfo, StubMapping, StubPage, UnsavedChanges, VerifyTimes, WebhookAttempt, WebhookCount, WebhookQuery, ResourceInfo, NamespaceList,
 } from './types.js';
 import { verifyRequests } from './verification.js';
 
@@ -21,6 +21,13 @@ export interface DecoyClientOptions {
   fetch?: typeof fetch;
   /** The admin API's path: `/__admin` (default), or a service's, as `GET /__admin/decoy/services` lists it. */
   adminBase?: string;
+  /**
+   * Work in this namespace: every call carries the namespace header, so stubs, scenarios, resources and
+   * the journal are this namespace's (docs/guides/stateful-mocks.md). Default: the default namespace.
+   */
+  namespace?: string;
+  /** The header that names the namespace (Decoy's `--namespace-header`). Default `X-Decoy-Namespace`. */
+  namespaceHeader?: string;
 }
 
 /** Options of `waitUntilReady()`. */
@@ -59,6 +66,14 @@ export class DecoyClient implements Admin {
   readonly #fetch: typeof fetch;
   /** The admin API's path on the server: `/__admin`, or a service's under `/__admin/decoy/services/`. */
   readonly adminBase: string;
+  /** The namespace every call works in; undefined for the default namespace. */
+  readonly namespaceName: string | undefined;
+  /**
+   * The header (name and value) that puts a request in this client's namespace: send it with the requests
+   * of the code under test (`{}` for the default namespace).
+   */
+  readonly namespaceHeaders: Readonly<Record<string, string>>;
+  readonly #options: DecoyClientOptions;
 
   /**
    * @param baseUrl where Decoy listens, e.g. `http://localhost:8080` (a trailing `/__admin` is accepted too)
@@ -79,6 +94,9 @@ export class DecoyClient implements Admin {
     this.#token = options.token;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.adminBase = (options.adminBase ?? '/__admin').replace(/\/+$/, '');
+    this.#options = options;
+    this.namespaceName = options.namespace;
+    this.namespaceHeaders = Object.freeze(options.namespace === undefined ? {} : { [options.namespaceHeader ?? 'X-Decoy-Namespace']: options.namespace });
     if (!this.adminBase.startsWith('/')) throw new TypeError(`DecoyClient: adminBase must be a path starting with / (got ${JSON.stringify(options.adminBase)})`);
   }
 
@@ -94,6 +112,14 @@ export class DecoyClient implements Admin {
     });
   }
 
+  /**
+   * A client for one namespace of this Decoy: its stubs, scenarios, resources and journal only, over the
+   * shared file stubs. `decoy.namespace('run-42').verify(...)`.
+   */
+  namespace(name: string): DecoyClient {
+    return new DecoyClient(this.baseUrl, { ...this.#options, fetch: this.#fetch, namespace: name });
+  }
+
   /** Every service of this Decoy (the main one is `default`): name, port, url, stubsDir, adminBase. */
   async services(): Promise<ServiceInfo[]> {
     return (await this.#call<{ services: ServiceInfo[] }>('GET', '/decoy/services')).services;
@@ -106,6 +132,7 @@ export class DecoyClient implements Admin {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    Object.assign(headers, this.namespaceHeaders);
     let res: Response;
     let text: string;
     try {
@@ -545,6 +572,28 @@ export class DecoyClient implements Admin {
   /** Puts a resource back to its seed. */
   async resetResource(name: string): Promise<void> {
     await this.#call('POST', `/decoy/resources/${resourcePath(name)}/reset`);
+  }
+
+  // ---- Decoy's extensions: namespaces ----
+
+  /** Every namespace with its last use and counts, and the limits (`--max-namespaces`, `--namespace-idle-timeout`). */
+  async namespaces(): Promise<NamespaceList> {
+    return this.#call<NamespaceList>('GET', '/decoy/namespaces');
+  }
+
+  /** Puts a namespace back to new (its API stubs, scenarios, counters, resource items, journal); a `DecoyClientError` (404) for an unknown one. */
+  async resetNamespace(name: string): Promise<void> {
+    await this.#call('POST', `/decoy/namespaces/${encodeURIComponent(name)}/reset`);
+  }
+
+  /** Forgets a namespace and everything in it; a `DecoyClientError` (404) for an unknown one. */
+  async dropNamespace(name: string): Promise<void> {
+    await this.#call('DELETE', `/decoy/namespaces/${encodeURIComponent(name)}`);
+  }
+
+  /** Forgets every namespace; returns how many there were. */
+  async dropNamespaces(): Promise<number> {
+    return (await this.#call<{ dropped: number }>('DELETE', '/decoy/namespaces')).dropped;
   }
 }
 

@@ -450,6 +450,26 @@ export interface WebhookCount {
 }
 
 /** A resource the stubs serve (docs/guides/stateful-mocks.md): its collection path and how many items it holds now. */
+/** A namespace, as `GET /__admin/decoy/namespaces` lists it. */
+export interface NamespaceInfo {
+  name: string;
+  /** When it was last used, by a request or an admin call (ISO 8601). */
+  lastUsed: string;
+  /** Stubs created or edited over the admin API in it; null when this replica has not opened it (a shared store). */
+  stubs: number | null;
+  /** Requests its journal holds; null when this replica has not opened it. */
+  requests: number | null;
+}
+
+/** `GET /__admin/decoy/namespaces`: the namespaces and the limits they live under. */
+export interface NamespaceList {
+  namespaces: NamespaceInfo[];
+  /** `--max-namespaces`. */
+  maxNamespaces: number;
+  /** `--namespace-idle-timeout`, in ms. */
+  idleTimeoutMs: number;
+}
+
 export interface ResourceInfo {
   /** The collection's path, `/orders`. */
   name: string;

@@ -132,6 +132,13 @@ export interface EngineOptions {
   files?: (rawPath: string) => FileAnswer | undefined;
   /** How many webhook attempts the webhook journal keeps (default 1,000). */
   webhookLogSize?: number;
+  /**
+   * The engine this one is a namespace of: it serves the parent's file stubs under its own API stubs,
+   * with `state` of its own, and shares the parent's chaos rules, random source, stub order, webhook
+   * senders and serve-event listeners (metrics, the request log), so a namespace differs from the
+   * default one only in what it remembers.
+   */
+  parent?: MockEngine;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -148,6 +155,8 @@ export class MockEngine {
   /** Every random draw (chaos, delay distributions) comes from here: one seed makes a run reproducible. */
   readonly random: Random;
   #set = new StubSet([]);
+  /** The engine this one is a namespace of (see `EngineOptions.parent`). */
+  readonly #parent: MockEngine | undefined;
   /** Stubs from files, as loaded; by id. */
   #fileStubs = new Map<string, Stub>();
   /** Stubs created over the API that no file holds. */
@@ -177,13 +186,28 @@ export class MockEngine {
       journalSize: options.journalSize ?? 10_000, ...(options.journalMaxBytes !== undefined ? { journalMaxBytes: options.journalMaxBytes } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
-    this.random = createRandom(options.seed);
+    const parent = options.parent;
+    this.#parent = parent;
+    this.random = parent?.random ?? createRandom(options.seed);
     this.#stableSeed = options.stableData ? (options.seed ?? 0) : undefined;
-    this.chaosRules = new ChaosRules(this.state.chaosRules, this.state.counters, options.now);
+    this.chaosRules = parent?.chaosRules ?? new ChaosRules(this.state.chaosRules, this.state.counters, options.now);
     this.#proxyAll = options.proxyAll;
     this.#files = options.files;
     this.state.subscribe((change) => this.#emit(change));
-    this.webhookLog = new WebhookLog(options.webhookLogSize ?? 1000);
+    this.webhookLog = parent?.webhookLog ?? new WebhookLog(options.webhookLogSize ?? 1000);
+    this.#webhookSenders = parent === undefined ? new Set() : parent.#webhookSenders;
+    this.#served = parent === undefined ? new Set() : parent.#served;
+    if (parent !== undefined) this.nextSequence = parent.nextSequence;
+  }
+
+  /** Whether this engine is a namespace of another (see `EngineOptions.parent`). */
+  get isNamespace(): boolean {
+    return this.#parent !== undefined;
+  }
+
+  /** The stubs from files as loaded, by id; a new Map whenever they change (a namespace follows its parent's by it). */
+  get fileStubs(): ReadonlyMap<string, Stub> {
+    return this.#fileStubs;
   }
 
   get journal(): JournalStore {
@@ -248,7 +272,7 @@ export class MockEngine {
   // ---- stubs ----
 
   /** Hands out insertion order: a later stub wins over an earlier one of the same priority. */
-  readonly nextSequence = (): number => ++this.#sequence;
+  readonly nextSequence: () => number = () => ++this.#sequence;
 
   /** Created once: the scenario check handed to the index (no closure per request). */
   readonly #inState = (stub: Stub): boolean => {
@@ -468,10 +492,13 @@ export class MockEngine {
 
   /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences, resources (back to their seed). */
   resetAll(): void {
-    this.chaosRules.clear();
+    // Chaos rules and the webhook journal belong to every namespace: a namespace's reset keeps them.
+    if (this.#parent === undefined) {
+      this.chaosRules.clear();
+      this.webhookLog.clear();
+    }
     this.resetStubs();
     this.state.journal.clear();
-    this.webhookLog.clear();
     void this.state.scenarios.reset();
     this.resetSequences();
     void this.state.resources.reset();
@@ -761,7 +788,7 @@ export class MockEngine {
 
   /** Every outbound webhook attempt (bounded); the sender writes it, the admin API reads it. */
   readonly webhookLog: WebhookLog;
-  readonly #webhookSenders = new Set<(job: WebhookJob) => void>();
+  readonly #webhookSenders: Set<(job: WebhookJob) => void>;
 
   /** Calls `sender` with the callbacks of each served request whose stub has webhooks; returns the unsubscribe. */
   onWebhooks(sender: (job: WebhookJob) => void): () => void {
@@ -783,7 +810,7 @@ export class MockEngine {
   }
 
   /** Listeners told of every finished serve event (the UI's live log, metrics). */
-  readonly #served = new Set<(event: ServeEvent) => void>();
+  readonly #served: Set<(event: ServeEvent) => void>;
 
   /** Calls `listener` with each serve event once its response is finished (sent, failed or cut off); returns the unsubscribe. */
   onServed(listener: (event: ServeEvent) => void): () => void {

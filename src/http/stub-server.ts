@@ -25,6 +25,7 @@ import type { StaticAnswer, StaticResponse } from './static-files.js';
 import { applyLimits, DEFAULT_LIMITS, hasTooManyHeaders, nodeServerOptions, tooManyHeadersText, type ServerLimits } from './limits.js';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
+import { answerNamespaceRefusal, routeNamespace, type NamespaceRouting } from './namespace-route.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -50,6 +51,8 @@ export interface StubServerOptions {
   tracing?: Tracing;
   /** Whether `/__admin` is served here (false when the admin API is bound to its own interface). */
   serveAdmin?: boolean;
+  /** Namespaces: a request that names one is served by its engine. */
+  namespaces?: NamespaceRouting;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -59,32 +62,54 @@ export function createStubServer(options: StubServerOptions): http.Server | http
   const recordLimit = options.maxRecordedBodyBytes ?? maxBodyBytes;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const serveAdmin = options.serveAdmin ?? true;
+  const namespaces = options.namespaces;
+
+  /** The default namespace's requests go straight on; a request that names a namespace is served by its engine. */
+  const serve = namespaces === undefined ? (req: IncomingMessage, res: ServerResponse, received: Buffer): void => serveOn(engine, req.url ?? '/', req, res, received)
+    : (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
+      const routed = routeNamespace(namespaces, req);
+      if (routed === undefined) {
+        serveOn(engine, req.url ?? '/', req, res, received);
+        return;
+      }
+      const refused = (e: unknown) => { if (!answerNamespaceRefusal(res, e)) throw e; };
+      let scope;
+      try {
+        scope = namespaces.namespaces.scope(routed.name, routed.where);
+      } catch (e) {
+        refused(e);
+        return;
+      }
+      // A namespace new to this replica may be opened from a shared store first.
+      if (scope instanceof Promise) scope.then((s) => safely(res, logger, () => serveOn(s.engine, routed.url, req, res, received)), (e: unknown) => safely(res, logger, () => refused(e)));
+      else serveOn(scope.engine, routed.url, req, res, received);
+    };
 
   // Hot path: no URL object, no header copies; the request's views are built only when a matcher asks.
-  const serve = (req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
+  const serveOn = (engine: MockEngine, url: string, req: IncomingMessage, res: ServerResponse, received: Buffer): void => {
     const receivedAt = Date.now();
     const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
-    const request = new DecoyRequest(req.method ?? 'GET', req.url ?? '/', () => req.headersDistinct as Record<string, string[]>, body);
+    const request = new DecoyRequest(req.method ?? 'GET', url, () => req.headersDistinct as Record<string, string[]>, body);
     request.rawHeaders = req.rawHeaders;
     request.httpVersion = req.httpVersion;
     const exchange = engine.serve(request, connectionInfo(req.socket), receivedAt);
     // Only a stub that waits for a shared store answers later.
-    if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => begin(req, res, received, x, receivedAt)), (e: unknown) => safely(res, logger, () => { throw e; }));
-    else begin(req, res, received, exchange, receivedAt);
+    if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => begin(engine, req, res, received, x, receivedAt)), (e: unknown) => safely(res, logger, () => { throw e; }));
+    else begin(engine, req, res, received, exchange, receivedAt);
   };
 
   const begin = tracing === undefined
-    ? (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange): void => carryOut(req, res, received, x, undefined)
-    : (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, receivedAt: number): void => carryOut(req, res, received, x, tracing.serve(req, x, receivedAt));
+    ? (engine: MockEngine, req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange): void => carryOut(engine, req, res, received, x, undefined)
+    : (engine: MockEngine, req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, receivedAt: number): void => carryOut(engine, req, res, received, x, tracing.serve(req, x, receivedAt));
 
   /** What ends an exchange that is not sent at once: the engine completes it, and its span ends. */
-  const completer = (x: Exchange, span: ServerSpan | undefined) => span === undefined
+  const completer = (engine: MockEngine, x: Exchange, span: ServerSpan | undefined) => span === undefined
     ? (o?: Outcome) => engine.complete(x, o)
     : (o?: Outcome) => { engine.complete(x, o); span.end(o); };
 
   /** Does what the engine decided; decides nothing. */
-  const carryOut = (req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, span: ServerSpan | undefined): void => {
+  const carryOut = (engine: MockEngine, req: IncomingMessage, res: ServerResponse, received: Buffer, x: Exchange, span: ServerSpan | undefined): void => {
     const d = x.delivery;
     switch (d.kind) {
       case 'send': {
@@ -97,10 +122,10 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         return;
       }
       case 'deliver':
-        deliver(req, res, d.plan, delivery, completer(x, span));
+        deliver(req, res, d.plan, delivery, completer(engine, x, span));
         return;
       case 'stream': {
-        const complete = completer(x, span);
+        const complete = completer(engine, x, span);
         if (d.delayMs <= 0) {
           streamEvents(res, x.response, d.stream, delivery, complete);
           return;
@@ -110,7 +135,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         return;
       }
       case 'file': {
-        const complete = completer(x, span);
+        const complete = completer(engine, x, span);
         const file = d.file as StaticAnswer;
         const stream = file.stream!;
         if (d.plan === undefined) {
@@ -125,7 +150,7 @@ export function createStubServer(options: StubServerOptions): http.Server | http
         return;
       }
       case 'forward': {
-        const complete = completer(x, span);
+        const complete = completer(engine, x, span);
         // The upstream gets the body as the client sent it (still compressed, matching its Content-Encoding).
         const forward = () => forwarder.forward(req, res, received, d.proxy, (result) => {
           complete({ kind: 'forwarded', result });
