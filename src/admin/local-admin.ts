@@ -139,6 +139,14 @@ export class LocalAdmin implements Admin {
     this.#ctx = ctx;
   }
 
+  /** Writes stubs to the stubs folder: never from a namespace, whose stubs would become every namespace's there. */
+  #save(only?: Parameters<LocalAdminContext['save']>[0]): Promise<SaveResult> {
+    if (namespaceEngine() !== undefined) {
+      throw new AdminProblem(409, 'Not saved in a namespace', [{ detail: 'stubs made in a namespace live only in it and are not saved to the stubs folder (persistent stubs included): make them without the namespace header to save them' }]);
+    }
+    return this.#ctx.save(only);
+  }
+
   /** The engine of the namespace the call names, else the default one. */
   get #engine(): MockEngine {
     return namespaceEngine() ?? this.#ctx.engine;
@@ -193,7 +201,7 @@ export class LocalAdmin implements Admin {
   async #removeStubs(stubs: readonly Stub[], all = false): Promise<void> {
     const files = stubs.filter((s) => s.definition.persistent === true).map((s) => this.#fileVersionOf(s)).filter((s): s is Stub => s !== undefined);
     // The files first: when one cannot be written (it changed on disk), nothing is removed.
-    if (files.length) await this.#ctx.save({ deleted: files });
+    if (files.length) await this.#save({ deleted: files });
     // At once: the stub index is rebuilt once, however many there are.
     if (all) this.#engine.removeAllStubs();
     else this.#engine.removeStubs(stubs.map((s) => s.id));
@@ -206,7 +214,7 @@ export class LocalAdmin implements Admin {
     const changes = this.#engine.unsavedChanges();
     const created = changes.created.filter((s) => ids.has(s.id));
     const edited = changes.edited.filter((e) => ids.has(e.stub.id));
-    if (created.length || edited.length) await this.#ctx.save({ created, edited });
+    if (created.length || edited.length) await this.#save({ created, edited });
   }
 
   /** WireMock's metadata search: the pattern is a matcher applied to a stub's metadata as JSON. */
@@ -363,7 +371,7 @@ export class LocalAdmin implements Admin {
   }
 
   async saveStubs(): Promise<SaveResult> {
-    return this.#ctx.save();
+    return this.#save();
   }
 
   /**

@@ -5,7 +5,6 @@
 import type { AdminContext, UnsavedChanges } from '../admin/admin-app.js';
 import type { EventHub } from '../admin/event-hub.js';
 import { AdminProblem } from '../admin/problem.js';
-import { namespaceEngine } from '../admin/namespace-scope.js';
 import type { MockEngine } from '../core/engine.js';
 import { isDecoyError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -51,8 +50,6 @@ export function createAdminContext(parts: AdminParts): AdminContext {
     ...(parts.contract ? { contract: parts.contract } : {}),
     ...(f ? { readBodyFile: (name: string, pointer: string) => f.readApiBodyFile(name, pointer) } : {}),
     save: async (only?: Partial<UnsavedChanges>) => {
-      // A namespace's stubs are its own: written to the shared folder they would become every namespace's.
-      if (namespaceEngine() !== undefined) throw new AdminProblem(409, 'Not saved in a namespace', [{ detail: 'stubs made in a namespace live only in it and are not saved to the stubs folder (persistent stubs included): make them without the namespace header to save them' }]);
       if (!f) throw new AdminProblem(409, 'Nothing to save to', [{ detail: 'Decoy was started without a stubs folder (--stubs DIR), so stubs cannot be saved' }]);
       try {
         return await f.save(only ? { created: only.created ?? [], edited: only.edited ?? [], deleted: only.deleted ?? [] } : engine.unsavedChanges());

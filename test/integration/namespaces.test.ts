@@ -240,8 +240,8 @@ describe('namespaces: parallel test runs against one Decoy', function () {
     await start();
     const admin = new DecoyClient(base, { namespace: 'run-a' });
     await admin.createStub({ request: { method: 'GET', url: '/mine' }, response: { status: 200 } });
-    const refused = await admin.saveStubs().then(() => undefined, (e: unknown) => e);
-    assert.ok(refused instanceof DecoyClientError);
+    const refused = await admin.saveStubs().then((saved) => saved, (e: unknown) => e);
+    assert.ok(refused instanceof DecoyClientError, `refused, not ${JSON.stringify(refused)}`);
     assert.equal(refused.status, 409);
     assert.match(refused.message, /Not saved in a namespace/);
   });
