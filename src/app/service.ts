@@ -12,7 +12,8 @@ import type { Socket } from 'node:net';
 import { EventHub } from '../admin/event-hub.js';
 import { MockEngine } from '../core/engine.js';
 import { MemoryNamespaceStore } from '../core/namespaces/memory-namespaces.js';
-import { Namespaces } from '../core/namespaces/namespaces.js';
+import { Namespaces, type NamespaceStore } from '../core/namespaces/namespaces.js';
+import { RedisNamespaceStore } from '../store/redis-namespaces.js';
 import { createJournalRedaction } from '../core/recording/journal-redaction.js';
 import type { RedactionReport } from '../core/recording/redaction.js';
 import { schemaGeneratorReady } from '../core/response/schema-response.js';
@@ -105,15 +106,28 @@ export class Service implements Decoy {
     directory.add(this.name, this.#entry);
   }
 
+  /** Namespaces in this process, or, with --store, shared by the fleet (each one following its API stubs as the default one does). */
   #createNamespaces(): Namespaces {
-    const { engine: e, namespaces: n } = this.#config;
+    const { engine: e, namespaces: n, options, logger } = this.#config;
+    const shared = this.#store;
+    const store: NamespaceStore = shared === undefined
+      ? new MemoryNamespaceStore(this.engine.state, { journalSize: e.journalSize })
+      // A stub another replica served is this namespace's, or a file stub (the same object in every namespace).
+      : new RedisNamespaceStore(shared, (name, id) => this.namespaces.find(name)?.engine.stubs.get(id) ?? this.engine.stubs.get(id));
     return new Namespaces(this.engine, {
-      maxNamespaces: n.max, idleTimeoutMs: n.idleTimeoutMs,
-      store: new MemoryNamespaceStore(this.engine.state, { journalSize: e.journalSize }),
+      maxNamespaces: n.max, idleTimeoutMs: n.idleTimeoutMs, store,
       engineOptions: {
         ...(e.proxyAll ? { proxyAll: e.proxyAll } : {}), ...(e.stableData ? { stableData: true } : {}), ...(e.seed !== undefined ? { seed: e.seed } : {}),
         files: (rawPath) => this.#run?.staticFiles?.(rawPath),
       },
+      ...(shared === undefined ? {} : {
+        prepare: (scope) => {
+          const folder = this.#run?.sources.folder;
+          return scope.engine.followSharedStubs(sharedStubCompiler(scope.engine, {
+            ...(folder ? { readBodyFile: (f: string, p: string) => folder.readApiBodyFile(f, p) } : {}), ...(options.globalTemplating ? { globalTemplating: true } : {}),
+          }), (id, err) => logger.warn(`stub ${String(id)} of namespace ${scope.name} from another replica does not compile here: ${(err as Error).message}`));
+        },
+      }),
     });
   }
 

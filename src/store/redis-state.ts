@@ -53,9 +53,16 @@ export interface RedisStateOptions {
   /** How long the first connection may take before start-up fails (or, optional, goes on alone), in ms. Default 3000. */
   connectTimeoutMs?: number;
   logger?: { info(message: string): void; warn(message: string): void };
+  /** The namespace this state is of (its keys are under `namespaceKeyScope(name)`); none: the default one. */
+  namespace?: string;
 }
 
 type Client = RedisClientType;
+
+/** Where a namespace's keys are, after the fleet's prefix: `<prefix>:ns:<name>:<key>`. */
+export function namespaceKeyScope(name: string): string {
+  return `ns:${name}:`;
+}
 
 /** The most events written to Redis in one command. */
 const BATCH = 500;
@@ -147,6 +154,25 @@ redis.call('DEL', KEYS[3], KEYS[2])
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return all`;
+
+// Namespaces: a sorted set of the fleet's namespaces by last use (epoch ms), and each namespace's keys under its scope.
+
+/** KEYS: namespaces sorted set. ARGV: name, now, max. Registers a use; a new namespace only while fewer than max exist. → 1, or 0 refused. */
+const CLAIM_NAMESPACE = `if redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1`;
+
+/** KEYS: namespaces sorted set, the namespace's seeded-resources set. ARGV: name, the namespace's key prefix, channel, message, its fixed keys... */
+const DROP_NAMESPACE = `for _, n in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[2] .. 'res:items:' .. n) end
+for i = 5, #ARGV do redis.call('DEL', ARGV[2] .. ARGV[i]) end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`;
+
+/** The keys a namespace's state has besides its resources' items (journal batch markers expire by themselves). */
+const NAMESPACE_KEYS = ['scenarios', 'counters', 'chaos', 'settings', 'recording', 'recording:id', 'recording:exchanges', 'version', 'journal', 'stubs',
+  'stubs:removed-all', 'res:seeded', 'res:order'];
 
 /** Buffers survive JSON as `{"$b64": ...}`. */
 // Resources: one hash per collection (id → "<order> <item as JSON>", the order from one counter), and a set
@@ -279,6 +305,14 @@ export class RedisState implements State {
   readonly #ownJournalPrefix = `{"o":"${this.#origin}","k":"journal","events":[`;
   readonly #url: string;
   readonly #prefix: string;
+  /** `namespaceKeyScope(namespace)` for a namespace's state, else empty. */
+  readonly #scope: string;
+  readonly #options: RedisStateOptions;
+  /** The default namespace's state, whose connections a namespace's state uses. */
+  #parent: RedisState | undefined;
+  /** The namespaces' states open on this connection. */
+  readonly #children = new Set<RedisState>();
+  readonly #droppedListeners = new Set<(name: string) => void>();
   readonly #optional: boolean;
   readonly #now: () => number;
   readonly #flushMs: number;
@@ -330,6 +364,8 @@ export class RedisState implements State {
   constructor(options: RedisStateOptions) {
     this.#url = options.url;
     this.#prefix = options.prefix ?? 'decoy';
+    this.#scope = options.namespace === undefined ? '' : namespaceKeyScope(options.namespace);
+    this.#options = options;
     this.#optional = options.optional ?? false;
     this.#now = options.now ?? Date.now;
     this.#flushMs = options.flushMs ?? 10;
@@ -348,7 +384,7 @@ export class RedisState implements State {
   }
 
   #key(name: string): string {
-    return `${this.#prefix}:${name}`;
+    return `${this.#prefix}:${this.#scope}${name}`;
   }
 
   get #channel(): string {
@@ -356,6 +392,7 @@ export class RedisState implements State {
   }
 
   get #up(): boolean {
+    if (this.#parent !== undefined) return this.#parent.#up;
     return this.#client?.isReady === true && this.#lostSince === undefined;
   }
 
@@ -431,6 +468,7 @@ export class RedisState implements State {
       this.#shas.clear();
       await this.#load();
       if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
+      for (const child of this.#children) await child.#rejoinAsNamespace();
       this.#logger.info(`the store ${safeUrl(this.#url)} is back: shared state read again`);
       this.#scheduleFlush();
       // The other replicas rejoin at about the same time, and a batch one of them wrote before this replica's
@@ -441,6 +479,65 @@ export class RedisState implements State {
     } finally {
       this.#rejoining = false;
     }
+  }
+
+  /** A namespace's state after its parent's connection came back: what the store has wins, as for the parent. */
+  async #rejoinAsNamespace(): Promise<void> {
+    await this.#load();
+    if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
+    this.#scheduleFlush();
+  }
+
+  // ---- namespaces ----
+
+  /**
+   * The state of one namespace: the same connections, its keys under the namespace's scope, its own
+   * channel (so a replica hears only the namespaces it holds), read from the store before it is returned.
+   */
+  async namespace(name: string): Promise<RedisState> {
+    const child = new RedisState({ ...this.#options, namespace: name });
+    child.#parent = this;
+    child.#client = this.#client;
+    child.#sub = this.#sub;
+    this.#children.add(child);
+    if (this.#up) {
+      try {
+        await child.#subscribe();
+        await child.#load();
+      } catch (e) {
+        child.#failed(e as Error);
+      }
+    }
+    child.#joined = true;
+    return child;
+  }
+
+  /** Registers a use of a namespace in the fleet's list; false when it is new and `max` namespaces exist. Alone: admitted. */
+  claimNamespace(name: string, now: number, max: number): Promise<boolean> {
+    return this.#shared(async () => await this.#run(CLAIM_NAMESPACE, [this.#key('namespaces')], [name, String(now), String(max)]) === 1, () => true);
+  }
+
+  /** Records a later use of a namespace the fleet knows (a dropped one is not brought back). */
+  touchNamespace(name: string, now: number): void {
+    if (this.#up) this.#client!.zAdd(this.#key('namespaces'), { score: now, value: name }, { condition: 'XX' }).catch((e: Error) => this.#failed(e));
+  }
+
+  /** The fleet's namespaces with their last use (epoch ms). Alone: none known beyond this replica's. */
+  listNamespaces(): Promise<Array<{ name: string; lastUsedAt: number }>> {
+    return this.#shared(async () => (await this.#client!.zRangeWithScores(this.#key('namespaces'), 0, -1)).map((e) => ({ name: e.value, lastUsedAt: e.score })), () => []);
+  }
+
+  /** Deletes a namespace's keys, removes it from the list, and tells every replica (`onNamespaceDropped`). */
+  dropNamespace(name: string): Promise<void> {
+    const scope = this.#key(namespaceKeyScope(name));
+    return this.#shared(async () => {
+      await this.#run(DROP_NAMESPACE, [this.#key('namespaces'), `${scope}res:seeded`], [name, scope, this.#channel, this.#message({ k: 'namespace-dropped', name }), ...NAMESPACE_KEYS]);
+    }, () => undefined);
+  }
+
+  /** Calls `listener` with each namespace another replica drops. */
+  onNamespaceDropped(listener: (name: string) => void): void {
+    this.#droppedListeners.add(listener);
   }
 
   /** Reads every shared piece of state into the local copies. */
@@ -603,6 +700,9 @@ export class RedisState implements State {
       case 'stubs':
         if (this.#stubsHeld !== undefined) this.#stubsHeld.push(m);
         else this.#applyStubMessage(m);
+        return;
+      case 'namespace-dropped':
+        for (const listener of this.#droppedListeners) listener(m.name as string);
         return;
     }
   }
@@ -1058,9 +1158,10 @@ export class RedisState implements State {
     return () => { this.#listeners.delete(listener); };
   }
 
-  /** Writes the journal events not yet written, then disconnects. */
+  /** Writes the journal events not yet written, then disconnects (a namespace's state only stops listening: the connections are its parent's). */
   async close(): Promise<void> {
     if (this.#closed) return;
+    for (const child of this.#children) await child.close();
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     await this.#flushing;
@@ -1068,6 +1169,11 @@ export class RedisState implements State {
     await Promise.all([...this.#recordingWrites]);
     this.#closed = true;
     this.#listeners.clear();
+    if (this.#parent !== undefined) {
+      this.#parent.#children.delete(this);
+      if (this.#subscribed && this.#sub?.isReady) await this.#sub.unsubscribe(this.#channel).catch(() => {});
+      return;
+    }
     await this.#destroy();
   }
 

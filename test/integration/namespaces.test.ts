@@ -8,46 +8,13 @@ import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
 import { DecoyClientError } from '../../src/client/client-error.js';
 import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
-
-export const SHARED_STUBS = {
-  'orders.yaml': `
-resource: /orders
-ids: sequential
-seed: orders-seed.yaml
-`,
-  '__files/orders-seed.yaml': `
-- { id: 1, customer: ada, total: 10 }
-`,
-  'shared.json': JSON.stringify({
-    mappings: [
-      { request: { method: 'GET', url: '/shared' }, response: { status: 200, body: 'from the file' } },
-      { request: { method: 'GET', url: '/cart' }, scenarioName: 'cart', requiredScenarioState: 'Started', response: { status: 200, body: 'empty' } },
-      { request: { method: 'POST', url: '/cart' }, scenarioName: 'cart', newScenarioState: 'Full', response: { status: 201 } },
-      { request: { method: 'GET', url: '/cart' }, scenarioName: 'cart', requiredScenarioState: 'Full', response: { status: 200, body: 'full' } },
-      { request: { method: 'GET', url: '/retry' }, responses: [{ status: 503 }, { status: 200, body: 'recovered' }] },
-    ],
-  }),
-};
-
-export interface Answer { status: number; text: string; json: unknown }
-
-/** A request as a test run sends it: in its namespace (by header) when it has one. */
-export async function send(base: string, method: string, path: string, options: { namespace?: string; header?: string; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.namespace !== undefined) headers[options.header ?? 'X-Decoy-Namespace'] = options.namespace;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
-  const text = await res.text();
-  let json: unknown;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, text, json };
-}
+import { send, SHARED_STUBS } from '../support/namespaces.js';
 
 /**
  * One test run in namespace `ns` (nothing of it is known to the other run): its own stub, scenario,
  * sequence and orders; then what it sees of its namespace through the admin API.
  */
-export async function testRun(base: string, ns: string): Promise<void> {
+async function testRun(base: string, ns: string): Promise<void> {
   const admin = new DecoyClient(base, { namespace: ns });
   await admin.createStub({ request: { method: 'GET', url: '/mine' }, response: { status: 200, body: `mine in ${ns}` } });
   // A namespace's stub overrides a file stub by priority, in that namespace only.
@@ -81,7 +48,7 @@ export async function testRun(base: string, ns: string): Promise<void> {
 }
 
 /** What a request that names no namespace sees after the runs: the files as they are, none of the runs' changes. */
-export async function defaultNamespaceUntouched(base: string): Promise<void> {
+async function defaultNamespaceUntouched(base: string): Promise<void> {
   assert.equal((await send(base, 'GET', '/mine')).status, 404);
   assert.equal((await send(base, 'GET', '/shared')).text, 'from the file');
   assert.equal((await send(base, 'GET', '/cart')).text, 'empty');

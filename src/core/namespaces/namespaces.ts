@@ -90,7 +90,7 @@ export class Namespaces {
     this.#root = root;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    options.store.onDropped((name) => this.#forget(name));
+    options.store.onDropped((name) => void this.#forget(name));
   }
 
   get maxNamespaces(): number {
@@ -142,7 +142,7 @@ export class Namespaces {
       scope.files = files;
       scope.engine.setFileStubs([...files.values()]);
     }
-    if (this.#options.store.shared && now - scope.touchedAt >= TOUCH_EVERY_MS) {
+    if (this.#options.store.shared && now - scope.touchedAt >= Math.min(TOUCH_EVERY_MS, this.#options.idleTimeoutMs / 4)) {
       scope.touchedAt = now;
       this.#options.store.touch(scope.name, now);
     }
@@ -199,9 +199,13 @@ export class Namespaces {
         requests: scope?.engine.journal.size,
       };
     };
-    const local = (): Array<{ name: string; lastUsedAt: number }> => [...this.#scopes.values()].map((s) => ({ name: s.name, lastUsedAt: s.lastUsedAt }));
-    return then(this.#options.store.shared ? this.#options.store.list() : local(), (known) =>
-      known.map((k) => summary(k.name, k.lastUsedAt)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    const local = [...this.#scopes.values()].map((s) => ({ name: s.name, lastUsedAt: s.lastUsedAt }));
+    // With a shared store: the fleet's, and this replica's (all it knows while the store is away).
+    return then(this.#options.store.shared ? this.#options.store.list() : [], (known) => {
+      const names = new Map<string, number>(local.map((k) => [k.name, k.lastUsedAt]));
+      for (const k of known) names.set(k.name, Math.max(k.lastUsedAt, names.get(k.name) ?? 0));
+      return [...names].map(([name, lastUsedAt]) => summary(name, lastUsedAt)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    });
   }
 
   /** Whether the namespace exists (here, or in the fleet). */
@@ -229,8 +233,8 @@ export class Namespaces {
   drop(name: string): Awaitable<boolean> {
     return then(this.#exists(name), (exists) => {
       if (!exists) return false;
-      this.#forget(name);
-      return then(this.#options.store.drop(name), () => true);
+      // Its state is let go first: nothing it still writes (journal events) outlives the drop in the store.
+      return then(this.#forget(name), () => then(this.#options.store.drop(name), () => true));
     });
   }
 
@@ -239,11 +243,11 @@ export class Namespaces {
     return then(this.list(), (all) => then(allOf(all.map((n) => this.drop(n.name))), (dropped) => dropped.filter(Boolean).length));
   }
 
-  #forget(name: string): void {
+  #forget(name: string): Promise<void> | undefined {
     const scope = this.#scopes.get(name);
-    if (scope === undefined) return;
+    if (scope === undefined) return undefined;
     this.#scopes.delete(name);
-    void scope.engine.close();
+    return scope.engine.close();
   }
 
   /** Drops the namespaces unused for longer than the idle timeout; returns their names. */
