@@ -27,6 +27,8 @@ export interface Problem {
 }
 
 let base = '/__admin';
+/** The namespace the views show (docs/guides/stateful-mocks.md), sent as X-Decoy-Namespace; none: the default one. */
+let namespace: string | undefined;
 /** Asks the person for the token; set by the UI. */
 let promptToken: (message: string) => Promise<string> = async () => {
   throw new Error('no token prompt');
@@ -39,6 +41,25 @@ export function adminBase(): string {
 
 export function setAdminBase(b: string): void {
   base = b;
+}
+
+export function setNamespace(n: string | undefined): void {
+  namespace = n;
+}
+
+/** The namespace header of the calls the views make (the namespace picker's choice). */
+function namespaceHeaders(): Record<string, string> {
+  return namespace === undefined ? {} : { 'X-Decoy-Namespace': namespace };
+}
+
+/** The namespaces of this Decoy, by name (none when it does not list them). */
+export async function namespaces(): Promise<string[]> {
+  try {
+    const answer = await api<{ namespaces?: Array<{ name: string }> }>('GET', '/decoy/namespaces');
+    return Array.isArray(answer?.namespaces) ? answer.namespaces.map((n) => n.name) : [];
+  } catch {
+    return [];
+  }
 }
 
 export function onTokenNeeded(prompt: (message: string) => Promise<string>): void {
@@ -74,7 +95,7 @@ async function authorized(url: string, init: RequestInit = {}): Promise<Response
 /** Calls the admin API at the current base; answers the parsed JSON (or text), throws ApiError for 4xx/5xx. */
 export async function api<T = any>(method: string, path: string, body?: unknown, opts: { root?: boolean } = {}): Promise<T> {
   // The richer RFC 9457 document (title, detail) is sent only to clients that ask for it.
-  const init: RequestInit = { method, headers: { Accept: 'application/problem+json, application/json' } };
+  const init: RequestInit = { method, headers: { Accept: 'application/problem+json, application/json', ...(opts.root ? {} : namespaceHeaders()) } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers = { ...(init.headers as Record<string, string>), 'Content-Type': 'application/json' };

@@ -4,7 +4,7 @@
  */
 import { html, render } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { adminBase, api, follow, onTokenNeeded, services, setAdminBase, type Service, type StreamState } from './api';
+import { adminBase, api, follow, namespaces, onTokenNeeded, services, setAdminBase, setNamespace, type Service, type StreamState } from './api';
 import { ChaosView, RecordingView } from './chaos';
 import { LogView, type LiveEntry } from './log';
 import { ResourcesView } from './resources';
@@ -25,7 +25,7 @@ function TokenDialog(props: { message: string; onToken(t: string): void }) {
   </form></div>`;
 }
 
-function Admin(props: { base: string }) {
+function Admin(props: { base: string; namespace: string | undefined }) {
   const [tab, setTab] = useState<Tab>(() => (TABS as readonly string[]).includes(decodeURIComponent(location.hash.slice(1))) ? decodeURIComponent(location.hash.slice(1)) as Tab : 'Stubs');
   const [stream, setStream] = useState<StreamState>('connecting');
   // Newest first; mutated in place and redrawn at most once a frame, so a burst of requests costs one render.
@@ -46,7 +46,9 @@ function Admin(props: { base: string }) {
   };
   useEffect(() => {
     const live = follow((type, data) => {
-      if (type === 'served') {
+      if (type === 'served' && (data as LiveEntry).namespace !== props.namespace) {
+        // The live stream carries every namespace's requests: this view shows one namespace's (the picker's).
+      } else if (type === 'served') {
         const list = entries.current;
         list.unshift(data as LiveEntry);
         arrived.current?.add((data as LiveEntry).id);
@@ -108,6 +110,13 @@ function portOf(url: string | undefined): string | undefined {
 function App() {
   const [list, setList] = useState<Service[]>();
   const [base, setBase] = useState(adminBase());
+  const [names, setNames] = useState<string[]>([]);
+  const [namespace, setPicked] = useState<string | undefined>();
+  const pickNamespace = (n: string) => {
+    const picked = n === '' ? undefined : n;
+    setNamespace(picked);
+    setPicked(picked);
+  };
   const [prompt, setPrompt] = useState<{ message: string; resolve(t: string): void }>();
   useEffect(() => {
     onTokenNeeded((message) => new Promise((resolve) => setPrompt({ message, resolve })));
@@ -120,6 +129,7 @@ function App() {
       }
       setList(found);
     });
+    void namespaces().then(setNames);
   }, []);
   const pick = (b: string) => {
     setAdminBase(b);
@@ -129,8 +139,10 @@ function App() {
     <header class="top"><h1>Decoy</h1>
       ${list && list.length > 1 ? html`<label class="service">service <select value=${base} onChange=${(e: Event) => pick((e.target as HTMLSelectElement).value)} data-testid="service-picker">
         ${list.map((s) => html`<option value=${s.adminBase}>${s.name}${s.port ? ` (:${s.port})` : ''}</option>`)}</select></label>` : null}
+      <label class="service">namespace <select value=${namespace ?? ''} onFocus=${() => void namespaces().then(setNames)} onChange=${(e: Event) => pickNamespace((e.target as HTMLSelectElement).value)} data-testid="namespace-picker">
+        <option value="">(default)</option>${[...new Set([...names, ...(namespace ? [namespace] : [])])].map((n) => html`<option value=${n}>${n}</option>`)}</select></label>
       <span class="muted">${base}</span></header>
-    ${list === undefined ? html`<div class="muted">loading…</div>` : html`<${Admin} key=${base} base=${base} />`}
+    ${list === undefined ? html`<div class="muted">loading…</div>` : html`<${Admin} key=${`${base} ${namespace ?? ''}`} base=${base} namespace=${namespace} />`}
     ${prompt ? html`<${TokenDialog} message=${prompt.message} onToken=${(t: string) => { setPrompt(undefined); prompt.resolve(t); }} />` : null}
   </div>`;
 }

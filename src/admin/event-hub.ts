@@ -29,6 +29,8 @@ export interface LiveEntry {
   /** What the fault layer applied, one sentence each. */
   faults?: string[];
   proxiedTo?: string;
+  /** The namespace that served it; absent for the default one. */
+  namespace?: string;
 }
 
 export type HubMessage =
@@ -75,6 +77,7 @@ export function liveEntry(e: ServeEvent): LiveEntry {
     ...(e.stub?.request.graphqlOperation !== undefined ? { operation: e.stub.request.graphqlOperation } : {}),
     ...(e.faults && e.faults.length ? { faults: e.faults.map((f) => f.description) } : {}),
     ...(e.proxiedTo ? { proxiedTo: e.proxiedTo } : {}),
+    ...(e.namespace !== undefined ? { namespace: e.namespace } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import type { MockEngine } from '../core/engine.js';
+import { namespaceEngine } from './namespace-scope.js';
 import type { Stub } from '../core/stub.js';
 import { findNearMisses, formatNearMissReport, suggestStub } from '../core/matching/near-miss.js';
 import { liveEntry, type EventHub, type HubMessage } from './event-hub.js';
@@ -39,7 +40,8 @@ export interface UiRoutesOptions {
 
 /** The live routes, mounted on the admin router (behind its token check). */
 export function installUiRoutes(router: Router, options: UiRoutesOptions): void {
-  const { engine } = options;
+  // The journal and stubs of the namespace the call names (the UI's namespace picker), else the default one's.
+  const engineOf = (): MockEngine => namespaceEngine() ?? options.engine;
   const hub = options.hub;
   const fileOf = (stub: Stub): string | undefined => fileOfStub(stub, options.relativeFile);
   router.get('/decoy/events', (req: Request, res: Response) => {
@@ -106,6 +108,7 @@ export function installUiRoutes(router: Router, options: UiRoutesOptions): void 
       throw new AdminProblem(400, 'Invalid query parameter limit', [{ pointer: '?limit', detail: `limit must be a whole number >= 0 (got ${JSON.stringify(raw)})` }]);
     }
     // Oldest first, as the live stream appends.
+    const engine = engineOf();
     res.json({ entries: engine.journal.newestFirst().slice(0, limit).reverse().map(liveEntry), journalEnabled: engine.journal.enabled });
   });
 
@@ -122,6 +125,7 @@ export function installUiRoutes(router: Router, options: UiRoutesOptions): void 
   });
 
   router.get('/decoy/requests/:id/near-misses', (req: Request, res: Response) => {
+    const engine = engineOf();
     const e = engine.journal.get(String(req.params.id));
     if (!e) throw notFound(`Request ${req.params.id}`, false);
     const request = requestOf(e);

@@ -139,6 +139,8 @@ export interface EngineOptions {
    * default one only in what it remembers.
    */
   parent?: MockEngine;
+  /** The namespace's name, for an engine that is one (its serve events carry it). */
+  namespace?: string;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -157,6 +159,7 @@ export class MockEngine {
   #set = new StubSet([]);
   /** The engine this one is a namespace of (see `EngineOptions.parent`). */
   readonly #parent: MockEngine | undefined;
+  readonly #namespace: string | undefined;
   /** Stubs from files, as loaded; by id. */
   #fileStubs = new Map<string, Stub>();
   /** Stubs created over the API that no file holds. */
@@ -188,6 +191,7 @@ export class MockEngine {
     });
     const parent = options.parent;
     this.#parent = parent;
+    this.#namespace = options.namespace;
     this.random = parent?.random ?? createRandom(options.seed);
     this.#stableSeed = options.stableData ? (options.seed ?? 0) : undefined;
     this.chaosRules = parent?.chaosRules ?? new ChaosRules(this.state.chaosRules, this.state.counters, options.now);
@@ -746,6 +750,7 @@ export class MockEngine {
         request.httpVersion, stub, kept, 0, plan?.applied);
       if (proxy !== undefined) event.proxiedTo = proxy.baseUrl;
       if (plan !== undefined) event.delayMs = plan.delayMs;
+      if (this.#namespace !== undefined) event.namespace = this.#namespace;
     }
     return { request, stub, miss, response: plan?.response ?? response, delivery, event, steps };
   }

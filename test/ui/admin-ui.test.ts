@@ -129,6 +129,35 @@ describe('web admin UI (browser)', function () {
     }
   });
 
+  it('picks a namespace, and shows that namespace\'s stubs and requests only; (default) shows neither', async () => {
+    const p = await open({}, 'Live log');
+    await live(p);
+    const run = { 'X-Decoy-Namespace': 'run-42' };
+    const created = await call('/__admin/mappings', { method: 'POST', headers: run, body: JSON.stringify({ name: 'run 42 only', request: { method: 'GET', url: '/mine' }, response: { status: 200 } }) });
+    assert.equal(created.status, 201);
+    assert.equal((await call('/mine', { headers: run })).status, 200);
+    assert.equal((await call('/orders')).status, 200);
+    await p.locator('[data-testid=log-row][data-url="/orders"]').waitFor();
+    assert.equal(await p.locator('[data-testid=log-row][data-url="/mine"]').count(), 0, 'the namespace\'s request is not in the default log');
+    const picker = p.getByTestId('namespace-picker');
+    await picker.focus();
+    await picker.locator('option', { hasText: 'run-42' }).waitFor({ state: 'attached' });
+    await picker.selectOption('run-42');
+    await live(p);
+    await p.locator('[data-testid=log-row][data-url="/mine"]').waitFor();
+    assert.equal(await p.locator('[data-testid=log-row][data-url="/orders"]').count(), 0, 'the default namespace\'s request is not in run-42\'s log');
+    // A request in the namespace shows without a reload.
+    assert.equal((await call('/orders/3', { headers: run })).status, 200);
+    await p.locator('[data-testid=log-row][data-url="/orders/3"]').waitFor();
+    await p.getByTestId('tab-stubs').click();
+    await p.locator('[data-testid=stub-row]', { hasText: '/mine' }).waitFor();
+    await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).first().waitFor();
+    await screenshot(p, 'namespace-picker');
+    await picker.selectOption('');
+    await p.locator('[data-testid=stub-row]', { hasText: '/orders' }).first().waitFor();
+    assert.equal(await p.locator('[data-testid=stub-row]', { hasText: '/mine' }).count(), 0, 'the namespace\'s stub is not the default one\'s');
+  });
+
   it('shows each request in the live log as it happens, without a reload', async () => {
     const p = await open({}, 'Live log');
     await live(p);

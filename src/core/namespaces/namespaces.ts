@@ -159,7 +159,7 @@ export class Namespaces {
     return then(store.claim(name, now, maxNamespaces), (admitted) => {
       if (!admitted) throw this.#limit(name);
       return then(store.open(name), (state) => {
-        const engine = new MockEngine({ ...this.#options.engineOptions, state, parent: this.#root });
+        const engine = new MockEngine({ ...this.#options.engineOptions, state, parent: this.#root, namespace: name });
         // Readers of the journal see a namespace's events as they see the default one's (masked with --redact-journal).
         engine.journal.view = this.#root.journal.view;
         const files = this.#root.fileStubs;

@@ -28,6 +28,8 @@ export class ServeEvent {
   proxiedTo: string | undefined;
   /** Milliseconds of injected delay (the stub's, the global one, a chaos rule's) before the answer. */
   delayMs = 0;
+  /** The namespace that served it; undefined for the default one. */
+  namespace: string | undefined;
 
   constructor(
     /** Epoch milliseconds when the request arrived. */
