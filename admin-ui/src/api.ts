@@ -29,6 +29,8 @@ export interface Problem {
 let base = '/__admin';
 /** The namespace the views show (docs/guides/stateful-mocks.md), sent as X-Decoy-Namespace; none: the default one. */
 let namespace: string | undefined;
+/** The header that names it (`--namespace-header`), as the namespace list says. */
+let namespaceHeader = 'X-Decoy-Namespace';
 /** Asks the person for the token; set by the UI. */
 let promptToken: (message: string) => Promise<string> = async () => {
   throw new Error('no token prompt');
@@ -49,13 +51,14 @@ export function setNamespace(n: string | undefined): void {
 
 /** The namespace header of the calls the views make (the namespace picker's choice). */
 function namespaceHeaders(): Record<string, string> {
-  return namespace === undefined ? {} : { 'X-Decoy-Namespace': namespace };
+  return namespace === undefined ? {} : { [namespaceHeader]: namespace };
 }
 
 /** The namespaces of this Decoy, by name (none when it does not list them). */
 export async function namespaces(): Promise<string[]> {
   try {
-    const answer = await api<{ namespaces?: Array<{ name: string }> }>('GET', '/decoy/namespaces');
+    const answer = await api<{ namespaces?: Array<{ name: string }>; header?: string }>('GET', '/decoy/namespaces');
+    if (typeof answer?.header === 'string') namespaceHeader = answer.header;
     return Array.isArray(answer?.namespaces) ? answer.namespaces.map((n) => n.name) : [];
   } catch {
     return [];

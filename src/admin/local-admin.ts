@@ -767,11 +767,12 @@ export class LocalAdmin implements Admin {
 
   async namespaces(): Promise<NamespaceList> {
     const ns = this.#ctx.namespaces;
-    if (ns === undefined) return { namespaces: [], maxNamespaces: 0, idleTimeoutMs: 0 };
+    const header = this.#ctx.namespaceHeader ?? 'x-decoy-namespace';
+    if (ns === undefined) return { namespaces: [], maxNamespaces: 0, idleTimeoutMs: 0, header };
     const all = await ns.list();
     return {
       namespaces: all.map((n) => ({ name: n.name, lastUsed: new Date(n.lastUsedAt).toISOString(), stubs: n.stubs ?? null, requests: n.requests ?? null })),
-      maxNamespaces: ns.maxNamespaces, idleTimeoutMs: ns.idleTimeoutMs,
+      maxNamespaces: ns.maxNamespaces, idleTimeoutMs: ns.idleTimeoutMs, header,
     };
   }
 

@@ -468,6 +468,8 @@ export interface NamespaceList {
   maxNamespaces: number;
   /** `--namespace-idle-timeout`, in ms. */
   idleTimeoutMs: number;
+  /** The header that names a namespace (`--namespace-header`), lower-case. */
+  header: string;
 }
 
 export interface ResourceInfo {

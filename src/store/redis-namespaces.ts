@@ -43,7 +43,7 @@ export class RedisNamespaceStore implements NamespaceStore {
     return this.#root.dropNamespace(name);
   }
 
-  onDropped(listener: (name: string) => void): void {
+  onDropped(listener: (name: string) => Promise<void> | void): void {
     this.#root.onNamespaceDropped(listener);
   }
 }

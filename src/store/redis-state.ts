@@ -163,11 +163,15 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
 
-/** KEYS: namespaces sorted set, the namespace's seeded-resources set. ARGV: name, the namespace's key prefix, channel, message, its fixed keys... */
-const DROP_NAMESPACE = `for _, n in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[2] .. 'res:items:' .. n) end
-for i = 5, #ARGV do redis.call('DEL', ARGV[2] .. ARGV[i]) end
+/**
+ * KEYS: namespaces sorted set, the namespace's seeded-resources set. ARGV: name, the namespace's key prefix,
+ * channel, message ('' for none), '1' to delete only when the namespace is not listed, its fixed keys...
+ */
+const DROP_NAMESPACE = `if ARGV[5] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[2] .. 'res:items:' .. n) end
+for i = 6, #ARGV do redis.call('DEL', ARGV[2] .. ARGV[i]) end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1`;
 
 /** The keys a namespace's state has besides its resources' items (journal batch markers expire by themselves). */
@@ -312,7 +316,7 @@ export class RedisState implements State {
   #parent: RedisState | undefined;
   /** The namespaces' states open on this connection. */
   readonly #children = new Set<RedisState>();
-  readonly #droppedListeners = new Set<(name: string) => void>();
+  readonly #droppedListeners = new Set<(name: string) => Promise<void> | void>();
   readonly #optional: boolean;
   readonly #now: () => number;
   readonly #flushMs: number;
@@ -529,15 +533,27 @@ export class RedisState implements State {
 
   /** Deletes a namespace's keys, removes it from the list, and tells every replica (`onNamespaceDropped`). */
   dropNamespace(name: string): Promise<void> {
+    return this.#dropKeys(name, this.#message({ k: 'namespace-dropped', name }), false);
+  }
+
+  #dropKeys(name: string, message: string, onlyIfGone: boolean): Promise<void> {
     const scope = this.#key(namespaceKeyScope(name));
     return this.#shared(async () => {
-      await this.#run(DROP_NAMESPACE, [this.#key('namespaces'), `${scope}res:seeded`], [name, scope, this.#channel, this.#message({ k: 'namespace-dropped', name }), ...NAMESPACE_KEYS]);
+      await this.#run(DROP_NAMESPACE, [this.#key('namespaces'), `${scope}res:seeded`], [name, scope, this.#channel, message, onlyIfGone ? '1' : '0', ...NAMESPACE_KEYS]);
     }, () => undefined);
   }
 
-  /** Calls `listener` with each namespace another replica drops. */
-  onNamespaceDropped(listener: (name: string) => void): void {
+  /**
+   * Calls `listener` with each namespace another replica drops. Once every listener has let the namespace
+   * go here, its keys are deleted again (unless it was made anew meanwhile): a journal batch this replica
+   * wrote while the drop ran would otherwise outlive it.
+   */
+  onNamespaceDropped(listener: (name: string) => Promise<void> | void): void {
     this.#droppedListeners.add(listener);
+  }
+
+  #onNamespaceDropped(name: string): void {
+    void Promise.all([...this.#droppedListeners].map((l) => l(name))).then(() => this.#dropKeys(name, '', true)).catch((e: Error) => this.#failed(e));
   }
 
   /** Reads every shared piece of state into the local copies. */
@@ -702,7 +718,7 @@ export class RedisState implements State {
         else this.#applyStubMessage(m);
         return;
       case 'namespace-dropped':
-        for (const listener of this.#droppedListeners) listener(m.name as string);
+        this.#onNamespaceDropped(m.name as string);
         return;
     }
   }
@@ -940,7 +956,8 @@ export class RedisState implements State {
       get view() { return mirror.view; },
       set view(v) { mirror.view = v; },
       append: (event) => {
-        if (!mirror.enabled) return;
+        // A request in flight when its namespace was dropped is not written back into the store.
+        if (!mirror.enabled || this.#closed) return;
         mirror.append(event);
         this.#pending.push(event);
         // While Redis is away the queue keeps the newest events up to the journal's bound.

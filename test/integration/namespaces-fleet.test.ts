@@ -64,9 +64,10 @@ describe('namespaces across three replicas sharing Redis', function () {
   let folder: ReturnType<typeof tempStubs>;
   let fleet: Decoy[] = [];
   let urls: string[];
+  let prefix: string;
 
   const startFleet = async (options: Parameters<typeof startDecoy>[0] = {}) => {
-    const prefix = `ns-${randomUUID().slice(0, 8)}`;
+    prefix = `ns-${randomUUID().slice(0, 8)}`;
     fleet = [];
     for (let i = 0; i < 3; i++) fleet.push((await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix }, ...options })).decoy);
     urls = fleet.map((d) => d.url);
@@ -107,6 +108,17 @@ describe('namespaces across three replicas sharing Redis', function () {
     await new DecoyClient(urls[1]!).dropNamespace('run-b');
     for (const url of urls) {
       await eventually(async () => !(await new DecoyClient(url).namespaces()).namespaces.some((n) => n.name === 'run-b'), 5000, `${url} to forget run-b`);
+    }
+    // Nothing of it stays in Redis (a journal batch's marker expires by itself within minutes).
+    const { createClient } = await import('redis');
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      // The other replicas let it go, then delete what they wrote meanwhile (a request served while it was dropped).
+      await eventually(async () => (await client.keys(`*${prefix}*ns:run-b:*`)).filter((k) => !k.includes(':journal:batch:')).length === 0, 5000, 'run-b\'s keys to go');
+      assert.ok((await client.keys(`*${prefix}*ns:run-a:*`)).length > 0, 'the other namespace\'s keys are there');
+    } finally {
+      await client.close();
     }
     assert.equal((await send(urls[2]!, 'GET', '/mine', { namespace: 'run-b' })).status, 404, 'a dropped namespace starts afresh on every replica');
     assert.equal((await send(urls[2]!, 'GET', '/cart', { namespace: 'run-b' })).text, 'empty');

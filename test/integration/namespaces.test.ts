@@ -83,6 +83,7 @@ describe('namespaces: parallel test runs against one Decoy', function () {
     assert.deepEqual(list.namespaces.map((n) => [n.name, n.stubs, n.requests]), [['run-a', 2, 9], ['run-b', 2, 9]]);
     assert.equal(list.maxNamespaces, 1000);
     assert.equal(list.idleTimeoutMs, 30 * 60_000);
+    assert.equal(list.header, 'x-decoy-namespace');
     assert.ok(Date.now() - Date.parse(list.namespaces[0]!.lastUsed) < 10_000);
   });
 
@@ -185,6 +186,7 @@ describe('namespaces: parallel test runs against one Decoy', function () {
     const admin = new DecoyClient(base, { namespace: 'job-7', namespaceHeader: 'X-Test-Run' });
     await admin.createStub({ request: { method: 'GET', url: '/mine' }, response: { status: 200, body: 'job 7' } });
     assert.deepEqual(admin.namespaceHeaders, { 'X-Test-Run': 'job-7' });
+    assert.equal((await admin.namespaces()).header, 'x-test-run');
     assert.equal((await send(base, 'GET', '/mine', { namespace: 'job-7', header: 'X-Test-Run' })).text, 'job 7');
     assert.equal((await send(base, 'GET', '/mine', { namespace: 'job-7' })).status, 404, 'X-Decoy-Namespace means nothing now');
   });

@@ -58,8 +58,8 @@ export interface NamespaceStore {
   list(): Awaitable<Array<{ name: string; lastUsedAt: number }>>;
   /** Forgets a namespace in the store (its keys, its place in the list) and tells the other replicas. */
   drop(name: string): Awaitable<void>;
-  /** Calls `listener` with the name of each namespace another replica dropped. */
-  onDropped(listener: (name: string) => void): void;
+  /** Calls `listener` with the name of each namespace another replica dropped (the store may wait for what it returns). */
+  onDropped(listener: (name: string) => Awaitable<void>): void;
 }
 
 export interface NamespacesOptions {
@@ -90,7 +90,7 @@ export class Namespaces {
     this.#root = root;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    options.store.onDropped((name) => void this.#forget(name));
+    options.store.onDropped((name) => this.#forget(name));
   }
 
   get maxNamespaces(): number {
