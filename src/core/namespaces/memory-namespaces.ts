@@ -16,6 +16,9 @@ export const NAMESPACE_JOURNAL_MAX_BYTES = 4 * 1024 * 1024;
  * recordings, the store's health).
  */
 export function namespaceState(own: State, root: State): State {
+  // Subscribers hear the root's changes of what is shared, until the namespace's state is closed (a dropped
+  // namespace leaves no listener behind on the root).
+  const offRoot = new Set<() => void>();
   return {
     scenarios: own.scenarios,
     counters: own.counters,
@@ -26,8 +29,17 @@ export function namespaceState(own: State, root: State): State {
     settings: root.settings,
     recordings: root.recordings,
     ...(root.health ? { health: () => root.health!() } : {}),
-    subscribe: (listener: (change: StateChange) => void) => own.subscribe(listener),
-    close: () => own.close(),
+    subscribe: (listener: (change: StateChange) => void) => {
+      const offOwn = own.subscribe(listener);
+      const off = root.subscribe((c) => { if (c.kind === 'chaos-rules' || c.kind === 'settings' || c.kind === 'recording') listener(c); });
+      offRoot.add(off);
+      return () => { offOwn(); off(); offRoot.delete(off); };
+    },
+    close: () => {
+      for (const off of offRoot) off();
+      offRoot.clear();
+      return own.close();
+    },
   };
 }
 

@@ -151,8 +151,9 @@ export class Namespaces {
   #open(name: string): Awaitable<Scope> {
     const { store, maxNamespaces } = this.#options;
     const now = this.#now();
-    if (!store.shared && this.#scopes.size >= maxNamespaces) {
-      // Idle ones make room before a new one is refused.
+    // A shared store counts the fleet's (below); this replica never holds more, even while the store is away.
+    if (this.#scopes.size >= maxNamespaces) {
+      // Idle ones make room before a new one is refused (in memory; a shared store's expire by the fleet's sweep).
       this.#sweepLocal(now);
       if (this.#scopes.size >= maxNamespaces) throw this.#limit(name);
     }
