@@ -204,11 +204,6 @@ export class MockEngine {
     if (parent !== undefined) this.nextSequence = parent.nextSequence;
   }
 
-  /** Whether this engine is a namespace of another (see `EngineOptions.parent`). */
-  get isNamespace(): boolean {
-    return this.#parent !== undefined;
-  }
-
   /** The stubs from files as loaded, by id; a new Map whenever they change (a namespace follows its parent's by it). */
   get fileStubs(): ReadonlyMap<string, Stub> {
     return this.#fileStubs;
@@ -494,7 +489,10 @@ export class MockEngine {
     void this.state.counters.reset();
   }
 
-  /** What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios, sequences, resources (back to their seed). */
+  /**
+   * What `POST /__admin/reset` does to run-time state: chaos rules, API stub changes, the journal, scenarios,
+   * sequences, resources (back to their seed). A namespace's reset leaves what it shares with the others.
+   */
   resetAll(): void {
     // Chaos rules and the webhook journal belong to every namespace: a namespace's reset keeps them.
     if (this.#parent === undefined) {
