@@ -18,11 +18,6 @@ export function namespaceEngine(): MockEngine | undefined {
   return current.getStore();
 }
 
-/** Runs `fn` as an admin call in the namespace of `engine` (in-process callers and tests). */
-export function inNamespace<T>(engine: MockEngine, fn: () => T): T {
-  return current.run(engine, fn);
-}
-
 /** A namespace that cannot be used, as the admin API answers it: a bad name 400, one namespace too many 429. */
 export function namespaceProblem(e: unknown): unknown {
   if (!isDecoyError(e)) return e;
