@@ -24,6 +24,8 @@ export interface RequestLogFields {
   unmatched?: true;
   /** For an unmatched request (not proxied): the closest stub's name or id. */
   closestStub?: string;
+  /** The namespace that served it; absent for the default one. */
+  namespace?: string;
 }
 
 /** Logs every request `engine` serves at info level; returns the unsubscribe. */
@@ -47,6 +49,7 @@ export function requestLogFields(engine: MockEngine, event: ServeEvent): Request
   }
   if (event.faults?.length) fields.faults = event.faults.map((f) => f.description);
   if (event.proxiedTo !== undefined) fields.proxiedTo = event.proxiedTo;
+  if (event.namespace !== undefined) fields.namespace = event.namespace;
   if (!event.stub) {
     fields.unmatched = true;
     if (event.proxiedTo === undefined) {
@@ -64,5 +67,5 @@ function summary(f: RequestLogFields): string {
   const why = f.stubId !== undefined ? `stub ${f.stubName ?? f.stubId}`
     : f.proxiedTo !== undefined ? 'no stub matched'
       : `no stub matched; closest: ${f.closestStub ?? 'none'}`;
-  return `${f.method} ${f.url} → ${outcome} in ${f.durationMs} ms (${why}${f.proxiedTo !== undefined ? `; proxied to ${f.proxiedTo}` : ''})${f.faults ? `; ${f.faults.join('; ')}` : ''}`;
+  return `${f.namespace !== undefined ? `[${f.namespace}] ` : ''}${f.method} ${f.url} → ${outcome} in ${f.durationMs} ms (${why}${f.proxiedTo !== undefined ? `; proxied to ${f.proxiedTo}` : ''})${f.faults ? `; ${f.faults.join('; ')}` : ''}`;
 }

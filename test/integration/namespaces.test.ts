@@ -205,6 +205,17 @@ describe('namespaces: parallel test runs against one Decoy', function () {
     assert.equal((await send(base, 'GET', '/ns/bad%20name/cart')).status, 400);
   });
 
+  it('the --verbose log line of a request names its namespace', async () => {
+    const { decoy: d, log } = await startDecoy({ stubsDir: folder.dir, verbose: true });
+    decoy = d;
+    await send(d.url, 'GET', '/shared', { namespace: 'run-7' });
+    await send(d.url, 'GET', '/shared');
+    await eventually(() => log.lines.filter((l) => l.includes('GET /shared')).length === 2, 3000, 'two log lines');
+    const lines = log.lines.filter((l) => l.includes('GET /shared'));
+    assert.match(lines[0]!, /\[run-7\] GET \/shared → 200/);
+    assert.doesNotMatch(lines[1]!, /\[/);
+  });
+
   it('saving stubs from a namespace is refused: they would become every namespace\'s', async () => {
     await start();
     const admin = new DecoyClient(base, { namespace: 'run-a' });
