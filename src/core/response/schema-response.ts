@@ -135,41 +135,93 @@ function checkedValidator(ajv: Ajv, schema: unknown, pointer: string): () => Val
   return () => (compiled ??= compileValidator(ajv, schema, pointer));
 }
 
+/** What a walk of a schema (or of one of its `$defs`) found, with pointers relative to where it started. */
+interface WalkFacts {
+  /** Whether a compile can wait: only local `#/...` references, which a walk can check. */
+  lazy: boolean;
+  problem?: { message: string; at: string };
+  /** Every local `$ref`, to resolve against the whole schema. */
+  refs: Array<{ ref: string; at: string }>;
+}
+
+/**
+ * The walks of `$defs` members, by object: an OpenAPI document's operations carry the same named
+ * schemas (the same objects), each walked once, not once per operation.
+ */
+const walkedDefs = new WeakMap<object, WalkFacts>();
+
 /** Finds what ajv's compile would refuse: a local `$ref` to nothing, a pattern that is not a regex. */
 function walkSchema(schema: unknown, pointer: string): { lazy: boolean; problem?: DecoyError } {
+  const parts: Array<{ facts: WalkFacts; at: string }> = [];
+  const defs = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? (schema as { $defs?: unknown }).$defs : undefined;
+  if (defs !== null && typeof defs === 'object' && !Array.isArray(defs)) {
+    const { $defs: _defs, ...root } = schema as Record<string, unknown>;
+    parts.push({ facts: walkFacts(root, true), at: '' });
+    for (const [name, def] of Object.entries(defs)) {
+      let facts = def !== null && typeof def === 'object' ? walkedDefs.get(def) : undefined;
+      if (!facts) {
+        facts = walkFacts(def, false);
+        if (def !== null && typeof def === 'object') walkedDefs.set(def, facts);
+      }
+      parts.push({ facts, at: `/$defs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+    }
+  } else {
+    parts.push({ facts: walkFacts(schema, true), at: '' });
+  }
   let lazy = true;
-  let problem: DecoyError | undefined;
-  const visit = (node: unknown, at: string): void => {
-    if (problem || node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, joinPointer(at, String(i)))); return; }
-    const n = node as Record<string, unknown>;
-    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && at !== pointer)) lazy = false;
-    if (typeof n.$ref === 'string') {
-      if (!n.$ref.startsWith('#')) lazy = false;
-      else if (resolvePointer(schema, n.$ref.slice(1)) === undefined) {
-        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(n.$ref)} points at nothing in the schema`, {
-          source: { pointer: joinPointer(at, '$ref') },
-          hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
-        });
-        return;
+  for (const { facts, at } of parts) {
+    if (facts.problem) {
+      return { lazy, problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', facts.problem.message, { source: { pointer: pointer + at + facts.problem.at } }) };
+    }
+    if (!facts.lazy) lazy = false;
+    for (const r of facts.refs) {
+      if (resolvePointer(schema, r.ref.slice(1)) === undefined) {
+        return {
+          lazy,
+          problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(r.ref)} points at nothing in the schema`, {
+            source: { pointer: pointer + at + r.at + '/$ref' },
+            hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+          }),
+        };
       }
     }
-    if (typeof n.pattern === 'string') {
-      try {
-        new RegExp(n.pattern, 'u');
-      } catch (e) {
-        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: pattern ${JSON.stringify(n.pattern)}: ${(e as Error).message}`, { source: { pointer: joinPointer(at, 'pattern') } });
-        return;
-      }
+  }
+  return { lazy };
+}
+
+function walkFacts(schema: unknown, isRoot: boolean): WalkFacts {
+  const facts: WalkFacts = { lazy: true, refs: [] };
+  const regex = (source: string, at: string): boolean => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch (e) {
+      facts.problem = { message: `the schema does not compile: pattern ${JSON.stringify(source)}: ${(e as Error).message}`, at };
+      return false;
+    }
+  };
+  const visit = (node: unknown, at: string): void => {
+    if (facts.problem || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, `${at}/${i}`)); return; }
+    const n = node as Record<string, unknown>;
+    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && (at !== '' || !isRoot))) facts.lazy = false;
+    if (typeof n.$ref === 'string') {
+      if (!n.$ref.startsWith('#')) facts.lazy = false;
+      else facts.refs.push({ ref: n.$ref, at });
+    }
+    if (typeof n.pattern === 'string' && !regex(n.pattern, `${at}/pattern`)) return;
+    // The names of patternProperties are regexes too, which ajv compiles with the same flag.
+    if (n.patternProperties !== null && typeof n.patternProperties === 'object') {
+      for (const key of Object.keys(n.patternProperties)) if (!regex(key, `${at}/patternProperties/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`)) return;
     }
     for (const [k, v] of Object.entries(n)) {
       // Values, not schemas: their `$ref`-looking members mean nothing.
       if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'example') continue;
-      visit(v, joinPointer(at, k));
+      visit(v, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
     }
   };
-  visit(schema, pointer);
-  return { lazy, problem };
+  visit(schema, '');
+  return facts;
 }
 
 function resolvePointer(root: unknown, pointer: string): unknown {
@@ -189,10 +241,36 @@ function resolvePointer(root: unknown, pointer: string): unknown {
   return cur;
 }
 
+/** `$defs` members that passed the meta-schema, by ajv instance and object (see `walkedDefs`). */
+const metaCheckedDefs = new WeakMap<Ajv, WeakSet<object>>();
+
+/**
+ * The schema against its meta-schema: the root, then each `$defs` member on its own (each once per
+ * object: what an OpenAPI document's operations share is checked once).
+ */
 function checkMeta(ajv: Ajv, schema: unknown, pointer: string): void {
+  const defs = schema !== null && typeof schema === 'object' ? (schema as { $defs?: unknown }).$defs : undefined;
+  if (defs === null || typeof defs !== 'object' || Array.isArray(defs) || (schema as { $schema?: unknown }).$schema !== undefined) {
+    metaCheck(ajv, schema, pointer);
+    return;
+  }
+  const { $defs: _defs, ...root } = schema as Record<string, unknown>;
+  metaCheck(ajv, root, pointer);
+  let checked = metaCheckedDefs.get(ajv);
+  if (!checked) metaCheckedDefs.set(ajv, (checked = new WeakSet()));
+  for (const [name, def] of Object.entries(defs)) {
+    const isObject = def !== null && typeof def === 'object';
+    if (isObject && checked.has(def)) continue;
+    metaCheck(ajv, def, `${pointer}/$defs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `$defs.${name}`);
+    if (isObject) checked.add(def);
+  }
+}
+
+function metaCheck(ajv: Ajv, schema: unknown, pointer: string, label = ''): void {
   if (!ajv.validateSchema(schema as AnySchema)) {
     const e = ajv.errors?.[0];
-    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
+    const where = [label, e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : ''].filter(Boolean).join('.');
+    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${where ? where + ' ' : ''}${e?.message ?? 'invalid'}`, {
       source: { pointer: pointer + (e?.instancePath ?? '') },
     });
   }

@@ -128,8 +128,6 @@ function parserOptions(document: string | undefined): { options: Record<string, 
  */
 export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[]; conformance?: () => Promise<string | undefined>; contract?: ContractDefinition }> {
   const name = options.documentName ?? (typeof source === 'string' ? source : 'document');
-  const P = await parser();
-  const p = new P();
   let input: unknown = source;
   let parsedFile: Json | undefined;
   if (typeof source === 'string') {
@@ -160,21 +158,30 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   }
   const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.resolve(source) : undefined);
   let doc: Json;
-  try {
-    // The file was parsed above: the parser gets that value (parsing a large YAML document twice costs
-    // hundreds of milliseconds) and the path, for the `$ref`s to other files.
-    doc = (await (parsedFile ? p.bundle(input as string, parsedFile, parsing) : p.bundle(input, parsing))) as Json;
-  } catch (e) {
-    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
+  let files: string[];
+  if (!hasExternalRef(parsedFile ?? input)) {
+    // Everything is in the one document: the Converter follows its `#/...` references itself, so the
+    // parser (~150 ms to import and bundle a large document) is not needed to serve it.
+    doc = (parsedFile ?? input) as Json;
+    files = typeof source === 'string' ? [path.resolve(source)] : [];
+  } else {
+    const p = new (await parser())();
+    try {
+      // The file was parsed above: the parser gets that value (parsing a large YAML document twice costs
+      // hundreds of milliseconds) and the path, for the `$ref`s to other files.
+      doc = (await (parsedFile ? p.bundle(input as string, parsedFile, parsing) : p.bundle(input, parsing))) as Json;
+    } catch (e) {
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
+    }
+    // Every file the document is made of, to watch for changes.
+    files = typeof source === 'string' ? p.$refs.paths('file') : [];
   }
   const version = versionOf(doc);
   if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
   const warnings: string[] = [];
-  // Every file the document is made of, to watch for changes.
-  const files = typeof source === 'string' ? p.$refs.paths('file') : [];
   const bundled = doc;
   // A document that breaks the specification in places is still worth mocking; say where.
-  const conformance = (): Promise<string | undefined> => P.validate(structuredClone(bundled), parsing).then(
+  const conformance = async (): Promise<string | undefined> => (await parser()).validate(structuredClone(bundled), parsing).then(
     () => undefined,
     (e: unknown) => `${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`,
   );
@@ -186,6 +193,17 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const stubs = options.contractOnly ? [] : converter.stubs();
   const contract = options.contractOnly ? { name, operations: converter.contract() } : undefined;
   return { stubs, warnings, files, ...(options.deferConformance ? { conformance } : {}), ...(contract ? { contract } : {}) };
+}
+
+/** Whether a document has a `$ref` to another file (or URL): only then is it bundled by the parser. */
+function hasExternalRef(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(hasExternalRef);
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) return true;
+    if (typeof v === 'object' && hasExternalRef(v)) return true;
+  }
+  return false;
 }
 
 const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
@@ -289,6 +307,8 @@ class Converter {
   readonly #defDropped = new Map<string, string[]>();
   /** The patterns dropped from the schemas of the operation being converted. */
   #operationDropped = new Set<string>();
+  /** Named schemas as each direction sees them (see `forDirection`), by `direction:key`. */
+  readonly #directed = new Map<string, unknown>();
   /** Examples already reported as breaking their schema (a response's example serves several variants). */
   readonly #reportedExamples = new Set<string>();
 
@@ -377,7 +397,7 @@ class Converter {
     for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
       const label = `${method.toUpperCase()} ${openApiPath}`;
       this.#operationDropped = new Set();
-      const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
+      const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: this.#forDirection(this.schema(m.schema), 'response') } : {}) })) }));
       const rs = this.#requestSchema(op, item, label);
       out.push({
         method: method.toUpperCase(), path: openApiPath, fullPath,
@@ -511,7 +531,7 @@ class Converter {
         if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
         else def.body = ex.value;
       } else if (media.schema !== undefined && !isBinary(media.schema)) {
-        def.schema = forDirection(this.schema(media.schema), 'response');
+        def.schema = this.#forDirection(this.schema(media.schema), 'response');
       }
     }
     if (Object.keys(headers).length) def.headers = headers;
@@ -522,13 +542,34 @@ class Converter {
   #exampleProblem(schema: unknown, value: unknown): string | undefined {
     let errors;
     try {
-      errors = compileSchema(forDirection(this.schema(schema), 'response'), '/schema').validate(value);
+      errors = compileSchema(this.#forDirection(this.schema(schema), 'response'), '/schema').validate(value);
     } catch {
       // A schema that does not compile is reported when its stub is compiled.
       return undefined;
     }
     const e = errors?.[0];
     return e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : undefined;
+  }
+
+  /**
+   * `forDirection` of a converted schema, its named schemas transformed once per document and direction:
+   * every operation's schema carries the ones it reaches, and walking them for each would cost as much
+   * as all the rest of the import. The same objects also let a compile check each of them once.
+   */
+  #forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+    if (!isPlainObject(schema) || !isPlainObject(schema.$defs)) return forDirection(schema, direction);
+    const { $defs: defs, ...root } = schema;
+    let changed = false;
+    const directed: Json = {};
+    for (const [k, v] of Object.entries(defs)) {
+      const key = `${direction}:${k}`;
+      if (!this.#directed.has(key)) this.#directed.set(key, forDirection(v, direction, defs));
+      directed[k] = this.#directed.get(key);
+      if (directed[k] !== v) changed = true;
+    }
+    const walked = forDirection(root, direction, defs);
+    if (walked === root && !changed) return schema;
+    return { ...(walked as Json), $defs: changed ? directed : defs };
   }
 
   #requestSchema(op: Json, item: Json, operation: string): RequestSchemaDefinition {
@@ -543,7 +584,7 @@ class Converter {
     for (const p of params.values()) {
       const where = p.in as string;
       if (where === 'body') {
-        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, forDirection(this.schema(p.schema ?? {}), 'request')])) };
+        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, this.#forDirection(this.schema(p.schema ?? {}), 'request')])) };
         continue;
       }
       if (where === 'formData') {
@@ -567,7 +608,7 @@ class Converter {
     const rb = this.#resolve(op.requestBody);
     if (isPlainObject(rb) && isPlainObject(rb.content)) {
       const content: Record<string, unknown> = {};
-      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? forDirection(this.schema(m.schema), 'request') : true;
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? this.#forDirection(this.schema(m.schema), 'request') : true;
       body = { required: rb.required === true, content };
     }
     return { operation, parameters, ...(body ? { body } : {}) };
@@ -705,13 +746,11 @@ class Converter {
  * and `writeOnly` ones not in responses, so where they are `required` they are required only the other
  * way. The schema (self-contained, with its `$defs`) is copied only where something changes.
  */
-function forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+function forDirection(schema: unknown, direction: 'request' | 'response', defs: Json = isPlainObject(schema) && isPlainObject(schema.$defs) ? schema.$defs : {}): unknown {
   const flag = direction === 'request' ? 'readOnly' : 'writeOnly';
-  const root = schema;
   const target = (s: unknown): unknown => {
     if (isPlainObject(s) && typeof s.$ref === 'string') {
       const m = /^#\/\$defs\/([^/]+)$/.exec(s.$ref);
-      const defs = isPlainObject(root) && isPlainObject(root.$defs) ? root.$defs : {};
       return m ? defs[m[1]!] : s;
     }
     return s;
