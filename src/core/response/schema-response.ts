@@ -63,6 +63,8 @@ export interface CompiledSchema {
   readonly schema: unknown;
   validate(value: unknown): ErrorObject[] | undefined;
   generate(seed: number, options?: GenerateOptions): unknown;
+  /** Why `validate` accepts everything (the schema did not compile on first use), else undefined. */
+  uncheckedBecause?(): string | undefined;
 }
 
 /** Where each `$ref` of a schema sits, to point at the one ajv could not resolve. */
@@ -105,6 +107,7 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
       if (!libraries) throw new Error('the data generator is still loading');
       return generateValue(schema, seed, libraries, options);
     },
+    uncheckedBecause: () => (lazy() as { problem?: string }).problem,
   };
 }
 
@@ -132,7 +135,30 @@ function checkedValidator(ajv: Ajv, schema: unknown, pointer: string): () => Val
   }
   checkMeta(ajv, schema, pointer);
   let compiled: ValidateFunction | undefined;
-  return () => (compiled ??= compileValidator(ajv, schema, pointer));
+  return () => {
+    if (compiled) return compiled;
+    try {
+      compiled = compileValidator(ajv, schema, pointer);
+    } catch (e) {
+      // What the checks at load could not foresee must not turn a request into a 500: the schema
+      // stays unchecked, and what is served from it says so.
+      compiled = uncheckable(e instanceof DecoyError ? e.message : String(e));
+    }
+    return compiled;
+  };
+}
+
+/** A validator for a schema ajv would not compile: accepts everything; `problem` says why. */
+function uncheckable(problem: string): ValidateFunction {
+  const accept = (() => true) as unknown as ValidateFunction & { problem: string };
+  accept.errors = null;
+  accept.problem = problem;
+  return accept;
+}
+
+/** Why a compiled schema checks nothing (its compile failed on first use), if it does not. */
+export function uncheckedBecause(compiled: CompiledSchema): string | undefined {
+  return compiled.uncheckedBecause?.();
 }
 
 /** What a walk of a schema (or of one of its `$defs`) found, with pointers relative to where it started. */
@@ -175,12 +201,23 @@ function walkSchema(schema: unknown, pointer: string): { lazy: boolean; problem?
     }
     if (!facts.lazy) lazy = false;
     for (const r of facts.refs) {
-      if (resolvePointer(schema, r.ref.slice(1)) === undefined) {
+      const target = resolvePointer(schema, r.ref.slice(1));
+      if (target === undefined) {
         return {
           lazy,
           problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(r.ref)} points at nothing in the schema`, {
             source: { pointer: pointer + at + r.at + '/$ref' },
             hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+          }),
+        };
+      }
+      const loop = refLoop(schema, r.ref, target);
+      if (loop) {
+        return {
+          lazy,
+          problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(r.ref)} leads back to itself through ${loop.join(' -> ')} without describing a value (ajv cannot compile it)`, {
+            source: { pointer: pointer + at + r.at + '/$ref' },
+            hint: 'make one schema on the loop describe the value (a type, properties) instead of only referring on',
           }),
         };
       }
@@ -222,6 +259,23 @@ function walkFacts(schema: unknown, isRoot: boolean): WalkFacts {
   };
   visit(schema, '');
   return facts;
+}
+
+/**
+ * The chain of `$ref`s, when following `ref` from reference to reference comes back to one of them:
+ * such a schema describes nothing, and ajv's compile recurses until the stack runs out.
+ */
+function refLoop(schema: unknown, ref: string, target: unknown): string[] | undefined {
+  const chain = [ref];
+  let cur = target;
+  while (cur !== null && typeof cur === 'object' && typeof (cur as { $ref?: unknown }).$ref === 'string') {
+    const next = (cur as { $ref: string }).$ref;
+    if (!next.startsWith('#')) return undefined;
+    if (chain.includes(next)) return [...chain, next];
+    chain.push(next);
+    cur = resolvePointer(schema, next.slice(1));
+  }
+  return undefined;
 }
 
 function resolvePointer(root: unknown, pointer: string): unknown {
@@ -307,14 +361,20 @@ function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateF
 const ATTEMPTS = 4;
 const MINIMAL_ATTEMPTS = 4;
 
-/** Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was not. */
-export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string } {
+/**
+ * Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was
+ * not, `unchecked` why the value could not be checked at all.
+ */
+export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string; unchecked?: string } {
   let value: unknown;
   let errors: ErrorObject[] | undefined;
   for (let i = 0; i < ATTEMPTS + MINIMAL_ATTEMPTS; i++) {
     value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0, { minimal: i >= ATTEMPTS });
     errors = compiled.validate(value);
-    if (!errors) return { value };
+    if (!errors) {
+      const unchecked = compiled.uncheckedBecause?.();
+      return unchecked ? { value, unchecked } : { value };
+    }
   }
   const e = errors![0]!;
   return { value, problem: `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` };
@@ -355,11 +415,12 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
       const body = Buffer.from('Decoy is loading its data generator; retry in a moment\n');
       return { status: 503, headers: ['Retry-After', '1', 'Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
     }
-    const { value, problem } = generateValid(compiled, seed);
+    const { value, problem, unchecked } = generateValid(compiled, seed);
     const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
     const body = Buffer.from(text, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
     if (problem) out.push('Decoy-Warning', safeHeaderValue(`generated body does not satisfy the schema: ${problem}`));
+    if (unchecked) out.push('Decoy-Warning', safeHeaderValue(`generated body is not checked against the schema: ${unchecked}`));
     return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
   };
 }
