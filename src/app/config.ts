@@ -114,7 +114,7 @@ export function resolveConfig(options: DecoyOptions, isMain: boolean): ServiceCo
 
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'journalMaxBytes', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
-  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal'] as const;
+  'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal', 'contractStrict'] as const;
 
 /**
  * The options of a service beside the main one: its own settings over those it inherits from the main's.
