@@ -185,6 +185,29 @@ describe('contract-checked stubs (--contract)', function () {
       assert.equal((await get(`${decoy.url}/api/orders/3`)).status, 404);
     });
 
+    it('a recording written to the stubs folder is served and marked, not refused: what the real API answered is kept', async () => {
+      const upstream = http.createServer((_req, res) => { res.setHeader('Content-Type', 'application/json'); res.end('{"id":5,"state":"paid"}'); });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      try {
+        const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true });
+        decoy = started.decoy;
+        const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+        assert.equal((await fetch(`${decoy.url}/__admin/recordings/start`, { method: 'POST', body: JSON.stringify({ targetBaseUrl: target }) })).status, 200);
+        assert.equal((await get(`${decoy.url}/api/orders/5`)).status, 200);
+        const stop = await fetch(`${decoy.url}/__admin/recordings/stop`, { method: 'POST' });
+        const { mappings, written } = await stop.json() as { mappings: unknown[]; written: string[] };
+        assert.equal(written.length, 1);
+        assert.equal(mappings.length, 1);
+        const replay = await get(`${decoy.url}/api/orders/5`);
+        assert.equal(replay.status, 200);
+        assert.equal(replay.headers.get('x-decoy-contract'), 'violated');
+        assert.doesNotMatch(started.log.text(), /get-api-orders-5[^\n]*DECOY_ERR_CONTRACT_VIOLATION/);
+        assert.match(started.log.text(), /get-api-orders-5[^\n]*breaks the contract \(response-body\): response\.(?:jsonBody|body) must have required property 'status'/);
+      } finally {
+        upstream.close();
+      }
+    });
+
     it('the admin API answers 422 in WireMock\'s error shape naming the stub, the field and the rule; a stub that keeps the contract is created', async () => {
       decoy = (await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true })).decoy;
       const res = await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify(BAD_OVER_API) });
