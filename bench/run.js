@@ -62,7 +62,7 @@
 //   BENCH_STORE_ROUNDS=3 BENCH_STORE_DURATION=1   store part
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
-//                          same interleaved rounds: the throughput table then has a "compare build" row to read the
+//                          same interleaved rounds (and in the openapi part, its start-up): the throughput table then has a "compare build" row to read the
 //                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
@@ -920,7 +920,9 @@ async function runOpenapi({ fail }) {
   fs.writeFileSync(yamlFile, stringify(doc, { aliasDuplicateObjects: false }));
   process.stderr.write(`bench: openapi start-up x ${OPENAPI_RUNS} ...\n`);
   const openapi = { document: OPENAPI_DOCUMENT, operations, kb: { json: Math.round(fs.statSync(jsonFile).size / 1024), yaml: Math.round(fs.statSync(yamlFile).size / 1024) }, target: TARGETS.openapiStartMs, rawMs: [], jsonMs: [], yamlMs: [] };
-  const decoyArgs = (file, port) => [CLI, '--openapi', file, '--port', String(port), '--host', '127.0.0.1', '--no-watch'];
+  const decoyArgs = (file, port, cli = CLI) => [cli, '--openapi', file, '--port', String(port), '--host', '127.0.0.1', '--no-watch'];
+  const compareCli = COMPARE_DIST ? path.join(COMPARE_DIST, 'cli', 'main.js') : undefined;
+  if (compareCli) Object.assign(openapi, { compareDist: COMPARE_DIST, compareJsonMs: [], compareYamlMs: [] });
   try {
     for (let i = 0; i < OPENAPI_RUNS; i++) {
       let port = await freePort();
@@ -930,10 +932,16 @@ async function runOpenapi({ fail }) {
       openapi.jsonMs.push(await firstAnswerMs(decoyArgs(jsonFile, port), port, urlPath));
       port = await freePort();
       openapi.yamlMs.push(await firstAnswerMs(decoyArgs(yamlFile, port), port, urlPath));
+      if (compareCli) {
+        port = await freePort();
+        openapi.compareJsonMs.push(await firstAnswerMs(decoyArgs(jsonFile, port, compareCli), port, urlPath));
+        port = await freePort();
+        openapi.compareYamlMs.push(await firstAnswerMs(decoyArgs(yamlFile, port, compareCli), port, urlPath));
+      }
     }
     openapi.rawMedianMs = median(openapi.rawMs);
     if (!FAKE) {
-      for (const k of ['json', 'yaml']) {
+      for (const k of ['json', 'yaml', ...(compareCli ? ['compareJson', 'compareYaml'] : [])]) {
         openapi[`${k}MedianMs`] = median(openapi[`${k}Ms`]);
         openapi[`${k}Ratio`] = openapi[`${k}MedianMs`] / openapi.rawMedianMs;
       }
@@ -952,6 +960,9 @@ async function runOpenapi({ fail }) {
     const rows = [['raw node:http ready', fmt(openapi.rawMedianMs), '1.00x', openapi.rawMs.map((ms) => fmt(ms)).join(', ')]];
     if (!FAKE) {
       for (const k of ['json', 'yaml']) rows.push([`Decoy, the document as ${k.toUpperCase()} (${openapi.kb[k]} KB)`, fmt(openapi[`${k}MedianMs`]), `${fmt(openapi[`${k}Ratio`], 2)}x`, openapi[`${k}Ms`].map((ms) => fmt(ms)).join(', ')]);
+      if (openapi.compareDist) {
+        for (const k of ['Json', 'Yaml']) rows.push([`compare build, as ${k.toUpperCase()}`, fmt(openapi[`compare${k}MedianMs`]), `${fmt(openapi[`compare${k}Ratio`], 2)}x`, openapi[`compare${k}Ms`].map((ms) => fmt(ms)).join(', ')]);
+      }
     }
     printTable(rows, ['', 'ms', 'vs raw', 'runs']);
     if (!FAKE) console.log(`target < ${TARGETS.openapiStartMs} ms: ${openapi.meetsTarget ? 'ok' : 'MISS'}`);
