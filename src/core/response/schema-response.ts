@@ -88,12 +88,19 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `${pointer.slice(1).replace(/\//g, '.')} must be a JSON Schema object (got ${JSON.stringify(schema)})`, { source: { pointer } });
   }
   const ajv = schemaAjv(schema);
-  const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
-  let validator = compiledCache.get(key);
-  if (validator === undefined) {
-    validator = checkedValidator(ajv, schema, pointer);
-    if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
-    compiledCache.set(key, validator);
+  let validator: (() => ValidateFunction) | undefined;
+  try {
+    const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
+    validator = compiledCache.get(key);
+    if (validator === undefined) {
+      validator = checkedValidator(ajv, schema, pointer);
+      if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+      compiledCache.set(key, validator);
+    }
+  } catch (e) {
+    // The checks recurse: a schema nested thousands of levels deep runs out of stack, a load error like any other.
+    if (e instanceof RangeError) throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema nests too deeply to be checked (${e.message})`, { source: { pointer } });
+    throw e;
   }
   void loadSchemaGenerator();
   const lazy = validator;

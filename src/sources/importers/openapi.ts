@@ -15,6 +15,7 @@
  * schema carries the ones it reaches under `$defs`, converted to JSON Schema 2020-12 (`nullable`,
  * boolean `exclusiveMinimum`, Swagger's `x-nullable` and `type: file`).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,7 +24,8 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parse as parseYaml } from 'yaml';
 import { DecoyError } from '../../core/errors.js';
 import { translateJavaRegex } from '../../core/matching/java-regex.js';
-import { compileSchema } from '../../core/response/schema-response.js';
+import type { Ajv, AnySchema, ValidateFunction } from 'ajv';
+import { createSchemaAjv } from '../../core/schema-ajv.js';
 import { isPlainObject } from '../../core/matching/matcher-support.js';
 import { deriveStubId } from '../../core/stub.js';
 import type { ResponseDefinition, StubDefinition } from '../../core/stub-definition.js';
@@ -307,6 +309,10 @@ class Converter {
   readonly #defDropped = new Map<string, string[]>();
   /** The patterns dropped from the schemas of the operation being converted. */
   #operationDropped = new Set<string>();
+  /** Named schemas registered in ajv to check examples against (see `#exampleValidator`), by key. */
+  readonly #exampleDefs = new Map<string, Ajv>();
+  #exampleAjv: Ajv | undefined;
+  readonly #exampleUrn = `urn:decoy-openapi:${randomUUID()}`;
   /** Named schemas as each direction sees them (see `forDirection`), by `direction:key`. */
   readonly #directed = new Map<string, unknown>();
   /** Examples already reported as breaking their schema (a response's example serves several variants). */
@@ -375,6 +381,14 @@ class Converter {
   }
 
   stubs(): StubDefinition[] {
+    try {
+      return this.#stubs();
+    } finally {
+      this.#releaseExamples();
+    }
+  }
+
+  #stubs(): StubDefinition[] {
     const out: StubDefinition[] = [];
     for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
       try {
@@ -540,15 +554,63 @@ class Converter {
 
   /** Why `value` breaks `schema` (the document's), or undefined when it does not (or the schema cannot be checked here). */
   #exampleProblem(schema: unknown, value: unknown): string | undefined {
-    let errors;
+    const directed = this.#forDirection(this.schema(schema), 'response');
+    let validate: ValidateFunction | undefined;
     try {
-      errors = compileSchema(this.#forDirection(this.schema(schema), 'response'), '/schema').validate(value);
+      validate = this.#exampleValidator(directed);
     } catch {
       // A schema that does not compile is reported when its stub is compiled.
       return undefined;
     }
-    const e = errors?.[0];
+    if (!validate || validate(value)) return undefined;
+    const e = validate.errors?.[0];
     return e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : undefined;
+  }
+
+  /**
+   * A validator for an example's schema. Compiling each operation's schema with the named schemas it
+   * carries costs ajv about 10 ms, seconds for a document with an example per operation; instead each
+   * named schema is registered once (under this document's own URN, its `#/$defs/...` references
+   * pointed there) and compiled once, however many operations use it. Released by `#releaseExamples`.
+   */
+  #exampleValidator(directed: unknown): ValidateFunction | undefined {
+    if (!isPlainObject(directed) || directed.$schema !== undefined) return undefined;
+    const ajv = (this.#exampleAjv ??= createSchemaAjv({ draft: '2020', validateFormats: true, sharedDefinitions: true }));
+    const { $defs, ...root } = directed;
+    if (isPlainObject($defs)) {
+      for (const [name, def] of Object.entries($defs)) {
+        const key = `${this.#exampleUrn}/${name}`;
+        if (this.#exampleDefs.has(key)) continue;
+        this.#exampleDefs.set(key, ajv);
+        ajv.addSchema(this.#pointRefs(def) as AnySchema, key);
+      }
+    }
+    const schema = this.#pointRefs(root) as AnySchema;
+    const validate = ajv.compile(schema);
+    // Compiled without keeping it: the named schemas it uses stay registered until the import ends.
+    ajv.removeSchema(schema);
+    return validate;
+  }
+
+  /** A copy of a converted schema with its `#/$defs/Name...` references pointed at the registered named schemas. */
+  #pointRefs(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.#pointRefs(n));
+    if (!isPlainObject(node)) return node;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') {
+        const m = /^#\/\$defs\/([^/]+)(.*)$/.exec(v);
+        out[k] = m ? `${this.#exampleUrn}/${m[1]}#${m[2]}` : v;
+      } else {
+        out[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : this.#pointRefs(v);
+      }
+    }
+    return out;
+  }
+
+  #releaseExamples(): void {
+    for (const [key, ajv] of this.#exampleDefs) ajv.removeSchema(key);
+    this.#exampleDefs.clear();
   }
 
   /**
