@@ -163,11 +163,6 @@ function uncheckable(problem: string): ValidateFunction {
   return accept;
 }
 
-/** Why a compiled schema checks nothing (its compile failed on first use), if it does not. */
-export function uncheckedBecause(compiled: CompiledSchema): string | undefined {
-  return compiled.uncheckedBecause?.();
-}
-
 /** What a walk of a schema (or of one of its `$defs`) found, with pointers relative to where it started. */
 interface WalkFacts {
   /** Whether a compile can wait: only local `#/...` references, which a walk can check. */

@@ -310,7 +310,7 @@ class Converter {
   /** The patterns dropped from the schemas of the operation being converted. */
   #operationDropped = new Set<string>();
   /** Named schemas registered in ajv to check examples against (see `#exampleValidator`), by key. */
-  readonly #exampleDefs = new Map<string, Ajv>();
+  readonly #exampleDefs = new Set<string>();
   #exampleAjv: Ajv | undefined;
   readonly #exampleUrn = `urn:decoy-openapi:${randomUUID()}`;
   /** Named schemas as each direction sees them (see `forDirection`), by `direction:key`. */
@@ -571,7 +571,7 @@ class Converter {
    * A validator for an example's schema. Compiling each operation's schema with the named schemas it
    * carries costs ajv about 10 ms, seconds for a document with an example per operation; instead each
    * named schema is registered once (under this document's own URN, its `#/$defs/...` references
-   * pointed there) and compiled once, however many operations use it. Released by `#releaseExamples`.
+   * pointed there) and compiled once, however many operations use it, in an ajv of the import's own.
    */
   #exampleValidator(directed: unknown): ValidateFunction | undefined {
     if (!isPlainObject(directed) || directed.$schema !== undefined) return undefined;
@@ -581,13 +581,12 @@ class Converter {
       for (const [name, def] of Object.entries($defs)) {
         const key = `${this.#exampleUrn}/${name}`;
         if (this.#exampleDefs.has(key)) continue;
-        this.#exampleDefs.set(key, ajv);
+        this.#exampleDefs.add(key);
         ajv.addSchema(this.#pointRefs(def) as AnySchema, key);
       }
     }
     const schema = this.#pointRefs(root) as AnySchema;
     const validate = ajv.compile(schema);
-    // Compiled without keeping it: the named schemas it uses stay registered until the import ends.
     ajv.removeSchema(schema);
     return validate;
   }
@@ -608,8 +607,9 @@ class Converter {
     return out;
   }
 
+  /** The example checks' ajv, with every named schema it compiled, is dropped once the document is converted. */
   #releaseExamples(): void {
-    for (const [key, ajv] of this.#exampleDefs) ajv.removeSchema(key);
+    this.#exampleAjv = undefined;
     this.#exampleDefs.clear();
   }
 
