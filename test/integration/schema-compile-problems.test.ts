@@ -31,4 +31,29 @@ describe('OpenAPI schemas that do not compile: reported at load', function () {
     assert.equal(fine.status, 200);
     assert.equal(typeof JSON.parse(fine.text).id, 'number');
   });
+
+  it('a document with no $ref to other files is read without the parser\'s bundle: a $ref whose pointer leads through another $ref still resolves', async () => {
+    const folder = tempStubs({
+      'api.json': JSON.stringify({
+        openapi: '3.0.3', info: { title: 't', version: '1' },
+        paths: {
+          '/thing': { get: { operationId: 'getThing', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/responses/Ok/content/application~1json/schema' } } } } } } },
+        },
+        components: {
+          responses: {
+            Ok: { $ref: '#/components/responses/Base' },
+            Base: { description: 'base', content: { 'application/json': { schema: { type: 'object', required: ['id', 'kind'], properties: { id: { type: 'integer' }, kind: { enum: ['thing'] } } } } } },
+          },
+        },
+      }),
+    });
+    folders.push(folder);
+    const { decoy, log } = await startDecoy({ openapi: [`${folder.dir}/api.json`], seed: 1 });
+    started.push(decoy);
+    const res = await get(`${decoy.url}/thing`);
+    assert.equal(res.status, 200, log.text());
+    const body = JSON.parse(res.text) as { id: unknown; kind: unknown };
+    assert.equal(typeof body.id, 'number');
+    assert.equal(body.kind, 'thing');
+  });
 });

@@ -326,9 +326,14 @@ class Converter {
     this.#warnings = warnings;
   }
 
-  #at(pointer: string): unknown {
+  #at(pointer: string, depth = 0): unknown {
     let cur: unknown = this.#doc;
     for (const t of pointer.split('/').slice(1)) {
+      // A pointer may lead through a reference (`#/components/responses/Ok/content/...` where `Ok` is
+      // a `$ref`): followed here, as the parser's bundle would have pointed it at the target.
+      for (let hops = 0; isPlainObject(cur) && typeof cur.$ref === 'string' && cur.$ref.startsWith('#') && !(unescapeToken(t) in cur) && hops < 20 && depth < 20; hops++) {
+        cur = this.#at(cur.$ref.slice(1), depth + 1);
+      }
       if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
       cur = (cur as Json)[unescapeToken(t)];
     }
