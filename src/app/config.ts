@@ -142,7 +142,7 @@ function resolveNamespaces(options: DecoyOptions): ServiceConfig['namespaces'] {
 /** Options a service takes from the main one unless it sets its own. */
 const INHERITED = ['host', 'watch', 'verbose', 'maxBodyBytes', 'logger', 'shutdownGraceMs', 'adminToken', 'journalSize', 'journalMaxBytes', 'maxHangMs', 'proxyInsecure', 'proxyTimeoutMs', 'tls', 'cors', 'metrics', 'globalTemplating',
   'maxHeaderBytes', 'maxHeadersCount', 'requestTimeoutMs', 'idleTimeoutMs', 'maxHungSockets', 'maxPendingWebhooks', 'maxConcurrentWebhooks', 'webhookAllow', 'adminOnStubPort', 'seed', 'stableData', 'validateRequests', 'redactJournal',
-  'namespaceHeader', 'namespacePathPrefix', 'namespaceIdleTimeoutMs', 'maxNamespaces'] as const;
+  'namespaceHeader', 'namespacePathPrefix', 'namespaceIdleTimeoutMs', 'maxNamespaces', 'contractStrict'] as const;
 
 /**
  * The options of a service beside the main one: its own settings over those it inherits from the main's.

@@ -22,6 +22,12 @@ export interface SchemaAjvOptions {
   validateFormats: boolean;
   /** Text in, typed values out ("5" is an integer): for parameters and form fields, which arrive as text. */
   coerceTypes?: boolean;
+  /**
+   * For many schemas that share registered definitions (an OpenAPI document's named schemas): each
+   * definition compiled once and called, not inlined into every schema that uses it, and not checked
+   * against the meta-schema (the caller has, or accepts a compile error instead).
+   */
+  sharedDefinitions?: boolean;
 }
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
@@ -48,6 +54,7 @@ export function createSchemaAjv(options: SchemaAjvOptions): Ajv {
   const settings = {
     strict: false, allErrors: true, logger: false as const, validateFormats: options.validateFormats,
     ...(options.coerceTypes ? { coerceTypes: 'array' as const } : {}),
+    ...(options.sharedDefinitions ? { inlineRefs: false, validateSchema: false } : {}),
   };
   const ajv = options.draft === '2020' ? new Ajv2020(settings) : options.draft === '2019' ? new Ajv2019(settings) : new Ajv(settings);
   addFormats(ajv);

@@ -7,6 +7,7 @@
  * name: payments      # optional: the folder's name by default
  * port: 8081
  * httpsPort: 8444     # optional, as are journalSize, seed, proxyAll, cors
+ * contract: openapi.yaml   # optional: the API contract this service's stubs are checked against (one or a list)
  * ```
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,13 +32,17 @@ export interface ServiceDefinition {
   seed?: number;
   proxyAll?: string;
   cors?: boolean;
+  /** API contracts its stubs are checked against (`--contract` of this service), resolved against its folder. */
+  contract?: string[];
+  contractStrict?: boolean;
 }
 
 /** A service's name is a path segment of its admin base (`/__admin/decoy/services/<name>`). */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-const KEYS: Record<string, 'port' | 'count' | 'string' | 'boolean' | 'name'> = {
+const KEYS: Record<string, 'port' | 'count' | 'string' | 'boolean' | 'name' | 'files'> = {
   name: 'name', port: 'port', httpsPort: 'port', journalSize: 'count', seed: 'count', proxyAll: 'string', cors: 'boolean',
+  contract: 'files', contractStrict: 'boolean',
 };
 
 export function isServiceFile(file: string): boolean {
@@ -68,14 +73,17 @@ export function readServiceFile(file: string, display = file): ServiceDefinition
         : kind === 'count' ? Number.isSafeInteger(value) && (value as number) >= 0
           : kind === 'boolean' ? typeof value === 'boolean'
             : kind === 'name' ? typeof value === 'string' && NAME.test(value)
-              : typeof value === 'string' && value !== '';
+              : kind === 'files' ? (Array.isArray(value) ? value : [value]).every((v) => typeof v === 'string' && v !== '') && (!Array.isArray(value) || value.length > 0)
+                : typeof value === 'string' && value !== '';
     if (kind === undefined) problems.push(`unknown key ${key} (valid keys: ${Object.keys(KEYS).join(', ')})`);
     else if (!ok) problems.push(`${key} must be ${describe(kind)} (got ${JSON.stringify(value)})`);
   }
   if (data.port === undefined) problems.push('port is required (the port this service listens on; 0 picks a free one)');
   if (problems.length) throw invalid(problems.join('; '), { file: display });
   const dir = path.dirname(file);
-  return { ...(data as Omit<ServiceDefinition, 'name' | 'stubsDir'>), name: (data.name as string | undefined) ?? path.basename(dir), stubsDir: dir };
+  // A service's contract is its own (the main service's `--contract` describes another API), read from its folder.
+  const contract = data.contract === undefined ? undefined : (Array.isArray(data.contract) ? data.contract as string[] : [data.contract as string]).map((f) => path.resolve(dir, f));
+  return { ...(data as Omit<ServiceDefinition, 'name' | 'stubsDir' | 'contract'>), ...(contract ? { contract } : {}), name: (data.name as string | undefined) ?? path.basename(dir), stubsDir: dir };
 }
 
 function describe(kind: string): string {
@@ -83,7 +91,8 @@ function describe(kind: string): string {
     : kind === 'count' ? 'a whole number >= 0'
       : kind === 'boolean' ? 'true or false'
         : kind === 'name' ? 'letters, digits, ".", "_" or "-" (starting with a letter or digit)'
-          : 'a non-empty string';
+          : kind === 'files' ? 'a file path or a list of file paths (relative to the service\'s folder)'
+            : 'a non-empty string';
 }
 
 /** The services declared by service files in the direct subfolders of `root`, in name order of the folders. */

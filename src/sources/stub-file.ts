@@ -10,7 +10,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYam
 import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
-import { applyContract, fieldPointer, stubLabel, type ContractChecker } from '../core/contract/check-stub.js';
+import { applyContract, checkAnswersWhenServed, fieldPointer, markViolations, stubLabel, type ContractChecker } from '../core/contract/check-stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { validateStubDefinition } from '../core/stub-schema.js';
 import { expandResource, isResourceDefinition, validateResourceDefinition, type ResourceDefinition } from '../core/resources/resource.js';
@@ -279,8 +279,9 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       });
       const contractWarnings = checked?.violations.map((v) => `breaks the contract (${v.rule}): ${v.message} [${v.contract}]`) ?? [];
       const withWarnings = contractWarnings.length ? { ...compiled, warnings: [...compiled.warnings, ...contractWarnings] } : compiled;
-      // Shown and saved as written: file references stay references.
-      stubs.push(resolved === def ? withWarnings : { ...withWarnings, definition: def as StubDefinition });
+      const served = ctx.contract ? checkAnswersWhenServed(withWarnings, ctx.contract, { globalTemplating: ctx.globalTemplating === true }) : withWarnings;
+      // Shown and saved as written: file references stay references (with the contract's marks).
+      stubs.push(resolved === def ? served : { ...served, definition: checked?.violations.length ? markViolations(def as StubDefinition, checked.violations) : def as StubDefinition });
     } catch (e) {
       if (!(e instanceof DecoyError)) throw e;
       const at = e.source?.pointer ?? pointer;

@@ -78,6 +78,11 @@ export class StubFolder {
    * WireMock stub keeps its place when edited; a stub with a new id is the most recently added.
    */
   readonly #sequences = new Map<string, number>();
+  /**
+   * Files this process wrote from a recording: what the real API answered is never refused by a
+   * contract (`--contract-strict`), only marked; a restart reads them as any other stub file.
+   */
+  readonly #recordedFiles = new Set<string>();
 
   constructor(options: StubFolderOptions) {
     this.#options = options;
@@ -324,6 +329,7 @@ export class StubFolder {
       await writeFileAtomic(file, stubFileText(r.definition, ext));
       files.push(this.relative(file));
       written.push(file);
+      this.#recordedFiles.add(file);
     }
     for (const f of written) this.#loadFile(f);
     this.#options.onChange(this.stubs(), true);
@@ -358,7 +364,7 @@ export class StubFolder {
       readBodyFileAtRequest: (name) => this.#readBodyFileAtRequest(name),
       bodyFilesVersion: () => this.#filesVersion,
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
-      ...(this.#options.contract ? { contract: this.#options.contract } : {}),
+      ...(this.#options.contract ? { contract: this.#recordedFiles.has(abs) && this.#options.contract.strict ? { ...this.#options.contract, strict: false } : this.#options.contract } : {}),
     });
     const previous = this.#files.get(abs);
     for (const w of parsed.warnings) this.#options.logger.warn(w.format());

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decoy } from '../../src/index.js';
-import { get, startDecoy, tempStubs } from '../support/decoy.js';
+import { eventually, get, startDecoy, tempStubs } from '../support/decoy.js';
 
 const ORDERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/openapi/contract/orders.yaml');
 
@@ -94,6 +94,85 @@ describe('contract-checked stubs (--contract)', function () {
     });
   });
 
+  describe('every stub source (soft mode)', () => {
+    const TEMPLATED = `
+- name: templated order
+  request: { method: GET, path: /api/orders/:id }
+  response:
+    status: 200
+    headers: { Content-Type: application/json }
+    body: '{"id": {{request.path.id}}, "status": "{{request.query.state}}", "total": 1}'
+    transformers: [response-template]
+`;
+
+    it('a templated answer is checked when served: one that breaks the schema carries X-Decoy-Contract: violated and is reported once; one that keeps it carries nothing', async () => {
+      folder.write('templated.yaml', TEMPLATED);
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS] });
+      decoy = started.decoy;
+      assert.doesNotMatch(started.log.text(), /templated order/);
+      const good = await get(`${decoy.url}/api/orders/7?state=paid`);
+      assert.deepEqual(JSON.parse(good.text), { id: 7, status: 'paid', total: 1 });
+      assert.equal(good.headers.get('x-decoy-contract'), null);
+      for (let i = 0; i < 2; i++) {
+        const bad = await get(`${decoy.url}/api/orders/7?state=lost`);
+        assert.equal(bad.status, 200);
+        assert.equal(bad.headers.get('x-decoy-contract'), 'violated');
+      }
+      const reports = started.log.text().match(/stub "templated order" breaks the contract \(response-body\): response\.body rendered at \/status must be equal to one of the allowed values[^\n]*checked when served/g) ?? [];
+      assert.equal(reports.length, 1, started.log.text());
+    });
+
+    it('a templated stub posted over the admin API is checked when served too', async () => {
+      const started = await startDecoy({ contract: [ORDERS] });
+      decoy = started.decoy;
+      const stub = { name: 'api templated', request: { method: 'GET', urlPathTemplate: '/api/orders/{id}' }, response: { status: 200, jsonBody: { id: '{{request.path.id}}', status: 'open', total: 0 }, transformers: ['response-template'] } };
+      assert.equal((await fetch(`${decoy.url}/__admin/mappings`, { method: 'POST', body: JSON.stringify(stub) })).status, 201);
+      // The template renders the id as a string: the schema wants an integer.
+      const res = await get(`${decoy.url}/api/orders/3`);
+      assert.equal(res.headers.get('x-decoy-contract'), 'violated');
+      assert.match(started.log.text(), /stub "api templated" breaks the contract \(response-body\): response\.body rendered at \/id must be integer/);
+    });
+
+    it('a stub edited over the admin API (PUT) and stubs imported (POST /__admin/mappings/import) are checked and marked', async () => {
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS] });
+      decoy = started.decoy;
+      const { mappings } = await (await fetch(`${decoy.url}/__admin/mappings`)).json() as { mappings: Array<{ id: string; name: string }> };
+      const one = mappings.find((m) => m.name === 'one order')!;
+      const put = await fetch(`${decoy.url}/__admin/mappings/${one.id}`, { method: 'PUT', body: JSON.stringify({ name: 'one order', request: { method: 'GET', urlPath: '/api/orders/1' }, response: { status: 500 } }) });
+      assert.equal(put.status, 200);
+      assert.equal((await get(`${decoy.url}/api/orders/1`)).headers.get('x-decoy-contract'), 'violated');
+      assert.match(started.log.text(), /stub "one order" breaks the contract \(status\): response\.status 500 is not a documented response/);
+      const imported = await fetch(`${decoy.url}/__admin/mappings/import`, { method: 'POST', body: JSON.stringify({ mappings: [{ name: 'imported', request: { method: 'DELETE', urlPath: '/api/orders/9' }, response: { status: 204 } }] }) });
+      assert.ok(imported.ok, String(imported.status));
+      assert.equal((await fetch(`${decoy.url}/api/orders/9`, { method: 'DELETE' })).headers.get('x-decoy-contract'), 'violated');
+      assert.match(started.log.text(), /stub "imported" breaks the contract \(method\): request\.method DELETE is not documented for \/orders\/\{orderId\}/);
+    });
+
+    it('a stub file changed while serving is checked when it is reloaded', async () => {
+      const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], watch: true });
+      decoy = started.decoy;
+      folder.write('later.yaml', 'name: later\nrequest: { method: GET, urlPath: /api/orders/mine }\nresponse: { status: 200, jsonBody: [{ id: 1 }] }\n');
+      await eventually(async () => (await get(`${decoy!.url}/api/orders/mine`)).status === 200, 5000, 'the new file served');
+      assert.equal((await get(`${decoy.url}/api/orders/mine`)).headers.get('x-decoy-contract'), 'violated');
+      assert.match(started.log.text(), /stub later: breaks the contract \(response-body\): response\.jsonBody at \/0 must have required property 'status'/);
+    });
+
+    it('a service beside the main one checks its stubs against the contract its service file names (the main one\'s contract is not its own)', async () => {
+      folder.write('payments/decoy.service.yaml', `port: 0\ncontract: ${JSON.stringify(ORDERS)}\n`);
+      folder.write('payments/stubs.yaml', 'name: child teapot\nrequest: { method: GET, urlPath: /api/orders/3 }\nresponse: { status: 418 }\n');
+      const started = await startDecoy({ stubsDir: folder.dir });
+      decoy = started.decoy;
+      const services = await (await fetch(`${decoy.url}/__admin/decoy/services`)).json() as { services: Array<{ name: string; url: string }> };
+      const payments = services.services.find((s) => s.name === 'payments')!;
+      const res = await get(`${payments.url}/api/orders/3`);
+      assert.equal(res.status, 418);
+      assert.equal(res.headers.get('x-decoy-contract'), 'violated');
+      assert.match(started.log.text(), /payments\/stubs\.yaml:\d+ stub child teapot: breaks the contract \(status\)/);
+      // The main service has no contract: its stubs carry no mark.
+      assert.equal((await get(`${decoy.url}/api/orders/3`)).headers.get('x-decoy-contract'), null);
+    });
+  });
+
   describe('strict mode (--contract-strict)', () => {
     it('refuses a file stub that breaks the contract with DECOY_ERR_CONTRACT_VIOLATION at its file and line; the good stubs serve', async () => {
       const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true });
@@ -104,6 +183,29 @@ describe('contract-checked stubs (--contract)', function () {
       assert.equal((await get(`${decoy.url}/api/orders/1`)).status, 200);
       assert.equal((await get(`${decoy.url}/api/orders/2`)).status, 404);
       assert.equal((await get(`${decoy.url}/api/orders/3`)).status, 404);
+    });
+
+    it('a recording written to the stubs folder is served and marked, not refused: what the real API answered is kept', async () => {
+      const upstream = http.createServer((_req, res) => { res.setHeader('Content-Type', 'application/json'); res.end('{"id":5,"state":"paid"}'); });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      try {
+        const started = await startDecoy({ stubsDir: folder.dir, contract: [ORDERS], contractStrict: true });
+        decoy = started.decoy;
+        const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+        assert.equal((await fetch(`${decoy.url}/__admin/recordings/start`, { method: 'POST', body: JSON.stringify({ targetBaseUrl: target }) })).status, 200);
+        assert.equal((await get(`${decoy.url}/api/orders/5`)).status, 200);
+        const stop = await fetch(`${decoy.url}/__admin/recordings/stop`, { method: 'POST' });
+        const { mappings, written } = await stop.json() as { mappings: unknown[]; written: string[] };
+        assert.equal(written.length, 1);
+        assert.equal(mappings.length, 1);
+        const replay = await get(`${decoy.url}/api/orders/5`);
+        assert.equal(replay.status, 200);
+        assert.equal(replay.headers.get('x-decoy-contract'), 'violated');
+        assert.doesNotMatch(started.log.text(), /get-api-orders-5[^\n]*DECOY_ERR_CONTRACT_VIOLATION/);
+        assert.match(started.log.text(), /get-api-orders-5[^\n]*breaks the contract \(response-body\): response\.(?:jsonBody|body) must have required property 'status'/);
+      } finally {
+        upstream.close();
+      }
     });
 
     it('the admin API answers 422 in WireMock\'s error shape naming the stub, the field and the rule; a stub that keeps the contract is created', async () => {

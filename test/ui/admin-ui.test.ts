@@ -87,6 +87,29 @@ describe('web admin UI (browser)', function () {
     await screenshot(p, 'create-stub');
   });
 
+  it('marks a stub that breaks the API contract (--contract) with a badge: the violations on hover and listed when opened; a stub that keeps it has none', async () => {
+    const orders = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../fixtures/openapi/contract/orders.yaml');
+    const stubs = `- name: good order
+  request: { method: GET, urlPath: /api/orders/1 }
+  response: { status: 200, jsonBody: { id: 1, status: paid, total: 9.5 } }
+- name: lost order
+  request: { method: GET, urlPath: /api/orders/2 }
+  response: { status: 200, jsonBody: { id: 2, status: lost, total: 1 } }
+`;
+    const p = await open({ contract: [orders] }, undefined, stubs);
+    const bad = p.locator('[data-testid=stub-row]', { hasText: 'lost order' });
+    const good = p.locator('[data-testid=stub-row]', { hasText: 'good order' });
+    const badge = bad.getByTestId('contract-badge');
+    await badge.waitFor();
+    assert.equal(await good.getByTestId('contract-badge').count(), 0);
+    assert.match(await badge.locator('summary').getAttribute('title') ?? '', /response-body: response\.jsonBody at \/status must be equal to one of the allowed values/);
+    await badge.locator('summary').click();
+    const list = badge.getByTestId('contract-violations');
+    await list.waitFor();
+    assert.match(await list.innerText(), /response-body response\.jsonBody\/status: .*GET \/orders\/\{orderId\} \(getOrder\), .*orders\.yaml/s);
+    await screenshot(p, 'contract-badge');
+  });
+
   it('picks another service of the same process, and shows that service\'s stubs and live traffic', async () => {
     const payments = tempStubs({ 'charges.yaml': '- name: charge\n  request: { method: POST, urlPath: /charges }\n  response: { status: 201, jsonBody: { id: ch_1 } }\n' });
     try {

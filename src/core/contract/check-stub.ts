@@ -5,9 +5,12 @@
  * The check reads the stub definition as written (no compile): the path from `url`/`urlPath`/`path`/
  * `urlPathTemplate` (a regex path is checked against the operations' paths with sample values), the
  * method, each response (`response` or a `responses` sequence). What cannot be known without a request
- * is not checked: a templated body or status, a body file, a generated (`schema`) body, a fault, a proxy.
+ * is not checked at load: a templated body or status (checked when served instead, see
+ * `checkAnswersWhenServed`), a body file, a generated (`schema`) body, a fault, a proxy.
  */
 import type { ResponseDefinition, StubDefinition, ValuePatternDefinition } from '../stub-definition.js';
+import type { PreparedResponse } from '../response/static-response.js';
+import type { ResponseRenderer, WireResponse } from '../response/wire-response.js';
 import {
   documentedCodes, documentedMedia, documentedResponse, isJsonMediaType, operationsForPath, parameterProblem, schemaViolations, splitPath,
   type Contract, type ContractOperation, type ContractViolation,
@@ -111,15 +114,13 @@ function methodsOf(stub: StubDefinition): string[] | undefined {
   return list.includes('ANY') ? undefined : list;
 }
 
-/**
- * Every way `stub` breaks the contracts: checked against the operation it serves in the first contract
- * that documents its path (a stub for a path no contract has is one `path` violation).
- */
-export function checkStubAgainstContract(stub: StubDefinition, contracts: Contract | readonly Contract[]): ContractViolation[] {
-  const all = Array.isArray(contracts) ? contracts as readonly Contract[] : [contracts as Contract];
+/** The operation a stub serves, or why it serves none the contracts document. */
+type Served = { contract: Contract; op: ContractOperation; path: StubPath } | { violations: ContractViolation[] };
+
+function servedOperation(stub: StubDefinition, all: readonly Contract[]): Served {
   const path = stubPath(stub);
   // A stub for any path (no URL matcher) serves no one operation: nothing to hold it to.
-  if (!path || all.length === 0) return [];
+  if (!path || all.length === 0) return { violations: [] };
   const names = all.map((c) => c.name).join(', ');
   let contract: Contract | undefined;
   let candidates: Array<{ op: ContractOperation; score: number }> = [];
@@ -129,7 +130,7 @@ export function checkStubAgainstContract(stub: StubDefinition, contracts: Contra
   }
   const shown = (stub.request as Record<string, unknown>)[path.field.slice('request.'.length)];
   if (!contract) {
-    return [{ rule: 'path', field: path.field, contract: names, message: `${path.field} ${JSON.stringify(shown)} is not a path of the contract (no operation of ${names} has it)` }];
+    return { violations: [{ rule: 'path', field: path.field, contract: names, message: `${path.field} ${JSON.stringify(shown)} is not a path of the contract (no operation of ${names} has it)` }] };
   }
   // The most literal fit: `/pets/mine` is the operation `/pets/mine`, not `/pets/{petId}`.
   const best = Math.max(...candidates.map((c) => c.score));
@@ -137,19 +138,107 @@ export function checkStubAgainstContract(stub: StubDefinition, contracts: Contra
   const methods = methodsOf(stub);
   const ops = methods ? atPath.filter((op) => methods.includes(op.definition.method.toUpperCase())) : atPath;
   if (ops.length === 0) {
-    return [{
-      rule: 'method', field: 'request.method', contract: contract.name,
-      message: `request.method ${methods!.join('|')} is not documented for ${atPath[0]!.definition.path} (documented: ${[...new Set(atPath.map((o) => o.definition.method.toUpperCase()))].join(', ')})`,
-    }];
+    return {
+      violations: [{
+        rule: 'method', field: 'request.method', contract: contract.name,
+        message: `request.method ${methods!.join('|')} is not documented for ${atPath[0]!.definition.path} (documented: ${[...new Set(atPath.map((o) => o.definition.method.toUpperCase()))].join(', ')})`,
+      }],
+    };
   }
   // A stub for any method answers each of them: hold it to the one a client reads most (GET), else the first.
-  const op = ops.find((o) => o.definition.method.toUpperCase() === 'GET') ?? ops[0]!;
+  return { contract, op: ops.find((o) => o.definition.method.toUpperCase() === 'GET') ?? ops[0]!, path };
+}
+
+/**
+ * Every way `stub` breaks the contracts: checked against the operation it serves in the first contract
+ * that documents its path (a stub for a path no contract has is one `path` violation).
+ */
+export function checkStubAgainstContract(stub: StubDefinition, contracts: Contract | readonly Contract[]): ContractViolation[] {
+  const all = Array.isArray(contracts) ? contracts as readonly Contract[] : [contracts as Contract];
+  const served = servedOperation(stub, all);
+  if ('violations' in served) return served.violations;
+  const { contract, op, path } = served;
   const base = { contract: contract.name, operation: op.label };
   const out: ContractViolation[] = [];
   out.push(...parameterViolations(stub, path, op, contract, base));
   const responses: Array<[string, ResponseDefinition]> = stub.responses ? stub.responses.map((r, i) => [`responses[${i}]`, r]) : stub.response ? [['response', stub.response]] : [];
   for (const [field, r] of responses) out.push(...responseViolations(r, field, op, contract, base));
   return out;
+}
+
+/** Whether a response is worked out per request from a template (what no check at load can read). */
+function isTemplated(r: ResponseDefinition, globalTemplating: boolean): boolean {
+  if (r.schema !== undefined || r.fault !== undefined || r.proxyBaseUrl !== undefined) return false;
+  const transformers = Array.isArray(r.transformers) ? r.transformers : [];
+  return transformers.includes('response-template') || (globalTemplating && !transformers.includes('no-response-template'));
+}
+
+/**
+ * A compiled stub whose templated answers are checked as they are served: what a template renders is
+ * known only then. An answer that breaks the operation's documented responses (status, media type,
+ * body schema) gets `X-Decoy-Contract: violated`, and the first such answer of the stub is reported
+ * through `checker.warn`. The stub itself is returned when it has no templated response or serves
+ * no documented operation (then the check at load has said so).
+ */
+export function checkAnswersWhenServed<S extends { readonly definition: StubDefinition; readonly responses: readonly PreparedResponse[] }>(stub: S, checker: ContractChecker, options: { globalTemplating?: boolean } = {}): S {
+  const def = stub.definition;
+  const defs = def.responses ?? (def.response ? [def.response] : []);
+  if (defs.length !== stub.responses.length || !defs.some((r) => isTemplated(r, options.globalTemplating === true))) return stub;
+  const served = servedOperation(unmark(def), checker.contracts);
+  if ('violations' in served) return stub;
+  const { contract, op } = served;
+  const base = { contract: contract.name, operation: op.label };
+  let reported = false;
+  const responses = stub.responses.map((prepared, i) => {
+    const render = prepared.render;
+    if (!render || !isTemplated(defs[i]!, options.globalTemplating === true)) return prepared;
+    const field = def.responses ? `responses[${i}]` : 'response';
+    const checked: ResponseRenderer = (ctx) => {
+      const w = render(ctx);
+      const violations = answerViolations(w, field, op, contract, base);
+      if (violations.length === 0) return w;
+      if (!reported) {
+        reported = true;
+        for (const v of violations) checker.warn?.(`${formatViolation(def, v)} (its templated answer, checked when served; reported once)`);
+      }
+      return hasHeader(w.headers, CONTRACT_HEADER) ? w : { ...w, headers: [...w.headers, CONTRACT_HEADER, CONTRACT_HEADER_VALUE] };
+    };
+    return { ...prepared, render: checked };
+  });
+  return { ...stub, responses };
+}
+
+function hasHeader(headers: readonly string[], name: string): boolean {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === lower) return true;
+  return false;
+}
+
+/** How a rendered answer breaks the operation's documented responses. */
+function answerViolations(w: WireResponse, field: string, op: ContractOperation, contract: Contract, base: { contract: string; operation: string }): ContractViolation[] {
+  const documented = documentedResponse(op.definition, w.status);
+  if (!documented) {
+    return [{ ...base, rule: 'status', field: `${field}.status`, message: `${field}.status rendered as ${w.status}, which is not a documented response of ${op.label} (documented: ${documentedCodes(op.definition)})` }];
+  }
+  if (w.body.length === 0 || documented.media.length === 0) return [];
+  let contentType: string | undefined;
+  for (let i = 0; i < w.headers.length; i += 2) if (w.headers[i]!.toLowerCase() === 'content-type') contentType = w.headers[i + 1];
+  const text = w.body.toString('utf8');
+  let value: { v: unknown } | undefined;
+  try {
+    value = { v: JSON.parse(text) };
+  } catch {
+    value = undefined;
+  }
+  const type = contentType ?? (value ? 'application/json' : 'text/plain');
+  const media = documentedMedia(documented.media, type);
+  if (!media) {
+    return [{ ...base, rule: 'media-type', field: `${field}.headers.Content-Type`, message: `${field} rendered ${type}, which response ${documented.code} of ${op.label} does not document (documented: ${documented.media.map((m) => m.type).join(', ')})` }];
+  }
+  if (media.schema === undefined || !isJsonMediaType(media.type === '*/*' ? type : media.type)) return [];
+  if (!value) return [{ ...base, rule: 'response-body', field: `${field}.body`, message: `${field}.body rendered is not JSON, but its Content-Type is ${type}` }];
+  const errors = contract.schema(media.schema)?.validate(value.v);
+  return errors ? schemaViolations(errors, `${field}.body`, `${field}.body rendered`, base) : [];
 }
 
 function responseViolations(r: ResponseDefinition, field: string, op: ContractOperation, contract: Contract, base: { contract: string; operation: string }): ContractViolation[] {

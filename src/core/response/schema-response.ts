@@ -63,6 +63,8 @@ export interface CompiledSchema {
   readonly schema: unknown;
   validate(value: unknown): ErrorObject[] | undefined;
   generate(seed: number, options?: GenerateOptions): unknown;
+  /** Why `validate` accepts everything (the schema did not compile on first use), else undefined. */
+  uncheckedBecause?(): string | undefined;
 }
 
 /** Where each `$ref` of a schema sits, to point at the one ajv could not resolve. */
@@ -86,12 +88,19 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
     throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `${pointer.slice(1).replace(/\//g, '.')} must be a JSON Schema object (got ${JSON.stringify(schema)})`, { source: { pointer } });
   }
   const ajv = schemaAjv(schema);
-  const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
-  let validator = compiledCache.get(key);
-  if (validator === undefined) {
-    validator = checkedValidator(ajv, schema, pointer);
-    if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
-    compiledCache.set(key, validator);
+  let validator: (() => ValidateFunction) | undefined;
+  try {
+    const key = `${ajv === draft07 ? '07' : '2020'}:${JSON.stringify(schema)}`;
+    validator = compiledCache.get(key);
+    if (validator === undefined) {
+      validator = checkedValidator(ajv, schema, pointer);
+      if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+      compiledCache.set(key, validator);
+    }
+  } catch (e) {
+    // The checks recurse: a schema nested thousands of levels deep runs out of stack, a load error like any other.
+    if (e instanceof RangeError) throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema nests too deeply to be checked (${e.message})`, { source: { pointer } });
+    throw e;
   }
   void loadSchemaGenerator();
   const lazy = validator;
@@ -105,6 +114,7 @@ export function compileSchema(schema: unknown, pointer: string): CompiledSchema 
       if (!libraries) throw new Error('the data generator is still loading');
       return generateValue(schema, seed, libraries, options);
     },
+    uncheckedBecause: () => (lazy() as { problem?: string }).problem,
   };
 }
 
@@ -132,44 +142,142 @@ function checkedValidator(ajv: Ajv, schema: unknown, pointer: string): () => Val
   }
   checkMeta(ajv, schema, pointer);
   let compiled: ValidateFunction | undefined;
-  return () => (compiled ??= compileValidator(ajv, schema, pointer));
+  return () => {
+    if (compiled) return compiled;
+    try {
+      compiled = compileValidator(ajv, schema, pointer);
+    } catch (e) {
+      // What the checks at load could not foresee must not turn a request into a 500: the schema
+      // stays unchecked, and what is served from it says so.
+      compiled = uncheckable(e instanceof DecoyError ? e.message : String(e));
+    }
+    return compiled;
+  };
 }
+
+/** A validator for a schema ajv would not compile: accepts everything; `problem` says why. */
+function uncheckable(problem: string): ValidateFunction {
+  const accept = (() => true) as unknown as ValidateFunction & { problem: string };
+  accept.errors = null;
+  accept.problem = problem;
+  return accept;
+}
+
+/** What a walk of a schema (or of one of its `$defs`) found, with pointers relative to where it started. */
+interface WalkFacts {
+  /** Whether a compile can wait: only local `#/...` references, which a walk can check. */
+  lazy: boolean;
+  problem?: { message: string; at: string };
+  /** Every local `$ref`, to resolve against the whole schema. */
+  refs: Array<{ ref: string; at: string }>;
+}
+
+/**
+ * The walks of `$defs` members, by object: an OpenAPI document's operations carry the same named
+ * schemas (the same objects), each walked once, not once per operation.
+ */
+const walkedDefs = new WeakMap<object, WalkFacts>();
 
 /** Finds what ajv's compile would refuse: a local `$ref` to nothing, a pattern that is not a regex. */
 function walkSchema(schema: unknown, pointer: string): { lazy: boolean; problem?: DecoyError } {
+  const parts: Array<{ facts: WalkFacts; at: string }> = [];
+  const defs = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? (schema as { $defs?: unknown }).$defs : undefined;
+  if (defs !== null && typeof defs === 'object' && !Array.isArray(defs)) {
+    const { $defs: _defs, ...root } = schema as Record<string, unknown>;
+    parts.push({ facts: walkFacts(root, true), at: '' });
+    for (const [name, def] of Object.entries(defs)) {
+      let facts = def !== null && typeof def === 'object' ? walkedDefs.get(def) : undefined;
+      if (!facts) {
+        facts = walkFacts(def, false);
+        if (def !== null && typeof def === 'object') walkedDefs.set(def, facts);
+      }
+      parts.push({ facts, at: `/$defs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+    }
+  } else {
+    parts.push({ facts: walkFacts(schema, true), at: '' });
+  }
   let lazy = true;
-  let problem: DecoyError | undefined;
-  const visit = (node: unknown, at: string): void => {
-    if (problem || node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, joinPointer(at, String(i)))); return; }
-    const n = node as Record<string, unknown>;
-    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && at !== pointer)) lazy = false;
-    if (typeof n.$ref === 'string') {
-      if (!n.$ref.startsWith('#')) lazy = false;
-      else if (resolvePointer(schema, n.$ref.slice(1)) === undefined) {
-        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(n.$ref)} points at nothing in the schema`, {
-          source: { pointer: joinPointer(at, '$ref') },
-          hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
-        });
-        return;
+  for (const { facts, at } of parts) {
+    if (facts.problem) {
+      return { lazy, problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', facts.problem.message, { source: { pointer: pointer + at + facts.problem.at } }) };
+    }
+    if (!facts.lazy) lazy = false;
+    for (const r of facts.refs) {
+      const target = resolvePointer(schema, r.ref.slice(1));
+      if (target === undefined) {
+        return {
+          lazy,
+          problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(r.ref)} points at nothing in the schema`, {
+            source: { pointer: pointer + at + r.at + '/$ref' },
+            hint: 'put what it names under $defs (then $ref: "#/$defs/Name"), or give a relative file path that exists',
+          }),
+        };
+      }
+      const loop = refLoop(schema, r.ref, target);
+      if (loop) {
+        return {
+          lazy,
+          problem: new DecoyError('DECOY_ERR_SCHEMA_INVALID', `$ref ${JSON.stringify(r.ref)} leads back to itself through ${loop.join(' -> ')} without describing a value (ajv cannot compile it)`, {
+            source: { pointer: pointer + at + r.at + '/$ref' },
+            hint: 'make one schema on the loop describe the value (a type, properties) instead of only referring on',
+          }),
+        };
       }
     }
-    if (typeof n.pattern === 'string') {
-      try {
-        new RegExp(n.pattern, 'u');
-      } catch (e) {
-        problem = new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema does not compile: pattern ${JSON.stringify(n.pattern)}: ${(e as Error).message}`, { source: { pointer: joinPointer(at, 'pattern') } });
-        return;
-      }
+  }
+  return { lazy };
+}
+
+function walkFacts(schema: unknown, isRoot: boolean): WalkFacts {
+  const facts: WalkFacts = { lazy: true, refs: [] };
+  const regex = (source: string, at: string): boolean => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch (e) {
+      facts.problem = { message: `the schema does not compile: pattern ${JSON.stringify(source)}: ${(e as Error).message}`, at };
+      return false;
+    }
+  };
+  const visit = (node: unknown, at: string): void => {
+    if (facts.problem || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) { node.forEach((v, i) => visit(v, `${at}/${i}`)); return; }
+    const n = node as Record<string, unknown>;
+    if (n.$dynamicRef !== undefined || n.$recursiveRef !== undefined || n.$anchor !== undefined || (n.$id !== undefined && (at !== '' || !isRoot))) facts.lazy = false;
+    if (typeof n.$ref === 'string') {
+      if (!n.$ref.startsWith('#')) facts.lazy = false;
+      else facts.refs.push({ ref: n.$ref, at });
+    }
+    if (typeof n.pattern === 'string' && !regex(n.pattern, `${at}/pattern`)) return;
+    // The names of patternProperties are regexes too, which ajv compiles with the same flag.
+    if (n.patternProperties !== null && typeof n.patternProperties === 'object') {
+      for (const key of Object.keys(n.patternProperties)) if (!regex(key, `${at}/patternProperties/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`)) return;
     }
     for (const [k, v] of Object.entries(n)) {
       // Values, not schemas: their `$ref`-looking members mean nothing.
       if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples' || k === 'example') continue;
-      visit(v, joinPointer(at, k));
+      visit(v, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
     }
   };
-  visit(schema, pointer);
-  return { lazy, problem };
+  visit(schema, '');
+  return facts;
+}
+
+/**
+ * The chain of `$ref`s, when following `ref` from reference to reference comes back to one of them:
+ * such a schema describes nothing, and ajv's compile recurses until the stack runs out.
+ */
+function refLoop(schema: unknown, ref: string, target: unknown): string[] | undefined {
+  const chain = [ref];
+  let cur = target;
+  while (cur !== null && typeof cur === 'object' && typeof (cur as { $ref?: unknown }).$ref === 'string') {
+    const next = (cur as { $ref: string }).$ref;
+    if (!next.startsWith('#')) return undefined;
+    if (chain.includes(next)) return [...chain, next];
+    chain.push(next);
+    cur = resolvePointer(schema, next.slice(1));
+  }
+  return undefined;
 }
 
 function resolvePointer(root: unknown, pointer: string): unknown {
@@ -189,10 +297,36 @@ function resolvePointer(root: unknown, pointer: string): unknown {
   return cur;
 }
 
+/** `$defs` members that passed the meta-schema, by ajv instance and object (see `walkedDefs`). */
+const metaCheckedDefs = new WeakMap<Ajv, WeakSet<object>>();
+
+/**
+ * The schema against its meta-schema: the root, then each `$defs` member on its own (each once per
+ * object: what an OpenAPI document's operations share is checked once).
+ */
 function checkMeta(ajv: Ajv, schema: unknown, pointer: string): void {
+  const defs = schema !== null && typeof schema === 'object' ? (schema as { $defs?: unknown }).$defs : undefined;
+  if (defs === null || typeof defs !== 'object' || Array.isArray(defs) || (schema as { $schema?: unknown }).$schema !== undefined) {
+    metaCheck(ajv, schema, pointer);
+    return;
+  }
+  const { $defs: _defs, ...root } = schema as Record<string, unknown>;
+  metaCheck(ajv, root, pointer);
+  let checked = metaCheckedDefs.get(ajv);
+  if (!checked) metaCheckedDefs.set(ajv, (checked = new WeakSet()));
+  for (const [name, def] of Object.entries(defs)) {
+    const isObject = def !== null && typeof def === 'object';
+    if (isObject && checked.has(def)) continue;
+    metaCheck(ajv, def, `${pointer}/$defs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `$defs.${name}`);
+    if (isObject) checked.add(def);
+  }
+}
+
+function metaCheck(ajv: Ajv, schema: unknown, pointer: string, label = ''): void {
   if (!ajv.validateSchema(schema as AnySchema)) {
     const e = ajv.errors?.[0];
-    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') + ' ' : ''}${e?.message ?? 'invalid'}`, {
+    const where = [label, e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : ''].filter(Boolean).join('.');
+    throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `the schema is not valid JSON Schema: ${where ? where + ' ' : ''}${e?.message ?? 'invalid'}`, {
       source: { pointer: pointer + (e?.instancePath ?? '') },
     });
   }
@@ -229,14 +363,20 @@ function compileValidator(ajv: Ajv, schema: unknown, pointer: string): ValidateF
 const ATTEMPTS = 4;
 const MINIMAL_ATTEMPTS = 4;
 
-/** Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was not. */
-export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string } {
+/**
+ * Generates a value the schema accepts, trying a few derived seeds; `problem` says why the last one was
+ * not, `unchecked` why the value could not be checked at all.
+ */
+export function generateValid(compiled: CompiledSchema, seed: number): { value: unknown; problem?: string; unchecked?: string } {
   let value: unknown;
   let errors: ErrorObject[] | undefined;
   for (let i = 0; i < ATTEMPTS + MINIMAL_ATTEMPTS; i++) {
     value = compiled.generate((seed + Math.imul(i, 0x9e3779b1)) >>> 0, { minimal: i >= ATTEMPTS });
     errors = compiled.validate(value);
-    if (!errors) return { value };
+    if (!errors) {
+      const unchecked = compiled.uncheckedBecause?.();
+      return unchecked ? { value, unchecked } : { value };
+    }
   }
   const e = errors![0]!;
   return { value, problem: `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` };
@@ -277,11 +417,12 @@ export function createSchemaRenderer(compiled: CompiledSchema, base: { status: n
       const body = Buffer.from('Decoy is loading its data generator; retry in a moment\n');
       return { status: 503, headers: ['Retry-After', '1', 'Content-Type', 'text/plain', 'Content-Length', String(body.length)], body };
     }
-    const { value, problem } = generateValid(compiled, seed);
+    const { value, problem, unchecked } = generateValid(compiled, seed);
     const text = typeof value === 'string' && !asJson ? value : asXml ? toXml(value, root) : JSON.stringify(value ?? null);
     const body = Buffer.from(text, 'utf8');
     const out = [...headers, 'Content-Length', String(body.length)];
     if (problem) out.push('Decoy-Warning', safeHeaderValue(`generated body does not satisfy the schema: ${problem}`));
+    if (unchecked) out.push('Decoy-Warning', safeHeaderValue(`generated body is not checked against the schema: ${unchecked}`));
     return { status: base.status, statusMessage: base.statusMessage, headers: out, body };
   };
 }

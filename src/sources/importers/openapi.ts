@@ -15,6 +15,7 @@
  * schema carries the ones it reaches under `$defs`, converted to JSON Schema 2020-12 (`nullable`,
  * boolean `exclusiveMinimum`, Swagger's `x-nullable` and `type: file`).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,7 +24,8 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parse as parseYaml } from 'yaml';
 import { DecoyError } from '../../core/errors.js';
 import { translateJavaRegex } from '../../core/matching/java-regex.js';
-import { compileSchema } from '../../core/response/schema-response.js';
+import type { Ajv, AnySchema, ValidateFunction } from 'ajv';
+import { createSchemaAjv } from '../../core/schema-ajv.js';
 import { isPlainObject } from '../../core/matching/matcher-support.js';
 import { deriveStubId } from '../../core/stub.js';
 import type { ResponseDefinition, StubDefinition } from '../../core/stub-definition.js';
@@ -128,8 +130,6 @@ function parserOptions(document: string | undefined): { options: Record<string, 
  */
 export async function importOpenApiDocument(source: string | Json, options: OpenApiImportOptions = {}): Promise<ImportResult & { files: string[]; conformance?: () => Promise<string | undefined>; contract?: ContractDefinition }> {
   const name = options.documentName ?? (typeof source === 'string' ? source : 'document');
-  const P = await parser();
-  const p = new P();
   let input: unknown = source;
   let parsedFile: Json | undefined;
   if (typeof source === 'string') {
@@ -160,21 +160,30 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   }
   const { options: parsing, refused } = parserOptions(typeof source === 'string' ? path.resolve(source) : undefined);
   let doc: Json;
-  try {
-    // The file was parsed above: the parser gets that value (parsing a large YAML document twice costs
-    // hundreds of milliseconds) and the path, for the `$ref`s to other files.
-    doc = (await (parsedFile ? p.bundle(input as string, parsedFile, parsing) : p.bundle(input, parsing))) as Json;
-  } catch (e) {
-    throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
+  let files: string[];
+  if (!hasExternalRef(parsedFile ?? input)) {
+    // Everything is in the one document: the Converter follows its `#/...` references itself, so the
+    // parser (~150 ms to import and bundle a large document) is not needed to serve it.
+    doc = (parsedFile ?? input) as Json;
+    files = typeof source === 'string' ? [path.resolve(source)] : [];
+  } else {
+    const p = new (await parser())();
+    try {
+      // The file was parsed above: the parser gets that value (parsing a large YAML document twice costs
+      // hundreds of milliseconds) and the path, for the `$ref`s to other files.
+      doc = (await (parsedFile ? p.bundle(input as string, parsedFile, parsing) : p.bundle(input, parsing))) as Json;
+    } catch (e) {
+      throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', `cannot read the OpenAPI document: ${refused[0] ?? oneLine(e)}`, { source: { file: name } });
+    }
+    // Every file the document is made of, to watch for changes.
+    files = typeof source === 'string' ? p.$refs.paths('file') : [];
   }
   const version = versionOf(doc);
   if (!version) throw new DecoyError('DECOY_ERR_OPENAPI_INVALID', NOT_OPENAPI, { source: { file: name } });
   const warnings: string[] = [];
-  // Every file the document is made of, to watch for changes.
-  const files = typeof source === 'string' ? p.$refs.paths('file') : [];
   const bundled = doc;
   // A document that breaks the specification in places is still worth mocking; say where.
-  const conformance = (): Promise<string | undefined> => P.validate(structuredClone(bundled), parsing).then(
+  const conformance = async (): Promise<string | undefined> => (await parser()).validate(structuredClone(bundled), parsing).then(
     () => undefined,
     (e: unknown) => `${name}: the document does not follow the OpenAPI specification: ${oneLine(e)}`,
   );
@@ -186,6 +195,17 @@ export async function importOpenApiDocument(source: string | Json, options: Open
   const stubs = options.contractOnly ? [] : converter.stubs();
   const contract = options.contractOnly ? { name, operations: converter.contract() } : undefined;
   return { stubs, warnings, files, ...(options.deferConformance ? { conformance } : {}), ...(contract ? { contract } : {}) };
+}
+
+/** Whether a document has a `$ref` to another file (or URL): only then is it bundled by the parser. */
+function hasExternalRef(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(hasExternalRef);
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) return true;
+    if (typeof v === 'object' && hasExternalRef(v)) return true;
+  }
+  return false;
 }
 
 const NOT_OPENAPI = 'not an OpenAPI document: it has neither "openapi: 3.0.x / 3.1.x" nor "swagger: \'2.0\'"';
@@ -289,6 +309,12 @@ class Converter {
   readonly #defDropped = new Map<string, string[]>();
   /** The patterns dropped from the schemas of the operation being converted. */
   #operationDropped = new Set<string>();
+  /** Named schemas registered in ajv to check examples against (see `#exampleValidator`), by key. */
+  readonly #exampleDefs = new Set<string>();
+  #exampleAjv: Ajv | undefined;
+  readonly #exampleUrn = `urn:decoy-openapi:${randomUUID()}`;
+  /** Named schemas as each direction sees them (see `forDirection`), by `direction:key`. */
+  readonly #directed = new Map<string, unknown>();
   /** Examples already reported as breaking their schema (a response's example serves several variants). */
   readonly #reportedExamples = new Set<string>();
 
@@ -300,9 +326,14 @@ class Converter {
     this.#warnings = warnings;
   }
 
-  #at(pointer: string): unknown {
+  #at(pointer: string, depth = 0): unknown {
     let cur: unknown = this.#doc;
     for (const t of pointer.split('/').slice(1)) {
+      // A pointer may lead through a reference (`#/components/responses/Ok/content/...` where `Ok` is
+      // a `$ref`): followed here, as the parser's bundle would have pointed it at the target.
+      for (let hops = 0; isPlainObject(cur) && typeof cur.$ref === 'string' && cur.$ref.startsWith('#') && !(unescapeToken(t) in cur) && hops < 20 && depth < 20; hops++) {
+        cur = this.#at(cur.$ref.slice(1), depth + 1);
+      }
       if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
       cur = (cur as Json)[unescapeToken(t)];
     }
@@ -355,6 +386,14 @@ class Converter {
   }
 
   stubs(): StubDefinition[] {
+    try {
+      return this.#stubs();
+    } finally {
+      this.#releaseExamples();
+    }
+  }
+
+  #stubs(): StubDefinition[] {
     const out: StubDefinition[] = [];
     for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
       try {
@@ -377,7 +416,7 @@ class Converter {
     for (const { fullPath, openApiPath, method, op, item } of this.#operations()) {
       const label = `${method.toUpperCase()} ${openApiPath}`;
       this.#operationDropped = new Set();
-      const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: forDirection(this.schema(m.schema), 'response') } : {}) })) }));
+      const responses = this.#responses(op).map((r) => ({ code: r.code, media: r.media.map((m) => ({ type: m.mediaType, ...(m.schema !== undefined && !isBinary(m.schema) ? { schema: this.#forDirection(this.schema(m.schema), 'response') } : {}) })) }));
       const rs = this.#requestSchema(op, item, label);
       out.push({
         method: method.toUpperCase(), path: openApiPath, fullPath,
@@ -511,7 +550,7 @@ class Converter {
         if (isJsonType(media.mediaType) || typeof ex.value !== 'string') def.jsonBody = ex.value;
         else def.body = ex.value;
       } else if (media.schema !== undefined && !isBinary(media.schema)) {
-        def.schema = forDirection(this.schema(media.schema), 'response');
+        def.schema = this.#forDirection(this.schema(media.schema), 'response');
       }
     }
     if (Object.keys(headers).length) def.headers = headers;
@@ -520,15 +559,84 @@ class Converter {
 
   /** Why `value` breaks `schema` (the document's), or undefined when it does not (or the schema cannot be checked here). */
   #exampleProblem(schema: unknown, value: unknown): string | undefined {
-    let errors;
+    const directed = this.#forDirection(this.schema(schema), 'response');
+    let validate: ValidateFunction | undefined;
     try {
-      errors = compileSchema(forDirection(this.schema(schema), 'response'), '/schema').validate(value);
+      validate = this.#exampleValidator(directed);
     } catch {
       // A schema that does not compile is reported when its stub is compiled.
       return undefined;
     }
-    const e = errors?.[0];
+    if (!validate || validate(value)) return undefined;
+    const e = validate.errors?.[0];
     return e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : undefined;
+  }
+
+  /**
+   * A validator for an example's schema. Compiling each operation's schema with the named schemas it
+   * carries costs ajv about 10 ms, seconds for a document with an example per operation; instead each
+   * named schema is registered once (under this document's own URN, its `#/$defs/...` references
+   * pointed there) and compiled once, however many operations use it, in an ajv of the import's own.
+   */
+  #exampleValidator(directed: unknown): ValidateFunction | undefined {
+    if (!isPlainObject(directed) || directed.$schema !== undefined) return undefined;
+    const ajv = (this.#exampleAjv ??= createSchemaAjv({ draft: '2020', validateFormats: true, sharedDefinitions: true }));
+    const { $defs, ...root } = directed;
+    if (isPlainObject($defs)) {
+      for (const [name, def] of Object.entries($defs)) {
+        const key = `${this.#exampleUrn}/${name}`;
+        if (this.#exampleDefs.has(key)) continue;
+        this.#exampleDefs.add(key);
+        ajv.addSchema(this.#pointRefs(def) as AnySchema, key);
+      }
+    }
+    const schema = this.#pointRefs(root) as AnySchema;
+    const validate = ajv.compile(schema);
+    ajv.removeSchema(schema);
+    return validate;
+  }
+
+  /** A copy of a converted schema with its `#/$defs/Name...` references pointed at the registered named schemas. */
+  #pointRefs(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.#pointRefs(n));
+    if (!isPlainObject(node)) return node;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') {
+        const m = /^#\/\$defs\/([^/]+)(.*)$/.exec(v);
+        out[k] = m ? `${this.#exampleUrn}/${m[1]}#${m[2]}` : v;
+      } else {
+        out[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : this.#pointRefs(v);
+      }
+    }
+    return out;
+  }
+
+  /** The example checks' ajv, with every named schema it compiled, is dropped once the document is converted. */
+  #releaseExamples(): void {
+    this.#exampleAjv = undefined;
+    this.#exampleDefs.clear();
+  }
+
+  /**
+   * `forDirection` of a converted schema, its named schemas transformed once per document and direction:
+   * every operation's schema carries the ones it reaches, and walking them for each would cost as much
+   * as all the rest of the import. The same objects also let a compile check each of them once.
+   */
+  #forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+    if (!isPlainObject(schema) || !isPlainObject(schema.$defs)) return forDirection(schema, direction);
+    const { $defs: defs, ...root } = schema;
+    let changed = false;
+    const directed: Json = {};
+    for (const [k, v] of Object.entries(defs)) {
+      const key = `${direction}:${k}`;
+      if (!this.#directed.has(key)) this.#directed.set(key, forDirection(v, direction, defs));
+      directed[k] = this.#directed.get(key);
+      if (directed[k] !== v) changed = true;
+    }
+    const walked = forDirection(root, direction, defs);
+    if (walked === root && !changed) return schema;
+    return { ...(walked as Json), $defs: changed ? directed : defs };
   }
 
   #requestSchema(op: Json, item: Json, operation: string): RequestSchemaDefinition {
@@ -543,7 +651,7 @@ class Converter {
     for (const p of params.values()) {
       const where = p.in as string;
       if (where === 'body') {
-        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, forDirection(this.schema(p.schema ?? {}), 'request')])) };
+        body = { required: p.required === true, content: Object.fromEntries(this.#consumes(op).map((t) => [t, this.#forDirection(this.schema(p.schema ?? {}), 'request')])) };
         continue;
       }
       if (where === 'formData') {
@@ -567,7 +675,7 @@ class Converter {
     const rb = this.#resolve(op.requestBody);
     if (isPlainObject(rb) && isPlainObject(rb.content)) {
       const content: Record<string, unknown> = {};
-      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? forDirection(this.schema(m.schema), 'request') : true;
+      for (const [t, m] of Object.entries(rb.content)) content[t] = isPlainObject(m) && m.schema !== undefined ? this.#forDirection(this.schema(m.schema), 'request') : true;
       body = { required: rb.required === true, content };
     }
     return { operation, parameters, ...(body ? { body } : {}) };
@@ -705,13 +813,11 @@ class Converter {
  * and `writeOnly` ones not in responses, so where they are `required` they are required only the other
  * way. The schema (self-contained, with its `$defs`) is copied only where something changes.
  */
-function forDirection(schema: unknown, direction: 'request' | 'response'): unknown {
+function forDirection(schema: unknown, direction: 'request' | 'response', defs: Json = isPlainObject(schema) && isPlainObject(schema.$defs) ? schema.$defs : {}): unknown {
   const flag = direction === 'request' ? 'readOnly' : 'writeOnly';
-  const root = schema;
   const target = (s: unknown): unknown => {
     if (isPlainObject(s) && typeof s.$ref === 'string') {
       const m = /^#\/\$defs\/([^/]+)$/.exec(s.$ref);
-      const defs = isPlainObject(root) && isPlainObject(root.$defs) ? root.$defs : {};
       return m ? defs[m[1]!] : s;
     }
     return s;
