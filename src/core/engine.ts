@@ -596,7 +596,7 @@ export class MockEngine {
       });
     }
     if (r.render !== undefined) {
-      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems });
+      const w = r.render({ request, random: this.random, stub, stableSeed: this.#stableSeed, connection: request.connection, resourceItems: this.#resourceItems, scenarioState: this.#scenarioState });
       response = { ...r, status: w.status, statusMessage: w.statusMessage, headers: w.headers, body: w.body };
     }
     if (stub.stateListeners !== undefined) {
@@ -628,6 +628,8 @@ export class MockEngine {
   #resourcesOf: StubSet | undefined;
 
   /** What templates read of a resource (`{{resource '/orders'}}`): its items as this Decoy last saw them, else its seed. */
+  readonly #scenarioState = (name: string): string => this.state.scenarios.get(name);
+
   readonly #resourceItems = (name: string): readonly unknown[] => {
     const items = this.state.resources.peek(name) ?? this.resources().get(name)?.collection.seed ?? [];
     return items.map((i) => i.value);

@@ -30,6 +30,8 @@ export interface TemplateRenderData {
   readonly fakerSeed: number | undefined;
   /** A resource's items by collection path (Decoy's resources), when the engine renders. */
   readonly resourceItems?: ((name: string) => readonly unknown[]) | undefined;
+  /** A scenario's current state by name (`Started` when never moved), when the engine renders. */
+  readonly scenarioState?: ((name: string) => string) | undefined;
 }
 
 /** Handlebars' options argument; `fn` is there only for block calls. */
@@ -356,6 +358,14 @@ export const TEMPLATE_HELPERS: Readonly<Record<string, HelperDelegate>> = {
     if (options.hash.id === undefined) return items;
     const field = options.hash.idField === undefined ? 'id' : str(options.hash.idField);
     return items.find((i) => str((i as Record<string, unknown>)[field]) === str(options.hash.id));
+  },
+  /**
+   * Decoy: a scenario's current state (`{{scenarioState 'checkout'}}`, `Started` when it never moved), so a
+   * hand-written answer can say where a flow is, or branch on it with `{{#eq (scenarioState 'checkout') 'Paid'}}`.
+   */
+  scenarioState(...args: unknown[]) {
+    const [[name], options] = split(args);
+    return decoyData(options).scenarioState?.(str(name)) ?? 'Started';
   },
   /** WireMock's state extension: `{{state context=... property=...}}` or `list='[0].name'`, with an optional `default`. */
   state(...args: unknown[]) {

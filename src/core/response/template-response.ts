@@ -384,7 +384,7 @@ export function compileTemplatedResponse(def: ResponseDefinition, base: StaticPa
       const root: Record<string, unknown> = { parameters };
       root.request = requestModel(rc.request, pathParamsOf ? pathParamsOf(rc.request) : {}, rc.connection);
       const at = now();
-      const data: TemplateRenderData = { random: rc.random, now: at, root, fakerSeed: usesFaker ? Math.floor(rc.random() * 2 ** 32) : undefined, resourceItems: rc.resourceItems };
+      const data: TemplateRenderData = { random: rc.random, now: at, root, fakerSeed: usesFaker ? Math.floor(rc.random() * 2 ** 32) : undefined, resourceItems: rc.resourceItems, scenarioState: rc.scenarioState };
       const generated = inner?.(rc);
       let bytes = generated?.body ?? base.body;
       if (fileName) {

@@ -25,6 +25,8 @@ export interface RenderContext {
   readonly connection?: { readonly scheme: string; readonly clientIp: string } | undefined;
   /** A resource's items by collection path, as templates read them (`{{resource '/orders'}}`); set by the engine. */
   readonly resourceItems?: ((name: string) => readonly unknown[]) | undefined;
+  /** A scenario's current state by name, as templates read it (`{{scenarioState 'checkout'}}`); set by the engine. */
+  readonly scenarioState?: ((name: string) => string) | undefined;
 }
 
 /**
