@@ -4,6 +4,8 @@
  * items and journal over the shared file stubs; reset, drop, idle expiry, the cap and bad names.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
 import { DecoyClientError } from '../../src/client/client-error.js';
@@ -71,6 +73,15 @@ describe('namespaces: parallel test runs against one Decoy', function () {
   afterEach(async () => {
     await decoy?.stop();
     folder.cleanup();
+  });
+
+  it('a template reads the scenario state of its own namespace ({{scenarioState}})', async () => {
+    writeFileSync(path.join(folder.dir, 'where.json'), JSON.stringify({ request: { method: 'GET', url: '/where' }, response: { status: 200, body: 'cart is {{scenarioState \'cart\'}}', transformers: ['response-template'] } }));
+    await start();
+    assert.equal((await send(base, 'POST', '/cart', { namespace: 'run-a' })).status, 201);
+    assert.equal((await send(base, 'GET', '/where', { namespace: 'run-a' })).text, 'cart is Full');
+    assert.equal((await send(base, 'GET', '/where', { namespace: 'run-b' })).text, 'cart is Started');
+    assert.equal((await send(base, 'GET', '/where')).text, 'cart is Started');
   });
 
   it('two runs in two namespaces each see only their own stubs, scenario, sequence, orders and journal, and both see the file stubs', async () => {
