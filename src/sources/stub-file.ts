@@ -6,6 +6,8 @@
  * previous version. A `.json` file is read as WireMock reads it (comments, numbers as strings, ...),
  * with a warning for each leniency used; YAML is read strictly.
  */
+import { createRequire } from 'node:module';
+import type { CORE_SCHEMA as JsYamlCoreSchema, load as JsYamlLoad } from 'js-yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
@@ -113,7 +115,15 @@ const PRECISE_NUMBER = /\d\.\d|\d[eE][+-]?\d|\d{16}/;
 export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFile {
   // The parsers, validation and compilation are recursive: refuse what would overflow the stack.
   if (jsonTextTooDeep(text)) return tooDeep(ctx);
-  if (!ctx.displayPath.toLowerCase().endsWith('.json')) return parseWithPositions(text, ctx, false, []);
+  const isJson = ctx.displayPath.toLowerCase().endsWith('.json');
+  if (!isJson) {
+    const data = PRECISE_NUMBER.test(text) ? NOT_PARSED : parseYamlFast(text);
+    if (data !== NOT_PARSED) {
+      const fast = buildStubs(data, ctx, lazySourceMap(text, true), true, [], false);
+      if (fast.errors.length === 0) return fast;
+    }
+    return parseWithPositions(text, ctx, false, []);
+  }
   if (!PRECISE_NUMBER.test(text)) {
     let data: unknown;
     let parsed = true;
@@ -123,15 +133,7 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
       parsed = false;
     }
     if (parsed) {
-      let lazy: SourceMap | undefined;
-      const map = (): SourceMap => {
-        if (!lazy) {
-          const lines = new LineCounter();
-          lazy = yamlSourceMap(parseDocument(text, { lineCounter: lines, uniqueKeys: false }), lines);
-        }
-        return lazy;
-      };
-      const fast = buildStubs(data, ctx, { position: (p, k) => map().position(p, k), rawJson: () => undefined }, true, [], true);
+      const fast = buildStubs(data, ctx, lazySourceMap(text, false), true, [], true);
       if (fast.errors.length === 0) return fast;
     }
   }
@@ -144,6 +146,47 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
     return empty({ errors: relaxed.problems.map((p) => new DecoyError('DECOY_ERR_STUB_SYNTAX', p.message, { source: at(p.offset) })) });
   }
   return parseWithPositions(relaxed.text, ctx, true, relaxed.leniencies.map((l) => new LoadWarning(l.message, at(l.offset))));
+}
+
+/** Positions found by the YAML parser on first use: a file that loads without a problem may never need one. */
+function lazySourceMap(text: string, uniqueKeys: boolean): SourceMap {
+  let lazy: SourceMap | undefined;
+  const map = (): SourceMap => {
+    if (!lazy) {
+      const lines = new LineCounter();
+      lazy = yamlSourceMap(parseDocument(text, { lineCounter: lines, uniqueKeys }), lines);
+    }
+    return lazy;
+  };
+  return { position: (p, k) => map().position(p, k), rawJson: () => undefined };
+}
+
+const NOT_PARSED = Symbol('not parsed');
+
+/**
+ * What can make `yaml` and js-yaml read the same text differently (both read YAML 1.2's core schema
+ * otherwise, and js-yaml refuses what `yaml` would report or read otherwise: keys that are lists or
+ * maps, unknown tags, several documents, a repeated key): a `%YAML 1.1` directive (`yaml` then reads
+ * `yes` as true), an anchor or alias (`yaml` limits how often aliases expand; js-yaml does not), and
+ * a key spelt as null (`yaml` makes it "", js-yaml "null"). Such a file is read by `yaml` alone.
+ */
+const YAML_ONLY = /^%|(?:^|[\s[{,])[&*]\S|(?:^|[\s{,?-])(?:~|null|Null|NULL)\s*:/m;
+
+let jsYaml: { load: typeof JsYamlLoad; CORE_SCHEMA: typeof JsYamlCoreSchema } | undefined;
+
+/**
+ * A YAML stub file read by js-yaml, several times as fast as `yaml` (which builds a document with
+ * every position); `NOT_PARSED` when it does not parse or may read differently, and then `yaml` reads
+ * it, reporting every problem where it is. js-yaml is loaded with the first YAML file.
+ */
+function parseYamlFast(text: string): unknown {
+  if (YAML_ONLY.test(text)) return NOT_PARSED;
+  jsYaml ??= createRequire(import.meta.url)('js-yaml') as { load: typeof JsYamlLoad; CORE_SCHEMA: typeof JsYamlCoreSchema };
+  try {
+    return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
+  } catch {
+    return NOT_PARSED;
+  }
 }
 
 function empty(parts: Partial<ParsedStubFile>): ParsedStubFile {
