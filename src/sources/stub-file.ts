@@ -6,8 +6,6 @@
  * previous version. A `.json` file is read as WireMock reads it (comments, numbers as strings, ...),
  * with a warning for each leniency used; YAML is read strictly.
  */
-import { createRequire } from 'node:module';
-import type { CORE_SCHEMA as JsYamlCoreSchema, load as JsYamlLoad } from 'js-yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
@@ -172,16 +170,26 @@ const NOT_PARSED = Symbol('not parsed');
  */
 const YAML_ONLY = /^%|(?:^|[\s[{,])[&*]\S|(?:^|[\s{,?-])(?:~|null|Null|NULL)\s*:/m;
 
-let jsYaml: { load: typeof JsYamlLoad; CORE_SCHEMA: typeof JsYamlCoreSchema } | undefined;
+let jsYaml: typeof import('js-yaml') | undefined;
+let jsYamlLoading: Promise<void> | undefined;
 
 /**
- * A YAML stub file read by js-yaml, several times as fast as `yaml` (which builds a document with
- * every position); `NOT_PARSED` when it does not parse or may read differently, and then `yaml` reads
- * it, reporting every problem where it is. js-yaml is loaded with the first YAML file.
+ * Loads js-yaml, which reads a YAML stub file several times as fast as `yaml` (that builds a document
+ * with every position). The stub folder loads it before it reads its first YAML file; until it is
+ * loaded, `yaml` reads every YAML file, with the same result.
+ */
+export function loadFastYamlReader(): Promise<void> {
+  return (jsYamlLoading ??= import('js-yaml').then((m) => {
+    jsYaml = m;
+  }));
+}
+
+/**
+ * A YAML stub file read by js-yaml; `NOT_PARSED` when js-yaml is not loaded, when the text does not parse
+ * or may read differently, and then `yaml` reads it, reporting every problem where it is.
  */
 function parseYamlFast(text: string): unknown {
-  if (YAML_ONLY.test(text)) return NOT_PARSED;
-  jsYaml ??= createRequire(import.meta.url)('js-yaml') as { load: typeof JsYamlLoad; CORE_SCHEMA: typeof JsYamlCoreSchema };
+  if (jsYaml === undefined || YAML_ONLY.test(text)) return NOT_PARSED;
   try {
     return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
   } catch {
