@@ -102,8 +102,28 @@ const stubValidatorPlugin = (contents) => ({
 });
 
 await rm(CHUNKS, { recursive: true, force: true });
+// The entry turns on Node's compile cache (Node >= 22.1) before it imports the rest of the command: the
+// bytecode of the bundle is then kept on disk between starts (in NODE_COMPILE_CACHE, or the system's temp
+// folder), and a second start compiles nothing. Node 20 has no such cache and skips it.
+const entryPlugin = {
+  name: 'decoy-entry',
+  setup(build) {
+    build.onResolve({ filter: /^decoy-cli-entry$/ }, () => ({ path: 'decoy-cli-entry', namespace: 'decoy-entry' }));
+    build.onLoad({ filter: /.*/, namespace: 'decoy-entry' }, () => ({
+      contents: [
+        '#!/usr/bin/env node',
+        "import module from 'node:module';",
+        'try { module.enableCompileCache?.(); } catch {}',
+        "await import('./main.ts');",
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.join(SRC, 'cli'),
+    }));
+  },
+};
+
 const result = await esbuild.build({
-  entryPoints: { main: path.join(SRC, 'cli', 'main.ts') },
+  entryPoints: { main: 'decoy-cli-entry' },
   outdir: OUT,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -117,7 +137,7 @@ const result = await esbuild.build({
   sourcemap: true,
   sourcesContent: false,
   logLevel: 'warning',
-  plugins: [lazyCommonJsPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
+  plugins: [entryPlugin, lazyCommonJsPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
   metafile: process.env.BUNDLE_METAFILE !== undefined,
 });
 // BUNDLE_METAFILE=file: what went into which output file, for finding what a start loads (esbuild's analyzer reads it).
