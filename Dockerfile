@@ -4,11 +4,12 @@
 # needs no command line. The commands below are run outside Docker by test/ci/dockerfile.ci.ts (in .ci/run).
 # The image's one name, as the docs use it; until it is published, build it from this folder: docker build -t ghcr.io/decoy-mock/decoy:0.1.0 .
 
-# Build: the full install (TypeScript), the build, then the dev dependencies dropped.
+# Build: the full install (TypeScript, esbuild), the build (tsc, the UI, the command bundled into dist/cli/), then the dev dependencies dropped.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
+COPY scripts ./scripts
 COPY admin-ui ./admin-ui
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

@@ -3,6 +3,7 @@
  * The `decoy` command: serve a folder of stubs.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -428,6 +429,9 @@ async function main(): Promise<void> {
     logger.error(e instanceof DecoyError ? e.format() : String((e as Error).stack ?? e));
     process.exit(1);
   }
+  // With Node's compile cache on (Node >= 22.10), its bytecode is written now that the server is serving,
+  // not only at a clean exit: a server that is killed still starts faster the next time.
+  (module as { flushCompileCache?: () => void }).flushCompileCache?.();
   const report = decoy.loadReport;
   logger.info(`Decoy ${VERSION} serving ${report?.stubs ?? 0} stub(s) from ${report?.files ?? 0} file(s) in ${stubsDir} on ${decoy.url}`
     + (report?.errors.length ? ` (${report.errors.length} problem(s) above; the stubs they name were not loaded)` : '')

@@ -8,10 +8,10 @@
  * (WireMock treats them as annotations from draft 2019-09 on). Unknown formats pass: documents invent
  * their own.
  */
-import { Ajv } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv } from 'ajv';
+import type { Ajv2019 } from 'ajv/dist/2019.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 /** The vocabulary: draft-07 (also used for drafts 4 and 6), 2019-09 or 2020-12. */
 export type SchemaDraft = '07' | '2019' | '2020';
@@ -30,10 +30,30 @@ export interface SchemaAjvOptions {
   sharedDefinitions?: boolean;
 }
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
 type AddFormats = (ajv: Ajv) => unknown;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+interface AjvRuntime {
+  Ajv: typeof Ajv;
+  Ajv2019: typeof Ajv2019;
+  Ajv2020: typeof Ajv2020;
+  addFormats: AddFormats;
+}
+let loadedAjv: AjvRuntime | undefined;
+/**
+ * ajv and ajv-formats, loaded when the first schema is compiled: most stub sets have none, and start-up
+ * should not pay for importing them. They are CommonJS, so a synchronous require keeps compiling a stub
+ * synchronous.
+ */
+function ajvRuntime(): AjvRuntime {
+  if (loadedAjv !== undefined) return loadedAjv;
+  const load = createRequire(import.meta.url);
+  const formats = load('ajv-formats') as { default?: AddFormats } & AddFormats;
+  return (loadedAjv = {
+    Ajv: (load('ajv') as { Ajv: typeof Ajv }).Ajv,
+    Ajv2019: (load('ajv/dist/2019.js') as { Ajv2019: typeof Ajv2019 }).Ajv2019,
+    Ajv2020: (load('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020,
+    addFormats: formats.default ?? formats,
+  });
+}
 
 /**
  * OpenAPI's formats, which ajv-formats does not know. `int64` allows 2^63 itself: that is what
@@ -56,6 +76,7 @@ export function createSchemaAjv(options: SchemaAjvOptions): Ajv {
     ...(options.coerceTypes ? { coerceTypes: 'array' as const } : {}),
     ...(options.sharedDefinitions ? { inlineRefs: false, validateSchema: false } : {}),
   };
+  const { Ajv, Ajv2019, Ajv2020, addFormats } = ajvRuntime();
   const ajv = options.draft === '2020' ? new Ajv2020(settings) : options.draft === '2019' ? new Ajv2019(settings) : new Ajv(settings);
   addFormats(ajv);
   for (const [name, f] of Object.entries(OPENAPI_FORMATS)) ajv.addFormat(name, { type: f.type, validate: f.validate } as never);

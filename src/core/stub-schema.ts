@@ -3,8 +3,9 @@
  * pointer and a sentence a person can act on. Operator-level checks (is this regex valid, is this a
  * known matcher) happen when the stub compiles; the schema catches shapes, types and unknown keys.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { valueAtPointer } from './errors.js';
+import { compileStubSchema } from './stub-schema-compiler.js';
 
 /** Keys that WireMock defines and that this version of Decoy accepts but does not act on yet. */
 export const UNSUPPORTED_STUB_KEYS: readonly string[] = [];
@@ -132,11 +133,11 @@ export interface SchemaProblem {
   atKey?: boolean;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(STUB_SCHEMA);
+let compiled: ValidateFunction | undefined;
 
 /** Validates one stub definition; returns every problem found, or an empty list. */
 export function validateStubDefinition(definition: unknown): SchemaProblem[] {
+  const validate = (compiled ??= compileStubSchema(STUB_SCHEMA));
   if (validate(definition)) return [];
   // Decoy: a templated response may spell its status as a template ("{{request.query.code}}").
   const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'type' && /^\/respons(?:e|es\/\d+)\/status$/.test(e.instancePath)

@@ -2,7 +2,7 @@
  * HTTPS next to HTTP: the TLS settings of the stub server, from PEM files or from a self-signed
  * certificate generated at start, with optional client-certificate checks (mutual TLS).
  */
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import type { ServerOptions } from 'node:https';
 import { DecoyError } from '../core/errors.js';
 
@@ -52,6 +52,7 @@ export async function prepareTls(tls: TlsOptions, host: string): Promise<TlsSetu
   };
   try {
     // Parsed now, so a bad PEM is a start-up error that says which part is wrong, not a failed handshake later.
+    const { createSecureContext } = await import('node:tls');
     createSecureContext(server as SecureContextOptions);
   } catch (e) {
     throw new DecoyError('DECOY_ERR_TLS', `the TLS certificate, key or CA cannot be used: ${(e as Error).message}`,

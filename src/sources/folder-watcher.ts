@@ -5,7 +5,7 @@
  */
 import { readdirSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../observability/logger.js';
 import { displayPath } from './display-path.js';
 
@@ -48,6 +48,8 @@ export class FolderWatcher {
   /** Starts watching; resolves once the watcher is ready. */
   async start(): Promise<void> {
     const { root, isExcluded } = this.#options;
+    // Imported here, not at start-up: watching starts once the first request can be served.
+    const { watch } = await import('chokidar');
     const watcher = watch(root, {
       ignoreInitial: true,
       // Prompt unlink events (chokidar's atomic mode holds them ~100 ms); batching covers editors' swaps.

@@ -19,7 +19,7 @@ import type { Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import type { Logger } from '../observability/logger.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
-import { parseStubFile } from './stub-file.js';
+import { loadFastYamlReader, parseStubFile } from './stub-file.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { isInside } from './is-inside.js';
 import { applyToFile, confineWrite, stubFileName, stubFileText } from './stub-file-writer.js';
@@ -396,6 +396,7 @@ export class StubFolder {
       for (const f of await removeStaleTempFiles(this.root, STALE_TEMP_MS)) this.#options.logger.info(`removed ${displayPath(f)}, left by a write that was cut short`);
     }
     const files = await this.#listStubFiles();
+    if (files.some((f) => !f.toLowerCase().endsWith('.json'))) await loadFastYamlReader();
     const present = new Set(files);
     for (const known of [...this.#files.keys()]) if (!present.has(known)) this.#files.delete(known);
     for (const f of files) this.#loadFile(f);

@@ -6,7 +6,7 @@
  * are not followed. `close()` cancels every wait and aborts every request in flight.
  */
 import { setMaxListeners } from 'node:events';
-import { Agent, request } from 'undici';
+import type { Agent, request as undiciRequest } from 'undici';
 import type { MockEngine } from '../core/engine.js';
 import { backoffBefore, isRetryableStatus, type WebhookCall, type WebhookJob } from '../core/webhooks/webhook.js';
 import type { WebhookOutcome } from '../core/webhooks/webhook-log.js';
@@ -39,7 +39,9 @@ export class WebhookSender {
   readonly #maxConcurrent: number;
   readonly #allow: WebhookAllow | undefined;
   readonly #tracing: WebhookTracing | undefined;
-  readonly #agent = new Agent({ connections: 8, keepAliveTimeout: 2_000 });
+  // undici takes about a tenth of a second to import: loaded with the first callback, so a Decoy whose
+  // stubs send none does not start slower for it.
+  #client: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
   readonly #abort = new AbortController();
   readonly #unsubscribe: () => void;
   #pending = 0;
@@ -117,9 +119,10 @@ export class WebhookSender {
       let error: string | undefined;
       try {
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(call.timeoutMs)]);
+        const { agent, request } = await this.#loadClient();
         const res = await request(call.url, {
           method: call.method as 'POST', headers: [...call.headers], body: call.body.length > 0 ? call.body : null,
-          dispatcher: this.#agent, signal, headersTimeout: call.timeoutMs, bodyTimeout: call.timeoutMs,
+          dispatcher: agent, signal, headersTimeout: call.timeoutMs, bodyTimeout: call.timeoutMs,
         });
         status = res.statusCode;
         await res.body.dump();
@@ -148,6 +151,12 @@ export class WebhookSender {
       method: call.method, url: call.url, headers: call.headers, body: call.body, outcome, ...result,
       sentAt: started, durationMs: Date.now() - started, faults: call.faults,
     });
+  }
+
+  #loadClient(): Promise<{ agent: Agent; request: typeof undiciRequest }> {
+    return (this.#client ??= import('undici').then(({ Agent: UndiciAgent, request }) => ({
+      agent: new UndiciAgent({ connections: 8, keepAliveTimeout: 2_000 }), request,
+    })));
   }
 
   /** Waits, or throws Cancelled when the sender closes first. */
@@ -186,7 +195,7 @@ export class WebhookSender {
     this.#unsubscribe();
     this.#abort.abort();
     await Promise.allSettled([...this.#running]);
-    await this.#agent.destroy();
+    if (this.#client !== undefined) await (await this.#client).agent.destroy();
   }
 }
 

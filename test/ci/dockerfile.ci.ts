@@ -108,15 +108,18 @@ describe('the Dockerfile, run outside Docker', function () {
 
   it('leaves only production dependencies and the built JavaScript in the runtime stage', () => {
     const app = path.join(image.dir, image.workdir);
+    // The command is the bundle: its entry and the chunks it imports on first use.
     assert.ok(existsSync(path.join(app, 'dist/cli/main.js')));
+    assert.ok(existsSync(path.join(app, 'dist/cli/chunks')));
     assert.ok(existsSync(path.join(app, 'node_modules/commander')));
     for (const dev of ['typescript', 'mocha', 'tsx', 'wiremock']) assert.ok(!existsSync(path.join(app, 'node_modules', dev)), `${dev} is in the image`);
     assert.ok(!existsSync(path.join(app, 'src')));
     assert.ok(existsSync(path.join(app, 'dist/admin-ui/index.html')), 'the web admin UI is not in the image');
   });
 
-  it('resolves every module Decoy loads lazily (proxying, the admin API, templating, generated data, OpenAPI, metrics, HTTPS)', () => {
-    const lazy = ['undici', 'express', 'handlebars', '@faker-js/faker', 'randexp', '@apidevtools/swagger-parser', 'prom-client', 'selfsigned'];
+  it('resolves every module Decoy loads lazily (proxying, the admin API, templating, generated data, OpenAPI, metrics, HTTPS, schemas, XML, GraphQL, redaction, the store)', () => {
+    const lazy = ['undici', 'express', 'handlebars', '@faker-js/faker', 'randexp', '@apidevtools/swagger-parser', 'prom-client', 'selfsigned',
+      'ajv', 'ajv-formats', 'xpath', '@xmldom/xmldom', 'graphql', 'jsonpath-plus', 'jsonc-parser', 'redis'];
     const script = `for (const m of ${JSON.stringify(lazy)}) await import(m);`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(image.dir, image.workdir), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

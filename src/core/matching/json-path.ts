@@ -14,10 +14,20 @@
  * `min()`, `max()`, `avg()`, `sum()`, `stddev()`, `first()`, `last()`, `keys()`) is applied to the
  * result.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { createRequire } from 'node:module';
+import type { JSONPath as JsonPathFunction } from 'jsonpath-plus';
 import { translateJavaRegex } from './java-regex.js';
 import { JavaDouble } from './json-render.js';
 import { isPlainObject } from './matcher-support.js';
+
+let loadedJsonPath: typeof JsonPathFunction | undefined;
+/**
+ * jsonpath-plus, loaded when the first JSONPath is compiled: most stub sets have none, and it brings
+ * node:vm with it, which start-up should not pay for. A synchronous require keeps compiling synchronous.
+ */
+export function jsonPathLibrary(): typeof JsonPathFunction {
+  return (loadedJsonPath ??= (createRequire(import.meta.url)('jsonpath-plus') as { JSONPath: typeof JsonPathFunction }).JSONPath);
+}
 
 export interface CompiledJsonPath {
   readonly expression: string;
@@ -179,7 +189,7 @@ function checkBrackets(path: string): void {
 /** Runs a translated filter once on a dummy value so that syntax errors surface at load time. */
 function checkFilter(segment: string): void {
   try {
-    JSONPath({ path: `$[${segment}]`, json: [{}], wrap: true, ignoreEvalErrors: false, eval: 'safe', sandbox: rootSandbox({}) });
+    jsonPathLibrary()({ path: `$[${segment}]`, json: [{}], wrap: true, ignoreEvalErrors: false, eval: 'safe', sandbox: rootSandbox({}) });
   } catch (err) {
     const message = (err as Error).message;
     if (/at character \d+|is not defined|Unexpected|Invalid left-hand side/.test(message)) {
@@ -189,7 +199,7 @@ function checkFilter(segment: string): void {
 }
 
 function toSegments(path: string): Segment[] {
-  const raw = JSONPath.toPathArray(path).slice();
+  const raw = jsonPathLibrary().toPathArray(path).slice();
   if (raw[0] !== '$') throw new SyntaxError('a JSONPath starts with $');
   const segments: Segment[] = [];
   for (let i = 1; i < raw.length; i++) {
@@ -231,6 +241,7 @@ function bracketed(part: string): string {
 function delegate(node: unknown, segment: { path: string; usesRoot: boolean }, root: unknown, out: unknown[]): void {
   if (typeof node !== 'object' || node === null) return;
   const options = { path: segment.path, json: node, wrap: true, ignoreEvalErrors: true, eval: 'safe' as const };
+  const JSONPath = jsonPathLibrary();
   const found = (segment.usesRoot ? JSONPath({ ...options, sandbox: rootSandbox(root) }) : JSONPath(options)) as unknown[];
   for (const value of found) out.push(value);
 }

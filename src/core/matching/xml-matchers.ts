@@ -153,13 +153,16 @@ class MatchesXPathMatcher implements ValueMatcher {
   }
 }
 
-/** Java's NumberFormat.getInstance() (en-US): grouping separators, at most three decimals. */
-const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+/**
+ * Java's NumberFormat.getInstance() (en-US): grouping separators, at most three decimals. Made on first
+ * use: the first Intl formatter of a process costs some 10 ms, which start-up should not pay.
+ */
+let numberFormat: Intl.NumberFormat | undefined;
 
 function formatXPathNumber(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '-∞';
-  return NUMBER_FORMAT.format(n);
+  return (numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 })).format(n);
 }
 
 function readNamespaces(value: unknown, pointer: string): Record<string, string> | undefined {

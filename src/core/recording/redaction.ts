@@ -20,8 +20,9 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { JSONPath } from 'jsonpath-plus';
-import { parseTree } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { JSONPath as JsonPathFunction } from 'jsonpath-plus';
+import type { parseTree as ParseTree } from 'jsonc-parser';
 import { decodeContent } from '../content-encoding.js';
 import { multipartBoundary } from '../matching/multipart.js';
 import { rawHeader, withoutRawHeader } from '../raw-headers.js';
@@ -733,6 +734,7 @@ export class Redactor {
     } catch {
       return undefined;
     }
+    const { JSONPath, parseTree } = jsonLibraries();
     const root = parseTree(text);
     if (root === undefined) return undefined;
     const named = new Set<string>();
@@ -901,6 +903,20 @@ export class Redactor {
 }
 
 type JsonNode = import('jsonc-parser').Node;
+
+let loadedJsonLibraries: { JSONPath: typeof JsonPathFunction; parseTree: typeof ParseTree } | undefined;
+/**
+ * jsonpath-plus and jsonc-parser, loaded with the first JSON body redacted: a server that never redacts
+ * one should not import them at start-up. A synchronous require keeps redaction synchronous.
+ */
+function jsonLibraries(): { JSONPath: typeof JsonPathFunction; parseTree: typeof ParseTree } {
+  if (loadedJsonLibraries !== undefined) return loadedJsonLibraries;
+  const load = createRequire(import.meta.url);
+  return (loadedJsonLibraries = {
+    JSONPath: (load('jsonpath-plus') as { JSONPath: typeof JsonPathFunction }).JSONPath,
+    parseTree: (load('jsonc-parser') as { parseTree: typeof ParseTree }).parseTree,
+  });
+}
 
 function isXml(text: string, contentType: string, boundary: string | undefined): boolean {
   if (boundary !== undefined || /json|x-www-form-urlencoded/.test(contentType)) return false;

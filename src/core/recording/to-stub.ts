@@ -5,7 +5,7 @@
  * value, so the client's real request matches the recorded stub.
  */
 import { createHash } from 'node:crypto';
-import { JSONPath } from 'jsonpath-plus';
+import { jsonPathLibrary } from '../matching/json-path.js';
 import { rawHeader as header } from '../raw-headers.js';
 import { parseFormEncoded } from '../request.js';
 import { escapeRegex } from '../matching/matcher-support.js';
@@ -110,7 +110,7 @@ export function redactJson(text: string, jsonPaths: readonly string[], replaceme
   }
   let changed = false;
   for (const path of jsonPaths) {
-    JSONPath({
+    jsonPathLibrary()({
       path, json: data as object, resultType: 'all',
       callback: (r: { parent: Record<string, unknown> | unknown[] | null; parentProperty: string | number }) => {
         if (r.parent !== null && r.parent !== undefined) {

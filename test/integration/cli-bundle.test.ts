@@ -1,0 +1,146 @@
+/**
+ * The `decoy` command is one bundled file (dist/cli/main.js, built by scripts/bundle-cli.js) whose rarely
+ * used parts are chunks imported on first use. These tests run that artefact, as `npm start`, the
+ * Dockerfile and the package do, and use every part that is loaded lazily, so a part the bundle lost
+ * or cannot load fails here.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { BIN, cliUrl, killCliRuns, runCli } from '../support/cli.js';
+import { eventually, get, tempStubs } from '../support/decoy.js';
+
+interface Received { method: string; url: string; contentType: string; body: string }
+
+/** One local server for what the CLI calls out to: OTLP traces, webhooks, and the upstream of --proxy-all. */
+async function startSink(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, contentType: String(req.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('latin1') });
+      if (req.url === '/v1/traces') res.writeHead(200, { 'Content-Type': String(req.headers['content-type']) }).end();
+      else res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`upstream answered ${req.url}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function httpsGet(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    }).on('error', reject);
+  });
+}
+
+const OPENAPI = `openapi: 3.0.3
+info: { title: pets, version: '1' }
+paths:
+  /pets:
+    get:
+      responses:
+        '200':
+          description: the pets
+          content:
+            application/json:
+              schema: { type: array, items: { type: string } }
+              example: [rex, tom]
+`;
+
+describe('the bundled decoy command', function () {
+  this.timeout(60_000);
+  afterEach(killCliRuns);
+
+  it('is one entry file that imports only its own chunks and Node, with source maps beside them', () => {
+    assert.equal(path.relative(path.dirname(BIN), BIN), 'main.js', 'the bin is dist/cli/main.js');
+    const entry = readFileSync(BIN, 'utf8');
+    const imported = [...entry.matchAll(/^import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+    assert.ok(imported.length > 0);
+    for (const spec of imported) assert.match(spec, /^(node:|\.\/chunks\/)/, `the entry imports ${spec}, which is not part of the bundle`);
+    assert.ok(existsSync(`${BIN}.map`), 'the entry has its source map');
+    const chunks = readdirSync(path.join(path.dirname(BIN), 'chunks'));
+    for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
+  });
+
+  it('serves every lazily loaded part: YAML and WireMock JSON files, templates, faker, generated bodies, JSON Schema and XPath matching, OpenAPI, webhooks, proxying, HTTPS, traces, the admin API and the UI, watching', async () => {
+    const sink = await startSink();
+    const folder = tempStubs({
+      'plain.json': '{ "request": { "method": "GET", "url": "/json" }, // WireMock reads comments\n  "response": { "status": 200, "body": "from json" } }\n',
+      'features.yaml': [
+        '- request: { method: GET, url: /yaml }',
+        '  response: { status: 200, body: from yaml }',
+        '- request: { method: GET, urlPath: /hello }',
+        "  response: { status: 200, body: \"hi {{request.query.name}}, I am {{faker 'person.firstName'}}\", transformers: [response-template] }",
+        '- request: { method: GET, url: /generated }',
+        '  response: { status: 200, schema: { type: object, properties: { n: { type: integer, minimum: 1 } }, required: [n] } }',
+        '- request: { method: POST, url: /schema, bodyPatterns: [{ matchesJsonSchema: { type: object, required: [id] } }] }',
+        '  response: { status: 200, body: schema matched }',
+        '- request: { method: POST, url: /xml, bodyPatterns: [{ matchesXPath: /order/id }] }',
+        '  response: { status: 200, body: xpath matched }',
+        '- request: { method: GET, url: /hook }',
+        '  response: { status: 200, body: hooked }',
+        `  webhooks: [{ method: POST, url: "${sink.url}/hook-received", body: called }]`,
+        '',
+      ].join('\n'),
+      'aliases.yaml': 'request: { method: GET, url: /alias, headers: &h { X-A: { equalTo: "1" } } }\nresponse: { status: 200, body: alias }\n',
+      'broken.yaml': 'request: { method: GET, url: /broken }\nresponse:\n  status: "two hundred"\n',
+    });
+    const documents = tempStubs({ 'pets.openapi.yaml': OPENAPI });
+    const openapi = path.join(documents.dir, 'pets.openapi.yaml');
+    try {
+      const run = runCli(['--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--https-port', '0', '--openapi', openapi,
+        '--otlp-endpoint', sink.url, '--proxy-all', sink.url, '--seed', '7']);
+      const url = await cliUrl(run);
+      const httpsUrl = await cliUrl(run, /HTTPS on (https:\/\/127\.0\.0\.1:\d+)/);
+
+      assert.match(run.output(), /broken\.yaml:3:11 DECOY_ERR_STUB_INVALID response\.status/, 'a bad stub is reported with its line and column');
+      assert.equal((await get(`${url}/json`)).text, 'from json');
+      assert.equal((await get(`${url}/yaml`)).text, 'from yaml');
+      assert.equal((await get(`${url}/alias`, { headers: { 'X-A': '1' } })).text, 'alias');
+      assert.match((await get(`${url}/hello?name=ann`)).text, /^hi ann, I am [A-Z][a-z]+$/);
+      assert.ok(Number.isInteger((JSON.parse((await get(`${url}/generated`)).text) as { n: number }).n));
+      assert.equal((await get(`${url}/schema`, { method: 'POST', body: '{"id":1}' })).text, 'schema matched');
+      assert.equal((await get(`${url}/xml`, { method: 'POST', body: '<order><id>1</id></order>' })).text, 'xpath matched');
+      assert.deepEqual(JSON.parse((await get(`${url}/pets`)).text), ['rex', 'tom']);
+      assert.equal((await get(`${url}/not-stubbed`)).text, 'upstream answered /not-stubbed', '--proxy-all forwards what no stub matches');
+      assert.equal((await httpsGet(`${httpsUrl}/yaml`)).text, 'from yaml', 'HTTPS with a generated certificate');
+
+      assert.equal((await get(`${url}/hook`)).text, 'hooked');
+      await eventually(() => sink.received.some((r) => r.url === '/hook-received' && r.body === 'called'), 10_000, 'the webhook');
+      await eventually(() => sink.received.some((r) => r.method === 'POST' && r.url === '/v1/traces'), 15_000, 'a trace export');
+
+      const mappings = JSON.parse((await get(`${url}/__admin/mappings`)).text) as { meta: { total: number } };
+      assert.equal(mappings.meta.total, 9, 'the admin API lists the stubs of the files and the OpenAPI document');
+      const page = await get(`${url}/__admin/ui/`);
+      assert.equal(page.status, 200);
+      const script = /src="(\/__admin\/ui\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+      assert.ok(script, 'the UI page names its script');
+      assert.equal((await get(`${url}${script}`)).status, 200, 'the UI assets are served');
+
+      folder.write('later.yaml', 'request: { method: GET, url: /later }\nresponse: { status: 200, body: watched }\n');
+      await eventually(async () => (await get(`${url}/later`)).text === 'watched', 10_000, 'the new file to be served');
+    } finally {
+      folder.cleanup();
+      documents.cleanup();
+      await sink.close();
+    }
+  });
+
+  it('prints the version from package.json', async () => {
+    const run = runCli(['--version']);
+    assert.equal(await run.exited, 0);
+    assert.equal(run.output().trim(), (JSON.parse(readFileSync(path.resolve(path.dirname(BIN), '../../package.json'), 'utf8')) as { version: string }).version);
+  });
+});
