@@ -4,6 +4,10 @@
  * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
  * and its first MiB is kept for the journal. An upstream that cannot be reached answers 500, as in
  * WireMock, one too slow 504, each with the reason in plain text.
+ *
+ * One undici Agent serves every upstream: a pool of kept-alive connections per origin, so proxied requests
+ * do not pay a TCP handshake each. An idempotent request whose reused connection the upstream closed as it
+ * went out is sent once more on a new one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
@@ -78,10 +82,20 @@ function plainError(res: ServerResponse, status: number, text: string, done: (r:
   done({ status, ...sent, upstreamHeaders: [], complete: false, error: text });
 }
 
+interface Client {
+  agent: Agent;
+  request: typeof import('undici').request;
+}
+
+/** Methods RFC 9110 calls idempotent: sending one twice does what sending it once does. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** The errors of a connection lost before the upstream answered (undici's, and the socket's own). */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 export function createForwarder(options: ForwarderOptions): Forwarder {
   // undici takes about a tenth of a second to import: loaded on the first forward, so a Decoy that
   // never proxies does not start slower for it.
-  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  let client: Promise<Client> | undefined;
   const load = () => (client ??= import('undici').then(({ Agent: UndiciAgent, request }) => ({
     agent: new UndiciAgent({
       connect: { rejectUnauthorized: !options.insecure, timeout: options.timeoutMs },
@@ -99,14 +113,22 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       res.once('close', () => {
         if (!over) abort.abort();
       });
-      load().then(({ agent, request }) => request(url, {
-        method: (req.method ?? 'GET') as 'GET',
-        headers: requestHeaders(req, target, extraHeaders),
+      const method = req.method ?? 'GET';
+      const headers = requestHeaders(req, target, extraHeaders);
+      const send = ({ agent, request }: Client) => request(url, {
+        method: method as 'GET',
+        headers,
         body: body.length > 0 ? body : undefined,
         dispatcher: agent,
         signal: abort.signal,
         // Raw: the names as the upstream spelt them (a recording keeps `Content-Type`, not `content-type`).
         responseHeaders: 'raw',
+      });
+      load().then((c) => send(c).catch((e: Error & { code?: string }) => {
+        // A kept-alive connection the upstream closed as this request went out (its idle timeout ran out):
+        // a request that may be sent twice goes once more, on a new connection. A POST is not repeated.
+        if (abort.signal.aborted || !IDEMPOTENT.has(method) || !CONNECTION_LOST.has(e.code ?? '')) throw e;
+        return send(c);
       })).then((upstream) => {
         const raw = upstream.headers as unknown as string[];
         const headers: string[] = [];
