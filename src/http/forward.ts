@@ -175,6 +175,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
             }
             if (res.destroyed) {
               over = true;
+              abortUpstream?.();
               return false;
             }
             res.writeHead(statusCode, headersOut);
