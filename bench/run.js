@@ -1568,7 +1568,7 @@ async function runProxy({ fail }) {
   const print = () => {
     console.log(
       `proxy: a raw node:http upstream (own process) loaded directly, and through Decoy (own process, no stubs, ` +
-        `proxyAll to the upstream);\nautocannon ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up per row, then ` +
+        `proxyAll to the upstream; the upstream and Decoy share the servers' core);\nload: ${LOAD.describe}, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up per row, then ` +
         `${PROXY_ROUNDS} rounds of ${PROXY_DURATION} s per row, direct and through Decoy back to back (order alternating)\n`,
     );
     if (!rows.some((r) => r.rounds.length)) {
@@ -1606,7 +1606,8 @@ async function runProxy({ fail }) {
       'req/s best: the best round; p50/p99: median over the rounds; added p50/p99: median over the rounds of (through\n' +
         'decoy - direct) in the same round; req/s ratio: best / best; paired ratio: median over the rounds of the same-round\n' +
         'ratio. CPU us/req: median over the rounds of the CPU time the process used per request (through Decoy, the\n' +
-        'upstream works too: autocannon, Decoy and the upstream then share the cores).',
+        'upstream works too: the load generator, Decoy and the upstream then share the cores). Target: the small body\n' +
+        'through Decoy at >= 0.5x direct.',
     );
     if (out.sequential) {
       const q = out.sequential;

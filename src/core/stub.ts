@@ -89,8 +89,14 @@ export interface CompileStubOptions extends ResponseCompileContext {
  */
 export function deriveStubId(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  // Joined, not concatenated: a template literal leaves a tree of string pieces (about 300 bytes) that
+  // every stub would keep; join() makes one flat 36-character string.
+  return [h.slice(0, 8), h.slice(8, 12), '5' + h.slice(13, 16), ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16) + h.slice(17, 20), h.slice(20, 32)].join('-');
 }
+
+/** Shared by every stub that has none: an empty list or origin is not worth an object per stub. */
+const NONE: readonly string[] = Object.freeze([]);
+const NO_ORIGIN: StubOrigin = Object.freeze({});
 
 export function compileStub(def: StubDefinition, options: CompileStubOptions): Stub {
   const base = options.pointer ?? '';
@@ -110,7 +116,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (def.afterLastResponse !== undefined && def.responses === undefined) {
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'afterLastResponse needs a responses sequence', { source: { pointer: '/afterLastResponse' } }));
   }
-  const origin = options.origin ?? {};
+  const origin = options.origin ?? NO_ORIGIN;
   const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
   const name = def.name;
   const stubHeaders = ['Matched-Stub-Id', id];
@@ -146,10 +152,10 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     // A resource operation's delays and faults are its response's; the answer itself comes from the operation.
     const defs = def.responses ?? [resource ? withoutKey(def.response!, 'resource') : def.response ?? {}];
     responses = defs.map((r, i) => {
-      const prepared = compileResponse(r, { ...options, pathParams: request.pathParams, warn: (m) => warnings.push(m) }, def.responses ? `/responses/${i}` : '/response');
+      const prepared = compileResponse(r, { ...options, pathParams: (req: DecoyRequest) => matcher.pathParams(req), warn: (m) => warnings.push(m) }, def.responses ? `/responses/${i}` : '/response');
       const { render } = prepared;
       return {
-        ...prepared, headers: [...prepared.headers, ...stubHeaders],
+        ...prepared, headers: prepared.headers.concat(stubHeaders),
         // A response's own renderer hands back a fresh header list: extended in place, not copied a second time.
         ...(render ? { render: render === prepared.render
           ? (ctx: RenderContext) => { const w = render(ctx); (w.headers as string[]).push(...stubHeaders); return w; }
@@ -186,16 +192,23 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   ];
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
-    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario, ignoredKeys, warnings,
+    request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario,
+    ignoredKeys: ignoredKeys.length === 0 ? NONE : ignoredKeys, warnings: warnings.length === 0 ? NONE : warnings,
     ...(rejectRequest ? { rejectRequest } : {}),
     ...(webhooks ? { webhooks } : {}),
     ...(stream ? { stream } : {}),
     ...(resource ? { resource } : {}),
     ...(stateListeners ? { stateListeners } : {}),
-    explain: () => `${name ? `"${name}": ` : ''}${request.explain()} → ${resource ? resource.explain() : responses.length === 1
-      ? responses[0]!.explain()
-      : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${def.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`,
+    explain: explainStub,
   };
+}
+
+/** What every stub's explain() says, shared: it reads the stub, so no stub keeps a closure for it. */
+function explainStub(this: Stub): string {
+  const { name, request, resource, responses } = this;
+  return `${name ? `"${name}": ` : ''}${request.explain()} → ${resource ? resource.explain() : responses.length === 1
+    ? responses[0]!.explain()
+    : `a sequence of ${responses.length} responses (${responses.map((r) => r.status).join(', ')}), then ${this.afterLastResponse === 'cycle' ? 'from the start again' : 'the last again'}`}`;
 }
 
 function withoutKey<T extends Record<string, unknown>>(value: T, key: string): T {

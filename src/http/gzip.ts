@@ -103,7 +103,10 @@ export function gzipIfAccepted(method: string | undefined, rawHeaders: readonly 
     if (headers === undefined) {
       z = null;
     } else {
-      const body = gzipSync(r.body);
+      const zipped = gzipSync(r.body);
+      // zlib hands back a view into its 16 KiB output chunk: kept as it is, every stub served gzipped
+      // once would hold 16 KiB for a body of a few bytes. A copy holds only its bytes.
+      const body = zipped.buffer.byteLength > 2 * zipped.length ? Buffer.from(zipped) : zipped;
       headers.push('Content-Length', String(body.length));
       z = { ...r, headers, body };
     }

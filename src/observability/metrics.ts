@@ -31,11 +31,15 @@ interface RequestSeries {
   labels: { service: string; method: string; status: string; stub: string };
   count: number;
   sumSeconds: number;
-  /** Per bucket, the observations that fell in it (not cumulative; +Inf is `count`). */
-  buckets: Float64Array;
+  /**
+   * Per bucket, the observations that fell in it (not cumulative; +Inf is `count`). A plain array of small
+   * integers: a Float64Array costs its view, its ArrayBuffer and a backing store apart, about 0.3 KB more per
+   * series, and a busy Decoy keeps a series per stub.
+   */
+  buckets: number[];
   /** The same for Decoy's own time: the duration less the injected delay. */
   ownSumSeconds: number;
-  ownBuckets: Float64Array;
+  ownBuckets: number[];
   /** Injected delay, summed. */
   delaySeconds: number;
 }
@@ -45,8 +49,8 @@ interface FaultSeries { labels: Record<string, string>; count: number }
 /** One stub's series (`''` for unmatched requests): method → status (a number, or a fault's name) → series. */
 interface StubCounts {
   requests: Map<string, Map<number | string, RequestSeries>>;
-  /** `source action fault` → series. */
-  faults: Map<string, FaultSeries>;
+  /** `source action fault` → series; made when the stub's first fault is counted (most stubs have none). */
+  faults: Map<string, FaultSeries> | undefined;
 }
 
 interface ServiceCounts {
@@ -131,7 +135,7 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   let perStub = c.stubs.get(stub);
   if (perStub === undefined) {
     if (c.stubs.size > 2 * c.engine.stubs.size + 64) pruneStubs(c);
-    perStub = { requests: new Map(), faults: new Map() };
+    perStub = { requests: new Map(), faults: undefined };
     c.stubs.set(stub, perStub);
   }
   let byStatus = perStub.requests.get(method);
@@ -139,8 +143,8 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   let series = byStatus.get(status);
   if (series === undefined) {
     series = {
-      labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Float64Array(DURATION_BUCKETS.length),
-      ownSumSeconds: 0, ownBuckets: new Float64Array(DURATION_BUCKETS.length), delaySeconds: 0,
+      labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Array<number>(DURATION_BUCKETS.length).fill(0),
+      ownSumSeconds: 0, ownBuckets: new Array<number>(DURATION_BUCKETS.length).fill(0), delaySeconds: 0,
     };
     byStatus.set(status, series);
   }
@@ -161,9 +165,9 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
     for (const f of faults) {
       const fault = f.fault ?? '';
       const fkey = `${f.source} ${f.action} ${fault}`;
-      const entry = perStub.faults.get(fkey);
+      const entry = perStub.faults?.get(fkey);
       if (entry) entry.count++;
-      else perStub.faults.set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
+      else (perStub.faults ??= new Map()).set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
     }
   }
 }
@@ -218,7 +222,7 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
     labelNames: ['service', 'stub', 'source', 'action', 'fault'], registers,
     collect() {
       this.reset();
-      for (const c of services.values()) for (const s of c.stubs.values()) for (const f of s.faults.values()) this.inc(f.labels, f.count);
+      for (const c of services.values()) for (const s of c.stubs.values()) if (s.faults) for (const f of s.faults.values()) this.inc(f.labels, f.count);
     },
   });
   new prom.Counter({
@@ -265,7 +269,7 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
  * The request-duration histogram, as a metric the registry formats like its own: prom-client's
  * Histogram can only be fed one observation at a time, and the counts are already kept per request.
  */
-function durationHistogram(services: Map<string, ServiceCounts>, name: string, help: string, pick: (s: RequestSeries) => [Float64Array, number]) {
+function durationHistogram(services: Map<string, ServiceCounts>, name: string, help: string, pick: (s: RequestSeries) => [readonly number[], number]) {
   const les = DURATION_BUCKETS.map(String);
   return {
     name, help, type: 'histogram',

@@ -243,6 +243,24 @@ function tooDeep(ctx: StubFileContext): ParsedStubFile {
 }
 
 /**
+ * A stub's origin whose line is looked up when first asked for. A class, not a getter defined on each
+ * object: that costs a closure, its contexts and a dictionary-mode object per stub (about 0.5 KB).
+ */
+class LazyLineOrigin implements StubOrigin {
+  readonly path?: string;
+  #line: number | undefined | null = null;
+  readonly #source: SourceMap;
+  constructor(readonly file: string, path: string | undefined, readonly pointer: string, source: SourceMap) {
+    if (path !== undefined) this.path = path;
+    this.#source = source;
+  }
+  get line(): number | undefined {
+    if (this.#line === null) this.#line = this.#source.position(this.pointer)?.line;
+    return this.#line;
+  }
+}
+
+/**
  * Finds the stubs in a parsed file, validates and compiles each; `lazyLines` defers stub line lookups;
  * `lenient` (a `.json` file) reads each definition as WireMock's reader does, with a warning per use.
  */
@@ -297,13 +315,9 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       continue;
     }
     try {
-      const origin: StubOrigin = { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer };
-      if (lazyLines) {
-        let line: number | undefined | null = null;
-        Object.defineProperty(origin, 'line', { enumerable: true, get: () => (line === null ? (line = source.position(pointer)?.line) : line) });
-      } else {
-        origin.line = source.position(pointer)?.line;
-      }
+      const origin: StubOrigin = lazyLines
+        ? new LazyLineOrigin(ctx.displayPath, ctx.absolutePath, pointer, source)
+        : { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer, line: source.position(pointer)?.line };
       const readFile = (name: string, at: string): Buffer => {
         const { bytes, path } = ctx.readBodyFile(name, at);
         bodyFiles.add(path);

@@ -1,5 +1,5 @@
 // Measures Decoy's heap in a process of its own (node --expose-gc), for the memory test:
-//   node --expose-gc test/support/memory-probe.mjs <stubs|journal|budget> <count>
+//   node --expose-gc test/support/memory-probe.mjs <stubs|gzip|journal|budget> <count>
 // Prints one JSON line: the heap used (with Buffers' bytes) after a full GC before and after, and what was counted.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,27 @@ if (what === 'stubs') {
   engine.putStubs(stubs);
   const after = heap();
   console.log(JSON.stringify({ before, after, count: engine.stubs.size - 1 }));
+} else if (what === 'gzip') {
+  // `count` stubs served once each to a client that accepts gzip: what each keeps afterwards (journal entry included).
+  const { createDecoy } = await import(new URL('index.js', dist).href);
+  const { request } = await import('undici');
+  const dir = mkdtempSync(path.join(tmpdir(), 'decoy-memory-'));
+  const stubs = Array.from({ length: count }, (_, i) => ({ request: { method: 'GET', urlPath: `/items/${i}` }, response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: `{"id":${i}}` } }));
+  writeFileSync(path.join(dir, 'items.json'), JSON.stringify({ mappings: [{ request: { urlPath: '/warm' }, response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"warm":true}' } }, ...stubs] }));
+  const decoy = createDecoy({ stubsDir: dir, port: 0, host: '127.0.0.1', watch: false, journalSize: count });
+  await decoy.start();
+  const get = async (p) => {
+    const res = await request(`${decoy.url}${p}`, { headers: { 'accept-encoding': 'gzip' } });
+    if (res.headers['content-encoding'] !== 'gzip') throw new Error(`${p} was not sent gzipped`);
+    await res.body.arrayBuffer();
+  };
+  for (let i = 0; i < 50; i++) await get('/warm');
+  decoy.engine.journal.clear();
+  const before = heap();
+  for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => get(`/items/${i + j}`)));
+  const after = heap();
+  console.log(JSON.stringify({ before, after, count: decoy.engine.journal.size }));
+  await decoy.stop();
 } else {
   const { createDecoy } = await import(new URL('index.js', dist).href);
   const dir = mkdtempSync(path.join(tmpdir(), 'decoy-memory-'));

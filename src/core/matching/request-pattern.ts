@@ -24,12 +24,12 @@ export interface FieldReport {
 }
 
 interface Part {
-  label: string;
+  readonly label: string;
   /** How much this part counts in the near-miss distance (WireMock weighs the URL most, then the method). */
-  weight: number;
+  readonly weight: number;
   test(req: DecoyRequest): boolean;
   distance(req: DecoyRequest): number;
-  expected: string;
+  readonly expected: string;
   actual(req: DecoyRequest): string;
   /** Why the request does not fit this part, more precisely than "does not match". */
   detail?(req: DecoyRequest): string | undefined;
@@ -79,27 +79,11 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
       });
     }
   });
-  if (!methods.includes('ANY')) {
-    const expected = methods.join(' or ');
-    const accepted = expandMethods(methods);
-    const single = accepted.length === 1 ? accepted[0] : undefined;
-    parts.push({
-      label: 'Method', weight: 3, expected,
-      test: single !== undefined ? (req) => req.method === single : (req) => accepted.includes(req.method),
-      distance: (req) => (accepted.includes(req.method) ? 0 : 1),
-      actual: (req) => req.method,
-    });
-  }
+  if (!methods.includes('ANY')) parts.push(methodPart(methods));
 
   // URL.
   const url = compileUrlMatcher(def as Record<string, unknown>, pointer);
-  if (url) {
-    parts.push({
-      label: url.includesQuery ? 'URL' : 'Path', weight: 10, expected: `[${url.key}] ${url.expected}`,
-      test: (req) => url.test(req), distance: (req) => url.distance(req),
-      actual: (req) => (url.includesQuery ? req.url : req.path),
-    });
-  }
+  if (url) parts.push(new UrlPart(url));
 
   // Where the request was addressed and where it came from: WireMock's host, port, scheme and clientIp.
   // WireMock weighs host and port like the URL, and the scheme like the method, when it ranks near misses.
@@ -252,35 +236,99 @@ export function compileRequestPattern(def: RequestPatternDefinition, pointer = '
     });
   });
 
-  const n = parts.length;
-  const totalWeight = parts.reduce((s, p) => s + p.weight, 0);
-  return {
-    indexKey: url?.indexKey ?? { kind: 'any' },
-    url,
-    graphqlOperation: (graphql as GraphqlMatcher | undefined)?.operationName,
-    // Hot path: a plain indexed loop over precompiled parts; no closures or arrays are created per request.
-    test(req) {
-      for (let i = 0; i < n; i++) if (!parts[i]!.test(req)) return false;
-      return true;
-    },
-    distance(req) {
-      if (totalWeight === 0) return 0;
-      let sum = 0;
-      for (const p of parts) sum += p.weight * p.distance(req);
-      return sum / totalWeight;
-    },
-    report(req) {
-      return parts.map((p) => {
-        const matched = p.test(req);
-        const detail = matched ? undefined : p.detail?.(req);
-        return { label: p.label, expected: p.expected, actual: p.actual(req), matched, ...(detail ? { detail } : {}) };
-      });
-    },
-    pathParams: (req) => (url ? url.params(req) : {}),
-    explain() {
-      return parts.length === 0 ? 'any request' : parts.map((p) => `${p.label} ${p.expected}`).join('; ');
-    },
-  };
+  return new CompiledRequestPattern(parts.slice(), url, (graphql as GraphqlMatcher | undefined)?.operationName);
+}
+
+const ANY_PATH: IndexKey = Object.freeze({ kind: 'any' });
+
+/**
+ * The compiled pattern. Its methods live on the prototype and its parts in one exactly sized array, so a
+ * stub's matcher is one small object: ten thousand stubs do not carry ten thousand sets of closures.
+ */
+class CompiledRequestPattern implements RequestMatcher {
+  readonly #parts: readonly Part[];
+  constructor(parts: readonly Part[], readonly url: UrlMatcher | undefined, readonly graphqlOperation: string | undefined) {
+    this.#parts = parts;
+  }
+
+  get indexKey(): IndexKey {
+    return this.url?.indexKey ?? ANY_PATH;
+  }
+
+  // Hot path: a plain indexed loop over precompiled parts; no closures or arrays are created per request.
+  test(req: DecoyRequest): boolean {
+    const parts = this.#parts;
+    for (let i = 0; i < parts.length; i++) if (!parts[i]!.test(req)) return false;
+    return true;
+  }
+
+  distance(req: DecoyRequest): number {
+    let sum = 0;
+    let totalWeight = 0;
+    for (const p of this.#parts) {
+      sum += p.weight * p.distance(req);
+      totalWeight += p.weight;
+    }
+    return totalWeight === 0 ? 0 : sum / totalWeight;
+  }
+
+  report(req: DecoyRequest): FieldReport[] {
+    return this.#parts.map((p) => {
+      const matched = p.test(req);
+      const detail = matched ? undefined : p.detail?.(req);
+      return { label: p.label, expected: p.expected, actual: p.actual(req), matched, ...(detail ? { detail } : {}) };
+    });
+  }
+
+  pathParams(req: DecoyRequest): Record<string, string> {
+    return this.url ? this.url.params(req) : {};
+  }
+
+  explain(): string {
+    return this.#parts.length === 0 ? 'any request' : this.#parts.map((p) => `${p.label} ${p.expected}`).join('; ');
+  }
+}
+
+/** The method part; one per distinct method list, shared by every stub that names it (it holds no state). */
+class MethodPart implements Part {
+  readonly #single: string | undefined;
+  readonly #accepted: readonly string[];
+  constructor(readonly expected: string, accepted: readonly string[]) {
+    this.#accepted = accepted;
+    this.#single = accepted.length === 1 ? accepted[0] : undefined;
+  }
+  get label(): string { return 'Method'; }
+  get weight(): number { return 3; }
+  test(req: DecoyRequest): boolean {
+    return this.#single !== undefined ? req.method === this.#single : this.#accepted.includes(req.method);
+  }
+  distance(req: DecoyRequest): number { return this.#accepted.includes(req.method) ? 0 : 1; }
+  actual(req: DecoyRequest): string { return req.method; }
+}
+
+const methodParts = new Map<string, MethodPart>();
+/** Bounds the cache of shared method parts: custom method names are allowed, and each list is a key. */
+const METHOD_PARTS_KEPT = 64;
+
+function methodPart(methods: readonly string[]): MethodPart {
+  const expected = methods.join(' or ');
+  let part = methodParts.get(expected);
+  if (part === undefined) {
+    part = new MethodPart(expected, expandMethods(methods));
+    if (methodParts.size < METHOD_PARTS_KEPT) methodParts.set(expected, part);
+  }
+  return part;
+}
+
+/** The URL part: the URL matcher, labelled and weighed for the near-miss report (WireMock weighs the URL most). */
+class UrlPart implements Part {
+  constructor(readonly url: UrlMatcher) {}
+  get label(): string { return this.url.includesQuery ? 'URL' : 'Path'; }
+  get weight(): number { return 10; }
+  get expected(): string { return `[${this.url.key}] ${this.url.expected}`; }
+  test(req: DecoyRequest): boolean { return this.url.test(req); }
+  distance(req: DecoyRequest): number { return this.url.distance(req); }
+  actual(req: DecoyRequest): string { return this.url.includesQuery ? req.url : req.path; }
 }
 
 interface MultipartMatcher {

@@ -97,6 +97,72 @@ function compileWireMockTemplate(template: string, pointer: string): { regex: Re
   return { regex: new RegExp(`^${source}$`), names };
 }
 
+/*
+ * One class per URL key: a stub holds one small object with its expected value (and compiled regex),
+ * its methods live on the prototype. Ten thousand stubs would otherwise carry ten thousand sets of
+ * closures and their contexts.
+ */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const ANY_KEY: IndexKey = Object.freeze({ kind: 'any' });
+
+class ExactUrl implements UrlMatcher {
+  constructor(readonly expected: string) {}
+  get key(): 'url' { return 'url'; }
+  get includesQuery(): boolean { return true; }
+  get paramNames(): readonly string[] { return NO_NAMES; }
+  get indexKey(): IndexKey { return { kind: 'exact', path: this.expected.split('?')[0]! }; }
+  test(req: DecoyRequest): boolean { return req.url === this.expected; }
+  distance(req: DecoyRequest): number { return normalizedLevenshtein(this.expected, req.url); }
+  params(): Record<string, string> { return {}; }
+  explain(): string { return `URL is ${JSON.stringify(this.expected)}`; }
+}
+
+class ExactPath implements UrlMatcher {
+  constructor(readonly expected: string) {}
+  get key(): 'urlPath' { return 'urlPath'; }
+  get includesQuery(): boolean { return false; }
+  get paramNames(): readonly string[] { return NO_NAMES; }
+  get indexKey(): IndexKey { return { kind: 'exact', path: this.expected }; }
+  test(req: DecoyRequest): boolean { return req.path === this.expected; }
+  distance(req: DecoyRequest): number { return normalizedLevenshtein(this.expected, req.path); }
+  params(): Record<string, string> { return {}; }
+  explain(): string { return `path is ${JSON.stringify(this.expected)}`; }
+}
+
+class RegexUrl implements UrlMatcher {
+  constructor(readonly key: 'urlPattern' | 'urlPathPattern', readonly expected: string, readonly indexKey: IndexKey, private readonly re: RegExp) {}
+  get includesQuery(): boolean { return this.key === 'urlPattern'; }
+  get paramNames(): readonly string[] { return NO_NAMES; }
+  test(req: DecoyRequest): boolean { return this.re.test(this.key === 'urlPathPattern' ? req.path : req.url); }
+  distance(req: DecoyRequest): number { return regexDistance(this.re, this.key === 'urlPathPattern' ? req.path : req.url, this.expected); }
+  params(): Record<string, string> { return {}; }
+  explain(): string { return `${this.key === 'urlPathPattern' ? 'path' : 'URL'} matches the regex ${this.expected}`; }
+}
+
+/** WireMock's `urlPathTemplate` (`/users/{id}`) and Decoy's `path` (`/users/:id`), compiled to a regex with named groups in order. */
+class TemplatePath implements UrlMatcher {
+  constructor(
+    readonly key: 'urlPathTemplate' | 'path', readonly expected: string, readonly indexKey: IndexKey, private readonly regex: RegExp,
+    readonly paramNames: readonly string[], private readonly wildcards: readonly boolean[] | undefined,
+  ) {}
+  get includesQuery(): boolean { return false; }
+  test(req: DecoyRequest): boolean { return this.regex.test(req.path); }
+  distance(req: DecoyRequest): number { return this.regex.test(req.path) ? 0 : Math.max(0.1, normalizedLevenshtein(this.expected, req.path)); }
+  params(req: DecoyRequest): Record<string, string> {
+    const m = this.regex.exec(req.path);
+    const out: Record<string, string> = {};
+    if (!m) return out;
+    this.paramNames.forEach((name, i) => {
+      const raw = m[i + 1];
+      if (raw === undefined) return;
+      // A wildcard captures several segments; each is decoded on its own so an encoded "/" stays one.
+      out[name] = this.wildcards?.[i] ? raw.split('/').map(safeDecode).join('/') : safeDecode(raw);
+    });
+    return out;
+  }
+  explain(): string { return `path fits the template ${this.expected}`; }
+}
+
 export function compileUrlMatcher(request: Record<string, unknown>, pointer: string): UrlMatcher | undefined {
   const present = URL_KEYS.filter((k) => request[k] !== undefined);
   if (present.length > 1) {
@@ -108,58 +174,23 @@ export function compileUrlMatcher(request: Record<string, unknown>, pointer: str
   if (key === undefined) return undefined;
   const expected = request[key] as string;
   const at = joinPointer(pointer, key);
-  const base = { key, expected, paramNames: [] as string[] };
-  const noParams = () => ({});
   switch (key) {
     case 'url':
-      return {
-        ...base, includesQuery: true,
-        indexKey: { kind: 'exact', path: expected.split('?')[0]! },
-        test: (req) => req.url === expected,
-        distance: (req) => normalizedLevenshtein(expected, req.url),
-        params: noParams,
-        explain: () => `URL is ${JSON.stringify(expected)}`,
-      };
+      return new ExactUrl(expected);
     case 'urlPath':
-      return {
-        ...base, includesQuery: false,
-        indexKey: { kind: 'exact', path: expected },
-        test: (req) => req.path === expected,
-        distance: (req) => normalizedLevenshtein(expected, req.path),
-        params: noParams,
-        explain: () => `path is ${JSON.stringify(expected)}`,
-      };
+      return new ExactPath(expected);
     case 'urlPattern':
     case 'urlPathPattern': {
       const re = compileRegex(expected, at);
       const seg = regexSegment(expected);
-      const onPath = key === 'urlPathPattern';
-      return {
-        ...base, includesQuery: !onPath,
-        indexKey: seg === undefined ? { kind: 'any' } : { kind: 'segment', segment: seg },
-        test: onPath ? (req) => re.test(req.path) : (req) => re.test(req.url),
-        distance: (req) => regexDistance(re, onPath ? req.path : req.url, expected),
-        params: noParams,
-        explain: () => `${onPath ? 'path' : 'URL'} matches the regex ${expected}`,
-      };
+      return new RegexUrl(key, expected, seg === undefined ? ANY_KEY : { kind: 'segment', segment: seg }, re);
     }
     case 'urlPathTemplate': {
       const { regex, names } = compileWireMockTemplate(expected, at);
       const literal = names.length === 0;
       const seg = /^\/([^/{]+)\//.exec(expected)?.[1];
-      return {
-        ...base, includesQuery: false, paramNames: names,
-        indexKey: literal ? { kind: 'exact', path: expected } : seg ? { kind: 'segment', segment: seg } : { kind: 'any' },
-        test: (req) => regex.test(req.path),
-        distance: (req) => (regex.test(req.path) ? 0 : Math.max(0.1, normalizedLevenshtein(expected, req.path))),
-        params: (req) => {
-          const m = regex.exec(req.path);
-          const out: Record<string, string> = {};
-          if (m) names.forEach((n, i) => { out[n] = safeDecode(m[i + 1]!); });
-          return out;
-        },
-        explain: () => `path fits the template ${expected}`,
-      };
+      const indexKey: IndexKey = literal ? { kind: 'exact', path: expected } : seg ? { kind: 'segment', segment: seg } : ANY_KEY;
+      return new TemplatePath(key, expected, indexKey, regex, literal ? NO_NAMES : names, undefined);
     }
     case 'path': {
       let regexp: RegExp;
@@ -176,25 +207,9 @@ export function compileUrlMatcher(request: Record<string, unknown>, pointer: str
       const names = keys.map((k) => k.name);
       const literal = names.length === 0 && tokens.every((t) => t.type === 'text');
       const seg = templateSegment(tokens);
-      return {
-        ...base, includesQuery: false, paramNames: names,
-        indexKey: literal ? { kind: 'exact', path: tokens.map((t) => (t as { value: string }).value).join('') } : seg ? { kind: 'segment', segment: seg } : { kind: 'any' },
-        test: (req) => regexp.test(req.path),
-        distance: (req) => (regexp.test(req.path) ? 0 : Math.max(0.1, normalizedLevenshtein(expected, req.path))),
-        params: (req) => {
-          const m = regexp.exec(req.path);
-          const out: Record<string, string> = {};
-          if (!m) return out;
-          keys.forEach((k, i) => {
-            const raw = m[i + 1];
-            if (raw === undefined) return;
-            // A wildcard captures several segments; each is decoded on its own so an encoded "/" stays one.
-            out[k.name] = k.type === 'wildcard' ? raw.split('/').map(safeDecode).join('/') : safeDecode(raw);
-          });
-          return out;
-        },
-        explain: () => `path fits the template ${expected}`,
-      };
+      const indexKey: IndexKey = literal ? { kind: 'exact', path: tokens.map((t) => (t as { value: string }).value).join('') } : seg ? { kind: 'segment', segment: seg } : ANY_KEY;
+      const wildcards = keys.some((k) => k.type === 'wildcard') ? keys.map((k) => k.type === 'wildcard') : undefined;
+      return new TemplatePath(key, expected, indexKey, regexp, names.length === 0 ? NO_NAMES : names, wildcards);
     }
   }
 }

@@ -56,6 +56,8 @@ export interface PreparedResponse {
   readonly proxy?: ProxySpec;
   /** A dynamic response: status, headers and body come from here per request; the fields above are its static defaults. */
   readonly render?: ResponseRenderer;
+  /** What the body is, in words (`a JSON body`, `the body file x.json`), for explain(). */
+  readonly kind?: string;
   explain(): string;
 }
 
@@ -220,7 +222,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     render = (rc) => graphqlWireResponse(answer, rc.request, rc.stableSeed !== undefined ? requestSeed(rc.request, rc.stableSeed) : Math.floor(rc.random() * 4294967296), base);
   }
   const ownLength = !hasHeader(def.headers, 'content-length') && !hasHeader(def.headers, 'transfer-encoding');
-  const headersBeforeLength = [...headers];
+  const headersBeforeLength = missingBodyFile === undefined ? undefined : [...headers];
   if (ownLength) headers.push('Content-Length', String(body.length));
 
   const status = (def.status as number | undefined) ?? 200;
@@ -238,7 +240,7 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
         const text = Buffer.from(`Not found in blob store: ${name}\n`);
         return { status: 500, headers: ['Content-Type', 'text/plain', 'Content-Length', String(text.length)], body: text };
       }
-      return { status, statusMessage, headers: ownLength ? [...headersBeforeLength, 'Content-Length', String(file.length)] : headers, body: file };
+      return { status, statusMessage, headers: ownLength ? [...headersBeforeLength!, 'Content-Length', String(file.length)] : headers, body: file };
     };
   }
   const delay = compileDelays(def, pointer);
@@ -260,11 +262,17 @@ export function compileResponse(def: ResponseDefinition, ctx: ResponseCompileCon
     add: def.additionalProxyRequestHeaders, remove: def.removeProxyRequestHeaders, prefix: def.proxyUrlPrefixToRemove,
   }, joinPointer(pointer, 'proxyBaseUrl'));
   if (proxy) kind = `the answer of ${proxy.baseUrl}`;
-  const extras = [delay?.explain(), fault && `then ${explainFault(fault)}`, dribble && `dribbled in ${dribble.chunks} chunks over ${dribble.totalMs} ms`, bytesPerSecond && `at ${bytesPerSecond} bytes/s`].filter(Boolean);
   return {
-    status, statusMessage, headers, body,
+    status, statusMessage, headers: headers.slice(), body, kind,
     ...(delay ? { delay } : {}), ...(fault ? { fault } : {}), ...(dribble ? { dribble } : {}), ...(bytesPerSecond ? { bytesPerSecond } : {}),
     ...(proxy ? { proxy } : {}), ...(render ? { render } : {}),
-    explain: () => `${proxy ? 'forwards, and responds' : `responds ${status}${statusMessage ? ' ' + statusMessage : ''}`} with ${kind}${extras.length ? `, after ${extras.join(', ')}` : ''}`,
+    explain: explainResponse,
   };
+}
+
+/** A prepared response's explain(), shared by all of them: it reads what the response holds, so no stub keeps a closure for it. */
+function explainResponse(this: PreparedResponse): string {
+  const { status, statusMessage, proxy, delay, fault, dribble, bytesPerSecond } = this;
+  const extras = [delay?.explain(), fault && `then ${explainFault(fault)}`, dribble && `dribbled in ${dribble.chunks} chunks over ${dribble.totalMs} ms`, bytesPerSecond && `at ${bytesPerSecond} bytes/s`].filter(Boolean);
+  return `${proxy ? 'forwards, and responds' : `responds ${status}${statusMessage ? ' ' + statusMessage : ''}`} with ${this.kind ?? 'a body'}${extras.length ? `, after ${extras.join(', ')}` : ''}`;
 }
