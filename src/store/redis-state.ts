@@ -22,6 +22,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
+import { createRedisConnection, parseStoreUrl, safeUrl, type StoreTopology } from './redis-connection.js';
 import { DecoyError } from '../core/errors.js';
 import { Journal } from '../core/state/journal.js';
 import { ServeEvent, type JournalResponse } from '../core/state/serve-event.js';
@@ -56,6 +57,18 @@ export interface RedisStateOptions {
 }
 
 type Client = RedisClientType;
+type Multi = ReturnType<Client['multi']>;
+
+export { safeUrl };
+
+/**
+ * The one name of every key (and of the channel) a fleet uses: `{prefix}:name`, or `{prefix}:ns:<namespace>:name`
+ * for a namespace's. The braces are Redis Cluster's hash tag: every key of one fleet is in one slot, so a
+ * script or a transaction may touch any of them, on one node, and the fleet's sharded channel lives there too.
+ */
+export function storeKey(prefix: string, name: string, namespace?: string): string {
+  return namespace === undefined ? `{${prefix}}:${name}` : `{${prefix}}:ns:${namespace}:${name}`;
+}
 
 /** The most events written to Redis in one command. */
 const BATCH = 500;
@@ -197,14 +210,39 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
-/** KEYS: seeded set. ARGV: the hashes' key prefix, channel, message, name (none: every collection). */
-const RESET_RESOURCES = `local names = ARGV[4] and {ARGV[4]} or redis.call('SMEMBERS', KEYS[1])
-for _, n in ipairs(names) do
-  redis.call('DEL', ARGV[1] .. n)
-  redis.call('SREM', KEYS[1], n)
+/**
+ * KEYS: seeded set, then the items hash of each collection to reset. ARGV: channel, message, then the name of
+ * each of those collections. Resetting every collection: the caller reads the seeded set first and passes
+ * them all; one seeded meanwhile makes the script answer 0 (nothing done) and the caller tries again, so that
+ * the script touches only the keys it was given (Redis Cluster's rule). → 1 done, 0 try again.
+ */
+const RESET_RESOURCES = `local all = ARGV[3] == '*'
+if all then
+  local given = {}
+  for i = 4, #ARGV do given[ARGV[i]] = true end
+  for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do if not given[n] then return 0 end end
 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+for i = 4, #ARGV do
+  redis.call('DEL', KEYS[i - 2])
+  redis.call('SREM', KEYS[1], ARGV[i])
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`;
+
+/** A command's failure that is the connection's, not Redis refusing the command. */
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|socket|closed|connection|offline/i;
+
+const shardedScripts = new Map<string, string>();
+
+/** A script for a Cluster: its message goes out on the shard channel (SPUBLISH), in the slot of its keys. */
+function shardedScript(lua: string): string {
+  let sharded = shardedScripts.get(lua);
+  if (sharded === undefined) {
+    sharded = lua.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+    shardedScripts.set(lua, sharded);
+  }
+  return sharded;
+}
 
 /** An item as a resource hash keeps it, without its order: JSON of {id, value}. */
 function decodeItem(stored: string): { order: number; item: ResourceItem } {
@@ -253,17 +291,6 @@ function encodeEvent(e: ServeEvent): string {
   return JSON.stringify(stored);
 }
 
-/** `url` without its password, for logs and health. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
-
 export class RedisState implements State {
   readonly scenarios: ScenarioStore;
   readonly counters: CounterStore;
@@ -278,6 +305,9 @@ export class RedisState implements State {
   readonly #origin = randomUUID();
   readonly #ownJournalPrefix = `{"o":"${this.#origin}","k":"journal","events":[`;
   readonly #url: string;
+  readonly #topology: StoreTopology;
+  /** A Cluster: changes go out with SPUBLISH on the fleet's shard channel. */
+  readonly #sharded: boolean;
   readonly #prefix: string;
   readonly #optional: boolean;
   readonly #now: () => number;
@@ -329,6 +359,8 @@ export class RedisState implements State {
 
   constructor(options: RedisStateOptions) {
     this.#url = options.url;
+    this.#topology = parseStoreUrl(options.url);
+    this.#sharded = this.#topology.kind === 'cluster';
     this.#prefix = options.prefix ?? 'decoy';
     this.#optional = options.optional ?? false;
     this.#now = options.now ?? Date.now;
@@ -348,7 +380,7 @@ export class RedisState implements State {
   }
 
   #key(name: string): string {
-    return `${this.#prefix}:${name}`;
+    return storeKey(this.#prefix, name);
   }
 
   get #channel(): string {
@@ -369,21 +401,19 @@ export class RedisState implements State {
     this.#closed = false;
     this.#joined = false;
     this.#subscribed = false;
-    const { createClient } = await import('redis');
-    const client = createClient({
-      url: this.#url,
-      // Without Redis a command fails at once, and the replica carries on with its local copy.
-      disableOfflineQueue: true,
-      socket: { connectTimeout: this.#connectTimeoutMs, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000) },
-    }) as unknown as Client;
+    const client = await createRedisConnection(this.#topology, {
+      connectTimeoutMs: this.#connectTimeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000),
+    }) as Client;
     const sub = client.duplicate();
     this.#client = client;
     this.#sub = sub;
     client.on('error', (e: Error) => this.#lost(e));
     sub.on('error', (e: Error) => this.#lost(e));
-    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica rejoins.
-    client.on('ready', () => { if (this.#joined) void this.#rejoin(); });
-    sub.on('ready', () => { if (this.#joined) void this.#rejoin(); });
+    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica
+    // rejoins. A Cluster tells it node by node.
+    const back = (): void => { if (this.#joined) void this.#rejoin(); };
+    for (const c of [client, sub]) c.on(this.#topology.kind === 'cluster' ? 'node-ready' : 'ready', back);
     const connected = Promise.all([client.connect(), sub.connect()]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#connectTimeoutMs); });
@@ -410,7 +440,10 @@ export class RedisState implements State {
   /** Once per connection's life: node-redis subscribes again by itself after a reconnection. */
   async #subscribe(): Promise<void> {
     if (this.#subscribed) return;
-    await this.#sub!.subscribe(this.#channel, (message: string) => this.#onMessage(message));
+    const listener = (message: string): void => this.#onMessage(message);
+    // A Cluster carries the fleet's changes on its sharded channel, in the slot of the fleet's keys: one node, not all.
+    if (this.#sharded) await this.#sub!.sSubscribe(this.#channel, listener);
+    else await this.#sub!.subscribe(this.#channel, listener);
     this.#subscribed = true;
   }
 
@@ -484,8 +517,9 @@ export class RedisState implements State {
   }
 
   /** Runs a script: by its digest once Redis has it. */
-  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
+  async #run(lua: string, keys: string[], args: string[]): Promise<unknown> {
     const c = this.#client!;
+    const script = this.#sharded ? shardedScript(lua) : lua;
     const sha = this.#shas.get(script);
     if (sha === undefined) {
       // The first call sends the script itself (Redis keeps it): no round trip of its own, so commands stay in
@@ -517,7 +551,8 @@ export class RedisState implements State {
    * replica stays in the fleet. Otherwise the connection is lost, and the client is reconnecting.
    */
   #failed(e: Error): void {
-    if (this.#client?.isReady !== true) {
+    // A Cluster stays ready while one of its nodes is away: its commands fail with the socket's error.
+    if (this.#client?.isReady !== true || CONNECTION_ERROR.test(e.message)) {
       this.#lost(e);
       return;
     }
@@ -532,6 +567,11 @@ export class RedisState implements State {
         listener(change);
       } catch { /* a listener's failure must not undo or block a change */ }
     }
+  }
+
+  /** Ends a transaction with its change's message, on the fleet's channel, and runs it. */
+  #commit(m: Multi, message: string): Promise<unknown> {
+    return (this.#sharded ? m.sPublish(this.#channel, message) : m.publish(this.#channel, message)).exec();
   }
 
   #message(fields: Record<string, unknown>): string {
@@ -699,7 +739,7 @@ export class RedisState implements State {
           const m = this.#client!.multi();
           if (keys === undefined) m.del(this.#key('counters'));
           else m.hDel(this.#key('counters'), [...keys]);
-          await m.publish(this.#channel, this.#message({ k: 'counters-reset', ...(keys ? { keys } : {}) })).exec();
+          await this.#commit(m, this.#message({ k: 'counters-reset', ...(keys ? { keys } : {}) }));
           if (keys === undefined) this.#emit({ kind: 'counters-reset' });
         }, () => { if (keys === undefined) this.#emit({ kind: 'counters-reset' }); });
       },
@@ -750,7 +790,7 @@ export class RedisState implements State {
         if (removed) changed();
         // The local copy says whether the rule was there (the admin API answers 404 at once when not); Redis follows.
         void this.#shared(async () => {
-          await this.#client!.multi().hDel(this.#key('chaos'), id).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+          await this.#commit(this.#client!.multi().hDel(this.#key('chaos'), id), this.#message({ k: 'chaos-rules' }));
         }, () => {});
         return removed;
       },
@@ -760,7 +800,7 @@ export class RedisState implements State {
           changed();
         }
         return this.#shared(async () => {
-          await this.#client!.multi().del(this.#key('chaos')).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+          await this.#commit(this.#client!.multi().del(this.#key('chaos')), this.#message({ k: 'chaos-rules' }));
         }, () => {});
       },
       list: () => {
@@ -786,8 +826,7 @@ export class RedisState implements State {
         this.#settings = settings;
         this.#emit({ kind: 'settings' });
         return this.#shared(async () => {
-          await this.#client!.multi().set(this.#key('settings'), JSON.stringify(settings))
-            .publish(this.#channel, this.#message({ k: 'settings', value: settings })).exec();
+          await this.#commit(this.#client!.multi().set(this.#key('settings'), JSON.stringify(settings)), this.#message({ k: 'settings', value: settings }));
         }, () => {});
       },
     };
@@ -868,7 +907,7 @@ export class RedisState implements State {
         if (this.#unanswered !== undefined) this.#unanswered.events = [];
         this.#emit({ kind: 'journal-cleared' });
         void state.#shared(async () => {
-          await this.#client!.multi().del(this.#key('journal')).publish(this.#channel, this.#message({ k: 'journal-cleared' })).exec();
+          await this.#commit(this.#client!.multi().del(this.#key('journal')), this.#message({ k: 'journal-cleared' }));
         }, () => {});
       },
     };
@@ -888,8 +927,8 @@ export class RedisState implements State {
         local.length = 0;
         this.#emit({ kind: 'recording', status: 'Recording' });
         return this.#shared(async () => {
-          await this.#client!.multi().del(keys[2]!).set(keys[1]!, id).set(keys[0]!, JSON.stringify(this.#recording))
-            .publish(this.#channel, this.#message({ k: 'recording', state: this.#recording, id })).exec();
+          await this.#commit(this.#client!.multi().del(keys[2]!).set(keys[1]!, id).set(keys[0]!, JSON.stringify(this.#recording)),
+            this.#message({ k: 'recording', state: this.#recording, id }));
         }, () => {});
       },
       append: (exchange) => {
@@ -1036,7 +1075,13 @@ export class RedisState implements State {
         await this.#run(SET_RESOURCE, this.#resourceKeys(c.name), [c.name, this.#channel, this.#message({ k: 'resource', name: c.name }), ...items.flatMap((i) => [i.id, JSON.stringify(i)])]);
       }, () => local.setAll(c, items)),
       reset: (name) => this.#shared(async () => {
-        await this.#run(RESET_RESOURCES, [this.#key('res:seeded')], [this.#key('res:items:'), this.#channel, this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) }), ...(name === undefined ? [] : [name])]);
+        const message = this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) });
+        for (;;) {
+          const names = name !== undefined ? [name] : await this.#client!.sMembers(this.#key('res:seeded'));
+          const done = await this.#run(RESET_RESOURCES, [this.#key('res:seeded'), ...names.map((n) => this.#key(`res:items:${n}`))],
+            [this.#channel, message, name === undefined ? '*' : '', ...names]);
+          if (done === 1) return;
+        }
       }, () => local.reset(name)),
       peek: (name) => local.peek(name),
       sync: (name) => (this.#up ? this.#refreshResource(name) : Promise.resolve()),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
-import { RedisState } from '../../../src/store/redis-state.js';
+import { RedisState, storeKey } from '../../../src/store/redis-state.js';
 import { ServeEvent } from '../../../src/core/state/journal.js';
 import type { StubChange } from '../../../src/core/state/state.js';
 import { isDecoyError } from '../../../src/core/errors.js';
@@ -156,14 +156,14 @@ describe('Redis store: faults of Redis', () => {
     await raw.connect();
     try {
       // Someone else's string where the counters' hash should be: HINCRBY answers WRONGTYPE.
-      await raw.set(`${prefix}:counters`, 'not a hash');
+      await raw.set(storeKey(prefix, 'counters'), 'not a hash');
       assert.equal(await state.counters.incrementAndGet('k'), 1);
       assert.equal(await state.counters.incrementAndGet('k'), 2);
       assert.equal(state.health().connected, true);
       assert.equal(warnings.length, 1, warnings.join('\n'));
       assert.match(warnings[0]!, /refused a command \(WRONGTYPE/);
       await state.scenarios.set('s', 'Still shared');
-      assert.equal(await raw.hGet(`${prefix}:scenarios`, 's'), 'Still shared');
+      assert.equal(await raw.hGet(storeKey(prefix, 'scenarios'), 's'), 'Still shared');
     } finally {
       await raw.close();
       await state.close();
