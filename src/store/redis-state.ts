@@ -624,7 +624,16 @@ export class RedisState implements State {
         return;
       case 'journal':
         if (this.#journalHeld !== undefined) this.#journalHeld.push(...m.events as StoredEvent[]);
-        else for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+        else {
+          const events: ServeEvent[] = [];
+          for (const e of m.events as StoredEvent[]) {
+            if (this.#loadedIds.has(e.id)) continue;
+            const event = this.#event(e);
+            this.#mirror.append(event);
+            events.push(event);
+          }
+          if (events.length > 0) this.#emit({ kind: 'served-elsewhere', events });
+        }
         return;
       case 'journal-removed': {
         const ids = new Set(m.ids as string[]);
