@@ -22,7 +22,8 @@ export type DecoyErrorCode =
   | 'DECOY_ERR_CONTRACT_VIOLATION'
   | 'DECOY_ERR_WRITE_ESCAPE'
   | 'DECOY_ERR_INIT_EXISTS'
-  | 'DECOY_ERR_STORE';
+  | 'DECOY_ERR_STORE'
+  | 'DECOY_ERR_STORE_UNAVAILABLE';
 
 export interface ErrorSource {
   /** The file as shown to the user: relative to the working directory when inside it, else absolute. */

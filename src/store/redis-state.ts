@@ -1121,7 +1121,7 @@ export class RedisState implements State {
     await this.#flush();
     await Promise.all([...this.#recordingWrites]);
     this.#closed = true;
-    this.#listeners.clear();
+    // The listeners stay: a service stopped and started again connects this state again, and its engine still listens.
     await this.#destroy();
   }
 
