@@ -13,7 +13,11 @@
  *
  * The journal: each replica keeps the fleet's journal in a local ring (the same bound as Redis's list).
  * Its own events go in at once and to Redis in batches, every few milliseconds, off the hot path; each
- * batch is published to the other replicas, which add it to their rings.
+ * batch is published on the replica's own journal feed (a channel of its own), which the other replicas
+ * follow and this one does not: a replica never reads its own batches back, which would cost it as much
+ * again as writing them. Replicas announce themselves (a hash of the replicas and a `hello` on the changes
+ * channel) when they join and every few minutes while they write; the others follow a feed when they hear
+ * of it and read the journal's tail once, for a batch published before they followed.
  *
  * When Redis goes away, every operation falls back to the local copy (a scenario advances, a counter
  * counts, on this replica alone), the loss is logged once and shown by `health()`, the client reconnects
@@ -72,6 +76,10 @@ export function storeKey(prefix: string, name: string, namespace?: string): stri
 
 /** The most events written to Redis in one command. */
 const BATCH = 500;
+/** A replica announces itself again before a journal batch when its last announcement is older than this. */
+const ANNOUNCE_MS = 5 * 60_000;
+/** A replica not announced for this long is gone (killed): a joining replica does not follow it, and forgets it. */
+const FORGET_REPLICA_MS = 3 * ANNOUNCE_MS;
 
 // ---- Lua scripts: each runs atomically in Redis, and publishes its change in the same step ----
 
@@ -121,15 +129,18 @@ const READ_SCENARIO = `
 return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 
 /**
- * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, entries (events as
- * JSON)... The message is the start, the entries joined by commas, and "]}": the entries cross the wire once.
- * A batch sent again (its answer was lost with the connection, but Redis had run it) is not written twice.
+ * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, the batch: its entries
+ * (events as JSON) one per line (JSON has no raw line break). The message is the start, the entries joined by
+ * commas, and "]}": the entries cross the wire once, as one argument. A batch sent again
+ * (its answer was lost with the connection, but Redis had run it) is not written twice.
  */
 const APPEND_JOURNAL = `
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 600000) then return 0 end
-for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+local entries = {}
+for entry in string.gmatch(ARGV[4], '[^\\n]+') do entries[#entries + 1] = entry end
+for i = 1, #entries, 1000 do redis.call('RPUSH', KEYS[1], unpack(entries, i, math.min(i + 999, #entries))) end
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(ARGV, ',', 4) .. ']}')
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(entries, ',') .. ']}')
 return 1`;
 
 /** KEYS: journal list. ARGV: channel, message, ids... (an entry is JSON that starts with {"id":"<36-character id>"). */
@@ -280,15 +291,42 @@ const unbase64 = (s: string): Buffer => (s === '' ? EMPTY : Buffer.from(s, 'base
 /** A stored event's id: its JSON starts with `{"id":"` and a 36-character UUID (what the journal scripts read too). */
 const idOfEntry = (entry: string): string => (entry[43] === '"' ? entry.slice(7, 43) : (JSON.parse(entry) as { id: string }).id);
 
-/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer; the id first. */
-function encodeEvent(e: ServeEvent): string {
+/** The JSON of what many events share (a connection, which its requests share; a stub), made once for each. */
+const sharedJson = new WeakMap<object, string>();
+
+function jsonOnce(shared: object, value: unknown): string {
+  let json = sharedJson.get(shared);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    sharedJson.set(shared, json);
+  }
+  return json;
+}
+
+/**
+ * An event as Redis keeps it (the StoredEvent's JSON), written out piece by piece: every journal event of a
+ * replica goes through here, and building the text directly, with the connection's and the stub's JSON made
+ * once for all their events, costs half of stringifying a fresh object per event. The id comes first (the
+ * journal scripts read it there).
+ */
+export function encodeEvent(e: ServeEvent): string {
   const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
-  const stored: StoredEvent = {
-    id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: e.rawHeaders, b: base64(e.body), c: e.connection, v: e.httpVersion, s: e.stub?.id,
-    r: r === undefined ? undefined : { status: r.status, statusMessage: r.statusMessage, headers: r.headers, upstreamHeaders: r.upstreamHeaders, body: base64(r.body), complete: r.complete },
-    ms: e.totalMs, f: e.faults, p: e.proxiedTo,
-  };
-  return JSON.stringify(stored);
+  let text = `{"id":"${e.id}","t":${JSON.stringify(e.loggedAt)},"m":${JSON.stringify(e.method)},"u":${JSON.stringify(e.url)},"h":${JSON.stringify(e.rawHeaders)},`
+    + `"b":"${base64(e.body)}","c":${jsonOnce(e.connection, e.connection)},"v":${JSON.stringify(e.httpVersion)}`;
+  if (e.stub !== undefined) text += `,"s":${jsonOnce(e.stub, e.stub.id)}`;
+  if (r !== undefined) {
+    text += `,"r":{"status":${JSON.stringify(r.status)}`;
+    if (r.statusMessage !== undefined) text += `,"statusMessage":${JSON.stringify(r.statusMessage)}`;
+    text += `,"headers":${JSON.stringify(r.headers)}`;
+    if (r.upstreamHeaders !== undefined) text += `,"upstreamHeaders":${JSON.stringify(r.upstreamHeaders)}`;
+    text += `,"body":"${base64(r.body)}"`;
+    if (r.complete !== undefined) text += `,"complete":${JSON.stringify(r.complete)}`;
+    text += '}';
+  }
+  text += `,"ms":${JSON.stringify(e.totalMs)}`;
+  if (e.faults !== undefined) text += `,"f":${JSON.stringify(e.faults)}`;
+  if (e.proxiedTo !== undefined) text += `,"p":${JSON.stringify(e.proxiedTo)}`;
+  return `${text}}`;
 }
 
 export class RedisState implements State {
@@ -329,6 +367,9 @@ export class RedisState implements State {
   readonly #refused = new Set<string>();
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
+  /** The replicas whose journal feed this one follows. */
+  readonly #feeds = new Set<string>();
+  #announcedAt = 0;
   /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
   #journalHeld: StoredEvent[] | undefined;
   #journalHeldLast: StoredEvent[] = [];
@@ -401,6 +442,8 @@ export class RedisState implements State {
     this.#closed = false;
     this.#joined = false;
     this.#subscribed = false;
+    // A new subscriber connection: it follows no feed yet.
+    this.#feeds.clear();
     const client = await createRedisConnection(this.#topology, {
       connectTimeoutMs: this.#connectTimeoutMs,
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000),
@@ -433,6 +476,7 @@ export class RedisState implements State {
       return;
     }
     await this.#subscribe();
+    await this.#joinFeeds();
     await this.#load();
     this.#joined = true;
   }
@@ -445,6 +489,61 @@ export class RedisState implements State {
     if (this.#sharded) await this.#sub!.sSubscribe(this.#channel, listener);
     else await this.#sub!.subscribe(this.#channel, listener);
     this.#subscribed = true;
+  }
+
+  #feedOf(origin: string): string {
+    return this.#key(`journal-feed:${origin}`);
+  }
+
+  /** Follows the journal feeds of the replicas announced lately, forgets the long quiet ones (killed), and announces this one. */
+  async #joinFeeds(): Promise<void> {
+    const now = Date.now();
+    const known = await this.#client!.hGetAll(this.#key('replicas'));
+    const gone: string[] = [];
+    for (const [origin, at] of Object.entries(known)) {
+      if (origin === this.#origin) continue;
+      if (now - Number(at) > FORGET_REPLICA_MS) gone.push(origin);
+      else await this.#follow(origin, false);
+    }
+    if (gone.length > 0) await this.#client!.hDel(this.#key('replicas'), gone);
+    await this.#announce();
+  }
+
+  async #announce(): Promise<void> {
+    this.#announcedAt = Date.now();
+    await this.#commit(this.#client!.multi().hSet(this.#key('replicas'), this.#origin, String(this.#announcedAt)), this.#message({ k: 'hello' }));
+  }
+
+  /** Follows another replica's journal feed; heard of while running, reads the journal's tail for what it published before. */
+  async #follow(origin: string, catchUp: boolean): Promise<void> {
+    if (this.#feeds.has(origin)) return;
+    this.#feeds.add(origin);
+    const listener = (message: string): void => this.#onMessage(message);
+    if (this.#sharded) await this.#sub!.sSubscribe(this.#feedOf(origin), listener);
+    else await this.#sub!.subscribe(this.#feedOf(origin), listener);
+    if (catchUp && this.#mirror.capacity > 0) {
+      const tail = await this.#client!.lRange(this.#key('journal'), -Math.min(this.#mirror.capacity, 2 * BATCH), -1);
+      const have = new Set(this.#mirror.newestFirst().map((e) => e.id));
+      this.#addOthers(tail.filter((entry) => !have.has(idOfEntry(entry))));
+    }
+  }
+
+  async #unfollow(origin: string): Promise<void> {
+    if (!this.#feeds.delete(origin)) return;
+    if (this.#sharded) await this.#sub!.sUnsubscribe(this.#feedOf(origin));
+    else await this.#sub!.unsubscribe(this.#feedOf(origin));
+  }
+
+  /** Other replicas' journal events: into the local copy, and told to listeners (the UI's live log). */
+  #addOthers(stored: ReadonlyArray<string | StoredEvent>): void {
+    const events: ServeEvent[] = [];
+    for (const e of stored) {
+      if (this.#loadedIds.has(typeof e === 'string' ? idOfEntry(e) : e.id)) continue;
+      const event = this.#event(e);
+      this.#mirror.append(event);
+      events.push(event);
+    }
+    if (events.length > 0) this.#emit({ kind: 'served-elsewhere', events });
   }
 
   #lost(e: Error): void {
@@ -461,6 +560,7 @@ export class RedisState implements State {
     try {
       await this.#subscribe();
       this.#lostSince = undefined;
+      await this.#joinFeeds();
       this.#shas.clear();
       await this.#load();
       if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
@@ -517,7 +617,7 @@ export class RedisState implements State {
   }
 
   /** Runs a script: by its digest once Redis has it. */
-  async #run(lua: string, keys: string[], args: string[]): Promise<unknown> {
+  async #run(lua: string, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
     const c = this.#client!;
     const script = this.#sharded ? shardedScript(lua) : lua;
     const sha = this.#shas.get(script);
@@ -624,16 +724,13 @@ export class RedisState implements State {
         return;
       case 'journal':
         if (this.#journalHeld !== undefined) this.#journalHeld.push(...m.events as StoredEvent[]);
-        else {
-          const events: ServeEvent[] = [];
-          for (const e of m.events as StoredEvent[]) {
-            if (this.#loadedIds.has(e.id)) continue;
-            const event = this.#event(e);
-            this.#mirror.append(event);
-            events.push(event);
-          }
-          if (events.length > 0) this.#emit({ kind: 'served-elsewhere', events });
-        }
+        else this.#addOthers(m.events as StoredEvent[]);
+        return;
+      case 'hello':
+        void this.#follow(m.o as string, true).catch((e: Error) => this.#failed(e));
+        return;
+      case 'bye':
+        void this.#unfollow(m.o as string).catch((e: Error) => this.#failed(e));
         return;
       case 'journal-removed': {
         const ids = new Set(m.ids as string[]);
@@ -863,8 +960,10 @@ export class RedisState implements State {
         const batch = this.#unanswered ?? { id: randomUUID(), events: this.#pending.slice(0, BATCH) };
         this.#unanswered = batch;
         try {
+          // A replica quiet for a while announces itself again: replicas that joined meanwhile follow its feed from now on.
+          if (Date.now() - this.#announcedAt > ANNOUNCE_MS) await this.#announce();
           await this.#run(APPEND_JOURNAL, [this.#key('journal'), this.#key(`journal:batch:${batch.id}`)],
-            [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.events.map(encodeEvent)]);
+            [this.#feedOf(this.#origin), this.#ownJournalPrefix, String(this.#mirror.capacity), batch.events.map(encodeEvent).join('\n')]);
         } catch (e) {
           this.#failed(e as Error);
           return;
@@ -1120,6 +1219,8 @@ export class RedisState implements State {
     await this.#flushing;
     await this.#flush();
     await Promise.all([...this.#recordingWrites]);
+    // The others stop following this replica's feed.
+    if (this.#up) await this.#commit(this.#client!.multi().hDel(this.#key('replicas'), this.#origin), this.#message({ k: 'bye' })).catch(() => {});
     this.#closed = true;
     // The listeners stay: a service stopped and started again connects this state again, and its engine still listens.
     await this.#destroy();
