@@ -910,7 +910,10 @@ export class RedisState implements State {
         }, () => {});
       },
       list: () => {
+        // Read on every request: with no rules, not even the clock, and no array made.
+        if (this.#rules.length === 0) return this.#rules;
         const now = this.#now();
+        if (!this.#rules.some((r) => r.expiresAt !== undefined && now >= r.expiresAt)) return this.#rules;
         const expired = this.#rules.filter((r) => r.expiresAt !== undefined && now >= r.expiresAt);
         if (expired.length > 0) {
           this.#rules = this.#rules.filter((r) => !expired.includes(r));
