@@ -377,6 +377,8 @@ export class RedisState implements State {
   // local copies
   readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
   #scenariosResetAt = 0;
+  /** The resource collections this replica has read or written (a reset of every one names their keys). */
+  readonly #resourceNames = new Set<string>();
   /** Resources' items as last read, for templates, and to serve on alone while Redis is away. */
   readonly #resources = new MemoryResources(() => {});
   readonly #counts = new Map<string, number>();
@@ -1143,6 +1145,7 @@ export class RedisState implements State {
   // ---- resources ----
 
   #resourceKeys(name: string): string[] {
+    this.#resourceNames.add(name);
     return [this.#key(`res:items:${name}`), this.#key('res:seeded'), this.#key('res:order')];
   }
 
@@ -1187,11 +1190,15 @@ export class RedisState implements State {
       }, () => local.setAll(c, items)),
       reset: (name) => this.#shared(async () => {
         const message = this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) });
+        // Every collection: first with the ones this replica has met, sent at once (so the reset reaches Redis before
+        // anything this replica is asked next); only when another was seeded is the seeded set read first.
+        let names = name !== undefined ? [name] : [...this.#resourceNames];
         for (;;) {
-          const names = name !== undefined ? [name] : await this.#client!.sMembers(this.#key('res:seeded'));
           const done = await this.#run(RESET_RESOURCES, [this.#key('res:seeded'), ...names.map((n) => this.#key(`res:items:${n}`))],
             [this.#channel, message, name === undefined ? '*' : '', ...names]);
           if (done === 1) return;
+          names = await this.#client!.sMembers(this.#key('res:seeded'));
+          for (const n of names) this.#resourceNames.add(n);
         }
       }, () => local.reset(name)),
       peek: (name) => local.peek(name),
