@@ -367,6 +367,8 @@ export class RedisState implements State {
   readonly #refused = new Set<string>();
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
+  /** Counts the journal's clears and removals: a catch-up read that spans one is dropped. */
+  #journalEpoch = 0;
   /** The replicas whose journal feed this one follows. */
   readonly #feeds = new Set<string>();
   #announcedAt = 0;
@@ -524,7 +526,10 @@ export class RedisState implements State {
     if (this.#sharded) await this.#sub!.sSubscribe(this.#feedOf(origin), listener);
     else await this.#sub!.subscribe(this.#feedOf(origin), listener);
     if (catchUp && this.#mirror.capacity > 0) {
+      const epoch = this.#journalEpoch;
       const tail = await this.#client!.lRange(this.#key('journal'), -Math.min(this.#mirror.capacity, 2 * BATCH), -1);
+      // Cleared or pruned meanwhile: the tail may be from before, and would bring back what was removed.
+      if (epoch !== this.#journalEpoch) return;
       const have = new Set(this.#mirror.newestFirst().map((e) => e.id));
       this.#addOthers(tail.filter((entry) => !have.has(idOfEntry(entry))));
     }
@@ -698,14 +703,15 @@ export class RedisState implements State {
     const own = m.o === this.#origin;
     switch (m.k) {
       case 'scenario':
-        if (this.#applyScenario(m.name as string, m.state as string, m.v as number) && !own) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
+        // This replica's own change is told by whichever comes first, the message or the command's answer.
+        if (this.#applyScenario(m.name as string, m.state as string, m.v as number)) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
         return;
       case 'resource':
         // Every replica, this one too, reads the collection again: the local copy follows Redis's order of changes.
         void this.#refreshResource(typeof m.name === 'string' ? m.name : undefined);
         return;
       case 'scenarios-reset':
-        if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number) && !own) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
+        if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number)) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
         return;
     }
     if (own) return;
@@ -735,11 +741,13 @@ export class RedisState implements State {
         void this.#unfollow(m.o as string).catch((e: Error) => this.#failed(e));
         return;
       case 'journal-removed': {
+        this.#journalEpoch++;
         const ids = new Set(m.ids as string[]);
         this.#mirror.remove((e) => ids.has(e.id));
         return;
       }
       case 'journal-cleared':
+        this.#journalEpoch++;
         this.#mirror.clear();
         this.#emit({ kind: 'journal-cleared' });
         return;
@@ -807,8 +815,7 @@ export class RedisState implements State {
       }),
       reset: (name) => this.#shared(async () => {
         const v = await this.#run(RESET_SCENARIOS, keys(), [this.#channel, this.#origin, ...(name === undefined ? [] : [name])]) as number;
-        this.#applyScenarioReset(name, v);
-        this.#emit({ kind: 'scenarios-reset', name });
+        if (this.#applyScenarioReset(name, v)) this.#emit({ kind: 'scenarios-reset', name });
       }, () => {
         if (name === undefined) this.#scenarioStates.clear();
         else this.#scenarioStates.delete(name);
@@ -1006,6 +1013,7 @@ export class RedisState implements State {
       remove: (predicate) => {
         const removed = mirror.remove(predicate);
         if (removed.length === 0) return removed;
+        this.#journalEpoch++;
         const ids = removed.map((e) => e.id);
         const gone = new Set(ids);
         this.#pending = this.#pending.filter((e) => !gone.has(e.id));
@@ -1015,6 +1023,7 @@ export class RedisState implements State {
         return removed;
       },
       clear: () => {
+        this.#journalEpoch++;
         mirror.clear();
         this.#pending = [];
         if (this.#unanswered !== undefined) this.#unanswered.events = [];
