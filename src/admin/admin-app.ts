@@ -18,6 +18,7 @@ import { AdminProblem, isAdminProblem, problemMiddleware, sendProblem } from './
 import { lineColumn, parseWireMockJson, relaxWireMockStub } from '../sources/wiremock-leniency.js';
 import { addMetricsRoute } from './metrics-route.js';
 import { installUiRoutes, uiHandler } from './ui-routes.js';
+import { refuseChangesWithoutStore } from './store-outage.js';
 import { LocalAdmin, type AdminContext } from './local-admin.js';
 import { namespaceScope } from './namespace-scope.js';
 
@@ -124,6 +125,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
     }
     next();
   });
+  router.use(refuseChangesWithoutStore(ctx.engine.state));
   // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
   if (ctx.namespaces !== undefined) router.use(namespaceScope(ctx.namespaces, ctx.namespaceHeader ?? 'x-decoy-namespace'));

@@ -1,5 +1,6 @@
 /**
- * What the web admin UI watches live: every finished serve event as a short log row, how often each
+ * What the web admin UI watches live: every finished serve event as a short log row (with a shared store,
+ * the whole fleet's), how often each
  * stub matched, requests per second by status class over the last minutes, and a notice when the stub
  * set changes. Built on the engine's serve events and change events (nothing polls); started with the
  * server (so the counts cover every request, not only those after the admin API first loaded), and free
@@ -140,6 +141,11 @@ export class EventHub {
 
   /** A stub-set change is told at once, unless one was told less than STUB_NOTICE_MS ago: then once, when that time is up. */
   #changed(change: EngineChange): void {
+    // With a shared store the live log, the counts and the chart are the fleet's: other replicas' requests come as they reach the journal.
+    if (change.kind === 'served-elsewhere') {
+      for (const e of change.events) this.#served(e);
+      return;
+    }
     if (change.kind !== 'stubs' || this.#subscribers.size === 0 || this.#heldNotice !== undefined) return;
     const wait = this.#noticeAt + STUB_NOTICE_MS - performance.now();
     if (wait <= 0) {

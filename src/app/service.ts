@@ -4,7 +4,7 @@
  * Its state is explicit: before `start()` nothing is open; a start opens, in order, what a `Run` holds
  * (metrics, child services, stub sources, TLS, the recorder, live events, servers, watchers); `stop()`
  * closes that run. A start that fails half-way closes what it had opened and leaves the service as new,
- * so that `start()` can be tried again.
+ * so that `start()` can be tried again; a stopped service can be started again too.
  */
 import path from 'node:path';
 import type { Server } from 'node:http';
@@ -182,7 +182,13 @@ export class Service implements Decoy {
   }
 
   async start(): Promise<void> {
-    if (this.#run) throw new Error('Decoy is already started');
+    const last = this.#run;
+    if (last !== undefined && last.closed === undefined) throw new Error('Decoy is already started');
+    if (last !== undefined) {
+      // Started again after a stop: the last run is closed, and its child services leave the directory for the new ones.
+      await last.closed;
+      for (const child of last.children) this.#directory.remove(child.name);
+    }
     const config = this.#config;
     const run: Run = {
       children: [],

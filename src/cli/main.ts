@@ -150,7 +150,7 @@ export function buildProgram(): Command {
     .option('--cors', 'answer CORS preflights and add CORS headers to every answer (for browsers calling from another origin)')
     .option('--cors-origins <origins>', 'with --cors, only these comma-separated origins (default: any); implies --cors', parseList)
     .option('--otlp-endpoint <url>', 'send traces of served requests over OTLP/HTTP to this base URL, e.g. http://localhost:4318 (the standard OTEL_EXPORTER_OTLP_* variables work too)')
-    .option('--store <url>', 'share state with the other replicas using this Redis (redis://[user:pass@]host:6379[/db], rediss:// for TLS): scenarios, counts, chaos rules, settings, the journal, recordings, API stubs')
+    .option('--store <url>', 'share state with the other replicas using this Redis (redis://[user:pass@]host:6379[/db], redis-sentinel://host:26379[,host:port]/master[?db=N], redis-cluster://host:7000[,host:port]; rediss... for TLS): scenarios, counts, chaos rules, settings, the journal, recordings, API stubs')
     .option('--store-prefix <prefix>', 'prefix of the store\'s keys: fleets with different prefixes share one Redis apart', 'decoy')
     .option('--store-optional', 'start alone when the --store is unreachable, and join once it answers (default: exit with an error)')
     .option('--namespace-header <name>', 'the header that names a request\'s namespace (its own API stubs, scenarios, counters, resource items and journal; admin calls too)', DEFAULT_NAMESPACE_HEADER)

@@ -1,6 +1,6 @@
 /**
  * Namespaces shared by the replicas of a fleet (`--store`): each namespace's state is a RedisState on
- * the fleet's connections with its keys under `<prefix>:ns:<name>:`, and the fleet's namespaces are a
+ * the fleet's connections with its keys under `{<prefix>}:ns:<name>:`, and the fleet's namespaces are a
  * sorted set (`<prefix>:namespaces`) of names scored by their last use, so that the cap counts the
  * fleet's namespaces, any replica can list them, and the one that finds a namespace idle drops it for all.
  */

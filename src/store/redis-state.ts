@@ -13,7 +13,11 @@
  *
  * The journal: each replica keeps the fleet's journal in a local ring (the same bound as Redis's list).
  * Its own events go in at once and to Redis in batches, every few milliseconds, off the hot path; each
- * batch is published to the other replicas, which add it to their rings.
+ * batch is published on the replica's own journal feed (a channel of its own), which the other replicas
+ * follow and this one does not: a replica never reads its own batches back, which would cost it as much
+ * again as writing them. Replicas announce themselves (a hash of the replicas and a `hello` on the changes
+ * channel) when they join and every few minutes while they write; the others follow a feed when they hear
+ * of it and read the journal's tail once, for a batch published before they followed.
  *
  * When Redis goes away, every operation falls back to the local copy (a scenario advances, a counter
  * counts, on this replica alone), the loss is logged once and shown by `health()`, the client reconnects
@@ -22,6 +26,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
+import { createRedisConnection, parseStoreUrl, safeUrl, type StoreTopology } from './redis-connection.js';
 import { DecoyError } from '../core/errors.js';
 import { Journal } from '../core/state/journal.js';
 import { ServeEvent, type JournalResponse } from '../core/state/serve-event.js';
@@ -58,14 +63,30 @@ export interface RedisStateOptions {
 }
 
 type Client = RedisClientType;
+type Multi = ReturnType<Client['multi']>;
 
-/** Where a namespace's keys are, after the fleet's prefix: `<prefix>:ns:<name>:<key>`. */
+export { safeUrl };
+
+/**
+ * The one name of every key (and of the channel) a fleet uses: `{prefix}:name`, or `{prefix}:ns:<namespace>:name`
+ * for a namespace's. The braces are Redis Cluster's hash tag: every key of one fleet is in one slot, so a
+ * script or a transaction may touch any of them, on one node, and the fleet's sharded channel lives there too.
+ */
+export function storeKey(prefix: string, name: string, namespace?: string): string {
+  return `{${prefix}}:${namespace === undefined ? '' : namespaceKeyScope(namespace)}${name}`;
+}
+
+/** Where a namespace's keys are, after the fleet's prefix: `{<prefix>}:ns:<name>:<key>`. */
 export function namespaceKeyScope(name: string): string {
   return `ns:${name}:`;
 }
 
 /** The most events written to Redis in one command. */
 const BATCH = 500;
+/** A replica announces itself again before a journal batch when its last announcement is older than this. */
+const ANNOUNCE_MS = 5 * 60_000;
+/** A replica not announced for this long is gone (killed): a joining replica does not follow it, and forgets it. */
+const FORGET_REPLICA_MS = 3 * ANNOUNCE_MS;
 
 // ---- Lua scripts: each runs atomically in Redis, and publishes its change in the same step ----
 
@@ -115,15 +136,18 @@ const READ_SCENARIO = `
 return {redis.call('HGET', KEYS[1], ARGV[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 
 /**
- * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, entries (events as
- * JSON)... The message is the start, the entries joined by commas, and "]}": the entries cross the wire once.
- * A batch sent again (its answer was lost with the connection, but Redis had run it) is not written twice.
+ * KEYS: journal list, the batch's marker. ARGV: channel, the message's start, bound, the batch: its entries
+ * (events as JSON) one per line (JSON has no raw line break). The message is the start, the entries joined by
+ * commas, and "]}": the entries cross the wire once, as one argument. A batch sent again
+ * (its answer was lost with the connection, but Redis had run it) is not written twice.
  */
 const APPEND_JOURNAL = `
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', 600000) then return 0 end
-for i = 4, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+local entries = {}
+for entry in string.gmatch(ARGV[4], '[^\\n]+') do entries[#entries + 1] = entry end
+for i = 1, #entries, 1000 do redis.call('RPUSH', KEYS[1], unpack(entries, i, math.min(i + 999, #entries))) end
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(ARGV, ',', 4) .. ']}')
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(entries, ',') .. ']}')
 return 1`;
 
 /** KEYS: journal list. ARGV: channel, message, ids... (an entry is JSON that starts with {"id":"<36-character id>"). */
@@ -227,14 +251,39 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
-/** KEYS: seeded set. ARGV: the hashes' key prefix, channel, message, name (none: every collection). */
-const RESET_RESOURCES = `local names = ARGV[4] and {ARGV[4]} or redis.call('SMEMBERS', KEYS[1])
-for _, n in ipairs(names) do
-  redis.call('DEL', ARGV[1] .. n)
-  redis.call('SREM', KEYS[1], n)
+/**
+ * KEYS: seeded set, then the items hash of each collection to reset. ARGV: channel, message, then the name of
+ * each of those collections. Resetting every collection: the caller reads the seeded set first and passes
+ * them all; one seeded meanwhile makes the script answer 0 (nothing done) and the caller tries again, so that
+ * the script touches only the keys it was given (Redis Cluster's rule). → 1 done, 0 try again.
+ */
+const RESET_RESOURCES = `local all = ARGV[3] == '*'
+if all then
+  local given = {}
+  for i = 4, #ARGV do given[ARGV[i]] = true end
+  for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do if not given[n] then return 0 end end
 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+for i = 4, #ARGV do
+  redis.call('DEL', KEYS[i - 2])
+  redis.call('SREM', KEYS[1], ARGV[i])
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`;
+
+/** A command's failure that is the connection's, not Redis refusing the command. */
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|socket|closed|connection|offline/i;
+
+const shardedScripts = new Map<string, string>();
+
+/** A script for a Cluster: its message goes out on the shard channel (SPUBLISH), in the slot of its keys. */
+function shardedScript(lua: string): string {
+  let sharded = shardedScripts.get(lua);
+  if (sharded === undefined) {
+    sharded = lua.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+    shardedScripts.set(lua, sharded);
+  }
+  return sharded;
+}
 
 /** An item as a resource hash keeps it, without its order: JSON of {id, value}. */
 function decodeItem(stored: string): { order: number; item: ResourceItem } {
@@ -272,26 +321,42 @@ const unbase64 = (s: string): Buffer => (s === '' ? EMPTY : Buffer.from(s, 'base
 /** A stored event's id: its JSON starts with `{"id":"` and a 36-character UUID (what the journal scripts read too). */
 const idOfEntry = (entry: string): string => (entry[43] === '"' ? entry.slice(7, 43) : (JSON.parse(entry) as { id: string }).id);
 
-/** Off the hot path (in the batch): one JSON.stringify of plain values, no replacer; the id first. */
-function encodeEvent(e: ServeEvent): string {
-  const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
-  const stored: StoredEvent = {
-    id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: e.rawHeaders, b: base64(e.body), c: e.connection, v: e.httpVersion, s: e.stub?.id,
-    r: r === undefined ? undefined : { status: r.status, statusMessage: r.statusMessage, headers: r.headers, upstreamHeaders: r.upstreamHeaders, body: base64(r.body), complete: r.complete },
-    ms: e.totalMs, f: e.faults, p: e.proxiedTo,
-  };
-  return JSON.stringify(stored);
+/** The JSON of what many events share (a connection, which its requests share; a stub), made once for each. */
+const sharedJson = new WeakMap<object, string>();
+
+function jsonOnce(shared: object, value: unknown): string {
+  let json = sharedJson.get(shared);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    sharedJson.set(shared, json);
+  }
+  return json;
 }
 
-/** `url` without its password, for logs and health. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
+/**
+ * An event as Redis keeps it (the StoredEvent's JSON), written out piece by piece: every journal event of a
+ * replica goes through here, and building the text directly, with the connection's and the stub's JSON made
+ * once for all their events, costs half of stringifying a fresh object per event. The id comes first (the
+ * journal scripts read it there).
+ */
+export function encodeEvent(e: ServeEvent): string {
+  const r = e.response as (JournalResponse & { complete?: boolean }) | undefined;
+  let text = `{"id":"${e.id}","t":${JSON.stringify(e.loggedAt)},"m":${JSON.stringify(e.method)},"u":${JSON.stringify(e.url)},"h":${JSON.stringify(e.rawHeaders)},`
+    + `"b":"${base64(e.body)}","c":${jsonOnce(e.connection, e.connection)},"v":${JSON.stringify(e.httpVersion)}`;
+  if (e.stub !== undefined) text += `,"s":${jsonOnce(e.stub, e.stub.id)}`;
+  if (r !== undefined) {
+    text += `,"r":{"status":${JSON.stringify(r.status)}`;
+    if (r.statusMessage !== undefined) text += `,"statusMessage":${JSON.stringify(r.statusMessage)}`;
+    text += `,"headers":${JSON.stringify(r.headers)}`;
+    if (r.upstreamHeaders !== undefined) text += `,"upstreamHeaders":${JSON.stringify(r.upstreamHeaders)}`;
+    text += `,"body":"${base64(r.body)}"`;
+    if (r.complete !== undefined) text += `,"complete":${JSON.stringify(r.complete)}`;
+    text += '}';
   }
+  text += `,"ms":${JSON.stringify(e.totalMs)}`;
+  if (e.faults !== undefined) text += `,"f":${JSON.stringify(e.faults)}`;
+  if (e.proxiedTo !== undefined) text += `,"p":${JSON.stringify(e.proxiedTo)}`;
+  return `${text}}`;
 }
 
 export class RedisState implements State {
@@ -308,6 +373,9 @@ export class RedisState implements State {
   readonly #origin = randomUUID();
   readonly #ownJournalPrefix = `{"o":"${this.#origin}","k":"journal","events":[`;
   readonly #url: string;
+  readonly #topology: StoreTopology;
+  /** A Cluster: changes go out with SPUBLISH on the fleet's shard channel. */
+  readonly #sharded: boolean;
   readonly #prefix: string;
   /** `namespaceKeyScope(namespace)` for a namespace's state, else empty. */
   readonly #scope: string;
@@ -337,6 +405,11 @@ export class RedisState implements State {
   readonly #refused = new Set<string>();
   /** The ids of the journal events the last read of Redis brought: a batch published meanwhile is not added twice. */
   #loadedIds = new Set<string>();
+  /** Counts the journal's clears and removals: a catch-up read that spans one is dropped. */
+  #journalEpoch = 0;
+  /** The replicas whose journal feed this one follows. */
+  readonly #feeds = new Set<string>();
+  #announcedAt = 0;
   /** Journal batches heard while the shared state is read (then the ones heard during the last read). */
   #journalHeld: StoredEvent[] | undefined;
   #journalHeldLast: StoredEvent[] = [];
@@ -344,6 +417,8 @@ export class RedisState implements State {
   // local copies
   readonly #scenarioStates = new Map<string, { state: string | undefined; v: number }>();
   #scenariosResetAt = 0;
+  /** The resource collections this replica has read or written (a reset of every one names their keys). */
+  readonly #resourceNames = new Set<string>();
   /** Resources' items as last read, for templates, and to serve on alone while Redis is away. */
   readonly #resources = new MemoryResources(() => {});
   readonly #counts = new Map<string, number>();
@@ -367,6 +442,8 @@ export class RedisState implements State {
 
   constructor(options: RedisStateOptions) {
     this.#url = options.url;
+    this.#topology = parseStoreUrl(options.url);
+    this.#sharded = this.#topology.kind === 'cluster';
     this.#prefix = options.prefix ?? 'decoy';
     this.#scope = options.namespace === undefined ? '' : namespaceKeyScope(options.namespace);
     this.#options = options;
@@ -388,7 +465,7 @@ export class RedisState implements State {
   }
 
   #key(name: string): string {
-    return `${this.#prefix}:${this.#scope}${name}`;
+    return storeKey(this.#prefix, this.#scope + name);
   }
 
   get #channel(): string {
@@ -410,21 +487,21 @@ export class RedisState implements State {
     this.#closed = false;
     this.#joined = false;
     this.#subscribed = false;
-    const { createClient } = await import('redis');
-    const client = createClient({
-      url: this.#url,
-      // Without Redis a command fails at once, and the replica carries on with its local copy.
-      disableOfflineQueue: true,
-      socket: { connectTimeout: this.#connectTimeoutMs, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000) },
-    }) as unknown as Client;
+    // A new subscriber connection: it follows no feed yet.
+    this.#feeds.clear();
+    const client = await createRedisConnection(this.#topology, {
+      connectTimeoutMs: this.#connectTimeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2000),
+    }) as Client;
     const sub = client.duplicate();
     this.#client = client;
     this.#sub = sub;
     client.on('error', (e: Error) => this.#lost(e));
     sub.on('error', (e: Error) => this.#lost(e));
-    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica rejoins.
-    client.on('ready', () => { if (this.#joined) void this.#rejoin(); });
-    sub.on('ready', () => { if (this.#joined) void this.#rejoin(); });
+    // Both connections come back on their own (the subscriber subscribes again); once both are ready, the replica
+    // rejoins. A Cluster tells it node by node.
+    const back = (): void => { if (this.#joined) void this.#rejoin(); };
+    for (const c of [client, sub]) c.on(this.#topology.kind === 'cluster' ? 'node-ready' : 'ready', back);
     const connected = Promise.all([client.connect(), sub.connect()]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.#connectTimeoutMs); });
@@ -444,6 +521,7 @@ export class RedisState implements State {
       return;
     }
     await this.#subscribe();
+    await this.#joinFeeds();
     await this.#load();
     this.#joined = true;
   }
@@ -451,8 +529,69 @@ export class RedisState implements State {
   /** Once per connection's life: node-redis subscribes again by itself after a reconnection. */
   async #subscribe(): Promise<void> {
     if (this.#subscribed) return;
-    await this.#sub!.subscribe(this.#channel, (message: string) => this.#onMessage(message));
+    const listener = (message: string): void => this.#onMessage(message);
+    // A Cluster carries the fleet's changes on its sharded channel, in the slot of the fleet's keys: one node, not all.
+    if (this.#sharded) await this.#sub!.sSubscribe(this.#channel, listener);
+    else await this.#sub!.subscribe(this.#channel, listener);
     this.#subscribed = true;
+  }
+
+  #feedOf(origin: string): string {
+    return this.#key(`journal-feed:${origin}`);
+  }
+
+  /** Follows the journal feeds of the replicas announced lately, forgets the long quiet ones (killed), and announces this one. */
+  async #joinFeeds(): Promise<void> {
+    const now = Date.now();
+    const known = await this.#client!.hGetAll(this.#key('replicas'));
+    const gone: string[] = [];
+    for (const [origin, at] of Object.entries(known)) {
+      if (origin === this.#origin) continue;
+      if (now - Number(at) > FORGET_REPLICA_MS) gone.push(origin);
+      else await this.#follow(origin, false);
+    }
+    if (gone.length > 0) await this.#client!.hDel(this.#key('replicas'), gone);
+    await this.#announce();
+  }
+
+  async #announce(): Promise<void> {
+    this.#announcedAt = Date.now();
+    await this.#commit(this.#client!.multi().hSet(this.#key('replicas'), this.#origin, String(this.#announcedAt)), this.#message({ k: 'hello' }));
+  }
+
+  /** Follows another replica's journal feed; heard of while running, reads the journal's tail for what it published before. */
+  async #follow(origin: string, catchUp: boolean): Promise<void> {
+    if (this.#feeds.has(origin)) return;
+    this.#feeds.add(origin);
+    const listener = (message: string): void => this.#onMessage(message);
+    if (this.#sharded) await this.#sub!.sSubscribe(this.#feedOf(origin), listener);
+    else await this.#sub!.subscribe(this.#feedOf(origin), listener);
+    if (catchUp && this.#mirror.capacity > 0) {
+      const epoch = this.#journalEpoch;
+      const tail = await this.#client!.lRange(this.#key('journal'), -Math.min(this.#mirror.capacity, 2 * BATCH), -1);
+      // Cleared or pruned meanwhile: the tail may be from before, and would bring back what was removed.
+      if (epoch !== this.#journalEpoch) return;
+      const have = new Set(this.#mirror.newestFirst().map((e) => e.id));
+      this.#addOthers(tail.filter((entry) => !have.has(idOfEntry(entry))));
+    }
+  }
+
+  async #unfollow(origin: string): Promise<void> {
+    if (!this.#feeds.delete(origin)) return;
+    if (this.#sharded) await this.#sub!.sUnsubscribe(this.#feedOf(origin));
+    else await this.#sub!.unsubscribe(this.#feedOf(origin));
+  }
+
+  /** Other replicas' journal events: into the local copy, and told to listeners (the UI's live log). */
+  #addOthers(stored: ReadonlyArray<string | StoredEvent>): void {
+    const events: ServeEvent[] = [];
+    for (const e of stored) {
+      if (this.#loadedIds.has(typeof e === 'string' ? idOfEntry(e) : e.id)) continue;
+      const event = this.#event(e);
+      this.#mirror.append(event);
+      events.push(event);
+    }
+    if (events.length > 0) this.#emit({ kind: 'served-elsewhere', events });
   }
 
   #lost(e: Error): void {
@@ -469,6 +608,7 @@ export class RedisState implements State {
     try {
       await this.#subscribe();
       this.#lostSince = undefined;
+      await this.#joinFeeds();
       this.#shas.clear();
       await this.#load();
       if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
@@ -487,6 +627,7 @@ export class RedisState implements State {
 
   /** A namespace's state after its parent's connection came back: what the store has wins, as for the parent. */
   async #rejoinAsNamespace(): Promise<void> {
+    await this.#joinFeeds();
     await this.#load();
     if (this.#stubFollower !== undefined) await this.#syncStubs(this.#stubFollower);
     this.#scheduleFlush();
@@ -507,6 +648,7 @@ export class RedisState implements State {
     if (this.#up) {
       try {
         await child.#subscribe();
+        await child.#joinFeeds();
         await child.#load();
       } catch (e) {
         child.#failed(e as Error);
@@ -597,8 +739,9 @@ export class RedisState implements State {
   }
 
   /** Runs a script: by its digest once Redis has it. */
-  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
+  async #run(lua: string, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
     const c = this.#client!;
+    const script = this.#sharded ? shardedScript(lua) : lua;
     const sha = this.#shas.get(script);
     if (sha === undefined) {
       // The first call sends the script itself (Redis keeps it): no round trip of its own, so commands stay in
@@ -630,7 +773,8 @@ export class RedisState implements State {
    * replica stays in the fleet. Otherwise the connection is lost, and the client is reconnecting.
    */
   #failed(e: Error): void {
-    if (this.#client?.isReady !== true) {
+    // A Cluster stays ready while one of its nodes is away: its commands fail with the socket's error.
+    if (this.#client?.isReady !== true || CONNECTION_ERROR.test(e.message)) {
       this.#lost(e);
       return;
     }
@@ -645,6 +789,11 @@ export class RedisState implements State {
         listener(change);
       } catch { /* a listener's failure must not undo or block a change */ }
     }
+  }
+
+  /** Ends a transaction with its change's message, on the fleet's channel, and runs it. */
+  #commit(m: Multi, message: string): Promise<unknown> {
+    return (this.#sharded ? m.sPublish(this.#channel, message) : m.publish(this.#channel, message)).exec();
   }
 
   #message(fields: Record<string, unknown>): string {
@@ -669,14 +818,15 @@ export class RedisState implements State {
     const own = m.o === this.#origin;
     switch (m.k) {
       case 'scenario':
-        if (this.#applyScenario(m.name as string, m.state as string, m.v as number) && !own) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
+        // This replica's own change is told by whichever comes first, the message or the command's answer.
+        if (this.#applyScenario(m.name as string, m.state as string, m.v as number)) this.#emit({ kind: 'scenario', name: m.name as string, state: m.state as string });
         return;
       case 'resource':
         // Every replica, this one too, reads the collection again: the local copy follows Redis's order of changes.
         void this.#refreshResource(typeof m.name === 'string' ? m.name : undefined);
         return;
       case 'scenarios-reset':
-        if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number) && !own) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
+        if (this.#applyScenarioReset(typeof m.name === 'string' ? m.name : undefined, m.v as number)) this.#emit({ kind: 'scenarios-reset', name: typeof m.name === 'string' ? m.name : undefined });
         return;
     }
     if (own) return;
@@ -697,14 +847,22 @@ export class RedisState implements State {
         return;
       case 'journal':
         if (this.#journalHeld !== undefined) this.#journalHeld.push(...m.events as StoredEvent[]);
-        else for (const e of m.events as StoredEvent[]) if (!this.#loadedIds.has(e.id)) this.#mirror.append(this.#event(e));
+        else this.#addOthers(m.events as StoredEvent[]);
+        return;
+      case 'hello':
+        void this.#follow(m.o as string, true).catch((e: Error) => this.#failed(e));
+        return;
+      case 'bye':
+        void this.#unfollow(m.o as string).catch((e: Error) => this.#failed(e));
         return;
       case 'journal-removed': {
+        this.#journalEpoch++;
         const ids = new Set(m.ids as string[]);
         this.#mirror.remove((e) => ids.has(e.id));
         return;
       }
       case 'journal-cleared':
+        this.#journalEpoch++;
         this.#mirror.clear();
         this.#emit({ kind: 'journal-cleared' });
         return;
@@ -775,8 +933,7 @@ export class RedisState implements State {
       }),
       reset: (name) => this.#shared(async () => {
         const v = await this.#run(RESET_SCENARIOS, keys(), [this.#channel, this.#origin, ...(name === undefined ? [] : [name])]) as number;
-        this.#applyScenarioReset(name, v);
-        this.#emit({ kind: 'scenarios-reset', name });
+        if (this.#applyScenarioReset(name, v)) this.#emit({ kind: 'scenarios-reset', name });
       }, () => {
         if (name === undefined) this.#scenarioStates.clear();
         else this.#scenarioStates.delete(name);
@@ -815,7 +972,7 @@ export class RedisState implements State {
           const m = this.#client!.multi();
           if (keys === undefined) m.del(this.#key('counters'));
           else m.hDel(this.#key('counters'), [...keys]);
-          await m.publish(this.#channel, this.#message({ k: 'counters-reset', ...(keys ? { keys } : {}) })).exec();
+          await this.#commit(m, this.#message({ k: 'counters-reset', ...(keys ? { keys } : {}) }));
           if (keys === undefined) this.#emit({ kind: 'counters-reset' });
         }, () => { if (keys === undefined) this.#emit({ kind: 'counters-reset' }); });
       },
@@ -866,7 +1023,7 @@ export class RedisState implements State {
         if (removed) changed();
         // The local copy says whether the rule was there (the admin API answers 404 at once when not); Redis follows.
         void this.#shared(async () => {
-          await this.#client!.multi().hDel(this.#key('chaos'), id).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+          await this.#commit(this.#client!.multi().hDel(this.#key('chaos'), id), this.#message({ k: 'chaos-rules' }));
         }, () => {});
         return removed;
       },
@@ -876,11 +1033,14 @@ export class RedisState implements State {
           changed();
         }
         return this.#shared(async () => {
-          await this.#client!.multi().del(this.#key('chaos')).publish(this.#channel, this.#message({ k: 'chaos-rules' })).exec();
+          await this.#commit(this.#client!.multi().del(this.#key('chaos')), this.#message({ k: 'chaos-rules' }));
         }, () => {});
       },
       list: () => {
+        // Read on every request: with no rules, not even the clock, and no array made.
+        if (this.#rules.length === 0) return this.#rules;
         const now = this.#now();
+        if (!this.#rules.some((r) => r.expiresAt !== undefined && now >= r.expiresAt)) return this.#rules;
         const expired = this.#rules.filter((r) => r.expiresAt !== undefined && now >= r.expiresAt);
         if (expired.length > 0) {
           this.#rules = this.#rules.filter((r) => !expired.includes(r));
@@ -902,8 +1062,7 @@ export class RedisState implements State {
         this.#settings = settings;
         this.#emit({ kind: 'settings' });
         return this.#shared(async () => {
-          await this.#client!.multi().set(this.#key('settings'), JSON.stringify(settings))
-            .publish(this.#channel, this.#message({ k: 'settings', value: settings })).exec();
+          await this.#commit(this.#client!.multi().set(this.#key('settings'), JSON.stringify(settings)), this.#message({ k: 'settings', value: settings }));
         }, () => {});
       },
     };
@@ -931,8 +1090,10 @@ export class RedisState implements State {
         const batch = this.#unanswered ?? { id: randomUUID(), events: this.#pending.slice(0, BATCH) };
         this.#unanswered = batch;
         try {
+          // A replica quiet for a while announces itself again: replicas that joined meanwhile follow its feed from now on.
+          if (Date.now() - this.#announcedAt > ANNOUNCE_MS) await this.#announce();
           await this.#run(APPEND_JOURNAL, [this.#key('journal'), this.#key(`journal:batch:${batch.id}`)],
-            [this.#channel, this.#ownJournalPrefix, String(this.#mirror.capacity), ...batch.events.map(encodeEvent)]);
+            [this.#feedOf(this.#origin), this.#ownJournalPrefix, String(this.#mirror.capacity), batch.events.map(encodeEvent).join('\n')]);
         } catch (e) {
           this.#failed(e as Error);
           return;
@@ -971,6 +1132,7 @@ export class RedisState implements State {
       remove: (predicate) => {
         const removed = mirror.remove(predicate);
         if (removed.length === 0) return removed;
+        this.#journalEpoch++;
         const ids = removed.map((e) => e.id);
         const gone = new Set(ids);
         this.#pending = this.#pending.filter((e) => !gone.has(e.id));
@@ -980,12 +1142,13 @@ export class RedisState implements State {
         return removed;
       },
       clear: () => {
+        this.#journalEpoch++;
         mirror.clear();
         this.#pending = [];
         if (this.#unanswered !== undefined) this.#unanswered.events = [];
         this.#emit({ kind: 'journal-cleared' });
         void state.#shared(async () => {
-          await this.#client!.multi().del(this.#key('journal')).publish(this.#channel, this.#message({ k: 'journal-cleared' })).exec();
+          await this.#commit(this.#client!.multi().del(this.#key('journal')), this.#message({ k: 'journal-cleared' }));
         }, () => {});
       },
     };
@@ -1005,8 +1168,8 @@ export class RedisState implements State {
         local.length = 0;
         this.#emit({ kind: 'recording', status: 'Recording' });
         return this.#shared(async () => {
-          await this.#client!.multi().del(keys[2]!).set(keys[1]!, id).set(keys[0]!, JSON.stringify(this.#recording))
-            .publish(this.#channel, this.#message({ k: 'recording', state: this.#recording, id })).exec();
+          await this.#commit(this.#client!.multi().del(keys[2]!).set(keys[1]!, id).set(keys[0]!, JSON.stringify(this.#recording)),
+            this.#message({ k: 'recording', state: this.#recording, id }));
         }, () => {});
       },
       append: (exchange) => {
@@ -1110,6 +1273,7 @@ export class RedisState implements State {
   // ---- resources ----
 
   #resourceKeys(name: string): string[] {
+    this.#resourceNames.add(name);
     return [this.#key(`res:items:${name}`), this.#key('res:seeded'), this.#key('res:order')];
   }
 
@@ -1153,7 +1317,17 @@ export class RedisState implements State {
         await this.#run(SET_RESOURCE, this.#resourceKeys(c.name), [c.name, this.#channel, this.#message({ k: 'resource', name: c.name }), ...items.flatMap((i) => [i.id, JSON.stringify(i)])]);
       }, () => local.setAll(c, items)),
       reset: (name) => this.#shared(async () => {
-        await this.#run(RESET_RESOURCES, [this.#key('res:seeded')], [this.#key('res:items:'), this.#channel, this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) }), ...(name === undefined ? [] : [name])]);
+        const message = this.#message({ k: 'resource', ...(name === undefined ? {} : { name }) });
+        // Every collection: first with the ones this replica has met, sent at once (so the reset reaches Redis before
+        // anything this replica is asked next); only when another was seeded is the seeded set read first.
+        let names = name !== undefined ? [name] : [...this.#resourceNames];
+        for (;;) {
+          const done = await this.#run(RESET_RESOURCES, [this.#key('res:seeded'), ...names.map((n) => this.#key(`res:items:${n}`))],
+            [this.#channel, message, name === undefined ? '*' : '', ...names]);
+          if (done === 1) return;
+          names = await this.#client!.sMembers(this.#key('res:seeded'));
+          for (const n of names) this.#resourceNames.add(n);
+        }
       }, () => local.reset(name)),
       peek: (name) => local.peek(name),
       sync: (name) => (this.#up ? this.#refreshResource(name) : Promise.resolve()),
@@ -1184,13 +1358,22 @@ export class RedisState implements State {
     await this.#flushing;
     await this.#flush();
     await Promise.all([...this.#recordingWrites]);
+    // The others stop following this replica's feed.
+    if (this.#up) await this.#commit(this.#client!.multi().hDel(this.#key('replicas'), this.#origin), this.#message({ k: 'bye' })).catch(() => {});
     this.#closed = true;
-    this.#listeners.clear();
     if (this.#parent !== undefined) {
+      // A namespace's state is closed when the namespace is dropped, never started again: it stops listening, and
+      // leaves the connections (its parent's) subscribed to nothing of it.
+      this.#listeners.clear();
       this.#parent.#children.delete(this);
-      if (this.#subscribed && this.#sub?.isReady) await this.#sub.unsubscribe(this.#channel).catch(() => {});
+      if (this.#sub?.isReady) {
+        const channels = [...(this.#subscribed ? [this.#channel] : []), ...[...this.#feeds].map((o) => this.#feedOf(o))];
+        this.#feeds.clear();
+        for (const c of channels) await (this.#sharded ? this.#sub.sUnsubscribe(c) : this.#sub.unsubscribe(c)).catch(() => {});
+      }
       return;
     }
+    // The listeners stay: a service stopped and started again connects this state again, and its engine still listens.
     await this.#destroy();
   }
 

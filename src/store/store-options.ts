@@ -6,11 +6,15 @@ import { DecoyError } from '../core/errors.js';
 import type { MockEngine } from '../core/engine.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
-import { RedisState, safeUrl } from './redis-state.js';
+import { parseStoreUrl } from './redis-connection.js';
+import { RedisState } from './redis-state.js';
 
 /** Where replicas share their state: a Redis URL, or the URL with options. */
 export interface StoreOptions {
-  /** `redis://[user:password@]host:port[/db]` (`rediss://` for TLS). */
+  /**
+   * `redis://[user:password@]host:port[/db]` (`rediss://` for TLS), `redis-sentinel://[user:password@]host:26379[,host:port...]/master[?db=N]`
+   * or `redis-cluster://[user:password@]host:port[,host:port...]` (`rediss-sentinel://`, `rediss-cluster://` for TLS).
+   */
   url: string;
   /** Prefix of every key: fleets with different prefixes share one Redis apart. Default `decoy`. */
   prefix?: string;
@@ -22,9 +26,8 @@ export function createStoreState(store: string | StoreOptions, options: {
   journalSize: number; logger: { info(m: string): void; warn(m: string): void }; resolveStub: (id: string) => Stub | undefined;
 }): RedisState {
   const o = typeof store === 'string' ? { url: store } : store;
-  if (!/^rediss?:\/\//.test(o.url)) {
-    throw new DecoyError('DECOY_ERR_STORE', `--store ${safeUrl(o.url)} is not a Redis URL`, { hint: 'give redis://host:6379 (or rediss:// for TLS; user, password and database number in the URL: redis://user:pass@host:6379/0)' });
-  }
+  // Checked before anything opens: a URL of none of the forms is refused with the forms it could take.
+  parseStoreUrl(o.url);
   if (o.prefix !== undefined && !/^[\w.:-]+$/.test(o.prefix)) {
     throw new DecoyError('DECOY_ERR_STORE', `--store-prefix ${JSON.stringify(o.prefix)} must be letters, digits and . _ : -`);
   }

@@ -57,6 +57,19 @@ describe('a Decoy\'s start and stop', function () {
     assert.equal(await (await fetch(`${decoy.url}/main`)).text(), 'main');
   });
 
+  it('a stopped Decoy starts again: it serves its stubs and its child services on new ports, and stops again', async () => {
+    decoy = create();
+    await decoy.start();
+    await decoy.stop();
+    await decoy.start();
+    assert.deepEqual(decoy.services().map((s) => s.name), ['default', 'pay']);
+    assert.equal(await (await fetch(`${decoy.url}/main`)).text(), 'main');
+    assert.equal(await (await fetch(`${decoy.service('pay')!.url}/pay`)).text(), 'paid');
+    const urls = [decoy.url, decoy.adminUrl!, decoy.service('pay')!.url];
+    await decoy.stop();
+    for (const url of urls) await assert.rejects(fetch(`${url}/__admin/health`), `${url} still answers`);
+  });
+
   it('stopping twice closes once: both stops resolve, and the ports are closed', async () => {
     decoy = create();
     await decoy.start();

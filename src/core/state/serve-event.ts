@@ -3,10 +3,10 @@
  * what already exists (the raw header list Node built, the body Buffer, the stub, the prepared
  * response) and everything the admin API shows is derived when it is asked for.
  */
-import { randomUUID } from 'node:crypto';
 import type { AppliedFault } from '../faults/fault.js';
 import type { RequestConnection } from '../request.js';
 import type { Stub } from '../stub.js';
+import { nextEventId } from './event-id.js';
 
 export interface JournalResponse {
   status: number;
@@ -60,7 +60,7 @@ export class ServeEvent {
 
   /** A UUID, made when first asked for. */
   get id(): string {
-    return (this.#id ??= randomUUID());
+    return (this.#id ??= nextEventId());
   }
 
   get clientIp(): string {

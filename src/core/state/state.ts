@@ -27,7 +27,9 @@ export type StateChange =
   | { kind: 'journal-cleared' }
   | { kind: 'recording'; status: RecordingState['status'] }
   /** A resource's items changed (`name` undefined: every resource was reset to its seed). */
-  | { kind: 'resource'; name: string | undefined };
+  | { kind: 'resource'; name: string | undefined }
+  /** A shared store only: requests other replicas served, now in this replica's journal (for the live log). */
+  | { kind: 'served-elsewhere'; events: readonly ServeEvent[] };
 
 /** Named state machines (WireMock's scenarios); a scenario never set is in `Started`. */
 export interface ScenarioStore {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
-import { RedisState } from '../../../src/store/redis-state.js';
+import { encodeEvent, RedisState, storeKey } from '../../../src/store/redis-state.js';
 import { ServeEvent } from '../../../src/core/state/journal.js';
 import type { StubChange } from '../../../src/core/state/state.js';
 import { isDecoyError } from '../../../src/core/errors.js';
@@ -156,14 +156,14 @@ describe('Redis store: faults of Redis', () => {
     await raw.connect();
     try {
       // Someone else's string where the counters' hash should be: HINCRBY answers WRONGTYPE.
-      await raw.set(`${prefix}:counters`, 'not a hash');
+      await raw.set(storeKey(prefix, 'counters'), 'not a hash');
       assert.equal(await state.counters.incrementAndGet('k'), 1);
       assert.equal(await state.counters.incrementAndGet('k'), 2);
       assert.equal(state.health().connected, true);
       assert.equal(warnings.length, 1, warnings.join('\n'));
       assert.match(warnings[0]!, /refused a command \(WRONGTYPE/);
       await state.scenarios.set('s', 'Still shared');
-      assert.equal(await raw.hGet(`${prefix}:scenarios`, 's'), 'Still shared');
+      assert.equal(await raw.hGet(storeKey(prefix, 'scenarios'), 's'), 'Still shared');
     } finally {
       await raw.close();
       await state.close();
@@ -209,6 +209,72 @@ describe('Redis store: faults of Redis', () => {
       assert.equal(warnings.length, 1);
     } finally {
       await state.close();
+    }
+  });
+});
+
+describe('Redis store: journal entries', () => {
+  it('an event written piece by piece is valid JSON of every field, with the id first, for plain, proxied and faulted events', () => {
+    const connection = { clientIp: '::1', localAddress: '::1', localPort: 8443, scheme: 'https' as const };
+    const stub = { id: 'stub "quoted" \u2028' } as never;
+    const faults = [{ kind: 'fault', description: 'reset "now"' }] as never;
+    const events = [
+      new ServeEvent(1, 'GET', '/plain', ['Host', 'x'], Buffer.alloc(0), connection, '1.1', undefined, undefined, 0.25),
+      new ServeEvent(2, 'POST', '/ü?q="x"\n', ['Host', 'x', 'X-Emoji', '😀'], Buffer.from([0, 255, 10]), connection, '2.0', stub,
+        { status: 502, statusMessage: 'Bad "Gateway"', headers: ['a', 'b'], upstreamHeaders: ['Connection', 'close'], body: Buffer.from('body'), complete: false } as never, 12, faults),
+    ];
+    events[1]!.proxiedTo = 'http://upstream:1/';
+    for (const e of events) {
+      const text = encodeEvent(e);
+      assert.ok(text.startsWith(`{"id":"${e.id}"`));
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const r = e.response as { status: number; statusMessage?: string; headers: string[]; upstreamHeaders?: string[]; body: Buffer; complete?: boolean } | undefined;
+      assert.deepEqual(parsed, JSON.parse(JSON.stringify({
+        id: e.id, t: e.loggedAt, m: e.method, u: e.url, h: e.rawHeaders, b: e.body.length ? e.body.toString('base64') : '', c: connection, v: e.httpVersion,
+        s: (e.stub as { id: string } | undefined)?.id,
+        r: r && { status: r.status, statusMessage: r.statusMessage, headers: r.headers, upstreamHeaders: r.upstreamHeaders, body: r.body.toString('base64'), complete: r.complete },
+        ms: e.totalMs, f: e.faults, p: e.proxiedTo,
+      })));
+    }
+  });
+});
+
+describe('Redis store: journal feeds', () => {
+  it('each replica follows the other\'s journal feed and not its own, catches up with a replica that joins, and stops following one that leaves', async () => {
+    const prefix = `feeds-${randomUUID()}`;
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    const subscribers = async (): Promise<Record<string, number>> => {
+      const channels = await raw.pubSubChannels(storeKey(prefix, 'journal-feed:*'));
+      return Object.fromEntries(Object.entries(await raw.pubSubNumSub(channels)).map(([c, n]) => [c.slice(c.lastIndexOf(':') + 1), Number(n)]));
+    };
+    const a = await connected(prefix);
+    const b = await connected(prefix);
+    try {
+      // Two feeds with one subscriber each, the other replica: a replica reading its own batches back would make it 2.
+      await eventually(() => true, 'settled');
+      assert.deepEqual(Object.values(await subscribers()), [1, 1]);
+      a.journal.append(new ServeEvent(Date.now(), 'GET', '/from-a', [], Buffer.alloc(0), CONNECTION, '1.1', undefined, undefined, 1));
+      b.journal.append(new ServeEvent(Date.now(), 'GET', '/from-b', [], Buffer.alloc(0), CONNECTION, '1.1', undefined, undefined, 1));
+      for (const s of [a, b]) await eventually(() => s.journal.size === 2, 'both events on each replica');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([a.journal.size, b.journal.size], [2, 2], 'each event once');
+
+      // A replica that joins and writes a batch before the others follow its feed: they read it from the journal.
+      const early = new ServeEvent(Date.now(), 'GET', '/before-followed', [], Buffer.alloc(0), CONNECTION, '1.1', undefined, undefined, 1);
+      await raw.rPush(storeKey(prefix, 'journal'), encodeEvent(early));
+      await raw.publish(storeKey(prefix, 'changes'), JSON.stringify({ o: 'late-replica', k: 'hello' }));
+      await eventually(() => a.journal.get(early.id) !== undefined && b.journal.get(early.id) !== undefined, 'the early batch on both');
+      await eventually(() => true, 'settled');
+      assert.equal((await subscribers())['late-replica'], 2);
+      await raw.publish(storeKey(prefix, 'changes'), JSON.stringify({ o: 'late-replica', k: 'bye' }));
+      const until = Date.now() + 2000;
+      while ((await subscribers())['late-replica'] !== undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await subscribers())['late-replica'], undefined, 'a replica that left is followed no more');
+    } finally {
+      await raw.close();
+      await a.close();
+      await b.close();
     }
   });
 });
