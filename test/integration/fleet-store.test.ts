@@ -3,11 +3,10 @@
  * fleet's traffic, admin changes while the store is away, and a service stopped and started again.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { EventSource } from 'undici';
 import type { Decoy } from '../../src/index.js';
-import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { eventually, tempStubs } from '../support/decoy.js';
+import { startRedis, startTwoReplicas, type RedisServer } from '../support/redis.js';
 
 const STUBS = { mappings: [{ request: { method: 'GET', urlPathPattern: '/hello/.*' }, response: { status: 200, body: 'hi' } }] };
 
@@ -25,9 +24,7 @@ describe('two replicas on one Redis: what the UI and the admin API see', functio
     folder = tempStubs({ 'stubs.json': JSON.stringify(STUBS) });
   });
   beforeEach(async () => {
-    const prefix = `store-${randomUUID().slice(0, 8)}`;
-    ({ decoy: a } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
-    ({ decoy: b } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
+    [a, b] = await startTwoReplicas(redis, folder.dir, 'store');
   });
   afterEach(async () => {
     await a?.stop();
@@ -75,9 +72,7 @@ describe('a replica while its Redis is away, and a replica stopped and started a
   before(async () => {
     redis = await startRedis();
     folder = tempStubs({ 'stubs.json': JSON.stringify(STUBS) });
-    const prefix = `outage-${randomUUID().slice(0, 8)}`;
-    ({ decoy: a } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
-    ({ decoy: b } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
+    [a, b] = await startTwoReplicas(redis, folder.dir, 'outage');
   });
   after(async () => {
     await a?.stop();

@@ -4,13 +4,12 @@
  * chaos, priority, the journal); reset puts the seed back; replicas sharing Redis share the items.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, startTwoReplicas, type RedisServer } from '../support/redis.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
 
 const ORDERS = `
@@ -240,9 +239,7 @@ describe('resources shared by two Decoys on one Redis (--store)', function () {
   before(async () => {
     redis = await startRedis();
     folder = tempStubs({ 'orders.yaml': ORDERS, '__files/orders-seed.yaml': SEED });
-    const prefix = `res-${randomUUID().slice(0, 8)}`;
-    ({ decoy: a } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
-    ({ decoy: b } = await startDecoy({ stubsDir: folder.dir, store: { url: redis.url, prefix } }));
+    [a, b] = await startTwoReplicas(redis, folder.dir, 'res');
   });
   after(async () => {
     await a?.stop();

@@ -13,6 +13,9 @@ import { promisify } from 'node:util';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Decoy } from '../../src/index.js';
+import { startDecoy } from './decoy.js';
 import { closedPort } from './upstream.js';
 
 const execFileAsync = promisify(execFile);
@@ -177,4 +180,12 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
     throw e;
   }
   return { url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, ports, stop };
+}
+
+/** Two Decoys serving one stubs folder that share a Redis under a fresh prefix (`tag-xxxxxxxx`): the smallest fleet. */
+export async function startTwoReplicas(redis: RedisServer, stubsDir: string, tag: string): Promise<[Decoy, Decoy]> {
+  const prefix = `${tag}-${randomUUID().slice(0, 8)}`;
+  const { decoy: a } = await startDecoy({ stubsDir, store: { url: redis.url, prefix } });
+  const { decoy: b } = await startDecoy({ stubsDir, store: { url: redis.url, prefix } });
+  return [a, b];
 }
