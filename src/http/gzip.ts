@@ -24,6 +24,13 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
   return false;
 }
 
+/** The bytes in an ArrayBuffer of their own size. */
+function copyOut(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 function isCompressibleType(contentType: string | undefined): boolean {
   if (contentType === undefined) return true;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
@@ -104,9 +111,10 @@ export function gzipIfAccepted(method: string | undefined, rawHeaders: readonly 
       z = null;
     } else {
       const zipped = gzipSync(r.body);
-      // zlib hands back a view into its 16 KiB output chunk: kept as it is, every stub served gzipped
-      // once would hold 16 KiB for a body of a few bytes. A copy holds only its bytes.
-      const body = zipped.buffer.byteLength > 2 * zipped.length ? Buffer.from(zipped) : zipped;
+      // zlib hands back a view into a larger chunk (its 16 KiB output chunk on Node 20; on Node 24 a 64 KiB
+      // slab): kept as it is, every stub served gzipped once would hold that chunk for a body of a few
+      // bytes. A copy into memory of its own (not Buffer's pool, which is such a slab too) holds only its bytes.
+      const body = zipped.buffer.byteLength > 2 * zipped.length ? copyOut(zipped) : zipped;
       headers.push('Content-Length', String(body.length));
       z = { ...r, headers, body };
     }
