@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
-import { startRedis, startTwoReplicas, type RedisServer } from '../support/redis.js';
+import { twoReplicasOnRedis } from '../support/redis.js';
 import { startDecoy, tempStubs } from '../support/decoy.js';
 
 const ORDERS = `
@@ -231,39 +231,24 @@ response:
 
 describe('resources shared by two Decoys on one Redis (--store)', function () {
   this.timeout(30_000);
-  let redis: RedisServer;
-  let folder: ReturnType<typeof tempStubs>;
-  let a: Decoy;
-  let b: Decoy;
-
-  before(async () => {
-    redis = await startRedis();
-    folder = tempStubs({ 'orders.yaml': ORDERS, '__files/orders-seed.yaml': SEED });
-    [a, b] = await startTwoReplicas(redis, folder.dir, 'res');
-  });
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await redis?.stop();
-    folder?.cleanup();
-  });
+  const fleet = twoReplicasOnRedis({ 'orders.yaml': ORDERS, '__files/orders-seed.yaml': SEED }, 'res');
 
   it('an item created on one is read, listed, patched and deleted on the other; ids are unique across both', async () => {
-    const created = await call(a.url, 'POST', '/orders', { customer: 'cy', total: 7 });
+    const created = await call(fleet.a.url, 'POST', '/orders', { customer: 'cy', total: 7 });
     assert.equal(created.status, 201);
-    assert.deepEqual((await call(b.url, 'GET', '/orders/3')).body, { customer: 'cy', total: 7, id: 3 });
-    assert.equal((await call(b.url, 'PATCH', '/orders/3', { status: 'shipped' })).status, 200);
-    assert.equal(((await call(a.url, 'GET', '/orders/3')).body as { status: string }).status, 'shipped');
+    assert.deepEqual((await call(fleet.b.url, 'GET', '/orders/3')).body, { customer: 'cy', total: 7, id: 3 });
+    assert.equal((await call(fleet.b.url, 'PATCH', '/orders/3', { status: 'shipped' })).status, 200);
+    assert.equal(((await call(fleet.a.url, 'GET', '/orders/3')).body as { status: string }).status, 'shipped');
     // Creates on both at once: every one gets its own number.
-    const made = await Promise.all(Array.from({ length: 10 }, (_, i) => call(i % 2 ? a.url : b.url, 'POST', '/orders', { customer: `c${i}`, total: i })));
+    const made = await Promise.all(Array.from({ length: 10 }, (_, i) => call(i % 2 ? fleet.a.url : fleet.b.url, 'POST', '/orders', { customer: `c${i}`, total: i })));
     const ids = made.map((m) => (m.body as { id: number }).id);
     assert.equal(new Set(ids).size, 10);
-    assert.equal(((await call(a.url, 'GET', '/orders')).body as unknown[]).length, 13);
-    assert.equal((await call(b.url, 'DELETE', '/orders/3')).status, 204);
-    assert.equal((await call(a.url, 'GET', '/orders/3')).status, 404);
+    assert.equal(((await call(fleet.a.url, 'GET', '/orders')).body as unknown[]).length, 13);
+    assert.equal((await call(fleet.b.url, 'DELETE', '/orders/3')).status, 204);
+    assert.equal((await call(fleet.a.url, 'GET', '/orders/3')).status, 404);
     // A reset on one puts the seed back for both.
-    await call(b.url, 'POST', '/__admin/reset');
-    assert.deepEqual(((await call(a.url, 'GET', '/orders')).body as Array<{ id: number }>).map((o) => o.id), [1, 2]);
+    await call(fleet.b.url, 'POST', '/__admin/reset');
+    assert.deepEqual(((await call(fleet.a.url, 'GET', '/orders')).body as Array<{ id: number }>).map((o) => o.id), [1, 2]);
   });
 });
 

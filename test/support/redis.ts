@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Decoy } from '../../src/index.js';
-import { startDecoy } from './decoy.js';
+import { startDecoy, tempStubs } from './decoy.js';
 import { closedPort } from './upstream.js';
 
 const execFileAsync = promisify(execFile);
@@ -188,4 +188,45 @@ export async function startTwoReplicas(redis: RedisServer, stubsDir: string, tag
   const { decoy: a } = await startDecoy({ stubsDir, store: { url: redis.url, prefix } });
   const { decoy: b } = await startDecoy({ stubsDir, store: { url: redis.url, prefix } });
   return [a, b];
+}
+
+/**
+ * For a suite of two replicas on one real redis-server, serving the same stub files: Redis and the folder
+ * for the whole suite; the two Decoys for the whole suite, or (`each: 'test'`) fresh for each test. All
+ * of it is stopped and removed afterwards.
+ */
+export function twoReplicasOnRedis(files: Record<string, string>, tag: string, each: 'suite' | 'test' = 'suite'): {
+  readonly redis: RedisServer;
+  readonly folder: ReturnType<typeof tempStubs>;
+  readonly a: Decoy;
+  readonly b: Decoy;
+} {
+  let redis: RedisServer | undefined;
+  let folder: ReturnType<typeof tempStubs> | undefined;
+  let replicas: [Decoy, Decoy] | undefined;
+  const start = async (): Promise<void> => { replicas = await startTwoReplicas(redis!, folder!.dir, tag); };
+  const stop = async (): Promise<void> => {
+    for (const d of replicas ?? []) await d.stop();
+    replicas = undefined;
+  };
+  before(async () => {
+    redis = await startRedis();
+    folder = tempStubs(files);
+    if (each === 'suite') await start();
+  });
+  if (each === 'test') {
+    beforeEach(start);
+    afterEach(stop);
+  }
+  after(async () => {
+    await stop();
+    await redis?.stop();
+    folder?.cleanup();
+  });
+  return {
+    get redis() { return redis!; },
+    get folder() { return folder!; },
+    get a() { return replicas![0]; },
+    get b() { return replicas![1]; },
+  };
 }
