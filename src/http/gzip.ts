@@ -5,6 +5,7 @@
  * A stub's response is compressed once and the result kept with it; a rendered body is compressed per request.
  */
 import { gzipSync } from 'node:zlib';
+import { rawHeader } from '../core/raw-headers.js';
 import type { WireResponse } from '../core/response/wire-response.js';
 
 const EXCLUDED_TYPES = new Set([
@@ -40,18 +41,6 @@ function isCompressibleType(contentType: string | undefined): boolean {
 }
 
 /**
- * The request's Accept-Encoding, read from the raw header list: Node's `headers` object is built on
- * first use, and the hot path does not build it for this one header.
- */
-function acceptEncodingOf(rawHeaders: readonly string[]): string | undefined {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === 15 && name.toLowerCase() === 'accept-encoding') return rawHeaders[i + 1];
-  }
-  return undefined;
-}
-
-/**
  * The verdict for the last Accept-Encoding value seen: a client sends the same value on every request,
  * so the parse runs once per distinct value in a row rather than once per request.
  */
@@ -59,7 +48,7 @@ let lastAcceptEncoding: string | undefined;
 let lastAcceptsGzip = false;
 
 function requestAcceptsGzip(rawHeaders: readonly string[]): boolean {
-  const value = acceptEncodingOf(rawHeaders);
+  const value = rawHeader(rawHeaders, 'accept-encoding');
   if (value === undefined) return false;
   if (value !== lastAcceptEncoding) {
     lastAcceptsGzip = acceptsGzip(value);

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDecoyError } from '../core/errors.js';
+import { rawHeaderJoined } from '../core/raw-headers.js';
 import type { Namespaces } from '../core/namespaces/namespaces.js';
 import { sendPlainText } from './plain-text.js';
 
@@ -36,9 +37,9 @@ export function routeNamespace(routing: NamespaceRouting, req: IncomingMessage):
     const rest = url.slice(end);
     return { name: url.slice(start, end), where: `the path prefix ${prefix}/<name>`, url: rest.startsWith('/') ? rest : `/${rest}` };
   }
-  const named = req.headers[routing.header];
+  const named = rawHeaderJoined(req.rawHeaders, routing.header);
   if (named === undefined) return undefined;
-  return { name: Array.isArray(named) ? named.join(',') : named, where: `the ${routing.header} header`, url };
+  return { name: named, where: `the ${routing.header} header`, url };
 }
 
 /** Answers a request whose namespace cannot be used (a bad name: 400; too many namespaces: 429); false for any other error. */

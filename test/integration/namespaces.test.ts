@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { Decoy } from '../../src/index.js';
 import { DecoyClient } from '../../src/client/index.js';
@@ -190,6 +191,24 @@ describe('namespaces: parallel test runs against one Decoy', function () {
     const reset = await send(base, 'POST', '/__admin/decoy/namespaces/bad%20name/reset');
     assert.equal(reset.status, 400);
     assert.deepEqual((await new DecoyClient(base).namespaces()).namespaces, [], 'no namespace was made by a refused name');
+  });
+
+  it('a namespace header sent twice names no namespace: its values are read joined, as one bad name (400)', async () => {
+    await start();
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // Two header lines, as a client or proxy that adds its own may send them.
+      const req = http.request(`${base}/shared`, { headers: { 'X-Decoy-Namespace': ['run-a', 'run-b'] } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 400);
+    assert.match(body, /the namespace name "run-a, run-b" may hold only/);
+    assert.deepEqual((await new DecoyClient(base).namespaces()).namespaces, [], 'neither namespace was made');
   });
 
   it('--namespace-header names the namespace by another header', async () => {
