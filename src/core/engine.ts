@@ -627,9 +627,10 @@ export class MockEngine {
   #resources = new Map<string, CompiledResourceOperation>();
   #resourcesOf: StubSet | undefined;
 
-  /** What templates read of a resource (`{{resource '/orders'}}`): its items as this Decoy last saw them, else its seed. */
+  /** What templates read of a scenario (`{{scenarioState 'checkout'}}`): its state as this Decoy last heard of it. */
   readonly #scenarioState = (name: string): string => this.state.scenarios.get(name);
 
+  /** What templates read of a resource (`{{resource '/orders'}}`): its items as this Decoy last saw them, else its seed. */
   readonly #resourceItems = (name: string): readonly unknown[] => {
     const items = this.state.resources.peek(name) ?? this.resources().get(name)?.collection.seed ?? [];
     return items.map((i) => i.value);
