@@ -20,7 +20,8 @@ import { addMetricsRoute } from './metrics-route.js';
 import { installUiRoutes, uiHandler } from './ui-routes.js';
 import { refuseChangesWithoutStore } from './store-outage.js';
 import { LocalAdmin, type AdminContext } from './local-admin.js';
-import { namespaceScope } from './namespace-scope.js';
+import { namespaceEngine, namespaceScope } from './namespace-scope.js';
+import { answerOnceWritten } from './shared-changes.js';
 
 export type { AdminContext, SaveResult, UnsavedChanges } from './local-admin.js';
 
@@ -129,6 +130,7 @@ export function createAdminApp(ctx: AdminContext): express.Express {
   // Bodies are read as text whatever their Content-Type (clients often send none) and parsed by each handler.
   router.use(express.text({ type: () => true, limit: ctx.maxBodyBytes }));
   if (ctx.namespaces !== undefined) router.use(namespaceScope(ctx.namespaces, ctx.namespaceHeader ?? 'x-decoy-namespace'));
+  router.use(answerOnceWritten(() => (namespaceEngine() ?? ctx.engine).state));
 
   // ---- mappings ----
   router.get('/mappings', async (req, res) => {

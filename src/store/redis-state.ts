@@ -429,6 +429,8 @@ export class RedisState implements State {
   /** The recording in progress: captures of an earlier one that come late are not kept. */
   #recordingId: string | undefined;
   readonly #recordingWrites = new Set<Promise<unknown>>();
+  /** What this replica (every namespace's state) asked of Redis and Redis has not answered yet; kept by the default namespace's state. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #mirror: Journal;
   #pending: ServeEvent[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
@@ -757,8 +759,20 @@ export class RedisState implements State {
     }
   }
 
-  /** `op` against Redis; when Redis is not there (or fails), `alone` on the local copy. */
-  async #shared<T>(op: () => Promise<T>, alone: () => T): Promise<T> {
+  /**
+   * `op` against Redis; when Redis is not there (or fails), `alone` on the local copy. In flight until it
+   * settles, for `written()`.
+   */
+  #shared<T>(op: () => Promise<T>, alone: () => T): Promise<T> {
+    const done = this.#attempt(op, alone);
+    const inFlight = (this.#parent ?? this).#inFlight;
+    inFlight.add(done);
+    const settled = (): void => { inFlight.delete(done); };
+    done.then(settled, settled);
+    return done;
+  }
+
+  async #attempt<T>(op: () => Promise<T>, alone: () => T): Promise<T> {
     if (!this.#up) return alone();
     try {
       return await op();
@@ -766,6 +780,10 @@ export class RedisState implements State {
       this.#failed(e as Error);
       return alone();
     }
+  }
+
+  written(): Promise<void> {
+    return Promise.allSettled([...(this.#parent ?? this).#inFlight]).then(() => undefined);
   }
 
   /**

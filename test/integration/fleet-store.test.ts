@@ -1,12 +1,15 @@
 /**
  * Two in-process Decoys sharing one real redis-server: the UI's live log through either replica carries the
- * fleet's traffic, admin changes while the store is away, and a service stopped and started again.
+ * fleet's traffic, admin changes while the store is away, a service stopped and started again, and an admin
+ * change answered only once the store holds it.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { EventSource } from 'undici';
 import type { Decoy } from '../../src/index.js';
-import { eventually } from '../support/decoy.js';
-import { twoReplicasOnRedis } from '../support/redis.js';
+import { eventually, startDecoy, tempStubs } from '../support/decoy.js';
+import { startRedis, twoReplicasOnRedis, type RedisServer } from '../support/redis.js';
 
 const STUBS = { mappings: [{ request: { method: 'GET', urlPathPattern: '/hello/.*' }, response: { status: 200, body: 'hi' } }] };
 
@@ -98,5 +101,70 @@ describe('a replica while its Redis is away, and a replica stopped and started a
       const r = await fetch(`${fleet.a.url}/__admin/requests/count`, { method: 'POST', body: JSON.stringify({ method: 'GET', url: '/hello/counted-after-restart' }) });
       return ((await r.json()) as { count: number }).count === 1;
     }, 2000, 'b\'s request counted on a');
+  });
+});
+
+/** A TCP link to `port` that holds every chunk `delayMs` in each direction (in order): a slow network to Redis. */
+async function slowLink(port: number, delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const relay = (from: net.Socket, to: net.Socket): void => {
+    from.on('data', (chunk) => { setTimeout(() => { if (!to.destroyed) to.write(chunk); }, delayMs); });
+    from.on('close', () => setTimeout(() => to.destroy(), delayMs));
+    from.on('error', () => to.destroy());
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); }
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+  };
+}
+
+describe('an admin change is answered once the shared store holds it', function () {
+  this.timeout(20_000);
+  let redis: RedisServer;
+  let link: Awaited<ReturnType<typeof slowLink>>;
+  let folder: ReturnType<typeof tempStubs>;
+  const replicas: Decoy[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    // Replica a reaches Redis over a link 150 ms slow each way; b is next to it.
+    link = await slowLink(redis.port, 150);
+    folder = tempStubs({ 'stubs.json': JSON.stringify(STUBS) });
+    const prefix = `answered-${randomUUID().slice(0, 8)}`;
+    for (const port of [link.port, redis.port]) replicas.push((await startDecoy({ stubsDir: folder.dir, store: { url: `redis://127.0.0.1:${port}`, prefix } })).decoy);
+  });
+  after(async () => {
+    for (const d of replicas) await d.stop();
+    await link?.close();
+    await redis?.stop();
+    folder?.cleanup();
+  });
+
+  it('a stub or chaos rule changed through a replica with a slow link to Redis is served so by the other replica as soon as the change is answered', async () => {
+    const [a, b] = replicas as [Decoy, Decoy];
+    let id = '';
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const answer = await fetch(`${a.url}/__admin/mappings${id ? `/${id}` : ''}`, {
+        method, ...(method === 'DELETE' ? {} : { body: JSON.stringify({ request: { method: 'GET', url: '/posted' }, response: { status: 200, body: `${method} on a` } }) }),
+      });
+      assert.equal(answer.status, method === 'POST' ? 201 : 200);
+      if (method === 'POST') id = ((await answer.json()) as { id: string }).id;
+      // Asked of b the moment a answered: no waiting, no retry.
+      const onB = await fetch(`${b.url}/posted`);
+      if (method === 'DELETE') assert.equal(onB.status, 404, 'the stub deleted through a, on b');
+      else assert.equal(await onB.text(), `${method} on a`, `the stub after ${method} through a, on b`);
+    }
+    // A chaos rule likewise, and its removal.
+    assert.equal((await fetch(`${a.url}/__admin/decoy/chaos`, { method: 'POST', body: JSON.stringify({ request: { urlPath: '/hello/ruled' }, status: 418 }) })).status, 201);
+    assert.equal((await fetch(`${b.url}/hello/ruled`)).status, 418, 'the rule added through a, on b');
+    assert.equal((await fetch(`${a.url}/__admin/decoy/chaos`, { method: 'DELETE' })).status, 200);
+    assert.equal((await fetch(`${b.url}/hello/ruled`)).status, 200, 'the rules removed through a, on b');
   });
 });

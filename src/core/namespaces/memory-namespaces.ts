@@ -13,7 +13,7 @@ export const NAMESPACE_JOURNAL_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * A namespace's State: `own` for what a namespace remembers (scenarios, counters, journal, resources,
  * API stubs), the default namespace's `root` for what every namespace shares (chaos rules, settings,
- * recordings, the store's health).
+ * recordings, the store's health, and what it still has to write, which is every namespace's).
  */
 export function namespaceState(own: State, root: State): State {
   // Subscribers hear the root's changes of what is shared, until the namespace's state is closed (a dropped
@@ -29,6 +29,7 @@ export function namespaceState(own: State, root: State): State {
     settings: root.settings,
     recordings: root.recordings,
     ...(root.health ? { health: () => root.health!() } : {}),
+    ...(root.written ? { written: () => root.written!() } : {}),
     subscribe: (listener: (change: StateChange) => void) => {
       const offOwn = own.subscribe(listener);
       const off = root.subscribe((c) => { if (c.kind === 'chaos-rules' || c.kind === 'settings' || c.kind === 'recording') listener(c); });

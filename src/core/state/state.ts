@@ -172,6 +172,11 @@ export interface State {
   readonly resources: ResourceStore;
   /** How a store outside the process is doing; absent in memory. */
   health?(): StoreHealth;
+  /**
+   * Settles once every change this process began in a store outside it (of any namespace) is written
+   * there, and so on its way to the other replicas; absent in memory, where a change is made at once.
+   */
+  written?(): Promise<void>;
   /** Calls `listener` with every change; returns the unsubscribe. */
   subscribe(listener: (change: StateChange) => void): () => void;
   /** Releases what the adapter holds (connections, timers). */
