@@ -4,9 +4,10 @@
  * is a way up.)
  */
 import path from 'node:path';
+import { relativePath } from './is-inside.js';
 
 export function displayPath(abs: string): string {
-  const rel = path.relative(process.cwd(), abs);
+  const rel = relativePath(process.cwd(), abs);
   const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
   return inside ? rel : path.resolve(abs);
 }

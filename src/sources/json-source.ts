@@ -3,7 +3,8 @@
  * `1.0` into `1`, `10.50` into `10.5` and 9007199254740993 into 9007199254740992; WireMock writes a
  * `jsonBody` with its numbers as written, and so does Decoy, by reading them from the source.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -28,6 +29,7 @@ export function toPlainDecimal(source: string): string {
 
 export function nodeToJson(node: unknown, doc: Document): string | undefined {
   if (node === null || node === undefined) return 'null';
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
   if (isAlias(node)) return nodeToJson(node.resolve(doc), doc);
   if (isScalar(node)) {
     const v = node.value;

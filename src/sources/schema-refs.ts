@@ -8,7 +8,7 @@
  * match), so recursive schemas stay references and the result is one self-contained schema.
  */
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { DecoyError, escapePointerToken, joinPointer } from '../core/errors.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 
@@ -38,7 +38,7 @@ function bundleSchema(schema: unknown, read: ReadFile, pointer: string): unknown
     const bytes = read(name, at);
     let doc: unknown;
     try {
-      doc = parseYaml(bytes.toString('utf8'));
+      doc = yamlLib().parse(bytes.toString('utf8'));
     } catch (e) {
       throw new DecoyError('DECOY_ERR_SCHEMA_INVALID', `schema file ${name} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { source: { pointer: at } });
     }

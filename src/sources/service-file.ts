@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { DecoyError } from '../core/errors.js';
 import { isPlainObject } from '../core/matching/matcher-support.js';
 import { displayPath } from './display-path.js';
@@ -56,6 +56,7 @@ function invalid(message: string, source?: { file: string; line?: number; column
 /** Reads one service file; every problem in it is reported at once. */
 export function readServiceFile(file: string, display = file): ServiceDefinition {
   const text = readFileSync(file, 'utf8');
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {

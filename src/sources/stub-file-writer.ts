@@ -4,7 +4,8 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument, stringify as stringifyYaml, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { DecoyError } from '../core/errors.js';
 import type { Stub } from '../core/stub.js';
 import { displayPath } from './display-path.js';
@@ -13,7 +14,7 @@ import { relaxJsonText } from './wiremock-leniency.js';
 
 /** A stub definition as the text of a file of its own: JSON (pretty, with a final newline) or YAML. */
 export function stubFileText(definition: unknown, ext: '.json' | '.yaml'): string {
-  return ext === '.json' ? JSON.stringify(definition, null, 2) + '\n' : stringifyYaml(definition);
+  return ext === '.json' ? JSON.stringify(definition, null, 2) + '\n' : yamlLib().stringify(definition);
 }
 
 /**
@@ -75,7 +76,7 @@ export function applyToFile(text: string, abs: string, edits: Array<{ pointer: s
     }
     return JSON.stringify(data, null, 2) + '\n';
   }
-  const doc = parseDocument(text);
+  const doc = yamlLib().parseDocument(text);
   for (const e of edits) {
     const p = pointerPath(e.pointer);
     const old = (p.length === 0 ? doc.contents : doc.getIn(p, true)) as YamlNode | null;

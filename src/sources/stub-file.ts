@@ -6,7 +6,8 @@
  * previous version. A `.json` file is read as WireMock reads it (comments, numbers as strings, ...),
  * with a warning for each leniency used; YAML is read strictly.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { DecoyError, type DecoyErrorCode, type ErrorSource } from '../core/errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH, valueTooDeep } from '../core/json-depth.js';
 import { compileStub, deriveStubId, type Stub, type StubOrigin } from '../core/stub.js';
@@ -57,6 +58,7 @@ type Position = { line: number; column: number };
  * with `atKey`, always the key's, for problems with the key itself).
  */
 export function locate(doc: Document, lines: LineCounter, pointer: string, atKey = false): Position | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   const tokens = pointer === '' ? [] : pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -151,6 +153,7 @@ function lazySourceMap(text: string, uniqueKeys: boolean): SourceMap {
   let lazy: SourceMap | undefined;
   const map = (): SourceMap => {
     if (!lazy) {
+      const { LineCounter, parseDocument } = yamlLib();
       const lines = new LineCounter();
       lazy = yamlSourceMap(parseDocument(text, { lineCounter: lines, uniqueKeys }), lines);
     }
@@ -202,6 +205,7 @@ function empty(parts: Partial<ParsedStubFile>): ParsedStubFile {
 }
 
 function parseWithPositions(text: string, ctx: StubFileContext, lenient: boolean, warnings: LoadWarning[]): ParsedStubFile {
+  const { isAlias, isScalar, LineCounter, parseDocument, visit } = yamlLib();
   const lines = new LineCounter();
   const errors: DecoyError[] = [];
   // JSON lets a key repeat, and WireMock's reader (like JSON.parse) takes the last; YAML does not.
@@ -373,7 +377,7 @@ function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubF
     if (def.seed !== undefined) {
       let parsed: unknown;
       try {
-        parsed = parseYaml(readFile(def.seed, `${pointer}/seed`).toString('utf8'));
+        parsed = yamlLib().parse(readFile(def.seed, `${pointer}/seed`).toString('utf8'));
       } catch (e) {
         if (e instanceof DecoyError) throw e;
         throw new DecoyError('DECOY_ERR_STUB_INVALID', `seed file ${def.seed} is not JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { source: { pointer: `${pointer}/seed` } });
