@@ -105,8 +105,8 @@ export async function discoverServices(root: string): Promise<ServiceDefinition[
   } catch {
     return out; // the stubs folder's own check reports a missing folder
   }
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+  // Folders only, then sorted: the first localeCompare sets up a collator, and a folder of 1,000 stub files has no use for one.
+  for (const e of entries.filter((d) => d.isDirectory() && !d.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
     const found = SERVICE_FILE_NAMES.map((n) => path.join(root, e.name, n)).filter((f) => existsSync(f));
     if (found.length > 1) throw invalid(`${found.map((f) => path.basename(f)).join(' and ')} both declare this folder's service; keep one`, { file: displayPath(found[1]!) });
     if (found.length === 1) out.push(readServiceFile(found[0]!, displayPath(found[0]!)));
