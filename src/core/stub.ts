@@ -87,12 +87,19 @@ export interface CompileStubOptions extends ResponseCompileContext {
  * A stable id for a stub that names none: derived from where it was written, so a file's stubs keep
  * their ids across reloads and restarts. Shaped as a UUID (version 5 style) for WireMock clients.
  */
+/** The last seed and its id: a stub file's loader asks for a stub's id (for its place) just before compiling it. */
+let lastSeed: string | undefined;
+let lastId = '';
+
 export function deriveStubId(seed: string): string {
+  if (seed === lastSeed) return lastId;
+  lastSeed = seed;
   // The one-shot hash: a Hash object per stub cost about as much as the rest of deriving the id, at every start.
   const h = hash('sha1', seed, 'hex');
   // Joined, not concatenated: a template literal leaves a tree of string pieces (about 300 bytes) that
   // every stub would keep; join() makes one flat 36-character string.
-  return [h.slice(0, 8), h.slice(8, 12), '5' + h.slice(13, 16), ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16) + h.slice(17, 20), h.slice(20, 32)].join('-');
+  lastId = [h.slice(0, 8), h.slice(8, 12), '5' + h.slice(13, 16), ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16) + h.slice(17, 20), h.slice(20, 32)].join('-');
+  return lastId;
 }
 
 /** Shared by every stub that has none: an empty list or origin is not worth an object per stub. */
