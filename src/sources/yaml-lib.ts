@@ -1,8 +1,8 @@
 /**
  * The `yaml` library, loaded on first use. It finds lines and columns (for messages), reads the YAML
  * that js-yaml refuses or might read differently, reads service files and edits YAML files in place;
- * a start on stub files that load cleanly needs none of that, and importing it (some 250 KB of code)
- * at start was a tenth of a one-stub start (docs/reference/performance.md#ready-spawn-to-the-first-served-request).
+ * a start on stub files that load cleanly needs none of that, and importing it at start meant some 250 KB
+ * of code to compile and run (docs/reference/performance.md#ready-spawn-to-the-first-served-request).
  * Loaded with require, as the other libraries needed only by some stubs are, so that callers stay synchronous.
  */
 import { createRequire } from 'node:module';
