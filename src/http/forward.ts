@@ -2,7 +2,7 @@
  * Forwarding to an upstream: WireMock's proxy responses (`proxyBaseUrl` and friends) and Decoy's
  * `--proxy-all`. The request body (already read, for matching) is sent as is; the upstream's answer is
  * streamed back (status, headers without hop-by-hop ones, body bytes untouched: a gzip body stays gzip),
- * and its first MiB is kept for the journal. An upstream that cannot be reached answers 500, as in
+ * and its first 64 KiB is kept for the journal. An upstream that cannot be reached answers 500, as in
  * WireMock, one too slow 504, each with the reason in plain text.
  *
  * One undici Agent serves every upstream: a pool of kept-alive connections per origin, so proxied requests
