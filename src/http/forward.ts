@@ -117,14 +117,6 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** The errors of a connection lost before the upstream answered (undici's, and the socket's own). */
 const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
-/** The call a client's response belongs to, for the one `close` listener all calls share. */
-const CALL = Symbol('decoy.forward.call');
-
-/** The client's response closed: a call still going on lost its client. Shared by every call (no closure per request). */
-function onClientClose(this: ServerResponse): void {
-  (this as ServerResponse & { [CALL]?: ForwardCall })[CALL]?.clientClosed();
-}
-
 /**
  * One proxied request, and undici's dispatch handler for it. The dispatcher's handler interface rather than
  * undici's request(): the answer's chunks come straight to this object and go straight to the client, with no
@@ -144,6 +136,10 @@ class ForwardCall {
   upstreamHeaders: string[] = [];
   kept: Buffer[] = [];
   size = 0;
+  /** The body bytes still to come, when the upstream said (Content-Length). */
+  remaining = -1;
+  /** The body's last chunk, held for `res.end(chunk)`: the answer then leaves in one write, with no write() before. */
+  last: Buffer | undefined = undefined;
 
   constructor(
     readonly res: ServerResponse,
@@ -183,6 +179,7 @@ class ForwardCall {
       const value = raw[i + 1]!.toString('latin1');
       const lower = name.toLowerCase();
       if (lower === 'connection' || lower === 'transfer-encoding') continue;
+      if (lower === 'content-length') this.remaining = Number(value);
       upstreamHeaders.push(name, value);
       // Proxy-* headers are meant for a proxy, not for the client behind it.
       if (!HOP_BY_HOP_HEADERS.has(lower) && !lower.startsWith('proxy-')) headersOut.push(name, value);
@@ -200,6 +197,12 @@ class ForwardCall {
   onData(chunk: Buffer): boolean {
     if (this.size < this.keepBytes) this.kept.push(chunk.subarray(0, this.keepBytes - this.size));
     this.size += chunk.length;
+    // The last chunk comes with the end of the answer (undici parses both from the same read).
+    if (chunk.length === this.remaining) {
+      this.last = chunk;
+      return true;
+    }
+    if (this.remaining > 0) this.remaining -= chunk.length;
     if (this.res.write(chunk)) return true;
     // Streamed with backpressure: a slow client pauses the upstream read until it drains, nothing piles up here.
     this.res.once('drain', this.resumeUpstream!);
@@ -208,7 +211,7 @@ class ForwardCall {
 
   onComplete(): void {
     if (this.over) return;
-    this.res.end();
+    this.res.end(this.last);
     this.end(true);
   }
 
@@ -271,8 +274,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       const method = req.method ?? 'GET';
       const call = new ForwardCall(res, { origin, path, method, headers: requestHeaders(req, target, extraHeaders), body: body.length > 0 ? body : undefined },
         target, keepBytes, options.timeoutMs, done);
-      (res as ServerResponse & { [CALL]?: ForwardCall })[CALL] = call;
-      res.once('close', onClientClose);
+      res.once('close', () => call.clientClosed());
       if (agent !== undefined) call.send(agent);
       else load().then((a) => call.send(a), (e: Error) => call.fail(e));
     },
