@@ -140,6 +140,8 @@ class ForwardCall {
   remaining = -1;
   /** The body's last chunk, held for `res.end(chunk)`: the answer then leaves in one write, with no write() before. */
   last: Buffer | undefined = undefined;
+  /** The agent sent through, for the one retry. */
+  agent: Agent | undefined = undefined;
 
   constructor(
     readonly res: ServerResponse,
@@ -149,8 +151,6 @@ class ForwardCall {
     readonly timeoutMs: number,
     readonly done: (result: ForwardResult) => void,
   ) {}
-
-  agent: Agent | undefined = undefined;
 
   send(agent: Agent): void {
     this.agent = agent;
