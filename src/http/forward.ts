@@ -131,6 +131,7 @@ class ForwardCall {
   started = false;
   abortUpstream: ((reason?: Error) => void) | undefined = undefined;
   resumeUpstream: (() => void) | undefined = undefined;
+  drainHooked = false;
   status = 0;
   headersOut: string[] = [];
   upstreamHeaders: string[] = [];
@@ -204,8 +205,12 @@ class ForwardCall {
     }
     if (this.remaining > 0) this.remaining -= chunk.length;
     if (this.res.write(chunk)) return true;
-    // Streamed with backpressure: a slow client pauses the upstream read until it drains, nothing piles up here.
-    this.res.once('drain', this.resumeUpstream!);
+    // Streamed with backpressure: a slow client pauses the upstream read until it drains, nothing piles up
+    // here. The listener is added the first time the client pushes back (a small answer never needs it).
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      this.res.on('drain', this.resumeUpstream!);
+    }
     return false;
   }
 
