@@ -24,7 +24,10 @@
 //     8. a raw node:http upstream (its own child) answering a small JSON body, loaded directly and through Decoy
 //        (no stubs, proxyAll to the upstream), interleaved rounds: req/s, p50, p99 of each, the latency Decoy adds
 //        (p50 and p99, same-round differences), the req/s ratio, Decoy's CPU per request; the same with a 1 MiB
-//        body; and the latency a lone client sees (sequential requests), direct and through Decoy.
+//        body; and the latency a lone client sees (sequential requests), direct and through Decoy. Also through a
+//        bare Node proxy (bench/servers/bare-proxy.js: the floor for proxying in Node), and, with wrk, the small
+//        body in a fair layout (each proxy alone on core 0 like the upstream loaded directly, its upstream on
+//        core 1 with wrk).
 //   graphql (docs/guides/graphql.md)
 //     9. POSTs with a GraphQL body against 1,000 GraphQL stubs (one per operation name, all on /graphql), side by
 //        side with the same POSTs against 1,000 REST stubs (one per exact path): interleaved rounds, req/s of
@@ -65,7 +68,8 @@
 //   BENCH_COMPARE_DIST=DIR  also measure another build's dist/ (e.g. of the commit before a change) with 1 stub, in the
 //                          same interleaved rounds (its CLI in the startup part, on 1 stub and on 1,000 files, and in the
 //                          openapi part, its start-up): the throughput table then has a "compare build" row to read the
-//                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`)
+//                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`);
+//                          the proxy part proxies through it too ("through the compare build" rows)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -83,6 +87,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RAW_SERVER = path.join(ROOT, 'bench', 'servers', 'raw-server.js');
 const DECOY_SERVER = path.join(ROOT, 'bench', 'servers', 'decoy-server.js');
 const HANG_CLIENTS = path.join(ROOT, 'bench', 'servers', 'hang-clients.js');
+const BARE_PROXY = path.join(ROOT, 'bench', 'servers', 'bare-proxy.js');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const OUT_DIR = path.join(ROOT, '.bench');
 
@@ -1428,6 +1433,11 @@ async function expectBody(url, expected) {
   return res;
 }
 
+/** Pins a running process and all its threads to `cores` (e.g. '1'), as taskset does at spawn. */
+function pinTo(pid, cores) {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
 async function runProxy({ fail }) {
   if (!(PROXY_BIG_BYTES >= 16)) throw new Error(`BENCH_PROXY_BIG_BYTES=${process.env.BENCH_PROXY_BIG_BYTES}: at least 16 bytes`);
   const small = Buffer.from(PROXY_SMALL_BODY);
@@ -1436,11 +1446,34 @@ async function runProxy({ fail }) {
     { key: 'small', label: `${sizeLabel(small.length)} JSON`, path: '/api/item', expected: small },
     { key: 'big', label: `${sizeLabel(PROXY_BIG_BYTES)} JSON`, path: '/api/big', expected: big },
   ];
+  // The fair layout needs wrk pinned to core 1 and taskset: each server then gets a core of its own.
+  const fair = LOAD.pinned;
+  /*
+   * Rows, in groups whose rows run back to back in each round (order alternating), each compared with its
+   * group's direct row. `via` names the server loaded, `up` the upstream it forwards to (for its CPU).
+   * The first two groups are the part's original measurement (servers not pinned: they share both cores
+   * with wrk, which is pinned to core 1); `bare` is a bare Node proxy (bench/servers/bare-proxy.js) in the
+   * same layout, the floor for proxying in Node; `compare` is BENCH_COMPARE_DIST's build. The fair group gives
+   * the proxy what the direct upstream has, a core of its own: the upstream alone on core 0 when loaded
+   * directly; the proxy alone on core 0, its upstream on core 1 with wrk, when loaded through a proxy.
+   */
   const rows = [];
   for (const b of bodies) {
-    rows.push({ body: b.key, via: 'direct', name: `${b.label}: direct`, path: b.path, rounds: [] });
-    rows.push({ body: b.key, via: 'decoy', name: `${b.label}: through decoy`, path: b.path, rounds: [] });
+    const group = b.key;
+    rows.push({ group, body: b.key, via: 'direct', up: 'direct', name: `${b.label}: direct`, path: b.path, rounds: [] });
+    rows.push({ group, body: b.key, via: 'decoy', up: 'direct', name: `${b.label}: through decoy`, path: b.path, rounds: [] });
+    if (COMPARE_DIST) rows.push({ group, body: b.key, via: 'compare', up: 'direct', name: `${b.label}: through the compare build`, path: b.path, rounds: [] });
+    if (b.key === 'small') rows.push({ group, body: b.key, via: 'bare', up: 'direct', name: `${b.label}: through a bare Node proxy`, path: b.path, rounds: [] });
   }
+  if (fair) {
+    const b = bodies[0];
+    const group = 'small-fair';
+    rows.push({ group, body: b.key, via: 'fairDirect', up: 'fairDirect', name: `fair layout, ${b.label}: direct (upstream alone on core 0)`, path: b.path, rounds: [] });
+    rows.push({ group, body: b.key, via: 'fairDecoy', up: 'fairUp', name: `fair layout, ${b.label}: through decoy (alone on core 0)`, path: b.path, rounds: [] });
+    if (COMPARE_DIST) rows.push({ group, body: b.key, via: 'fairCompare', up: 'fairUp', name: `fair layout, ${b.label}: through the compare build`, path: b.path, rounds: [] });
+    rows.push({ group, body: b.key, via: 'fairBare', up: 'fairUp', name: `fair layout, ${b.label}: through a bare Node proxy`, path: b.path, rounds: [] });
+  }
+  const groups = [...new Set(rows.map((r) => r.group))];
   const out = {
     connections: CONNECTIONS,
     rounds: PROXY_ROUNDS,
@@ -1448,47 +1481,61 @@ async function runProxy({ fail }) {
     smallBodyBytes: small.length,
     bigBodyBytes: PROXY_BIG_BYTES,
     sequentialRequests: PROXY_SEQUENTIAL,
+    load: LOAD.describe,
   };
   const servers = {};
   const seq = { direct: [], decoy: [] };
   try {
-    process.stderr.write('bench: proxy: starting the upstream and Decoy ...\n');
-    const upPort = await freePort();
+    process.stderr.write('bench: proxy: starting the upstreams, Decoy and the bare proxy ...\n');
     const upSpec = {
-      port: upPort,
       status: 200,
       headers: [['Content-Type', 'application/json'], ['Content-Length', String(small.length)]],
       body: small.toString('base64'),
       bigPath: '/api/big',
       bigBytes: PROXY_BIG_BYTES,
     };
-    servers.direct = await startServer([RAW_SERVER, JSON.stringify(upSpec)], 'proxy upstream');
-    // Decoy with no stubs: every request goes to the upstream (--proxy-all).
-    const emptyDir = path.join(tmpRoot, 'proxy-empty');
-    fs.mkdirSync(emptyDir);
-    servers.decoy = await startDecoy(emptyDir, 'proxy', {
-      options: { proxyAll: servers.direct.url, proxyTimeoutMs: 10_000 },
-      fake: { headers: upSpec.headers, body: upSpec.body, bigPath: upSpec.bigPath, bigBytes: upSpec.bigBytes },
-    });
+    const upstream = async (label) => startServer([RAW_SERVER, JSON.stringify({ ...upSpec, port: await freePort() })], label);
+    const bare = async (upUrl, label) => startServer([BARE_PROXY, upUrl, String(await freePort())], label);
+    let emptyDirs = 0;
+    const decoy = async (upUrl, label, dist) => {
+      // Decoy with no stubs: every request goes to the upstream (--proxy-all).
+      const emptyDir = path.join(tmpRoot, `proxy-empty-${emptyDirs++}`);
+      fs.mkdirSync(emptyDir);
+      return startDecoy(emptyDir, label, {
+        options: { proxyAll: upUrl, proxyTimeoutMs: 10_000 },
+        fake: { headers: upSpec.headers, body: upSpec.body, bigPath: upSpec.bigPath, bigBytes: upSpec.bigBytes },
+        dist,
+      });
+    };
+    servers.direct = await upstream('proxy upstream');
+    servers.decoy = await decoy(servers.direct.url, 'proxy');
+    if (COMPARE_DIST) servers.compare = await decoy(servers.direct.url, 'proxy, compare build', COMPARE_DIST);
+    servers.bare = await bare(servers.direct.url, 'bare proxy');
+    if (fair) {
+      servers.fairDirect = await upstream('proxy upstream (fair layout, direct)');
+      servers.fairUp = await upstream("proxy upstream (fair layout, the proxies')");
+      servers.fairDecoy = await decoy(servers.fairUp.url, 'proxy (fair layout)');
+      if (COMPARE_DIST) servers.fairCompare = await decoy(servers.fairUp.url, 'proxy, compare build (fair layout)', COMPARE_DIST);
+      servers.fairBare = await bare(servers.fairUp.url, 'bare proxy (fair layout)');
+      for (const k of ['fairDirect', 'fairDecoy', 'fairCompare', 'fairBare']) if (servers[k]) pinTo(servers[k].proc.pid, '0');
+      pinTo(servers.fairUp.proc.pid, '1');
+    }
     out.upstream = servers.direct.url;
-    const upPid = servers.direct.proc.pid;
     const decoyPid = servers.decoy.proc.pid;
     out.decoyRssKb = { start: vmRssKb(decoyPid) };
 
-    for (const b of bodies) {
-      await expectBody(`${servers.direct.url}${b.path}`, b.expected);
-      await expectBody(`${servers.decoy.url}${b.path}`, b.expected);
-    }
+    for (const r of rows) await expectBody(`${servers[r.via].url}${r.path}`, bodies.find((b) => b.key === r.body).expected);
     for (const r of rows) if (WARMUP > 0) await cannon(`${servers[r.via].url}${r.path}`, WARMUP);
 
     for (let round = 1; round <= PROXY_ROUNDS; round++) {
       process.stderr.write(`bench: proxy round ${round}/${PROXY_ROUNDS}\n`);
-      // Per body size, direct and through Decoy back to back; which goes first alternates from round to round.
-      for (const b of bodies) {
-        const pair = rows.filter((r) => r.body === b.key);
-        for (const r of round % 2 ? pair : [...pair].reverse()) {
+      // Per group, its rows back to back; the order alternates from round to round.
+      for (const g of groups) {
+        const group = rows.filter((r) => r.group === g);
+        for (const r of round % 2 ? group : [...group].reverse()) {
+          const upPid = servers[r.up].proc.pid;
           const up0 = cpuMs(upPid);
-          const m = await measure(`${servers[r.via].url}${r.path}`, r.via === 'decoy' ? decoyPid : upPid, { seconds: PROXY_DURATION });
+          const m = await measure(`${servers[r.via].url}${r.path}`, servers[r.via].proc.pid, { seconds: PROXY_DURATION });
           const up1 = cpuMs(upPid);
           delete m.latencies;
           m.upstreamCpuUsPerReq = up0 === undefined || up1 === undefined || m.ok === 0 ? undefined : ((up1 - up0) * 1000) / m.ok;
@@ -1504,7 +1551,7 @@ async function runProxy({ fail }) {
       }
     }
     out.decoyRssKb.end = vmRssKb(decoyPid);
-    out.decoyRssKb.max = Math.max(out.decoyRssKb.start ?? 0, ...rows.flatMap((r) => r.rounds.map((x) => x.decoyRssKb ?? 0)));
+    out.decoyRssKb.max = Math.max(out.decoyRssKb.start ?? 0, ...rows.filter((r) => r.via === 'decoy').flatMap((r) => r.rounds.map((x) => x.decoyRssKb ?? 0)));
   } catch (err) {
     out.error = err.message;
     fail('proxy', err);
@@ -1526,32 +1573,38 @@ async function runProxy({ fail }) {
       medianP99Ms: median(r.rounds.map((x) => x.p99Ms)),
       bestP50Ms: Math.min(...r.rounds.map((x) => x.p50Ms)),
       bestP99Ms: Math.min(...r.rounds.map((x) => x.p99Ms)),
-      // CPU of the process answering (the upstream when direct, Decoy through Decoy), and of the upstream
+      // CPU of the process answering (the upstream when direct, the proxy through one), and of the upstream
       serverCpuUsPerReq: cpu.length ? median(cpu) : undefined,
       upstreamCpuUsPerReq: upCpu.length ? median(upCpu) : undefined,
       mbPerSec: (Math.max(...rates) * (r.body === 'big' ? PROXY_BIG_BYTES : Buffer.byteLength(PROXY_SMALL_BODY))) / 1024 / 1024,
       bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0),
     });
   }
-  // Decoy vs direct, per body: the differences and ratios in the same round, and their median.
+  // Each proxied row vs its group's direct row: the differences and ratios in the same round, and their median.
   out.comparisons = [];
-  for (const b of bodies) {
-    const [direct, decoy] = rows.filter((r) => r.body === b.key);
-    if (!direct.rounds.length || direct.rounds.length !== decoy.rounds.length) continue;
-    const same = (fn) => decoy.rounds.map((x, i) => fn(x, direct.rounds[i]));
-    const c = {
-      body: b.key,
-      name: b.label,
-      addedP50MsPerRound: same((d, x) => d.p50Ms - x.p50Ms),
-      addedP99MsPerRound: same((d, x) => d.p99Ms - x.p99Ms),
-      ratioPerRound: same((d, x) => d.reqPerSec / x.reqPerSec),
-      bestRatio: decoy.bestReqPerSec / direct.bestReqPerSec,
-      addedCpuUsPerReq: decoy.serverCpuUsPerReq,
-    };
-    c.addedP50Ms = median(c.addedP50MsPerRound);
-    c.addedP99Ms = median(c.addedP99MsPerRound);
-    c.pairedRatio = median(c.ratioPerRound);
-    out.comparisons.push(c);
+  for (const g of groups) {
+    const [direct, ...proxied] = rows.filter((r) => r.group === g);
+    for (const p of proxied) {
+      if (!direct.rounds.length || direct.rounds.length !== p.rounds.length) continue;
+      const same = (fn) => p.rounds.map((x, i) => fn(x, direct.rounds[i]));
+      const c = {
+        group: g,
+        body: p.body,
+        via: p.via,
+        name: p.name,
+        addedP50MsPerRound: same((d, x) => d.p50Ms - x.p50Ms),
+        addedP99MsPerRound: same((d, x) => d.p99Ms - x.p99Ms),
+        ratioPerRound: same((d, x) => d.reqPerSec / x.reqPerSec),
+        bestRatio: p.bestReqPerSec / direct.bestReqPerSec,
+        addedCpuUsPerReq: p.serverCpuUsPerReq,
+        // What each would serve on a core of its own: the direct upstream's CPU per request over the proxy's.
+        cpuRatio: direct.serverCpuUsPerReq / p.serverCpuUsPerReq,
+      };
+      c.addedP50Ms = median(c.addedP50MsPerRound);
+      c.addedP99Ms = median(c.addedP99MsPerRound);
+      c.pairedRatio = median(c.ratioPerRound);
+      out.comparisons.push(c);
+    }
   }
   if (seq.direct.length) {
     const s = (via, key) => median(seq[via].map((x) => x[key]));
@@ -1567,9 +1620,13 @@ async function runProxy({ fail }) {
 
   const print = () => {
     console.log(
-      `proxy: a raw node:http upstream (own process) loaded directly, and through Decoy (own process, no stubs, ` +
-        `proxyAll to the upstream; the upstream and Decoy share the servers' core);\nload: ${LOAD.describe}, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up per row, then ` +
-        `${PROXY_ROUNDS} rounds of ${PROXY_DURATION} s per row, direct and through Decoy back to back (order alternating)\n`,
+      `proxy: a raw node:http upstream (own process) loaded directly, and through Decoy (own process, no stubs, proxyAll to\n` +
+        `the upstream) and through a bare Node proxy (node:http server + undici Agent dispatch, nothing else: the floor);\n` +
+        `load: ${LOAD.describe}; in this part the servers are not pinned: they share both cores with wrk, except in the\n` +
+        `fair layout, where the upstream loaded directly and each proxy get core 0 alone, the proxies' upstream runs on\n` +
+        `core 1 with wrk. ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up per row, then ` +
+        `${PROXY_ROUNDS} rounds of ${PROXY_DURATION} s per row, each group's rows back to back (order alternating)` +
+        (COMPARE_DIST ? `; compare build: ${COMPARE_DIST}` : '') + '\n',
     );
     if (!rows.some((r) => r.rounds.length)) {
       console.log(`proxy: FAILED${out.error ? `: ${out.error.split('\n')[0]}` : ''}`);
@@ -1584,11 +1641,11 @@ async function runProxy({ fail }) {
         fmt(r.medianP99Ms, 2),
         r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
         fmt(r.mbPerSec, 0),
-        r.via === 'decoy' ? fmt(r.serverCpuUsPerReq, 1) : '',
+        r.via === r.up ? '' : fmt(r.serverCpuUsPerReq, 1),
         fmt(r.upstreamCpuUsPerReq, 1),
         r.bad ? `${r.bad} non-2xx/errors` : '',
       ]),
-      ['scenario', 'req/s best', 'req/s med', 'p50 ms med', 'p99 ms med', 'req/s range', 'MiB/s best', 'decoy CPU us/req', 'upstream CPU us/req', ''],
+      ['scenario', 'req/s best', 'req/s med', 'p50 ms med', 'p99 ms med', 'req/s range', 'MiB/s best', 'proxy CPU us/req', 'upstream CPU us/req', ''],
     );
     console.log('');
     printTable(
@@ -1598,16 +1655,17 @@ async function runProxy({ fail }) {
         signed(c.addedP99Ms, 2),
         `${c.bestRatio.toFixed(2)}x`,
         `${c.pairedRatio.toFixed(2)}x`,
+        Number.isFinite(c.cpuRatio) ? `${c.cpuRatio.toFixed(2)}x` : '',
         c.ratioPerRound.map((x) => x.toFixed(2)).join(' '),
       ]),
-      ['through decoy vs direct', 'added p50 ms', 'added p99 ms', 'req/s ratio', 'paired ratio', 'ratio per round'],
+      ['vs direct', 'added p50 ms', 'added p99 ms', 'req/s ratio', 'paired ratio', 'CPU ratio', 'ratio per round'],
     );
     console.log(
       'req/s best: the best round; p50/p99: median over the rounds; added p50/p99: median over the rounds of (through\n' +
-        'decoy - direct) in the same round; req/s ratio: best / best; paired ratio: median over the rounds of the same-round\n' +
-        'ratio. CPU us/req: median over the rounds of the CPU time the process used per request (through Decoy, the\n' +
-        'upstream works too: the load generator, Decoy and the upstream then share the cores). Target: the small body\n' +
-        'through Decoy at >= 0.5x direct.',
+        'the proxy - direct) in the same round; req/s ratio: best / best; paired ratio: median over the rounds of the same-round\n' +
+        'ratio; CPU ratio: the direct upstream\'s CPU per request over the proxy\'s (the req/s ratio each would reach on a core\n' +
+        'of its own, whatever the machine\'s other load). CPU us/req: median over the rounds of the CPU time the process used\n' +
+        'per request. Target: the small body through Decoy at >= 0.5x direct.',
     );
     if (out.sequential) {
       const q = out.sequential;
@@ -1621,7 +1679,7 @@ async function runProxy({ fail }) {
     if (out.decoyRssKb?.end !== undefined) {
       console.log(
         `Decoy VmRSS: ${fmt(out.decoyRssKb.start / 1024, 0)} MB at start, ${fmt(out.decoyRssKb.max / 1024, 0)} MB max after a row, ` +
-          `${fmt(out.decoyRssKb.end / 1024, 0)} MB at the end (default journal: the last 10,000 requests, up to 1 MiB of each proxied body)`,
+          `${fmt(out.decoyRssKb.end / 1024, 0)} MB at the end (default journal: the last 10,000 requests, up to 64 KiB of each proxied body)`,
       );
     }
     if (out.error) console.log(`proxy: FAILED: ${out.error.split('\n')[0]}`);

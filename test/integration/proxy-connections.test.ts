@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { Decoy } from '../../src/index.js';
 import { startDecoy } from '../support/decoy.js';
@@ -43,6 +44,54 @@ describe('proxying: connections to the upstream', function () {
       assert.equal(await res.text(), `hello /items/${i}`);
     }
     assert.equal(connections, 1, `the upstream saw ${connections} connections for 20 sequential requests`);
+  });
+
+  it('a client that stops reading stops the upstream (its writes back up, Decoy holds no pile), and leaving aborts the upstream call', async () => {
+    // 1 GiB offered in 1 MiB writes, each after the last drained: how far the upstream got is what Decoy read.
+    const total = 1024 * 1024 * 1024;
+    const piece = Buffer.alloc(1024 * 1024, 'x');
+    let written = 0;
+    let upstreamClosed = false;
+    let upstreamFinished = false;
+    const upstream = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      res.on('close', () => { upstreamClosed = true; });
+      res.on('finish', () => { upstreamFinished = true; });
+      const more = (): void => {
+        while (written < total && !res.destroyed) {
+          written += piece.length;
+          if (!res.write(piece)) {
+            res.once('drain', more);
+            return;
+          }
+        }
+        if (written >= total) res.end();
+      };
+      more();
+    });
+    const port = await listen(upstream);
+    closers.push(() => new Promise((resolve) => { upstream.closeAllConnections(); upstream.close(() => resolve()); }));
+    const decoy = await proxyTo(port);
+    const { port: decoyPort } = new URL(decoy.url);
+    // A raw client that sends its request and reads nothing.
+    const client = connect(Number(decoyPort), '127.0.0.1');
+    client.on('error', () => {});
+    client.pause();
+    client.write('GET /download HTTP/1.1\r\nHost: decoy\r\n\r\n');
+    // Wait until the upstream's writes stop moving (socket buffers on both sides full).
+    let last = -1;
+    for (let still = 0, t = Date.now(); still < 5 && Date.now() - t < 8_000; await sleep(100)) {
+      still = written === last && written > 0 ? still + 1 : 0;
+      last = written;
+    }
+    assert.equal(written, last, 'the upstream kept writing to a client that reads nothing');
+    // What the kernel's socket buffers hold on this path (two receive and two send buffers) is far below this.
+    assert.ok(written < 256 * 1024 * 1024, `the upstream wrote ${written >> 20} MiB to a client that read nothing`);
+    assert.ok(!upstreamFinished, 'the upstream finished its 1 GiB');
+    client.destroy();
+    for (const t = Date.now(); !upstreamClosed && Date.now() - t < 3_000;) await sleep(50);
+    assert.ok(upstreamClosed, 'the upstream call was not aborted when the client left');
+    assert.ok(!upstreamFinished, 'the upstream finished its 1 GiB after the client left');
   });
 
   /**

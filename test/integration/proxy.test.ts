@@ -162,6 +162,20 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
       assert.equal(seen.headers.host, `127.0.0.1:${upstream.port}`);
     });
 
+    it("an additional header replaces the client's of the same name (any case); a header sent twice reaches the upstream twice, names as the client spelt them", async () => {
+      const decoy = await proxyStub(upstream.url, { additionalProxyRequestHeaders: { 'X-Api-Key': 'stub-key' } });
+      const r = await request(`${decoy.url}/things`, { headers: ['x-api-key', 'client-key', 'X-Multi', 'one', 'X-Multi', 'two', 'X-CamelCase', 'v'] });
+      await r.body.dump();
+      assert.equal(r.statusCode, 200);
+      const raw = upstream.requests[0]!.rawHeaders;
+      const pairs: Array<[string, string]> = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+      assert.deepEqual(pairs.filter(([n]) => n.toLowerCase() === 'x-api-key'), [['X-Api-Key', 'stub-key']]);
+      assert.deepEqual(pairs.filter(([n]) => n.toLowerCase() === 'x-multi'), [['X-Multi', 'one'], ['X-Multi', 'two']]);
+      assert.deepEqual(pairs.filter(([n]) => n.toLowerCase() === 'x-camelcase'), [['X-CamelCase', 'v']]);
+      assert.equal(pairs.filter(([n]) => n.toLowerCase() === 'host').length, 1, 'one Host header');
+    });
+
     it('strips proxyUrlPrefixToRemove from the start of the path before forwarding (the query kept)', async () => {
       const decoy = await proxyStub(upstream.url, { proxyUrlPrefixToRemove: '/api' }, '/api/.*');
       const r = await send(`${decoy.url}/api/orders/3?page=2&sort=-date`);

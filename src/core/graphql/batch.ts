@@ -8,6 +8,9 @@ import { DecoyRequest } from '../request.js';
 
 /** The operations of a batch as requests of their own (same method, URL and headers; the element as the body), or undefined. */
 export function batchOperations(request: DecoyRequest): DecoyRequest[] | undefined {
+  // Only a POST's body can be a batch: every other request nothing matched (a proxied GET) is not read
+  // as GraphQL here, so its headers are not collected for it.
+  if (request.method !== 'POST' || request.body.length === 0) return undefined;
   const payload = request.graphql;
   if (payload === undefined || !payload.batch) return undefined;
   return payload.calls.map((call) => {
