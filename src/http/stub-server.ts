@@ -94,7 +94,8 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     // Headers are grouped from the raw list if a matcher asks (as Node's headersDistinct would be).
     const request = new DecoyRequest(req.method ?? 'GET', url, undefined, body);
     request.rawHeaders = req.rawHeaders;
-    request.httpVersion = req.httpVersion;
+    // Node makes a new '1.1' string per request; the journal keeps the version, so the shared literal is kept instead.
+    request.httpVersion = req.httpVersion === '1.1' ? '1.1' : req.httpVersion;
     const exchange = engine.serve(request, connectionInfo(req.socket), receivedAt);
     // Only a stub that waits for a shared store answers later.
     if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => begin(engine, req, res, received, x, receivedAt)), (e: unknown) => safely(res, logger, () => { throw e; }));
