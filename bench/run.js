@@ -363,10 +363,13 @@ function cannon(url, seconds, record, connections = CONNECTIONS) {
   });
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
-function cpuMs(pid) {
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc.
+ * With `mainThread`, only its main thread's (the rest is V8's helper threads: garbage collection and compilers).
+ */
+function cpuMs(pid, { mainThread = false } = {}) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
@@ -382,12 +385,19 @@ function cpuMs(pid) {
 async function measure(url, pid, { seconds = DURATION, connections = CONNECTIONS, skipFirst = false } = {}) {
   if (LOAD.name === 'wrk' && !skipFirst) {
     const cpu0 = cpuMs(pid);
+    const main0 = cpuMs(pid, { mainThread: true });
     const w = await wrk(url, seconds, connections);
     const cpu1 = cpuMs(pid);
+    const main1 = cpuMs(pid, { mainThread: true });
     const ok = w.requests - w.non2xx;
+    const perRequest = (a, b) => (a === undefined || b === undefined || ok === 0 ? undefined : ((b - a) * 1000) / ok);
+    const serverCpuUsPerReq = perRequest(cpu0, cpu1);
+    const mainCpuUsPerReq = perRequest(main0, main1);
     return {
       latencies: new Float64Array(0), reqPerSec: ok / w.durationS,
-      serverCpuUsPerReq: cpu0 === undefined || cpu1 === undefined || ok === 0 ? undefined : ((cpu1 - cpu0) * 1000) / ok,
+      serverCpuUsPerReq,
+      // On the server's one pinned core, V8's helper threads (concurrent marking, parallel scavenges, compilers) take turns with the main thread.
+      helperCpuUsPerReq: serverCpuUsPerReq === undefined || mainCpuUsPerReq === undefined ? undefined : serverCpuUsPerReq - mainCpuUsPerReq,
       p50Ms: w.p50Ms, p99Ms: w.p99Ms, minMs: NaN, maxMs: NaN, requests: w.requests, ok, non2xx: w.non2xx, errors: w.errors, timeouts: w.timeouts, durationS: w.durationS,
     };
   }
@@ -783,6 +793,7 @@ async function runThroughput({ fail }) {
     const best = r.rounds.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
     const rates = r.rounds.map((x) => x.reqPerSec);
     const cpu = r.rounds.map((x) => x.serverCpuUsPerReq).filter((v) => v !== undefined);
+    const helpers = r.rounds.map((x) => x.helperCpuUsPerReq).filter((v) => v !== undefined);
     Object.assign(r, {
       reqPerSec: best.reqPerSec,
       p50Ms: best.p50Ms,
@@ -791,12 +802,15 @@ async function runThroughput({ fail }) {
       minReqPerSec: Math.min(...rates),
       maxReqPerSec: Math.max(...rates),
       serverCpuUsPerReq: cpu.length ? Math.min(...cpu) : undefined,
+      helperCpuUsPerReq: helpers.length ? median(helpers) : undefined,
       bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0),
     });
     for (const x of r.rounds) delete x.latencies;
     if (r !== base && base.reqPerSec) {
       r.ratio = r.reqPerSec / base.reqPerSec;
       r.meetsTarget = r.target === null ? undefined : r.ratio >= r.target;
+      // What the ratio would be were the server's CPU the only limit: less disturbed by the machine's other load than req/s.
+      if (r.serverCpuUsPerReq && base.serverCpuUsPerReq) r.cpuRatio = base.serverCpuUsPerReq / r.serverCpuUsPerReq;
       if (base.rounds.length === r.rounds.length) {
         r.roundRatios = r.rounds.map((x, i) => x.reqPerSec / base.rounds[i].reqPerSec);
         r.pairedRatio = median(r.roundRatios);
@@ -821,14 +835,18 @@ async function runThroughput({ fail }) {
         r === base ? '' : r.pairedRatio === undefined ? '-' : `${r.pairedRatio.toFixed(2)}x`,
         r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
         fmt(r.serverCpuUsPerReq, 1),
+        r.helperCpuUsPerReq === undefined ? '' : fmt(r.helperCpuUsPerReq, 1),
+        r === base || r.cpuRatio === undefined ? '' : `${r.cpuRatio.toFixed(2)}x`,
         r.bad ? `${r.bad} non-2xx/errors` : '',
       ]),
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', ''],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', 'V8 helpers', 'CPU ratio', ''],
     );
     console.log(
       'req/s, p50, p99: the best round; ratio: best req/s / best baseline req/s; paired: median over the rounds of\n' +
         'req/s / baseline req/s in the same round; req/s range: over the rounds; srv CPU us/req: the least CPU time the\n' +
-        'server process used per request in a round.',
+        'server process used per request in a round; V8 helpers: of that, the median CPU of threads other than the main\n' +
+        'one (garbage collection, compilers; wrk only); CPU ratio: baseline CPU us/req / this row\'s, the ratio were the\n' +
+        'server\'s CPU the only limit.',
     );
     if (base.rounds.length > 1 && base.maxReqPerSec / base.minReqPerSec > 1.3) {
       console.log(
@@ -1082,6 +1100,7 @@ async function runDelay({ fail }) {
     const p99s = r.rounds.map((x) => x.p99Ms);
     const rates = r.rounds.map((x) => x.reqPerSec);
     const cpu = r.rounds.map((x) => x.serverCpuUsPerReq).filter((v) => v !== undefined);
+    const helpers = r.rounds.map((x) => x.helperCpuUsPerReq).filter((v) => v !== undefined);
     Object.assign(r, {
       bestReqPerSec: Math.max(...rates),
       medianReqPerSec: median(rates),

@@ -606,7 +606,10 @@ export class MockEngine {
       });
       if (done instanceof Promise) return done.then(() => then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps)));
     }
-    return then(this.#plan(request, stub, response, true), (plan) => this.#decide(request, receivedAt, stub, response, plan, undefined, steps));
+    // Hot path: a plan known now is decided without a callback made for it.
+    const plan = this.#plan(request, stub, response, true);
+    if (plan instanceof Promise) return plan.then((p) => this.#decide(request, receivedAt, stub, response, p, undefined, steps));
+    return this.#decide(request, receivedAt, stub, response, plan, undefined, steps);
   }
 
   // ---- resources ----

@@ -102,6 +102,13 @@ export interface RequestPart {
 const NOT_PARSED = Symbol('not parsed');
 const NO_HEADERS: readonly string[] = Object.freeze([]);
 
+/** Lower-cased name → every value in order, as Node's `headersDistinct` has them (no prototype: a header may be called `__proto__`). */
+function groupRawHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
+  const h = Object.create(null) as Record<string, string[]>;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) (h[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
+  return h;
+}
+
 export class DecoyRequest {
   /** Upper-case method. */
   readonly method: string;
@@ -121,7 +128,7 @@ export class DecoyRequest {
   /** The HTTP version the request came in with (`1.1`, `1.0`). */
   httpVersion = '1.1';
 
-  readonly #headersProvider: () => Record<string, string[]>;
+  readonly #headersProvider: (() => Record<string, string[]>) | undefined;
   #headers: Record<string, string[]> | undefined;
   #query: Map<string, string[]> | undefined;
   #cookies: Map<string, string[]> | undefined;
@@ -131,26 +138,23 @@ export class DecoyRequest {
   #graphql: GraphqlPayload | undefined | typeof NOT_PARSED = NOT_PARSED;
 
   /**
-   * @param headers lower-cased header name → values, or a function that computes it on first use
-   *   (the HTTP layer passes Node's lazily built `headersDistinct`).
+   * @param headers lower-cased header name → values, or a function that computes it on first use; undefined:
+   *   grouped from `rawHeaders` on first use (what the HTTP layer does: no closure and no header object per request).
    */
-  constructor(method: string, url: string, headers: Record<string, string[]> | (() => Record<string, string[]>), body: Buffer = EMPTY_BODY) {
+  constructor(method: string, url: string, headers: Record<string, string[]> | (() => Record<string, string[]>) | undefined, body: Buffer = EMPTY_BODY) {
     this.method = method.toUpperCase();
     this.url = url;
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
     this.queryString = q === -1 ? '' : url.slice(q + 1);
-    this.#headersProvider = typeof headers === 'function' ? headers : () => headers;
+    if (typeof headers === 'function') this.#headersProvider = headers;
+    else this.#headers = headers;
     this.body = body;
   }
 
   /** A request from Node's raw header list ([name, value, ...]), headers grouped on first use. */
   static fromRaw(method: string, url: string, rawHeaders: readonly string[], body: Buffer, connection?: RequestConnection): DecoyRequest {
-    const request = new DecoyRequest(method, url, () => {
-      const h: Record<string, string[]> = {};
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) (h[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
-      return h;
-    }, body);
+    const request = new DecoyRequest(method, url, undefined, body);
     request.connection = connection;
     request.rawHeaders = rawHeaders;
     return request;
@@ -189,7 +193,7 @@ export class DecoyRequest {
   }
 
   get headers(): Record<string, string[]> {
-    return (this.#headers ??= this.#headersProvider());
+    return (this.#headers ??= this.#headersProvider?.() ?? groupRawHeaders(this.rawHeaders));
   }
 
   /** Values of a header, by case-insensitive name. */

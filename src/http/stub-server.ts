@@ -91,9 +91,11 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     const receivedAt = Date.now();
     const encoding = received.length === 0 ? undefined : req.headers['content-encoding'];
     const body = encoding === undefined ? received : decodeBody(received, encoding, maxBodyBytes, logger);
-    const request = new DecoyRequest(req.method ?? 'GET', url, () => req.headersDistinct as Record<string, string[]>, body);
+    // Headers are grouped from the raw list if a matcher asks (as Node's headersDistinct would be).
+    const request = new DecoyRequest(req.method ?? 'GET', url, undefined, body);
     request.rawHeaders = req.rawHeaders;
-    request.httpVersion = req.httpVersion;
+    // Node makes a new '1.1' string per request; the journal keeps the version, so the shared literal is kept instead.
+    request.httpVersion = req.httpVersion === '1.1' ? '1.1' : req.httpVersion;
     const exchange = engine.serve(request, connectionInfo(req.socket), receivedAt);
     // Only a stub that waits for a shared store answers later.
     if (exchange instanceof Promise) exchange.then((x) => safely(res, logger, () => begin(engine, req, res, received, x, receivedAt)), (e: unknown) => safely(res, logger, () => { throw e; }));
@@ -188,12 +190,13 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     }
     // CORS is for stub traffic only: the admin API stays same-origin.
     if (cors !== undefined && cors.handle(req, res)) return;
-    const h = req.headers;
-    if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+    // Read from the raw list: req.headers is built on first use, and a request without a body never needs it.
+    const length = bodyLength(req.rawHeaders);
+    if (length === undefined) {
       serve(req, res, EMPTY);
       return;
     }
-    const declared = Number(h['content-length']);
+    const declared = Number(length);
     if (declared > maxBodyBytes) {
       tooLarge(res, maxBodyBytes);
       return;
@@ -217,7 +220,14 @@ export function createStubServer(options: StubServerOptions): http.Server | http
     req.on('error', () => { /* the client went away mid-body: nothing to answer */ });
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => safely(res, logger, () => handle(req, res));
+  // Not safely(): a closure per request for the one call that is always made.
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      failed(res, logger, e);
+    }
+  };
   const serverOptions = cors === undefined ? nodeServerOptions(limits) : { ...nodeServerOptions(limits), ServerResponse: CorsResponse };
   const server = options.tls === undefined
     ? http.createServer(serverOptions, onRequest)
@@ -313,8 +323,28 @@ function safely(res: ServerResponse, logger: Logger, fn: () => void): void {
   try {
     fn();
   } catch (e) {
-    logger.error(`request failed: ${(e as Error).stack ?? e}`);
-    if (!res.headersSent) sendPlainText(res, 500, `Decoy failed to answer this request: ${(e as Error).message}\n`);
-    else res.destroy();
+    failed(res, logger, e);
   }
+}
+
+function failed(res: ServerResponse, logger: Logger, e: unknown): void {
+  logger.error(`request failed: ${(e as Error).stack ?? e}`);
+  if (!res.headersSent) sendPlainText(res, 500, `Decoy failed to answer this request: ${(e as Error).message}\n`);
+  else res.destroy();
+}
+
+/**
+ * The request's Content-Length as sent ('' for a body sent chunked), or undefined when it has no body:
+ * no Transfer-Encoding, and no Content-Length or one of 0. Node keeps the first of several Content-Lengths.
+ */
+function bodyLength(rawHeaders: readonly string[]): string | undefined {
+  let length: string | undefined;
+  let chunked = false;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 14 && length === undefined && name.toLowerCase() === 'content-length') length = rawHeaders[i + 1]!;
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') chunked = true;
+  }
+  if (chunked) return length ?? '';
+  return length === undefined || length === '0' ? undefined : length;
 }
