@@ -490,15 +490,18 @@ async function sequential(url, n) {
 // ---------------------------------------------------------------------------------------------------------
 // /proc readings (Linux)
 
-/** VmRSS of a process in KiB. */
-function vmRssKb(pid) {
+/** A size line of /proc/<pid>/status (VmRSS, VmHWM, ...) in KiB. */
+function procStatusKb(pid, field) {
   try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** VmRSS of a process in KiB. */
+const vmRssKb = (pid) => procStatusKb(pid, 'VmRSS');
 
 function fdCount(pid) {
   try {
@@ -1906,14 +1909,7 @@ const MEMORY_JOURNAL = 10_000;
 const MEMORY_CONCURRENCY = 50;
 
 /** VmHWM (peak RSS) of a process in KiB. */
-function vmHwmKb(pid) {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const vmHwmKb = (pid) => procStatusKb(pid, 'VmHWM');
 
 /** Heap in use after full GCs, with the bytes of Buffers (stub and journal bodies live outside the JS heap). */
 async function heapBytes(proc) {
