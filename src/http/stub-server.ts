@@ -14,6 +14,7 @@ import type { Exchange, MockEngine, Outcome } from '../core/engine.js';
 import type { ServerSpan, Tracing } from '../observability/tracing.js';
 import { decodeContent } from '../core/content-encoding.js';
 import { redactUrl } from '../core/recording/redaction.js';
+import { rawHeader } from '../core/raw-headers.js';
 import { DecoyRequest, type RequestConnection } from '../core/request.js';
 import type { Forwarder } from './forward.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
@@ -338,13 +339,7 @@ function failed(res: ServerResponse, logger: Logger, e: unknown): void {
  * no Transfer-Encoding, and no Content-Length or one of 0. Node keeps the first of several Content-Lengths.
  */
 function bodyLength(rawHeaders: readonly string[]): string | undefined {
-  let length: string | undefined;
-  let chunked = false;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === 14 && length === undefined && name.toLowerCase() === 'content-length') length = rawHeaders[i + 1]!;
-    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') chunked = true;
-  }
-  if (chunked) return length ?? '';
+  const length = rawHeader(rawHeaders, 'content-length');
+  if (rawHeader(rawHeaders, 'transfer-encoding') !== undefined) return length ?? '';
   return length === undefined || length === '0' ? undefined : length;
 }
