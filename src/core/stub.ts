@@ -79,27 +79,23 @@ export interface CompileStubOptions extends ResponseCompileContext {
   origin?: StubOrigin;
   /** Where the stub sits in its document, to prefix pointers in errors (e.g. `/mappings/3`). */
   pointer?: string;
-  /** Seed for the id of a stub that names none (its file and position), so the id survives reloads. */
-  idSeed?: string;
+  /**
+   * The id of a stub that names none, derived by the caller from where it was written (`deriveStubId` of its
+   * file and position), so the id survives reloads.
+   */
+  derivedId?: string;
 }
 
 /**
  * A stable id for a stub that names none: derived from where it was written, so a file's stubs keep
  * their ids across reloads and restarts. Shaped as a UUID (version 5 style) for WireMock clients.
  */
-/** The last seed and its id: a stub file's loader asks for a stub's id (for its place) just before compiling it. */
-let lastSeed: string | undefined;
-let lastId = '';
-
 export function deriveStubId(seed: string): string {
-  if (seed === lastSeed) return lastId;
-  lastSeed = seed;
   // The one-shot hash: a Hash object per stub cost about as much as the rest of deriving the id, at every start.
   const h = hash('sha1', seed, 'hex');
   // Joined, not concatenated: a template literal leaves a tree of string pieces (about 300 bytes) that
   // every stub would keep; join() makes one flat 36-character string.
-  lastId = [h.slice(0, 8), h.slice(8, 12), '5' + h.slice(13, 16), ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16) + h.slice(17, 20), h.slice(20, 32)].join('-');
-  return lastId;
+  return [h.slice(0, 8), h.slice(8, 12), '5' + h.slice(13, 16), ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16) + h.slice(17, 20), h.slice(20, 32)].join('-');
 }
 
 /** Shared by every stub that has none: an empty list or origin is not worth an object per stub. */
@@ -125,7 +121,7 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     withBase(new DecoyError('DECOY_ERR_STUB_INVALID', 'afterLastResponse needs a responses sequence', { source: { pointer: '/afterLastResponse' } }));
   }
   const origin = options.origin ?? NO_ORIGIN;
-  const id = def.id ?? def.uuid ?? deriveStubId(options.idSeed ?? `api#${options.sequence}#${JSON.stringify(def)}`);
+  const id = def.id ?? def.uuid ?? options.derivedId ?? deriveStubId(`api#${options.sequence}#${JSON.stringify(def)}`);
   const name = def.name;
   const stubHeaders = ['Matched-Stub-Id', id];
   if (name !== undefined) stubHeaders.push('Matched-Stub-Name', safeHeaderValue(name));

@@ -334,11 +334,12 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
         continue;
       }
       const d = checked?.definition ?? resolved;
-      const idSeed = `${ctx.idSeed}#${pointer}`;
+      // The stub's id, derived from its place (once) when it names none: it also keys its place in the order.
+      const id = d.id ?? d.uuid ?? deriveStubId(`${ctx.idSeed}#${pointer}`);
       const compiled = compileStub(d, {
-        sequence: ctx.sequenceFor(d.id ?? d.uuid ?? deriveStubId(idSeed)),
+        sequence: ctx.sequenceFor(id),
         pointer,
-        idSeed,
+        derivedId: id,
         origin,
         rawJson: (at) => source.rawJson(pointer + at),
         ...(ctx.readBodyFileAtRequest ? { readBodyFileAtRequest: ctx.readBodyFileAtRequest } : {}),
@@ -388,10 +389,10 @@ function buildResourceStubs(def: ResourceDefinition, pointer: string, ctx: StubF
     // No `path`: a save never writes an API edit of a generated stub over the declaration it came from.
     const origin: StubOrigin = { file: ctx.displayPath, pointer, line: source.position(pointer)?.line };
     for (const { operation, definition } of expandResource(def, items)) {
-      const idSeed = `${ctx.idSeed}#${pointer}#${operation}`;
+      const derivedId = deriveStubId(`${ctx.idSeed}#${pointer}#${operation}`);
       let compiled: Stub;
       try {
-        compiled = compileStub(definition, { sequence: ctx.sequenceFor(deriveStubId(idSeed)), idSeed, origin, readBodyFile: readFile });
+        compiled = compileStub(definition, { sequence: ctx.sequenceFor(derivedId), derivedId, origin, readBodyFile: readFile });
       } catch (e) {
         // Generated stubs hold the declaration under response.resource: point into the declaration itself.
         if (e instanceof DecoyError) {
