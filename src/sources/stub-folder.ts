@@ -23,10 +23,15 @@ import { loadFastYamlReader, parseStubFile } from './stub-file.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { isInside, relativePath } from './is-inside.js';
 import { applyToFile, confineWrite, stubFileName, stubFileText } from './stub-file-writer.js';
-import { isServiceFile, SERVICE_FILE_NAMES } from './service-file.js';
+import { SERVICE_FILE_NAMES } from './service-file.js';
 import type { ContractChecker } from '../core/contract/check-stub.js';
 
 const STUB_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** A file name a stub file may have: a stub extension, and not a service file's name. */
+function hasStubFileName(name: string): boolean {
+  return STUB_EXTENSIONS.has(path.extname(name).toLowerCase()) && !SERVICE_FILE_NAMES.includes(name);
+}
 /** Temp files of atomic writes older than this, found at the first load, were left by a crash. */
 const STALE_TEMP_MS = 60_000;
 
@@ -132,9 +137,9 @@ export class StubFolder {
 
   /** Whether a path is one of this folder's stub files (not a body file, a service file, hidden, or another service's). */
   #isStubFile(abs: string): boolean {
-    if (!STUB_EXTENSIONS.has(path.extname(abs).toLowerCase())) return false;
+    if (!hasStubFileName(path.basename(abs))) return false;
     if (!isInside(this.stubsRoot, abs)) return false;
-    if (isServiceFile(abs) || (this.#excluded.length > 0 && this.#isExcluded(abs))) return false;
+    if (this.#excluded.length > 0 && this.#isExcluded(abs)) return false;
     if (this.layout === 'decoy' && isInside(this.filesRoot, abs)) return false;
     return !path.relative(this.stubsRoot, abs).split(path.sep).some((part) => part.startsWith('.'));
   }
@@ -165,9 +170,9 @@ export class StubFolder {
           }
         }
         if (isDir) await walk(abs);
-        // What #isStubFile checks, less what the walk already ensures (under the stubs folder, no hidden
-        // part, not in __files/ nor an excluded folder): it cost path work for each of 1,000 files.
-        else if (isFile && STUB_EXTENSIONS.has(path.extname(e.name).toLowerCase()) && !SERVICE_FILE_NAMES.includes(e.name)) out.push(abs);
+        // The name is all #isStubFile has left to check: the walk already ensures the rest (under the stubs
+        // folder, no hidden part, not in __files/ nor an excluded folder), which cost path work for each of 1,000 files.
+        else if (isFile && hasStubFileName(e.name)) out.push(abs);
       }
     };
     if (existsSync(this.stubsRoot)) await walk(this.stubsRoot);
