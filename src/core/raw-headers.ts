@@ -8,10 +8,10 @@ function isNamed(name: string, lower: string): boolean {
   return name.length === lower.length && name.toLowerCase() === lower;
 }
 
-/** The first value of header `name`, whatever its case in the list. */
-export function rawHeader(headers: readonly string[], name: string): string | undefined {
+/** The first value of header `name`, whatever its case in the list (from the entry at index `from` on). */
+export function rawHeader(headers: readonly string[], name: string, from = 0): string | undefined {
   const lower = name.toLowerCase();
-  for (let i = 0; i + 1 < headers.length; i += 2) if (isNamed(headers[i]!, lower)) return headers[i + 1];
+  for (let i = from; i + 1 < headers.length; i += 2) if (isNamed(headers[i]!, lower)) return headers[i + 1];
   return undefined;
 }
 

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent, Dispatcher } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
+import { rawHeader } from '../core/raw-headers.js';
 import { sendPlainText } from './plain-text.js';
 import type { ProxySpec } from '../core/response/static-response.js';
 
@@ -76,9 +77,7 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host
 
 /** Whether `lower` is a name in the flat [name, value, ...] list `list` from index `from` on, in any case. */
 function namedFrom(list: readonly string[] | undefined, lower: string, from: number): boolean {
-  if (list === undefined) return false;
-  for (let i = from; i + 1 < list.length; i += 2) if (list[i]!.length === lower.length && list[i]!.toLowerCase() === lower) return true;
-  return false;
+  return list !== undefined && rawHeader(list, lower, from) !== undefined;
 }
 
 /**
