@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent, Dispatcher } from 'undici';
-import { HOP_BY_HOP_HEADERS } from '../core/hop-by-hop.js';
+import { HOP_BY_HOP_HEADERS, connectionListed } from '../core/hop-by-hop.js';
 import { rawHeader } from '../core/raw-headers.js';
 import { sendPlainText } from './plain-text.js';
 import type { ProxySpec } from '../core/response/static-response.js';
@@ -82,8 +82,9 @@ function namedFrom(list: readonly string[] | undefined, lower: string, from: num
 
 /**
  * What the upstream gets, as a flat [name, value, ...] list (undici writes it as is, with no object per
- * request): the client's headers without hop-by-hop ones, the stub's additions, then `extra` (a trace's
- * context). An added header replaces the client's of the same name; `extra` replaces both.
+ * request): the client's headers without hop-by-hop ones (those its `Connection` header names included), the
+ * stub's additions, then `extra` (a trace's context). An added header replaces the client's of the same
+ * name; `extra` replaces both.
  */
 function requestHeaders(req: IncomingMessage, target: ProxySpec, extra: readonly string[] | undefined): string[] {
   const out: string[] = [];
@@ -91,9 +92,10 @@ function requestHeaders(req: IncomingMessage, target: ProxySpec, extra: readonly
   const add = target.addHeaders;
   const replaced = add.length > 0 || extra !== undefined;
   const removed = target.removeHeaders.length > 0;
+  const listed = connectionListed(raw);
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
-    if (NOT_FORWARDED.has(lower) || (removed && target.removeHeaders.includes(lower))) continue;
+    if (NOT_FORWARDED.has(lower) || (removed && target.removeHeaders.includes(lower)) || listed?.has(lower)) continue;
     if (replaced && (namedFrom(add, lower, 0) || namedFrom(extra, lower, 0))) continue;
     out.push(raw[i]!, raw[i + 1]!);
   }
@@ -174,15 +176,19 @@ class ForwardCall {
     this.status = statusCode;
     const { headersOut, upstreamHeaders, res } = this;
     // The names as the upstream spelt them (a recording keeps `Content-Type`, not `content-type`).
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i]!.toString('latin1');
-      const value = raw[i + 1]!.toString('latin1');
+    const all: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) all[i] = raw[i]!.toString('latin1');
+    // Headers the upstream's `Connection` names are for its connection only: the client does not get them.
+    const listed = connectionListed(all);
+    for (let i = 0; i + 1 < all.length; i += 2) {
+      const name = all[i]!;
+      const value = all[i + 1]!;
       const lower = name.toLowerCase();
       if (lower === 'connection' || lower === 'transfer-encoding') continue;
       if (lower === 'content-length') this.remaining = Number(value);
       upstreamHeaders.push(name, value);
       // Proxy-* headers are meant for a proxy, not for the client behind it.
-      if (!HOP_BY_HOP_HEADERS.has(lower) && !lower.startsWith('proxy-')) headersOut.push(name, value);
+      if (!HOP_BY_HOP_HEADERS.has(lower) && !lower.startsWith('proxy-') && !listed?.has(lower)) headersOut.push(name, value);
     }
     if (res.destroyed) {
       this.over = true;

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
@@ -385,6 +386,30 @@ describe('proxying (proxyBaseUrl, proxyAll)', function () {
         assert.equal(journalHeader(event, name), undefined, `the journal shows ${name} as sent`);
       }
       assert.equal(journalHeader(event, 'X-End-To-End'), 'kept');
+    });
+
+    it('headers a Connection header names are not forwarded, in either direction (RFC 9110 7.6.1)', async () => {
+      upstream.handle((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive, X-Upstream-Hop', 'x-upstream-hop': 'h', 'x-end-to-end': 'kept' });
+        res.end('ok');
+      });
+      const decoy = await proxyStub(upstream.url);
+      // A raw request: fetch and undici refuse a Connection header that names other headers.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(decoy.port, '127.0.0.1');
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => { text += d; });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.write('GET /conn HTTP/1.1\r\nHost: x\r\nConnection: close, X-Client-Hop\r\nX-Client-Hop: c\r\nX-Client-Kept: k\r\n\r\n');
+      });
+      assert.match(answer, /^HTTP\/1\.1 200/);
+      assert.match(answer, /\r\nx-end-to-end: kept\r\n/i);
+      assert.doesNotMatch(answer, /x-upstream-hop/i, "a header the upstream's Connection names reached the client");
+      const seen = upstream.requests[0]!;
+      assert.equal(seen.headers['x-client-kept'], 'k');
+      assert.equal(seen.headers['x-client-hop'], undefined, "a header the client's Connection names reached the upstream");
     });
 
     it('drops any Proxy-* response header (the contract says Proxy-*, not only the standard names)', async () => {
