@@ -226,7 +226,7 @@ export class Service implements Decoy {
     const { options, logger } = config;
     const startedAt = Date.now();
     run.observed = this.metrics.observeEngine(this.engine, this.name);
-    if (options.verbose) run.stopLogging = logRequests(this.engine, logger);
+    if (options.verbose) run.stopLogging = logRequests(this.engine, logger, (name) => this.namespaces.find(name)?.engine);
     const childDirs = config.isMain
       ? await createChildren({ options, name: this.name, metrics: this.metrics }, () => void this.stop(), (o) => new Service(o, this.#directory, false), run.children)
       : [];

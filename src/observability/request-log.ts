@@ -28,12 +28,16 @@ export interface RequestLogFields {
   namespace?: string;
 }
 
-/** Logs every request `engine` serves at info level; returns the unsubscribe. */
-export function logRequests(engine: MockEngine, logger: Logger): () => void {
+/**
+ * Logs every request `engine` and its namespaces serve at info level; returns the unsubscribe.
+ * @param namespaceEngine the engine of a namespace by name (its own stubs are what a miss came closest to).
+ */
+export function logRequests(engine: MockEngine, logger: Logger, namespaceEngine?: (name: string) => MockEngine | undefined): () => void {
   return engine.onServed((served) => {
     // With --redact-journal, the log line shows what the journal shows: secrets masked.
     const event = engine.journal.view?.(served) ?? served;
-    const fields = requestLogFields(engine, event);
+    const servedBy = (event.namespace !== undefined ? namespaceEngine?.(event.namespace) : undefined) ?? engine;
+    const fields = requestLogFields(servedBy, event);
     logger.info(fields, summary(fields));
   });
 }

@@ -69,6 +69,28 @@ describe('request and load logs', () => {
     assert.equal(miss.stubId, undefined);
   });
 
+  it("--verbose: a namespaced miss names the closest of that namespace's stubs, not only the file stubs", async () => {
+    const sink = jsonSink();
+    decoy = createDecoy({ stubsDir: folder.dir, port: 0, host: '127.0.0.1', watch: false, verbose: true, logger: createLogger({ format: 'json', destination: sink.stream }) });
+    await decoy.start();
+    const ns = { 'X-Decoy-Namespace': 'run-7' };
+    const added = await fetch(`${decoy.url}/__admin/mappings`, {
+      method: 'POST', headers: { ...ns, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'run-7 invoices', request: { method: 'GET', urlPath: '/invoices/2024' }, response: { status: 200 } }),
+    });
+    assert.equal(added.status, 201);
+    await get(`${decoy.url}/invoices/2025`, { headers: ns });
+    await get(`${decoy.url}/order`, { headers: ns });
+    await eventually(() => sink.lines.some((l) => l.includes('"/order"')), 2_000, 'the request lines');
+    const records = sink.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const miss = records.find((r) => r.url === '/invoices/2025')!;
+    assert.equal(miss.namespace, 'run-7');
+    assert.equal(miss.unmatched, true);
+    assert.equal(miss.closestStub, 'run-7 invoices');
+    // The namespace serves the file stubs too, so they can be the closest.
+    assert.equal(records.find((r) => r.url === '/order')!.closestStub, 'orders');
+  });
+
   it('no request lines without --verbose', async () => {
     const sink = jsonSink();
     decoy = createDecoy({ stubsDir: folder.dir, port: 0, host: '127.0.0.1', watch: false, logger: createLogger({ format: 'json', destination: sink.stream }) });
