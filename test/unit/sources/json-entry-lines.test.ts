@@ -59,9 +59,11 @@ describe('stub lines of a JSON stub file, found while it loads', () => {
     assert.ok(checked > 100);
   });
 
-  it('gives no answer where the YAML parser could read the text differently: a lone CR, a second mappings key', () => {
+  it('gives no answer where the YAML parser could read the text differently: a lone CR, a second mappings key, mappings not a list', () => {
     assert.equal(jsonEntryLines('{"mappings":\r[{"request":{}}]}', 'mappings', 1), undefined);
     assert.equal(jsonEntryLines('{"mappings": [{"a": 1}],\n"mappings": [{"b": 1}]}', 'mappings', 1), undefined);
     assert.equal(jsonEntryLines('{"mappings": 7}', 'mappings', 0), undefined);
+    assert.equal(jsonEntryLines('{"request": {},\r"response": {}}', 'single', 1), undefined);
+    assert.equal(jsonEntryLines('[{"request": {}},\r{"request": {}}]', 'list', 2), undefined);
   });
 });
