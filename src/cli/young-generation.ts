@@ -1,4 +1,7 @@
 /**
+ * V8's memory in the `decoy` command: the young generation's size, and one collection after a large load
+ * (collectLoadGarbage, below).
+ *
  * Keeps V8's young generation at its starting size in the `decoy` command (imported first by main.ts, before
  * anything allocates). V8 doubles the young generation's semi-spaces, up to 16 MiB each on 64-bit, whenever
  * many objects survive a scavenge: loading thousands of stubs, or a journal filling up, is just that, and the
