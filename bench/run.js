@@ -79,6 +79,7 @@
 //                          openapi part, its start-up): the throughput table then has a "compare build" row to read the
 //                          change's cost from (`git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`);
 //                          the proxy part proxies through it too ("through the compare build" rows)
+//                          the memory part measures it first, every row ("compare build" rows)
 //   BENCH_FAKE_DECOY=1     stand-in raw servers instead of Decoy (only to test this harness)
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -1923,10 +1924,10 @@ async function heapBytes(proc) {
  * --expose-gc and the memory hook, and the heap is read (after full GCs) where RSS is read otherwise: the two
  * are never read in the same process, so the GCs the heap reading forces do not lower the RSS figures.
  */
-async function memoryRun({ stubsDir, stubs, requests, heap = false, flags = [] }) {
+async function memoryRun({ stubsDir, stubs, requests, heap = false, flags = [], cli = CLI }) {
   const port = await freePort();
   const pre = heap ? ['--expose-gc', '-r', MEMORY_HOOK] : [];
-  const proc = spawnNode([...flags, ...pre, ...cliArgs(stubsDir, port)], { label: stubsDir === undefined ? 'raw' : 'cli' });
+  const proc = spawnNode([...flags, ...pre, ...cliArgs(stubsDir, port, cli)], { label: stubsDir === undefined ? 'raw' : 'cli' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: MEMORY_CONCURRENCY });
   try {
     const t0 = performance.now();
@@ -1967,15 +1968,21 @@ async function runMemory({ fail }) {
   try {
     const raw = await memoryRun({ stubsDir: undefined, stubs: 1, requests: 0 });
     memory.rawIdleMb = raw.loaded / MB;
-    const variants = [{ name: 'Decoy CLI', flags: [] }, ...(MEMORY_FLAGS.length ? [{ name: `Decoy CLI, node ${MEMORY_FLAGS.join(' ')}`, flags: MEMORY_FLAGS }] : [])];
+    // BENCH_COMPARE_DIST's build first, measured the same way: a before/after in one run.
+    const variants = [
+      ...(COMPARE_DIST ? [{ name: 'compare build', flags: [], cli: path.join(COMPARE_DIST, 'cli', 'main.js') }] : []),
+      { name: 'Decoy CLI', flags: [], cli: CLI },
+      ...(MEMORY_FLAGS.length ? [{ name: `Decoy CLI, node ${MEMORY_FLAGS.join(' ')}`, flags: MEMORY_FLAGS, cli: CLI }] : []),
+    ];
     for (const v of variants) {
-      const oneRss = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, flags: v.flags });
-      const manyRss = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, flags: v.flags });
-      const oneHeap = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, heap: true, flags: v.flags });
-      const manyHeap = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, heap: true, flags: v.flags });
+      const oneRss = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, flags: v.flags, cli: v.cli });
+      const manyRss = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, flags: v.flags, cli: v.cli });
+      const oneHeap = await memoryRun({ stubsDir: one, stubs: 1, requests: 0, heap: true, flags: v.flags, cli: v.cli });
+      const manyHeap = await memoryRun({ stubsDir: many, stubs: STUB_COUNT, requests: MEMORY_JOURNAL, heap: true, flags: v.flags, cli: v.cli });
       memory.rows.push({
         name: v.name,
         flags: v.flags,
+        ...(v.cli !== CLI ? { dist: COMPARE_DIST } : {}),
         oneStubIdleMb: oneRss.loaded / MB,
         loadedMb: manyRss.loaded / MB,
         journalFullMb: manyRss.full / MB,
@@ -2000,7 +2007,8 @@ async function runMemory({ fail }) {
       return;
     }
     const ok = (b) => (b ? 'ok' : 'MISS');
-    console.log(`memory: the CLI on ${fmt(STUB_COUNT)} simple stubs, then ${fmt(MEMORY_JOURNAL)} small GETs (${MEMORY_CONCURRENCY} at a time, each to a different stub) filling the journal; VmRSS (no forced GC); heap = heapUsed + arrayBuffers after full GCs, in a second run`);
+    console.log(`memory: the CLI on ${fmt(STUB_COUNT)} simple stubs, then ${fmt(MEMORY_JOURNAL)} small GETs (${MEMORY_CONCURRENCY} at a time, each to a different stub) filling the journal; VmRSS (no forced GC); heap = heapUsed + arrayBuffers after full GCs, in a second run` +
+      (COMPARE_DIST ? `; compare build: ${COMPARE_DIST}` : ''));
     printTable(
       [
         ['raw node:http (baseline), idle', fmt(memory.rawIdleMb, 1), '1.00x', '', ''],

@@ -3,7 +3,7 @@
  * The `decoy` command: serve a folder of stubs.
  */
 // First, before anything allocates: see the module.
-import './young-generation.js';
+import { collectLoadGarbage } from './young-generation.js';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
@@ -431,6 +431,7 @@ async function main(): Promise<void> {
     logger.error(e instanceof DecoyError ? e.format() : String((e as Error).stack ?? e));
     process.exit(1);
   }
+  collectLoadGarbage(decoy.loadReport?.stubs ?? 0);
   // With Node's compile cache on (Node >= 22.10), its bytecode is written now that the server is serving,
   // not only at a clean exit: a server that is killed still starts faster the next time.
   (module as { flushCompileCache?: () => void }).flushCompileCache?.();

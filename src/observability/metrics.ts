@@ -26,37 +26,55 @@ export const DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT']);
 
-/** One request series (service, method, status, stub): its count and its duration histogram. */
-interface RequestSeries {
-  labels: { service: string; method: string; status: string; stub: string };
-  count: number;
-  sumSeconds: number;
-  /**
-   * Per bucket, the observations that fell in it (not cumulative; +Inf is `count`). A plain array of small
-   * integers: a Float64Array costs its view, its ArrayBuffer and a backing store apart, about 0.3 KB more per
-   * series, and a busy Decoy keeps a series per stub.
-   */
-  buckets: number[];
+/**
+ * One request series (method, status, stub; the service is its map's): its count and its duration
+ * histograms. A busy Decoy keeps one per stub that has served, so it is laid out small: no `Map`s per stub
+ * (two of them cost about 0.6 KB), no labels object (made when scraped), and no bucket arrays while every
+ * observation fell in the same bucket, as a plain stub's sub-millisecond answers do.
+ */
+class RequestSeries {
+  count = 0;
+  sumSeconds = 0;
+  /** The bucket every observation so far fell in (-1: beyond the last, counted only in +Inf), until `buckets` exists. */
+  bucket = -1;
+  /** Per bucket, the observations that fell in it (not cumulative; +Inf is `count`), once they span two buckets. */
+  buckets: number[] | undefined = undefined;
   /** The same for Decoy's own time: the duration less the injected delay. */
-  ownSumSeconds: number;
-  ownBuckets: number[];
+  ownSumSeconds = 0;
+  ownBucket = -1;
+  ownBuckets: number[] | undefined = undefined;
   /** Injected delay, summed. */
-  delaySeconds: number;
+  delaySeconds = 0;
+  /** The stub's next series (another method or status), in the order they are written. */
+  next: RequestSeries | undefined = undefined;
+  /** `source action fault` → series, on the stub's first series only; made with its first fault (most stubs have none). */
+  faults: Map<string, FaultSeries> | undefined = undefined;
+  constructor(readonly method: string, readonly status: number | string, readonly stub: string) {}
 }
 
 interface FaultSeries { labels: Record<string, string>; count: number }
 
-/** One stub's series (`''` for unmatched requests): method → status (a number, or a fault's name) → series. */
-interface StubCounts {
-  requests: Map<string, Map<number | string, RequestSeries>>;
-  /** `source action fault` → series; made when the stub's first fault is counted (most stubs have none). */
-  faults: Map<string, FaultSeries> | undefined;
+/**
+ * Counts an observation in `bucket` of a histogram whose `countBefore` observations so far all fell in
+ * bucket `only`, or are counted in `buckets`: the per-bucket counts, made here when a second bucket is needed.
+ */
+function observeBucket(bucket: number, only: number, buckets: number[] | undefined, countBefore: number): number[] {
+  if (buckets === undefined) {
+    buckets = new Array<number>(DURATION_BUCKETS.length).fill(0);
+    if (only !== -1) buckets[only] = countBefore;
+  }
+  if (bucket !== -1) buckets[bucket]!++;
+  return buckets;
 }
+
+/** How many observations fell in bucket `i` (not cumulative). */
+const inBucket = (i: number, count: number, only: number, buckets: readonly number[] | undefined): number =>
+  buckets !== undefined ? buckets[i]! : i === only ? count : 0;
 
 interface ServiceCounts {
   engine: MockEngine;
-  /** By stub id. */
-  stubs: Map<string, StubCounts>;
+  /** By stub id (`''` for unmatched requests): the stub's first series; the others follow through `next`. */
+  stubs: Map<string, RequestSeries>;
   unmatched: Map<string, number>;
   reloadErrors: number;
 }
@@ -119,7 +137,7 @@ export class DecoyMetrics {
   }
 }
 
-// Hot path: runs once per served request; map lookups and plain numbers, no allocation for a series seen before.
+// Hot path: runs once per served request; a map lookup, a short list walk and plain numbers, no allocation for a series seen before.
 function count(c: ServiceCounts, service: string, event: ServeEvent): void {
   const method = METHODS.has(event.method) ? event.method : 'OTHER';
   const faults = event.faults;
@@ -132,42 +150,51 @@ function count(c: ServiceCounts, service: string, event: ServeEvent): void {
     if (faults) for (const f of faults) if (f.fault !== undefined) status = f.fault;
   }
   const stub = event.stub?.id ?? '';
-  let perStub = c.stubs.get(stub);
-  if (perStub === undefined) {
-    if (c.stubs.size > 2 * c.engine.stubs.size + 64) pruneStubs(c);
-    perStub = { requests: new Map(), faults: undefined };
-    c.stubs.set(stub, perStub);
-  }
-  let byStatus = perStub.requests.get(method);
-  if (byStatus === undefined) perStub.requests.set(method, byStatus = new Map());
-  let series = byStatus.get(status);
+  const first = c.stubs.get(stub);
+  let series = first;
+  while (series !== undefined && (series.status !== status || series.method !== method)) series = series.next;
   if (series === undefined) {
-    series = {
-      labels: { service, method, status: String(status), stub }, count: 0, sumSeconds: 0, buckets: new Array<number>(DURATION_BUCKETS.length).fill(0),
-      ownSumSeconds: 0, ownBuckets: new Array<number>(DURATION_BUCKETS.length).fill(0), delaySeconds: 0,
-    };
-    byStatus.set(status, series);
+    series = new RequestSeries(method, status, stub);
+    if (first === undefined) {
+      if (c.stubs.size > 2 * c.engine.stubs.size + 64) pruneStubs(c);
+      c.stubs.set(stub, series);
+    } else {
+      // Written grouped by method (in the order first seen), each method's statuses in the order first seen:
+      // after the method's last series, or last.
+      let last = first;
+      let lastOfMethod = first.method === method ? first : undefined;
+      for (let s = first.next; s !== undefined; s = s.next) {
+        last = s;
+        if (s.method === method) lastOfMethod = s;
+      }
+      const after = lastOfMethod ?? last;
+      series.next = after.next;
+      after.next = series;
+    }
   }
   const seconds = event.totalMs / 1000;
-  series.count++;
+  const countBefore = series.count++;
   series.sumSeconds += seconds;
   const bucket = bucketOf(seconds);
-  if (bucket !== -1) series.buckets[bucket]!++;
+  if (countBefore === 0) series.bucket = bucket;
+  else if (series.buckets !== undefined || bucket !== series.bucket) series.buckets = observeBucket(bucket, series.bucket, series.buckets, countBefore);
   // Decoy's own time: what is left once the delay the stub, the settings or a chaos rule asked for is taken out.
   const delay = event.delayMs / 1000;
   const own = delay === 0 ? seconds : Math.max(0, seconds - delay);
   series.ownSumSeconds += own;
   series.delaySeconds += delay;
   const ownBucket = delay === 0 ? bucket : bucketOf(own);
-  if (ownBucket !== -1) series.ownBuckets[ownBucket]!++;
+  if (countBefore === 0) series.ownBucket = ownBucket;
+  else if (series.ownBuckets !== undefined || ownBucket !== series.ownBucket) series.ownBuckets = observeBucket(ownBucket, series.ownBucket, series.ownBuckets, countBefore);
   if (stub === '') c.unmatched.set(method, (c.unmatched.get(method) ?? 0) + 1);
   if (faults) {
+    const head = first ?? series;
     for (const f of faults) {
       const fault = f.fault ?? '';
       const fkey = `${f.source} ${f.action} ${fault}`;
-      const entry = perStub.faults?.get(fkey);
+      const entry = head.faults?.get(fkey);
       if (entry) entry.count++;
-      else (perStub.faults ??= new Map()).set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
+      else (head.faults ??= new Map()).set(fkey, { labels: { service, stub, source: f.source, action: f.action, fault }, count: 1 });
     }
   }
 }
@@ -184,9 +211,16 @@ function pruneStubs(c: ServiceCounts): void {
   for (const id of c.stubs.keys()) if (id !== '' && live.get(id) === undefined) c.stubs.delete(id);
 }
 
-function* requestSeries(services: Map<string, ServiceCounts>): Generator<RequestSeries> {
-  for (const c of services.values()) for (const s of c.stubs.values()) for (const m of s.requests.values()) yield* m.values();
+/** Every request series with its labels (made here, on a scrape, rather than kept with each series). */
+function* requestSeries(services: Map<string, ServiceCounts>): Generator<[RequestSeries, Labels]> {
+  for (const [service, c] of services) {
+    for (const first of c.stubs.values()) {
+      for (let s: RequestSeries | undefined = first; s !== undefined; s = s.next) yield [s, { service, method: s.method, status: String(s.status), stub: s.stub }];
+    }
+  }
 }
+
+type Labels = { service: string; method: string; status: string; stub: string };
 
 function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCounts>): PromClient.Registry {
   const registry = new prom.Registry();
@@ -198,22 +232,22 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
     labelNames: ['service', 'method', 'status', 'stub'], registers,
     collect() {
       this.reset();
-      for (const s of requestSeries(services)) this.inc(s.labels, s.count);
+      for (const [s, labels] of requestSeries(services)) this.inc(labels, s.count);
     },
   });
   registry.registerMetric(durationHistogram(services, 'decoy_request_duration_seconds',
     'Time from a request\'s arrival until its response was finished (injected delays included), by method, status, stub id and service',
-    (s) => [s.buckets, s.sumSeconds]) as unknown as PromClient.Metric);
+    (s) => [s.bucket, s.buckets, s.sumSeconds]) as unknown as PromClient.Metric);
   registry.registerMetric(durationHistogram(services, 'decoy_request_own_duration_seconds',
     'The same without the injected delay: Decoy\'s own time (matching, rendering, sending), by method, status, stub id and service',
-    (s) => [s.ownBuckets, s.ownSumSeconds]) as unknown as PromClient.Metric);
+    (s) => [s.ownBucket, s.ownBuckets, s.ownSumSeconds]) as unknown as PromClient.Metric);
   new prom.Counter({
     name: 'decoy_injected_delay_seconds_total',
     help: 'Delay injected before answers (the stub\'s, the global one, chaos rules\'), by method, status, stub id and service',
     labelNames: ['service', 'method', 'status', 'stub'], registers,
     collect() {
       this.reset();
-      for (const s of requestSeries(services)) if (s.delaySeconds > 0) this.inc(s.labels, s.delaySeconds);
+      for (const [s, labels] of requestSeries(services)) if (s.delaySeconds > 0) this.inc(labels, s.delaySeconds);
     },
   });
   new prom.Counter({
@@ -269,22 +303,22 @@ function createRegistry(prom: typeof PromClient, services: Map<string, ServiceCo
  * The request-duration histogram, as a metric the registry formats like its own: prom-client's
  * Histogram can only be fed one observation at a time, and the counts are already kept per request.
  */
-function durationHistogram(services: Map<string, ServiceCounts>, name: string, help: string, pick: (s: RequestSeries) => [readonly number[], number]) {
+function durationHistogram(services: Map<string, ServiceCounts>, name: string, help: string, pick: (s: RequestSeries) => [number, readonly number[] | undefined, number]) {
   const les = DURATION_BUCKETS.map(String);
   return {
     name, help, type: 'histogram',
     get: async () => {
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      for (const s of requestSeries(services)) {
-        const [buckets, sum] = pick(s);
+      for (const [s, labels] of requestSeries(services)) {
+        const [only, buckets, sum] = pick(s);
         let cumulative = 0;
         for (let i = 0; i < les.length; i++) {
-          cumulative += buckets[i]!;
-          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: les[i]! }, value: cumulative });
+          cumulative += inBucket(i, s.count, only, buckets);
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: les[i]! }, value: cumulative });
         }
-        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
-        values.push({ metricName: `${name}_sum`, labels: s.labels, value: sum });
-        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels, value: sum });
+        values.push({ metricName: `${name}_count`, labels, value: s.count });
       }
       return { name, help, type: 'histogram', aggregator: 'sum', values };
     },

@@ -18,6 +18,7 @@ import { expandResource, isResourceDefinition, validateResourceDefinition, type 
 import { nodeAt, nodeToJson } from './json-source.js';
 import { resolveSchemaFiles } from './schema-refs.js';
 import { lineColumn, LoadWarning, relaxJsonText, relaxWireMockStub } from './wiremock-leniency.js';
+import { jsonEntryLines } from './json-entry-lines.js';
 
 export interface ParsedStubFile {
   stubs: Stub[];
@@ -133,7 +134,7 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
       parsed = false;
     }
     if (parsed) {
-      const fast = buildStubs(data, ctx, lazySourceMap(text, false), true, [], true);
+      const fast = buildStubs(data, ctx, lazySourceMap(text, false), jsonLines(text, data) ?? true, [], true);
       if (fast.errors.length === 0) return fast;
     }
   }
@@ -146,6 +147,18 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
     return empty({ errors: relaxed.problems.map((p) => new DecoyError('DECOY_ERR_STUB_SYNTAX', p.message, { source: at(p.offset) })) });
   }
   return parseWithPositions(relaxed.text, ctx, true, relaxed.leniencies.map((l) => new LoadWarning(l.message, at(l.offset))));
+}
+
+/**
+ * The line of each stub of a file JSON.parse read, found in its text now, so the stubs need not keep the
+ * text to find them later; undefined when only the YAML parser can say.
+ */
+function jsonLines(text: string, data: unknown): number[] | undefined {
+  if (Array.isArray(data)) return jsonEntryLines(text, 'list', data.length);
+  if (typeof data !== 'object' || data === null) return undefined;
+  if (!('mappings' in data)) return jsonEntryLines(text, 'single', 1);
+  const mappings = (data as { mappings: unknown }).mappings;
+  return Array.isArray(mappings) ? jsonEntryLines(text, 'mappings', mappings.length) : undefined;
 }
 
 /** Positions found by the YAML parser on first use: a file that loads without a problem may never need one. */
@@ -265,10 +278,11 @@ class LazyLineOrigin implements StubOrigin {
 }
 
 /**
- * Finds the stubs in a parsed file, validates and compiles each; `lazyLines` defers stub line lookups;
- * `lenient` (a `.json` file) reads each definition as WireMock's reader does, with a warning per use.
+ * Finds the stubs in a parsed file, validates and compiles each; `lines`: each stub's line (in the order
+ * of the file's stubs), or `true` to look lines up in `source` when first asked, or `false` to look them
+ * up now. `lenient` (a `.json` file) reads each definition as WireMock's reader does, with a warning per use.
  */
-function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazyLines: boolean, textWarnings: LoadWarning[], lenient: boolean): ParsedStubFile {
+function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lines: readonly number[] | boolean, textWarnings: LoadWarning[], lenient: boolean): ParsedStubFile {
   if (valueTooDeep(data)) return tooDeep(ctx);
   const errors: DecoyError[] = [];
   const warnings = [...textWarnings];
@@ -294,7 +308,8 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
   }
 
   const stubs: Stub[] = [];
-  for (const { def, pointer } of entries) {
+  for (let entry = 0; entry < entries.length; entry++) {
+    const { def, pointer } = entries[entry]!;
     if (lenient) {
       for (const l of relaxWireMockStub(def)) {
         const pos = source.position(pointer + l.pointer, l.atKey);
@@ -319,9 +334,9 @@ function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lazy
       continue;
     }
     try {
-      const origin: StubOrigin = lazyLines
+      const origin: StubOrigin = lines === true
         ? new LazyLineOrigin(ctx.displayPath, ctx.absolutePath, pointer, source)
-        : { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer, line: source.position(pointer)?.line };
+        : { file: ctx.displayPath, ...(ctx.absolutePath ? { path: ctx.absolutePath } : {}), pointer, line: lines === false ? source.position(pointer)?.line : lines[entry] };
       const readFile = (name: string, at: string): Buffer => {
         const { bytes, path } = ctx.readBodyFile(name, at);
         bodyFiles.add(path);

@@ -1,5 +1,5 @@
 // Measures Decoy's heap in a process of its own (node --expose-gc), for the memory test:
-//   node --expose-gc test/support/memory-probe.mjs <stubs|gzip|journal|budget> <count>
+//   node --expose-gc test/support/memory-probe.mjs <stubs|file|series|gzip|journal|budget> <count>
 // Prints one JSON line: the heap used (with Buffers' bytes) after a full GC before and after, and what was counted.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,33 @@ if (what === 'stubs') {
   engine.putStubs(stubs);
   const after = heap();
   console.log(JSON.stringify({ before, after, count: engine.stubs.size - 1 }));
+} else if (what === 'file') {
+  // `count` stubs loaded from one JSON file written with wide indentation (several KB of text per stub):
+  // what stays once the file is loaded. `bytes`: the file's length.
+  const { createDecoy } = await import(new URL('index.js', dist).href);
+  const dir = mkdtempSync(path.join(tmpdir(), 'decoy-memory-'));
+  const stubs = Array.from({ length: count }, (_, i) => ({ request: { method: 'GET', url: `/items/${i}` }, response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: `{"id":${i}}` } }));
+  const text = JSON.stringify({ mappings: stubs }, null, ' '.repeat(10)).replace(/\n/g, `\n${' '.repeat(300)}`);
+  writeFileSync(path.join(dir, 'items.json'), text);
+  const before = heap();
+  const decoy = createDecoy({ stubsDir: dir, port: 0, host: '127.0.0.1', watch: false });
+  await decoy.start();
+  const after = heap();
+  console.log(JSON.stringify({ before, after, count: decoy.engine.stubs.size, bytes: text.length }));
+  await decoy.stop();
+} else if (what === 'series') {
+  // The Prometheus series of `count` stubs, each served once (a plain answer, under a millisecond), counted
+  // from serve events alone: what the metrics keep per stub that has served.
+  const { DecoyMetrics } = await import(new URL('observability/metrics.js', dist).href);
+  let served;
+  const engine = { onServed: (l) => { served = l; return () => {}; }, stubs: { size: count, get: () => ({}) }, journal: { size: 0 }, state: {} };
+  const events = Array.from({ length: count }, (_, i) => ({ method: 'GET', stub: { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, response: { status: 200 }, totalMs: 0.4, delayMs: 0 }));
+  new DecoyMetrics().observeEngine(engine, 'default');
+  served({ ...events[0], stub: { id: 'warm' } });
+  const before = heap();
+  for (const e of events) served(e);
+  const after = heap();
+  console.log(JSON.stringify({ before, after, count }));
 } else if (what === 'gzip') {
   // `count` stubs served once each to a client that accepts gzip: what each keeps afterwards (journal entry included).
   const { createDecoy } = await import(new URL('index.js', dist).href);
