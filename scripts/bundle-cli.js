@@ -1,12 +1,20 @@
 // Bundles the `decoy` command into dist/cli/main.js (run by `npm run build` after tsc): one file for
 // everything a start needs, and a chunk beside it (dist/cli/chunks/) for each part that is imported only
 // when used (the admin API, OpenTelemetry, the OpenAPI reader, chokidar, ...). Node then reads and compiles
-// about 20 files instead of resolving some 500 modules, which was most of the time between spawning the
+// a few files instead of resolving some 500 modules, which was most of the time between spawning the
 // command and its first answer (docs/reference/performance.md#ready-spawn-to-the-first-served-request). The library entry points (dist/index.js,
 // dist/client/) stay tsc's output; `bin`, `npm start`, the Dockerfile and the tests that spawn the
 // command all run this bundle.
 //
-// Three things differ from tsc's output, and are made here:
+// Two passes. esbuild bundles the sources (with the changes below) and splits them at each dynamic import;
+// its splitting puts every module in a chunk of its own per set of entries that reach it, so the modules a
+// start needs came in 16 files (43 import edges, each a stat and a realpath on Node 20). rolldown then
+// bundles esbuild's output again with the whole start graph as one group: the entry, one facade and one
+// start chunk; the lazy chunks import what they share with the start from that chunk, so no module is in
+// two files (two files would be two copies of its state). Both passes write into a scratch folder; the
+// command in dist/cli is replaced only once both succeeded, so a failed build leaves the previous one.
+//
+// What differs from tsc's output, and is made here:
 // - `import.meta.url` of each source file is rewritten to the URL its tsc output has (dist/<same path>.js),
 //   so that paths worked out from it (package.json, the UI's files, the shipped stubs, the packages
 //   loaded with createRequire) are what they are in dist/;
@@ -15,17 +23,20 @@
 // - the entry turns on Node's compile cache before it imports the command;
 // - `yaml`, which the command loads with require only when it needs it (src/sources/yaml-lib.ts), is one
 //   CommonJS file of its own (chunks/yaml.cjs): Node then reads one file, not some 70 of node_modules/yaml.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { rolldown } from 'rolldown';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
 const OUT = path.join(ROOT, 'dist', 'cli');
-const CHUNKS = path.join(OUT, 'chunks');
+// Scratch folders of the two passes, beside the command (a rename into dist/cli stays on one file system).
+const STAGE = path.join(ROOT, 'dist', '.cli-esbuild');
+const NEXT = path.join(ROOT, 'dist', '.cli-next');
 
 // Each output file (the entry or a chunk one level down) finds dist/ from its own URL (globalThis.URL:
 // a bundled package may declare its own `URL` at the top level of a chunk).
@@ -75,7 +86,8 @@ const lazyCommonJsPlugin = {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'decoy-lazy-commonjs' || args.path.startsWith('node:')) return undefined;
       const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'decoy-lazy-commonjs' });
-      if (resolved.errors.length > 0 || !(await isCommonJs(resolved.path))) return undefined;
+      // A Node built-in spelt without `node:` resolves to its bare name, not to a file.
+      if (resolved.errors.length > 0 || resolved.external || !path.isAbsolute(resolved.path) || !(await isCommonJs(resolved.path))) return undefined;
       return { path: args.path, external: true };
     });
   },
@@ -140,38 +152,117 @@ const entryPlugin = {
   },
 };
 
-await rm(CHUNKS, { recursive: true, force: true });
-// tsc's declarations of the command's module: the bundle's entry exports nothing.
-await rm(path.join(OUT, 'main.d.ts'), { force: true });
+/** The output files of the esbuild pass that a start loads: the entry's first import and what it imports statically. */
+function startFiles(metafile) {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((f) => outputs[f].entryPoint === 'decoy-entry:decoy-cli-entry');
+  const first = outputs[entry].imports.find((i) => i.kind === 'dynamic-import').path;
+  const seen = new Set();
+  const queue = [first];
+  while (queue.length > 0) {
+    const file = queue.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const i of outputs[file].imports) if (i.kind === 'import-statement' && !i.external) queue.push(i.path);
+  }
+  return new Set([...seen].map((f) => path.resolve(ROOT, f)));
+}
 
-const result = await esbuild.build({
-  entryPoints: { main: 'decoy-cli-entry' },
-  outdir: OUT,
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow; its ESM build is under `module`.
-  mainFields: ['module', 'main'],
-  banner: { js: BANNER },
-  sourcemap: true,
-  sourcesContent: false,
-  logLevel: 'warning',
-  plugins: [entryPlugin, lazyCommonJsPlugin, yamlLibPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
-  metafile: process.env.BUNDLE_METAFILE !== undefined,
-});
-await esbuild.build({
-  entryPoints: [path.join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')],
-  outfile: path.join(CHUNKS, 'yaml.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  sourcesContent: false,
-  logLevel: 'warning',
-});
-// BUNDLE_METAFILE=file: what went into which output file, for finding what a start loads (esbuild's analyzer reads it).
-if (process.env.BUNDLE_METAFILE) await writeFile(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
+/** esbuild's output files with their source maps, so that rolldown's maps lead back to the TypeScript sources. */
+const inputMapsPlugin = {
+  name: 'decoy-input-maps',
+  async load(id) {
+    if (!id.startsWith(STAGE + path.sep) || !id.endsWith('.js')) return null;
+    const code = await readFile(id, 'utf8');
+    const map = JSON.parse(await readFile(`${id}.map`, 'utf8'));
+    return { code: code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'), map };
+  },
+};
+
+/**
+ * rolldown puts the start group in a chunk of its own and leaves, for the entry's dynamic import, a facade
+ * chunk that only imports it: the entry then imports the start chunk itself, one file and one edge fewer.
+ */
+async function skipFacade() {
+  const entry = path.join(NEXT, 'main.js');
+  const code = await readFile(entry, 'utf8');
+  const facade = /await import\("\.\/chunks\/([^"]+\.js)"\)/.exec(code)?.[1];
+  if (facade === undefined) throw new Error('the entry of the command no longer imports its start chunk');
+  const only = /^import "\.\/([^"]+\.js)";\s*export \{\};\s*$/.exec(await readFile(path.join(NEXT, 'chunks', facade), 'utf8'))?.[1];
+  if (only === undefined) return;
+  await writeFile(entry, code.replace(`"./chunks/${facade}"`, `"./chunks/${only}"`));
+  await rm(path.join(NEXT, 'chunks', facade));
+}
+
+await rm(STAGE, { recursive: true, force: true });
+await rm(NEXT, { recursive: true, force: true });
+try {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { main: 'decoy-cli-entry' },
+    outdir: STAGE,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow; its ESM build is under `module`.
+    mainFields: ['module', 'main'],
+    banner: { js: BANNER },
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: [entryPlugin, lazyCommonJsPlugin, yamlLibPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
+    metafile: true,
+  });
+  const start = startFiles(result.metafile);
+  const second = await rolldown({
+    input: { main: path.join(STAGE, 'main.js') },
+    cwd: ROOT,
+    platform: 'node',
+    // Node's modules, and the CommonJS packages esbuild left as imports (lazyCommonJsPlugin), stay imports.
+    external: (id) => id.startsWith('node:') || !(id.startsWith('.') || path.isAbsolute(id)),
+    plugins: [inputMapsPlugin],
+    logLevel: 'warn',
+  });
+  await second.write({
+    dir: NEXT,
+    format: 'esm',
+    entryFileNames: '[name].js',
+    // esbuild's names already end in a hash of their own.
+    chunkFileNames: (chunk) => `chunks/${chunk.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`,
+    codeSplitting: { groups: [{ name: 'start', test: (id) => start.has(id) }] },
+    sourcemap: true,
+  });
+  await second.close();
+  await skipFacade();
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [path.join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')],
+    outfile: path.join(NEXT, 'chunks', 'yaml.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+  });
+  // BUNDLE_METAFILE=file: what went into which output file of the first pass, for finding what a start loads (esbuild's analyzer reads it).
+  if (process.env.BUNDLE_METAFILE) await writeFile(path.resolve(process.env.BUNDLE_METAFILE), JSON.stringify(result.metafile));
+
+  // Both passes succeeded: the new command replaces the old one (tsc wrote the rest of dist/cli).
+  await mkdir(OUT, { recursive: true });
+  const old = path.join(ROOT, 'dist', '.cli-old');
+  await rm(old, { recursive: true, force: true });
+  await mkdir(old);
+  for (const name of ['chunks', 'main.js', 'main.js.map']) await rename(path.join(OUT, name), path.join(old, name)).catch((err) => { if (err.code !== 'ENOENT') throw err; });
+  for (const name of await readdir(NEXT)) await rename(path.join(NEXT, name), path.join(OUT, name));
+  // tsc's declarations of the command's module: the bundle's entry exports nothing.
+  await rm(path.join(OUT, 'main.d.ts'), { force: true });
+  await rm(old, { recursive: true, force: true });
+} finally {
+  await rm(STAGE, { recursive: true, force: true });
+  await rm(NEXT, { recursive: true, force: true });
+}
