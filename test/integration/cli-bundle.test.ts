@@ -5,11 +5,13 @@
  * or cannot load fails here.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BIN, cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { eventually, get, tempStubs } from '../support/decoy.js';
 
@@ -72,6 +74,34 @@ describe('the bundled decoy command', function () {
     assert.ok(existsSync(`${BIN}.map`), 'the entry has its source map');
     const chunks = readdirSync(path.join(path.dirname(BIN), 'chunks'));
     for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
+  });
+
+  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API or a YAML reader', async () => {
+    const folder = tempStubs({ 'one.json': '{ "request": { "method": "GET", "url": "/one" }, "response": { "status": 200, "body": "one" } }' });
+    const logDir = mkdtempSync(path.join(os.tmpdir(), 'decoy-load-log-'));
+    const log = path.join(logDir, 'loaded.txt');
+    try {
+      const hook = pathToFileURL(fileURLToPath(new URL('../support/load-log.mjs', import.meta.url))).href;
+      const run = runCli(['--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--no-watch'],
+        { env: { ...process.env, NODE_OPTIONS: `--import=${hook}`, DECOY_LOAD_LOG: log } });
+      const url = await cliUrl(run);
+      assert.equal((await get(`${url}/one`)).text, 'one');
+      const dist = path.resolve(path.dirname(BIN), '..');
+      const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
+        .filter((f) => !f.includes(`${path.sep}test${path.sep}support${path.sep}`));
+      const outside = loaded.filter((f) => !f.startsWith(dist + path.sep));
+      assert.deepEqual(outside, [], 'a start loads no module from outside the bundle (node_modules, tsc output)');
+      // A generous bound: esbuild alone made 16 start files; the second pass makes them one (scripts/bundle-cli.js).
+      assert.ok(loaded.length <= 3, `a start loaded ${loaded.length} files of the bundle: ${loaded.map((f) => path.relative(dist, f)).join(', ')}`);
+      const sources = loaded.flatMap((f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources);
+      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/']) {
+        assert.ok(!sources.some((s) => s.includes(lazy)), `${lazy} is loaded before the first request`);
+      }
+      assert.ok(sources.some((s) => s.endsWith('src/core/engine.ts')), 'the check reads the start files\' sources');
+    } finally {
+      folder.cleanup();
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 
   it('serves every lazily loaded part: YAML and WireMock JSON files, templates, faker, generated bodies, JSON Schema and XPath matching, OpenAPI, webhooks, proxying, HTTPS, traces, the admin API and the UI, watching', async () => {
