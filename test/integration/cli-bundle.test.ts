@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BIN, cliUrl, killCliRuns, runCli } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, ROOT, cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { eventually, get, tempStubs } from '../support/decoy.js';
 
 interface Received { method: string; url: string; contentType: string; body: string }
@@ -172,5 +173,56 @@ describe('the bundled decoy command', function () {
     const run = runCli(['--version']);
     assert.equal(await run.exited, 0);
     assert.equal(run.output().trim(), (JSON.parse(readFileSync(path.resolve(path.dirname(BIN), '../../package.json'), 'utf8')) as { version: string }).version);
+  });
+});
+
+/** Runs the bundler as `npm run build` does after tsc, from `cwd`; resolves with its exit code and output. */
+function runBundler(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** The command's files: the entry and each chunk, with its content. */
+function commandFiles(): Map<string, string> {
+  const cli = path.dirname(BIN);
+  const files = new Map([['main.js', readFileSync(BIN, 'utf8')]]);
+  for (const f of readdirSync(path.join(cli, 'chunks'))) files.set(`chunks/${f}`, readFileSync(path.join(cli, 'chunks', f), 'utf8'));
+  return files;
+}
+
+describe('building the bundled decoy command (scripts/bundle-cli.js)', function () {
+  this.timeout(120_000);
+  afterEach(killCliRuns);
+
+  it('builds the same command when run from another working directory', async () => {
+    const before = commandFiles();
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'decoy-bundle-cwd-'));
+    try {
+      const { code, output } = await runBundler(elsewhere);
+      assert.equal(code, 0, output);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    assert.deepEqual([...commandFiles().keys()].sort(), [...before.keys()].sort(), 'the same files (the names hash the contents)');
+    const run = runCli(['--version']);
+    assert.equal(await run.exited, 0, run.output());
+  });
+
+  it('leaves the command it had when a build fails, and no scratch folders', async function () {
+    // An esbuild that cannot start (its documented ESBUILD_BINARY_PATH, here a program that fails) fails
+    // the build at its first pass, after the old bundler had already deleted the chunks.
+    if (!existsSync('/bin/false')) this.skip();
+    const before = commandFiles();
+    const { code } = await runBundler(ROOT, { ...process.env, ESBUILD_BINARY_PATH: '/bin/false' });
+    assert.notEqual(code, 0, 'the build failed');
+    assert.deepEqual(commandFiles(), before, 'the command is as it was');
+    assert.deepEqual(readdirSync(path.join(ROOT, 'dist')).filter((f) => f.startsWith('.cli-')), [], 'no scratch folder is left in dist/');
+    const run = runCli(['--version']);
+    assert.equal(await run.exited, 0, run.output());
   });
 });
