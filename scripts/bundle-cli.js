@@ -9,8 +9,8 @@
 // Two passes. esbuild bundles the sources (with the changes below) and splits them at each dynamic import;
 // its splitting puts every module in a chunk of its own per set of entries that reach it, so the modules a
 // start needs came in 16 files (43 import edges, each a stat and a realpath on Node 20). rolldown then
-// bundles esbuild's output again, with the whole start graph as one group: one start chunk (and rolldown's
-// few helpers); the lazy chunks require what they share with the start from that chunk, so no module is in
+// bundles esbuild's output again, with the whole start graph as one group: one start chunk (and a small file
+// of rolldown's helpers); the lazy chunks require what they share with the start from that chunk, so no module is in
 // two files (two files would be two copies of its state). The second pass writes CommonJS (.cjs): Node 20
 // has no compile cache, and V8's code cache can only be used for a script (src/cli/code-cache.ts); the entry,
 // dist/cli/main.js, is an ES module that runs the start chunk with that cache (or, on Node >= 22.1, turns
@@ -237,7 +237,7 @@ try {
     entryFileNames: '[name]-[hash].cjs',
     // esbuild's names already end in a hash of their own.
     chunkFileNames: (chunk) => `${chunk.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].cjs`,
-    codeSplitting: { groups: [{ name: 'start', test: (id) => start.has(id) || id.includes('rolldown/runtime') || id.includes('rolldown:runtime') }] },
+    codeSplitting: { groups: [{ name: 'start', test: (id) => start.has(id) }] },
     sourcemap: true,
   });
   await second.close();
