@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecoyError, isDecoyError } from '../core/errors.js';
 import { createDecoy, type ServiceOptions } from '../index.js';
+import { loadRedisAdapter } from '../store/redis-adapter.js';
 import { parseServiceFlag } from '../sources/service-file.js';
 import { createLogger, type LogFormat, type Logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
@@ -391,6 +392,8 @@ async function main(): Promise<void> {
     logger.error((e as DecoyError).format());
     process.exit(1);
   }
+  // The bundle loads the Redis adapter only for --store (src/store/redis-adapter.ts).
+  if (opts.store !== undefined) await loadRedisAdapter();
   const shutdown = exitOnSignals(logger, (why) => {
     logger.info(`${why} received: finishing in-flight requests, then exiting`);
     return decoy.stop();

@@ -7,7 +7,8 @@ import type { MockEngine } from '../core/engine.js';
 import { compileStub, type Stub } from '../core/stub.js';
 import type { StubDefinition } from '../core/stub-definition.js';
 import { parseStoreUrl } from './redis-connection.js';
-import { RedisState } from './redis-state.js';
+import { redisAdapter } from './redis-adapter.js';
+import type { RedisState } from './redis-state.js';
 
 /** Where replicas share their state: a Redis URL, or the URL with options. */
 export interface StoreOptions {
@@ -31,7 +32,8 @@ export function createStoreState(store: string | StoreOptions, options: {
   if (o.prefix !== undefined && !/^[\w.:-]+$/.test(o.prefix)) {
     throw new DecoyError('DECOY_ERR_STORE', `--store-prefix ${JSON.stringify(o.prefix)} must be letters, digits and . _ : -`);
   }
-  return new RedisState({ url: o.url, prefix: o.prefix ?? 'decoy', optional: o.optional ?? false, journalSize: options.journalSize, logger: options.logger, resolveStub: options.resolveStub });
+  const Adapter = redisAdapter();
+  return new Adapter({ url: o.url, prefix: o.prefix ?? 'decoy', optional: o.optional ?? false, journalSize: options.journalSize, logger: options.logger, resolveStub: options.resolveStub });
 }
 
 /** Compiles another replica's API stub as the admin API compiled it there (an edit keeps its place in the order). */

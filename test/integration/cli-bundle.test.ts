@@ -5,12 +5,15 @@
  * or cannot load fails here.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { BIN, cliUrl, killCliRuns, runCli } from '../support/cli.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { BIN, ROOT, cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { eventually, get, tempStubs } from '../support/decoy.js';
 
 interface Received { method: string; url: string; contentType: string; body: string }
@@ -72,6 +75,34 @@ describe('the bundled decoy command', function () {
     assert.ok(existsSync(`${BIN}.map`), 'the entry has its source map');
     const chunks = readdirSync(path.join(path.dirname(BIN), 'chunks'));
     for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
+  });
+
+  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API or a YAML reader', async () => {
+    const folder = tempStubs({ 'one.json': '{ "request": { "method": "GET", "url": "/one" }, "response": { "status": 200, "body": "one" } }' });
+    const logDir = mkdtempSync(path.join(os.tmpdir(), 'decoy-load-log-'));
+    const log = path.join(logDir, 'loaded.txt');
+    try {
+      const hook = pathToFileURL(fileURLToPath(new URL('../support/load-log.mjs', import.meta.url))).href;
+      const run = runCli(['--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--no-watch'],
+        { env: { ...process.env, NODE_OPTIONS: `--import=${hook}`, DECOY_LOAD_LOG: log } });
+      const url = await cliUrl(run);
+      assert.equal((await get(`${url}/one`)).text, 'one');
+      const dist = path.resolve(path.dirname(BIN), '..');
+      const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
+        .filter((f) => !f.includes(`${path.sep}test${path.sep}support${path.sep}`));
+      const outside = loaded.filter((f) => !f.startsWith(dist + path.sep));
+      assert.deepEqual(outside, [], 'a start loads no module from outside the bundle (node_modules, tsc output)');
+      // A generous bound: esbuild alone made 16 start files; the second pass makes them one (scripts/bundle-cli.js).
+      assert.ok(loaded.length <= 3, `a start loaded ${loaded.length} files of the bundle: ${loaded.map((f) => path.relative(dist, f)).join(', ')}`);
+      const sources = loaded.flatMap((f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources);
+      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/']) {
+        assert.ok(!sources.some((s) => s.includes(lazy)), `${lazy} is loaded before the first request`);
+      }
+      assert.ok(sources.some((s) => s.endsWith('src/core/engine.ts')), 'the check reads the start files\' sources');
+    } finally {
+      folder.cleanup();
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 
   it('serves every lazily loaded part: YAML and WireMock JSON files, templates, faker, generated bodies, JSON Schema and XPath matching, OpenAPI, webhooks, proxying, HTTPS, traces, the admin API and the UI, watching', async () => {
@@ -142,5 +173,56 @@ describe('the bundled decoy command', function () {
     const run = runCli(['--version']);
     assert.equal(await run.exited, 0);
     assert.equal(run.output().trim(), (JSON.parse(readFileSync(path.resolve(path.dirname(BIN), '../../package.json'), 'utf8')) as { version: string }).version);
+  });
+});
+
+/** Runs the bundler as `npm run build` does after tsc, from `cwd`; resolves with its exit code and output. */
+function runBundler(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.js')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** The command's files: the entry and each chunk, with its content. */
+function commandFiles(): Map<string, string> {
+  const cli = path.dirname(BIN);
+  const files = new Map([['main.js', readFileSync(BIN, 'utf8')]]);
+  for (const f of readdirSync(path.join(cli, 'chunks'))) files.set(`chunks/${f}`, readFileSync(path.join(cli, 'chunks', f), 'utf8'));
+  return files;
+}
+
+describe('building the bundled decoy command (scripts/bundle-cli.js)', function () {
+  this.timeout(120_000);
+  afterEach(killCliRuns);
+
+  it('builds the same command when run from another working directory', async () => {
+    const before = commandFiles();
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'decoy-bundle-cwd-'));
+    try {
+      const { code, output } = await runBundler(elsewhere);
+      assert.equal(code, 0, output);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    assert.deepEqual([...commandFiles().keys()].sort(), [...before.keys()].sort(), 'the same files (the names hash the contents)');
+    const run = runCli(['--version']);
+    assert.equal(await run.exited, 0, run.output());
+  });
+
+  it('leaves the command it had when a build fails, and no scratch folders', async function () {
+    // An esbuild that cannot start (its documented ESBUILD_BINARY_PATH, here a program that fails) fails
+    // the build at its first pass, after the old bundler had already deleted the chunks.
+    if (!existsSync('/bin/false')) this.skip();
+    const before = commandFiles();
+    const { code } = await runBundler(ROOT, { ...process.env, ESBUILD_BINARY_PATH: '/bin/false' });
+    assert.notEqual(code, 0, 'the build failed');
+    assert.deepEqual(commandFiles(), before, 'the command is as it was');
+    assert.deepEqual(readdirSync(path.join(ROOT, 'dist')).filter((f) => f.startsWith('.cli-')), [], 'no scratch folder is left in dist/');
+    const run = runCli(['--version']);
+    assert.equal(await run.exited, 0, run.output());
   });
 });
