@@ -1,10 +1,20 @@
 /**
- * The request journal: a bounded ring buffer of serve events. Recording is on the hot path, so an
- * event keeps references to what already exists (the raw header list Node built, the body Buffer,
- * the stub, the prepared response) and everything the admin API shows is derived when it is asked
- * for. When the buffer is full the oldest event is overwritten: memory stays flat under any load.
+ * The request journal: a bounded ring buffer of serve events. Recording is on the hot path, and a kept
+ * event lives until the ring comes round again, long enough for V8 to move it to the old generation:
+ * whatever a kept event is made of is copied there by a scavenge and traced by every major collection
+ * (which also traces all the stubs). So the journal does not keep the ServeEvent: it keeps its parts in
+ * columns allocated once (one slot per event), and the few new objects a request brings are kept as few:
+ * Node's raw header list (an array and a string per name and value) becomes one flat string; the arrival
+ * time, the total and delay milliseconds and the event's number (its id, see event-id.ts) go in a typed
+ * array; the body, the stub, its prepared response, the connection and the strings Node shares (method,
+ * HTTP version) are references to what exists anyway. The ServeEvent readers see is built when read.
+ * When the buffer is full the oldest event is overwritten: memory stays flat under any load.
  */
-import { ServeEvent } from './serve-event.js';
+import type { AppliedFault } from '../faults/fault.js';
+import type { RequestConnection } from '../request.js';
+import type { Stub } from '../stub.js';
+import { eventNumberOf } from './event-id.js';
+import { ServeEvent, type JournalResponse } from './serve-event.js';
 import type { JournalStore } from './state.js';
 
 export { ServeEvent, type JournalResponse } from './serve-event.js';
@@ -18,6 +28,42 @@ export const EVENT_OVERHEAD_BYTES = 1024;
 /** The default byte budget of the journal (`--journal-max-bytes`). */
 export const DEFAULT_JOURNAL_MAX_BYTES = 256 * 1024 * 1024;
 
+/** The parts of an event that most requests do not have, kept in one object only when one is there. */
+interface Rare {
+  /** The id of an event another replica served (its number is then -1). */
+  id: string | undefined;
+  faults: readonly AppliedFault[] | undefined;
+  proxiedTo: string | undefined;
+  namespace: string | undefined;
+}
+
+/** Numbers kept per slot in `#numbers`, at slot * NUMBERS + these. */
+const LOGGED_AT = 0;
+const TOTAL_MS = 1;
+const DELAY_MS = 2;
+const NUMBER = 3;
+const NUMBERS = 4;
+
+/** Separates the names and values of a header list kept as one string: Node's parser lets no line feed into either. */
+const SEPARATOR = '\n';
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+
+/**
+ * A raw header list as one flat string (Array.prototype.join makes a sequential string: one object, no
+ * pointers), or the list itself when a name or value holds the separator (not from Node's parser).
+ */
+function packHeaders(raw: readonly string[]): string | readonly string[] {
+  if (raw.length === 0) return NO_HEADERS;
+  const text = raw.join(SEPARATOR);
+  let separators = 0;
+  for (let at = text.indexOf(SEPARATOR); at !== -1; at = text.indexOf(SEPARATOR, at + 1)) separators++;
+  return separators === raw.length - 1 ? text : raw;
+}
+
+function unpackHeaders(packed: string | readonly string[]): readonly string[] {
+  return typeof packed === 'string' ? packed.split(SEPARATOR) : packed;
+}
+
 /** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
 export class Journal implements JournalStore {
   readonly capacity: number;
@@ -25,12 +71,36 @@ export class Journal implements JournalStore {
    * What readers see of each event, when set (`--redact-journal`: the event with secrets masked); the
    * journal keeps the event as served, so recording stays cheap and the view is made only when read.
    */
-  view: ((event: ServeEvent) => ServeEvent) | undefined;
+  get view(): ((event: ServeEvent) => ServeEvent) | undefined {
+    return this.#view;
+  }
+
+  set view(view: ((event: ServeEvent) => ServeEvent) | undefined) {
+    this.#view = view;
+    this.#built = new Array(this.capacity);
+  }
+
   /** The most bytes of bodies (and a fixed allowance per event) kept; the oldest events go first beyond it. */
   readonly maxBytes: number;
-  #buffer: Array<ServeEvent | undefined>;
+  #view: ((event: ServeEvent) => ServeEvent) | undefined;
+  // The columns: one slot per event in each (the slots from #next - #size to #next, round the ring, are kept).
+  #methods!: Array<string | undefined>;
+  #urls!: Array<string | undefined>;
+  #headers!: Array<string | readonly string[] | undefined>;
+  #bodies!: Array<Buffer | undefined>;
+  #connections!: Array<RequestConnection | undefined>;
+  #versions!: Array<string | undefined>;
+  #stubs!: Array<Stub | undefined>;
+  #responses!: Array<JournalResponse | undefined>;
+  #rare!: Array<Rare | undefined>;
+  #numbers!: Float64Array;
+  /**
+   * With a view set: the event built for each slot when first read, so the view (which remembers its
+   * masked copy per event) sees the same event each time, as it did when the journal kept events.
+   */
+  #built!: Array<ServeEvent | undefined>;
   /** What each kept event counts against `maxBytes`, by slot. */
-  #sizes: Float64Array;
+  #sizes!: Float64Array;
   #bytes = 0;
   /** Index where the next event goes. */
   #next = 0;
@@ -48,8 +118,27 @@ export class Journal implements JournalStore {
     if (!(maxBytes > 0)) throw new RangeError(`journal byte budget must be > 0 (got ${maxBytes})`);
     this.capacity = capacity;
     this.maxBytes = maxBytes;
-    this.#buffer = new Array(capacity);
-    this.#sizes = new Float64Array(capacity);
+    this.#empty();
+  }
+
+  /** Fresh columns: nothing kept. */
+  #empty(): void {
+    const n = this.capacity;
+    this.#methods = new Array(n);
+    this.#urls = new Array(n);
+    this.#headers = new Array(n);
+    this.#bodies = new Array(n);
+    this.#connections = new Array(n);
+    this.#versions = new Array(n);
+    this.#stubs = new Array(n);
+    this.#responses = new Array(n);
+    this.#rare = new Array(n);
+    this.#numbers = new Float64Array(n * NUMBERS);
+    this.#built = new Array(n);
+    this.#sizes = new Float64Array(n);
+    this.#bytes = 0;
+    this.#next = 0;
+    this.#size = 0;
   }
 
   /** The bytes the kept events count against the budget. */
@@ -65,14 +154,32 @@ export class Journal implements JournalStore {
     return this.#size;
   }
 
-  /** Hot path: one array store and a few additions, no copying. */
+  /** Hot path: the event's parts go into its slot; one string is made (the header list's). */
   append(event: ServeEvent): void {
     if (this.capacity === 0) return;
-    const size = event.body.length + (event.response?.body.length ?? 0) + EVENT_OVERHEAD_BYTES;
+    const response = event.response;
+    const size = event.body.length + (response?.body.length ?? 0) + EVENT_OVERHEAD_BYTES;
     const slot = this.#next;
     // A full ring overwrites its oldest event.
     if (this.#size === this.capacity) this.#bytes -= this.#sizes[slot]!;
-    this.#buffer[slot] = event;
+    const n = event.number;
+    this.#methods[slot] = event.method;
+    this.#urls[slot] = event.url;
+    this.#headers[slot] = packHeaders(event.rawHeaders);
+    this.#bodies[slot] = event.body;
+    this.#connections[slot] = event.connection;
+    this.#versions[slot] = event.httpVersion;
+    this.#stubs[slot] = event.stub;
+    this.#responses[slot] = response;
+    this.#rare[slot] = n < 0 || event.faults !== undefined || event.proxiedTo !== undefined || event.namespace !== undefined
+      ? { id: n < 0 ? event.id : undefined, faults: event.faults, proxiedTo: event.proxiedTo, namespace: event.namespace }
+      : undefined;
+    const at = slot * NUMBERS;
+    this.#numbers[at + LOGGED_AT] = event.loggedAt;
+    this.#numbers[at + TOTAL_MS] = event.totalMs;
+    this.#numbers[at + DELAY_MS] = event.delayMs;
+    this.#numbers[at + NUMBER] = n;
+    this.#built[slot] = undefined;
     this.#sizes[slot] = size;
     this.#bytes += size;
     this.#next = (slot + 1) % this.capacity;
@@ -81,65 +188,104 @@ export class Journal implements JournalStore {
     while (this.#bytes > this.maxBytes && this.#size > 1) {
       const oldest = (this.#next - this.#size + this.capacity) % this.capacity;
       this.#bytes -= this.#sizes[oldest]!;
-      this.#buffer[oldest] = undefined;
-      this.#sizes[oldest] = 0;
+      this.#drop(oldest);
       this.#size--;
     }
   }
 
-  /** Events, newest first (WireMock's order). */
-  newestFirst(): ServeEvent[] {
-    const events = this.#newestFirst();
-    const view = this.view;
-    return view === undefined ? events : events.map(view);
+  /** Lets go of what a slot keeps. */
+  #drop(slot: number): void {
+    this.#methods[slot] = undefined;
+    this.#urls[slot] = undefined;
+    this.#headers[slot] = undefined;
+    this.#bodies[slot] = undefined;
+    this.#connections[slot] = undefined;
+    this.#versions[slot] = undefined;
+    this.#stubs[slot] = undefined;
+    this.#responses[slot] = undefined;
+    this.#rare[slot] = undefined;
+    this.#built[slot] = undefined;
+    this.#sizes[slot] = 0;
   }
 
-  /** The ids of the stubs that served a kept event: read from the events as served (no masked view is made for this). */
-  servedStubIds(): Set<string> {
-    const ids = new Set<string>();
-    for (const e of this.#newestFirst()) if (e.stub?.id !== undefined) ids.add(e.stub.id);
-    return ids;
-  }
-
-  #newestFirst(): ServeEvent[] {
-    const out: ServeEvent[] = [];
-    for (let i = 1; i <= this.#size; i++) {
-      const e = this.#buffer[(this.#next - i + this.capacity) % this.capacity];
-      if (e) out.push(e);
+  /** The event kept in a slot, as served. */
+  #event(slot: number): ServeEvent {
+    const built = this.#built[slot];
+    if (built !== undefined) return built;
+    const at = slot * NUMBERS;
+    const rare = this.#rare[slot];
+    const event = new ServeEvent(this.#numbers[at + LOGGED_AT]!, this.#methods[slot]!, this.#urls[slot]!, unpackHeaders(this.#headers[slot]!),
+      this.#bodies[slot]!, this.#connections[slot]!, this.#versions[slot]!, this.#stubs[slot], this.#responses[slot], this.#numbers[at + TOTAL_MS]!, rare?.faults);
+    event.delayMs = this.#numbers[at + DELAY_MS]!;
+    if (rare !== undefined) {
+      event.proxiedTo = rare.proxiedTo;
+      event.namespace = rare.namespace;
     }
+    if (rare?.id !== undefined) ServeEvent.withId(event, rare.id);
+    else ServeEvent.withNumber(event, this.#numbers[at + NUMBER]!);
+    if (this.#view !== undefined) this.#built[slot] = event;
+    return event;
+  }
+
+  /** The slots of the kept events, newest first. */
+  #slotsNewestFirst(): number[] {
+    const out: number[] = [];
+    for (let i = 1; i <= this.#size; i++) out.push((this.#next - i + this.capacity) % this.capacity);
     return out;
   }
 
+  /** Events, newest first (WireMock's order). */
+  newestFirst(): ServeEvent[] {
+    const view = this.#view;
+    return this.#slotsNewestFirst().map((slot) => view === undefined ? this.#event(slot) : view(this.#event(slot)));
+  }
+
+  /** The ids of the stubs that served a kept event: read from the slots (no event is built for this). */
+  servedStubIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const slot of this.#slotsNewestFirst()) {
+      const id = this.#stubs[slot]?.id;
+      if (id !== undefined) ids.add(id);
+    }
+    return ids;
+  }
+
   get(id: string): ServeEvent | undefined {
-    const e = this.#newestFirst().find((x) => x.id === id);
-    return e === undefined || this.view === undefined ? e : this.view(e);
+    // Found by its number (or its id from elsewhere): only the event asked for is built.
+    const n = eventNumberOf(id);
+    for (const slot of this.#slotsNewestFirst()) {
+      const rare = this.#rare[slot];
+      if (rare?.id !== undefined ? rare.id === id : n >= 0 && this.#numbers[slot * NUMBERS + NUMBER] === n) {
+        const e = this.#event(slot);
+        return this.#view === undefined ? e : this.#view(e);
+      }
+    }
+    return undefined;
   }
 
   /** Removes the events `predicate` selects; returns them, oldest first. */
   remove(predicate: (e: ServeEvent) => boolean): ServeEvent[] {
     const kept: ServeEvent[] = [];
     const removed: ServeEvent[] = [];
-    const view = this.view;
-    for (const e of this.#newestFirst().reverse()) {
+    const view = this.#view;
+    for (const slot of this.#slotsNewestFirst().reverse()) {
+      const e = this.#event(slot);
       const shown = view === undefined ? e : view(e);
       if (predicate(shown)) removed.push(shown);
       else kept.push(e);
     }
-    this.#buffer = new Array(this.capacity);
-    this.#sizes = new Float64Array(this.capacity);
-    this.#bytes = 0;
-    this.#next = 0;
-    this.#size = 0;
-    for (const e of kept) this.append(e);
+    this.#empty();
+    for (const e of kept) {
+      const slot = this.#next;
+      this.append(e);
+      // The same event as before for the view (see #built).
+      if (view !== undefined) this.#built[slot] = e;
+    }
     return removed;
   }
 
   clear(): void {
-    this.#buffer = new Array(this.capacity);
-    this.#sizes = new Float64Array(this.capacity);
-    this.#bytes = 0;
-    this.#next = 0;
-    this.#size = 0;
+    this.#empty();
     this.#onCleared();
   }
 }
