@@ -3,8 +3,8 @@
  * event lives until the ring comes round again, long enough for V8 to move it to the old generation:
  * whatever a kept event is made of is copied there by a scavenge and traced by every major collection
  * (which also traces all the stubs). So the journal does not keep the ServeEvent: it keeps its parts in
- * columns allocated once (one slot per event), and the few new objects a request brings are kept as few:
- * Node's raw header list (an array and a string per name and value) becomes one flat string; the arrival
+ * columns allocated once (one slot per event), and the new objects a request brings are kept as one: its
+ * URL and Node's raw header list (an array and a string per name and value) become one flat string; the arrival
  * time, the total and delay milliseconds and the event's number (its id, see event-id.ts) go in a typed
  * array; the body, the stub, its prepared response, the connection and the strings Node shares (method,
  * HTTP version) are references to what exists anyway. The ServeEvent readers see is built when read.
@@ -44,24 +44,33 @@ const DELAY_MS = 2;
 const NUMBER = 3;
 const NUMBERS = 4;
 
-/** Separates the names and values of a header list kept as one string: Node's parser lets no line feed into either. */
+/** Separates the URL and the header names and values kept as one string: Node's parser lets no line feed into any. */
 const SEPARATOR = '\n';
-const NO_HEADERS: readonly string[] = Object.freeze([]);
 
-/**
- * A raw header list as one flat string (Array.prototype.join makes a sequential string: one object, no
- * pointers), or the list itself when a name or value holds the separator (not from Node's parser).
- */
-function packHeaders(raw: readonly string[]): string | readonly string[] {
-  if (raw.length === 0) return NO_HEADERS;
-  const text = raw.join(SEPARATOR);
-  let separators = 0;
-  for (let at = text.indexOf(SEPARATOR); at !== -1; at = text.indexOf(SEPARATOR, at + 1)) separators++;
-  return separators === raw.length - 1 ? text : raw;
+/** A request's URL and raw header list, when one of them holds the separator (not from Node's parser). */
+interface Unpacked {
+  url: string;
+  rawHeaders: readonly string[];
 }
 
-function unpackHeaders(packed: string | readonly string[]): readonly string[] {
-  return typeof packed === 'string' ? packed.split(SEPARATOR) : packed;
+/**
+ * A request's URL and raw header list as one flat string (Array.prototype.join makes a sequential string:
+ * one object with no pointers in it, where Node's list is an array and a string per name and value).
+ */
+function pack(url: string, raw: readonly string[]): string | Unpacked {
+  const parts = new Array<string>(raw.length + 1);
+  parts[0] = url;
+  for (let i = 0; i < raw.length; i++) parts[i + 1] = raw[i]!;
+  const text = parts.join(SEPARATOR);
+  let separators = 0;
+  for (let at = text.indexOf(SEPARATOR); at !== -1; at = text.indexOf(SEPARATOR, at + 1)) separators++;
+  return separators === raw.length ? text : { url, rawHeaders: raw };
+}
+
+function unpack(packed: string | Unpacked): Unpacked {
+  if (typeof packed !== 'string') return packed;
+  const parts = packed.split(SEPARATOR);
+  return { url: parts[0]!, rawHeaders: parts.slice(1) };
 }
 
 /** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
@@ -85,8 +94,8 @@ export class Journal implements JournalStore {
   #view: ((event: ServeEvent) => ServeEvent) | undefined;
   // The columns: one slot per event in each (the slots from #next - #size to #next, round the ring, are kept).
   #methods!: Array<string | undefined>;
-  #urls!: Array<string | undefined>;
-  #headers!: Array<string | readonly string[] | undefined>;
+  /** The URL and the raw header list (see pack). */
+  #requests!: Array<string | Unpacked | undefined>;
   #bodies!: Array<Buffer | undefined>;
   #connections!: Array<RequestConnection | undefined>;
   #versions!: Array<string | undefined>;
@@ -125,8 +134,7 @@ export class Journal implements JournalStore {
   #empty(): void {
     const n = this.capacity;
     this.#methods = new Array(n);
-    this.#urls = new Array(n);
-    this.#headers = new Array(n);
+    this.#requests = new Array(n);
     this.#bodies = new Array(n);
     this.#connections = new Array(n);
     this.#versions = new Array(n);
@@ -164,8 +172,7 @@ export class Journal implements JournalStore {
     if (this.#size === this.capacity) this.#bytes -= this.#sizes[slot]!;
     const n = event.number;
     this.#methods[slot] = event.method;
-    this.#urls[slot] = event.url;
-    this.#headers[slot] = packHeaders(event.rawHeaders);
+    this.#requests[slot] = pack(event.url, event.rawHeaders);
     this.#bodies[slot] = event.body;
     this.#connections[slot] = event.connection;
     this.#versions[slot] = event.httpVersion;
@@ -196,8 +203,7 @@ export class Journal implements JournalStore {
   /** Lets go of what a slot keeps. */
   #drop(slot: number): void {
     this.#methods[slot] = undefined;
-    this.#urls[slot] = undefined;
-    this.#headers[slot] = undefined;
+    this.#requests[slot] = undefined;
     this.#bodies[slot] = undefined;
     this.#connections[slot] = undefined;
     this.#versions[slot] = undefined;
@@ -214,7 +220,8 @@ export class Journal implements JournalStore {
     if (built !== undefined) return built;
     const at = slot * NUMBERS;
     const rare = this.#rare[slot];
-    const event = new ServeEvent(this.#numbers[at + LOGGED_AT]!, this.#methods[slot]!, this.#urls[slot]!, unpackHeaders(this.#headers[slot]!),
+    const { url, rawHeaders } = unpack(this.#requests[slot]!);
+    const event = new ServeEvent(this.#numbers[at + LOGGED_AT]!, this.#methods[slot]!, url, rawHeaders,
       this.#bodies[slot]!, this.#connections[slot]!, this.#versions[slot]!, this.#stubs[slot], this.#responses[slot], this.#numbers[at + TOTAL_MS]!, rare?.faults);
     event.delayMs = this.#numbers[at + DELAY_MS]!;
     if (rare !== undefined) {
