@@ -4,10 +4,10 @@
  * whatever a kept event is made of is copied there by a scavenge and traced by every major collection
  * (which also traces all the stubs). So the journal does not keep the ServeEvent: it keeps its parts in
  * columns allocated once (one slot per event), and the new objects a request brings are kept as one: its
- * URL and Node's raw header list (an array and a string per name and value) become one flat string; the arrival
- * time, the total and delay milliseconds and the event's number (its id, see event-id.ts) go in a typed
- * array; the body, the stub, its prepared response, the connection and the strings Node shares (method,
- * HTTP version) are references to what exists anyway. The ServeEvent readers see is built when read.
+ * method, HTTP version, URL and Node's raw header list (an array and a string per name and value) become
+ * one flat string; the arrival time, the total and delay milliseconds and the event's number (its id, see
+ * event-id.ts) go in a typed array; the body, the stub, its prepared response and the connection are
+ * references to what exists anyway. The ServeEvent readers see is built when read.
  * When the buffer is full the oldest event is overwritten: memory stays flat under any load.
  */
 import type { AppliedFault } from '../faults/fault.js';
@@ -20,8 +20,10 @@ import type { JournalStore } from './state.js';
 export { ServeEvent, type JournalResponse } from './serve-event.js';
 
 /**
- * What an event counts against the byte budget beyond its bodies: the event object, its header list and
- * URL strings, measured at about 1 KB for a small request (see the memory test).
+ * What an event counts against the byte budget beyond its bodies: a fixed allowance for its slot and its
+ * request's strings. About what a small request's entry cost when the journal kept whole ServeEvents; the
+ * compact record costs less (see the memory test), and the allowance stays so that a `--journal-max-bytes`
+ * keeps as many events as it did.
  */
 export const EVENT_OVERHEAD_BYTES = 1024;
 
@@ -44,33 +46,38 @@ const DELAY_MS = 2;
 const NUMBER = 3;
 const NUMBERS = 4;
 
-/** Separates the URL and the header names and values kept as one string: Node's parser lets no line feed into any. */
+/** Separates the parts of a request kept as one string: Node's parser lets no line feed into any of them. */
 const SEPARATOR = '\n';
 
-/** A request's URL and raw header list, when one of them holds the separator (not from Node's parser). */
+/** What the journal keeps of a request's line and header list, when one of them holds the separator (not from Node's parser). */
 interface Unpacked {
+  method: string;
+  httpVersion: string;
   url: string;
   rawHeaders: readonly string[];
 }
 
 /**
- * A request's URL and raw header list as one flat string (Array.prototype.join makes a sequential string:
- * one object with no pointers in it, where Node's list is an array and a string per name and value).
+ * A request's method, HTTP version, URL and raw header list as one flat string (Array.prototype.join makes
+ * a sequential string: one object with no pointers in it, where Node's list is an array and a string per
+ * name and value).
  */
-function pack(url: string, raw: readonly string[]): string | Unpacked {
-  const parts = new Array<string>(raw.length + 1);
-  parts[0] = url;
-  for (let i = 0; i < raw.length; i++) parts[i + 1] = raw[i]!;
+function pack(method: string, httpVersion: string, url: string, raw: readonly string[]): string | Unpacked {
+  const parts = new Array<string>(raw.length + 3);
+  parts[0] = method;
+  parts[1] = httpVersion;
+  parts[2] = url;
+  for (let i = 0; i < raw.length; i++) parts[i + 3] = raw[i]!;
   const text = parts.join(SEPARATOR);
   let separators = 0;
   for (let at = text.indexOf(SEPARATOR); at !== -1; at = text.indexOf(SEPARATOR, at + 1)) separators++;
-  return separators === raw.length ? text : { url, rawHeaders: raw };
+  return separators === raw.length + 2 ? text : { method, httpVersion, url, rawHeaders: raw };
 }
 
 function unpack(packed: string | Unpacked): Unpacked {
   if (typeof packed !== 'string') return packed;
   const parts = packed.split(SEPARATOR);
-  return { url: parts[0]!, rawHeaders: parts.slice(1) };
+  return { method: parts[0]!, httpVersion: parts[1]!, url: parts[2]!, rawHeaders: parts.slice(3) };
 }
 
 /** The journal kept in this process: a ring buffer (the in-memory State adapter's journal). */
@@ -86,19 +93,17 @@ export class Journal implements JournalStore {
 
   set view(view: ((event: ServeEvent) => ServeEvent) | undefined) {
     this.#view = view;
-    this.#built = new Array(this.capacity);
+    this.#built = view === undefined ? undefined : new Array(this.capacity);
   }
 
   /** The most bytes of bodies (and a fixed allowance per event) kept; the oldest events go first beyond it. */
   readonly maxBytes: number;
   #view: ((event: ServeEvent) => ServeEvent) | undefined;
   // The columns: one slot per event in each (the slots from #next - #size to #next, round the ring, are kept).
-  #methods!: Array<string | undefined>;
-  /** The URL and the raw header list (see pack). */
+  /** The method, HTTP version, URL and raw header list (see pack). */
   #requests!: Array<string | Unpacked | undefined>;
   #bodies!: Array<Buffer | undefined>;
   #connections!: Array<RequestConnection | undefined>;
-  #versions!: Array<string | undefined>;
   #stubs!: Array<Stub | undefined>;
   #responses!: Array<JournalResponse | undefined>;
   #rare!: Array<Rare | undefined>;
@@ -107,9 +112,7 @@ export class Journal implements JournalStore {
    * With a view set: the event built for each slot when first read, so the view (which remembers its
    * masked copy per event) sees the same event each time, as it did when the journal kept events.
    */
-  #built!: Array<ServeEvent | undefined>;
-  /** What each kept event counts against `maxBytes`, by slot. */
-  #sizes!: Float64Array;
+  #built: Array<ServeEvent | undefined> | undefined;
   #bytes = 0;
   /** Index where the next event goes. */
   #next = 0;
@@ -133,17 +136,14 @@ export class Journal implements JournalStore {
   /** Fresh columns: nothing kept. */
   #empty(): void {
     const n = this.capacity;
-    this.#methods = new Array(n);
     this.#requests = new Array(n);
     this.#bodies = new Array(n);
     this.#connections = new Array(n);
-    this.#versions = new Array(n);
     this.#stubs = new Array(n);
     this.#responses = new Array(n);
     this.#rare = new Array(n);
     this.#numbers = new Float64Array(n * NUMBERS);
-    this.#built = new Array(n);
-    this.#sizes = new Float64Array(n);
+    this.#built = this.#view === undefined ? undefined : new Array(n);
     this.#bytes = 0;
     this.#next = 0;
     this.#size = 0;
@@ -162,20 +162,18 @@ export class Journal implements JournalStore {
     return this.#size;
   }
 
-  /** Hot path: the event's parts go into its slot; one string is made (the header list's). */
+  /** Hot path: the event's parts go into its slot; one string is made (see pack). */
   append(event: ServeEvent): void {
     if (this.capacity === 0) return;
     const response = event.response;
     const size = event.body.length + (response?.body.length ?? 0) + EVENT_OVERHEAD_BYTES;
     const slot = this.#next;
     // A full ring overwrites its oldest event.
-    if (this.#size === this.capacity) this.#bytes -= this.#sizes[slot]!;
+    if (this.#size === this.capacity) this.#bytes -= this.#sizeOf(slot);
     const n = event.number;
-    this.#methods[slot] = event.method;
-    this.#requests[slot] = pack(event.url, event.rawHeaders);
+    this.#requests[slot] = pack(event.method, event.httpVersion, event.url, event.rawHeaders);
     this.#bodies[slot] = event.body;
     this.#connections[slot] = event.connection;
-    this.#versions[slot] = event.httpVersion;
     this.#stubs[slot] = event.stub;
     this.#responses[slot] = response;
     this.#rare[slot] = n < 0 || event.faults !== undefined || event.proxiedTo !== undefined || event.namespace !== undefined
@@ -186,15 +184,14 @@ export class Journal implements JournalStore {
     this.#numbers[at + TOTAL_MS] = event.totalMs;
     this.#numbers[at + DELAY_MS] = event.delayMs;
     this.#numbers[at + NUMBER] = n;
-    this.#built[slot] = undefined;
-    this.#sizes[slot] = size;
+    if (this.#built !== undefined) this.#built[slot] = undefined;
     this.#bytes += size;
     this.#next = (slot + 1) % this.capacity;
     if (this.#size < this.capacity) this.#size++;
     // Large bodies: the oldest events go until the rest fits the budget (the newest is always kept).
     while (this.#bytes > this.maxBytes && this.#size > 1) {
       const oldest = (this.#next - this.#size + this.capacity) % this.capacity;
-      this.#bytes -= this.#sizes[oldest]!;
+      this.#bytes -= this.#sizeOf(oldest);
       this.#drop(oldest);
       this.#size--;
     }
@@ -202,27 +199,29 @@ export class Journal implements JournalStore {
 
   /** Lets go of what a slot keeps. */
   #drop(slot: number): void {
-    this.#methods[slot] = undefined;
     this.#requests[slot] = undefined;
     this.#bodies[slot] = undefined;
     this.#connections[slot] = undefined;
-    this.#versions[slot] = undefined;
     this.#stubs[slot] = undefined;
     this.#responses[slot] = undefined;
     this.#rare[slot] = undefined;
-    this.#built[slot] = undefined;
-    this.#sizes[slot] = 0;
+    if (this.#built !== undefined) this.#built[slot] = undefined;
+  }
+
+  /** What a kept event counts against `maxBytes` (its bodies do not change while it is kept). */
+  #sizeOf(slot: number): number {
+    return this.#bodies[slot]!.length + (this.#responses[slot]?.body.length ?? 0) + EVENT_OVERHEAD_BYTES;
   }
 
   /** The event kept in a slot, as served. */
   #event(slot: number): ServeEvent {
-    const built = this.#built[slot];
+    const built = this.#built?.[slot];
     if (built !== undefined) return built;
     const at = slot * NUMBERS;
     const rare = this.#rare[slot];
-    const { url, rawHeaders } = unpack(this.#requests[slot]!);
-    const event = new ServeEvent(this.#numbers[at + LOGGED_AT]!, this.#methods[slot]!, url, rawHeaders,
-      this.#bodies[slot]!, this.#connections[slot]!, this.#versions[slot]!, this.#stubs[slot], this.#responses[slot], this.#numbers[at + TOTAL_MS]!, rare?.faults);
+    const { method, httpVersion, url, rawHeaders } = unpack(this.#requests[slot]!);
+    const event = new ServeEvent(this.#numbers[at + LOGGED_AT]!, method, url, rawHeaders,
+      this.#bodies[slot]!, this.#connections[slot]!, httpVersion, this.#stubs[slot], this.#responses[slot], this.#numbers[at + TOTAL_MS]!, rare?.faults);
     event.delayMs = this.#numbers[at + DELAY_MS]!;
     if (rare !== undefined) {
       event.proxiedTo = rare.proxiedTo;
@@ -230,7 +229,7 @@ export class Journal implements JournalStore {
     }
     if (rare?.id !== undefined) ServeEvent.withId(event, rare.id);
     else ServeEvent.withNumber(event, this.#numbers[at + NUMBER]!);
-    if (this.#view !== undefined) this.#built[slot] = event;
+    if (this.#built !== undefined) this.#built[slot] = event;
     return event;
   }
 
@@ -286,7 +285,7 @@ export class Journal implements JournalStore {
       const slot = this.#next;
       this.append(e);
       // The same event as before for the view (see #built).
-      if (view !== undefined) this.#built[slot] = e;
+      if (this.#built !== undefined) this.#built[slot] = e;
     }
     return removed;
   }
