@@ -133,17 +133,19 @@ export class Journal implements JournalStore {
     this.#empty();
   }
 
-  /** Fresh columns: nothing kept. */
+  /**
+   * Fresh columns: nothing kept. They grow as the ring fills (until it first comes round, each event goes
+   * at the end of each column), so a journal that is rarely full costs no more than what it keeps.
+   */
   #empty(): void {
-    const n = this.capacity;
-    this.#requests = new Array(n);
-    this.#bodies = new Array(n);
-    this.#connections = new Array(n);
-    this.#stubs = new Array(n);
-    this.#responses = new Array(n);
-    this.#rare = new Array(n);
-    this.#numbers = new Float64Array(n * NUMBERS);
-    this.#built = this.#view === undefined ? undefined : new Array(n);
+    this.#requests = [];
+    this.#bodies = [];
+    this.#connections = [];
+    this.#stubs = [];
+    this.#responses = [];
+    this.#rare = [];
+    this.#numbers = new Float64Array(Math.min(this.capacity, 64) * NUMBERS);
+    this.#built = this.#view === undefined ? undefined : new Array(this.capacity);
     this.#bytes = 0;
     this.#next = 0;
     this.#size = 0;
@@ -180,6 +182,7 @@ export class Journal implements JournalStore {
       ? { id: n < 0 ? event.id : undefined, faults: event.faults, proxiedTo: event.proxiedTo, namespace: event.namespace }
       : undefined;
     const at = slot * NUMBERS;
+    if (at === this.#numbers.length) this.#growNumbers();
     this.#numbers[at + LOGGED_AT] = event.loggedAt;
     this.#numbers[at + TOTAL_MS] = event.totalMs;
     this.#numbers[at + DELAY_MS] = event.delayMs;
@@ -195,6 +198,12 @@ export class Journal implements JournalStore {
       this.#drop(oldest);
       this.#size--;
     }
+  }
+
+  #growNumbers(): void {
+    const grown = new Float64Array(Math.min(this.capacity, 2 * (this.#numbers.length / NUMBERS)) * NUMBERS);
+    grown.set(this.#numbers);
+    this.#numbers = grown;
   }
 
   /** Lets go of what a slot keeps. */

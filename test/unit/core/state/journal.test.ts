@@ -85,4 +85,21 @@ describe('the journal\'s compact record', () => {
     assert.deepEqual(journal.newestFirst().map((e) => e.url), ['/Y']);
     assert.equal(made, 2, 'the kept event is the same after a remove');
   });
+
+  it('its columns grow as the ring fills and keep every event\'s numbers through growing and coming round', () => {
+    const journal = new Journal(150);
+    const ids: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const e = new ServeEvent(1_000 + i, 'GET', `/${i}`, ['N', String(i)], Buffer.alloc(0), CONNECTION, '1.1', undefined, undefined, i % 7);
+      e.delayMs = i % 5;
+      journal.append(e);
+      ids.push(e.id);
+    }
+    const kept = journal.newestFirst();
+    assert.equal(kept.length, 150);
+    kept.forEach((e, k) => {
+      const i = 399 - k;
+      assert.deepEqual([e.url, e.loggedAt, e.totalMs, e.delayMs, e.rawHeaders[1], e.id], [`/${i}`, 1_000 + i, i % 7, i % 5, String(i), ids[i]]);
+    });
+  });
 });
