@@ -1,7 +1,9 @@
 /**
- * One served request as the journal keeps it. Built on the hot path, so an event keeps references to
- * what already exists (the raw header list Node built, the body Buffer, the stub, the prepared
- * response) and everything the admin API shows is derived when it is asked for.
+ * One served request, as the engine hands it to the journal and readers see it. Built on the hot path,
+ * so an event keeps references to what already exists (the raw header list Node built, the body Buffer,
+ * the stub, the prepared response) and everything the admin API shows is derived when it is asked for.
+ * The journal does not keep the event itself but a compact record of it, and builds an event again when
+ * read (journal.ts).
  */
 import type { AppliedFault } from '../faults/fault.js';
 import type { RequestConnection } from '../request.js';
