@@ -242,17 +242,18 @@ export class Journal implements JournalStore {
     return event;
   }
 
-  /** The slots of the kept events, newest first. */
-  #slotsNewestFirst(): number[] {
+  /** The slots of the kept events, newest first (the newest `limit` of them). */
+  #slotsNewestFirst(limit = Infinity): number[] {
     const out: number[] = [];
-    for (let i = 1; i <= this.#size; i++) out.push((this.#next - i + this.capacity) % this.capacity);
+    const n = Math.min(this.#size, limit);
+    for (let i = 1; i <= n; i++) out.push((this.#next - i + this.capacity) % this.capacity);
     return out;
   }
 
-  /** Events, newest first (WireMock's order). */
-  newestFirst(): ServeEvent[] {
+  /** Events, newest first (WireMock's order); only the newest `limit` are built when a limit is given. */
+  newestFirst(limit?: number): ServeEvent[] {
     const view = this.#view;
-    return this.#slotsNewestFirst().map((slot) => view === undefined ? this.#event(slot) : view(this.#event(slot)));
+    return this.#slotsNewestFirst(limit).map((slot) => view === undefined ? this.#event(slot) : view(this.#event(slot)));
   }
 
   /** The ids of the stubs that served a kept event: read from the slots (no event is built for this). */

@@ -97,6 +97,8 @@ describe('the journal\'s compact record', () => {
     }
     const kept = journal.newestFirst();
     assert.equal(kept.length, 150);
+    assert.deepEqual(journal.newestFirst(3).map((e) => e.url), ['/399', '/398', '/397']);
+    assert.deepEqual(journal.newestFirst(0), []);
     kept.forEach((e, k) => {
       const i = 399 - k;
       assert.deepEqual([e.url, e.loggedAt, e.totalMs, e.delayMs, e.rawHeaders[1], e.id], [`/${i}`, 1_000 + i, i % 7, i % 5, String(i), ids[i]]);
