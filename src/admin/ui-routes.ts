@@ -109,7 +109,7 @@ export function installUiRoutes(router: Router, options: UiRoutesOptions): void 
     }
     // Oldest first, as the live stream appends.
     const engine = engineOf();
-    res.json({ entries: engine.journal.newestFirst().slice(0, limit).reverse().map(liveEntry), journalEnabled: engine.journal.enabled });
+    res.json({ entries: engine.journal.newestFirst(limit).reverse().map(liveEntry), journalEnabled: engine.journal.enabled });
   });
 
   router.get('/decoy/match-counts', (_req: Request, res: Response) => {

@@ -1144,7 +1144,7 @@ export class RedisState implements State {
         if (this.#pending.length >= BATCH) void this.#flush();
         else this.#scheduleFlush();
       },
-      newestFirst: () => mirror.newestFirst(),
+      newestFirst: (limit) => mirror.newestFirst(limit),
       get: (id) => mirror.get(id),
       servedStubIds: () => mirror.servedStubIds(),
       remove: (predicate) => {

@@ -1,5 +1,5 @@
 // Measures Decoy's heap in a process of its own (node --expose-gc), for the memory test:
-//   node --expose-gc test/support/memory-probe.mjs <stubs|file|series|gzip|journal|budget> <count>
+//   node --expose-gc test/support/memory-probe.mjs <stubs|file|series|gzip|journal|headers|budget> <count>
 // Prints one JSON line: the heap used (with Buffers' bytes) after a full GC before and after, and what was counted.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,13 +85,15 @@ if (what === 'stubs') {
   const decoy = createDecoy({ stubsDir: dir, port: 0, host: '127.0.0.1', watch: false, journalSize: count, ...budget });
   await decoy.start();
   const body = what === 'budget' ? Buffer.alloc(100 * 1024, 'x') : undefined;
+  // `headers`: each request also sends 40 headers of its own (the journal keeps a request's header list).
+  const FORTY_HEADERS = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-header-${i}`, `value-${i}`]));
   // Warm up: the first requests load what every request shares.
   for (let i = 0; i < 50; i++) await (await fetch(`${decoy.url}/items?n=${i}`)).text();
   decoy.engine.journal.clear();
   const before = heap();
   for (let i = 0; i < count; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
-      const res = await fetch(`${decoy.url}/items?n=${i + j}`, body ? { method: 'GET', headers: { 'X-Big': 'y' } } : {});
+      const res = await fetch(`${decoy.url}/items?n=${i + j}`, body ? { method: 'GET', headers: { 'X-Big': 'y' } } : what === 'headers' ? { headers: FORTY_HEADERS } : {});
       await res.text();
     }));
   }

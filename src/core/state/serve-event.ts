@@ -1,12 +1,14 @@
 /**
- * One served request as the journal keeps it. Built on the hot path, so an event keeps references to
- * what already exists (the raw header list Node built, the body Buffer, the stub, the prepared
- * response) and everything the admin API shows is derived when it is asked for.
+ * One served request, as the engine hands it to the journal and readers see it. Built on the hot path,
+ * so an event keeps references to what already exists (the raw header list Node built, the body Buffer,
+ * the stub, the prepared response) and everything the admin API shows is derived when it is asked for.
+ * The journal does not keep the event itself but a compact record of it, and builds an event again when
+ * read (journal.ts).
  */
 import type { AppliedFault } from '../faults/fault.js';
 import type { RequestConnection } from '../request.js';
 import type { Stub } from '../stub.js';
-import { nextEventId } from './event-id.js';
+import { eventIdOf, nextEventNumber } from './event-id.js';
 
 export interface JournalResponse {
   status: number;
@@ -24,6 +26,8 @@ export interface JournalResponse {
  */
 export class ServeEvent {
   #id: string | undefined;
+  /** The number its id is made from (event-id.ts); -1 until numbered, and for an event with an id from elsewhere. */
+  #number = -1;
   /** The upstream base URL, when the request was proxied. */
   proxiedTo: string | undefined;
   /** Milliseconds of injected delay (the stub's, the global one, a chaos rule's) before the answer. */
@@ -58,9 +62,24 @@ export class ServeEvent {
     return event;
   }
 
+  /** The event numbered `n` (what the journal keeps instead of the id). */
+  static withNumber(event: ServeEvent, n: number): ServeEvent {
+    event.#number = n;
+    return event;
+  }
+
   /** A UUID, made when first asked for. */
   get id(): string {
-    return (this.#id ??= nextEventId());
+    return (this.#id ??= eventIdOf(this.number));
+  }
+
+  /**
+   * The number its id is made from, given when first asked for (the journal asks when it keeps the event);
+   * -1 for an event with an id from elsewhere (one another replica served).
+   */
+  get number(): number {
+    if (this.#number < 0 && this.#id === undefined) this.#number = nextEventNumber();
+    return this.#number;
   }
 
   get clientIp(): string {
@@ -86,6 +105,7 @@ export class ServeEvent {
   withContents(url: string, rawHeaders: readonly string[], body: Buffer, response: JournalResponse | undefined, proxiedTo: string | undefined): ServeEvent {
     const copy = new ServeEvent(this.loggedAt, this.method, url, rawHeaders, body, this.connection, this.httpVersion, this.stub, response, this.totalMs, this.faults);
     copy.#id = this.id;
+    copy.#number = this.#number;
     copy.proxiedTo = proxiedTo;
     copy.delayMs = this.delayMs;
     return copy;

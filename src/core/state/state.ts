@@ -94,8 +94,8 @@ export interface JournalStore {
   readonly size: number;
   /** Hot path: keeps the event (dropping the oldest when full). */
   append(event: ServeEvent): void;
-  /** Events, newest first, as readers see them. */
-  newestFirst(): ServeEvent[];
+  /** Events, newest first, as readers see them (the newest `limit`, when given). */
+  newestFirst(limit?: number): ServeEvent[];
   get(id: string): ServeEvent | undefined;
   /** Removes the events the predicate selects; returns them, oldest first. */
   remove(predicate: (e: ServeEvent) => boolean): ServeEvent[];
