@@ -11,6 +11,7 @@
 // the rounds) PEERS_ONLY=decoy,wiremock (servers)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +113,14 @@ const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toLocale
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: npm run build first');
+  // mockttp is installed unsaved by `npm run bench:peers` (and removed by `npm ci`): without it, say so before minutes of runs.
+  if (SERVERS.includes('mockttp')) {
+    try {
+      createRequire(path.join(ROOT, 'package.json')).resolve('mockttp');
+    } catch {
+      throw new Error('mockttp is not installed: run `npm run bench:peers` (it installs mockttp without saving it), or leave it out with PEERS_ONLY=raw,decoy,wiremock');
+    }
+  }
   console.log(`Decoy peers benchmark  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0].model} x ${os.cpus().length}`);
   console.log(`load: ${LOAD.describe}; ${WARMUP} s warm-up, then ${ROUNDS} rounds of ${DURATION} s, ${CONNECTIONS} connections (the delay row: ${DELAY_CONNECTIONS}); WireMock ${JAR}\n`);
   const results = [];
