@@ -102,7 +102,13 @@ class Call implements GraphqlCall {
     if (this.#normalized === NOT_PARSED) {
       const doc = this.document();
       const op = this.operation();
-      this.#normalized = isGraphqlError(doc) || op === undefined ? undefined : normalizeOperation(doc, op);
+      if (isGraphqlError(doc) || op === undefined) this.#normalized = undefined;
+      else {
+        // An operation node belongs to one cached document (see parseQuery): its normal form is worked out once.
+        let normal = normalizedOperations.get(op);
+        if (normal === undefined) normalizedOperations.set(op, normal = normalizeOperation(doc, op));
+        this.#normalized = normal;
+      }
     }
     return this.#normalized;
   }
@@ -117,8 +123,30 @@ class Call implements GraphqlCall {
   }
 }
 
-/** Parses query text; a syntax error is returned (with its location), not thrown. */
+/**
+ * Query texts parsed lately, with what they parsed to: clients send the same few queries over and over, and
+ * nothing changes a document once parsed (matching, validation and execution only read it). Bounded in
+ * entries and in the length of a text kept, the oldest going first.
+ */
+const parsedQueries = new Map<string, DocumentNode | GraphQLError>();
+const PARSED_QUERIES = 512;
+const PARSED_QUERY_MAX_LENGTH = 16 * 1024;
+/** The normal form of each operation of a parsed document, made on first use. */
+const normalizedOperations = new WeakMap<OperationDefinitionNode, string>();
+
+/** Parses query text (or finds it parsed lately); a syntax error is returned (with its location), not thrown. */
 export function parseQuery(text: string): DocumentNode | GraphQLError {
+  const known = parsedQueries.get(text);
+  if (known !== undefined) return known;
+  const parsed = parseNew(text);
+  if (text.length <= PARSED_QUERY_MAX_LENGTH) {
+    if (parsedQueries.size >= PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
+    parsedQueries.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseNew(text: string): DocumentNode | GraphQLError {
   try {
     return graphqlLib().parse(text, { maxTokens: 50_000 });
   } catch (e) {

@@ -3,7 +3,7 @@
  * operations share when they ask for the same thing.
  */
 import assert from 'node:assert/strict';
-import { graphqlCall } from '../../../src/core/graphql/operation.js';
+import { graphqlCall, isGraphqlError, parseQuery } from '../../../src/core/graphql/operation.js';
 import { DecoyRequest } from '../../../src/core/request.js';
 
 const normal = (query: string, operationName?: string) => graphqlCall({ query, ...(operationName ? { operationName } : {}) }).normalized();
@@ -98,6 +98,39 @@ describe('GraphQL operations', () => {
       const call = req.graphql!.calls[0]!;
       assert.equal(req.graphql, req.graphql);
       assert.equal(call.document(), call.document());
+    });
+  });
+
+  describe('a query text sent again is not parsed again', () => {
+    it('the same text gives the same document, and each of two operations of it keeps its own normal form', () => {
+      const text = 'query A { a { id } } query B { b { name id } }';
+      assert.equal(parseQuery(text), parseQuery(text));
+      assert.equal(graphqlCall({ query: text, operationName: 'A' }).normalized(), normal('query A { a { id } }', 'A'));
+      assert.equal(graphqlCall({ query: text, operationName: 'B' }).normalized(), normal('query B { b { id name } }', 'B'));
+      assert.equal(graphqlCall({ query: text, operationName: 'A' }).normalized(), normal('query A { a { id } }', 'A'));
+    });
+
+    it('a text that does not parse gives its syntax error every time', () => {
+      const first = parseQuery('{ user(id: 1) { name ');
+      const again = parseQuery('{ user(id: 1) { name ');
+      assert.ok(isGraphqlError(first) && isGraphqlError(again));
+      assert.equal(again.message, first.message);
+      assert.deepEqual(again.locations, first.locations);
+    });
+
+    it('keeps a bounded number of texts: the oldest is parsed again once many others came after it', () => {
+      const oldest = '{ oldestOfAll { id } }';
+      const doc = parseQuery(oldest);
+      for (let i = 0; i < 1000; i++) parseQuery(`{ f${i} { id } }`);
+      const later = parseQuery(oldest);
+      assert.notEqual(later, doc, 'the cache held 1,000 more texts');
+      assert.deepEqual(JSON.parse(JSON.stringify(later)), JSON.parse(JSON.stringify(doc)));
+    });
+
+    it('a very long text is parsed each time it comes (not kept)', () => {
+      const long = `{ a { ${Array.from({ length: 3000 }, (_, i) => `f${i}`).join(' ')} } }`;
+      assert.ok(long.length > 16 * 1024);
+      assert.notEqual(parseQuery(long), parseQuery(long));
     });
   });
 });
