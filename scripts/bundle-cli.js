@@ -110,43 +110,31 @@ async function isCommonJs(file) {
   return !/^\s*(import|export)\s/m.test(await readFile(file, 'utf8'));
 }
 
+/** A plugin that gives the source file `filter` matches (in src/`dir`) the code `contents` in the bundle. */
+function replaceModule(name, filter, dir, contents) {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter }, () => ({ contents, loader: 'js', resolveDir: path.join(SRC, dir) }));
+    },
+  };
+}
+
 /** yamlLib() requires the one-file build of `yaml` beside the chunks (see the top of this file). */
-const yamlLibPlugin = {
-  name: 'decoy-yaml-lib',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]sources[\\/]yaml-lib\.ts$/ }, () => ({
-      contents: [
-        "import { fileURLToPath } from 'node:url';",
-        'let lib;',
-        "export function yamlLib() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/yaml.cjs', __decoyDist)))); }",
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
+const yamlLibPlugin = replaceModule('decoy-yaml-lib', /[\\/]src[\\/]sources[\\/]yaml-lib\.ts$/, 'sources', [
+  "import { fileURLToPath } from 'node:url';",
+  'let lib;',
+  "export function yamlLib() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/yaml.cjs', __decoyDist)))); }",
+].join('\n'));
 
 /** The Redis adapter is imported when loadRedisAdapter() is awaited, for --store only (src/store/redis-adapter.ts). */
-const redisAdapterPlugin = {
-  name: 'decoy-redis-adapter',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]store[\\/]redis-adapter\.ts$/ }, () => ({
-      contents: [
-        'let adapter;',
-        "export function redisAdapter() { if (adapter === undefined) throw new Error('the Redis adapter is not loaded: loadRedisAdapter() first'); return adapter; }",
-        "export async function loadRedisAdapter() { adapter ??= (await import('./redis-state.ts')).RedisState; }",
-      ].join('\n'),
-      loader: 'js',
-      resolveDir: path.join(SRC, 'store'),
-    }));
-  },
-};
+const redisAdapterPlugin = replaceModule('decoy-redis-adapter', /[\\/]src[\\/]store[\\/]redis-adapter\.ts$/, 'store', [
+  'let adapter;',
+  "export function redisAdapter() { if (adapter === undefined) throw new Error('the Redis adapter is not loaded: loadRedisAdapter() first'); return adapter; }",
+  "export async function loadRedisAdapter() { adapter ??= (await import('./redis-state.ts')).RedisState; }",
+].join('\n'));
 
-const stubValidatorPlugin = (contents) => ({
-  name: 'decoy-stub-validator',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]core[\\/]stub-schema-compiler\.ts$/ }, () => ({ contents, loader: 'js', resolveDir: path.join(SRC, 'core') }));
-  },
-});
+const stubValidatorPlugin = (contents) => replaceModule('decoy-stub-validator', /[\\/]src[\\/]core[\\/]stub-schema-compiler\.ts$/, 'core', contents);
 
 // The entry turns on Node's compile cache (Node >= 22.1) before it imports the rest of the command: the
 // bytecode of the bundle is then kept on disk between starts (in NODE_COMPILE_CACHE, or the system's temp
