@@ -669,29 +669,37 @@ function cliArgs(stubsDir, port, cli = CLI) {
  */
 async function startupOnce(stubsDir, urlPath, cli) {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}${urlPath}`;
   const t0 = performance.now();
   const proc = spawnNode(cliArgs(stubsDir, port, cli), { label: stubsDir === undefined ? 'raw' : 'cli' });
+  try {
+    await untilStubServed(proc, `http://127.0.0.1:${port}${urlPath}`, stubsDir === undefined ? 'the raw server' : 'the CLI', t0, 15_000, 5);
+    return { ms: performance.now() - t0, cpuMs: cpuMs(proc.pid) };
+  } finally {
+    await stopServer(proc);
+  }
+}
+
+/**
+ * Polls `url` every `everyMs` until the server answers it with the stub's body; throws, with the server's
+ * last output, once it has exited or `timeoutMs` from `t0` have passed.
+ */
+async function untilStubServed(proc, url, label, t0, timeoutMs, everyMs) {
   let exited = false;
   proc.exited.then(() => {
     exited = true;
   });
-  try {
-    while (!exited && performance.now() - t0 < 15_000) {
-      const attempt = performance.now();
-      try {
-        const res = await get(url, 100);
-        if (res.status === 200 && res.body.toString() === STUB_BODY) return { ms: performance.now() - t0, cpuMs: cpuMs(proc.pid) };
-      } catch {
-        // not listening yet
-      }
-      const wait = 5 - (performance.now() - attempt);
-      if (wait > 0) await sleep(wait);
+  while (!exited && performance.now() - t0 < timeoutMs) {
+    const attempt = performance.now();
+    try {
+      const res = await get(url, 100);
+      if (res.status === 200 && res.body.toString() === STUB_BODY) return;
+    } catch {
+      // not listening yet
     }
-    throw new Error(`${stubsDir === undefined ? 'the raw server' : 'the CLI'} gave no stub response (${exited ? 'exited' : 'timed out'})\n${proc.tail.trim()}`);
-  } finally {
-    await stopServer(proc);
+    const wait = everyMs - (performance.now() - attempt);
+    if (wait > 0) await sleep(wait);
   }
+  throw new Error(`${label} gave no stub response (${exited ? 'exited' : 'timed out'})\n${proc.tail.trim()}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1930,17 +1938,7 @@ async function memoryRun({ stubsDir, stubs, requests, heap = false, flags = [], 
   const proc = spawnNode([...flags, ...pre, ...cliArgs(stubsDir, port, cli)], { label: stubsDir === undefined ? 'raw' : 'cli' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: MEMORY_CONCURRENCY });
   try {
-    const t0 = performance.now();
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`the server exited\n${proc.tail.trim()}`);
-      if (performance.now() - t0 > 60_000) throw new Error(`the server gave no stub response in 60 s\n${proc.tail.trim()}`);
-      try {
-        if ((await get(`http://127.0.0.1:${port}/items/0`, 500)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      await sleep(20);
-    }
+    await untilStubServed(proc, `http://127.0.0.1:${port}/items/0`, stubsDir === undefined ? 'the raw server' : 'the CLI', performance.now(), 60_000, 20);
     await sleep(1000);
     const read = async () => (heap ? heapBytes(proc) : vmRssKb(proc.pid) * 1024);
     const loaded = await read();
