@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { decoyPerTest } from '../support/decoy.js';
 import { WireClients } from '../support/wire.js';
+import { gunzipSync } from 'node:zlib';
 
 const STUBS = [
   // WireMock's order: the stub added last is tried first, so the catch-alls come first.
@@ -87,5 +88,76 @@ describe('hot path: what a plain request reads and leaves behind', () => {
     assert.deepEqual(Object.values(ui.counts), [n, n], 'the UI counts each stub\'s requests');
     const traffic = await (await fetch(`${decoy.url}/__admin/decoy/traffic?seconds=300`)).json() as { series: Record<string, number[]> };
     assert.equal(traffic.series['2xx']!.reduce((a, b) => a + b, 0), 2 * n, 'the UI traffic chart counts every request');
+  });
+});
+
+/** Every byte value once, then again: a body that is not UTF-8 (and is whole only if sent byte for byte). */
+const ALL_BYTES = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+const TEXT = 'hello, wörld ✓ — ünïcode';
+
+const WIRE_STUBS = JSON.stringify({
+  mappings: [
+    { request: { method: 'ANY', url: '/text' }, response: { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: TEXT } },
+    { request: { method: 'ANY', url: '/bytes' }, response: { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, base64Body: ALL_BYTES.toString('base64') } },
+    { request: { method: 'GET', url: '/at-limit' }, response: { status: 200, base64Body: Buffer.concat([ALL_BYTES, ALL_BYTES]).toString('base64') } },
+    { request: { method: 'GET', url: '/over-limit' }, response: { status: 200, base64Body: Buffer.concat([ALL_BYTES, ALL_BYTES, Buffer.from('x')]).toString('base64') } },
+    { request: { method: 'GET', url: '/empty' }, response: { status: 200 } },
+    { request: { method: 'GET', url: '/no-content' }, response: { status: 204 } },
+  ],
+});
+
+interface WireAnswer { status: number; headers: [string, string][]; body: Buffer }
+
+/** Splits the answers a connection got, one after another, by their Content-Length (none for HEAD and 204). */
+function answers(bytes: Buffer, bodiless: (i: number) => boolean): WireAnswer[] {
+  const out: WireAnswer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', at);
+    assert.ok(end !== -1, `answer ${out.length + 1} has a whole head`);
+    const [statusLine, ...lines] = bytes.subarray(at, end).toString('latin1').split('\r\n');
+    const headers = lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)] as [string, string]);
+    const length = bodiless(out.length) ? 0 : Number(headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? 0);
+    out.push({ status: Number(statusLine!.slice(9, 12)), headers, body: bytes.subarray(end + 4, end + 4 + length) });
+    at = end + 4 + length;
+  }
+  return out;
+}
+
+describe('hot path: the answer on the wire', () => {
+  const suite = decoyPerTest({ 'wire.json': WIRE_STUBS });
+  const clients = new WireClients();
+  afterEach(() => clients.close());
+
+  it('sends small and large bodies byte for byte, with their Content-Length, one after another on a kept-alive connection', async () => {
+    const { decoy } = await suite.start();
+    const paths = ['/text', '/bytes', '/at-limit', '/over-limit', '/empty', '/no-content', '/text'];
+    const text = paths.map((p, i) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join('');
+    const ex = await clients.raw(decoy.port, text, 3_000);
+    const got = answers(ex.bytes, (i) => paths[i] === '/no-content');
+    const expected = [Buffer.from(TEXT), ALL_BYTES, Buffer.concat([ALL_BYTES, ALL_BYTES]),
+      Buffer.concat([ALL_BYTES, ALL_BYTES, Buffer.from('x')]), Buffer.alloc(0), Buffer.alloc(0), Buffer.from(TEXT)];
+    assert.equal(got.length, paths.length, `one answer per request, nothing more:\n${ex.bytes.toString('latin1')}`);
+    got.forEach((a, i) => {
+      assert.equal(a.status, paths[i] === '/no-content' ? 204 : 200, paths[i]);
+      assert.ok(a.body.equals(expected[i]!), `${paths[i]}: the body as the stub gives it (${a.body.length} bytes, ${expected[i]!.length} expected)`);
+      const length = a.headers.find(([n]) => n === 'Content-Length')?.[1];
+      if (paths[i] !== '/no-content') assert.equal(length, String(expected[i]!.length), `${paths[i]}: Content-Length`);
+    });
+    assert.deepEqual(got[0]!.headers.filter(([n]) => n !== 'Date').map(([n, v]) => `${n}: ${v}`),
+      ['Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(TEXT)}`, `Matched-Stub-Id: ${decoy.engine.stubs.all.find((s) => s.request.indexKey.kind === 'exact' && s.request.indexKey.path === '/text')!.id}`,
+        'Connection: keep-alive', 'Keep-Alive: timeout=5']);
+  });
+
+  it('answers HEAD with the head only, and a gzip-accepting client with the gzipped bytes', async () => {
+    const { decoy } = await suite.start();
+    const text = 'HEAD /bytes HTTP/1.1\r\nHost: x\r\n\r\nGET /text HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n';
+    const ex = await clients.raw(decoy.port, text, 3_000);
+    const [head, zipped, ...more] = answers(ex.bytes, (i) => i === 0);
+    assert.equal(more.length, 0, `nothing after the two answers:\n${ex.bytes.toString('latin1')}`);
+    assert.equal(head!.headers.find(([n]) => n === 'Content-Length')?.[1], String(ALL_BYTES.length));
+    assert.equal(head!.body.length, 0);
+    assert.equal(zipped!.headers.find(([n]) => n === 'Content-Encoding')?.[1], 'gzip');
+    assert.equal(gunzipSync(zipped!.body).toString(), TEXT);
   });
 });
