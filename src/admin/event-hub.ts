@@ -57,12 +57,13 @@ const TRAFFIC_SECONDS = 300;
  */
 const STUB_NOTICE_MS = 250;
 
-function statusClass(status: number): StatusClass {
-  if (status >= 200 && status < 300) return '2xx';
-  if (status >= 300 && status < 400) return '3xx';
-  if (status >= 400 && status < 500) return '4xx';
-  if (status >= 500) return '5xx';
-  return 'none';
+/** The index in STATUS_CLASSES of a status's class ('none' for a response with no status: a socket fault). */
+function statusClassIndex(status: number): number {
+  if (status >= 200 && status < 300) return 0;
+  if (status >= 300 && status < 400) return 1;
+  if (status >= 400 && status < 500) return 2;
+  if (status >= 500) return 3;
+  return 4;
 }
 
 export function liveEntry(e: ServeEvent): LiveEntry {
@@ -86,7 +87,8 @@ export class EventHub {
   readonly #engine: MockEngine;
   readonly #now: () => number;
   readonly #subscribers = new Set<Subscriber>();
-  readonly #matchCounts = new Map<string, number>();
+  /** By stub id: a box with its count, so a request looks its stub up once (a get, not a get and a set). */
+  readonly #matchCounts = new Map<string, { n: number }>();
   /** A ring of per-second counts: slot = second % TRAFFIC_SECONDS, with the second each slot holds. */
   readonly #slotSecond = new Float64Array(TRAFFIC_SECONDS).fill(-1);
   readonly #slotCounts = STATUS_CLASSES.map(() => new Uint32Array(TRAFFIC_SECONDS));
@@ -107,11 +109,11 @@ export class EventHub {
   #served(e: ServeEvent): void {
     if (e.stub) {
       const seen = this.#matchCounts.get(e.stub.id);
-      if (seen !== undefined) this.#matchCounts.set(e.stub.id, seen + 1);
+      if (seen !== undefined) seen.n++;
       else {
         // Stubs come and go (API clients create them with random ids): forget the gone ones before the counts outgrow the live stubs.
         if (this.#matchCounts.size > 2 * this.#engine.stubs.size + 64) this.#pruneCounts();
-        this.#matchCounts.set(e.stub.id, 1);
+        this.#matchCounts.set(e.stub.id, { n: 1 });
       }
     }
     const second = Math.floor(e.loggedAt / 1000);
@@ -120,7 +122,7 @@ export class EventHub {
       this.#slotSecond[slot] = second;
       for (const c of this.#slotCounts) c[slot] = 0;
     }
-    this.#slotCounts[STATUS_CLASSES.indexOf(statusClass(e.response?.status ?? 0))]![slot]! += 1;
+    this.#slotCounts[statusClassIndex(e.response?.status ?? 0)]![slot]! += 1;
     if (this.#subscribers.size > 0) this.#publish({ type: 'served', data: liveEntry(this.#engine.journal.view?.(e) ?? e) });
   }
 
@@ -179,7 +181,7 @@ export class EventHub {
   /** How many requests each stub (by id) that exists now has matched since the server started. */
   matchCounts(): Record<string, number> {
     this.#pruneCounts();
-    return Object.fromEntries(this.#matchCounts);
+    return Object.fromEntries(Array.from(this.#matchCounts, ([id, count]) => [id, count.n]));
   }
 
   #pruneCounts(): void {

@@ -58,17 +58,14 @@ interface Unpacked {
 }
 
 /**
- * A request's method, HTTP version, URL and raw header list as one flat string (Array.prototype.join makes
- * a sequential string: one object with no pointers in it, where Node's list is an array and a string per
- * name and value).
+ * A request's method, HTTP version, URL and raw header list as one flat string: one object with no pointers
+ * in it, where Node's list is an array and a string per name and value. Joined with `+` (a rope, about half
+ * the cost of Array.prototype.join for a request's few parts), and made flat by the first search for a
+ * separator: V8 flattens a rope it searches, and a scavenge then keeps only the flat string.
  */
 function pack(method: string, httpVersion: string, url: string, raw: readonly string[]): string | Unpacked {
-  const parts = new Array<string>(raw.length + 3);
-  parts[0] = method;
-  parts[1] = httpVersion;
-  parts[2] = url;
-  for (let i = 0; i < raw.length; i++) parts[i + 3] = raw[i]!;
-  const text = parts.join(SEPARATOR);
+  let text = method + SEPARATOR + httpVersion + SEPARATOR + url;
+  for (let i = 0; i < raw.length; i++) text = text + SEPARATOR + raw[i]!;
   let separators = 0;
   for (let at = text.indexOf(SEPARATOR); at !== -1; at = text.indexOf(SEPARATOR, at + 1)) separators++;
   return separators === raw.length + 2 ? text : { method, httpVersion, url, rawHeaders: raw };
