@@ -823,6 +823,7 @@ async function runThroughput({ fail }) {
       minReqPerSec: Math.min(...rates),
       maxReqPerSec: Math.max(...rates),
       serverCpuUsPerReq: cpu.length ? Math.min(...cpu) : undefined,
+      serverCpuMedianUsPerReq: cpu.length ? median(cpu) : undefined,
       helperCpuUsPerReq: helpers.length ? median(helpers) : undefined,
       bad: r.rounds.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts, 0),
     });
@@ -856,16 +857,18 @@ async function runThroughput({ fail }) {
         r === base ? '' : r.pairedRatio === undefined ? '-' : `${r.pairedRatio.toFixed(2)}x`,
         r.rounds.length ? `${fmt(r.minReqPerSec)}-${fmt(r.maxReqPerSec)}` : '',
         fmt(r.serverCpuUsPerReq, 1),
+        fmt(r.serverCpuMedianUsPerReq, 1),
         r.helperCpuUsPerReq === undefined ? '' : fmt(r.helperCpuUsPerReq, 1),
         r === base || r.cpuRatio === undefined ? '' : `${r.cpuRatio.toFixed(2)}x`,
         r.bad ? `${r.bad} non-2xx/errors` : '',
       ]),
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', 'V8 helpers', 'CPU ratio', ''],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '', 'paired', 'req/s range', 'srv CPU us/req', 'CPU med', 'V8 helpers', 'CPU ratio', ''],
     );
     console.log(
       'req/s, p50, p99: the best round; ratio: best req/s / best baseline req/s; paired: median over the rounds of\n' +
         'req/s / baseline req/s in the same round; req/s range: over the rounds; srv CPU us/req: the least CPU time the\n' +
-        'server process used per request in a round; V8 helpers: of that, the median CPU of threads other than the main\n' +
+        'server process used per request in a round; CPU med: its median over the rounds (one quiet round can set the\n' +
+        'least CPU of one row and not of another: compare rows by their medians too); V8 helpers: of that, the median CPU of threads other than the main\n' +
         'one (garbage collection, compilers; wrk only); CPU ratio: baseline CPU us/req / this row\'s, the ratio were the\n' +
         'server\'s CPU the only limit.',
     );
