@@ -71,6 +71,14 @@ function pack(method: string, httpVersion: string, url: string, raw: readonly st
   return separators === raw.length + 2 ? text : { method, httpVersion, url, rawHeaders: raw };
 }
 
+/** Whether two raw header lists hold the same names and values in the same order. */
+function sameHeaders(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function unpack(packed: string | Unpacked): Unpacked {
   if (typeof packed !== 'string') return packed;
   const parts = packed.split(SEPARATOR);
@@ -111,6 +119,15 @@ export class Journal implements JournalStore {
    */
   #built: Array<ServeEvent | undefined> | undefined;
   #bytes = 0;
+  /**
+   * The last request packed and its parts. A client that repeats a request (a load test, a poll) sends the
+   * same line and headers each time: its events share one packed string instead of one string each.
+   */
+  #lastMethod = '';
+  #lastVersion = '';
+  #lastUrl = '';
+  #lastRaw: readonly string[] = [];
+  #lastPacked: string | undefined;
   /** Index where the next event goes. */
   #next = 0;
   #size = 0;
@@ -170,7 +187,7 @@ export class Journal implements JournalStore {
     // A full ring overwrites its oldest event.
     if (this.#size === this.capacity) this.#bytes -= this.#sizeOf(slot);
     const n = event.number;
-    this.#requests[slot] = pack(event.method, event.httpVersion, event.url, event.rawHeaders);
+    this.#requests[slot] = this.#pack(event.method, event.httpVersion, event.url, event.rawHeaders);
     this.#bodies[slot] = event.body;
     this.#connections[slot] = event.connection;
     this.#stubs[slot] = event.stub;
@@ -212,6 +229,23 @@ export class Journal implements JournalStore {
     this.#responses[slot] = undefined;
     this.#rare[slot] = undefined;
     if (this.#built !== undefined) this.#built[slot] = undefined;
+  }
+
+  /** The request packed (see pack), or the string packed for the last request when this one is the same. */
+  #pack(method: string, httpVersion: string, url: string, raw: readonly string[]): string | Unpacked {
+    if (this.#lastPacked !== undefined && url === this.#lastUrl && method === this.#lastMethod && httpVersion === this.#lastVersion && sameHeaders(raw, this.#lastRaw)) {
+      return this.#lastPacked;
+    }
+    const packed = pack(method, httpVersion, url, raw);
+    // Only a string is shared: an unpacked request keeps its own parts.
+    if (typeof packed === 'string') {
+      this.#lastMethod = method;
+      this.#lastVersion = httpVersion;
+      this.#lastUrl = url;
+      this.#lastRaw = raw;
+      this.#lastPacked = packed;
+    }
+    return packed;
   }
 
   /** What a kept event counts against `maxBytes` (its bodies do not change while it is kept). */

@@ -54,6 +54,30 @@ describe('the journal\'s compact record', () => {
     assert.deepEqual(c!.rawHeaders, ['X-C', 'three\n']);
   });
 
+  it('a request repeated and then varied by one part comes back as each was sent', () => {
+    const journal = new Journal(20);
+    // Fresh strings with the same contents, as Node's parser makes them for each request.
+    const fresh = (text: string) => [...text].join('');
+    const sent: Array<[string, string, string, string[]]> = [
+      ['GET', '1.1', '/r', ['Host', 'h', 'X-A', '1']],
+      ['GET', '1.1', fresh('/r'), ['Host', fresh('h'), 'X-A', fresh('1')]],
+      ['GET', '1.1', '/r', ['Host', 'h', 'X-A', '2']],
+      ['GET', '1.1', '/r', ['Host', 'h', 'x-a', '2']],
+      ['GET', '1.1', '/r', ['Host', 'h', 'x-a', '2', 'X-B', '']],
+      ['GET', '1.1', '/r', ['Host', 'h', 'x-a', '2']],
+      ['POST', '1.1', '/r', ['Host', 'h', 'x-a', '2']],
+      ['POST', '1.0', '/r', ['Host', 'h', 'x-a', '2']],
+      ['POST', '1.0', '/r?x', ['Host', 'h', 'x-a', '2']],
+      ['POST', '1.0', '/r?x', ['Host', 'h\nx', 'x-a', '2']],
+      ['POST', '1.0', '/r?x', ['Host', 'h\nx', 'x-a', '2']],
+      ['POST', '1.0', '/r?x', ['Host', 'h', 'x-a', '2']],
+    ];
+    for (const [method, version, url, raw] of sent) {
+      journal.append(new ServeEvent(1, method, url, raw, Buffer.alloc(0), CONNECTION, version, undefined, undefined, 1));
+    }
+    assert.deepEqual(journal.newestFirst().reverse().map((e) => [e.method, e.httpVersion, e.url, [...e.rawHeaders]]), sent);
+  });
+
   it('an odd-length or empty header list comes back as it went in', () => {
     const journal = new Journal(3);
     journal.append(event('/none', []));
