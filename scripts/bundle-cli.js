@@ -22,8 +22,11 @@
 //   by ajv at every start (src/core/stub-schema-compiler.ts says why);
 // - the entry turns on Node's compile cache before it imports the command;
 // - the Redis adapter (--store) is imported only when a start asks for it (src/store/redis-adapter.ts);
-// - `yaml`, which the command loads with require only when it needs it (src/sources/yaml-lib.ts), is one
-//   CommonJS file of its own (chunks/yaml.cjs): Node then reads one file, not some 70 of node_modules/yaml.
+// - `yaml` and `pino`, which the command loads with require only when it needs them (src/sources/yaml-lib.ts,
+//   src/observability/pino-lib.ts), are each one CommonJS file of their own (chunks/yaml.cjs, chunks/pino.cjs):
+//   Node then reads one file, not some 70 of node_modules/yaml or the dozen of pino and its streams;
+// - the output is ASCII (other characters escaped) and keeps no JSDoc comments: V8 reads a source with one
+//   character beyond ASCII as two bytes a character, and decoding and scanning the start chunk took longer.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -120,12 +123,33 @@ function replaceModule(name, filter, dir, contents) {
   };
 }
 
-/** yamlLib() requires the one-file build of `yaml` beside the chunks (see the top of this file). */
-const yamlLibPlugin = replaceModule('decoy-yaml-lib', /[\\/]src[\\/]sources[\\/]yaml-lib\.ts$/, 'sources', [
-  "import { fileURLToPath } from 'node:url';",
-  'let lib;',
-  "export function yamlLib() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/yaml.cjs', __decoyDist)))); }",
-].join('\n'));
+/**
+ * The libraries loaded with require on first use, each bundled into one CommonJS file beside the chunks (see
+ * the top of this file): `source` (in src/) exports the function `load`, which returns the package's
+ * exports (`pick`: one of them).
+ */
+const ONE_FILE_LIBRARIES = [
+  { source: 'sources/yaml-lib.ts', load: 'yamlLib', file: 'yaml.cjs', entry: 'node_modules/yaml/dist/index.js', pick: '' },
+  { source: 'observability/pino-lib.ts', load: 'pinoLib', file: 'pino.cjs', entry: 'node_modules/pino/pino.js', pick: '.pino' },
+];
+
+/** esbuild's filter for the file src/`source` (a path with `/`), on any platform. */
+function sourceFilter(source) {
+  const escaped = source.split('/').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`[\\\\/]src[\\\\/]${escaped.join('[\\\\/]')}$`);
+}
+
+/** Each library's loader requires its one-file build instead of the package. */
+const oneFileLibraryPlugins = ONE_FILE_LIBRARIES.map(({ source, load, file, pick }) => replaceModule(
+  `decoy-${file}`,
+  sourceFilter(source),
+  path.dirname(source),
+  [
+    "import { fileURLToPath } from 'node:url';",
+    'let lib;',
+    `export function ${load}() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/${file}', __decoyDist)))${pick}); }`,
+  ].join('\n'),
+));
 
 /** The Redis adapter is imported when loadRedisAdapter() is awaited, for --store only (src/store/redis-adapter.ts). */
 const redisAdapterPlugin = replaceModule('decoy-redis-adapter', /[\\/]src[\\/]store[\\/]redis-adapter\.ts$/, 'store', [
@@ -218,7 +242,7 @@ try {
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: [entryPlugin, lazyCommonJsPlugin, yamlLibPlugin, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
+    plugins: [entryPlugin, lazyCommonJsPlugin, ...oneFileLibraryPlugins, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
     metafile: true,
   });
   const start = startFiles(result.metafile);
@@ -238,22 +262,26 @@ try {
     // esbuild's names already end in a hash of their own.
     chunkFileNames: (chunk) => `chunks/${chunk.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`,
     codeSplitting: { groups: [{ name: 'start', test: (id) => start.has(id) }] },
+    charset: 'ascii',
+    comments: { legal: true, annotation: false, jsdoc: false },
     sourcemap: true,
   });
   await second.close();
   await skipFacade();
-  await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [path.join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')],
-    outfile: path.join(NEXT, 'chunks', 'yaml.cjs'),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: 'warning',
-  });
+  for (const { entry, file } of ONE_FILE_LIBRARIES) {
+    await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, entry)],
+      outfile: path.join(NEXT, 'chunks', file),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: true,
+      sourcesContent: false,
+      logLevel: 'warning',
+    });
+  }
   // BUNDLE_METAFILE=file: what went into which output file of the first pass, for finding what a start loads (esbuild's analyzer reads it).
   if (process.env.BUNDLE_METAFILE) await writeFile(path.resolve(process.env.BUNDLE_METAFILE), JSON.stringify(result.metafile));
 

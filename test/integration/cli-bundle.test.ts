@@ -77,7 +77,7 @@ describe('the bundled decoy command', function () {
     for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
   });
 
-  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API or a YAML reader', async () => {
+  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API, a YAML reader or pino', async () => {
     const folder = tempStubs({ 'one.json': '{ "request": { "method": "GET", "url": "/one" }, "response": { "status": 200, "body": "one" } }' });
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'decoy-load-log-'));
     const log = path.join(logDir, 'loaded.txt');
@@ -95,10 +95,12 @@ describe('the bundled decoy command', function () {
       // A generous bound: esbuild alone made 16 start files; the second pass makes them one (scripts/bundle-cli.js).
       assert.ok(loaded.length <= 3, `a start loaded ${loaded.length} files of the bundle: ${loaded.map((f) => path.relative(dist, f)).join(', ')}`);
       const sources = loaded.flatMap((f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources);
-      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/']) {
+      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/', 'node_modules/pino/', 'node_modules/thread-stream/']) {
         assert.ok(!sources.some((s) => s.includes(lazy)), `${lazy} is loaded before the first request`);
       }
       assert.ok(sources.some((s) => s.endsWith('src/core/engine.ts')), 'the check reads the start files\' sources');
+      // The libraries bundled as one CommonJS file each (yaml, pino) are required on first use only.
+      assert.deepEqual(loaded.filter((f) => f.endsWith('.cjs')), [], 'a start on a JSON stub file with the pretty log format requires no library');
     } finally {
       folder.cleanup();
       rmSync(logDir, { recursive: true, force: true });
