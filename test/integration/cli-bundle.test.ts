@@ -77,7 +77,7 @@ describe('the bundled decoy command', function () {
     for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
   });
 
-  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API, a YAML reader or pino', async () => {
+  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API, a YAML reader, pino, zlib, DNS or vm', async () => {
     const folder = tempStubs({ 'one.json': '{ "request": { "method": "GET", "url": "/one" }, "response": { "status": 200, "body": "one" } }' });
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'decoy-load-log-'));
     const log = path.join(logDir, 'loaded.txt');
@@ -88,7 +88,11 @@ describe('the bundled decoy command', function () {
       const url = await cliUrl(run);
       assert.equal((await get(`${url}/one`)).text, 'one');
       const dist = path.resolve(path.dirname(BIN), '..');
-      const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
+      const lines = readFileSync(log, 'utf8').split('\n');
+      // Node's modules a plain stub does not need are loaded on first use (process.getBuiltinModule).
+      for (const builtin of ['node:zlib', 'node:dns/promises', 'node:vm', 'node:worker_threads']) assert.ok(!lines.includes(builtin), `${builtin} is imported at start`);
+      assert.ok(lines.includes('node:http'), 'the hook logs Node\'s modules too');
+      const loaded = lines.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
         .filter((f) => !f.includes(`${path.sep}test${path.sep}support${path.sep}`));
       const outside = loaded.filter((f) => !f.startsWith(dist + path.sep));
       assert.deepEqual(outside, [], 'a start loads no module from outside the bundle (node_modules, tsc output)');
