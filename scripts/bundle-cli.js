@@ -22,6 +22,8 @@
 //   by ajv at every start (src/core/stub-schema-compiler.ts says why);
 // - the entry turns on Node's compile cache before it imports the command;
 // - the Redis adapter (--store) is imported only when a start asks for it (src/store/redis-adapter.ts);
+// - the modules only some stubs need (templates, GraphQL, resources, contracts, JSONPath, Java regexes) are
+//   chunks of their own, required the first time one of their functions is called (LAZY_MODULES);
 // - `yaml` and `pino`, which the command loads with require only when it needs them (src/sources/yaml-lib.ts,
 //   src/observability/pino-lib.ts), are each one CommonJS file of their own (chunks/yaml.cjs, chunks/pino.cjs):
 //   Node then reads one file, not some 70 of node_modules/yaml or the dozen of pino and its streams;
@@ -158,6 +160,68 @@ const redisAdapterPlugin = replaceModule('decoy-redis-adapter', /[\\/]src[\\/]st
   "export async function loadRedisAdapter() { adapter ??= (await import('./redis-state.ts')).RedisState; }",
 ].join('\n'));
 
+/**
+ * Modules that only some stubs need but that are called synchronously (compiling a stub is): each is its own
+ * chunk, loaded with require (Node's require of an ES module, >= 20.19 and 22.12) the first time one of its
+ * functions is called. The module itself is replaced in the start chunk by a stand-in that exports the same
+ * functions, each calling the real one, and its constants by value; a module that exports anything else (an
+ * object, a class) cannot be loaded this way and fails the build. What the stand-in requires is written as
+ * `__decoyLazyRequire(() => import(...))` for the bundlers (so that they split the module into a chunk and
+ * name it), then turned into `require(...)` once the chunk names are final (lazyRequirePlugin).
+ */
+const LAZY_MODULES = [
+  'core/response/template-response.ts',
+  'core/graphql/graphql-response.ts',
+  'core/graphql/graphql-matcher.ts',
+  'core/resources/resource-operation.ts',
+  'core/contract/check-stub.ts',
+  'core/matching/json-path.ts',
+  'core/matching/java-regex.ts',
+];
+
+async function lazyModulesPlugin() {
+  const standIns = new Map();
+  for (const source of LAZY_MODULES) {
+    const real = await import(pathToFileURL(path.join(ROOT, 'dist', source.replace(/\.ts$/, '.js'))).href);
+    const lines = [
+      'let real;',
+      `const load = () => (real ??= __decoyLazyRequire(() => import(${JSON.stringify(`./${path.basename(source)}?lazy`)})));`,
+    ];
+    for (const [name, value] of Object.entries(real)) {
+      if (typeof value === 'function' && !/^class\b/.test(Function.prototype.toString.call(value))) {
+        lines.push(`export function ${name}(...args) { return load().${name}(...args); }`);
+      } else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
+        lines.push(`export const ${name} = ${JSON.stringify(value)};`);
+      } else {
+        throw new Error(`src/${source} exports ${name}, which is neither a function nor a constant: the module cannot be loaded on first use (LAZY_MODULES)`);
+      }
+    }
+    standIns.set(path.join(SRC, source), lines.join('\n'));
+  }
+  return {
+    name: 'decoy-lazy-modules',
+    setup(build) {
+      build.onResolve({ filter: /\?lazy$/ }, (args) => ({ path: path.join(args.resolveDir, args.path.replace(/\?lazy$/, '')), suffix: '?lazy' }));
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.suffix === '?lazy') return undefined;
+        const standIn = standIns.get(args.path);
+        return standIn === undefined ? undefined : { contents: standIn, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** The stand-ins' dynamic imports become requires, with the final chunk names (see LAZY_MODULES). */
+const lazyRequirePlugin = {
+  name: 'decoy-lazy-require',
+  renderChunk(code) {
+    if (!code.includes('__decoyLazyRequire')) return null;
+    const out = code.replace(/__decoyLazyRequire\(\(\) => import\(("[^"]+")\)\)/g, 'require($1)');
+    if (out.includes('__decoyLazyRequire')) throw new Error('a lazily loaded module\'s stand-in is not in the form the bundle turns into a require (LAZY_MODULES)');
+    return { code: out, map: null };
+  },
+};
+
 const stubValidatorPlugin = (contents) => replaceModule('decoy-stub-validator', /[\\/]src[\\/]core[\\/]stub-schema-compiler\.ts$/, 'core', contents);
 
 // The entry turns on Node's compile cache (Node >= 22.1) before it imports the rest of the command: the
@@ -242,7 +306,7 @@ try {
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: [entryPlugin, lazyCommonJsPlugin, ...oneFileLibraryPlugins, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
+    plugins: [entryPlugin, lazyCommonJsPlugin, ...oneFileLibraryPlugins, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), await lazyModulesPlugin(), metaUrlPlugin],
     metafile: true,
   });
   const start = startFiles(result.metafile);
@@ -252,7 +316,7 @@ try {
     platform: 'node',
     // Node's modules, and the CommonJS packages esbuild left as imports (lazyCommonJsPlugin), stay imports.
     external: (id) => id.startsWith('node:') || !(id.startsWith('.') || path.isAbsolute(id)),
-    plugins: [inputMapsPlugin],
+    plugins: [inputMapsPlugin, lazyRequirePlugin],
     logLevel: 'warn',
   });
   await second.write({
