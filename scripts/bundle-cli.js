@@ -22,8 +22,13 @@
 //   by ajv at every start (src/core/stub-schema-compiler.ts says why);
 // - the entry turns on Node's compile cache before it imports the command;
 // - the Redis adapter (--store) is imported only when a start asks for it (src/store/redis-adapter.ts);
-// - `yaml`, which the command loads with require only when it needs it (src/sources/yaml-lib.ts), is one
-//   CommonJS file of its own (chunks/yaml.cjs): Node then reads one file, not some 70 of node_modules/yaml.
+// - the modules only some stubs need (templates, GraphQL, resources, contracts, JSONPath, Java regexes) are
+//   chunks of their own, required the first time one of their functions is called (LAZY_MODULES);
+// - `yaml` and `pino`, which the command loads with require only when it needs them (src/sources/yaml-lib.ts,
+//   src/observability/pino-lib.ts), are each one CommonJS file of their own (chunks/yaml.cjs, chunks/pino.cjs):
+//   Node then reads one file, not some 70 of node_modules/yaml or the dozen of pino and its streams;
+// - the output is ASCII (other characters escaped) and keeps no JSDoc comments: V8 reads a source with one
+//   character beyond ASCII as two bytes a character, and decoding and scanning the start chunk took longer.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -120,12 +125,33 @@ function replaceModule(name, filter, dir, contents) {
   };
 }
 
-/** yamlLib() requires the one-file build of `yaml` beside the chunks (see the top of this file). */
-const yamlLibPlugin = replaceModule('decoy-yaml-lib', /[\\/]src[\\/]sources[\\/]yaml-lib\.ts$/, 'sources', [
-  "import { fileURLToPath } from 'node:url';",
-  'let lib;',
-  "export function yamlLib() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/yaml.cjs', __decoyDist)))); }",
-].join('\n'));
+/**
+ * The libraries loaded with require on first use, each bundled into one CommonJS file beside the chunks (see
+ * the top of this file): `source` (in src/) exports the function `load`, which returns the package's
+ * exports (`pick`: one of them).
+ */
+const ONE_FILE_LIBRARIES = [
+  { source: 'sources/yaml-lib.ts', load: 'yamlLib', file: 'yaml.cjs', entry: 'node_modules/yaml/dist/index.js', pick: '' },
+  { source: 'observability/pino-lib.ts', load: 'pinoLib', file: 'pino.cjs', entry: 'node_modules/pino/pino.js', pick: '.pino' },
+];
+
+/** esbuild's filter for the file src/`source` (a path with `/`), on any platform. */
+function sourceFilter(source) {
+  const escaped = source.split('/').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`[\\\\/]src[\\\\/]${escaped.join('[\\\\/]')}$`);
+}
+
+/** Each library's loader requires its one-file build instead of the package. */
+const oneFileLibraryPlugins = ONE_FILE_LIBRARIES.map(({ source, load, file, pick }) => replaceModule(
+  `decoy-${file}`,
+  sourceFilter(source),
+  path.dirname(source),
+  [
+    "import { fileURLToPath } from 'node:url';",
+    'let lib;',
+    `export function ${load}() { return (lib ??= require(fileURLToPath(new URL('cli/chunks/${file}', __decoyDist)))${pick}); }`,
+  ].join('\n'),
+));
 
 /** The Redis adapter is imported when loadRedisAdapter() is awaited, for --store only (src/store/redis-adapter.ts). */
 const redisAdapterPlugin = replaceModule('decoy-redis-adapter', /[\\/]src[\\/]store[\\/]redis-adapter\.ts$/, 'store', [
@@ -133,6 +159,68 @@ const redisAdapterPlugin = replaceModule('decoy-redis-adapter', /[\\/]src[\\/]st
   "export function redisAdapter() { if (adapter === undefined) throw new Error('the Redis adapter is not loaded: loadRedisAdapter() first'); return adapter; }",
   "export async function loadRedisAdapter() { adapter ??= (await import('./redis-state.ts')).RedisState; }",
 ].join('\n'));
+
+/**
+ * Modules that only some stubs need but that are called synchronously (compiling a stub is): each is its own
+ * chunk, loaded with require (Node's require of an ES module, >= 20.19 and 22.12) the first time one of its
+ * functions is called. The module itself is replaced in the start chunk by a stand-in that exports the same
+ * functions, each calling the real one, and its constants by value; a module that exports anything else (an
+ * object, a class) cannot be loaded this way and fails the build. What the stand-in requires is written as
+ * `__decoyLazyRequire(() => import(...))` for the bundlers (so that they split the module into a chunk and
+ * name it), then turned into `require(...)` once the chunk names are final (lazyRequirePlugin).
+ */
+const LAZY_MODULES = [
+  'core/response/template-response.ts',
+  'core/graphql/graphql-response.ts',
+  'core/graphql/graphql-matcher.ts',
+  'core/resources/resource-operation.ts',
+  'core/contract/check-stub.ts',
+  'core/matching/json-path.ts',
+  'core/matching/java-regex.ts',
+];
+
+async function lazyModulesPlugin() {
+  const standIns = new Map();
+  for (const source of LAZY_MODULES) {
+    const real = await import(pathToFileURL(path.join(ROOT, 'dist', source.replace(/\.ts$/, '.js'))).href);
+    const lines = [
+      'let real;',
+      `const load = () => (real ??= __decoyLazyRequire(() => import(${JSON.stringify(`./${path.basename(source)}?lazy`)})));`,
+    ];
+    for (const [name, value] of Object.entries(real)) {
+      if (typeof value === 'function' && !/^class\b/.test(Function.prototype.toString.call(value))) {
+        lines.push(`export function ${name}(...args) { return load().${name}(...args); }`);
+      } else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
+        lines.push(`export const ${name} = ${JSON.stringify(value)};`);
+      } else {
+        throw new Error(`src/${source} exports ${name}, which is neither a function nor a constant: the module cannot be loaded on first use (LAZY_MODULES)`);
+      }
+    }
+    standIns.set(path.join(SRC, source), lines.join('\n'));
+  }
+  return {
+    name: 'decoy-lazy-modules',
+    setup(build) {
+      build.onResolve({ filter: /\?lazy$/ }, (args) => ({ path: path.join(args.resolveDir, args.path.replace(/\?lazy$/, '')), suffix: '?lazy' }));
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.suffix === '?lazy') return undefined;
+        const standIn = standIns.get(args.path);
+        return standIn === undefined ? undefined : { contents: standIn, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** The stand-ins' dynamic imports become requires, with the final chunk names (see LAZY_MODULES). */
+const lazyRequirePlugin = {
+  name: 'decoy-lazy-require',
+  renderChunk(code) {
+    if (!code.includes('__decoyLazyRequire')) return null;
+    const out = code.replace(/__decoyLazyRequire\(\(\) => import\(("[^"]+")\)\)/g, 'require($1)');
+    if (out.includes('__decoyLazyRequire')) throw new Error('a lazily loaded module\'s stand-in is not in the form the bundle turns into a require (LAZY_MODULES)');
+    return { code: out, map: null };
+  },
+};
 
 const stubValidatorPlugin = (contents) => replaceModule('decoy-stub-validator', /[\\/]src[\\/]core[\\/]stub-schema-compiler\.ts$/, 'core', contents);
 
@@ -218,7 +306,7 @@ try {
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: [entryPlugin, lazyCommonJsPlugin, yamlLibPlugin, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), metaUrlPlugin],
+    plugins: [entryPlugin, lazyCommonJsPlugin, ...oneFileLibraryPlugins, redisAdapterPlugin, stubValidatorPlugin(await stubValidatorModule()), await lazyModulesPlugin(), metaUrlPlugin],
     metafile: true,
   });
   const start = startFiles(result.metafile);
@@ -228,7 +316,7 @@ try {
     platform: 'node',
     // Node's modules, and the CommonJS packages esbuild left as imports (lazyCommonJsPlugin), stay imports.
     external: (id) => id.startsWith('node:') || !(id.startsWith('.') || path.isAbsolute(id)),
-    plugins: [inputMapsPlugin],
+    plugins: [inputMapsPlugin, lazyRequirePlugin],
     logLevel: 'warn',
   });
   await second.write({
@@ -238,22 +326,26 @@ try {
     // esbuild's names already end in a hash of their own.
     chunkFileNames: (chunk) => `chunks/${chunk.name.replace(/-[A-Z0-9]{8}$/, '')}-[hash].js`,
     codeSplitting: { groups: [{ name: 'start', test: (id) => start.has(id) }] },
+    charset: 'ascii',
+    comments: { legal: true, annotation: false, jsdoc: false },
     sourcemap: true,
   });
   await second.close();
   await skipFacade();
-  await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [path.join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')],
-    outfile: path.join(NEXT, 'chunks', 'yaml.cjs'),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: 'warning',
-  });
+  for (const { entry, file } of ONE_FILE_LIBRARIES) {
+    await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, entry)],
+      outfile: path.join(NEXT, 'chunks', file),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: true,
+      sourcesContent: false,
+      logLevel: 'warning',
+    });
+  }
   // BUNDLE_METAFILE=file: what went into which output file of the first pass, for finding what a start loads (esbuild's analyzer reads it).
   if (process.env.BUNDLE_METAFILE) await writeFile(path.resolve(process.env.BUNDLE_METAFILE), JSON.stringify(result.metafile));
 

@@ -461,8 +461,11 @@ function isEntryPoint(): boolean {
   }
 }
 
+// Run once this module has been evaluated: the bundle loads some modules with require on first use
+// (scripts/bundle-cli.js, LAZY_MODULES), and Node refuses to require a module that imports one still
+// being evaluated.
 if (isEntryPoint()) {
-  main().catch((e) => {
+  Promise.resolve().then(main).catch((e) => {
     process.stderr.write(`${isDecoyError(e) ? e.format() : (e as Error).stack ?? e}\n`);
     process.exit(1);
   });

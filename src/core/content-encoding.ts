@@ -2,7 +2,8 @@
  * Content codings (RFC 9110 section 8.4.1) Decoy reads: request bodies are matched decoded, as WireMock
  * does, and a recorded body is decoded to redact it.
  */
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+// node:zlib is loaded on the first encoded body (process.getBuiltinModule), not when Decoy starts: loading it
+// cost a start some 2 ms of CPU before the first request, which needs it only for an encoded body.
 
 /**
  * The body decoded from `encoding` (gzip, deflate, br), or `undefined` for a coding Decoy does not
@@ -14,11 +15,11 @@ export function decodeContent(body: Buffer, encoding: string, maxOutputLength?: 
   switch (encoding.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return gunzipSync(body, options);
+      return process.getBuiltinModule('node:zlib').gunzipSync(body, options);
     case 'deflate':
-      return inflateSync(body, options);
+      return process.getBuiltinModule('node:zlib').inflateSync(body, options);
     case 'br':
-      return brotliDecompressSync(body, options);
+      return process.getBuiltinModule('node:zlib').brotliDecompressSync(body, options);
     default:
       return undefined;
   }

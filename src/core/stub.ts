@@ -10,7 +10,7 @@ import { DecoyError, type ErrorSource } from './errors.js';
 import { compileRequestPattern, type RequestMatcher } from './matching/request-pattern.js';
 import { compileResponse, type PreparedResponse, type ResponseCompileContext } from './response/static-response.js';
 import type { RenderContext } from './response/wire-response.js';
-import { RESPONSE_TEMPLATE_TRANSFORMER } from './response/template-response.js';
+import { RESPONSE_TEMPLATE_TRANSFORMER } from './response/templated.js';
 import { compileStubChaos, type StubChaos } from './faults/stub-chaos.js';
 import { compileRequestSchema } from './request-schema.js';
 import type { DecoyRequest } from './request.js';

@@ -4,7 +4,6 @@
  * the type is one that is compressed already (images but SVG, audio, video, archives, event streams).
  * A stub's response is compressed once and the result kept with it; a rendered body is compressed per request.
  */
-import { gzipSync } from 'node:zlib';
 import { rawHeader } from '../core/raw-headers.js';
 import type { WireResponse } from '../core/response/wire-response.js';
 
@@ -99,7 +98,8 @@ export function gzipIfAccepted(method: string | undefined, rawHeaders: readonly 
     if (headers === undefined) {
       z = null;
     } else {
-      const zipped = gzipSync(r.body);
+      // node:zlib is loaded on the first body compressed, not at start (it cost a start some 2 ms of CPU).
+      const zipped = process.getBuiltinModule('node:zlib').gzipSync(r.body);
       // zlib hands back a view into a larger chunk (its 16 KiB output chunk on Node 20; on Node 24 a 64 KiB
       // slab): kept as it is, every stub served gzipped once would hold that chunk for a body of a few
       // bytes. A copy into memory of its own (not Buffer's pool, which is such a slab too) holds only its bytes.

@@ -7,7 +7,6 @@
 import { closeSync, createReadStream, readSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import type https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Exchange, MockEngine, Outcome } from '../core/engine.js';
@@ -294,7 +293,7 @@ function sendFile(req: IncomingMessage, res: ServerResponse, response: StaticRes
     if (!e && sent < file.size) res.destroy();
   };
   if (gzipHeaders === undefined) pipeline(source, res, done);
-  else pipeline(source, createGzip(), res, done);
+  else pipeline(source, process.getBuiltinModule('node:zlib').createGzip(), res, done);
 }
 
 /** A streamed file's whole content, for the rare request whose delivery a delay or fault shapes. */

@@ -77,7 +77,7 @@ describe('the bundled decoy command', function () {
     for (const chunk of chunks.filter((c) => c.endsWith('.js'))) assert.ok(chunks.includes(`${chunk}.map`), `${chunk} has no source map`);
   });
 
-  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API or a YAML reader', async () => {
+  it('serves its first request from its entry and one start file, without the Redis adapter, the admin API, a YAML reader, pino, zlib, DNS or vm', async () => {
     const folder = tempStubs({ 'one.json': '{ "request": { "method": "GET", "url": "/one" }, "response": { "status": 200, "body": "one" } }' });
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'decoy-load-log-'));
     const log = path.join(logDir, 'loaded.txt');
@@ -88,20 +88,65 @@ describe('the bundled decoy command', function () {
       const url = await cliUrl(run);
       assert.equal((await get(`${url}/one`)).text, 'one');
       const dist = path.resolve(path.dirname(BIN), '..');
-      const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
+      const lines = readFileSync(log, 'utf8').split('\n');
+      // Node's modules a plain stub does not need are loaded on first use (process.getBuiltinModule).
+      for (const builtin of ['node:zlib', 'node:dns/promises', 'node:vm', 'node:worker_threads']) assert.ok(!lines.includes(builtin), `${builtin} is imported at start`);
+      assert.ok(lines.includes('node:http'), 'the hook logs Node\'s modules too');
+      const loaded = lines.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u))
         .filter((f) => !f.includes(`${path.sep}test${path.sep}support${path.sep}`));
       const outside = loaded.filter((f) => !f.startsWith(dist + path.sep));
       assert.deepEqual(outside, [], 'a start loads no module from outside the bundle (node_modules, tsc output)');
       // A generous bound: esbuild alone made 16 start files; the second pass makes them one (scripts/bundle-cli.js).
       assert.ok(loaded.length <= 3, `a start loaded ${loaded.length} files of the bundle: ${loaded.map((f) => path.relative(dist, f)).join(', ')}`);
       const sources = loaded.flatMap((f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources);
-      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/']) {
+      // The modules only some stubs need are chunks of their own, loaded by the first stub that calls them (scripts/bundle-cli.js, LAZY_MODULES).
+      for (const lazy of ['template-response', 'graphql-response', 'graphql-matcher', 'resource-operation', 'check-stub', 'json-path', 'java-regex']) {
+        assert.ok(!loaded.some((f) => path.basename(f).startsWith(`${lazy}-`)), `${lazy} is loaded before the first request`);
+      }
+      for (const lazy of ['src/store/redis-state.ts', 'src/admin/admin-app.ts', 'node_modules/js-yaml/', 'node_modules/express/', 'node_modules/redis/', 'node_modules/pino/', 'node_modules/thread-stream/', 'node_modules/handlebars/', 'src/core/response/template-helpers.ts']) {
         assert.ok(!sources.some((s) => s.includes(lazy)), `${lazy} is loaded before the first request`);
       }
       assert.ok(sources.some((s) => s.endsWith('src/core/engine.ts')), 'the check reads the start files\' sources');
+      // The libraries bundled as one CommonJS file each (yaml, pino) are required on first use only.
+      assert.deepEqual(loaded.filter((f) => f.endsWith('.cjs')), [], 'a start on a JSON stub file with the pretty log format requires no library');
     } finally {
       folder.cleanup();
       rmSync(logDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the stubs whose code is loaded on first use: templates, GraphQL matching and answers, resources, JSONPath and Java regexes', async () => {
+    const folder = tempStubs({
+      'features.yaml': [
+        '- request: { method: GET, urlPath: /hello }',
+        '  response: { status: 200, body: "hi {{request.query.name}}", transformers: [response-template] }',
+        '- request: { method: POST, urlPath: /graphql, graphql: { operationName: Profile } }',
+        '  response:',
+        '    graphql:',
+        '      schema: "type Query { user(id: ID!): User } type User { id: ID!, name: String! }"',
+        '      overrides: { User.name: Ada }',
+        '- request: { method: POST, url: /json-path, bodyPatterns: [{ matchesJsonPath: "$.items[?(@.n > 2)]" }] }',
+        '  response: { status: 200, body: json path matched }',
+        '- request: { method: GET, urlPattern: "/regex/\\\\p{Alpha}+" }',
+        '  response: { status: 200, body: java regex matched }',
+        '',
+      ].join('\n'),
+      'orders.yaml': 'resource: /orders\nids: sequential\nitems: [{ id: 1, customer: ada }]\n',
+    });
+    try {
+      const run = runCli(['--stubs', folder.dir, '--port', '0', '--host', '127.0.0.1', '--no-watch']);
+      const url = await cliUrl(run);
+      assert.equal((await get(`${url}/hello?name=ann`)).text, 'hi ann');
+      const answer = await get(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"query Profile { user(id: \\"1\\") { name } }"}' });
+      assert.deepEqual(JSON.parse(answer.text), { data: { user: { name: 'Ada' } } });
+      assert.equal((await get(`${url}/json-path`, { method: 'POST', body: '{"items":[{"n":1},{"n":3}]}' })).text, 'json path matched');
+      assert.equal((await get(`${url}/json-path`, { method: 'POST', body: '{"items":[{"n":1}]}' })).status, 404);
+      assert.equal((await get(`${url}/regex/abc`)).text, 'java regex matched');
+      assert.equal((await get(`${url}/regex/123`)).status, 404, '\\p{Alpha} is Java\'s ASCII letters');
+      assert.equal((JSON.parse((await get(`${url}/orders/1`)).text) as { customer: string }).customer, 'ada');
+      assert.doesNotMatch(run.output(), /Error|ERR_/, run.output());
+    } finally {
+      folder.cleanup();
     }
   });
 

@@ -21,9 +21,9 @@ import type { RenderContext, ResponseRenderer } from './wire-response.js';
 import { fakerFunction, KNOWN_HELPERS, TEMPLATE_HELPERS, type TemplateRenderData } from './template-helpers.js';
 import { fieldMap, javaMultiValueMap, multiValue } from './template-values.js';
 import { safeHeaderValue } from './header-value.js';
+import { RESPONSE_TEMPLATE_TRANSFORMER } from './templated.js';
 
-/** WireMock's name for the transformer that turns templating on for one stub. */
-export const RESPONSE_TEMPLATE_TRANSFORMER = 'response-template';
+export { isTemplated, RESPONSE_TEMPLATE_TRANSFORMER } from './templated.js';
 
 /** What the templating of one response needs from where the stub is compiled. */
 export interface TemplateCompileContext {
@@ -84,10 +84,6 @@ const COMPILE_OPTIONS = {
   knownHelpers: Object.fromEntries(Object.keys(TEMPLATE_HELPERS).map((n) => [n, true])),
 };
 
-/** Whether a response is templated: WireMock's transformer named on it, or global templating. */
-export function isTemplated(def: ResponseDefinition, globalTemplating: boolean | undefined): boolean {
-  return globalTemplating === true || (Array.isArray(def.transformers) && def.transformers.includes(RESPONSE_TEMPLATE_TRANSFORMER));
-}
 
 interface CompiledTemplate {
   render(root: Record<string, unknown>, data: TemplateRenderData): string;
