@@ -147,7 +147,8 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
       parsed = false;
     }
     if (parsed) {
-      const fast = buildStubs(data, ctx, lazySourceMap(text, false), jsonLines(text, data) ?? true, [], true);
+      // JSON.parse nests values as deep as the text's brackets, which were counted above.
+      const fast = buildStubs(data, ctx, lazySourceMap(text, false), jsonLines(text, data) ?? true, [], true, true);
       if (fast.errors.length === 0) return fast;
     }
   }
@@ -297,9 +298,10 @@ class LazyLineOrigin implements StubOrigin {
  * Finds the stubs in a parsed file, validates and compiles each; `lines`: each stub's line (in the order
  * of the file's stubs), or `true` to look lines up in `source` when first asked, or `false` to look them
  * up now. `lenient` (a `.json` file) reads each definition as WireMock's reader does, with a warning per use.
+ * `depthChecked`: the value is known not to nest too deeply (its text was checked).
  */
-function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lines: readonly number[] | boolean, textWarnings: LoadWarning[], lenient: boolean): ParsedStubFile {
-  if (valueTooDeep(data)) return tooDeep(ctx);
+function buildStubs(data: unknown, ctx: StubFileContext, source: SourceMap, lines: readonly number[] | boolean, textWarnings: LoadWarning[], lenient: boolean, depthChecked = false): ParsedStubFile {
+  if (!depthChecked && valueTooDeep(data)) return tooDeep(ctx);
   const errors: DecoyError[] = [];
   const warnings = [...textWarnings];
   const bodyFiles = new Set<string>();

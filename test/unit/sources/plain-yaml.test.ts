@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { NOT_PLAIN, readPlainYaml } from '../../../src/sources/plain-yaml.js';
+import { parseStubFile } from '../../../src/sources/stub-file.js';
 
 /**
  * What `yaml` (the reader that reports positions, and the reference) makes of a text, as a stub file's reader
@@ -172,11 +173,21 @@ describe('the plain block YAML reader', () => {
     assert.ok(read > valid / 3, `the plain reader read only ${read} of ${valid} valid documents`);
   });
 
+  it('a stub file of block mappings nested deeper than 256 levels is still refused with its message', () => {
+    const depth = 300;
+    const lines = ['request:', '  url: /deep', 'response:', '  jsonBody:'];
+    for (let d = 0; d < depth; d++) lines.push(`${' '.repeat(4 + 2 * d)}k${d}:`);
+    lines.push(`${' '.repeat(4 + 2 * depth)}leaf: 1`);
+    const text = `${lines.join('\n')}\n`;
+    assert.notEqual(readPlainYaml(text), NOT_PLAIN);
+    const parsed = parseStubFile(text, { displayPath: 'deep.yaml', idSeed: 'deep.yaml', sequenceFor: () => 0, readBodyFile: () => { throw new Error('no body files'); } });
+    assert.equal(parsed.stubs.length, 0);
+    assert.match(parsed.errors[0]!.format(), /^deep\.yaml DECOY_ERR_STUB_INVALID the file nests lists and objects more than 256 levels deep/);
+  });
+
   it('reads the shipped example stubs and templates as yaml does', () => {
-    for (const file of ['stubs/users.yaml', 'templates/init/stubs/hello.yaml']) {
-      let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch { continue; }
-      assertAgrees(text);
-    }
+    const files = ['stubs/users.yaml', ...readdirSync('templates/init').filter((f) => f.endsWith('.yaml')).map((f) => `templates/init/${f}`)];
+    assert.ok(files.length > 1);
+    for (const file of files) assertAgrees(readFileSync(file, 'utf8'));
   });
 });
