@@ -1,5 +1,5 @@
 /**
- * A reader for the plain YAML most stub files are written in, tried before js-yaml.
+ * A reader for the plain block YAML most stub files are written in, tried before js-yaml.
  *
  * js-yaml 5 spends some 60 µs on an eight-line stub file even once its code is optimized (it spreads its
  * options into a new state object for each file and reads through an event list), and about twice that in
@@ -10,21 +10,19 @@
  * - block mappings with plain keys (`Content-Type:`, not quoted, not numbers other than plain integers,
  *   nor `true`, `null` and the like, which `yaml` turns into other keys) and block sequences, including a
  *   mapping or a sequence that starts on a `- ` line and a sequence at its key's indentation;
- * - flow mappings and sequences that close on their line (`{ method: GET, url: /a }`, `[a, b]`), with
- *   the same keys, every entry with a value and no trailing comma;
  * - plain scalars on one line (strings; `true`/`false`, `null`/`~` in their three spellings; integers
  *   of up to 15 digits), single-quoted scalars and double-quoted ones without escapes, on one line;
  * - literal block scalars (`|` and `|-`);
  * - comments and blank lines.
  *
  * Anything else (a tab or carriage return anywhere, control characters, directives and document
- * markers, anchors, tags, escapes, folded or kept scalars, other numbers, keys that repeat, a line
- * continuing a scalar or a flow collection, lines of spaces in a block scalar) makes it give up on the
- * file: it never guesses. A test checks it against `yaml` on thousands of generated documents.
+ * markers, flow collections, anchors, tags, escapes, folded or kept scalars, other numbers, keys that
+ * repeat, a line continuing a plain scalar, lines of spaces in a block scalar) makes it give up on the
+ * file: it never guesses.
  */
 
 /** Returned when the text is not in the subset this reader takes. */
-export const NOT_PLAIN: unique symbol = Symbol('not plain YAML');
+export const NOT_PLAIN: unique symbol = Symbol('not plain block YAML');
 
 /** Thrown inside the reader to give up on the text. */
 const GIVE_UP: unique symbol = Symbol('give up');
@@ -135,9 +133,7 @@ class PlainYamlReader {
       if (!isEntry(body)) return out;
       const start = skipSpaces(body, 1);
       const item = body.slice(start);
-      const first = item.charCodeAt(0);
-      // Not a comment, a flow collection or a quoted scalar (whose `: ` is inside it).
-      if (item !== '' && first !== 35 /* # */ && first !== 123 && first !== 91 && first !== 39 && first !== 34 && (isEntry(item) || keyEnd(item) >= 0)) {
+      if (item !== '' && item.charCodeAt(0) !== 35 /* # */ && (isEntry(item) || keyEnd(item) >= 0)) {
         // `- key: value` or `- - item`: a mapping or a sequence whose lines are indented to where it starts.
         this.#indents[i] = indent + start;
         this.#bodies[i] = item;
@@ -217,11 +213,12 @@ function skipSpaces(s: string, from: number): number {
   return from;
 }
 
-/** A quoted scalar starting at `from` (its quote), on one line: its value and where it ends, after the closing quote. */
-function quoted(v: string, from: number): { value: string; end: number } {
-  if (v.charCodeAt(from) === 39 /* ' */) {
+/** A scalar on one line (`v` starts with no space), as the core schema reads it. */
+function scalar(v: string): unknown {
+  const first = v.charCodeAt(0);
+  if (first === 39 /* ' */) {
     let out = '';
-    for (let k = from + 1; ;) {
+    for (let k = 1; ;) {
       const quote = v.indexOf("'", k);
       if (quote < 0) giveUp(); // it goes on on the next line
       if (v.charCodeAt(quote + 1) === 39) {
@@ -229,36 +226,20 @@ function quoted(v: string, from: number): { value: string; end: number } {
         k = quote + 2;
         continue;
       }
-      return { value: out + v.slice(k, quote), end: quote + 1 };
+      return afterQuoted(v, quote + 1, out + v.slice(k, quote));
     }
   }
-  const quote = v.indexOf('"', from + 1);
-  if (quote < 0) giveUp();
-  const value = v.slice(from + 1, quote);
-  if (value.includes('\\')) giveUp();
-  return { value, end: quote + 1 };
-}
-
-/** A value on one line (`v` starts with no space): a flow collection, a quoted or a plain scalar. */
-function scalar(v: string): unknown {
-  const first = v.charCodeAt(0);
-  if (first === 39 /* ' */ || first === 34 /* " */) {
-    const { value, end } = quoted(v, 0);
-    return afterValue(v, end, value);
-  }
-  if (first === 123 /* { */ || first === 91 /* [ */) {
-    const cursor = { at: 0 };
-    const value = flowCollection(v, cursor);
-    return afterValue(v, cursor.at, value);
+  if (first === 34 /* " */) {
+    const quote = v.indexOf('"', 1);
+    if (quote < 0) giveUp();
+    const s = v.slice(1, quote);
+    if (s.includes('\\')) giveUp();
+    return afterQuoted(v, quote + 1, s);
   }
   let end = v.indexOf(' #');
   if (end < 0) end = v.length;
   while (end > 0 && v.charCodeAt(end - 1) === 32) end--;
-  return plain(end === v.length ? v : v.slice(0, end));
-}
-
-/** A plain scalar's value (`s` trimmed, no comment), as the core schema reads it. */
-function plain(s: string): unknown {
+  const s = end === v.length ? v : v.slice(0, end);
   // `a: b` in a value is a mapping where one cannot start (an error); `a:` at the end, a key.
   if (s.includes(': ') || s.endsWith(':')) giveUp();
   if (SPECIAL_START.test(s)) {
@@ -273,66 +254,9 @@ function plain(s: string): unknown {
   }
 }
 
-/** A value, if nothing but spaces and a comment follow it on its line. */
-function afterValue<T>(v: string, from: number, value: T): T {
+/** A quoted scalar's value, if nothing but spaces and a comment follow its closing quote. */
+function afterQuoted(v: string, from: number, value: string): string {
   const k = skipSpaces(v, from);
   if (k === v.length || (k > from && v.charCodeAt(k) === 35 /* # */)) return value;
   return giveUp();
-}
-
-/** Flow context: what ends a plain scalar inside `{ }` or `[ ]`. */
-const FLOW_PLAIN_END = /[,[\]{}]/g;
-const FLOW_KEY = /(?:[A-Za-z_$][\w$./-]*|0|[1-9]\d{0,14})(?=: )/y;
-
-/**
- * A flow mapping or sequence (`{ method: GET, url: /a }`, `[a, b]`) that closes on its line: plain keys as
- * in block mappings, values that are flow collections, quoted scalars on one line or plain scalars.
- * An entry without a value, a trailing comma, a key that is not plain, a comment inside: given up.
- */
-function flowCollection(v: string, cursor: { at: number }): unknown {
-  const isMapping = v.charCodeAt(cursor.at) === 123; /* { */
-  const close = isMapping ? 125 /* } */ : 93; /* ] */
-  const map: Record<string, unknown> = {};
-  const list: unknown[] = [];
-  cursor.at = skipSpaces(v, cursor.at + 1);
-  if (v.charCodeAt(cursor.at) === close) {
-    cursor.at++;
-    return isMapping ? map : list;
-  }
-  for (;;) {
-    if (isMapping) {
-      FLOW_KEY.lastIndex = cursor.at;
-      const key = FLOW_KEY.exec(v)?.[0];
-      if (key === undefined || OTHER_KEY.test(key) || key === '__proto__' || Object.hasOwn(map, key)) giveUp();
-      cursor.at = skipSpaces(v, cursor.at + key.length + 2);
-      map[key] = flowValue(v, cursor);
-    } else {
-      list.push(flowValue(v, cursor));
-    }
-    cursor.at = skipSpaces(v, cursor.at);
-    const c = v.charCodeAt(cursor.at);
-    cursor.at++;
-    if (c === close) return isMapping ? map : list;
-    if (c !== 44 /* , */) giveUp();
-    cursor.at = skipSpaces(v, cursor.at);
-  }
-}
-
-function flowValue(v: string, cursor: { at: number }): unknown {
-  const first = v.charCodeAt(cursor.at);
-  if (first === 123 /* { */ || first === 91 /* [ */) return flowCollection(v, cursor);
-  if (first === 39 /* ' */ || first === 34 /* " */) {
-    const { value, end } = quoted(v, cursor.at);
-    cursor.at = end;
-    return value;
-  }
-  FLOW_PLAIN_END.lastIndex = cursor.at;
-  const end = FLOW_PLAIN_END.exec(v)?.index ?? giveUp();
-  let last = end;
-  while (last > cursor.at && v.charCodeAt(last - 1) === 32) last--;
-  const s = v.slice(cursor.at, last);
-  // An empty value, or a comment that runs to the end of the line (the collection does not close on it).
-  if (s === '' || s.includes(' #')) giveUp();
-  cursor.at = end;
-  return plain(s);
 }

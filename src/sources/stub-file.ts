@@ -57,8 +57,8 @@ export interface StubFileContext {
   /** Check every stub against API contracts (`--contract`): refused in strict mode, else loaded with warnings and marked. */
   contract?: ContractChecker;
   /**
-   * A YAML file the plain YAML reader does not take, met before js-yaml is loaded, is not read but
-   * reported (`fastYamlReaderNeeded`): a folder of plain YAML files then never imports js-yaml.
+   * A YAML file the plain block reader does not take, met before js-yaml is loaded, is not read but
+   * reported (`fastYamlReaderNeeded`): a folder of plain files then never imports js-yaml.
    */
   deferFullYaml?: boolean;
 }
@@ -205,7 +205,7 @@ let jsYamlLoading: Promise<void> | undefined;
 
 /**
  * Loads js-yaml, which reads a YAML stub file several times as fast as `yaml` (that builds a document
- * with every position). The stub folder loads it at the first YAML file the plain YAML reader does not
+ * with every position). The stub folder loads it at the first YAML file the plain block reader does not
  * take; until it is loaded, `yaml` reads such files, with the same result.
  */
 export function loadFastYamlReader(): Promise<void> {
@@ -215,7 +215,7 @@ export function loadFastYamlReader(): Promise<void> {
 }
 
 /**
- * A YAML stub file read by the plain YAML reader, else by js-yaml; `NOT_PARSED` when neither reads it
+ * A YAML stub file read by the plain block YAML reader, else by js-yaml; `NOT_PARSED` when neither reads it
  * (js-yaml is not loaded, the text does not parse or may read differently), and then `yaml` reads it,
  * reporting every problem where it is.
  */

@@ -418,7 +418,7 @@ export class StubFolder {
     const present = new Set(files);
     for (const known of [...this.#files.keys()]) if (!present.has(known)) this.#files.delete(known);
     for (const f of files) {
-      // js-yaml (some 10 ms to import) only once a YAML file needs more than the plain YAML reader.
+      // js-yaml (some 10 ms to import) only once a YAML file needs more than the plain block reader.
       if (!this.#loadFile(f, true)) {
         await loadFastYamlReader();
         this.#loadFile(f);

@@ -1,5 +1,5 @@
 /**
- * A YAML stub file is read by the plain YAML reader when it is in its subset, by js-yaml when not (imported
+ * A YAML stub file is read by the plain block reader when it is in its subset, by js-yaml when not (imported
  * at the first such file), and by `yaml` when js-yaml might read it differently. Which reader read a file
  * must not show: the same stubs, ids, order, lines and messages.
  */
@@ -14,14 +14,15 @@ import { cliUrl, killCliRuns, runCli } from '../support/cli.js';
 import { get, startDecoy, tempStubs } from '../support/decoy.js';
 
 const PLAIN = [
-  '# block style with a flow mapping, as most stub files are written',
+  '# block style, as most stub files are written',
   '- name: plain one',
   '  request:',
   '    method: GET',
   '    url: /plain/one',
   '  response:',
   '    status: 200',
-  '    headers: { Content-Type: text/plain }',
+  '    headers:',
+  '      Content-Type: text/plain',
   "    body: 'plain # one'",
   '',
   '- name: plain two',
@@ -35,8 +36,8 @@ const PLAIN = [
   '      line two',
   '',
 ].join('\n');
-/** A flow mapping over two lines: more than the plain reader takes; js-yaml reads it. */
-const FLOW = 'request: { method: GET,\n  url: /flow }\nresponse: { status: 200, body: flow }\n';
+/** Flow style: js-yaml reads it. */
+const FLOW = 'request: { method: GET, url: /flow }\nresponse: { status: 200, body: flow }\n';
 /** A number to keep as written: `yaml` reads it. */
 const PRECISE = 'request:\n  method: GET\n  url: /precise\nresponse:\n  status: 200\n  jsonBody:\n    price: 10.50\n';
 
@@ -79,7 +80,7 @@ describe('YAML stub files and the reader that reads each', function () {
     decoy = undefined;
   });
 
-  it('a folder of plain YAML files is served without importing js-yaml', async () => {
+  it('a folder of plain block YAML files is served without importing js-yaml', async () => {
     const sources = await modulesLoadedBefore({ 'a.yaml': PLAIN, 'b.json': '{ "request": { "url": "/json" }, "response": { "body": "json" } }' },
       { '/plain/one': 'plain # one', '/plain/two': 'line one\nline two\n', '/json': 'json' });
     assert.ok(!sources.some((s) => s.includes('node_modules/js-yaml/')), 'js-yaml was imported');
@@ -97,11 +98,11 @@ describe('YAML stub files and the reader that reads each', function () {
     ({ decoy } = await startDecoy({ stubsDir: folder.dir }));
     const expected: Array<{ path: string; id: string; line: number; status?: number }> = [
       { path: '/plain/one', id: deriveStubId('a-plain.yaml#/0'), line: 2 },
-      { path: '/plain/two', id: deriveStubId('a-plain.yaml#/1'), line: 11, status: 201 },
+      { path: '/plain/two', id: deriveStubId('a-plain.yaml#/1'), line: 12, status: 201 },
       { path: '/flow', id: deriveStubId('b-flow.yaml#'), line: 1 },
       { path: '/precise', id: deriveStubId('c-precise.yaml#'), line: 1 },
       { path: '/later/one', id: deriveStubId('d-plain.yaml#/0'), line: 2 },
-      { path: '/later/two', id: deriveStubId('d-plain.yaml#/1'), line: 11, status: 201 },
+      { path: '/later/two', id: deriveStubId('d-plain.yaml#/1'), line: 12, status: 201 },
     ];
     for (const e of expected) {
       const res = await get(`${decoy.url}${e.path}`);
@@ -117,11 +118,11 @@ describe('YAML stub files and the reader that reads each', function () {
     assert.deepEqual(mappings.mappings.map((m) => m.id), expected.map((e) => e.id).reverse());
   });
 
-  it('a problem in a plain YAML file is reported at its line and column, and the file\'s other stubs load', async () => {
+  it('a problem in a plain block YAML file is reported at its line and column, and the file\'s other stubs load', async () => {
     folder = tempStubs({ 'bad.yaml': PLAIN.replace('    status: 201', '    status: two hundred') });
     let log;
     ({ decoy, log } = await startDecoy({ stubsDir: folder.dir }));
-    assert.match(log.text(), /bad\.yaml:16:13 DECOY_ERR_STUB_INVALID response\.status/);
+    assert.match(log.text(), /bad\.yaml:17:13 DECOY_ERR_STUB_INVALID response\.status/);
     assert.equal((await get(`${decoy.url}/plain/one`)).text, 'plain # one');
     assert.equal((await get(`${decoy.url}/plain/two`)).status, 404);
   });

@@ -51,26 +51,6 @@ const SCALARS = ['GET', '/a/b', 'http://x:8080/y', 'a #c', 'a#b', "'it''s'", "''
 /** What most stub files are made of, drawn more often than the rest so that many documents are in the reader's subset. */
 const COMMON_KEYS = ['request', 'response', 'method', 'url', 'Content-Type', 'status', 'body', 'x.y', '1', 'a/b'];
 const COMMON_SCALARS = ['GET', '/a/b', 'http://x:8080/y', 'a #c', "'it''s'", '"dq"', '200', '0', 'true', 'null', '~', 'application/json', "'{\"ok\":true}'", 'a b'];
-const FLOW_SCALARS = ['GET', '/a/b', 'http://x:8080/y', "'it''s, ok'", '"a, b"', '200', 'true', 'null', '~', 'a b', 'a:b', 'a: b', 'a:', '-1', '1.5',
-  "'x'y", '"q"', '#c', 'a #c', '', 'x}', 'y]', '*x', '&a x', '!t x', '?', 'yes'];
-const FLOW_KEYS = ['method', 'url', 'equalTo', 'Content-Type', '1', 'true', 'null', '"q"', "'q'", 'a b', '__proto__', '', '? k'];
-
-/** A flow collection on one line, now and then with something only the full readers take. */
-function flow(r: () => number, depth: number): string {
-  const count = Math.floor(r() * 4);
-  const items: string[] = [];
-  const isMap = r() < 0.6;
-  for (let k = 0; k < count; k++) {
-    const value = depth < 2 && r() < 0.25 ? flow(r, depth + 1) : pick(r, r() < 0.8 ? FLOW_SCALARS.slice(0, 10) : FLOW_SCALARS);
-    const sep = r() < 0.05 ? ':' : ': ';
-    items.push(isMap ? `${pick(r, r() < 0.85 ? FLOW_KEYS.slice(0, 4) : FLOW_KEYS)}${sep}${value}` : value);
-  }
-  const comma = r() < 0.1 ? ',' : ', ';
-  const trailing = r() < 0.05 ? ',' : '';
-  const pad = r() < 0.5 ? ' ' : '';
-  return isMap ? `{${pad}${items.join(comma)}${trailing}${pad}}` : `[${pad}${items.join(comma)}${trailing}${pad}]`;
-}
-
 const LITERAL_HEADERS = ['|', '|-', '|+', '|2', '| # c', '|#c', '>', '>-', '|  '];
 const LITERAL_LINES = ['text', "it's: a # line", '  more indented', '', '', '# not a comment', '   ', '- item', 'a: b', '{x}', 'end'];
 
@@ -101,10 +81,8 @@ function generate(r: () => number): string {
   /** Writes a value after `head` (a key with its colon, or a dash) at `indent`. */
   const value = (head: string, indent: number, depth: number, ofKey: boolean): void => {
     const x = r();
-    if (x < 0.37 || depth > 3) {
+    if (x < 0.45 || depth > 3) {
       lines.push(`${pad(indent)}${head} ${pick(r, r() < 0.85 ? COMMON_SCALARS : SCALARS)}${r() < 0.1 ? '   # trailing' : ''}`);
-    } else if (x < 0.45) {
-      lines.push(`${pad(indent)}${head} ${flow(r, 0)}${r() < 0.1 ? '   # trailing' : ''}${r() < 0.03 ? ' x' : ''}`);
     } else if (x < 0.55) {
       lines.push(`${pad(indent)}${head} ${pick(r, LITERAL_HEADERS)}`);
       lines.push(...literal(indent));
@@ -142,7 +120,7 @@ function generate(r: () => number): string {
   return lines.join('\n');
 }
 
-describe('the plain YAML reader', () => {
+describe('the plain block YAML reader', () => {
   const read: Array<[string, string, unknown]> = [
     ['a stub in block style', 'request:\n  method: GET\n  url: /startup/1\nresponse:\n  status: 200\n  headers:\n    Content-Type: application/json\n  body: \'{"ok":true}\'\n',
       { request: { method: 'GET', url: '/startup/1' }, response: { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"ok":true}' } }],
@@ -151,8 +129,6 @@ describe('the plain YAML reader', () => {
     ['a sequence at its key\'s indentation', 'a:\n- x\n- y: 1\n  z: ~\nb: null\n', { a: ['x', { y: 1, z: null }], b: null }],
     ['literal block scalars', 'a: |\n  one\n\n    two\n  # three\n\nb: |-\n  four\nc: x\n', { a: 'one\n\n  two\n# three\n', b: 'four', c: 'x' }],
     ['quoted scalars', 'a: \'it\'\'s # not a comment\'\nb: "say \'hi\'"   # a comment\nc: \'\'\n', { a: "it's # not a comment", b: "say 'hi'", c: '' }],
-    ['flow mappings and sequences on one line', 'request: { method: GET, url: "/a, b" }\nresponse:\n  status: 200\n  headers: {Content-Type: text/plain}\n  jsonBody: [1, {a: [], b: {}}, \'x\', http://h:1/p, ~]  # ok\nlist:\n- { a: 1 }\n- [ x ]\n',
-      { request: { method: 'GET', url: '/a, b' }, response: { status: 200, headers: { 'Content-Type': 'text/plain' }, jsonBody: [1, { a: [], b: {} }, 'x', 'http://h:1/p', null] }, list: [{ a: 1 }, ['x']] }],
     ['booleans, nulls and integers of the core schema', 'a: True\nb: FALSE\nc: ~\nd: Null\ne:\nf: 0\ng: 404\nh: yes\n', { a: true, b: false, c: null, d: null, e: null, f: 0, g: 404, h: 'yes' }],
   ];
   for (const [what, text, expected] of read) {
@@ -165,9 +141,7 @@ describe('the plain YAML reader', () => {
   const refused: Array<[string, string]> = [
     ['a tab', 'a:\tb\n'],
     ['a carriage return', 'a: b\r\n'],
-    ['a flow mapping that goes on on the next line', 'request: { method: GET,\n  url: /a }\n'],
-    ['a trailing comma in a flow sequence', 'a: [x, y, ]\n'],
-    ['a flow entry without a value', 'a: { b: }\n'],
+    ['a flow mapping', 'request: { method: GET }\n'],
     ['an anchor and an alias', 'a: &x b\nc: *x\n'],
     ['a %YAML directive', '%YAML 1.1\n---\na: yes\n'],
     ['a number that is not a plain integer', 'a: 1.0\n'],
@@ -185,8 +159,7 @@ describe('the plain YAML reader', () => {
     });
   }
 
-  it('reads 5,000 generated documents as yaml does, or leaves them to the full readers', function () {
-    this.timeout(60_000);
+  it('reads 5,000 generated documents as yaml does, or leaves them to the full readers', () => {
     const r = random(22);
     let read = 0;
     let valid = 0;
