@@ -28,11 +28,6 @@ export interface ParsedStubFile {
   warnings: LoadWarning[];
   /** How many stub definitions the file holds, good or not. */
   definitions: number;
-  /**
-   * With `deferFullYaml`: the file is YAML that only js-yaml (not yet loaded) or `yaml` reads; nothing was
-   * read from it. Load js-yaml (`loadFastYamlReader`) and parse it again.
-   */
-  fastYamlReaderNeeded?: true;
   /** Absolute paths of the body files its stubs read, so a change to one reloads this file. */
   bodyFiles: Set<string>;
 }
@@ -56,11 +51,6 @@ export interface StubFileContext {
   globalTemplating?: boolean;
   /** Check every stub against API contracts (`--contract`): refused in strict mode, else loaded with warnings and marked. */
   contract?: ContractChecker;
-  /**
-   * A YAML file the plain block reader does not take, met before js-yaml is loaded, is not read but
-   * reported (`fastYamlReaderNeeded`): a folder of plain files then never imports js-yaml.
-   */
-  deferFullYaml?: boolean;
 }
 
 type Position = { line: number; column: number };
@@ -129,9 +119,7 @@ export function parseStubFile(text: string, ctx: StubFileContext): ParsedStubFil
   if (jsonTextTooDeep(text)) return tooDeep(ctx);
   const isJson = ctx.displayPath.toLowerCase().endsWith('.json');
   if (!isJson) {
-    const precise = PRECISE_NUMBER.test(text);
-    const data = precise ? NOT_PARSED : parseYamlFast(text);
-    if (data === NOT_PARSED && !precise && ctx.deferFullYaml && jsYaml === undefined) return empty({ fastYamlReaderNeeded: true });
+    const data = PRECISE_NUMBER.test(text) ? NOT_PARSED : parseYamlFast(text);
     if (data !== NOT_PARSED) {
       const fast = buildStubs(data, ctx, lazySourceMap(text, true), true, [], false);
       if (fast.errors.length === 0) return fast;
@@ -205,8 +193,8 @@ let jsYamlLoading: Promise<void> | undefined;
 
 /**
  * Loads js-yaml, which reads a YAML stub file several times as fast as `yaml` (that builds a document
- * with every position). The stub folder loads it at the first YAML file the plain block reader does not
- * take; until it is loaded, `yaml` reads such files, with the same result.
+ * with every position). The stub folder loads it before it reads its first YAML file; until it is
+ * loaded, `yaml` reads every YAML file, with the same result.
  */
 export function loadFastYamlReader(): Promise<void> {
   return (jsYamlLoading ??= import('js-yaml').then((m) => {

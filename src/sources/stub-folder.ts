@@ -344,11 +344,8 @@ export class StubFolder {
     return { files, stubs: this.stubs().filter((s) => s.origin.path !== undefined && ids.has(s.origin.path)) };
   }
 
-  /**
-   * Reads one stub file; on any problem, logs it and keeps what the file had before. With `deferFullYaml`,
-   * returns false, having changed nothing, for a YAML file that needs js-yaml while it is not loaded.
-   */
-  #loadFile(abs: string, deferFullYaml = false): boolean {
+  /** Reads one stub file; on any problem, logs it and keeps what the file had before. */
+  #loadFile(abs: string): void {
     const display = displayPath(abs);
     let text: string;
     try {
@@ -362,9 +359,9 @@ export class StubFolder {
         closeSync(fd);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.#files.delete(abs); this.#readStats.delete(abs); return true; }
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.#files.delete(abs); this.#readStats.delete(abs); return; }
       this.#options.logger.error(`${display} could not be read: ${(e as Error).message}`);
-      return true;
+      return;
     }
     const parsed = parseStubFile(text, {
       displayPath: display,
@@ -381,9 +378,7 @@ export class StubFolder {
       bodyFilesVersion: () => this.#filesVersion,
       ...(this.#options.globalTemplating ? { globalTemplating: true } : {}),
       ...(this.#options.contract ? { contract: this.#recordedFiles.has(abs) && this.#options.contract.strict ? { ...this.#options.contract, strict: false } : this.#options.contract } : {}),
-      ...(deferFullYaml ? { deferFullYaml } : {}),
     });
-    if (parsed.fastYamlReaderNeeded) return false;
     const previous = this.#files.get(abs);
     for (const w of parsed.warnings) this.#options.logger.warn(w.format());
     for (const stub of parsed.stubs) {
@@ -402,10 +397,9 @@ export class StubFolder {
         : stubs.length ? `loaded ${stubs.length} of its ${parsed.definitions} stub(s)` : 'no stubs loaded from it';
       this.#options.logger.warn(`${display}: ${parsed.errors.length} problem(s); ${outcome}`);
       this.#files.set(abs, { stubs, bodyFiles: keep ? previous.bodyFiles : parsed.bodyFiles, errors: parsed.errors });
-      return true;
+      return;
     }
     this.#files.set(abs, { stubs: parsed.stubs, bodyFiles: parsed.bodyFiles, errors: [] });
-    return true;
   }
 
   /** Reads every stub file (again); files gone from disk since the last load are dropped. */
@@ -415,15 +409,10 @@ export class StubFolder {
       for (const f of await removeStaleTempFiles(this.root, STALE_TEMP_MS)) this.#options.logger.info(`removed ${displayPath(f)}, left by a write that was cut short`);
     }
     const files = await this.#listStubFiles();
+    if (files.some((f) => !f.toLowerCase().endsWith('.json'))) await loadFastYamlReader();
     const present = new Set(files);
     for (const known of [...this.#files.keys()]) if (!present.has(known)) this.#files.delete(known);
-    for (const f of files) {
-      // js-yaml (some 10 ms to import) only once a YAML file needs more than the plain block reader.
-      if (!this.#loadFile(f, true)) {
-        await loadFastYamlReader();
-        this.#loadFile(f);
-      }
-    }
+    for (const f of files) this.#loadFile(f);
     this.#options.onChange(this.stubs(), false);
     const stubs = this.stubs().length;
     return { files: files.length, stubs, errors: this.errors() };
