@@ -19,7 +19,6 @@ import { nodeAt, nodeToJson } from './json-source.js';
 import { resolveSchemaFiles } from './schema-refs.js';
 import { lineColumn, LoadWarning, relaxJsonText, relaxWireMockStub } from './wiremock-leniency.js';
 import { jsonEntryLines } from './json-entry-lines.js';
-import { NOT_PLAIN, readPlainYaml } from './plain-yaml.js';
 
 export interface ParsedStubFile {
   stubs: Stub[];
@@ -203,13 +202,10 @@ export function loadFastYamlReader(): Promise<void> {
 }
 
 /**
- * A YAML stub file read by the plain block YAML reader, else by js-yaml; `NOT_PARSED` when neither reads it
- * (js-yaml is not loaded, the text does not parse or may read differently), and then `yaml` reads it,
- * reporting every problem where it is.
+ * A YAML stub file read by js-yaml; `NOT_PARSED` when js-yaml is not loaded, when the text does not parse
+ * or may read differently, and then `yaml` reads it, reporting every problem where it is.
  */
 function parseYamlFast(text: string): unknown {
-  const plain = readPlainYaml(text);
-  if (plain !== NOT_PLAIN) return plain;
   if (jsYaml === undefined || YAML_ONLY.test(text)) return NOT_PARSED;
   try {
     return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
