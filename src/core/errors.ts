@@ -75,11 +75,15 @@ export function isDecoyError(e: unknown): e is DecoyError {
 
 /** Escape one JSON-pointer reference token (RFC 6901 section 3). */
 export function escapePointerToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+  const s = String(token);
+  // Most tokens need no escape: no regex replace for them (pointers are joined for every stub at load).
+  return s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s;
 }
 
 export function joinPointer(base: string, ...tokens: Array<string | number>): string {
-  return base + tokens.map((t) => '/' + escapePointerToken(t)).join('');
+  let out = base;
+  for (let i = 0; i < tokens.length; i++) out += '/' + escapePointerToken(tokens[i]!);
+  return out;
 }
 
 /** The value a JSON pointer names inside `root`, or undefined when the path does not exist (RFC 6901). */

@@ -29,15 +29,25 @@ export function jsonTextTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
   return false;
 }
 
-/** Whether a parsed value nests deeper than `max` arrays and objects (iterative: safe on any depth). */
+/**
+ * Whether a parsed value nests deeper than `max` arrays and objects (iterative: safe on any depth). Two
+ * stacks and indexed loops rather than a pair and an iterator per value: it runs on every stub at every start.
+ */
 export function valueTooDeep(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const d = depths.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (d + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+    const children = Array.isArray(v) ? v : Object.values(v);
+    for (let i = 0; i < children.length; i++) {
+      const child: unknown = children[i];
+      if (child !== null && typeof child === 'object') {
+        values.push(child);
+        depths.push(d + 1);
+      }
     }
   }
   return false;

@@ -182,22 +182,11 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
   if (custom !== undefined && custom.name !== 'graphql-body-matcher' && custom.name !== STATE_MATCHER) {
     warnings.push(`request.customMatcher ${JSON.stringify(custom.name ?? '')} is a WireMock Java extension that Decoy cannot run: the stub never matches, as in a WireMock without that extension`);
   }
-  const ignoredKeys = [
-    ...UNSUPPORTED_STUB_KEYS.filter((k) => def[k] !== undefined),
-    // Listeners other than the webhook are WireMock Java extensions.
-    ...foreignListeners(def),
-    ...UNSUPPORTED_REQUEST_KEYS.filter((k) => (def.request as Record<string, unknown> | undefined)?.[k] !== undefined).map((k) => `request.${k}`),
-    ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => UNSUPPORTED_RESPONSE_KEYS.filter((k) => r?.[k] !== undefined)
-      .map((k) => (def.responses ? `responses[${i - 1}].${k}` : `response.${k}`))),
-    // Transformers other than WireMock's response-template are Java extensions Decoy cannot run.
-    ...[def.response, ...(def.responses ?? [])].flatMap((r, i) => (Array.isArray(r?.transformers) ? r.transformers : [])
-      .filter((t) => t !== RESPONSE_TEMPLATE_TRANSFORMER)
-      .map((t) => `${def.responses ? `responses[${i - 1}]` : 'response'}.transformers "${t}"`)),
-  ];
+  const ignoredKeys = ignoredKeysOf(def);
   return {
     id, name, priority: def.priority ?? DEFAULT_PRIORITY, sequence: options.sequence, definition: def, origin,
     request, responses, afterLastResponse: def.afterLastResponse ?? 'repeat', chaos, scenario,
-    ignoredKeys: ignoredKeys.length === 0 ? NONE : ignoredKeys, warnings: warnings.length === 0 ? NONE : warnings,
+    ignoredKeys, warnings: warnings.length === 0 ? NONE : warnings,
     ...(rejectRequest ? { rejectRequest } : {}),
     ...(webhooks ? { webhooks } : {}),
     ...(stream ? { stream } : {}),
@@ -205,6 +194,33 @@ export function compileStub(def: StubDefinition, options: CompileStubOptions): S
     ...(stateListeners ? { stateListeners } : {}),
     explain: explainStub,
   };
+}
+
+/**
+ * Keys the stub uses that this version of Decoy accepts but does not act on. Written as plain loops: this runs
+ * for every stub at every start, in code not yet optimized, where each spread, filter and closure costs.
+ */
+function ignoredKeysOf(def: StubDefinition): readonly string[] {
+  let out: string[] | undefined;
+  const add = (key: string): void => {
+    (out ??= []).push(key);
+  };
+  for (const k of UNSUPPORTED_STUB_KEYS) if (def[k] !== undefined) add(k);
+  // Listeners other than the webhook are WireMock Java extensions.
+  if (def.serveEventListeners !== undefined || def.postServeActions !== undefined) for (const l of foreignListeners(def)) add(l);
+  const request = def.request as Record<string, unknown> | undefined;
+  for (const k of UNSUPPORTED_REQUEST_KEYS) if (request?.[k] !== undefined) add(`request.${k}`);
+  const responses = def.responses ?? [def.response];
+  const at = (i: number): string => (def.responses ? `responses[${i}]` : 'response');
+  for (let i = 0; i < responses.length; i++) {
+    for (const k of UNSUPPORTED_RESPONSE_KEYS) if (responses[i]?.[k] !== undefined) add(`${at(i)}.${k}`);
+  }
+  // Transformers other than WireMock's response-template are Java extensions Decoy cannot run.
+  for (let i = 0; i < responses.length; i++) {
+    const transformers = responses[i]?.transformers;
+    if (Array.isArray(transformers)) for (const t of transformers) if (t !== RESPONSE_TEMPLATE_TRANSFORMER) add(`${at(i)}.transformers "${t}"`);
+  }
+  return out ?? NONE;
 }
 
 /** What every stub's explain() says, shared: it reads the stub, so no stub keeps a closure for it. */

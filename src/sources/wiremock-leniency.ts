@@ -195,9 +195,9 @@ function isObject(v: unknown): v is Obj {
 /** Integer fields: Jackson reads `"200"` (trimmed, an optional sign) as 200 and `201.7` as 201. */
 function relaxInteger(obj: Obj, key: string, pointer: string, out: ValueLeniency[]): void {
   const v = obj[key];
-  const at = joinPointer(pointer, key);
   if (typeof v === 'string') {
     const t = v.trim();
+    const at = joinPointer(pointer, key);
     if (/^[+-]?\d+$/.test(t)) {
       obj[key] = Number(t);
       out.push({ pointer: at, message: `"${key}" is a string (${JSON.stringify(v)}); WireMock reads it as the number ${Number(t)}` });
@@ -207,7 +207,7 @@ function relaxInteger(obj: Obj, key: string, pointer: string, out: ValueLeniency
     }
   } else if (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v)) {
     obj[key] = Math.trunc(v);
-    out.push({ pointer: at, message: `"${key}" is ${v}, not a whole number; WireMock drops the fraction (${Math.trunc(v)})` });
+    out.push({ pointer: joinPointer(pointer, key), message: `"${key}" is ${v}, not a whole number; WireMock drops the fraction (${Math.trunc(v)})` });
   }
 }
 
@@ -285,9 +285,15 @@ function relaxPattern(pattern: unknown, pointer: string, out: ValueLeniency[], o
   }
 }
 
-function relaxPatternMap(map: unknown, pointer: string, out: ValueLeniency[], multi: boolean): void {
+/**
+ * The patterns of `parent[key]` (headers, query parameters, ...), if it has any. Pointers are joined only
+ * for what is there: most stubs have few of these maps, and this runs for every stub of every JSON file.
+ */
+function relaxPatternMap(parent: Obj, key: string, pointer: string, out: ValueLeniency[], multi: boolean): void {
+  const map = parent[key];
   if (!isObject(map)) return;
-  for (const [name, p] of Object.entries(map)) relaxPattern(p, joinPointer(pointer, name), out, { multi });
+  const at = joinPointer(pointer, key);
+  for (const [name, p] of Object.entries(map)) if (isObject(p)) relaxPattern(p, joinPointer(at, name), out, { multi });
 }
 
 function relaxRequest(req: Obj, pointer: string, out: ValueLeniency[]): void {
@@ -307,18 +313,18 @@ function relaxRequest(req: Obj, pointer: string, out: ValueLeniency[]): void {
   for (const k of REQUEST_STRINGS) relaxString(req, k, pointer, out);
   const creds = req.basicAuthCredentials;
   if (isObject(creds)) for (const k of ['username', 'password']) relaxString(creds, k, joinPointer(pointer, 'basicAuthCredentials'), out);
-  relaxPatternMap(req.headers, joinPointer(pointer, 'headers'), out, true);
-  relaxPatternMap(req.queryParameters, joinPointer(pointer, 'queryParameters'), out, true);
-  relaxPatternMap(req.formParameters, joinPointer(pointer, 'formParameters'), out, true);
-  relaxPatternMap(req.cookies, joinPointer(pointer, 'cookies'), out, false);
-  relaxPatternMap(req.pathParameters, joinPointer(pointer, 'pathParameters'), out, false);
-  for (const k of ['host', 'clientIp']) relaxPattern(req[k], joinPointer(pointer, k), out, {});
+  relaxPatternMap(req, 'headers', pointer, out, true);
+  relaxPatternMap(req, 'queryParameters', pointer, out, true);
+  relaxPatternMap(req, 'formParameters', pointer, out, true);
+  relaxPatternMap(req, 'cookies', pointer, out, false);
+  relaxPatternMap(req, 'pathParameters', pointer, out, false);
+  for (const k of ['host', 'clientIp']) if (isObject(req[k])) relaxPattern(req[k], joinPointer(pointer, k), out, {});
   if (Array.isArray(req.bodyPatterns)) req.bodyPatterns.forEach((p, i) => relaxPattern(p, joinPointer(pointer, 'bodyPatterns', i), out, { body: true }));
   if (Array.isArray(req.multipartPatterns)) {
     req.multipartPatterns.forEach((part, i) => {
       if (!isObject(part)) return;
       const at = joinPointer(pointer, 'multipartPatterns', i);
-      relaxPatternMap(part.headers, joinPointer(at, 'headers'), out, true);
+      relaxPatternMap(part, 'headers', at, out, true);
       if (Array.isArray(part.bodyPatterns)) part.bodyPatterns.forEach((p, j) => relaxPattern(p, joinPointer(at, 'bodyPatterns', j), out, { body: true }));
     });
   }
