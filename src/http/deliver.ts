@@ -111,11 +111,24 @@ export function deliver(req: IncomingMessage, res: ServerResponse, plan: Deliver
     if (plan.bytesPerSecond && r.body.length > 0) return throttle(res, r, plan.bytesPerSecond, (t) => (timer = t), finish);
     const sent = gzipIfAccepted(req.method, req.rawHeaders, r);
     writeHead(res, sent);
-    res.end(sent.body);
+    endWith(res, sent.body);
     finish();
   };
   if (plan.delayMs > 0) timer = setTimeout(go, Math.min(plan.delayMs, MAX_TIMER_MS));
   else go();
+}
+
+/**
+ * Bodies up to this size are handed to Node as a latin1 string (the same bytes): Node then puts the head and
+ * the body in one string and one write, where a Buffer body is a second chunk and the socket writes a
+ * vector of two. Beyond it, copying the body into that string would cost more than the vector.
+ */
+const ONE_WRITE_MAX_BYTES = 1024;
+
+/** Ends the response with `body`, as one write with its head when the body is small. */
+export function endWith(res: ServerResponse, body: Buffer): void {
+  if (body.length === 0 || body.length > ONE_WRITE_MAX_BYTES) res.end(body);
+  else res.end(body.toString('latin1'), 'latin1');
 }
 
 /** Status, reason phrase (when the stub gives one) and the flat header list. */

@@ -18,7 +18,7 @@ import { DecoyRequest, type RequestConnection } from '../core/request.js';
 import type { Forwarder } from './forward.js';
 import { CorsResponse, type CorsPolicy } from './cors.js';
 import { MAX_TIMER_MS } from '../core/faults/delay.js';
-import { deliver, writeHead, type DeliveryOptions } from './deliver.js';
+import { deliver, endWith, writeHead, type DeliveryOptions } from './deliver.js';
 import { streamEvents } from './event-stream.js';
 import { gzipHeadersForStream, gzipIfAccepted } from './gzip.js';
 import { sendPlainText } from './plain-text.js';
@@ -306,19 +306,6 @@ function readWhole(file: { fd: number; size: number }): Buffer {
   } finally {
     closeSync(file.fd);
   }
-}
-
-/**
- * Bodies up to this size are handed to Node as a latin1 string (the same bytes): Node then puts the head and
- * the body in one string and one write, where a Buffer body is a second chunk and the socket writes a
- * vector of two. Beyond it, copying the body into that string would cost more than the vector.
- */
-const ONE_WRITE_MAX_BYTES = 1024;
-
-/** Ends the response with `body`, as one write with its head when the body is small. */
-function endWith(res: ServerResponse, body: Buffer): void {
-  if (body.length === 0 || body.length > ONE_WRITE_MAX_BYTES) res.end(body);
-  else res.end(body.toString('latin1'), 'latin1');
 }
 
 const LIVENESS = Buffer.from('{"status":"healthy","message":"Decoy is ok"}');

@@ -103,6 +103,8 @@ const WIRE_STUBS = JSON.stringify({
     { request: { method: 'GET', url: '/over-limit' }, response: { status: 200, base64Body: Buffer.concat([ALL_BYTES, ALL_BYTES, Buffer.from('x')]).toString('base64') } },
     { request: { method: 'GET', url: '/empty' }, response: { status: 200 } },
     { request: { method: 'GET', url: '/no-content' }, response: { status: 204 } },
+    // A delayed answer is written by the delivery path, not the direct one.
+    { request: { method: 'GET', url: '/bytes-delayed' }, response: { status: 200, base64Body: ALL_BYTES.toString('base64'), fixedDelayMilliseconds: 20 } },
   ],
 });
 
@@ -129,14 +131,14 @@ describe('hot path: the answer on the wire', () => {
   const clients = new WireClients();
   afterEach(() => clients.close());
 
-  it('sends small and large bodies byte for byte, with their Content-Length, one after another on a kept-alive connection', async () => {
+  it('sends small and large bodies byte for byte, with their Content-Length, one after another on a kept-alive connection, delayed or not', async () => {
     const { decoy } = await suite.start();
-    const paths = ['/text', '/bytes', '/at-limit', '/over-limit', '/empty', '/no-content', '/text'];
+    const paths = ['/text', '/bytes', '/at-limit', '/over-limit', '/empty', '/no-content', '/bytes-delayed', '/text'];
     const text = paths.map((p, i) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join('');
     const ex = await clients.raw(decoy.port, text, 3_000);
     const got = answers(ex.bytes, (i) => paths[i] === '/no-content');
     const expected = [Buffer.from(TEXT), ALL_BYTES, Buffer.concat([ALL_BYTES, ALL_BYTES]),
-      Buffer.concat([ALL_BYTES, ALL_BYTES, Buffer.from('x')]), Buffer.alloc(0), Buffer.alloc(0), Buffer.from(TEXT)];
+      Buffer.concat([ALL_BYTES, ALL_BYTES, Buffer.from('x')]), Buffer.alloc(0), Buffer.alloc(0), ALL_BYTES, Buffer.from(TEXT)];
     assert.equal(got.length, paths.length, `one answer per request, nothing more:\n${ex.bytes.toString('latin1')}`);
     got.forEach((a, i) => {
       assert.equal(a.status, paths[i] === '/no-content' ? 204 : 200, paths[i]);
