@@ -207,7 +207,7 @@ function ignoredKeysOf(def: StubDefinition): readonly string[] {
   };
   for (const k of UNSUPPORTED_STUB_KEYS) if (def[k] !== undefined) add(k);
   // Listeners other than the webhook are WireMock Java extensions.
-  if (def.serveEventListeners !== undefined || def.postServeActions !== undefined) for (const l of foreignListeners(def)) add(l);
+  for (const l of foreignListeners(def)) add(l);
   const request = def.request as Record<string, unknown> | undefined;
   for (const k of UNSUPPORTED_REQUEST_KEYS) if (request?.[k] !== undefined) add(`request.${k}`);
   const responses = def.responses ?? [def.response];
